@@ -1,0 +1,71 @@
+// The shape every command has (kubectl's): flags -> options, complete from the cluster, validate, run.
+import type { Argv } from 'yargs';
+import type { CommandContext } from '../context.js';
+import { UsageError } from '../errors.js';
+
+export type Args = Record<string, unknown> & { _: (string | number)[] };
+
+export interface CommandSpec<O> {
+  /** yargs command string, e.g. "set <canary> <percent>". */
+  command: string;
+  describe: string;
+  aliases?: string[];
+  examples?: [string, string][];
+  /** Hidden from --help (internal commands such as __complete). */
+  hidden?: boolean;
+  /** Declare flags and positionals. */
+  builder?: (y: Argv) => Argv;
+  /** Pure: the parsed flags become a typed options object; argument mistakes throw UsageError. */
+  options(args: Args, ctx: CommandContext): O;
+  /** I/O allowed: fill in what the options need from the kubeconfig and the cluster. */
+  complete?(ctx: CommandContext, o: O): Promise<O>;
+  /** Pure: reject bad input before anything is written. */
+  validate?(o: O): void;
+  /** Do the work; a number is the exit code (for audits), nothing means 0. */
+  run(ctx: CommandContext, o: O): Promise<number | void>;
+}
+
+/** Erases the options type so a plugin can list its commands in one array. */
+export type AnyCommand = CommandSpec<unknown>;
+
+export function defineCommand<O>(spec: CommandSpec<O>): AnyCommand {
+  return spec as unknown as AnyCommand;
+}
+
+export interface PluginDefinition {
+  /** As typed after kubectl: "canary", "ingress-ha". */
+  name: string;
+  /** One line for --help. */
+  summary: string;
+  examples: [string, string][];
+  commands: AnyCommand[];
+}
+
+/** The executable's name: kubectl-<name>, with '-' in the plugin name written as '_'. */
+export function binaryName(plugin: string): string {
+  return `kubectl-${plugin.replace(/-/g, '_')}`;
+}
+
+// Small typed readers for yargs' untyped argv.
+export function str(args: Args, key: string): string | undefined {
+  const v = args[key];
+  if (v === undefined || v === null) return undefined;
+  if (Array.isArray(v)) throw new UsageError(`--${key} was given more than once`);
+  return String(v);
+}
+
+export function requiredStr(args: Args, key: string): string {
+  const v = str(args, key);
+  if (v === undefined || v === '') throw new UsageError(`missing required argument <${key}>`);
+  return v;
+}
+
+export function bool(args: Args, key: string): boolean {
+  return args[key] === true;
+}
+
+export function strList(args: Args, key: string): string[] {
+  const v = args[key];
+  if (v === undefined || v === null) return [];
+  return (Array.isArray(v) ? v : [v]).map(String);
+}

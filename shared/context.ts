@@ -1,0 +1,53 @@
+// What a command gets to talk to the world: streams, environment, clock and cluster access.
+// Commands never touch `process`, so tests run them in-process with string buffers.
+import type { Painter } from './output/color.js';
+import type { Kube } from './kube/client.js';
+import type { ResolvedConfig } from './kube/kubeconfig.js';
+
+export interface Writer {
+  write(chunk: string): unknown;
+  isTTY?: boolean | undefined;
+  columns?: number | undefined;
+}
+
+export interface Clock {
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+};
+
+export interface IO {
+  stdout: Writer;
+  stderr: Writer;
+  env: NodeJS.ProcessEnv;
+  clock?: Clock;
+  /** Path of the running plugin script (for installing helpers beside it). */
+  self?: string;
+}
+
+export interface CommandContext {
+  stdout: Writer;
+  stderr: Writer;
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  /** Colour on stdout/stderr is allowed (TTY, no NO_COLOR, no --no-color). */
+  color: boolean;
+  paint: Painter;
+  /** stderr is a terminal: spinners allowed. */
+  interactive: boolean;
+  verbosity: number;
+  /** The plugin's name as typed after kubectl ("canary", "ingress-ha"). */
+  plugin: string;
+  /** Path of the running plugin script. */
+  self: string;
+  /** The resolved kubeconfig (read on first use). */
+  config(): ResolvedConfig;
+  /** Cluster access (built on first use). */
+  kube(): Kube;
+  /** Print a warning line to stderr, kubectl style. */
+  warn(message: string): void;
+}

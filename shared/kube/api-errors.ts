@@ -1,0 +1,140 @@
+// Turns what the API client throws into one line a person can act on: which call, on what, where.
+import { KubeApiError } from '../errors.js';
+
+export interface ApiOperation {
+  /** The verb as RBAC names it: get, list, watch, create, update, patch, delete. */
+  verb: string;
+  /** Resource as kubectl prints it: "deployments.apps", "services", "virtualservices.networking.istio.io". */
+  resource: string;
+  name?: string | undefined;
+  namespace?: string | undefined;
+}
+
+export interface ApiTarget {
+  context: string;
+  server: string;
+  user: string;
+}
+
+interface StatusBody {
+  message?: string;
+  reason?: string;
+  details?: { causes?: { field?: string; message?: string; reason?: string }[]; kind?: string; name?: string };
+}
+
+const NETWORK_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'DNS lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_SOCKET: 'connection closed',
+  DEPTH_ZERO_SELF_SIGNED_CERT: "the server's certificate is self-signed and not trusted",
+  SELF_SIGNED_CERT_IN_CHAIN: "the server's certificate chain is not trusted",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's certificate cannot be verified (wrong certificate-authority?)",
+  ERR_TLS_CERT_ALTNAME_INVALID: "the server's certificate does not match its address",
+  CERT_HAS_EXPIRED: "the server's certificate has expired",
+};
+
+/** Walk an error's cause chain for a system error code (undici wraps them in "fetch failed"). */
+export function networkCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 6; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code in NETWORK_CODES) return code;
+    const errors = (e as { errors?: unknown }).errors; // AggregateError from happy-eyeballs connects
+    if (Array.isArray(errors)) {
+      for (const inner of errors) {
+        const c = networkCode(inner);
+        if (c) return c;
+      }
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function parseBody(body: unknown): StatusBody {
+  if (typeof body === 'object' && body !== null) return body as StatusBody;
+  if (typeof body !== 'string' || body === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as StatusBody) : {};
+  } catch {
+    return { message: body.trim().split('\n')[0] };
+  }
+}
+
+function subject(op: ApiOperation): string {
+  return op.name ? `${op.resource} "${op.name}"` : op.resource;
+}
+
+function where(op: ApiOperation, t: ApiTarget): string {
+  return op.namespace ? `in namespace "${op.namespace}" (context "${t.context}")` : `(context "${t.context}")`;
+}
+
+/** Map any error from an API call. Non-API errors (bugs) are returned unchanged. */
+export function mapApiError(err: unknown, op: ApiOperation, target: ApiTarget, attempts = 1): unknown {
+  if (err instanceof KubeApiError) return err;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'number' && code >= 100) {
+    const body = parseBody((err as { body?: unknown }).body);
+    const serverMsg = body.message ?? '';
+    const reason = body.reason;
+    const make = (m: string) => new KubeApiError(m, code, reason, { cause: err });
+    switch (code) {
+      case 401:
+        return make(
+          `unauthorized: the cluster at ${target.server} rejected the credentials of user "${target.user}" (context "${target.context}"); refresh them and check with 'kubectl auth whoami'`,
+        );
+      case 403:
+        return make(
+          `forbidden: ${serverMsg || `user "${target.user}" cannot ${op.verb} ${op.resource}`} (context "${target.context}"); ask for RBAC permission to ${op.verb} ${op.resource} or use another --context`,
+        );
+      case 404:
+        if (!op.name || (body.details?.name === undefined && reason !== 'NotFound')) {
+          return make(`the server at ${target.server} does not serve ${op.resource} (context "${target.context}"); is its CRD or API installed?`);
+        }
+        return make(`${subject(op)} not found ${where(op, target)}`);
+      case 409:
+        if (reason === 'AlreadyExists') return make(`${subject(op)} already exists ${where(op, target)}`);
+        return make(
+          `${subject(op)} kept changing while we updated it ${where(op, target)}${attempts > 1 ? ` (gave up after ${attempts} attempts)` : ''}; run the command again`,
+        );
+      case 422: {
+        const causes = (body.details?.causes ?? [])
+          .map((c) => [c.field, c.message].filter(Boolean).join(': '))
+          .filter(Boolean);
+        const detail = causes.length ? causes.join('; ') : serverMsg;
+        return make(`the server rejected ${subject(op)} ${where(op, target)}: ${detail}`);
+      }
+      case 429:
+        return make(`the server at ${target.server} is throttling requests (429) while trying to ${op.verb} ${op.resource}; try again shortly`);
+      default: {
+        const detail = serverMsg ? `: ${serverMsg}` : '';
+        return make(`cannot ${op.verb} ${subject(op)} ${where(op, target)}: the server answered ${code}${detail}`);
+      }
+    }
+  }
+  const net = networkCode(err);
+  if (net || (err instanceof TypeError && /fetch failed/i.test(err.message))) {
+    const why = net ? NETWORK_CODES[net] : (err as Error).message;
+    return new KubeApiError(
+      `cannot reach the cluster at ${target.server} (context "${target.context}"): ${why}; is the cluster running and is this the right context?`,
+      undefined,
+      net,
+      { cause: err },
+    );
+  }
+  return err;
+}
+
+export function isConflict(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 409 && err.reason !== 'AlreadyExists';
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 404;
+}

@@ -1,0 +1,182 @@
+// Kubeconfig resolution exactly as kubectl does it (client-go's clientcmd loading rules):
+// --kubeconfig alone, else every file in KUBECONFIG merged (first definition of a name wins, missing
+// files skipped), else ~/.kube/config; --context else current-context; -n else the context's namespace
+// else "default". Relative file paths inside a kubeconfig are relative to that file.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import yaml from 'js-yaml';
+import { ConfigError } from '../errors.js';
+
+export interface ConnectionFlags {
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+  namespace?: string | undefined;
+}
+
+type Named = { name: string; [key: string]: unknown };
+type Obj = Record<string, unknown>;
+
+export interface RawKubeconfig {
+  clusters: Named[];
+  users: Named[];
+  contexts: Named[];
+  'current-context'?: string | undefined;
+}
+
+export interface LoadedFile {
+  path: string;
+  content: string;
+}
+
+export interface ResolvedConfig {
+  /** Files that were read, in precedence order. */
+  files: string[];
+  contextName: string;
+  clusterName: string;
+  userName: string;
+  server: string;
+  namespace: string;
+  /** True when -n was given (some commands treat an explicit namespace differently). */
+  namespaceFromFlag: boolean;
+  /** A self-contained kubeconfig holding only what the chosen context needs, paths made absolute. */
+  minified: RawKubeconfig;
+}
+
+/** Which files to read, in order, and whether a missing one is an error. */
+export function kubeconfigPaths(flags: ConnectionFlags, env: NodeJS.ProcessEnv, home = env["HOME"] || homedir()): { paths: string[]; explicit: boolean } {
+  if (flags.kubeconfig) return { paths: [resolve(flags.kubeconfig)], explicit: true };
+  const list = env['KUBECONFIG'];
+  if (list && list.trim() !== '') {
+    const seen = new Set<string>();
+    const paths = list
+      .split(delimiter)
+      .filter((p) => p !== '')
+      .map((p) => resolve(p))
+      .filter((p) => (seen.has(p) ? false : (seen.add(p), true)));
+    return { paths, explicit: false };
+  }
+  return { paths: [join(home, '.kube', 'config')], explicit: false };
+}
+
+const PATH_FIELDS: Record<'clusters' | 'users', { key: string; fields: string[] }> = {
+  clusters: { key: 'cluster', fields: ['certificate-authority'] },
+  users: { key: 'user', fields: ['client-certificate', 'client-key', 'tokenFile'] },
+};
+
+function parseFile(file: LoadedFile): RawKubeconfig {
+  let doc: unknown;
+  try {
+    doc = yaml.load(file.content);
+  } catch (err) {
+    throw new ConfigError(`kubeconfig ${file.path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (doc === null || doc === undefined) return { clusters: [], users: [], contexts: [] };
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`kubeconfig ${file.path} is not a kubeconfig (expected a mapping)`);
+  const d = doc as Obj;
+  const list = (k: string): Named[] => {
+    const v = d[k];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) throw new ConfigError(`kubeconfig ${file.path}: "${k}" must be a list`);
+    return v.filter((e): e is Named => typeof e === 'object' && e !== null && typeof (e as Obj)['name'] === 'string');
+  };
+  const base = dirname(file.path);
+  const absolutize = (entries: Named[], kind: 'clusters' | 'users'): Named[] =>
+    entries.map((e) => {
+      const spec = PATH_FIELDS[kind];
+      const inner = e[spec.key];
+      if (typeof inner !== 'object' || inner === null) return e;
+      const copy: Obj = { ...(inner as Obj) };
+      for (const f of spec.fields) {
+        const v = copy[f];
+        if (typeof v === 'string' && v !== '' && !isAbsolute(v)) copy[f] = resolve(base, v);
+      }
+      return { ...e, [spec.key]: copy };
+    });
+  const current = d['current-context'];
+  return {
+    clusters: absolutize(list('clusters'), 'clusters'),
+    users: absolutize(list('users'), 'users'),
+    contexts: list('contexts'),
+    'current-context': typeof current === 'string' && current !== '' ? current : undefined,
+  };
+}
+
+/** Merge files the way clientcmd does: the first file that sets a name (or current-context) wins. */
+export function mergeKubeconfigs(files: LoadedFile[]): RawKubeconfig {
+  const merged: RawKubeconfig = { clusters: [], users: [], contexts: [] };
+  for (const f of files) {
+    const c = parseFile(f);
+    for (const k of ['clusters', 'users', 'contexts'] as const) {
+      const have = new Set(merged[k].map((e) => e.name));
+      for (const e of c[k]) if (!have.has(e.name)) merged[k].push(e), have.add(e.name);
+    }
+    if (!merged['current-context'] && c['current-context']) merged['current-context'] = c['current-context'];
+  }
+  return merged;
+}
+
+/** Pick the context, cluster, user and namespace; pure over already-read files. */
+export function resolveKubeconfig(files: LoadedFile[], flags: ConnectionFlags): ResolvedConfig {
+  const where = files.length === 1 ? files[0]!.path : `${files.length} kubeconfig files (${files.map((f) => f.path).join(', ')})`;
+  const merged = mergeKubeconfigs(files);
+  const contextName = flags.context || merged['current-context'];
+  if (!contextName) {
+    throw new ConfigError(`no current context is set in ${where || 'the kubeconfig'}; pass --context or run 'kubectl config use-context <name>'`);
+  }
+  const ctxEntry = merged.contexts.find((c) => c.name === contextName);
+  if (!ctxEntry) {
+    const names = merged.contexts.map((c) => c.name);
+    throw new ConfigError(`context "${contextName}" not found in ${where}${names.length ? `; known contexts: ${names.join(', ')}` : ''}`);
+  }
+  const ctx = (ctxEntry['context'] ?? {}) as Obj;
+  const clusterName = String(ctx['cluster'] ?? '');
+  const userName = String(ctx['user'] ?? '');
+  const cluster = merged.clusters.find((c) => c.name === clusterName);
+  if (!cluster) throw new ConfigError(`context "${contextName}" refers to cluster "${clusterName}", which is not defined in ${where}`);
+  const server = String(((cluster['cluster'] ?? {}) as Obj)['server'] ?? '');
+  if (!server) throw new ConfigError(`cluster "${clusterName}" in ${where} has no server address`);
+  const user = merged.users.find((u) => u.name === userName);
+  if (userName && !user) throw new ConfigError(`context "${contextName}" refers to user "${userName}", which is not defined in ${where}`);
+  const fromFlag = flags.namespace !== undefined && flags.namespace !== '';
+  const ctxNs = typeof ctx['namespace'] === 'string' && ctx['namespace'] !== '' ? (ctx['namespace'] as string) : undefined;
+  const namespace = fromFlag ? flags.namespace! : ctxNs ?? 'default';
+  return {
+    files: files.map((f) => f.path),
+    contextName,
+    clusterName,
+    userName,
+    server,
+    namespace,
+    namespaceFromFlag: fromFlag,
+    minified: {
+      clusters: [cluster],
+      users: user ? [user] : [{ name: userName || 'anonymous', user: {} }],
+      contexts: [{ name: contextName, context: { ...ctx, user: userName || 'anonymous', namespace } }],
+      'current-context': contextName,
+    },
+  };
+}
+
+/** Read the files the loading rules name and resolve them. */
+export function loadKubeconfig(flags: ConnectionFlags, env: NodeJS.ProcessEnv): ResolvedConfig {
+  const { paths, explicit } = kubeconfigPaths(flags, env);
+  const files: LoadedFile[] = [];
+  for (const p of paths) {
+    try {
+      files.push({ path: p, content: readFileSync(p, 'utf8') });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && !explicit) continue;
+      throw new ConfigError(
+        code === 'ENOENT' ? `kubeconfig file ${p} does not exist` : `cannot read kubeconfig ${p}: ${(err as Error).message}`,
+      );
+    }
+  }
+  if (files.length === 0) {
+    throw new ConfigError(
+      `no kubeconfig found (looked in ${paths.join(', ')}); set KUBECONFIG or pass --kubeconfig`,
+    );
+  }
+  return resolveKubeconfig(files, flags);
+}

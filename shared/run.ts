@@ -1,0 +1,145 @@
+// The one runner: argv -> yargs -> the chosen command's options/complete/validate/run -> exit code.
+// Every error becomes one line on stderr (a stack trace only with -v); only main() exits the process.
+import Yargs from 'yargs';
+import type { Argv } from 'yargs';
+import { CliError, ExitCode, UsageError } from './errors.js';
+import { colorEnabled, painter } from './output/color.js';
+import { globalFlags } from './cli/flags.js';
+import { binaryName, str, type AnyCommand, type Args, type PluginDefinition } from './cli/command.js';
+import { systemClock, type CommandContext, type IO } from './context.js';
+import { loadKubeconfig, type ResolvedConfig } from './kube/kubeconfig.js';
+import { Kube } from './kube/client.js';
+import { VERSION } from './version.js';
+import { completeWords } from './commands/completion.js';
+
+interface Selected {
+  spec: AnyCommand;
+  args: Args;
+}
+
+/** Build the yargs parser for a plugin; `onSelect` receives the command yargs matched. */
+export function buildParser(plugin: PluginDefinition, argv: string[], onSelect: (s: Selected) => void, io: IO): Argv {
+  const display = `kubectl ${plugin.name}`;
+  let y = globalFlags(Yargs(argv))
+    .scriptName(display)
+    .usage(`${display} - ${plugin.summary}\n\nUsage: ${display} <command> [flags]`)
+    .strict()
+    .exitProcess(false)
+    .wrap(Math.min(110, io.stdout.columns || 100))
+    .version(VERSION)
+    .help()
+    .alias('h', 'help')
+    .recommendCommands()
+    .completion('__yargs_completion', false)
+    .demandCommand(1, `${display}: a command is required (see '${display} --help')`)
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg);
+    });
+  for (const [cmd, desc] of plugin.examples) y = y.example(cmd, desc);
+  for (const spec of plugin.commands) {
+    y = y.command({
+      command: spec.command,
+      describe: spec.hidden ? false : spec.describe,
+      aliases: spec.aliases ?? [],
+      builder: (sub: Argv) => {
+        let b = spec.builder ? spec.builder(sub) : sub;
+        for (const [cmd, desc] of spec.examples ?? []) b = b.example(cmd, desc);
+        return b.usage(`${display} ${spec.command}\n\n${spec.describe}`);
+      },
+      handler: (args) => onSelect({ spec, args: args as unknown as Args }),
+    });
+  }
+  return y;
+}
+
+function makeContext(plugin: PluginDefinition, io: IO, args: Args): CommandContext {
+  const stderrTTY = Boolean(io.stderr.isTTY);
+  const color = colorEnabled(io.env, args['color'] === false, Boolean(io.stdout.isTTY) || stderrTTY);
+  let config: ResolvedConfig | undefined;
+  let kube: Kube | undefined;
+  const ctx: CommandContext = {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    env: io.env,
+    clock: io.clock ?? systemClock,
+    color,
+    paint: painter(color),
+    interactive: stderrTTY,
+    verbosity: typeof args['v'] === 'number' ? args['v'] : 0,
+    plugin: plugin.name,
+    self: io.self ?? '',
+    config: () =>
+      (config ??= loadKubeconfig({ kubeconfig: str(args, 'kubeconfig'), context: str(args, 'context'), namespace: str(args, 'namespace') }, io.env)),
+    kube: () => (kube ??= new Kube(ctx.config(), binaryName(plugin.name))),
+    warn: (m) => void io.stderr.write(`${painter(color)('yellow', 'Warning:')} ${m}\n`),
+  };
+  return ctx;
+}
+
+/** Run a plugin on argv (without node and script) and return the exit code. Never exits the process. */
+export async function runCli(plugin: PluginDefinition, argv: string[], io: IO): Promise<number> {
+  let selected: Selected | undefined;
+  let verbose = argv.some((a) => /^(-v+|--v(=\d+)?|--verbose)$/.test(a));
+  const color = colorEnabled(io.env, argv.includes('--no-color'), Boolean(io.stderr.isTTY));
+  const fail = (err: unknown): number => {
+    const code = err instanceof CliError ? err.exitCode : ExitCode.failure;
+    const message = err instanceof Error ? err.message : String(err);
+    if (message) io.stderr.write(`${painter(color)('red', 'error:')} ${message.split('\n')[0]}\n`);
+    if (verbose && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+    return code;
+  };
+  if (argv[0] === '__complete') {
+    // Completion words may look like flags; they are data here, so yargs must not parse them.
+    try {
+      io.stdout.write(await completeWords(buildParser(plugin, [], () => {}, io), argv.slice(1)));
+      return ExitCode.ok;
+    } catch (err) {
+      return fail(err);
+    }
+  }
+  let output = '';
+  try {
+    const parser = buildParser(plugin, argv, (s) => (selected = s), io);
+    await new Promise<void>((resolve, reject) => {
+      parser.parse(argv, {}, (err, _args, out) => {
+        output = out;
+        if (err) reject(err instanceof CliError ? err : new UsageError(err.message));
+        else resolve();
+      });
+    });
+  } catch (err) {
+    return fail(err);
+  }
+  if (!selected) {
+    // --help or --version: yargs produced the text.
+    if (output) io.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
+    return ExitCode.ok;
+  }
+  const { spec, args } = selected;
+  verbose = verbose || (typeof args['v'] === 'number' && args['v'] > 0);
+  const ctx = makeContext(plugin, io, args);
+  try {
+    let options = spec.options(args, ctx);
+    if (spec.complete) options = await spec.complete(ctx, options);
+    spec.validate?.(options);
+    const code = await spec.run(ctx, options);
+    return typeof code === 'number' ? code : ExitCode.ok;
+  } catch (err) {
+    return fail(err);
+  }
+}
+
+/** The entry point each plugin's main.ts calls: the only place that exits the process. */
+export async function main(plugin: PluginDefinition): Promise<void> {
+  const code = await runCli(plugin, process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    self: process.argv[1] ?? '',
+  });
+  // Let pending writes to a pipe finish before exiting.
+  process.exitCode = code;
+  if (process.stdout.writableNeedDrain) await new Promise((r) => process.stdout.once('drain', r));
+  process.exit(code);
+}

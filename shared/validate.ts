@@ -1,0 +1,125 @@
+// Input validation: every value a user types is checked here before anything reaches the cluster.
+import { isIPv4, isIPv6 } from 'node:net';
+import { ValidationError } from './errors.js';
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A DNS-1123 label (Service, Namespace names): lower case alphanumerics and '-', at most 63 characters. */
+export function dnsLabel(value: string, what = 'name'): string {
+  if (value.length === 0) throw new ValidationError(`${what} must not be empty`);
+  if (value.length > 63) throw new ValidationError(`${what} "${value}" is longer than 63 characters`);
+  if (!DNS1123_LABEL.test(value)) {
+    throw new ValidationError(
+      `${what} "${value}" is not a valid DNS-1123 label: use lower case letters, digits and '-', starting and ending with a letter or digit`,
+    );
+  }
+  return value;
+}
+
+/** A DNS-1123 subdomain (most object names, e.g. Deployments): labels joined by '.', at most 253 characters. */
+export function dnsSubdomain(value: string, what = 'name'): string {
+  if (value.length === 0) throw new ValidationError(`${what} must not be empty`);
+  if (value.length > 253) throw new ValidationError(`${what} "${value}" is longer than 253 characters`);
+  if (!DNS1123_SUBDOMAIN.test(value)) {
+    throw new ValidationError(
+      `${what} "${value}" is not a valid DNS-1123 subdomain: use lower case letters, digits, '-' and '.', starting and ending with a letter or digit`,
+    );
+  }
+  return value;
+}
+
+export type IpFamily = 4 | 6;
+
+/** An IPv4 or IPv6 address (no prefix, no port); returns the family. */
+export function ipAddress(value: string, what = 'IP address'): { address: string; family: IpFamily } {
+  const v = value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
+  if (isIPv4(v)) return { address: v, family: 4 };
+  if (isIPv6(v)) return { address: v.toLowerCase(), family: 6 };
+  throw new ValidationError(`${what} "${value}" is not a valid IPv4 or IPv6 address`);
+}
+
+export function port(value: string | number, what = 'port'): number {
+  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new ValidationError(`${what} "${value}" must be a whole number from 1 to 65535`);
+  }
+  return n;
+}
+
+/** Protocols Istio understands as port-name prefixes. */
+export const PORT_PROTOCOLS = ['http', 'http2', 'https', 'grpc', 'grpc-web', 'tcp', 'tls', 'mongo', 'redis', 'mysql', 'udp'] as const;
+export type PortProtocol = (typeof PORT_PROTOCOLS)[number];
+
+export interface PortSpec {
+  protocol: PortProtocol;
+  port: number;
+  /** The Service port name Istio expects: "<protocol>-<port>" unless given. */
+  name: string;
+}
+
+/**
+ * A port spec as istioctl register takes it: "http:9080", "tcp:3306", "9080" (tcp), or
+ * "grpc:8080:grpc-api" with an explicit port name.
+ */
+export function portSpec(value: string): PortSpec {
+  const parts = value.split(':');
+  if (parts.length > 3 || parts.some((p) => p === '')) {
+    throw new ValidationError(`port spec "${value}" must look like <protocol>:<port>[:<name>], e.g. http:9080`);
+  }
+  if (parts.length === 1) {
+    const p = port(parts[0]!, `port in "${value}"`);
+    return { protocol: 'tcp', port: p, name: `tcp-${p}` };
+  }
+  const proto = parts[0]!.toLowerCase();
+  if (!(PORT_PROTOCOLS as readonly string[]).includes(proto)) {
+    throw new ValidationError(`protocol "${parts[0]}" in port spec "${value}" is not one of ${PORT_PROTOCOLS.join(', ')}`);
+  }
+  const p = port(parts[1]!, `port in "${value}"`);
+  const name = parts[2] ?? `${proto}-${p}`;
+  dnsLabel(name, `port name in "${value}"`);
+  return { protocol: proto as PortProtocol, port: p, name };
+}
+
+/** A percentage from 0 to 100; whole numbers unless fractions are allowed. Accepts a trailing '%'. */
+export function percentage(value: string | number, what = 'percentage', allowFraction = false): number {
+  const s = typeof value === 'number' ? String(value) : value.trim().replace(/%$/, '');
+  const n = /^\d+(\.\d+)?$/.test(s) ? Number(s) : NaN;
+  if (!Number.isFinite(n) || n < 0 || n > 100 || (!allowFraction && !Number.isInteger(n))) {
+    throw new ValidationError(`${what} "${value}" must be a ${allowFraction ? 'number' : 'whole number'} from 0 to 100`);
+  }
+  return n;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A duration in Go's form, as kubectl's --timeout takes it: "500ms", "30s", "1m30s", "2h".
+ * A bare number means seconds. Returns milliseconds.
+ */
+export function duration(value: string | number, what = 'duration'): number {
+  if (typeof value === 'number') {
+    if (Number.isFinite(value) && value >= 0) return value * 1000;
+    throw new ValidationError(`${what} "${value}" must not be negative`);
+  }
+  const s = value.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  for (let m = re.exec(s); m; m = re.exec(s)) {
+    total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    matched = re.lastIndex;
+  }
+  if (s.length === 0 || matched !== s.length) {
+    throw new ValidationError(`${what} "${value}" is not a duration: use a number with a unit, e.g. 500ms, 30s, 5m, 1h30m`);
+  }
+  return total;
+}
+
+/** key=value pairs (labels, headers) with a clear message for a missing '='. */
+export function keyValue(value: string, what = 'value'): [string, string] {
+  const i = value.indexOf('=');
+  if (i <= 0) throw new ValidationError(`${what} "${value}" must look like key=value`);
+  return [value.slice(0, i), value.slice(i + 1)];
+}

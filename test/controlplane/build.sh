@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Builds the control-plane binaries the tests and the playground run, from pinned Go module versions,
+# into a cache outside the repo keyed by version. Reuses what is cached; honours KUBEBUILDER_ASSETS.
+# Prints the folder holding the binaries on its last line of stdout; progress goes to stderr.
+set -euo pipefail
+
+K8S_VERSION=v1.37.2
+K8S_STAGING_VERSION=v0.37.2
+ETCD_VERSION=v3.7.3
+KWOK_VERSION=v0.8.0
+# istio.io/istio publishes no semver tags to the module proxy; this pseudo-version is release 1.30's line.
+ISTIO_VERSION=v0.0.0-20260827124520-eed52ebb66ad
+KREW_VERSION=v0.5.0
+
+CACHE_ROOT=${KPLUGINS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-traffic-plugins}
+KEY="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_istio-${ISTIO_VERSION##*-}_krew-${KREW_VERSION}"
+OUT="$CACHE_ROOT/bin/$KEY"
+SRC="$CACHE_ROOT/src"
+
+say() { printf '[controlplane] %s\n' "$*" >&2; }
+die() { printf 'controlplane build: %s\n' "$*" >&2; exit 1; }
+
+if [ "${1:-}" = "--print-dir" ]; then echo "$OUT"; exit 0; fi
+
+command -v go >/dev/null 2>&1 || die "Go is not installed (need Go >= 1.25 on PATH); install it, or set KUBEBUILDER_ASSETS to a folder with prebuilt binaries"
+export GOFLAGS="${GOFLAGS:--buildvcs=false}" CGO_ENABLED=0
+export GOTOOLCHAIN=local
+
+mkdir -p "$OUT" "$SRC"
+exec 9>"$CACHE_ROOT/build.lock"
+flock 9
+
+have() { [ -x "$OUT/$1" ]; }
+
+# KUBEBUILDER_ASSETS (envtest convention): take kube-apiserver, etcd, kubectl from there when present.
+if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
+  for b in kube-apiserver etcd kubectl kube-controller-manager kube-scheduler kwok istioctl kubectl-krew; do
+    if [ -x "$KUBEBUILDER_ASSETS/$b" ] && ! have "$b"; then
+      ln -sf "$KUBEBUILDER_ASSETS/$b" "$OUT/$b"; say "using $b from KUBEBUILDER_ASSETS"
+    fi
+  done
+fi
+
+check_proxy() {
+  if ! out=$(cd "$SRC" && go list -m -json "$1@$2" 2>&1); then
+    die "cannot fetch Go module $1@$2 (GOPROXY=$(go env GOPROXY)): ${out##*$'\n'}"
+  fi
+}
+
+step=0
+total=6
+progress() { step=$((step+1)); say "[$step/$total] $*"; }
+
+# 1. Kubernetes: a wrapper module, since k8s.io/kubernetes replaces its staging modules with local paths.
+progress "kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $K8S_VERSION"
+if have kube-apiserver && have kube-controller-manager && have kube-scheduler && have kubectl; then
+  say "  cached"
+else
+  check_proxy k8s.io/kubernetes "$K8S_VERSION"
+  w="$SRC/k8s-$K8S_VERSION"; mkdir -p "$w"
+  (
+    cd "$w"
+    if [ ! -f go.mod ]; then
+      go mod init local/k8sbins >/dev/null 2>&1
+      go mod edit -go=1.26.0
+      mod=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+      for m in $(awk '$1 ~ /^k8s\.io\// && $2=="v0.0.0"{print $1}' "$mod"); do
+        go mod edit -replace="$m=$m@$K8S_STAGING_VERSION"
+      done
+      printf 'package tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager"\n\t_ "k8s.io/kubernetes/cmd/kube-scheduler"\n\t_ "k8s.io/kubernetes/cmd/kubectl"\n)\n' > tools.go
+      sed -i '1i //go:build tools' tools.go
+      say "  resolving modules (first run downloads several hundred MB)"
+      go get "k8s.io/kubernetes@$K8S_VERSION" >&2
+      go mod tidy >&2 || true
+    fi
+    minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
+    ld="-s -w"
+    for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+      ld="$ld -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
+    done
+    for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+      have "$c" && continue
+      say "  compiling $c"
+      go build -trimpath -tags selinux,notest -ldflags "$ld" -o "$OUT/$c.tmp" "k8s.io/kubernetes/cmd/$c" >&2
+      mv "$OUT/$c.tmp" "$OUT/$c"
+    done
+  )
+fi
+
+# 2. etcd: the server module has relative replaces, so it too is built through a wrapper module.
+progress "etcd $ETCD_VERSION"
+if have etcd; then say "  cached"; else
+  check_proxy go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
+  w="$SRC/etcd-$ETCD_VERSION"; mkdir -p "$w"
+  (
+    cd "$w"
+    if [ ! -f go.mod ]; then
+      go mod init local/etcdbin >/dev/null 2>&1
+      printf '//go:build tools\n\npackage tools\n\nimport _ "go.etcd.io/etcd/server/v3"\n' > tools.go
+      go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2
+      go mod tidy >&2 || true
+    fi
+    go build -trimpath -ldflags "-s -w" -o "$OUT/etcd.tmp" go.etcd.io/etcd/server/v3 >&2
+    mv "$OUT/etcd.tmp" "$OUT/etcd"
+  )
+fi
+
+gobin_install() { # name module-path@version output-name
+  local tmp; tmp=$(mktemp -d)
+  GOBIN="$tmp" go install -trimpath -ldflags "-s -w" "$2" >&2
+  mv "$tmp/$1" "$OUT/$3"; rm -rf "$tmp"
+}
+
+# 3. kwok, with its stage configurations copied from the module.
+progress "kwok $KWOK_VERSION"
+if have kwok && [ -d "$OUT/kwok-stages" ]; then say "  cached"; else
+  check_proxy sigs.k8s.io/kwok "$KWOK_VERSION"
+  have kwok || gobin_install kwok "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" kwok
+  dir=$(cd "$SRC" && go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  rm -rf "$OUT/kwok-stages"; mkdir -p "$OUT/kwok-stages"
+  cp -r "$dir/kustomize/stage/." "$OUT/kwok-stages/"; chmod -R u+w "$OUT/kwok-stages"
+fi
+
+# 4. istioctl and the Istio CRDs from the same module version.
+progress "istioctl ${ISTIO_VERSION}"
+if have istioctl && [ -f "$OUT/istio-crds.yaml" ]; then say "  cached"; else
+  check_proxy istio.io/istio "$ISTIO_VERSION"
+  have istioctl || gobin_install istioctl "istio.io/istio/istioctl/cmd/istioctl@$ISTIO_VERSION" istioctl
+  dir=$(cd "$SRC" && go mod download -json "istio.io/istio@$ISTIO_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  cp "$dir/manifests/charts/base/files/crd-all.gen.yaml" "$OUT/istio-crds.yaml"; chmod u+w "$OUT/istio-crds.yaml"
+fi
+
+# 5. krew, installed under the name kubectl discovers.
+progress "krew $KREW_VERSION"
+if have kubectl-krew; then say "  cached"; else
+  check_proxy sigs.k8s.io/krew "$KREW_VERSION"
+  gobin_install krew "sigs.k8s.io/krew/cmd/krew@$KREW_VERSION" kubectl-krew
+fi
+
+progress "done: $(du -sh "$OUT" 2>/dev/null | cut -f1) in $OUT"
+echo "$OUT"
