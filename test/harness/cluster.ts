@@ -1,0 +1,341 @@
+// A real Kubernetes control plane on loopback: etcd, kube-apiserver (TLS, client certs, RBAC,
+// service-account tokens), controller-manager, scheduler, and kwok for nodes and pod status.
+// Several can run at once; each has its own ports, folder, CA and Pod/Service CIDRs.
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { request } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { bin, binDir } from './binaries.js';
+import { kubeconfigYaml, makeCA, makeServiceAccountKeys, signCert, type ClientCert } from './certs.js';
+import { freePort, startProcess, stopPid, stopProcess, type Started } from './processes.js';
+
+export interface NodeSpec {
+  name: string;
+  labels?: Record<string, string>;
+  zone?: string;
+  taints?: { key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
+}
+
+export interface ClusterOptions {
+  name?: string;
+  nodes?: NodeSpec[];
+  /** Pod CIDR (kwok assigns pod IPs from it; the controller-manager gives each node a /24). */
+  podCIDR?: string;
+  serviceCIDR?: string;
+  /** Install the Istio CRDs (default true). */
+  istio?: boolean;
+  /** Folder for state; a temp folder by default. */
+  dir?: string;
+  /** Keep running after this process exits (the playground). */
+  detached?: boolean;
+  log?: (message: string) => void;
+}
+
+export interface ProcessInfo {
+  name: string;
+  pid: number;
+  log: string;
+}
+
+export interface ClusterState {
+  name: string;
+  dir: string;
+  kubeconfig: string;
+  server: string;
+  podCIDR: string;
+  serviceCIDR: string;
+  processes: ProcessInfo[];
+  startedAt: string;
+  /** Milliseconds from start() to ready. */
+  startupMs: number;
+}
+
+let clusterCount = 0;
+
+/** The first host address of an IPv4 CIDR: 10.96.0.0/16 -> 10.96.0.1. */
+export function firstIP(cidr: string): string {
+  const octets = cidr.split('/')[0]!.split('.').map(Number);
+  octets[3] = octets[3]! + 1;
+  return octets.join('.');
+}
+
+export const DEFAULT_NODES: NodeSpec[] = [
+  { name: 'kwok-node-1', zone: 'zone-a' },
+  { name: 'kwok-node-2', zone: 'zone-b' },
+];
+
+export function nodeManifest(n: NodeSpec): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: n.name,
+      labels: {
+        'kubernetes.io/hostname': n.name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        type: 'kwok',
+        ...(n.zone ? { 'topology.kubernetes.io/zone': n.zone } : {}),
+        ...(n.labels ?? {}),
+      },
+      annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+    },
+    spec: { ...(n.taints?.length ? { taints: n.taints } : {}) },
+    status: {
+      allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
+      capacity: { cpu: '32', memory: '256Gi', pods: '110' },
+    },
+  };
+}
+
+function get(url: string, cert?: ClientCert, ca?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const opts = { method: 'GET', hostname: u.hostname, port: u.port, path: u.pathname + u.search, timeout: 2000 };
+    const req = (u.protocol === 'https:' ? request : httpRequest)(
+      u.protocol === 'https:' ? { ...opts, cert: cert?.cert, key: cert?.key, ca, rejectUnauthorized: Boolean(ca) } : opts,
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Poll until check() is true; fails with what was being waited for and the last error. */
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs: number, procs: Started[] = []): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (let delay = 25; ; delay = Math.min(delay * 2, 250)) {
+    const dead = procs.find((p) => p.child.exitCode !== null);
+    if (dead) throw new Error(`${dead.name} exited while waiting for ${what}; see ${dead.log}:\n${tail(dead.log)}`);
+    try {
+      if (await check()) return;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${last ? ` (last error: ${last})` : ''}`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+function tail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+export class Cluster {
+  readonly state: ClusterState;
+  private readonly procs: Started[];
+  private readonly ca: string;
+
+  constructor(state: ClusterState, procs: Started[] = []) {
+    this.state = state;
+    this.procs = procs;
+    this.ca = readFileSync(join(state.dir, 'pki', 'ca.crt'), 'utf8');
+  }
+
+  get name(): string {
+    return this.state.name;
+  }
+  get kubeconfig(): string {
+    return this.state.kubeconfig;
+  }
+  get server(): string {
+    return this.state.server;
+  }
+
+  /** Run the cluster's kubectl (the one built with it) against this cluster. */
+  async kubectl(args: string[], opts: { input?: string; reject?: boolean; kubeconfig?: string } = {}) {
+    return execa(bin('kubectl'), ['--kubeconfig', opts.kubeconfig ?? this.kubeconfig, ...args], {
+      input: opts.input,
+      reject: opts.reject ?? true,
+      stdin: opts.input === undefined ? 'ignore' : 'pipe',
+    });
+  }
+
+  /** kubectl apply --server-side of a YAML or JSON document stream. */
+  async apply(manifest: string | object[], opts: { namespace?: string } = {}): Promise<void> {
+    const input = typeof manifest === 'string' ? manifest : manifest.map((m) => JSON.stringify(m)).join('\n');
+    await this.kubectl(['apply', '--server-side', '--field-manager=test-harness', ...(opts.namespace ? ['-n', opts.namespace] : []), '-f', '-'], { input });
+  }
+
+  async addNodes(nodes: NodeSpec[]): Promise<void> {
+    if (nodes.length === 0) return;
+    await this.apply(nodes.map(nodeManifest));
+    const names = nodes.map((n) => n.name);
+    await until(
+      `nodes ${names.join(', ')} to be Ready`,
+      async () => {
+        const r = await this.kubectl(['get', 'nodes', ...names, '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}']);
+        const st = r.stdout.trim().split(/\s+/);
+        return st.length === names.length && st.every((s) => s === 'True');
+      },
+      30_000,
+      this.procs,
+    );
+  }
+
+  /** A kubeconfig for another user (client cert with CN=user, O=groups), for RBAC tests. */
+  async userKubeconfig(user: string, groups: string[] = []): Promise<string> {
+    const pki = join(this.state.dir, 'pki');
+    const subject = `/CN=${user}${groups.map((g) => `/O=${g}`).join('')}`;
+    const safe = user.replace(/[^a-zA-Z0-9_.-]/g, '_');
+    const cert = await signCert(pki, `user-${safe}`, subject);
+    const file = join(this.state.dir, `kubeconfig-${safe}`);
+    writeFileSync(file, kubeconfigYaml({ cluster: this.name, server: this.server, ca: this.ca, user, cert }), { mode: 0o600 });
+    return file;
+  }
+
+  async stop(opts: { keepDir?: boolean } = {}): Promise<void> {
+    // Reverse start order: clients before the API server, the API server before etcd.
+    if (this.procs.length) {
+      for (const p of [...this.procs].reverse()) await stopProcess(p);
+    } else {
+      for (const p of [...this.state.processes].reverse()) await stopPid(p.pid);
+    }
+    if (!opts.keepDir) rmSync(this.state.dir, { recursive: true, force: true });
+  }
+}
+
+/** Start a cluster and wait until it is ready for tests: nodes Ready, controllers running, CRDs served. */
+export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
+  const t0 = Date.now();
+  const log = opts.log ?? (() => {});
+  const index = clusterCount++;
+  const name = opts.name ?? `kplugins-${process.pid}-${index}`;
+  const podCIDR = opts.podCIDR ?? `10.${(200 + index * 4) % 250}.0.0/16`;
+  const serviceCIDR = opts.serviceCIDR ?? `10.${(96 + index) % 250}.0.0/16`;
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), `${name}-`));
+  const bins = binDir();
+  const pki = join(dir, 'pki');
+  const logs = join(dir, 'logs');
+  mkdirSync(pki, { recursive: true });
+  mkdirSync(logs, { recursive: true });
+  const procs: Started[] = [];
+  const detached = Boolean(opts.detached);
+  const started = (p: Started) => (procs.push(p), p);
+  try {
+    const [etcdClient, etcdPeer, apiPort, schedPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const server = `https://127.0.0.1:${apiPort}`;
+    const firstServiceIP = firstIP(serviceCIDR);
+
+    // Certificates (CA first, then the rest at once).
+    await makeCA(pki);
+    makeServiceAccountKeys(pki);
+    const [, admin] = await Promise.all([
+      signCert(pki, 'apiserver', '/CN=kube-apiserver', ['IP:127.0.0.1', 'DNS:localhost', `IP:${firstServiceIP}`, 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc'], 'server'),
+      signCert(pki, 'admin', '/CN=kubernetes-admin/O=system:masters'),
+    ]);
+    const ca = readFileSync(join(pki, 'ca.crt'), 'utf8');
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, kubeconfigYaml({ cluster: name, server, ca, user: 'kubernetes-admin', cert: admin }), { mode: 0o600 });
+
+    log(`etcd on 127.0.0.1:${etcdClient}`);
+    const etcd = started(
+      startProcess('etcd', join(bins, 'etcd'), [
+        '--name', 'default', '--data-dir', join(dir, 'etcd'),
+        '--listen-client-urls', `http://127.0.0.1:${etcdClient}`, '--advertise-client-urls', `http://127.0.0.1:${etcdClient}`,
+        '--listen-peer-urls', `http://127.0.0.1:${etcdPeer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeer}`,
+        '--initial-cluster', `default=http://127.0.0.1:${etcdPeer}`,
+        '--unsafe-no-fsync', '--log-level', 'warn', '--quota-backend-bytes', String(2 * 1024 ** 3),
+      ], join(logs, 'etcd.log'), { detached }),
+    );
+    await until('etcd to be healthy', async () => (await get(`http://127.0.0.1:${etcdClient}/health`)).status === 200, 20_000, [etcd]);
+
+    log(`kube-apiserver on ${server}`);
+    const apiserver = started(
+      startProcess('kube-apiserver', join(bins, 'kube-apiserver'), [
+        `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+        '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
+        `--cert-dir=${pki}`, `--tls-cert-file=${join(pki, 'apiserver.crt')}`, `--tls-private-key-file=${join(pki, 'apiserver.key')}`,
+        `--client-ca-file=${join(pki, 'ca.crt')}`,
+        '--authorization-mode=Node,RBAC',
+        `--service-cluster-ip-range=${serviceCIDR}`,
+        '--endpoint-reconciler-type=none',
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        `--service-account-key-file=${join(pki, 'sa.pub')}`,
+        `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
+        '--allow-privileged=true',
+        '--profiling=false',
+        '--v=1',
+      ], join(logs, 'kube-apiserver.log'), { detached }),
+    );
+    await until('kube-apiserver /readyz', async () => (await get(`${server}/readyz`, admin, ca)).status === 200, 60_000, [etcd, apiserver]);
+
+    // Controllers, scheduler and kwok all talk to the API server as admin.
+    const stagesDir = join(bins, 'kwok-stages');
+    const stageFiles = [
+      join(stagesDir, 'node/fast/node-initialize.yaml'),
+      join(stagesDir, 'node/heartbeat-with-lease/node-heartbeat-with-lease.yaml'),
+      ...readdirSync(join(stagesDir, 'pod/fast')).filter((f) => f.endsWith('.yaml')).map((f) => join(stagesDir, 'pod/fast', f)),
+    ];
+    log('kube-controller-manager, kube-scheduler, kwok');
+    started(
+      startProcess('kube-controller-manager', join(bins, 'kube-controller-manager'), [
+        `--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--secure-port=0',
+        `--service-account-private-key-file=${join(pki, 'sa.key')}`, `--root-ca-file=${join(pki, 'ca.crt')}`,
+        '--allocate-node-cidrs=true', `--cluster-cidr=${podCIDR}`, '--node-cidr-mask-size=24',
+        `--service-cluster-ip-range=${serviceCIDR}`,
+        '--concurrent-deployment-syncs=10', '--concurrent-replicaset-syncs=10',
+        '--v=1',
+      ], join(logs, 'kube-controller-manager.log'), { detached }),
+    );
+    started(
+      startProcess('kube-scheduler', join(bins, 'kube-scheduler'), [
+        `--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${schedPort}`, '--v=1',
+      ], join(logs, 'kube-scheduler.log'), { detached }),
+    );
+    started(
+      startProcess('kwok', join(bins, 'kwok'), [
+        `--kubeconfig=${kubeconfig}`, '--manage-all-nodes=true', `--cidr=${firstIP(podCIDR)}/${podCIDR.split('/')[1]}`, '--node-ip=127.0.0.1',
+        ...stageFiles.flatMap((f) => ['--config', f]),
+      ], join(logs, 'kwok.log'), { detached }),
+    );
+
+    const state: ClusterState = {
+      name, dir, kubeconfig, server, podCIDR, serviceCIDR,
+      processes: procs.map((p) => ({ name: p.name, pid: p.pid, log: p.log })),
+      startedAt: new Date().toISOString(),
+      startupMs: 0,
+    };
+    const cluster = new Cluster(state, detached ? [] : procs);
+    const watched = procs;
+    const waits: Promise<void>[] = [
+      cluster.addNodes(opts.nodes ?? DEFAULT_NODES),
+      until('the default ServiceAccount (controller-manager running)', async () => (await cluster.kubectl(['get', 'serviceaccount', 'default', '-n', 'default'], { reject: false })).exitCode === 0, 60_000, watched),
+    ];
+    if (opts.istio ?? true) {
+      waits.push(
+        (async () => {
+          await cluster.kubectl(['apply', '--server-side', '--field-manager=test-harness', '-f', join(bins, 'istio-crds.yaml')]);
+          await cluster.kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+        })(),
+      );
+    }
+    await Promise.all(waits);
+    state.startupMs = Date.now() - t0;
+    writeFileSync(join(dir, 'state.json'), JSON.stringify(state, null, 2));
+    log(`cluster ${name} ready in ${state.startupMs} ms`);
+    return cluster;
+  } catch (err) {
+    for (const p of [...procs].reverse()) await stopProcess(p, 2000);
+    if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Reattach to a cluster started detached by another process (the playground). */
+export function attachCluster(stateFile: string): Cluster {
+  return new Cluster(JSON.parse(readFileSync(stateFile, 'utf8')) as ClusterState);
+}

@@ -1,0 +1,93 @@
+// Child processes of the harness: logged to files, stopped on stop(), on test failure and on interrupt.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+const live = new Set<ChildProcess>();
+let hooked = false;
+
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  const killAll = () => {
+    for (const p of live) {
+      try {
+        p.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  process.on('exit', killAll);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      killAll();
+      process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
+    });
+  }
+}
+
+export interface Started {
+  name: string;
+  pid: number;
+  log: string;
+  child: ChildProcess;
+  /** Resolves when the process exits. */
+  exited: Promise<number | null>;
+}
+
+/** Start a process with stdout/stderr to a log file. detached: survives this process (the playground). */
+export function startProcess(name: string, cmd: string, args: string[], log: string, opts: { detached?: boolean; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Started {
+  const fd = openSync(log, 'a');
+  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: Boolean(opts.detached), env: opts.env ?? process.env, cwd: opts.cwd });
+  closeSync(fd);
+  if (!child.pid) throw new Error(`could not start ${name} (${cmd})`);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  if (opts.detached) {
+    child.unref();
+  } else {
+    hookExit();
+    live.add(child);
+    void exited.then(() => live.delete(child));
+  }
+  return { name, pid: child.pid, log, child, exited };
+}
+
+/** SIGTERM, then SIGKILL after graceMs. */
+export async function stopProcess(p: Started, graceMs = 5000): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  p.child.kill('SIGTERM');
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
+  await p.exited;
+  clearTimeout(timer);
+}
+
+/** Stop a process by pid (one started detached by an earlier run). */
+export async function stopPid(pid: number, graceMs = 5000): Promise<void> {
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (alive()) process.kill(pid, 'SIGKILL');
+}
+
+/** A free TCP port on loopback (the kernel picks; the harness binds right after). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
