@@ -1,7 +1,7 @@
 // Bundles each plugin into dist/kubectl-<plugin>.mjs for fast start-up. The heavy Kubernetes client
 // is split into a chunk that is loaded only when a command talks to a cluster.
 import { build } from 'esbuild';
-import { chmodSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -26,7 +26,12 @@ const result = await build({
   // CommonJS dependencies call require(); give the ESM bundle one.
   banner: { js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
 });
-for (const name of Object.keys(entryPoints)) chmodSync(join(root, 'dist', `${name}.mjs`), 0o755);
+// dist/bin holds the names kubectl looks for on PATH (kubectl-canary, kubectl-ingress_ha, ...).
+mkdirSync(join(root, 'dist', 'bin'));
+for (const name of Object.keys(entryPoints)) {
+  chmodSync(join(root, 'dist', `${name}.mjs`), 0o755);
+  symlinkSync(`../${name}.mjs`, join(root, 'dist', 'bin', name));
+}
 const sizes = Object.entries(result.metafile.outputs)
   .filter(([f]) => f.endsWith('.mjs'))
   .map(([f, o]) => `${f.replace(/^.*dist\//, 'dist/')} ${(o.bytes / 1024).toFixed(0)} KiB`);

@@ -31,6 +31,8 @@ export function buildParser(plugin: PluginDefinition, argv: string[], onSelect: 
     .alias('h', 'help')
     .recommendCommands()
     .completion('__yargs_completion', false)
+    // kebab-case only: no camelCase twins in argv or in 'Unknown arguments' messages.
+    .parserConfiguration({ 'camel-case-expansion': false })
     .demandCommand(1, `${display}: a command is required (see '${display} --help')`)
     .fail((msg, err) => {
       if (err) throw err;

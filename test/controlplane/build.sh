@@ -87,27 +87,35 @@ else
   )
 fi
 
-# 2. etcd: the server module has relative replaces, so it too is built through a wrapper module.
-progress "etcd $ETCD_VERSION"
-if have etcd; then say "  cached"; else
-  check_proxy go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
-  w="$SRC/etcd-$ETCD_VERSION"; mkdir -p "$w"
+# Build one package through a wrapper module that requires its module at a pinned version. Used where
+# `go install pkg@version` does not work: relative replace directives (etcd), or a module proxy that
+# refuses the version list `go install` reads for deprecation notices (krew).
+wrapper_build() { # module version package output [ldflags]
+  local w="$SRC/wrap-${1//\//_}-$2"
+  mkdir -p "$w"
   (
     cd "$w"
     if [ ! -f go.mod ]; then
-      go mod init local/etcdbin >/dev/null 2>&1
-      printf '//go:build tools\n\npackage tools\n\nimport _ "go.etcd.io/etcd/server/v3"\n' > tools.go
-      go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2
+      go mod init "local/wrap" >/dev/null 2>&1
+      printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$3" > tools.go
+      go get "$1@$2" >&2
       go mod tidy >&2 || true
     fi
-    go build -trimpath -ldflags "-s -w" -o "$OUT/etcd.tmp" go.etcd.io/etcd/server/v3 >&2
-    mv "$OUT/etcd.tmp" "$OUT/etcd"
+    go build -trimpath -ldflags "-s -w ${5:-}" -o "$OUT/$4.tmp" "$3" >&2
+    mv "$OUT/$4.tmp" "$OUT/$4"
   )
+}
+
+# 2. etcd
+progress "etcd $ETCD_VERSION"
+if have etcd; then say "  cached"; else
+  check_proxy go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
+  wrapper_build go.etcd.io/etcd/server/v3 "$ETCD_VERSION" go.etcd.io/etcd/server/v3 etcd
 fi
 
-gobin_install() { # name module-path@version output-name
+gobin_install() { # name module-path@version output-name [ldflags]
   local tmp; tmp=$(mktemp -d)
-  GOBIN="$tmp" go install -trimpath -ldflags "-s -w" "$2" >&2
+  GOBIN="$tmp" go install -trimpath -ldflags "-s -w ${4:-}" "$2" >&2
   mv "$tmp/$1" "$OUT/$3"; rm -rf "$tmp"
 }
 
@@ -125,7 +133,8 @@ fi
 progress "istioctl ${ISTIO_VERSION}"
 if have istioctl && [ -f "$OUT/istio-crds.yaml" ]; then say "  cached"; else
   check_proxy istio.io/istio "$ISTIO_VERSION"
-  have istioctl || gobin_install istioctl "istio.io/istio/istioctl/cmd/istioctl@$ISTIO_VERSION" istioctl
+  have istioctl || gobin_install istioctl "istio.io/istio/istioctl/cmd/istioctl@$ISTIO_VERSION" istioctl \
+    "-X istio.io/istio/pkg/version.buildVersion=$ISTIO_VERSION -X istio.io/istio/pkg/version.buildStatus=Clean"
   dir=$(cd "$SRC" && go mod download -json "istio.io/istio@$ISTIO_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
   cp "$dir/manifests/charts/base/files/crd-all.gen.yaml" "$OUT/istio-crds.yaml"; chmod u+w "$OUT/istio-crds.yaml"
 fi
@@ -134,7 +143,7 @@ fi
 progress "krew $KREW_VERSION"
 if have kubectl-krew; then say "  cached"; else
   check_proxy sigs.k8s.io/krew "$KREW_VERSION"
-  gobin_install krew "sigs.k8s.io/krew/cmd/krew@$KREW_VERSION" kubectl-krew
+  wrapper_build sigs.k8s.io/krew "$KREW_VERSION" sigs.k8s.io/krew/cmd/krew kubectl-krew "-X sigs.k8s.io/krew/internal/version.gitTag=$KREW_VERSION"
 fi
 
 progress "done: $(du -sh "$OUT" 2>/dev/null | cut -f1) in $OUT"

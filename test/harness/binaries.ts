@@ -11,11 +11,10 @@ export type Binary = (typeof BINARIES)[number];
 
 let cached: string | undefined;
 
-/** The folder holding the binaries; throws with the command to run when they are not built. */
-export function binDir(): string {
-  if (cached) return cached;
-  const dir = execFileSync('bash', [join(REPO_ROOT, 'test/controlplane/build.sh'), '--print-dir'], { encoding: 'utf8' }).trim();
-  const missing = BINARIES.filter((b) => !existsSync(join(dir, b)));
+/** The folder holding the binaries; throws with the command to run when the ones needed are not built. */
+export function binDir(needed: readonly Binary[] = BINARIES): string {
+  const dir = cached ?? execFileSync('bash', [join(REPO_ROOT, 'test/controlplane/build.sh'), '--print-dir'], { encoding: 'utf8' }).trim();
+  const missing = needed.filter((b) => !existsSync(join(dir, b)));
   if (missing.length) {
     throw new Error(`control-plane binaries missing in ${dir}: ${missing.join(', ')}; run 'bash test/controlplane/build.sh' (npm test does)`);
   }
@@ -24,5 +23,5 @@ export function binDir(): string {
 }
 
 export function bin(name: Binary): string {
-  return join(binDir(), name);
+  return join(binDir([name]), name);
 }

@@ -173,17 +173,9 @@ export class Cluster {
   async addNodes(nodes: NodeSpec[]): Promise<void> {
     if (nodes.length === 0) return;
     await this.apply(nodes.map(nodeManifest));
-    const names = nodes.map((n) => n.name);
-    await until(
-      `nodes ${names.join(', ')} to be Ready`,
-      async () => {
-        const r = await this.kubectl(['get', 'nodes', ...names, '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}']);
-        const st = r.stdout.trim().split(/\s+/);
-        return st.length === names.length && st.every((s) => s === 'True');
-      },
-      30_000,
-      this.procs,
-    );
+    const dead = this.procs.find((p) => p.child.exitCode !== null);
+    if (dead) throw new Error(`${dead.name} is not running; see ${dead.log}`);
+    await this.kubectl(['wait', '--for=condition=Ready', '--timeout=30s', ...nodes.map((n) => `node/${n.name}`)]);
   }
 
   /** A kubeconfig for another user (client cert with CN=user, O=groups), for RBAC tests. */
@@ -217,7 +209,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const podCIDR = opts.podCIDR ?? `10.${(200 + index * 4) % 250}.0.0/16`;
   const serviceCIDR = opts.serviceCIDR ?? `10.${(96 + index) % 250}.0.0/16`;
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), `${name}-`));
-  const bins = binDir();
+  const bins = binDir(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'kubectl']);
   const pki = join(dir, 'pki');
   const logs = join(dir, 'logs');
   mkdirSync(pki, { recursive: true });
@@ -278,7 +270,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     const stageFiles = [
       join(stagesDir, 'node/fast/node-initialize.yaml'),
       join(stagesDir, 'node/heartbeat-with-lease/node-heartbeat-with-lease.yaml'),
-      ...readdirSync(join(stagesDir, 'pod/fast')).filter((f) => f.endsWith('.yaml')).map((f) => join(stagesDir, 'pod/fast', f)),
+      ...readdirSync(join(stagesDir, 'pod/fast')).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').map((f) => join(stagesDir, 'pod/fast', f)),
     ];
     log('kube-controller-manager, kube-scheduler, kwok');
     started(

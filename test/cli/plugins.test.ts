@@ -1,0 +1,124 @@
+// The built binaries, spawned as a user (or kubectl) runs them.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { REPO_ROOT } from '../harness/binaries.js';
+import { kubectlWithPlugins, pluginPath, sharedCluster, tempKubeconfig } from '../support/fixture.js';
+
+const PLUGINS = ['canary', 'bluegreen', 'ingress-ha', 'meshvm', 'meshremote', 'trace'];
+const binary = (p: string) => join(REPO_ROOT, 'dist', 'bin', `kubectl-${p.replace(/-/g, '_')}`);
+
+function run(p: string, args: string[], env: Record<string, string> = {}) {
+  return execa(binary(p), args, { reject: false, stdin: 'ignore', env: { PATH: process.env['PATH'] ?? '', HOME: '/nonexistent', NO_COLOR: '1', ...env }, extendEnv: false });
+}
+
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const addr = srv.address();
+  await new Promise<void>((r) => srv.close(() => r()));
+  return typeof addr === 'object' && addr ? addr.port : 0;
+}
+
+describe('plugin binaries', function () {
+  this.timeout(60_000);
+
+  it('dist/bin holds exactly the six executables kubectl discovers', () => {
+    assert.deepEqual(readdirSync(join(REPO_ROOT, 'dist', 'bin')).sort(), PLUGINS.map((p) => `kubectl-${p.replace(/-/g, '_')}`).sort());
+  });
+
+  for (const p of PLUGINS) {
+    describe(`kubectl-${p.replace(/-/g, '_')}`, () => {
+      it('--help: usage with examples on stdout, exit 0', async () => {
+        const r = await run(p, ['--help']);
+        assert.equal(r.exitCode, 0, r.stderr);
+        assert.equal(r.stderr, '');
+        assert.match(r.stdout, new RegExp(`^kubectl ${p} - `));
+        assert.match(r.stdout, /Examples:\n {2}kubectl /);
+        assert.match(r.stdout, /--kubeconfig/);
+        assert.match(r.stdout, /completion/);
+      });
+
+      it('--version prints the package version', async () => {
+        const r = await run(p, ['--version']);
+        assert.equal(r.exitCode, 0);
+        assert.match(r.stdout, /^\d+\.\d+\.\d+$/);
+      });
+
+      it('an unknown flag: exit 2, one line on stderr, nothing on stdout', async () => {
+        const r = await run(p, ['context', '--bogus-flag']);
+        assert.equal(r.exitCode, 2);
+        assert.equal(r.stdout, '');
+        assert.equal(r.stderr, 'error: Unknown argument: bogus-flag');
+      });
+
+      it('no reachable cluster: exit 1 and a message naming server and context', async () => {
+        const port = await closedPort();
+        const kc = tempKubeconfig(
+          `clusters: [{name: lab, cluster: {server: "https://127.0.0.1:${port}"}}]\nusers: [{name: me, user: {token: t}}]\ncontexts: [{name: lab, context: {cluster: lab, user: me}}]\ncurrent-context: lab\n`,
+        );
+        const r = await run(p, ['context', '--kubeconfig', kc]);
+        assert.equal(r.exitCode, 1);
+        assert.equal(r.stdout, '');
+        assert.equal(r.stderr, `error: cannot reach the cluster at https://127.0.0.1:${port} (context "lab"): connection refused; is the cluster running and is this the right context?`);
+        const v = await run(p, ['context', '--kubeconfig', kc, '-v']);
+        assert.match(v.stderr, /\n\s+at /, 'stack trace with -v');
+      });
+    });
+  }
+
+  it('kubectl finds all six (kubectl plugin list) and runs them as `kubectl <plugin>`', async () => {
+    const list = await kubectlWithPlugins(['plugin', 'list', '--name-only']);
+    for (const p of PLUGINS) assert.match(list.stdout, new RegExp(`^kubectl-${p.replace(/-/g, '_')}$`, 'm'));
+    const help = await kubectlWithPlugins(['ingress-ha', '--help']);
+    assert.equal(help.exitCode, 0, help.stderr);
+    assert.match(help.stdout, /^kubectl ingress-ha - /);
+  });
+
+  it('`kubectl canary <TAB>` completes through the kubectl_complete-canary helper', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'complete-'));
+    const install = await run('canary', ['completion', '--install-kubectl-helper', '--dir', dir]);
+    assert.equal(install.exitCode, 0, install.stderr);
+    const comp = await kubectlWithPlugins(['__complete', 'canary', 'co'], { PATH: [dir, pluginPath()].join(':') });
+    assert.equal(comp.exitCode, 0, comp.stderr);
+    assert.deepEqual(comp.stdout.split('\n').filter((l) => l && !l.startsWith(':')).sort(), ['completion', 'context']);
+    const flags = await kubectlWithPlugins(['__complete', 'ingress-ha', 'context', '--o'], { PATH: [dir, pluginPath()].join(':') });
+    // No helper for ingress-ha was installed: kubectl offers nothing, which proves the helper is what answers.
+    assert.deepEqual(flags.stdout.split('\n').filter((l) => l && !l.startsWith(':')), []);
+  });
+
+  it('talks to a real cluster through kubectl: `kubectl canary context`', async function () {
+    this.timeout(120_000);
+    const c = await sharedCluster();
+    const r = await kubectlWithPlugins(['canary', 'context', '-o', 'json', '-n', 'shop'], { KUBECONFIG: c.kubeconfig });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const view = JSON.parse(r.stdout) as Record<string, string>;
+    assert.equal(view['server'], c.server);
+    assert.equal(view['namespace'], 'shop');
+    assert.equal(view['serverVersion'], 'v1.37.2');
+    // A user the API server does not know is refused in one clear line.
+    const forged = tempKubeconfig(
+      `clusters: [{name: c, cluster: {server: "${c.server}", insecure-skip-tls-verify: true}}]\nusers: [{name: nobody, user: {token: not-a-token}}]\ncontexts: [{name: c, context: {cluster: c, user: nobody}}]\ncurrent-context: c\n`,
+    );
+    const denied = await kubectlWithPlugins(['trace', 'context'], { KUBECONFIG: forged });
+    assert.equal(denied.exitCode, 1);
+    assert.match(denied.stderr, /^error: unauthorized: the cluster at https:\/\/127\.0\.0\.1:\d+ rejected the credentials of user "nobody" \(context "c"\)/);
+  });
+
+  it('`npm install -g` from the clone puts the six binaries on PATH', async function () {
+    this.timeout(120_000);
+    const prefix = mkdtempSync(join(tmpdir(), 'npm-g-'));
+    const r = await execa('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--ignore-scripts', REPO_ROOT], { reject: false, stdin: 'ignore' });
+    assert.equal(r.exitCode, 0, r.stderr);
+    for (const p of PLUGINS) assert.ok(existsSync(join(prefix, 'bin', `kubectl-${p.replace(/-/g, '_')}`)), p);
+    // Only the npm prefix provides plugins on this PATH (plus node; kubectl is run by its full path).
+    const list = await kubectlWithPlugins(['plugin', 'list', '--name-only'], { PATH: [join(prefix, 'bin'), dirname(process.execPath), '/usr/bin', '/bin'].join(':') });
+    assert.equal(list.exitCode, 0, list.stderr);
+    assert.deepEqual(list.stdout.split('\n').filter((l) => l.startsWith('kubectl-')).sort(), PLUGINS.map((p) => `kubectl-${p.replace(/-/g, '_')}`).sort());
+    const help = await execa(join(prefix, 'bin', 'kubectl-meshvm'), ['--help'], { reject: false, stdin: 'ignore' });
+    assert.equal(help.exitCode, 0, help.stderr);
+  });
+});

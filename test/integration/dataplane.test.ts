@@ -1,0 +1,106 @@
+// The playground data plane answers like kube-proxy, an ingress controller and Envoy would.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
+import { sharedCluster } from '../support/fixture.js';
+import { startDataPlane, type DataPlane } from '../playground/dataplane.js';
+import { REPO_ROOT } from '../harness/binaries.js';
+import type { Cluster } from '../harness/cluster.js';
+
+// fetch() may not set Host; node's http client does, as curl -H 'Host: ...' does.
+function httpGet(port: number, headers: Record<string, string>): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', headers, agent: keepAlive }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+const keepAlive = new Agent({ keepAlive: true, maxSockets: 4 });
+
+async function sample(dp: DataPlane, host: string, n: number, headers: Record<string, string> = {}): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const r = await httpGet(dp.port, { host, ...headers });
+    const key = r.status === 200 ? r.body.trim() : `HTTP ${r.status}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+describe('playground data plane', function () {
+  this.timeout(120_000);
+  let c: Cluster;
+  let dp: DataPlane;
+
+  before(async () => {
+    c = await sharedCluster();
+    for (const f of ['01-l4-canary.yaml', '02-ingress-bluegreen.yaml', '03-bookinfo-reviews.yaml']) {
+      await c.apply(readFileSync(join(REPO_ROOT, 'test/playground/scenarios', f), 'utf8'));
+    }
+    await c.kubectl(['wait', '--for=condition=Available', 'deployment', '--all', '-A', '--timeout=60s']);
+    dp = await startDataPlane({ kubeconfig: c.kubeconfig, refreshMs: 100 });
+  });
+  after(async () => {
+    keepAlive.destroy();
+    await dp?.close();
+  });
+
+  it('spreads a Service over its ready pods, like the seed\'s curl loop (1:1, then by replicas)', async () => {
+    await dp.refresh();
+    const even = await sample(dp, 'nginx.default', 200);
+    assert.deepEqual(Object.keys(even).sort(), ['new', 'old']);
+    assert.ok(even['new']! > 60 && even['old']! > 60, JSON.stringify(even));
+    await c.kubectl(['scale', 'deployment/new-nginx', '--replicas=4']);
+    await c.kubectl(['rollout', 'status', 'deployment/new-nginx', '--timeout=60s']);
+    await new Promise((r) => setTimeout(r, 1500)); // EndpointSlice controller batches updates
+    await dp.refresh();
+    const skewed = await sample(dp, 'nginx.default.svc.cluster.local', 400);
+    // 4 of 5 pods are new: expect 80% (binomial sd 2%); allow a wide band.
+    assert.ok(skewed['new']! / 400 > 0.7 && skewed['new']! / 400 < 0.9, JSON.stringify(skewed));
+    await c.kubectl(['scale', 'deployment/new-nginx', '--replicas=1']);
+  });
+
+  it('routes the Ingress host mini-echo.io to its backend Service', async () => {
+    assert.deepEqual(await sample(dp, 'mini-echo.io', 20), { old: 20 });
+    const r = await httpGet(dp.port, { host: 'mini-echo.io' });
+    assert.equal(r.headers['x-route'], 'ingress/echo');
+    assert.equal(r.headers['x-service'], 'ingress-demo/old-nginx');
+  });
+
+  it('follows a VirtualService: header match to v2, weights between subsets', async () => {
+    assert.deepEqual(Object.keys(await sample(dp, 'reviews.bookinfo', 150)).sort(), ['v1', 'v2', 'v3']);
+    await c.apply(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: bookinfo}
+spec:
+  hosts: [reviews]
+  http:
+  - match: [{headers: {end-user: {exact: jason}}}]
+    route: [{destination: {host: reviews, subset: v2}}]
+  - route:
+    - {destination: {host: reviews, subset: v1}, weight: 75}
+    - {destination: {host: reviews, subset: v3}, weight: 25}
+`);
+    await dp.refresh();
+    assert.deepEqual(await sample(dp, 'reviews.bookinfo', 30, { 'end-user': 'jason' }), { v2: 30 });
+    const split = await sample(dp, 'reviews.bookinfo.svc.cluster.local', 400);
+    assert.deepEqual(Object.keys(split).sort(), ['v1', 'v3']);
+    assert.ok(split['v1']! / 400 > 0.65 && split['v1']! / 400 < 0.85, JSON.stringify(split));
+  });
+
+  it('answers 503 when no endpoint is ready and 404 for unknown hosts', async () => {
+    await c.kubectl(['-n', 'ingress-demo', 'scale', 'deployment/old-nginx', '--replicas=0']);
+    await c.kubectl(['-n', 'ingress-demo', 'rollout', 'status', 'deployment/old-nginx', '--timeout=60s']);
+    await new Promise((r) => setTimeout(r, 1500));
+    await dp.refresh();
+    assert.deepEqual(await sample(dp, 'mini-echo.io', 3), { 'HTTP 503': 3 });
+    assert.deepEqual(await sample(dp, 'nothing.example', 1), { 'HTTP 404': 1 });
+    await c.kubectl(['-n', 'ingress-demo', 'scale', 'deployment/old-nginx', '--replicas=1']);
+  });
+});

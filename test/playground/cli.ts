@@ -1,0 +1,155 @@
+// `npm run playground [-- start|stop|status]`: a local cluster with the seeds' scenarios and the
+// loopback data plane, left running in the background between commands.
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { attachCluster, startCluster, type ClusterState } from '../harness/cluster.js';
+import { startProcess, stopPid } from '../harness/processes.js';
+import { REPO_ROOT, binDir } from '../harness/binaries.js';
+
+const HOME = join(process.env['KPLUGINS_CACHE'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'kubectl-traffic-plugins'), 'playground');
+const STATE = join(HOME, 'playground.json');
+const SCENARIOS = fileURLToPath(new URL('../../../test/playground/scenarios', import.meta.url));
+
+interface PlaygroundState {
+  cluster: ClusterState;
+  dataplane: { pid: number; port: number; log: string };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readState(): PlaygroundState | undefined {
+  if (!existsSync(STATE)) return undefined;
+  return JSON.parse(readFileSync(STATE, 'utf8')) as PlaygroundState;
+}
+
+async function running(state: PlaygroundState): Promise<boolean> {
+  if (![...state.cluster.processes.map((p) => p.pid), state.dataplane.pid].every(alive)) return false;
+  const r = await attachCluster(join(state.cluster.dir, 'state.json')).kubectl(['get', '--raw', '/readyz'], { reject: false });
+  return r.exitCode === 0;
+}
+
+function instructions(s: PlaygroundState): string {
+  const dp = `http://127.0.0.1:${s.dataplane.port}`;
+  return `
+The playground is running (cluster ${s.cluster.name}, API ${s.cluster.server}).
+
+  export KUBECONFIG=${s.cluster.kubeconfig}
+  export PATH=${join(REPO_ROOT, 'dist', 'bin')}:${binDir(['kubectl'])}:$PATH
+
+Try:
+  kubectl get deploy,svc -A                       # seed 001 (default, ingress-demo) and 002 (bookinfo)
+  kubectl canary context                          # the plugins act on this cluster
+  for x in $(seq 10); do curl -s -H 'Host: nginx.default' ${dp}/; done        # chapter 1's curl loop
+  curl -s -H 'Host: mini-echo.io' ${dp}/                                       # chapter 2's Ingress echo
+  curl -s -H 'Host: reviews.bookinfo' -H 'end-user: jason' ${dp}/              # seed 002's reviews
+
+The data plane at ${dp} answers like kube-proxy, the Ingress and Istio would: the body is the version
+of the pod that served the request. Stop everything with: npm run playground -- stop
+`;
+}
+
+async function start(): Promise<void> {
+  const t0 = Date.now();
+  const prev = readState();
+  if (prev && (await running(prev))) {
+    process.stdout.write(`Reusing the running playground.\n${instructions(prev)}`);
+    return;
+  }
+  if (prev) await stop(true);
+  mkdirSync(HOME, { recursive: true });
+  const dir = join(HOME, 'cluster');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const log = (m: string) => process.stderr.write(`[playground] ${m}\n`);
+  const cluster = await startCluster({
+    name: 'playground',
+    dir,
+    detached: true,
+    podCIDR: '10.244.0.0/16',
+    serviceCIDR: '10.96.0.0/16',
+    nodes: [
+      { name: 'worker-1', zone: 'cn-hangzhou-g' },
+      { name: 'worker-2', zone: 'cn-hangzhou-h' },
+      { name: 'worker-3', zone: 'cn-hangzhou-i' },
+    ],
+    log,
+  });
+  try {
+    for (const f of readdirSync(SCENARIOS).filter((x) => x.endsWith('.yaml')).sort()) {
+      log(`loading scenario ${f}`);
+      await cluster.apply(readFileSync(join(SCENARIOS, f), 'utf8'));
+    }
+    await cluster.kubectl(['wait', '--for=condition=Available', 'deployment', '--all', '-A', '--timeout=60s']);
+    const dpLog = join(dir, 'logs', 'dataplane.log');
+    const dpScript = fileURLToPath(new URL('./dataplane.js', import.meta.url));
+    const { freePort } = await import('../harness/processes.js');
+    const port = await freePort();
+    const dp = startProcess('dataplane', process.execPath, [dpScript, '--kubeconfig', cluster.kubeconfig, '--port', String(port)], dpLog, { detached: true });
+    const state: PlaygroundState = { cluster: cluster.state, dataplane: { pid: dp.pid, port, log: dpLog } };
+    // Ready when it answers its health check.
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const ok = await fetch(`http://127.0.0.1:${port}/__dataplane/healthz`).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (Date.now() > deadline || !alive(dp.pid)) throw new Error(`the data plane did not start; see ${dpLog}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    writeFileSync(STATE, JSON.stringify(state, null, 2));
+    log(`cluster ready in ${(cluster.state.startupMs / 1000).toFixed(1)} s, scenarios and data plane loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s in all`);
+    process.stdout.write(instructions(state));
+  } catch (err) {
+    await cluster.stop({ keepDir: true });
+    throw err;
+  }
+}
+
+async function stop(quiet = false): Promise<void> {
+  const s = readState();
+  if (!s) {
+    if (!quiet) process.stdout.write('No playground is running.\n');
+    return;
+  }
+  await stopPid(s.dataplane.pid);
+  for (const p of [...s.cluster.processes].reverse()) await stopPid(p.pid);
+  rmSync(s.cluster.dir, { recursive: true, force: true });
+  rmSync(STATE, { force: true });
+  if (!quiet) process.stdout.write(`Playground ${s.cluster.name} stopped and removed.\n`);
+}
+
+async function status(): Promise<number> {
+  const s = readState();
+  if (!s) {
+    process.stdout.write('No playground is running. Start one with: npm run playground\n');
+    return 1;
+  }
+  if (!(await running(s))) {
+    const dead = [...s.cluster.processes, { name: 'dataplane', pid: s.dataplane.pid }].filter((p) => !alive(p.pid)).map((p) => p.name);
+    process.stdout.write(`The playground is not healthy${dead.length ? ` (not running: ${dead.join(', ')})` : ''}; restart it with: npm run playground -- stop && npm run playground\n`);
+    return 1;
+  }
+  process.stdout.write(instructions(s));
+  return 0;
+}
+
+const cmd = process.argv[2] ?? 'start';
+const actions: Record<string, () => Promise<number | void>> = { start, stop: () => stop(), status };
+const action = actions[cmd];
+if (!action) {
+  process.stderr.write(`error: unknown playground command "${cmd}": use start, stop or status\n`);
+  process.exit(2);
+}
+try {
+  process.exit((await action()) ?? 0);
+} catch (err) {
+  process.stderr.write(`error: ${(err as Error).message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,142 @@
+// The playground's loopback data plane: answers HTTP for the cluster's Services, Ingresses and
+// VirtualServices as kube-proxy, an ingress controller and Envoy would, from a snapshot of the
+// cluster refreshed every few hundred milliseconds. Replies with the chosen pod's version.
+import { createServer, type Server } from 'node:http';
+import { Kube, type KubeObject } from '../../shared/kube/client.js';
+import { loadKubeconfig } from '../../shared/kube/kubeconfig.js';
+import { route, type Snapshot, type StringMatch } from './routing.js';
+
+type Obj = Record<string, unknown>;
+const get = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((a, k) => (a && typeof a === 'object' ? (a as Obj)[k] : undefined), o);
+const arr = (o: unknown): Obj[] => (Array.isArray(o) ? (o as Obj[]) : []);
+
+export async function readSnapshot(kube: Kube): Promise<Snapshot> {
+  const optional = async (apiVersion: string, kind: string) => {
+    try {
+      return await kube.list(apiVersion, kind);
+    } catch {
+      return [] as KubeObject[]; // Istio CRDs absent: no VirtualServices.
+    }
+  };
+  const [services, slices, pods, vss, drs, ings] = await Promise.all([
+    kube.list('v1', 'Service'),
+    kube.list('discovery.k8s.io/v1', 'EndpointSlice'),
+    kube.list('v1', 'Pod'),
+    optional('networking.istio.io/v1', 'VirtualService'),
+    optional('networking.istio.io/v1', 'DestinationRule'),
+    kube.list('networking.k8s.io/v1', 'Ingress'),
+  ]);
+  const ns = (o: KubeObject) => o.metadata?.namespace ?? 'default';
+  return {
+    services: services.map((s) => ({ namespace: ns(s), name: s.metadata?.name ?? '' })),
+    endpoints: slices.flatMap((sl) =>
+      arr(sl['endpoints']).map((e) => ({
+        namespace: ns(sl),
+        service: sl.metadata?.labels?.['kubernetes.io/service-name'] ?? '',
+        podName: String(get(e, 'targetRef', 'name') ?? ''),
+        ip: String(arr(e['addresses'])[0] ?? ''),
+        ready: get(e, 'conditions', 'ready') !== false,
+      })),
+    ),
+    pods: pods.filter((p) => !p.metadata?.deletionTimestamp).map((p) => ({ namespace: ns(p), name: p.metadata?.name ?? '', labels: p.metadata?.labels ?? {} })),
+    virtualServices: vss.map((v) => ({
+      namespace: ns(v),
+      name: v.metadata?.name ?? '',
+      hosts: (get(v, 'spec', 'hosts') as string[] | undefined) ?? [],
+      http: arr(get(v, 'spec', 'http')).map((h) => ({
+        match: arr(h['match']).map((m) => ({ headers: m['headers'] as Record<string, StringMatch> | undefined, uri: m['uri'] as StringMatch | undefined })),
+        route: arr(h['route']).map((r) => ({
+          destination: { host: String(get(r, 'destination', 'host') ?? ''), subset: get(r, 'destination', 'subset') as string | undefined },
+          weight: r['weight'] as number | undefined,
+        })),
+      })),
+    })),
+    destinationRules: drs.map((d) => ({
+      namespace: ns(d),
+      host: String(get(d, 'spec', 'host') ?? ''),
+      subsets: arr(get(d, 'spec', 'subsets')).map((s) => ({ name: String(s['name']), labels: (s['labels'] as Record<string, string>) ?? {} })),
+    })),
+    ingresses: ings.map((i) => ({
+      namespace: ns(i),
+      name: i.metadata?.name ?? '',
+      rules: arr(get(i, 'spec', 'rules')).map((r) => ({
+        host: r['host'] as string | undefined,
+        paths: arr(get(r, 'http', 'paths')).map((p) => ({
+          path: String(p['path'] ?? '/'),
+          pathType: String(p['pathType'] ?? 'Prefix'),
+          service: String(get(p, 'backend', 'service', 'name') ?? ''),
+        })),
+      })),
+    })),
+  };
+}
+
+export interface DataPlane {
+  port: number;
+  server: Server;
+  /** Wait for the next snapshot (tests call this after changing the cluster). */
+  refresh(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startDataPlane(opts: { kubeconfig: string; port?: number; refreshMs?: number }): Promise<DataPlane> {
+  const kube = new Kube(loadKubeconfig({ kubeconfig: opts.kubeconfig }, {}), 'playground-dataplane');
+  let snapshot = await readSnapshot(kube);
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const refresh = async () => {
+    snapshot = await readSnapshot(kube);
+  };
+  const loop = () => {
+    if (stopped) return;
+    timer = setTimeout(() => void refresh().catch(() => {}).finally(loop), opts.refreshMs ?? 300);
+  };
+  loop();
+  const server = createServer((req, res) => {
+    if (req.url === '/__dataplane/healthz') return void res.end('ok\n');
+    const headers: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
+    const d = route(snapshot, { host: req.headers.host ?? '', path: (req.url ?? '/').split('?')[0]!, headers });
+    if (d.status !== 200) {
+      res.writeHead(d.status, { 'content-type': 'text/plain' });
+      return void res.end(`${d.reason}\n`);
+    }
+    res.writeHead(200, {
+      'content-type': 'text/plain',
+      'x-version': d.version,
+      'x-pod': `${d.pod.namespace}/${d.pod.name}`,
+      'x-service': `${d.service.namespace}/${d.service.name}`,
+      'x-route': d.via,
+    });
+    res.end(`${d.version}\n`);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const addr = server.address();
+  return {
+    port: typeof addr === 'object' && addr ? addr.port : 0,
+    server,
+    refresh,
+    close: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+// Run as a process: node dataplane.js --kubeconfig FILE --port N
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const kubeconfig = arg('kubeconfig');
+  if (!kubeconfig) throw new Error('usage: dataplane --kubeconfig FILE [--port N]');
+  const dp = await startDataPlane({ kubeconfig, port: Number(arg('port') ?? 0) });
+  console.log(`data plane listening on 127.0.0.1:${dp.port}`);
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => void dp.close().then(() => process.exit(0)));
+}

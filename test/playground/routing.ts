@@ -1,0 +1,169 @@
+// The playground data plane's routing, pure: given what the cluster holds and a request, which pod
+// answers. Services behave as kube-proxy (a random ready endpoint), Ingress rules pick a Service by
+// host and path, and a VirtualService routing the host is followed as Envoy would: first matching
+// route, weighted destinations, DestinationRule subsets by pod labels.
+
+export type Labels = Record<string, string>;
+
+export interface ServiceInfo {
+  namespace: string;
+  name: string;
+}
+
+export interface EndpointInfo {
+  namespace: string;
+  service: string;
+  podName: string;
+  ip: string;
+  ready: boolean;
+}
+
+export interface PodInfo {
+  namespace: string;
+  name: string;
+  labels: Labels;
+}
+
+export interface StringMatch {
+  exact?: string;
+  prefix?: string;
+  regex?: string;
+}
+
+export interface VirtualServiceInfo {
+  namespace: string;
+  name: string;
+  hosts: string[];
+  http: {
+    match?: { headers?: Record<string, StringMatch>; uri?: StringMatch }[];
+    route?: { destination: { host: string; subset?: string }; weight?: number }[];
+  }[];
+}
+
+export interface DestinationRuleInfo {
+  namespace: string;
+  host: string;
+  subsets: { name: string; labels: Labels }[];
+}
+
+export interface IngressInfo {
+  namespace: string;
+  name: string;
+  rules: { host?: string; paths: { path: string; pathType: string; service: string }[] }[];
+}
+
+export interface Snapshot {
+  services: ServiceInfo[];
+  endpoints: EndpointInfo[];
+  pods: PodInfo[];
+  virtualServices: VirtualServiceInfo[];
+  destinationRules: DestinationRuleInfo[];
+  ingresses: IngressInfo[];
+}
+
+export interface Request {
+  host: string;
+  path: string;
+  headers: Record<string, string | undefined>;
+}
+
+export type Decision =
+  | { status: 200; via: string; service: ServiceInfo; pod: PodInfo; version: string }
+  | { status: 404 | 503; reason: string };
+
+const SUFFIX = '.svc.cluster.local';
+
+/** A host as Kubernetes DNS would expand it from namespace ns. */
+export function fqdn(host: string, ns: string): string {
+  const h = host.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+  const parts = h.split('.');
+  if (parts.length === 1) return `${h}.${ns}${SUFFIX}`;
+  if (parts.length === 2) return `${h}${SUFFIX}`;
+  if (parts.length === 3 && parts[2] === 'svc') return `${h}.cluster.local`;
+  return h;
+}
+
+function serviceOf(name: string, s: Snapshot): ServiceInfo | undefined {
+  if (!name.endsWith(SUFFIX)) return undefined;
+  const [svc, ns] = name.slice(0, -SUFFIX.length).split('.');
+  return s.services.find((x) => x.name === svc && x.namespace === ns);
+}
+
+export function matches(m: StringMatch, value: string | undefined): boolean {
+  if (value === undefined) return false;
+  if (m.exact !== undefined) return value === m.exact;
+  if (m.prefix !== undefined) return value.startsWith(m.prefix);
+  if (m.regex !== undefined) return new RegExp(`^(?:${m.regex})$`).test(value);
+  return true;
+}
+
+/** The version a pod reports: its version label, else app.kubernetes.io/version, else its name. */
+export function versionOf(pod: PodInfo): string {
+  return pod.labels['version'] ?? pod.labels['app.kubernetes.io/version'] ?? pod.name;
+}
+
+function pickEndpoint(s: Snapshot, svc: ServiceInfo, subset: Labels | undefined, rand: () => number): PodInfo | undefined {
+  const candidates = s.endpoints
+    .filter((e) => e.ready && e.namespace === svc.namespace && e.service === svc.name)
+    .map((e) => s.pods.find((p) => p.namespace === e.namespace && p.name === e.podName))
+    .filter((p): p is PodInfo => p !== undefined && Object.entries(subset ?? {}).every(([k, v]) => p.labels[k] === v));
+  // Several slices can list the same pod (one per port family); count each pod once.
+  const unique = [...new Map(candidates.map((p) => [p.name, p])).values()];
+  return unique.length ? unique[Math.floor(rand() * unique.length)] : undefined;
+}
+
+function routeService(s: Snapshot, svc: ServiceInfo, via: string, subset: Labels | undefined, rand: () => number): Decision {
+  const pod = pickEndpoint(s, svc, subset, rand);
+  if (!pod) return { status: 503, reason: `no healthy upstream for ${svc.namespace}/${svc.name}${subset ? ` subset ${JSON.stringify(subset)}` : ''}` };
+  return { status: 200, via, service: svc, pod, version: versionOf(pod) };
+}
+
+function viaVirtualService(s: Snapshot, vs: VirtualServiceInfo, req: Request, rand: () => number): Decision {
+  for (const route of vs.http) {
+    const ok =
+      !route.match?.length ||
+      route.match.some(
+        (m) =>
+          Object.entries(m.headers ?? {}).every(([k, sm]) => matches(sm, req.headers[k.toLowerCase()])) && (!m.uri || matches(m.uri, req.path)),
+      );
+    if (!ok || !route.route?.length) continue;
+    const total = route.route.reduce((a, d) => a + (d.weight ?? (route.route!.length === 1 ? 100 : 0)), 0);
+    let r = rand() * total;
+    const dest = route.route.find((d) => (r -= d.weight ?? (route.route!.length === 1 ? 100 : 0)) < 0) ?? route.route[route.route.length - 1]!;
+    const target = fqdn(dest.destination.host, vs.namespace);
+    const svc = serviceOf(target, s);
+    if (!svc) return { status: 503, reason: `virtualservice ${vs.namespace}/${vs.name} routes to unknown host ${dest.destination.host}` };
+    let labels: Labels | undefined;
+    if (dest.destination.subset) {
+      const dr = s.destinationRules.find((d) => fqdn(d.host, d.namespace) === target);
+      const subset = dr?.subsets.find((x) => x.name === dest.destination.subset);
+      if (!subset) return { status: 503, reason: `subset ${dest.destination.subset} of ${target} is not defined by any DestinationRule` };
+      labels = subset.labels;
+    }
+    return routeService(s, svc, `virtualservice/${vs.name}`, labels, rand);
+  }
+  return { status: 404, reason: `no route of virtualservice ${vs.namespace}/${vs.name} matches` };
+}
+
+export function route(s: Snapshot, req: Request, rand: () => number = Math.random): Decision {
+  const host = req.host.toLowerCase().replace(/:\d+$/, '');
+  // 1. Ingress rules for external hosts (longest matching path wins, as controllers do).
+  const ingressPaths = s.ingresses.flatMap((ing) =>
+    ing.rules.filter((r) => r.host === host).flatMap((r) => r.paths.map((p) => ({ ing, p }))),
+  );
+  const hit = ingressPaths
+    .filter(({ p }) => (p.pathType === 'Exact' ? req.path === p.path : req.path.startsWith(p.path)))
+    .sort((a, b) => b.p.path.length - a.p.path.length)[0];
+  if (hit) {
+    const svc = s.services.find((x) => x.namespace === hit.ing.namespace && x.name === hit.p.service);
+    if (!svc) return { status: 503, reason: `ingress ${hit.ing.namespace}/${hit.ing.name} routes to missing service ${hit.p.service}` };
+    return routeService(s, svc, `ingress/${hit.ing.name}`, undefined, rand);
+  }
+  // 2. A VirtualService for the host, 3. the Service itself.
+  const target = fqdn(host, 'default');
+  const vs = s.virtualServices.find((v) => v.hosts.some((h) => fqdn(h, v.namespace) === target));
+  if (vs) return viaVirtualService(s, vs, req, rand);
+  const svc = serviceOf(target, s);
+  if (svc) return routeService(s, svc, `service/${svc.name}`, undefined, rand);
+  return { status: 404, reason: `no ingress rule, virtualservice or service for host ${host}` };
+}

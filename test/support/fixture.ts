@@ -1,0 +1,57 @@
+// One shared cluster for the integration tests of a run (started on first use, stopped after all),
+// plus helpers to run the built plugins as kubectl would.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { startCluster, type Cluster } from '../harness/cluster.js';
+import { REPO_ROOT, binDir } from '../harness/binaries.js';
+
+let shared: Promise<Cluster> | undefined;
+
+export function sharedCluster(): Promise<Cluster> {
+  shared ??= startCluster({
+    nodes: [
+      { name: 'node-a1', zone: 'zone-a', labels: { 'node-role.kubernetes.io/ingress': 'true' } },
+      { name: 'node-a2', zone: 'zone-a' },
+      { name: 'node-b1', zone: 'zone-b', labels: { 'node-role.kubernetes.io/ingress': 'true' } },
+    ],
+  });
+  return shared;
+}
+
+export async function stopSharedCluster(): Promise<void> {
+  if (!shared) return;
+  const c = await shared.catch(() => undefined);
+  shared = undefined;
+  await c?.stop();
+}
+
+/** PATH with the built plugins (as kubectl-<name>) and the cluster's kubectl first. */
+export function pluginPath(extra: string[] = []): string {
+  return [...extra, join(REPO_ROOT, 'dist', 'bin'), binDir(['kubectl']), process.env['PATH'] ?? ''].join(':');
+}
+
+/** Run `kubectl <args>` the way a user would, with the plugins on PATH. */
+export async function kubectlWithPlugins(args: string[], env: Record<string, string> = {}) {
+  return execa(join(binDir(['kubectl']), 'kubectl'), args, {
+    reject: false,
+    stdin: 'ignore',
+    env: { PATH: pluginPath(), HOME: mkdtempSync(join(tmpdir(), 'home-')), NO_COLOR: '1', ...env },
+    extendEnv: false,
+  });
+}
+
+/** A kubeconfig file in a temp folder with the given content. */
+export function tempKubeconfig(content: string): string {
+  const f = join(mkdtempSync(join(tmpdir(), 'kc-')), 'config');
+  writeFileSync(f, content, { mode: 0o600 });
+  return f;
+}
+
+/** Mocha root hooks (loaded through .mocharc): stop the shared cluster after all tests. */
+export const mochaHooks = {
+  async afterAll(this: unknown) {
+    await stopSharedCluster();
+  },
+};
