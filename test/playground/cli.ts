@@ -8,7 +8,8 @@ import { attachCluster, startCluster, type ClusterState } from '../harness/clust
 import { startProcess, stopPid } from '../harness/processes.js';
 import { REPO_ROOT, binDir } from '../harness/binaries.js';
 
-const HOME = join(process.env['KPLUGINS_CACHE'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'kubectl-traffic-plugins'), 'playground');
+// State lives outside the repo; KPLUGINS_PLAYGROUND_DIR moves it (tests run their own playground).
+const HOME = process.env['KPLUGINS_PLAYGROUND_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'kubectl-traffic-plugins', 'playground');
 const STATE = join(HOME, 'playground.json');
 const SCENARIOS = fileURLToPath(new URL('../../../test/playground/scenarios', import.meta.url));
 
@@ -50,7 +51,7 @@ Try:
   kubectl canary context                          # the plugins act on this cluster
   for x in $(seq 10); do curl -s -H 'Host: nginx.default' ${dp}/; done        # chapter 1's curl loop
   curl -s -H 'Host: mini-echo.io' ${dp}/                                       # chapter 2's Ingress echo
-  curl -s -H 'Host: reviews.bookinfo' -H 'end-user: jason' ${dp}/              # seed 002's reviews
+  curl -s -H 'Host: reviews.bookinfo' ${dp}/                                   # seed 002: v1, v2 or v3 until a VirtualService routes it
 
 The data plane at ${dp} answers like kube-proxy, the Ingress and Istio would: the body is the version
 of the pod that served the request. Stop everything with: npm run playground -- stop

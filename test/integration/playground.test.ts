@@ -1,0 +1,79 @@
+// `npm run playground` as a newcomer uses it: start, reuse, status, the curl loop, stop.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { REPO_ROOT } from '../harness/binaries.js';
+
+const CLI = join(REPO_ROOT, 'build', 'test', 'playground', 'cli.js');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function curl(port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host } }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(body.trim()));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('playground', function () {
+  this.timeout(180_000);
+  const dir = mkdtempSync(join(tmpdir(), 'playground-'));
+  const env = { ...process.env, KPLUGINS_PLAYGROUND_DIR: dir };
+  const run = (args: string[]) => execa(process.execPath, [CLI, ...args], { env, reject: false, stdin: 'ignore' });
+
+  after(async () => {
+    await run(['stop']);
+  });
+
+  it('starts in the background, prints the KUBECONFIG line, serves the seeds, reuses, stops cleanly', async () => {
+    const none = await run(['status']);
+    assert.equal(none.exitCode, 1);
+    assert.match(none.stdout, /No playground is running/);
+
+    const start = await run(['start']);
+    assert.equal(start.exitCode, 0, start.stderr);
+    const kubeconfig = /export KUBECONFIG=(\S+)/.exec(start.stdout)?.[1];
+    assert.ok(kubeconfig && existsSync(kubeconfig), start.stdout);
+    const port = Number(/http:\/\/127\.0\.0\.1:(\d+)\//.exec(start.stdout)?.[1]);
+    const state = JSON.parse(readFileSync(join(dir, 'playground.json'), 'utf8')) as { cluster: { processes: { pid: number }[] }; dataplane: { pid: number } };
+    const pids = [...state.cluster.processes.map((p) => p.pid), state.dataplane.pid];
+    assert.ok(pids.every(alive), 'everything runs after the command returned');
+
+    // The seeds' checks, as the printed commands do them.
+    const plugins = await execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), ['context', '-o', 'json'], { env: { ...env, KUBECONFIG: kubeconfig }, stdin: 'ignore' });
+    assert.equal((JSON.parse(plugins.stdout) as { namespace: string }).namespace, 'default');
+    const seen = new Set<string>();
+    for (let i = 0; i < 40; i++) seen.add(await curl(port, 'nginx.default'));
+    assert.deepEqual([...seen].sort(), ['new', 'old']);
+    assert.equal(await curl(port, 'mini-echo.io'), 'old');
+    assert.match(await curl(port, 'reviews.bookinfo'), /^v[123]$/);
+
+    const again = await run(['start']);
+    assert.equal(again.exitCode, 0);
+    assert.match(again.stdout, /Reusing the running playground/);
+    const status = await run(['status']);
+    assert.equal(status.exitCode, 0);
+    assert.match(status.stdout, /The playground is running/);
+
+    const stop = await run(['stop']);
+    assert.equal(stop.exitCode, 0);
+    assert.match(stop.stdout, /stopped and removed/);
+    assert.deepEqual(pids.filter(alive), [], 'no process left behind');
+    assert.equal(existsSync(join(dir, 'playground.json')), false);
+  });
+});
