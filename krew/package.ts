@@ -30,7 +30,7 @@ export function manifest(e: KrewEntry, version: string, uri: string, sha256: str
         uri,
         sha256,
         files: [{ from: '*', to: '.' }],
-        bin: `${e.binary}.mjs`,
+        bin: `${e.binary}.cjs`,
       })),
     },
   };
@@ -39,9 +39,9 @@ export function manifest(e: KrewEntry, version: string, uri: string, sha256: str
 /** A reproducible .tar.gz: sorted names, fixed owner and time, gzip without a timestamp. */
 async function archive(e: KrewEntry, out: string): Promise<string> {
   const stage = mkdtempSync(join(tmpdir(), `krew-${e.name}-`));
-  cpSync(join(ROOT, 'dist', `${e.binary}.mjs`), join(stage, `${e.binary}.mjs`));
-  // The entry imports shared chunks; ship them all (they are shared by every plugin).
-  cpSync(join(ROOT, 'dist', 'chunks'), join(stage, 'chunks'), { recursive: true });
+  cpSync(join(ROOT, 'dist', `${e.binary}.cjs`), join(stage, `${e.binary}.cjs`));
+  // The lazily loaded libraries (Kubernetes client, printers, spinner) every plugin shares.
+  cpSync(join(ROOT, 'dist', 'lib'), join(stage, 'lib'), { recursive: true });
   cpSync(join(ROOT, 'LICENSE'), join(stage, 'LICENSE'));
   const file = join(out, `${e.binary}-v${pkg.version}.tar.gz`);
   const files = readdirSync(stage, { recursive: true, withFileTypes: true })
@@ -56,7 +56,7 @@ async function archive(e: KrewEntry, out: string): Promise<string> {
 }
 
 export async function packageAll(opts: { baseUrl?: string; out?: string; manifestDir?: string } = {}): Promise<{ name: string; archive: string; sha256: string; manifest: string; localManifest?: string }[]> {
-  if (!existsSync(join(ROOT, 'dist', 'chunks'))) throw new Error('dist/ is missing: run npm run build first');
+  if (!existsSync(join(ROOT, 'dist', 'lib'))) throw new Error('dist/ is missing: run npm run build first');
   const out = opts.out ?? join(ROOT, 'krew', 'out');
   mkdirSync(out, { recursive: true });
   const base = (opts.baseUrl ?? pkg.krew.releaseBaseUrl).replace(/\/$/, '').replace('{version}', `v${pkg.version}`);

@@ -7,8 +7,7 @@ import { colorEnabled, painter } from './output/color.js';
 import { globalFlags } from './cli/flags.js';
 import { binaryName, str, type AnyCommand, type Args, type PluginDefinition } from './cli/command.js';
 import { systemClock, type CommandContext, type IO } from './context.js';
-import { loadKubeconfig, type ResolvedConfig } from './kube/kubeconfig.js';
-import { Kube } from './kube/client.js';
+import type { ResolvedConfig } from './kube/kubeconfig.js';
 import { VERSION } from './version.js';
 import { completeWords } from './commands/completion.js';
 
@@ -55,11 +54,17 @@ export function buildParser(plugin: PluginDefinition, argv: string[], onSelect: 
   return y;
 }
 
-function makeContext(plugin: PluginDefinition, io: IO, args: Args): CommandContext {
+/** The kubeconfig reader and API client load only once a command runs (not for --help or usage errors). */
+async function loadKube() {
+  return import('./lazy/kube.js');
+}
+
+function makeContext(plugin: PluginDefinition, io: IO, args: Args, kubeLib: Awaited<ReturnType<typeof loadKube>>): CommandContext {
+  const { loadKubeconfig, Kube } = kubeLib;
   const stderrTTY = Boolean(io.stderr.isTTY);
   const color = colorEnabled(io.env, args['color'] === false, Boolean(io.stdout.isTTY) || stderrTTY);
   let config: ResolvedConfig | undefined;
-  let kube: Kube | undefined;
+  let kube: InstanceType<typeof Kube> | undefined;
   const ctx: CommandContext = {
     stdout: io.stdout,
     stderr: io.stderr,
@@ -120,8 +125,8 @@ export async function runCli(plugin: PluginDefinition, argv: string[], io: IO): 
   }
   const { spec, args } = selected;
   verbose = verbose || (typeof args['v'] === 'number' && args['v'] > 0);
-  const ctx = makeContext(plugin, io, args);
   try {
+    const ctx = makeContext(plugin, io, args, await loadKube());
     let options = spec.options(args, ctx);
     if (spec.complete) options = await spec.complete(ctx, options);
     spec.validate?.(options);

@@ -1,4 +1,4 @@
 import { main } from '../../shared/run.js';
 import { plugin } from './cli.js';
 
-await main(plugin);
+void main(plugin);

@@ -4,7 +4,7 @@ import type { Args } from './command.js';
 import { str } from './command.js';
 import { UsageError } from '../errors.js';
 import { duration } from '../validate.js';
-import { OUTPUT_FORMATS, parseOutputFormat, type OutputFormat } from '../output/printers.js';
+import { OUTPUT_FORMATS, parseOutputFormat, type OutputFormat } from '../output/format.js';
 import type { DryRun } from '../kube/client.js';
 
 /** Connection and display flags every command takes (kubectl's ConfigFlags plus -v and --no-color). */

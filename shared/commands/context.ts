@@ -2,7 +2,8 @@
 // The first thing to run when a command surprises you; scripts use -o json.
 import { bool, defineCommand } from '../cli/command.js';
 import { outputFlag, readOutput } from '../cli/flags.js';
-import { render, type OutputFormat } from '../output/printers.js';
+import type { OutputFormat } from '../output/format.js';
+import { print } from '../output/print.js';
 import type { CommandContext } from '../context.js';
 
 interface Options {
@@ -53,15 +54,18 @@ export const contextCommand = defineCommand<Options>({
       kubeconfig: c.files,
     };
     if (!o.offline) view.serverVersion = await ctx.kube().serverVersion();
-    ctx.stdout.write(
-      render(o.output, {
+    await print(
+      ctx,
+      o.output,
+      {
         data: view,
         rows: contextRows(view),
         columns: [
           { header: 'FIELD', value: (r: [string, string]) => `${r[0]}:` },
           { header: 'VALUE', value: (r) => r[1] },
         ],
-      }, { noHeaders: true }),
+      },
+      { noHeaders: true },
     );
   },
 });

@@ -2,18 +2,9 @@
 import Table from 'cli-table3';
 import yaml from 'js-yaml';
 import { UsageError } from '../errors.js';
+import type { OutputFormat } from './format.js';
 
-export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml', 'name'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-
-/** -o as given ('' = the default table). */
-export function parseOutputFormat(value: string | undefined, allowed: readonly OutputFormat[] = OUTPUT_FORMATS): OutputFormat {
-  const v = !value ? 'table' : value;
-  if (!(allowed as readonly string[]).includes(v)) {
-    throw new UsageError(`unknown output format "${value}": use one of ${allowed.filter((f) => f !== 'table').join('|')}`);
-  }
-  return v as OutputFormat;
-}
+export { OUTPUT_FORMATS, parseOutputFormat, type OutputFormat } from './format.js';
 
 export interface Column<T> {
   header: string;

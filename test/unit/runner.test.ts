@@ -137,3 +137,20 @@ describe('runner: exit codes and messages', () => {
     assert.equal((await runInProcess(plugin, ['completion'])).code, 2);
   });
 });
+
+describe('typed errors across bundles', () => {
+  it('instanceof works by kind, so a copy of the class from another bundle still matches', async () => {
+    const { KubeApiError: Other, CliError: OtherCli } = (await import(`../../shared/errors.js?copy=${Date.now()}`)) as typeof import('../../shared/errors.js');
+    const { KubeApiError, CliError, UsageError, ValidationError } = await import('../../shared/errors.js');
+    assert.notEqual(Other, KubeApiError, 'a separate copy of the module');
+    const e = new Other('x', 404, 'NotFound');
+    assert.ok(e instanceof KubeApiError);
+    assert.ok(e instanceof CliError);
+    assert.ok(!(e instanceof UsageError));
+    const v = new ValidationError('bad');
+    assert.ok(v instanceof UsageError && v instanceof OtherCli && !(v instanceof KubeApiError));
+    assert.equal(v.exitCode, 2);
+    assert.equal(v.name, 'ValidationError');
+    assert.ok(!(new Error('plain') instanceof CliError));
+  });
+});
