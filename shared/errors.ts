@@ -75,3 +75,8 @@ export class SilentExit extends CliError {
     super('', exitCode);
   }
 }
+
+/** The message of anything thrown. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -50,11 +50,7 @@ export function renderYamlStream(docs: unknown[]): string {
   return docs.map((d) => renderYaml(d)).join('---\n');
 }
 
-/** -o name: resource/name, kind lower-cased with its API group as kubectl does (deployment.apps/x). */
-export function objectName(apiVersion: string, kind: string, name: string): string {
-  const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
-  return `${kind.toLowerCase()}${group ? `.${group}` : ''}/${name}`;
-}
+export { objectName } from './names.js';
 
 export interface TreeNode {
   label: string;

@@ -1,0 +1,77 @@
+// A plan is the list of changes a command decided on (by a pure planner); this applies it the same
+// way everywhere: --dry-run=client prints the objects, =server has the API server validate them, and
+// a real run prints one kubectl-style line per object. When a step fails after others succeeded, the
+// error says what was already changed and how to undo it, so nothing is left half-done silently.
+import { CliError, errorText } from '../errors.js';
+import { objectName } from '../output/names.js';
+import type { DryRun, Kube, KubeObject, ObjectRef } from './client.js';
+
+export type Change =
+  /** Server-side apply of a full desired object (create or update). */
+  | { action: 'apply'; object: KubeObject; verb?: string; undo?: string }
+  /** A merge patch of an existing object. */
+  | { action: 'patch'; ref: ObjectRef; patch: Record<string, unknown>; verb?: string; undo?: string }
+  | { action: 'delete'; ref: ObjectRef; undo?: string };
+
+export interface ApplyResult {
+  change: Change;
+  line: string;
+  object?: KubeObject;
+}
+
+function refOf(c: Change): ObjectRef {
+  if (c.action === 'apply') {
+    const m = c.object.metadata ?? {};
+    return { apiVersion: c.object.apiVersion ?? '', kind: c.object.kind ?? '', name: m.name ?? '', namespace: m.namespace };
+  }
+  return c.ref;
+}
+
+export function changeName(c: Change): string {
+  const r = refOf(c);
+  return objectName(r.apiVersion, r.kind, r.name);
+}
+
+/** What --dry-run=client prints: the objects as they would be sent. */
+export function plannedObjects(changes: Change[]): unknown[] {
+  return changes.map((c) => {
+    if (c.action === 'apply') return c.object;
+    const r = refOf(c);
+    const header = { apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) } };
+    return c.action === 'delete' ? { ...header, '# action': 'delete' } : { ...header, ...c.patch, metadata: { ...header.metadata, ...((c.patch['metadata'] as object) ?? {}) } };
+  });
+}
+
+const PAST: Record<Change['action'], string> = { apply: 'configured', patch: 'patched', delete: 'deleted' };
+
+export async function applyPlan(kube: Kube, changes: Change[], dryRun: DryRun): Promise<ApplyResult[]> {
+  const suffix = dryRun === 'server' ? ' (server dry run)' : dryRun === 'client' ? ' (dry run)' : '';
+  if (dryRun === 'client') return changes.map((c) => ({ change: c, line: `${changeName(c)} ${c.action === 'delete' ? 'deleted' : (c.verb ?? PAST[c.action])}${suffix}` }));
+  const done: ApplyResult[] = [];
+  for (const c of changes) {
+    try {
+      let object: KubeObject | undefined;
+      let verb: string;
+      if (c.action === 'apply') {
+        object = await kube.apply(c.object, { dryRun, force: true });
+        verb = c.verb ?? PAST.apply;
+      } else if (c.action === 'patch') {
+        object = await kube.patch(c.ref, c.patch, 'merge', { dryRun });
+        verb = c.verb ?? PAST.patch;
+      } else {
+        verb = (await kube.delete(c.ref, { dryRun })) ? 'deleted' : 'already gone';
+      }
+      done.push({ change: c, line: `${changeName(c)} ${verb}${suffix}`, ...(object ? { object } : {}) });
+    } catch (err) {
+      if (done.length === 0 || dryRun !== 'none') throw err;
+      const undo = done.map((d) => d.change.undo).filter(Boolean);
+      throw new CliError(
+        `${errorText(err)}; already changed: ${done.map((d) => changeName(d.change)).join(', ')}` +
+          (undo.length ? `; to undo: ${undo.join(' && ')}` : '; run the command again to finish'),
+        err instanceof CliError ? err.exitCode : 1,
+        { cause: err },
+      );
+    }
+  }
+  return done;
+}

@@ -1,0 +1,104 @@
+// The shared API client against the real API server: apply, patch, dry runs, conflicts, waits,
+// pagination and the error messages people see.
+import assert from 'node:assert/strict';
+import { sharedCluster } from '../support/fixture.js';
+import type { Cluster } from '../harness/cluster.js';
+import { Kube, retryOnConflict, type KubeObject } from '../../shared/kube/client.js';
+import { loadKubeconfig } from '../../shared/kube/kubeconfig.js';
+import { applyPlan, type Change } from '../../shared/kube/plan.js';
+import { waitForRollout } from '../../shared/kube/wait.js';
+import { systemClock } from '../../shared/context.js';
+import { KubeApiError, TimeoutError } from '../../shared/errors.js';
+
+const NS = 'client-test';
+
+describe('shared API client on the real API server', function () {
+  this.timeout(120_000);
+  let c: Cluster;
+  let kube: Kube;
+  const make = (kubeconfig: string) => new Kube(loadKubeconfig({ kubeconfig, namespace: NS }, {}), 'kubectl-test');
+
+  before(async () => {
+    c = await sharedCluster();
+    await c.kubectl(['create', 'namespace', NS]);
+    kube = make(c.kubeconfig);
+  });
+
+  it('server-side apply creates, a second identical apply changes nothing, fields are owned by the plugin', async () => {
+    const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ssa', namespace: NS }, data: { a: '1' } };
+    const first = await kube.apply(cm);
+    const second = await kube.apply(cm);
+    assert.equal(first.metadata?.resourceVersion, second.metadata?.resourceVersion, 'no write on the second apply');
+    const managers = (second.metadata?.managedFields ?? []).map((m) => m.manager);
+    assert.deepEqual(managers, ['kubectl-test']);
+  });
+
+  it('--dry-run=server validates without persisting', async () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dry', namespace: NS }, data: { a: '1' } };
+    await kube.apply(cm, { dryRun: 'server' });
+    assert.equal(await kube.find({ apiVersion: 'v1', kind: 'ConfigMap', name: 'dry', namespace: NS }), undefined);
+  });
+
+  it('maps 404 and 422 to one actionable line', async () => {
+    await assert.rejects(kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'ghost', namespace: NS }), (e: Error) => e instanceof KubeApiError && e.message === `deployments.apps "ghost" not found in namespace "${NS}" (context "${c.name}")`);
+    const bad = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'bad', namespace: NS }, spec: { replicas: -1, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } };
+    await assert.rejects(kube.apply(bad), (e: Error) => e instanceof KubeApiError && e.status === 422 && /the server rejected deployments\.apps "bad" in namespace "client-test" .*: spec\.replicas: Invalid value: -1: must be greater than or equal to 0/.test(e.message));
+    await assert.rejects(kube.list('networking.example.com/v1', 'Nothing', { namespace: NS }), /does not serve|not found/);
+  });
+
+  it('403 names the user, verb and resource', async () => {
+    const denied = make(await c.userKubeconfig('eve'));
+    await assert.rejects(denied.list('v1', 'Secret', { namespace: NS }), (e: Error) => e instanceof KubeApiError && e.status === 403 && /^forbidden: .*User "eve" cannot list resource "secrets" in API group "" in the namespace "client-test" \(context .*\); ask for RBAC permission to list secrets/.test(e.message));
+  });
+
+  it('re-reads and retries on a real 409 conflict', async () => {
+    await kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'race', namespace: NS }, data: { n: '0' } });
+    let attempts = 0;
+    await retryOnConflict(async () => {
+      attempts++;
+      const cur = await kube.get<KubeObject & { data: Record<string, string> }>({ apiVersion: 'v1', kind: 'ConfigMap', name: 'race', namespace: NS });
+      // Someone else writes between our read and our write, the first time only.
+      if (attempts === 1) await c.kubectl(['-n', NS, 'patch', 'configmap', 'race', '-p', '{"data":{"other":"x"}}']);
+      await kube.replace({ ...cur, data: { ...cur.data, n: String(Number(cur.data['n']) + 1) } });
+    });
+    assert.equal(attempts, 2);
+    const data = JSON.parse((await c.kubectl(['-n', NS, 'get', 'configmap', 'race', '-o', 'jsonpath={.data}'])).stdout) as Record<string, string>;
+    assert.deepEqual(data, { n: '1', other: 'x' });
+  });
+
+  it('waits for a rollout, and times out with the state it reached', async () => {
+    await c.kubectl(['-n', NS, 'create', 'deployment', 'web', '--image=nginx', '--replicas=2']);
+    const seen: string[] = [];
+    const r = await waitForRollout(kube, NS, 'web', { timeoutMs: 60_000, intervalMs: 200, clock: systemClock, onProgress: (m) => seen.push(m) });
+    assert.equal(r.message, '2 of 2 replicas available');
+    // Pods that can never be scheduled: the wait must give up at its deadline.
+    await c.kubectl(['-n', NS, 'create', 'deployment', 'stuck', '--image=nginx']);
+    await c.kubectl(['-n', NS, 'patch', 'deployment', 'stuck', '-p', '{"spec":{"template":{"spec":{"nodeSelector":{"nowhere":"true"}}}}}']);
+    await assert.rejects(waitForRollout(kube, NS, 'stuck', { timeoutMs: 1500, intervalMs: 200, clock: systemClock }), (e: Error) => e instanceof TimeoutError && /timed out after 2s waiting for deployment\.apps\/stuck to roll out: /.test(e.message));
+  });
+
+  it('lists page by page: 1,100 objects in 3 requests', async () => {
+    const items = Array.from({ length: 1100 }, (_, i) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `bulk-${i}`, namespace: NS, labels: { bulk: 'yes' } } }));
+    await c.kubectl(['apply', '--server-side', '-f', '-'], { input: items.join('\n') });
+    const k = make(c.kubeconfig);
+    await k.objects(); // discovery is not a list request
+    const before = k.requests;
+    const got = await k.list('v1', 'ConfigMap', { namespace: NS, labelSelector: 'bulk=yes' });
+    assert.equal(got.length, 1100);
+    assert.equal(k.requests - before, 3);
+    assert.equal(got[0]!.kind, 'ConfigMap');
+  });
+
+  it('a plan that fails half-way says what changed and how to undo it', async () => {
+    const changes: Change[] = [
+      { action: 'apply', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'step-1', namespace: NS }, data: { a: '1' } }, undo: `kubectl -n ${NS} delete configmap step-1` },
+      { action: 'patch', ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'missing', namespace: NS }, patch: { spec: { replicas: 1 } }, verb: 'scaled' },
+    ];
+    await assert.rejects(applyPlan(kube, changes, 'none'), (e: Error) => e.message === `deployments.apps "missing" not found in namespace "${NS}" (context "${c.name}"); already changed: configmap/step-1; to undo: kubectl -n ${NS} delete configmap step-1`);
+    const ok = await applyPlan(kube, [changes[0]!], 'none');
+    assert.deepEqual(ok.map((r) => r.line), ['configmap/step-1 configured']);
+    const dry = await applyPlan(kube, [changes[0]!, { action: 'delete', ref: { apiVersion: 'v1', kind: 'ConfigMap', name: 'step-1', namespace: NS } }], 'server');
+    assert.deepEqual(dry.map((r) => r.line), ['configmap/step-1 configured (server dry run)', 'configmap/step-1 deleted (server dry run)']);
+    assert.ok(await kube.find({ apiVersion: 'v1', kind: 'ConfigMap', name: 'step-1', namespace: NS }), 'server dry run deleted nothing');
+  });
+});
