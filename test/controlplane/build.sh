@@ -24,7 +24,14 @@ if [ "${1:-}" = "--print-dir" ]; then echo "$OUT"; exit 0; fi
 
 command -v go >/dev/null 2>&1 || die "Go is not installed (need Go >= 1.25 on PATH); install it, or set KUBEBUILDER_ASSETS to a folder with prebuilt binaries"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}" CGO_ENABLED=0
-export GOTOOLCHAIN=local
+# k8s.io/kubernetes 1.37 needs Go >= 1.25; an older local Go fetches a toolchain from the module proxy.
+gov=$(go env GOVERSION 2>/dev/null | sed 's/^go//')
+if [ "$(printf '%s\n' "1.25" "${gov%%[a-z]*}" | sort -V | head -1)" = "1.25" ]; then
+  export GOTOOLCHAIN=local
+else
+  say "Go $gov is older than 1.25; using go1.26.0 from the module proxy"
+  export GOTOOLCHAIN=go1.26.0
+fi
 
 mkdir -p "$OUT" "$SRC"
 exec 9>"$CACHE_ROOT/build.lock"
