@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { bin, binDir } from './binaries.js';
 import { kubeconfigYaml, makeCA, makeServiceAccountKeys, signCert, type ClientCert } from './certs.js';
-import { freePort, startProcess, stopPid, stopProcess, type Started } from './processes.js';
+import { freePort, removeOnExit, startProcess, stopPid, stopProcess, type Started } from './processes.js';
 
 export interface NodeSpec {
   name: string;
@@ -138,10 +138,12 @@ export class Cluster {
   readonly state: ClusterState;
   private readonly procs: Started[];
   private readonly ca: string;
+  private readonly forgetDir: () => void;
 
-  constructor(state: ClusterState, procs: Started[] = []) {
+  constructor(state: ClusterState, procs: Started[] = [], forgetDir: () => void = () => {}) {
     this.state = state;
     this.procs = procs;
+    this.forgetDir = forgetDir;
     this.ca = readFileSync(join(state.dir, 'pki', 'ca.crt'), 'utf8');
   }
 
@@ -197,6 +199,7 @@ export class Cluster {
       for (const p of [...this.state.processes].reverse()) await stopPid(p.pid);
     }
     if (!opts.keepDir) rmSync(this.state.dir, { recursive: true, force: true });
+    this.forgetDir();
   }
 }
 
@@ -216,6 +219,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   mkdirSync(logs, { recursive: true });
   const procs: Started[] = [];
   const detached = Boolean(opts.detached);
+  // A temp folder of ours goes away with this process unless the cluster outlives it.
+  const forgetDir = opts.dir || detached ? () => {} : removeOnExit(dir);
   const started = (p: Started) => (procs.push(p), p);
   try {
     const [etcdClient, etcdPeer, apiPort, schedPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
@@ -301,7 +306,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       startedAt: new Date().toISOString(),
       startupMs: 0,
     };
-    const cluster = new Cluster(state, detached ? [] : procs);
+    const cluster = new Cluster(state, detached ? [] : procs, forgetDir);
     const watched = procs;
     const waits: Promise<void>[] = [
       cluster.addNodes(opts.nodes ?? DEFAULT_NODES),
@@ -323,6 +328,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   } catch (err) {
     for (const p of [...procs].reverse()) await stopProcess(p, 2000);
     if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+    forgetDir();
     throw err;
   }
 }

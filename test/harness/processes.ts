@@ -1,10 +1,18 @@
 // Child processes of the harness: logged to files, stopped on stop(), on test failure and on interrupt.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 const live = new Set<ChildProcess>();
+const dirs = new Set<string>();
 let hooked = false;
+
+/** Remove this folder if the process exits before stop() does (a failed or interrupted test). */
+export function removeOnExit(dir: string): () => void {
+  hookExit();
+  dirs.add(dir);
+  return () => void dirs.delete(dir);
+}
 
 function hookExit(): void {
   if (hooked) return;
@@ -17,6 +25,7 @@ function hookExit(): void {
         /* already gone */
       }
     }
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   };
   process.on('exit', killAll);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -62,16 +71,23 @@ export async function stopProcess(p: Started, graceMs = 5000): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Stop a process by pid (one started detached by an earlier run). */
-export async function stopPid(pid: number, graceMs = 5000): Promise<void> {
-  const alive = () => {
+/** Is the process running? A zombie (exited, not yet reaped by its new parent) counts as gone. */
+export function isRunning(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
     try {
-      process.kill(pid, 0);
+      process.kill(pid, 0); // no /proc (macOS): fall back to a signal probe
       return true;
     } catch {
       return false;
     }
-  };
+  }
+}
+
+/** Stop a process by pid (one started detached by an earlier run). */
+export async function stopPid(pid: number, graceMs = 5000): Promise<void> {
+  const alive = () => isRunning(pid);
   if (!alive()) return;
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;

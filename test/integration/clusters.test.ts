@@ -1,16 +1,8 @@
 // Several clusters at once, each with its own CIDRs; start-up time; nothing left behind on stop.
 import assert from 'node:assert/strict';
+import { isRunning } from '../harness/processes.js';
 import { existsSync } from 'node:fs';
 import { startCluster, type Cluster } from '../harness/cluster.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('several independent clusters', function () {
   this.timeout(180_000);
@@ -41,11 +33,11 @@ describe('several independent clusters', function () {
       assert.equal(nodes, `node/${c.name}-1`);
     }
     const pids = [...east.state.processes, ...west.state.processes].map((p) => p.pid);
-    assert.ok(pids.every(alive));
+    assert.ok(pids.every(isRunning));
     await east.stop();
     await west.stop();
     started.length = 0;
-    assert.deepEqual(pids.filter(alive), [], 'every process stopped');
+    assert.deepEqual(pids.filter(isRunning), [], 'every process stopped');
     assert.equal(existsSync(east.state.dir), false);
   });
 });

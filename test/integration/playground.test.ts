@@ -1,5 +1,6 @@
 // `npm run playground` as a newcomer uses it: start, reuse, status, the curl loop, stop.
 import assert from 'node:assert/strict';
+import { isRunning } from '../harness/processes.js';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -8,15 +9,6 @@ import { execa } from 'execa';
 import { REPO_ROOT } from '../harness/binaries.js';
 
 const CLI = join(REPO_ROOT, 'build', 'test', 'playground', 'cli.js');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function curl(port: number, host: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -52,7 +44,7 @@ describe('playground', function () {
     const port = Number(/http:\/\/127\.0\.0\.1:(\d+)\//.exec(start.stdout)?.[1]);
     const state = JSON.parse(readFileSync(join(dir, 'playground.json'), 'utf8')) as { cluster: { processes: { pid: number }[] }; dataplane: { pid: number } };
     const pids = [...state.cluster.processes.map((p) => p.pid), state.dataplane.pid];
-    assert.ok(pids.every(alive), 'everything runs after the command returned');
+    assert.ok(pids.every(isRunning), 'everything runs after the command returned');
 
     // The seeds' checks, as the printed commands do them.
     const plugins = await execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), ['context', '-o', 'json'], { env: { ...env, KUBECONFIG: kubeconfig }, stdin: 'ignore' });
@@ -73,7 +65,7 @@ describe('playground', function () {
     const stop = await run(['stop']);
     assert.equal(stop.exitCode, 0);
     assert.match(stop.stdout, /stopped and removed/);
-    assert.deepEqual(pids.filter(alive), [], 'no process left behind');
+    assert.deepEqual(pids.filter(isRunning), [], 'no process left behind');
     assert.equal(existsSync(join(dir, 'playground.json')), false);
   });
 });

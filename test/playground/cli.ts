@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attachCluster, startCluster, type ClusterState } from '../harness/cluster.js';
-import { startProcess, stopPid } from '../harness/processes.js';
+import { freePort, isRunning, startProcess, stopPid } from '../harness/processes.js';
 import { REPO_ROOT, binDir } from '../harness/binaries.js';
 
 // State lives outside the repo; KPLUGINS_PLAYGROUND_DIR moves it (tests run their own playground).
@@ -18,22 +18,13 @@ interface PlaygroundState {
   dataplane: { pid: number; port: number; log: string };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function readState(): PlaygroundState | undefined {
   if (!existsSync(STATE)) return undefined;
   return JSON.parse(readFileSync(STATE, 'utf8')) as PlaygroundState;
 }
 
 async function running(state: PlaygroundState): Promise<boolean> {
-  if (![...state.cluster.processes.map((p) => p.pid), state.dataplane.pid].every(alive)) return false;
+  if (![...state.cluster.processes.map((p) => p.pid), state.dataplane.pid].every(isRunning)) return false;
   const r = await attachCluster(join(state.cluster.dir, 'state.json')).kubectl(['get', '--raw', '/readyz'], { reject: false });
   return r.exitCode === 0;
 }
@@ -92,7 +83,6 @@ async function start(): Promise<void> {
     await cluster.kubectl(['wait', '--for=condition=Available', 'deployment', '--all', '-A', '--timeout=60s']);
     const dpLog = join(dir, 'logs', 'dataplane.log');
     const dpScript = fileURLToPath(new URL('./dataplane.js', import.meta.url));
-    const { freePort } = await import('../harness/processes.js');
     const port = await freePort();
     const dp = startProcess('dataplane', process.execPath, [dpScript, '--kubeconfig', cluster.kubeconfig, '--port', String(port)], dpLog, { detached: true });
     const state: PlaygroundState = { cluster: cluster.state, dataplane: { pid: dp.pid, port, log: dpLog } };
@@ -101,7 +91,7 @@ async function start(): Promise<void> {
     for (;;) {
       const ok = await fetch(`http://127.0.0.1:${port}/__dataplane/healthz`).then((r) => r.ok, () => false);
       if (ok) break;
-      if (Date.now() > deadline || !alive(dp.pid)) throw new Error(`the data plane did not start; see ${dpLog}`);
+      if (Date.now() > deadline || !isRunning(dp.pid)) throw new Error(`the data plane did not start; see ${dpLog}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     writeFileSync(STATE, JSON.stringify(state, null, 2));
@@ -133,7 +123,7 @@ async function status(): Promise<number> {
     return 1;
   }
   if (!(await running(s))) {
-    const dead = [...s.cluster.processes, { name: 'dataplane', pid: s.dataplane.pid }].filter((p) => !alive(p.pid)).map((p) => p.name);
+    const dead = [...s.cluster.processes, { name: 'dataplane', pid: s.dataplane.pid }].filter((p) => !isRunning(p.pid)).map((p) => p.name);
     process.stdout.write(`The playground is not healthy${dead.length ? ` (not running: ${dead.join(', ')})` : ''}; restart it with: npm run playground -- stop && npm run playground\n`);
     return 1;
   }
