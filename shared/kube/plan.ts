@@ -5,6 +5,7 @@
 import { CliError, errorText } from '../errors.js';
 import { objectName } from '../output/names.js';
 import type { DryRun, Kube, KubeObject, ObjectRef } from './client.js';
+import type { CommandContext } from '../context.js';
 
 export type Change =
   /** Server-side apply of a full desired object (create or update). */
@@ -74,4 +75,19 @@ export async function applyPlan(kube: Kube, changes: Change[], dryRun: DryRun): 
     }
   }
   return done;
+}
+
+/**
+ * Apply a plan and print the outcome, as a mutating command does: with --dry-run=client the planned
+ * objects as a YAML stream on stdout (nothing sent); otherwise one kubectl-style line per object.
+ */
+export async function executePlan(ctx: CommandContext, changes: Change[], dryRun: DryRun): Promise<ApplyResult[]> {
+  if (dryRun === 'client') {
+    const { renderYamlStream } = await import('../output/printers.js');
+    ctx.stdout.write(renderYamlStream(plannedObjects(changes)));
+    return applyPlan(ctx.kube(), changes, dryRun);
+  }
+  const results = await applyPlan(ctx.kube(), changes, dryRun);
+  for (const r of results) ctx.stdout.write(`${r.line}\n`);
+  return results;
 }

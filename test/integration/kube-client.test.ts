@@ -102,3 +102,44 @@ describe('shared API client on the real API server', function () {
     assert.ok(await kube.find({ apiVersion: 'v1', kind: 'ConfigMap', name: 'step-1', namespace: NS }), 'server dry run deleted nothing');
   });
 });
+
+describe('executePlan output', function () {
+  this.timeout(60_000);
+  it('--dry-run=client prints the planned objects as YAML and sends nothing; a real run prints one line each', async () => {
+    const c = await sharedCluster();
+    const { runInProcess } = await import('../support/buffers.js');
+    const { definePlugin } = await import('../../shared/cli/plugin.js');
+    const { defineCommand } = await import('../../shared/cli/command.js');
+    const { dryRunFlag, readDryRun } = await import('../../shared/cli/flags.js');
+    const { executePlan } = await import('../../shared/kube/plan.js');
+    const plugin = definePlugin({
+      name: 'plan-demo',
+      summary: 'test',
+      examples: [],
+      commands: [
+        defineCommand<{ dryRun: ReturnType<typeof readDryRun> }>({
+          command: 'make',
+          describe: 'make a config map',
+          builder: dryRunFlag,
+          options: (args) => ({ dryRun: readDryRun(args) }),
+          run: async (ctx, o) => {
+            await executePlan(ctx, [{ action: 'apply', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'planned', namespace: ctx.config().namespace }, data: { k: 'v' } } }], o.dryRun);
+          },
+        }),
+      ],
+    });
+    const env = { KUBECONFIG: c.kubeconfig };
+    const dry = await runInProcess(plugin, ['make', '-n', NS, '--dry-run=client'], env);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.equal(dry.stdout, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: planned\n  namespace: ${NS}\ndata:\n  k: v\n`);
+    assert.equal((await c.kubectl(['-n', NS, 'get', 'configmap', 'planned'], { reject: false })).exitCode, 1, 'not created');
+    const server = await runInProcess(plugin, ['make', '-n', NS, '--dry-run=server'], env);
+    assert.equal(server.stdout, 'configmap/planned configured (server dry run)\n');
+    const real = await runInProcess(plugin, ['make', '-n', NS], env);
+    assert.equal(real.stdout, 'configmap/planned configured\n');
+    assert.equal((await c.kubectl(['-n', NS, 'get', 'configmap', 'planned', '-o', 'jsonpath={.data.k}'])).stdout, 'v');
+    const bad = await runInProcess(plugin, ['make', '-n', NS, '--dry-run=maybe'], env);
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr, 'error: invalid --dry-run value "maybe": use none, client or server\n');
+  });
+});

@@ -9,8 +9,19 @@ export class Buffer implements Writer {
   constructor(isTTY = false) {
     this.isTTY = isTTY;
   }
+  columns = 100;
   write(chunk: string): boolean {
     this.text += chunk;
+    return true;
+  }
+  // What a terminal stream offers and spinners use.
+  cursorTo(): boolean {
+    return true;
+  }
+  moveCursor(): boolean {
+    return true;
+  }
+  clearLine(): boolean {
     return true;
   }
 }
