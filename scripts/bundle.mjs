@@ -1,6 +1,7 @@
 // Bundles each plugin into dist/kubectl-<plugin>.cjs for fast start-up: CommonJS (Node's ESM loader
 // costs ~15 ms per run), minified, everything inlined except the heavy parts a command loads only
-// when it needs them: dist/lib/kube.cjs (kubeconfig + Kubernetes client), printers.cjs, ora.cjs.
+// when it needs them: dist/lib/kube.cjs (kubeconfig + REST client), printers.cjs, ora.cjs, execa.cjs,
+// and client-node.cjs (only for kubeconfigs with auth-provider or proxy-url entries).
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, readdirSync, rmSync, symlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ const LAZY = {
   kube: { entry: 'shared/lazy/kube.ts', match: /(^|\/)lazy\/kube\.js$/ },
   printers: { entry: 'shared/output/printers.ts', match: /(^|\/)printers\.js$/ },
   ora: { entry: 'node_modules/ora/index.js', match: /^ora$/ },
+  execa: { entry: 'node_modules/execa/index.js', match: /^execa$/ },
+  'client-node': { entry: 'node_modules/@kubernetes/client-node/dist/index.js', match: /^@kubernetes\/client-node$/ },
 };
 
 const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', minify: true, legalComments: 'linked', logLevel: 'warning' };
@@ -22,29 +25,33 @@ const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20'
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, 'bin'), { recursive: true });
 
-// The lazy libraries.
-for (const [name, { entry }] of Object.entries(LAZY)) {
-  await build({ ...common, entryPoints: [join(root, entry)], outfile: join(dist, 'lib', `${name}.cjs`) });
-}
-
-// The plugins: dynamic imports of lazy modules point at dist/lib; nothing else is split.
-const lazyPlugin = {
+// Dynamic imports of lazy modules become require() of their file in dist/lib; nothing else is split.
+// (A real import() of a .cjs file would go through Node's ESM loader, which lexes the whole file for
+// its exports first: ~50 ms for the client. A require() inside a bundled stub loads it directly.)
+const lazyPlugin = (prefix, self) => ({
   name: 'lazy-libs',
   setup(b) {
     b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === 'require-call' && args.path.startsWith(prefix) && args.path.endsWith('.cjs')) return { path: args.path, external: true };
       if (args.kind !== 'dynamic-import') return undefined;
-      const hit = Object.entries(LAZY).find(([, l]) => l.match.test(args.path));
-      return hit ? { path: `./lib/${hit[0]}.cjs`, external: true } : undefined;
+      const hit = Object.entries(LAZY).find(([name, l]) => name !== self && l.match.test(args.path));
+      return hit ? { path: `${prefix}${hit[0]}.cjs`, namespace: 'lazy' } : undefined;
     });
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
   },
-};
+});
+
+// The lazy libraries (they may load each other the same way).
+for (const [name, { entry }] of Object.entries(LAZY)) {
+  await build({ ...common, entryPoints: [join(root, entry)], outfile: join(dist, 'lib', `${name}.cjs`), plugins: [lazyPlugin('./', name)] });
+}
 await build({
   ...common,
   entryPoints: Object.fromEntries(plugins.map((p) => [binName(p), join(root, 'plugins', p, 'main.ts')])),
   outdir: dist,
   outExtension: { '.js': '.cjs' },
   banner: { js: '#!/usr/bin/env node' },
-  plugins: [lazyPlugin],
+  plugins: [lazyPlugin('./lib/', '')],
 });
 
 // dist/bin holds the names kubectl looks for on PATH (kubectl-canary, kubectl-ingress_ha, ...).

@@ -1,12 +1,24 @@
-// Cluster access for commands: built lazily (importing the API client costs start-up time, and
-// --help or a usage error must not pay it), every call mapped to a person-readable error and counted.
-import type * as K8s from '@kubernetes/client-node';
+// Cluster access for commands: a thin REST client over node:https (connecting costs nothing to load,
+// where @kubernetes/client-node's generated API costs ~0.7 s and 100 MB per run). Every call is mapped
+// to a person-readable error and counted, so tests can assert round trips.
+import { Agent, request, type RequestOptions } from 'node:https';
+import { request as httpRequest, Agent as HttpAgent } from 'node:http';
+import type { V1ObjectMeta } from '@kubernetes/client-node';
 import type { ResolvedConfig } from './kubeconfig.js';
 import { mapApiError, isConflict, type ApiOperation, type ApiTarget } from './api-errors.js';
+import { connectionFor, type Connection, type ExecRunner } from './credentials.js';
+import { KNOWN, fromDiscovery, resourcePath, type ResourceInfo } from './resources.js';
 import { KubeApiError } from '../errors.js';
-import yaml from 'js-yaml';
 
-export type KubeObject = K8s.KubernetesObject & { spec?: unknown; status?: unknown; [key: string]: unknown };
+/** Any Kubernetes object as the API returns it (JSON, timestamps as strings). */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: V1ObjectMeta;
+  spec?: unknown;
+  status?: unknown;
+  [key: string]: unknown;
+}
 
 /** --dry-run as the API takes it. */
 export type DryRun = 'none' | 'client' | 'server';
@@ -18,26 +30,63 @@ export interface ObjectRef {
   namespace?: string | undefined;
 }
 
-/** The plural resource name kubectl prints for a kind (for messages only; discovery decides requests). */
+/** A non-2xx answer, shaped as the API client's exceptions are (code + body) for mapApiError. */
+export class HttpError extends Error {
+  readonly code: number;
+  readonly body: string;
+  constructor(code: number, body: string) {
+    super(`HTTP ${code}`);
+    this.code = code;
+    this.body = body;
+  }
+}
+
+/** The plural resource name kubectl prints for a kind (for messages; requests use the real mapping). */
 export function resourceName(apiVersion: string, kind: string): string {
   const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+  const known = KNOWN[`${apiVersion}/${kind}`]?.plural;
   const lower = kind.toLowerCase();
-  const plural = lower.endsWith('s') ? `${lower}es` : lower.endsWith('y') ? `${lower.slice(0, -1)}ies` : `${lower}s`;
+  const plural = known ?? (lower.endsWith('s') ? `${lower}es` : lower.endsWith('y') ? `${lower.slice(0, -1)}ies` : `${lower}s`);
   return group ? `${plural}.${group}` : plural;
 }
+
+const PATCH_TYPES = {
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+} as const;
+
+interface RequestSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+}
+
+/** Runs exec credential plugins; execa is loaded only when a kubeconfig uses one. */
+const runExecPlugin: ExecRunner = async (command, args, env, interactive) => {
+  const { execa } = await import('execa');
+  const r = await execa(command, args, { env, stdin: interactive ? 'inherit' : 'ignore', stderr: interactive ? 'inherit' : 'pipe' });
+  return r.stdout;
+};
 
 export class Kube {
   readonly config: ResolvedConfig;
   readonly fieldManager: string;
   /** Requests sent so far; tests assert round trips with it. */
   requests = 0;
-  private lib?: typeof K8s;
-  private kc?: K8s.KubeConfig;
-  private objectApi?: K8s.KubernetesObjectApi;
+  private connection?: Promise<Connection>;
+  private agent?: Agent | HttpAgent;
+  private readonly resources = new Map<string, Promise<ResourceInfo>>();
+  private readonly interactive: boolean;
+  private readonly timeoutMs: number;
 
-  constructor(config: ResolvedConfig, fieldManager: string) {
+  constructor(config: ResolvedConfig, fieldManager: string, opts: { interactive?: boolean; timeoutMs?: number } = {}) {
     this.config = config;
     this.fieldManager = fieldManager;
+    this.interactive = opts.interactive ?? false;
+    this.timeoutMs = opts.timeoutMs ?? 60_000;
   }
 
   get namespace(): string {
@@ -48,51 +97,89 @@ export class Kube {
     return { context: this.config.contextName, server: this.config.server, user: this.config.userName };
   }
 
-  async k8s(): Promise<typeof K8s> {
-    this.lib ??= await import('@kubernetes/client-node');
-    return this.lib;
-  }
-
-  async kubeConfig(): Promise<K8s.KubeConfig> {
-    if (!this.kc) {
-      const k8s = await this.k8s();
-      const kc = new k8s.KubeConfig();
-      kc.loadFromString(yaml.dump(this.config.minified));
-      this.kc = kc;
-    }
-    return this.kc;
-  }
-
-  /** A typed API client, e.g. `await kube.api(k8s => k8s.AppsV1Api)`. */
-  async api<T extends K8s.ApiType>(pick: (k8s: typeof K8s) => new (config: K8s.Configuration) => T): Promise<T> {
-    const k8s = await this.k8s();
-    return (await this.kubeConfig()).makeApiClient(pick(k8s));
-  }
-
-  async objects(): Promise<K8s.KubernetesObjectApi> {
-    if (!this.objectApi) {
-      const k8s = await this.k8s();
-      this.objectApi = k8s.KubernetesObjectApi.makeApiClient(await this.kubeConfig());
-    }
-    return this.objectApi;
+  /** One HTTP request; resolves to the parsed JSON body, rejects with HttpError or a network error. */
+  private async send<T>(spec: RequestSpec): Promise<T> {
+    const conn = await (this.connection ??= connectionFor(this.config, runExecPlugin, this.interactive));
+    const url = new URL(conn.server + spec.path);
+    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    const secure = url.protocol === 'https:';
+    this.agent ??= secure ? new Agent({ keepAlive: true, ...conn.tls }) : new HttpAgent({ keepAlive: true });
+    const payload = spec.body === undefined ? undefined : typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body);
+    const options: RequestOptions = {
+      method: spec.method,
+      hostname: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port || (secure ? 443 : 80),
+      path: url.pathname + url.search,
+      agent: conn.agent ?? this.agent,
+      headers: {
+        Accept: 'application/json',
+        'User-Agent': `${this.fieldManager} (node ${process.version})`,
+        ...conn.headers,
+        ...(payload !== undefined ? { 'Content-Type': spec.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
+      },
+      timeout: this.timeoutMs,
+    };
+    return new Promise<T>((resolve, reject) => {
+      const req = (secure ? request : httpRequest)(options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status < 200 || status >= 300) return reject(new HttpError(status, text));
+          try {
+            resolve((text ? JSON.parse(text) : {}) as T);
+          } catch {
+            reject(new HttpError(502, `the server at ${conn.server} answered ${spec.method} ${url.pathname} with something that is not JSON`));
+          }
+        });
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs / 1000}s`), { code: 'ETIMEDOUT' })));
+      req.on('error', reject);
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
   }
 
   /** Run one API call, counting it and mapping its failure to a KubeApiError. */
-  async call<T>(op: ApiOperation, fn: () => Promise<T>): Promise<T> {
+  async call<T>(op: ApiOperation, spec: RequestSpec): Promise<T> {
     this.requests++;
     try {
-      return await fn();
+      return await this.send<T>(spec);
     } catch (err) {
       throw mapApiError(err, op, this.target);
     }
   }
 
+  /** Plural and scope of a kind: known kinds need no request; others use discovery once per group-version. */
+  async resource(apiVersion: string, kind: string): Promise<ResourceInfo> {
+    const key = `${apiVersion}/${kind}`;
+    const known = KNOWN[key];
+    if (known) return known;
+    let found = this.resources.get(key);
+    if (!found) {
+      const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+      found = this.call<{ resources?: { name: string; kind: string; namespaced: boolean }[] }>({ verb: 'get', resource: resourceName(apiVersion, kind) }, { method: 'GET', path }).then((doc) => {
+        const info = fromDiscovery(doc, kind);
+        if (!info) throw new KubeApiError(`the server at ${this.config.server} does not serve kind ${kind} in ${apiVersion} (context "${this.config.contextName}"); is its CRD installed?`, 404);
+        return info;
+      });
+      this.resources.set(key, found);
+    }
+    return found;
+  }
+
+  private async path(ref: { apiVersion: string; kind: string; namespace?: string | undefined; name?: string | undefined }): Promise<string> {
+    return resourcePath(ref.apiVersion, await this.resource(ref.apiVersion, ref.kind), ref.namespace, ref.name);
+  }
+
+  private op(verb: string, ref: { apiVersion: string; kind: string; name?: string | undefined; namespace?: string | undefined }): ApiOperation {
+    return { verb, resource: resourceName(ref.apiVersion, ref.kind), name: ref.name, namespace: ref.namespace };
+  }
+
   async get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T> {
-    const api = await this.objects();
-    const namespace = ref.namespace;
-    return this.call({ verb: 'get', resource: resourceName(ref.apiVersion, ref.kind), name: ref.name, namespace }, () =>
-      api.read<T>({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(namespace ? { namespace } : {}) } }),
-    );
+    return this.call(this.op('get', ref), { method: 'GET', path: await this.path(ref) });
   }
 
   /** Like get, but undefined when the object does not exist. */
@@ -111,79 +198,74 @@ export class Kube {
     kind: string,
     opts: { namespace?: string | undefined; labelSelector?: string; fieldSelector?: string } = {},
   ): Promise<T[]> {
-    const api = await this.objects();
+    const path = await this.path({ apiVersion, kind, namespace: opts.namespace });
     const items: T[] = [];
     let token: string | undefined;
     do {
-      const page = await this.call({ verb: 'list', resource: resourceName(apiVersion, kind), namespace: opts.namespace }, () =>
-        api.list<T>(apiVersion, kind, opts.namespace, undefined, undefined, undefined, opts.fieldSelector, opts.labelSelector, 500, token),
-      );
+      const page: { items?: T[]; metadata?: { continue?: string } } = await this.call(this.op('list', { apiVersion, kind, namespace: opts.namespace }), {
+        method: 'GET',
+        path,
+        query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: 500, continue: token },
+      });
       // The list endpoint leaves apiVersion/kind off items; put them back so printers and patches can use them.
-      for (const it of page.items) items.push({ ...it, apiVersion: it.apiVersion ?? apiVersion, kind: it.kind ?? kind });
-      token = page.metadata?._continue || undefined;
+      for (const it of page.items ?? []) items.push({ ...it, apiVersion: it.apiVersion ?? apiVersion, kind: it.kind ?? kind });
+      token = page.metadata?.continue || undefined;
     } while (token);
     return items;
   }
 
   /** Server-side apply with this plugin's field manager. */
   async apply<T extends KubeObject>(obj: T, opts: { dryRun?: DryRun; force?: boolean } = {}): Promise<T> {
-    const api = await this.objects();
-    const k8s = await this.k8s();
-    const md = obj.metadata ?? {};
-    return this.call(
-      { verb: 'patch', resource: resourceName(obj.apiVersion ?? '', obj.kind ?? ''), name: md.name, namespace: md.namespace },
-      () => api.patch<T>(obj, undefined, dryRunParam(opts.dryRun), this.fieldManager, opts.force ?? false, k8s.PatchStrategy.ServerSideApply),
-    );
+    const ref = refOf(obj);
+    return this.call(this.op('patch', ref), {
+      method: 'PATCH',
+      path: await this.path(ref),
+      query: { fieldManager: this.fieldManager, force: opts.force ?? false, dryRun: dryRunParam(opts.dryRun) },
+      body: obj,
+      contentType: PATCH_TYPES.apply,
+    });
   }
 
   /** A merge or strategic-merge patch of one object. */
-  async patch<T extends KubeObject>(
-    ref: ObjectRef,
-    patch: Record<string, unknown>,
-    strategy: 'merge' | 'strategic' = 'merge',
-    opts: { dryRun?: DryRun } = {},
-  ): Promise<T> {
-    const api = await this.objects();
-    const k8s = await this.k8s();
-    const ct = strategy === 'strategic' ? k8s.PatchStrategy.StrategicMergePatch : k8s.PatchStrategy.MergePatch;
-    // KubernetesObjectApi finds the target from the body's apiVersion, kind and metadata.
-    const meta = (patch['metadata'] ?? {}) as Record<string, unknown>;
-    const body = { ...patch, apiVersion: ref.apiVersion, kind: ref.kind, metadata: { ...meta, name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } };
-    return this.call({ verb: 'patch', resource: resourceName(ref.apiVersion, ref.kind), name: ref.name, namespace: ref.namespace }, () =>
-      api.patch<T>(body as unknown as T, undefined, dryRunParam(opts.dryRun), this.fieldManager, undefined, ct),
-    );
+  async patch<T extends KubeObject>(ref: ObjectRef, patch: Record<string, unknown>, strategy: 'merge' | 'strategic' = 'merge', opts: { dryRun?: DryRun } = {}): Promise<T> {
+    return this.call(this.op('patch', ref), {
+      method: 'PATCH',
+      path: await this.path(ref),
+      query: { fieldManager: this.fieldManager, dryRun: dryRunParam(opts.dryRun) },
+      body: patch,
+      contentType: PATCH_TYPES[strategy],
+    });
   }
 
   async create<T extends KubeObject>(obj: T, opts: { dryRun?: DryRun } = {}): Promise<T> {
-    const api = await this.objects();
-    const md = obj.metadata ?? {};
-    return this.call({ verb: 'create', resource: resourceName(obj.apiVersion ?? '', obj.kind ?? ''), name: md.name, namespace: md.namespace }, () =>
-      api.create<T>(obj, undefined, dryRunParam(opts.dryRun), this.fieldManager),
-    );
+    const ref = refOf(obj);
+    return this.call(this.op('create', ref), {
+      method: 'POST',
+      path: await this.path({ ...ref, name: undefined }),
+      query: { fieldManager: this.fieldManager, dryRun: dryRunParam(opts.dryRun) },
+      body: obj,
+    });
   }
 
   async replace<T extends KubeObject>(obj: T, opts: { dryRun?: DryRun } = {}): Promise<T> {
-    const api = await this.objects();
-    const md = obj.metadata ?? {};
-    return this.call({ verb: 'update', resource: resourceName(obj.apiVersion ?? '', obj.kind ?? ''), name: md.name, namespace: md.namespace }, () =>
-      api.replace<T>(obj, undefined, dryRunParam(opts.dryRun), this.fieldManager),
-    );
+    const ref = refOf(obj);
+    return this.call(this.op('update', ref), {
+      method: 'PUT',
+      path: await this.path(ref),
+      query: { fieldManager: this.fieldManager, dryRun: dryRunParam(opts.dryRun) },
+      body: obj,
+    });
   }
 
   /** Delete; returns false when the object was already gone. */
   async delete(ref: ObjectRef, opts: { dryRun?: DryRun; propagation?: 'Foreground' | 'Background' | 'Orphan' } = {}): Promise<boolean> {
-    const api = await this.objects();
     try {
-      await this.call({ verb: 'delete', resource: resourceName(ref.apiVersion, ref.kind), name: ref.name, namespace: ref.namespace }, () =>
-        api.delete(
-          { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } },
-          undefined,
-          dryRunParam(opts.dryRun),
-          undefined,
-          undefined,
-          opts.propagation ?? 'Background',
-        ),
-      );
+      await this.call(this.op('delete', ref), {
+        method: 'DELETE',
+        path: await this.path(ref),
+        // DeleteOptions in the body override the query string, so dryRun goes in the body.
+        body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagation ?? 'Background', ...(opts.dryRun === 'server' ? { dryRun: ['All'] } : {}) },
+      });
       return true;
     } catch (err) {
       if (err instanceof KubeApiError && err.status === 404) return false;
@@ -193,10 +275,18 @@ export class Kube {
 
   /** The server's version (one GET /version); also the cheapest reachability check. */
   async serverVersion(): Promise<string> {
-    const api = await this.api((k) => k.VersionApi);
-    const info = await this.call({ verb: 'get', resource: 'version' }, () => api.getCode());
+    const info = await this.call<{ gitVersion: string }>({ verb: 'get', resource: 'version' }, { method: 'GET', path: '/version' });
     return info.gitVersion;
   }
+
+  /** Close idle keep-alive connections (long-running callers; a CLI just exits). */
+  close(): void {
+    this.agent?.destroy();
+  }
+}
+
+function refOf(obj: KubeObject): ObjectRef {
+  return { apiVersion: obj.apiVersion ?? '', kind: obj.kind ?? '', name: obj.metadata?.name ?? '', namespace: obj.metadata?.namespace };
 }
 
 function dryRunParam(d: DryRun | undefined): string | undefined {

@@ -11,12 +11,12 @@ import { systemClock } from '../../shared/context.js';
 import { KubeApiError, TimeoutError } from '../../shared/errors.js';
 
 const NS = 'client-test';
+const make = (kubeconfig: string) => new Kube(loadKubeconfig({ kubeconfig, namespace: NS }, {}), 'kubectl-test');
 
 describe('shared API client on the real API server', function () {
   this.timeout(120_000);
   let c: Cluster;
   let kube: Kube;
-  const make = (kubeconfig: string) => new Kube(loadKubeconfig({ kubeconfig, namespace: NS }, {}), 'kubectl-test');
 
   before(async () => {
     c = await sharedCluster();
@@ -81,7 +81,6 @@ describe('shared API client on the real API server', function () {
     const items = Array.from({ length: 1100 }, (_, i) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `bulk-${i}`, namespace: NS, labels: { bulk: 'yes' } } }));
     await c.kubectl(['apply', '--server-side', '-f', '-'], { input: items.join('\n') });
     const k = make(c.kubeconfig);
-    await k.objects(); // discovery is not a list request
     const before = k.requests;
     const got = await k.list('v1', 'ConfigMap', { namespace: NS, labelSelector: 'bulk=yes' });
     assert.equal(got.length, 1100);
@@ -141,5 +140,45 @@ describe('executePlan output', function () {
     const bad = await runInProcess(plugin, ['make', '-n', NS, '--dry-run=maybe'], env);
     assert.equal(bad.code, 2);
     assert.equal(bad.stderr, 'error: invalid --dry-run value "maybe": use none, client or server\n');
+  });
+});
+
+describe('credentials against the real API server', function () {
+  this.timeout(60_000);
+  it('an exec credential plugin supplies a token the API server accepts', async () => {
+    const c = await sharedCluster();
+    const { mkdtempSync, writeFileSync, chmodSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    await c.kubectl(['-n', NS, 'create', 'serviceaccount', 'plugin-user']);
+    await c.kubectl(['-n', NS, 'create', 'rolebinding', 'plugin-user-view', '--clusterrole=view', `--serviceaccount=${NS}:plugin-user`]);
+    const token = (await c.kubectl(['-n', NS, 'create', 'token', 'plugin-user'])).stdout.trim();
+    const dir = mkdtempSync(join(tmpdir(), 'exec-'));
+    const plugin = join(dir, 'get-token');
+    // The plugin checks it got KUBERNETES_EXEC_INFO, as real plugins do.
+    writeFileSync(plugin, `#!/bin/sh\n[ -n "$KUBERNETES_EXEC_INFO" ] || exit 3\nprintf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}' "$MY_TOKEN"\n`);
+    chmodSync(plugin, 0o755);
+    const ca = Buffer.from((await import('node:fs')).readFileSync(join(c.state.dir, 'pki', 'ca.crt'))).toString('base64');
+    const kc = join(dir, 'config');
+    writeFileSync(
+      kc,
+      `clusters: [{name: c, cluster: {server: "${c.server}", certificate-authority-data: ${ca}}}]\nusers: [{name: sa, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: ${plugin}, env: [{name: MY_TOKEN, value: "${token}"}], interactiveMode: Never}}}]\ncontexts: [{name: x, context: {cluster: c, user: sa, namespace: ${NS}}}]\ncurrent-context: x\n`,
+    );
+    const k = make(kc);
+    const pods = await k.list('v1', 'Pod', { namespace: NS });
+    assert.ok(Array.isArray(pods));
+    await assert.rejects(k.list('v1', 'Secret', { namespace: NS }), /forbidden: .*system:serviceaccount:client-test:plugin-user/);
+  });
+
+  it('a wrong CA is reported as an untrusted certificate', async () => {
+    const c = await sharedCluster();
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'badca-'));
+    const other = (await import('node:child_process')).execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'k'), '-subj', '/CN=other', '-days', '1'], { encoding: 'utf8' });
+    const kc = join(dir, 'config');
+    writeFileSync(kc, `clusters: [{name: c, cluster: {server: "${c.server}", certificate-authority-data: ${Buffer.from(other).toString('base64')}}}]\nusers: [{name: u, user: {token: x}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`);
+    await assert.rejects(make(kc).serverVersion(), (e: Error) => e instanceof KubeApiError && /cannot reach the cluster at https:\/\/127\.0\.0\.1:\d+ \(context "x"\): the server's certificate (cannot be verified|chain is not trusted)/.test(e.message));
   });
 });

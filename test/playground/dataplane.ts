@@ -122,6 +122,7 @@ export async function startDataPlane(opts: { kubeconfig: string; port?: number; 
     close: async () => {
       stopped = true;
       clearTimeout(timer);
+      kube.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },
