@@ -91,6 +91,12 @@ function parseFile(file: LoadedFile): RawKubeconfig {
         const v = copy[f];
         if (typeof v === 'string' && v !== '' && !isAbsolute(v)) copy[f] = resolve(base, v);
       }
+      // An exec plugin given as a relative path with a slash is relative to the file too (a bare name is looked up on PATH).
+      const exec = copy['exec'];
+      if (kind === 'users' && typeof exec === 'object' && exec !== null) {
+        const cmd = (exec as Obj)['command'];
+        if (typeof cmd === 'string' && cmd.includes('/') && !isAbsolute(cmd)) copy['exec'] = { ...(exec as Obj), command: resolve(base, cmd) };
+      }
       return { ...e, [spec.key]: copy };
     });
   const current = d['current-context'];

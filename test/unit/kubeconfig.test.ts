@@ -92,6 +92,14 @@ describe('kubeconfig resolution (as kubectl)', () => {
     assert.equal(user['tokenFile'], '/etc/kube/tok');
   });
 
+  it('resolves an exec plugin path with a slash against the file; a bare command stays for PATH lookup', () => {
+    const f = (cmd: string): LoadedFile => ({ path: '/etc/kube/c', content: `clusters: [{name: c, cluster: {server: s}}]\nusers: [{name: u, user: {exec: {command: ${cmd}}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n` });
+    const cmd = (file: LoadedFile) => ((resolveKubeconfig([file], {}).minified.users[0]!['user'] as Record<string, Record<string, string>>)['exec']!['command']);
+    assert.equal(cmd(f('./bin/get-token')), '/etc/kube/bin/get-token');
+    assert.equal(cmd(f('aws')), 'aws');
+    assert.equal(cmd(f('/usr/bin/aws')), '/usr/bin/aws');
+  });
+
   it('fails with one clear line for an unknown context, a missing cluster, no current context', () => {
     assert.throws(() => resolveKubeconfig([fileA], { context: 'nope' }), (e: Error) => e instanceof ConfigError && /context "nope" not found in \/etc\/kube\/a.yaml; known contexts: dev, nons/.test(e.message));
     const broken: LoadedFile = { path: '/k', content: 'contexts: [{name: x, context: {cluster: gone, user: u}}]\ncurrent-context: x\n' };
