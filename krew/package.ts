@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import yaml from 'js-yaml';
 import { CATALOG, type KrewEntry } from './catalog.js';
@@ -40,6 +40,8 @@ export function manifest(e: KrewEntry, version: string, uri: string, sha256: str
 async function archive(e: KrewEntry, out: string): Promise<string> {
   const stage = mkdtempSync(join(tmpdir(), `krew-${e.name}-`));
   cpSync(join(ROOT, 'dist', `${e.binary}.cjs`), join(stage, `${e.binary}.cjs`));
+  // Licence notices of the dependencies bundled into it.
+  if (existsSync(join(ROOT, 'dist', `${e.binary}.cjs.LEGAL.txt`))) cpSync(join(ROOT, 'dist', `${e.binary}.cjs.LEGAL.txt`), join(stage, `${e.binary}.cjs.LEGAL.txt`));
   // The lazily loaded libraries (Kubernetes client, printers, spinner) every plugin shares.
   cpSync(join(ROOT, 'dist', 'lib'), join(stage, 'lib'), { recursive: true });
   cpSync(join(ROOT, 'LICENSE'), join(stage, 'LICENSE'));
@@ -75,7 +77,7 @@ export async function packageAll(opts: { baseUrl?: string; out?: string; manifes
   return results;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const arg = (n: string) => {
     const i = process.argv.indexOf(`--${n}`);
     return i > 0 ? process.argv[i + 1] : undefined;

@@ -5,8 +5,9 @@
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, readdirSync, rmSync, symlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
 const plugins = readdirSync(join(root, 'plugins'));
 const binName = (p) => `kubectl-${p.replace(/-/g, '_')}`;

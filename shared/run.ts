@@ -62,7 +62,9 @@ async function loadKube() {
 function makeContext(plugin: PluginDefinition, io: IO, args: Args, kubeLib: Awaited<ReturnType<typeof loadKube>>): CommandContext {
   const { loadKubeconfig, Kube } = kubeLib;
   const stderrTTY = Boolean(io.stderr.isTTY);
-  const color = colorEnabled(io.env, args['color'] === false, Boolean(io.stdout.isTTY) || stderrTTY);
+  // Decided per stream: data piped to a file gets no escapes even when stderr is a terminal.
+  const color = colorEnabled(io.env, args['color'] === false, Boolean(io.stdout.isTTY));
+  const stderrPaint = painter(colorEnabled(io.env, args['color'] === false, stderrTTY));
   let config: ResolvedConfig | undefined;
   let kube: InstanceType<typeof Kube> | undefined;
   const ctx: CommandContext = {
@@ -78,8 +80,8 @@ function makeContext(plugin: PluginDefinition, io: IO, args: Args, kubeLib: Awai
     self: io.self ?? '',
     config: () =>
       (config ??= loadKubeconfig({ kubeconfig: str(args, 'kubeconfig'), context: str(args, 'context'), namespace: str(args, 'namespace') }, io.env)),
-    kube: () => (kube ??= new Kube(ctx.config(), binaryName(plugin.name))),
-    warn: (m) => void io.stderr.write(`${painter(color)('yellow', 'Warning:')} ${m}\n`),
+    kube: () => (kube ??= new Kube(ctx.config(), binaryName(plugin.name), { interactive: stderrTTY })),
+    warn: (m) => void io.stderr.write(`${stderrPaint('yellow', 'Warning:')} ${m}\n`),
   };
   return ctx;
 }
@@ -92,7 +94,9 @@ export async function runCli(plugin: PluginDefinition, argv: string[], io: IO): 
   const fail = (err: unknown): number => {
     const code = err instanceof CliError ? err.exitCode : ExitCode.failure;
     const message = err instanceof Error ? err.message : String(err);
-    if (message) io.stderr.write(`${painter(color)('red', 'error:')} ${message.split('\n')[0]}\n`);
+    // One line: multi-line messages (yargs lists invalid values on a second line) are joined.
+    const line = message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+    if (line) io.stderr.write(`${painter(color)('red', 'error:')} ${line}\n`);
     if (verbose && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
     return code;
   };
@@ -139,14 +143,23 @@ export async function runCli(plugin: PluginDefinition, argv: string[], io: IO): 
 
 /** The entry point each plugin's main.ts calls: the only place that exits the process. */
 export async function main(plugin: PluginDefinition): Promise<void> {
+  quietOnClosedPipe(process.stdout);
   const code = await runCli(plugin, process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
     self: process.argv[1] ?? '',
   });
-  // Let pending writes to a pipe finish before exiting.
-  process.exitCode = code;
-  if (process.stdout.writableNeedDrain) await new Promise((r) => process.stdout.once('drain', r));
+  // Exit only once both streams have handed everything to the OS (pipes are asynchronous).
+  const flushed = (s: NodeJS.WriteStream) => new Promise<void>((r) => s.write('', () => r()));
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit(code);
+}
+
+// A reader that stops early (`| head -1`) closes the pipe: stop quietly, as kubectl does.
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
 }

@@ -19,7 +19,7 @@ export interface ApiTarget {
 interface StatusBody {
   message?: string;
   reason?: string;
-  details?: { causes?: { field?: string; message?: string; reason?: string }[]; kind?: string; name?: string };
+  details?: { causes?: { field?: string; message?: string; reason?: string; type?: string }[]; kind?: string; name?: string; group?: string };
 }
 
 const NETWORK_CODES: Record<string, string> = {
@@ -30,8 +30,7 @@ const NETWORK_CODES: Record<string, string> = {
   ETIMEDOUT: 'connection timed out',
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
-  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
-  UND_ERR_SOCKET: 'connection closed',
+  EPROTO: 'the TLS handshake failed (does the server speak plain HTTP on this port?)',
   DEPTH_ZERO_SELF_SIGNED_CERT: "the server's certificate is self-signed and not trusted",
   SELF_SIGNED_CERT_IN_CHAIN: "the server's certificate chain is not trusted",
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's certificate cannot be verified (wrong certificate-authority?)",
@@ -39,7 +38,7 @@ const NETWORK_CODES: Record<string, string> = {
   CERT_HAS_EXPIRED: "the server's certificate has expired",
 };
 
-/** Walk an error's cause chain for a system error code (undici wraps them in "fetch failed"). */
+/** Walk an error's cause chain for a system error code. */
 export function networkCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 6; depth++) {
     const code = (e as { code?: unknown }).code;
@@ -63,6 +62,8 @@ function parseBody(body: unknown): StatusBody {
     const parsed: unknown = JSON.parse(body);
     return typeof parsed === 'object' && parsed !== null ? (parsed as StatusBody) : {};
   } catch {
+    // A proxy or load balancer answered instead of the API server.
+    if (/^\s*</.test(body)) return { message: 'an HTML page (a proxy or load balancer, not the Kubernetes API, answered)' };
     return { message: body.trim().split('\n')[0] };
   }
 }
@@ -75,8 +76,10 @@ function where(op: ApiOperation, t: ApiTarget): string {
   return op.namespace ? `in namespace "${op.namespace}" (context "${t.context}")` : `(context "${t.context}")`;
 }
 
+const MUTATING = new Set(['create', 'update', 'patch', 'delete']);
+
 /** Map any error from an API call. Non-API errors (bugs) are returned unchanged. */
-export function mapApiError(err: unknown, op: ApiOperation, target: ApiTarget, attempts = 1): unknown {
+export function mapApiError(err: unknown, op: ApiOperation, target: ApiTarget): unknown {
   if (err instanceof KubeApiError) return err;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'number' && code >= 100) {
@@ -93,16 +96,25 @@ export function mapApiError(err: unknown, op: ApiOperation, target: ApiTarget, a
         return make(
           `forbidden: ${serverMsg || `user "${target.user}" cannot ${op.verb} ${op.resource}`} (context "${target.context}"); ask for RBAC permission to ${op.verb} ${op.resource} or use another --context`,
         );
-      case 404:
-        if (!op.name || (body.details?.name === undefined && reason !== 'NotFound')) {
+      case 404: {
+        if (reason !== 'NotFound') {
           return make(`the server at ${target.server} does not serve ${op.resource} (context "${target.context}"); is its CRD or API installed?`);
         }
+        // The missing thing may be another object, e.g. the namespace something is created in.
+        const d = body.details;
+        if (d?.kind && d.name && (d.name !== op.name || !op.resource.startsWith(d.kind))) {
+          return make(`${d.kind}${d.group ? `.${d.group}` : ''} "${d.name}" not found (context "${target.context}"), needed to ${op.verb} ${subject(op)}`);
+        }
+        if (!op.name) return make(`${op.resource} not found ${where(op, target)}`);
         return make(`${subject(op)} not found ${where(op, target)}`);
+      }
       case 409:
         if (reason === 'AlreadyExists') return make(`${subject(op)} already exists ${where(op, target)}`);
-        return make(
-          `${subject(op)} kept changing while we updated it ${where(op, target)}${attempts > 1 ? ` (gave up after ${attempts} attempts)` : ''}; run the command again`,
-        );
+        if (body.details?.causes?.some((c) => c.reason === 'FieldManagerConflict' || c.type === 'FieldManagerConflict')) {
+          // Server-side apply: another manager owns fields we set. Retrying cannot help.
+          return new KubeApiError(`${subject(op)} ${where(op, target)}: ${serverMsg}`, code, 'FieldManagerConflict', { cause: err });
+        }
+        return make(`${subject(op)} kept changing while we updated it ${where(op, target)}; run the command again`);
       case 422: {
         const causes = (body.details?.causes ?? [])
           .map((c) => [c.field, c.message].filter(Boolean).join(': '))
@@ -118,9 +130,17 @@ export function mapApiError(err: unknown, op: ApiOperation, target: ApiTarget, a
       }
     }
   }
+  if ((err as { code?: unknown }).code === 'KPLUGIN_NO_ANSWER') {
+    const maybe = MUTATING.has(op.verb) ? '; the change may or may not have been applied: check before retrying' : '';
+    return new KubeApiError(`the cluster at ${target.server} (context "${target.context}") did not answer ${op.verb} ${subject(op)}: ${(err as Error).message}${maybe}`, undefined, 'Timeout', { cause: err });
+  }
+  const sysCode = (err as { code?: unknown }).code;
+  if (typeof sysCode === 'string' && sysCode.startsWith('ERR_OSSL')) {
+    return new KubeApiError(`a certificate or key for context "${target.context}" cannot be used: ${(err as Error).message.replace(/^error:[0-9A-F]+:/, '')}; check the kubeconfig's certificate data`, undefined, sysCode, { cause: err });
+  }
   const net = networkCode(err);
-  if (net || (err instanceof TypeError && /fetch failed/i.test(err.message))) {
-    const why = net ? NETWORK_CODES[net] : (err as Error).message;
+  if (net) {
+    const why = NETWORK_CODES[net];
     return new KubeApiError(
       `cannot reach the cluster at ${target.server} (context "${target.context}"): ${why}; is the cluster running and is this the right context?`,
       undefined,
@@ -131,10 +151,7 @@ export function mapApiError(err: unknown, op: ApiOperation, target: ApiTarget, a
   return err;
 }
 
+/** A 409 worth re-reading and retrying (not AlreadyExists, not an apply field-manager conflict). */
 export function isConflict(err: unknown): boolean {
-  return err instanceof KubeApiError && err.status === 409 && err.reason !== 'AlreadyExists';
-}
-
-export function isNotFound(err: unknown): boolean {
-  return err instanceof KubeApiError && err.status === 404;
+  return err instanceof KubeApiError && err.status === 409 && err.reason !== 'AlreadyExists' && err.reason !== 'FieldManagerConflict';
 }

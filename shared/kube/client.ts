@@ -3,25 +3,34 @@
 // to a person-readable error and counted, so tests can assert round trips.
 import { Agent, request, type RequestOptions } from 'node:https';
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
-import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { V1ManagedFieldsEntry, V1ObjectMeta } from '@kubernetes/client-node';
 import type { ResolvedConfig } from './kubeconfig.js';
 import { mapApiError, isConflict, type ApiOperation, type ApiTarget } from './api-errors.js';
 import { connectionFor, type Connection, type ExecRunner } from './credentials.js';
 import { KNOWN, fromDiscovery, resourcePath, type ResourceInfo } from './resources.js';
 import { KubeApiError } from '../errors.js';
 
+/** Object metadata as JSON carries it: client-node's model types timestamps as Date, the wire has strings. */
+export type ObjectMeta = Omit<V1ObjectMeta, 'creationTimestamp' | 'deletionTimestamp' | 'managedFields'> & {
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  managedFields?: (Omit<V1ManagedFieldsEntry, 'time'> & { time?: string })[];
+};
+
 /** Any Kubernetes object as the API returns it (JSON, timestamps as strings). */
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
-  metadata?: V1ObjectMeta;
+  metadata?: ObjectMeta;
   spec?: unknown;
   status?: unknown;
   [key: string]: unknown;
 }
 
-/** --dry-run as the API takes it. */
+/** --dry-run as the user gives it. */
 export type DryRun = 'none' | 'client' | 'server';
+/** What the API can do: client dry runs never reach the client (plans print them instead). */
+export type ServerDryRun = 'none' | 'server';
 
 export interface ObjectRef {
   apiVersion: string;
@@ -30,7 +39,10 @@ export interface ObjectRef {
   namespace?: string | undefined;
 }
 
-/** A non-2xx answer, shaped as the API client's exceptions are (code + body) for mapApiError. */
+/** A non-2xx answer, with the status code and body mapApiError reads. */
+/** namespace value that lists across all namespaces (-A). */
+export const ALL_NAMESPACES = '*';
+
 export class HttpError extends Error {
   readonly code: number;
   readonly body: string;
@@ -64,10 +76,18 @@ interface RequestSpec {
   contentType?: string;
 }
 
-/** Runs exec credential plugins; execa is loaded only when a kubeconfig uses one. */
+/**
+ * Runs exec credential plugins (execa is loaded only when a kubeconfig uses one). Their stderr goes to
+ * the user, as with kubectl, so login prompts show; without a terminal they get a minute to answer.
+ */
 const runExecPlugin: ExecRunner = async (command, args, env, interactive) => {
   const { execa } = await import('execa');
-  const r = await execa(command, args, { env, stdin: interactive ? 'inherit' : 'ignore', stderr: interactive ? 'inherit' : 'pipe' });
+  const r = await execa(command, args, {
+    env,
+    stdin: interactive ? 'inherit' : 'ignore',
+    stderr: 'inherit',
+    ...(interactive ? {} : { timeout: 60_000 }),
+  });
   return r.stdout;
 };
 
@@ -131,11 +151,11 @@ export class Kube {
           try {
             resolve((text ? JSON.parse(text) : {}) as T);
           } catch {
-            reject(new HttpError(502, `the server at ${conn.server} answered ${spec.method} ${url.pathname} with something that is not JSON`));
+            reject(new KubeApiError(`the server at ${conn.server} answered ${spec.method} ${url.pathname} with something that is not JSON; is it a Kubernetes API server?`, status));
           }
         });
       });
-      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs / 1000}s`), { code: 'ETIMEDOUT' })));
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs / 1000}s`), { code: 'KPLUGIN_NO_ANSWER' })));
       req.on('error', reject);
       if (payload !== undefined) req.write(payload);
       req.end();
@@ -170,8 +190,11 @@ export class Kube {
     return found;
   }
 
+  /** A namespaced kind without a namespace means the context's namespace, as in kubectl; '*' means all. */
   private async path(ref: { apiVersion: string; kind: string; namespace?: string | undefined; name?: string | undefined }): Promise<string> {
-    return resourcePath(ref.apiVersion, await this.resource(ref.apiVersion, ref.kind), ref.namespace, ref.name);
+    const info = await this.resource(ref.apiVersion, ref.kind);
+    const ns = !info.namespaced || ref.namespace === ALL_NAMESPACES ? undefined : (ref.namespace ?? this.config.namespace);
+    return resourcePath(ref.apiVersion, info, ns, ref.name);
   }
 
   private op(verb: string, ref: { apiVersion: string; kind: string; name?: string | undefined; namespace?: string | undefined }): ApiOperation {
@@ -192,7 +215,8 @@ export class Kube {
     }
   }
 
-  /** List every object of a kind, following pagination (500 a page) so large namespaces stay bounded. */
+  /** List every object of a kind, following pagination (500 a page) so large namespaces stay bounded.
+   *  namespace: the context's by default, ALL_NAMESPACES for every namespace. */
   async list<T extends KubeObject = KubeObject>(
     apiVersion: string,
     kind: string,
@@ -215,7 +239,7 @@ export class Kube {
   }
 
   /** Server-side apply with this plugin's field manager. */
-  async apply<T extends KubeObject>(obj: T, opts: { dryRun?: DryRun; force?: boolean } = {}): Promise<T> {
+  async apply<T extends KubeObject>(obj: T, opts: { dryRun?: ServerDryRun; force?: boolean } = {}): Promise<T> {
     const ref = refOf(obj);
     return this.call(this.op('patch', ref), {
       method: 'PATCH',
@@ -227,7 +251,7 @@ export class Kube {
   }
 
   /** A merge or strategic-merge patch of one object. */
-  async patch<T extends KubeObject>(ref: ObjectRef, patch: Record<string, unknown>, strategy: 'merge' | 'strategic' = 'merge', opts: { dryRun?: DryRun } = {}): Promise<T> {
+  async patch<T extends KubeObject>(ref: ObjectRef, patch: Record<string, unknown>, strategy: 'merge' | 'strategic' = 'merge', opts: { dryRun?: ServerDryRun } = {}): Promise<T> {
     return this.call(this.op('patch', ref), {
       method: 'PATCH',
       path: await this.path(ref),
@@ -237,7 +261,7 @@ export class Kube {
     });
   }
 
-  async create<T extends KubeObject>(obj: T, opts: { dryRun?: DryRun } = {}): Promise<T> {
+  async create<T extends KubeObject>(obj: T, opts: { dryRun?: ServerDryRun } = {}): Promise<T> {
     const ref = refOf(obj);
     return this.call(this.op('create', ref), {
       method: 'POST',
@@ -247,7 +271,7 @@ export class Kube {
     });
   }
 
-  async replace<T extends KubeObject>(obj: T, opts: { dryRun?: DryRun } = {}): Promise<T> {
+  async replace<T extends KubeObject>(obj: T, opts: { dryRun?: ServerDryRun } = {}): Promise<T> {
     const ref = refOf(obj);
     return this.call(this.op('update', ref), {
       method: 'PUT',
@@ -258,17 +282,18 @@ export class Kube {
   }
 
   /** Delete; returns false when the object was already gone. */
-  async delete(ref: ObjectRef, opts: { dryRun?: DryRun; propagation?: 'Foreground' | 'Background' | 'Orphan' } = {}): Promise<boolean> {
+  async delete(ref: ObjectRef, opts: { dryRun?: ServerDryRun; propagation?: 'Foreground' | 'Background' | 'Orphan' } = {}): Promise<boolean> {
     try {
       await this.call(this.op('delete', ref), {
         method: 'DELETE',
         path: await this.path(ref),
         // DeleteOptions in the body override the query string, so dryRun goes in the body.
-        body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagation ?? 'Background', ...(opts.dryRun === 'server' ? { dryRun: ['All'] } : {}) },
+        body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagation ?? 'Background', ...(dryRunParam(opts.dryRun) ? { dryRun: ['All'] } : {}) },
       });
       return true;
     } catch (err) {
-      if (err instanceof KubeApiError && err.status === 404) return false;
+      // Only "this object is gone"; a 404 for the kind itself (CRD not installed) is an error.
+      if (err instanceof KubeApiError && err.status === 404 && err.reason === 'NotFound') return false;
       throw err;
     }
   }
@@ -290,6 +315,8 @@ function refOf(obj: KubeObject): ObjectRef {
 }
 
 function dryRunParam(d: DryRun | undefined): string | undefined {
+  // A client dry run must never be sent as a real write.
+  if (d === 'client') throw new Error('internal: a client dry run reached the API client');
   return d === 'server' ? 'All' : undefined;
 }
 

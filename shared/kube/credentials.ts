@@ -15,11 +15,13 @@ export interface Connection {
   /** Server URL without a trailing slash. */
   server: string;
   tls: Pick<RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
-  headers: Record<string, string>;
+  /** Array values are sent as repeated header lines. */
+  headers: Record<string, string | string[]>;
   /** Set when the connection came from client-node (it may supply its own agent, e.g. for a proxy). */
   agent?: RequestOptions['agent'];
 }
 
+/** Runs a credential plugin: its stderr goes to the user (login prompts), stdout is returned. */
 export interface ExecRunner {
   (command: string, args: string[], env: Record<string, string>, interactive: boolean): Promise<string>;
 }
@@ -64,10 +66,10 @@ async function execCredential(exec: Obj, config: ResolvedConfig, run: ExecRunner
   try {
     out = await run(command, args, env, canAsk);
   } catch (err) {
+    // Only the command's name and why it failed: its arguments may hold secrets.
     const hint = str(exec, 'installHint');
-    throw new ConfigError(
-      `the credential plugin "${command}" for user "${config.userName}" failed: ${(err as Error).message.split('\n')[0]}${hint ? `; ${hint.trim().split('\n')[0]}` : ''}`,
-    );
+    const why = (err as { shortMessage?: string; code?: string }).code === 'ENOENT' ? 'not found on PATH' : ((err as Error).message.split('\n')[0] ?? '').replace(/^Command (failed|was killed|timed out)[^:]*: .*$/, (m) => m.split(':')[0]!.replace(/^Command /, ''));
+    throw new ConfigError(`the credential plugin "${command}" for user "${config.userName}" failed: ${why}${hint ? `; ${hint.trim().split('\n')[0]}` : ''}`);
   }
   let status: ExecStatus | undefined;
   try {
@@ -86,8 +88,8 @@ export async function connectionFor(config: ResolvedConfig, run: ExecRunner, int
   if (needsClientNode(config)) return clientNodeConnection(config);
   const cluster = (config.minified.clusters[0]?.['cluster'] ?? {}) as Obj;
   const user = (config.minified.users[0]?.['user'] ?? {}) as Obj;
-  const server = config.server.replace(/\/+$/, '');
-  const insecure = cluster['insecure-skip-tls-verify'] === true;
+  const server = withScheme(config.server);
+  const insecure = String(cluster['insecure-skip-tls-verify']) === 'true';
   const ca = readPem(str(cluster, 'certificate-authority-data'), str(cluster, 'certificate-authority'), 'certificate authority');
   const tls: Connection['tls'] = {
     ...(ca ? { ca } : {}),
@@ -97,7 +99,7 @@ export async function connectionFor(config: ResolvedConfig, run: ExecRunner, int
   const cert = readPem(str(user, 'client-certificate-data'), str(user, 'client-certificate'), 'client certificate');
   const key = readPem(str(user, 'client-key-data'), str(user, 'client-key'), 'client key');
   if (cert && key) Object.assign(tls, { cert, key });
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string | string[]> = {};
   const token = str(user, 'token') ?? (str(user, 'tokenFile') ? readPem(undefined, str(user, 'tokenFile'), 'token file')?.trim() : undefined);
   if (token) headers['Authorization'] = `Bearer ${token}`;
   else if (str(user, 'username')) headers['Authorization'] = `Basic ${Buffer.from(`${str(user, 'username')}:${str(user, 'password') ?? ''}`).toString('base64')}`;
@@ -106,7 +108,24 @@ export async function connectionFor(config: ResolvedConfig, run: ExecRunner, int
     if (s.token) headers['Authorization'] = `Bearer ${s.token}`;
     if (s.clientCertificateData && s.clientKeyData) Object.assign(tls, { cert: s.clientCertificateData, key: s.clientKeyData });
   }
+  Object.assign(headers, impersonation(user));
   return { server, tls, headers };
+}
+
+/** A server without a scheme is https, as client-go assumes. */
+export function withScheme(server: string): string {
+  const s = server.replace(/\/+$/, '');
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `https://${s}`;
+}
+
+/** kubeconfig `as`, `as-groups`, `as-uid`: act as another user, as kubectl --as does. */
+function impersonation(user: Obj): Record<string, string | string[]> {
+  const h: Record<string, string | string[]> = {};
+  if (str(user, 'as')) h['Impersonate-User'] = str(user, 'as')!;
+  if (str(user, 'as-uid')) h['Impersonate-Uid'] = str(user, 'as-uid')!;
+  const groups = Array.isArray(user['as-groups']) ? (user['as-groups'] as unknown[]).map(String) : [];
+  if (groups.length) h['Impersonate-Group'] = groups;
+  return h;
 }
 
 async function clientNodeConnection(config: ResolvedConfig): Promise<Connection> {
@@ -115,10 +134,10 @@ async function clientNodeConnection(config: ResolvedConfig): Promise<Connection>
   kc.loadFromString(yaml.dump(config.minified));
   const opts: RequestOptions = {};
   await kc.applyToHTTPSOptions(opts);
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = Array.isArray(v) ? v.map(String) : String(v);
   return {
-    server: config.server.replace(/\/+$/, ''),
+    server: withScheme(config.server),
     tls: { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized ?? true, ...(opts.servername ? { servername: opts.servername } : {}) },
     headers,
     ...(opts.agent ? { agent: opts.agent } : {}),

@@ -67,7 +67,8 @@ const PATH_FIELDS: Record<'clusters' | 'users', { key: string; fields: string[] 
 function parseFile(file: LoadedFile): RawKubeconfig {
   let doc: unknown;
   try {
-    doc = yaml.load(file.content);
+    // Every scalar as a string, as client-go reads these fields: `namespace: 007` is "007", not 7.
+    doc = yaml.load(file.content, { schema: yaml.FAILSAFE_SCHEMA });
   } catch (err) {
     throw new ConfigError(`kubeconfig ${file.path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -180,9 +181,39 @@ export function loadKubeconfig(flags: ConnectionFlags, env: NodeJS.ProcessEnv): 
     }
   }
   if (files.length === 0) {
+    const inCluster = inClusterConfig(flags, env);
+    if (inCluster) return inCluster;
     throw new ConfigError(
       `no kubeconfig found (looked in ${paths.join(', ')}); set KUBECONFIG or pass --kubeconfig`,
     );
   }
   return resolveKubeconfig(files, flags);
+}
+
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * Inside a pod with no kubeconfig, use the pod's service account, as kubectl does
+ * (KUBERNETES_SERVICE_HOST/PORT, the mounted token, CA and namespace).
+ */
+export function inClusterConfig(flags: ConnectionFlags, env: NodeJS.ProcessEnv, saDir = SA_DIR): ResolvedConfig | undefined {
+  const host = env['KUBERNETES_SERVICE_HOST'];
+  const port = env['KUBERNETES_SERVICE_PORT'];
+  if (!host || !port || flags.context) return undefined;
+  let podNamespace = 'default';
+  try {
+    readFileSync(join(saDir, 'token'));
+    podNamespace = readFileSync(join(saDir, 'namespace'), 'utf8').trim() || 'default';
+  } catch {
+    return undefined;
+  }
+  const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const content = yaml.dump({
+    clusters: [{ name: 'in-cluster', cluster: { server, 'certificate-authority': join(saDir, 'ca.crt') } }],
+    users: [{ name: 'service-account', user: { tokenFile: join(saDir, 'token') } }],
+    contexts: [{ name: 'in-cluster', context: { cluster: 'in-cluster', user: 'service-account', namespace: podNamespace } }],
+    'current-context': 'in-cluster',
+  });
+  const r = resolveKubeconfig([{ path: '(in-cluster service account)', content }], flags);
+  return { ...r, files: [] };
 }

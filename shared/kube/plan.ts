@@ -4,7 +4,7 @@
 // error says what was already changed and how to undo it, so nothing is left half-done silently.
 import { CliError, errorText } from '../errors.js';
 import { objectName } from '../output/names.js';
-import type { DryRun, Kube, KubeObject, ObjectRef } from './client.js';
+import type { DryRun, Kube, KubeObject, ObjectRef, ServerDryRun } from './client.js';
 import type { CommandContext } from '../context.js';
 
 export type Change =
@@ -45,9 +45,13 @@ export function plannedObjects(changes: Change[]): unknown[] {
 
 const PAST: Record<Change['action'], string> = { apply: 'configured', patch: 'patched', delete: 'deleted' };
 
-export async function applyPlan(kube: Kube, changes: Change[], dryRun: DryRun): Promise<ApplyResult[]> {
-  const suffix = dryRun === 'server' ? ' (server dry run)' : dryRun === 'client' ? ' (dry run)' : '';
-  if (dryRun === 'client') return changes.map((c) => ({ change: c, line: `${changeName(c)} ${c.action === 'delete' ? 'deleted' : (c.verb ?? PAST[c.action])}${suffix}` }));
+/** The lines a client dry run reports (nothing is sent). */
+export function dryRunLines(changes: Change[]): string[] {
+  return changes.map((c) => `${changeName(c)} ${c.action === 'delete' ? 'deleted' : (c.verb ?? PAST[c.action])} (dry run)`);
+}
+
+export async function applyPlan(kube: Kube, changes: Change[], dryRun: ServerDryRun): Promise<ApplyResult[]> {
+  const suffix = dryRun === 'server' ? ' (server dry run)' : '';
   const done: ApplyResult[] = [];
   for (const c of changes) {
     try {
@@ -85,7 +89,7 @@ export async function executePlan(ctx: CommandContext, changes: Change[], dryRun
   if (dryRun === 'client') {
     const { renderYamlStream } = await import('../output/printers.js');
     ctx.stdout.write(renderYamlStream(plannedObjects(changes)));
-    return applyPlan(ctx.kube(), changes, dryRun);
+    return dryRunLines(changes).map((line, i) => ({ change: changes[i]!, line }));
   }
   const results = await applyPlan(ctx.kube(), changes, dryRun);
   for (const r of results) ctx.stdout.write(`${r.line}\n`);

@@ -1,6 +1,6 @@
 // Waiting with a deadline: for a Deployment's rollout (kubectl rollout status's rules) and for a
 // condition on any object. Progress is reported as it changes; the timeout names what was awaited.
-import { TimeoutError } from '../errors.js';
+import { CliError, TimeoutError } from '../errors.js';
 import type { Clock } from '../context.js';
 import type { Kube, KubeObject, ObjectRef } from './client.js';
 
@@ -35,7 +35,7 @@ export function deploymentRollout(d: DeploymentLike): WaitState & { failed?: str
   const updated = s.updatedReplicas ?? 0;
   const total = s.replicas ?? 0;
   const available = s.availableReplicas ?? 0;
-  if (updated < want) return { done: false, message: `${updated} of ${want} updated replicas are available` };
+  if (updated < want) return { done: false, message: `${updated} of ${want} new replicas have been updated` };
   if (total > updated) return { done: false, message: `${total - updated} old replicas are pending termination` };
   if (available < updated) return { done: false, message: `${available} of ${updated} updated replicas are available` };
   return { done: true, message: `${available} of ${want} replicas available` };
@@ -58,16 +58,22 @@ export interface WaitOptions {
 export async function waitFor(what: string, check: () => Promise<WaitState & { failed?: string }>, opts: WaitOptions): Promise<WaitState> {
   const start = opts.clock.now().getTime();
   let last = '';
+  const timeout = () =>
+    new TimeoutError(`timed out after ${formatDuration(opts.timeoutMs)} waiting for ${what}: ${last || 'no answer yet'}; raise --timeout or check the pods (kubectl get pods)`);
   for (;;) {
-    const state = await check();
-    if (state.failed) throw new TimeoutError(`${what} failed: ${state.failed}`);
+    // A check that hangs (a stalled request) must not carry the wait past its deadline.
+    const remaining = opts.timeoutMs - (opts.clock.now().getTime() - start);
+    let timer: NodeJS.Timeout | undefined;
+    const state = await Promise.race([
+      check(),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(timeout()), Math.max(remaining, 0) + 1000))),
+    ]).finally(() => clearTimeout(timer));
+    if (state.failed) throw new CliError(`${what} failed: ${state.failed}`);
     if (state.message !== last) opts.onProgress?.(state.message);
     last = state.message;
     if (state.done) return state;
     const elapsed = opts.clock.now().getTime() - start;
-    if (elapsed >= opts.timeoutMs) {
-      throw new TimeoutError(`timed out after ${formatDuration(opts.timeoutMs)} waiting for ${what}: ${state.message}; raise --timeout or check the pods (kubectl get pods)`);
-    }
+    if (elapsed >= opts.timeoutMs) throw timeout();
     await opts.clock.sleep(Math.min(opts.intervalMs ?? 500, opts.timeoutMs - elapsed));
   }
 }

@@ -20,18 +20,31 @@ SRC="$CACHE_ROOT/src"
 say() { printf '[controlplane] %s\n' "$*" >&2; }
 die() { printf 'controlplane build: %s\n' "$*" >&2; exit 1; }
 
+# With KUBEBUILDER_ASSETS (envtest's convention) the binaries found there are used, through a folder of
+# links of its own, so the version-keyed cache never holds links to someone else's binaries.
+BASE_OUT="$OUT"
+if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
+  OUT="$CACHE_ROOT/bin/assets-$(printf '%s' "$KUBEBUILDER_ASSETS" | sha256sum | cut -c1-12)"
+fi
+
 if [ "${1:-}" = "--print-dir" ]; then echo "$OUT"; exit 0; fi
 
-command -v go >/dev/null 2>&1 || die "Go is not installed (need Go >= 1.25 on PATH); install it, or set KUBEBUILDER_ASSETS to a folder with prebuilt binaries"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}" CGO_ENABLED=0
-# k8s.io/kubernetes 1.37 needs Go >= 1.25; an older local Go fetches a toolchain from the module proxy.
-gov=$(go env GOVERSION 2>/dev/null | sed 's/^go//')
-if [ "$(printf '%s\n' "1.25" "${gov%%[a-z]*}" | sort -V | head -1)" = "1.25" ]; then
-  export GOTOOLCHAIN=local
-else
-  say "Go $gov is older than 1.25; using go1.26.0 from the module proxy"
-  export GOTOOLCHAIN=go1.26.0
-fi
+go_ready=0
+# Go is needed only when something has to be built or fetched.
+ensure_go() {
+  [ "$go_ready" = 1 ] && return 0
+  command -v go >/dev/null 2>&1 || die "Go is not installed (need Go >= 1.25 on PATH); install it, or set KUBEBUILDER_ASSETS to a folder with prebuilt binaries"
+  # k8s.io/kubernetes 1.37 needs Go >= 1.25; an older local Go (>= 1.21) fetches one from the module proxy.
+  local gov; gov=$(go env GOVERSION 2>/dev/null | sed 's/^go//')
+  if [ "$(printf '%s\n' "1.25" "${gov%%[a-z]*}" | sort -V | head -1)" = "1.25" ]; then
+    export GOTOOLCHAIN=local
+  else
+    say "Go $gov is older than 1.25; using go1.26.0 from the module proxy"
+    export GOTOOLCHAIN=go1.26.0
+  fi
+  go_ready=1
+}
 
 mkdir -p "$OUT" "$SRC"
 exec 9>"$CACHE_ROOT/build.lock"
@@ -39,16 +52,18 @@ flock 9
 
 have() { [ -x "$OUT/$1" ]; }
 
-# KUBEBUILDER_ASSETS (envtest convention): take kube-apiserver, etcd, kubectl from there when present.
 if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
-  for b in kube-apiserver etcd kubectl kube-controller-manager kube-scheduler kwok istioctl kubectl-krew; do
-    if [ -x "$KUBEBUILDER_ASSETS/$b" ] && ! have "$b"; then
-      ln -sf "$KUBEBUILDER_ASSETS/$b" "$OUT/$b"; say "using $b from KUBEBUILDER_ASSETS"
+  for b in kube-apiserver etcd kubectl kube-controller-manager kube-scheduler kwok istioctl kubectl-krew kwok-stages istio-crds.yaml; do
+    if [ -x "$KUBEBUILDER_ASSETS/$b" ] && [ -f "$KUBEBUILDER_ASSETS/$b" ]; then
+      ln -sfn "$KUBEBUILDER_ASSETS/$b" "$OUT/$b"; say "using $b from KUBEBUILDER_ASSETS"
+    elif [ -e "$BASE_OUT/$b" ] && [ ! -e "$OUT/$b" ]; then
+      ln -sfn "$BASE_OUT/$b" "$OUT/$b"
     fi
   done
 fi
 
 check_proxy() {
+  ensure_go
   if ! out=$(cd "$SRC" && go list -m -json "$1@$2" 2>&1); then
     die "cannot fetch Go module $1@$2 (GOPROXY=$(go env GOPROXY)): ${out##*$'\n'}"
   fi
@@ -67,7 +82,9 @@ else
   w="$SRC/k8s-$K8S_VERSION"; mkdir -p "$w"
   (
     cd "$w"
-    if [ ! -f go.mod ]; then
+    # .ready marks a finished set-up; an interrupted one is redone from scratch.
+    if [ ! -f .ready ]; then
+      rm -f go.mod go.sum tools.go
       go mod init local/k8sbins >/dev/null 2>&1
       go mod edit -go=1.26.0
       mod=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
@@ -79,6 +96,7 @@ else
       say "  resolving modules (first run downloads several hundred MB)"
       go get "k8s.io/kubernetes@$K8S_VERSION" >&2
       go mod tidy >&2 || true
+      touch .ready
     fi
     minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
     ld="-s -w"
@@ -102,11 +120,13 @@ wrapper_build() { # module version package output [ldflags]
   mkdir -p "$w"
   (
     cd "$w"
-    if [ ! -f go.mod ]; then
+    if [ ! -f .ready ]; then
+      rm -f go.mod go.sum tools.go
       go mod init "local/wrap" >/dev/null 2>&1
       printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$3" > tools.go
       go get "$1@$2" >&2
       go mod tidy >&2 || true
+      touch .ready
     fi
     go build -trimpath -ldflags "-s -w ${5:-}" -o "$OUT/$4.tmp" "$3" >&2
     mv "$OUT/$4.tmp" "$OUT/$4"

@@ -1,7 +1,7 @@
 // Certificates for one cluster: a CA, the API server's serving cert, client certs (user = CN, groups = O),
 // and the service-account signing key pair. openssl does the X.509 work; node makes the RSA key.
-import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 
@@ -19,6 +19,7 @@ export async function makeCA(dir: string): Promise<void> {
     ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '3650', '-subj', '/CN=kplugins-test-ca'],
     dir,
   );
+  chmodSync(join(dir, 'ca.key'), 0o600);
 }
 
 /** Sign a cert with the cluster CA; returns PEM cert and key. */
@@ -32,13 +33,16 @@ export async function signCert(dir: string, name: string, subject: string, sans?
   ];
   writeFileSync(ext, lines.join('\n') + '\n');
   await openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject], dir);
-  await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '3650', '-extfile', ext], dir);
+  // A random serial per cert: -CAcreateserial shares ca.srl, which races when certs are signed at once.
+  const serial = `0x${randomBytes(16).toString('hex')}`;
+  await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', serial, '-out', `${name}.crt`, '-days', '3650', '-extfile', ext], dir);
+  chmodSync(join(dir, `${name}.key`), 0o600);
   return { cert: readFileSync(join(dir, `${name}.crt`), 'utf8'), key: readFileSync(join(dir, `${name}.key`), 'utf8') };
 }
 
 export function makeServiceAccountKeys(dir: string): void {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  writeFileSync(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs1', format: 'pem' }));
+  writeFileSync(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs1', format: 'pem' }), { mode: 0o600 });
   writeFileSync(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
 }
 

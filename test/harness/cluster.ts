@@ -36,6 +36,7 @@ export interface ClusterOptions {
 export interface ProcessInfo {
   name: string;
   pid: number;
+  match: string;
   log: string;
 }
 
@@ -114,7 +115,7 @@ export async function until(what: string, check: () => Promise<boolean>, timeout
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (let delay = 25; ; delay = Math.min(delay * 2, 250)) {
-    const dead = procs.find((p) => p.child.exitCode !== null);
+    const dead = procs.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
     if (dead) throw new Error(`${dead.name} exited while waiting for ${what}; see ${dead.log}:\n${tail(dead.log)}`);
     try {
       if (await check()) return;
@@ -196,23 +197,38 @@ export class Cluster {
     if (this.procs.length) {
       for (const p of [...this.procs].reverse()) await stopProcess(p);
     } else {
-      for (const p of [...this.state.processes].reverse()) await stopPid(p.pid);
+      for (const p of [...this.state.processes].reverse()) await stopPid(p.pid, p.match);
     }
     if (!opts.keepDir) rmSync(this.state.dir, { recursive: true, force: true });
     this.forgetDir();
   }
 }
 
-/** Start a cluster and wait until it is ready for tests: nodes Ready, controllers running, CRDs served. */
+/**
+ * Start a cluster and wait until it is ready for tests: nodes Ready, controllers running, CRDs served.
+ * Ports are picked free just before use; if another process takes one first, start again on new ports.
+ */
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
+  const index = clusterCount++;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts, index);
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/i.test((err as Error).message)) throw err;
+      opts.log?.(`a port was taken before ${opts.name ?? 'the cluster'} could bind it; starting again`);
+      if (opts.dir) rmSync(join(opts.dir, 'etcd'), { recursive: true, force: true });
+    }
+  }
+}
+
+async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> {
   const t0 = Date.now();
   const log = opts.log ?? (() => {});
-  const index = clusterCount++;
   const name = opts.name ?? `kplugins-${process.pid}-${index}`;
   const podCIDR = opts.podCIDR ?? `10.${(200 + index * 4) % 250}.0.0/16`;
   const serviceCIDR = opts.serviceCIDR ?? `10.${(96 + index) % 250}.0.0/16`;
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), `${name}-`));
   const bins = binDir(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'kubectl']);
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), `${name}-`));
   const pki = join(dir, 'pki');
   const logs = join(dir, 'logs');
   mkdirSync(pki, { recursive: true });
@@ -302,7 +318,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
 
     const state: ClusterState = {
       name, dir, kubeconfig, server, podCIDR, serviceCIDR,
-      processes: procs.map((p) => ({ name: p.name, pid: p.pid, log: p.log })),
+      processes: procs.map((p) => ({ name: p.name, pid: p.pid, match: p.match, log: p.log })),
       startedAt: new Date().toISOString(),
       startupMs: 0,
     };

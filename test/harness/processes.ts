@@ -39,6 +39,8 @@ function hookExit(): void {
 export interface Started {
   name: string;
   pid: number;
+  /** A string its command line contains (the executable or script path): how a later run recognises it. */
+  match: string;
   log: string;
   child: ChildProcess;
   /** Resolves when the process exits. */
@@ -59,7 +61,7 @@ export function startProcess(name: string, cmd: string, args: string[], log: str
     live.add(child);
     void exited.then(() => live.delete(child));
   }
-  return { name, pid: child.pid, log, child, exited };
+  return { name, pid: child.pid, match: args.find((a) => a.endsWith('.js')) ?? cmd, log, child, exited };
 }
 
 /** SIGTERM, then SIGKILL after graceMs. */
@@ -85,10 +87,19 @@ export function isRunning(pid: number): boolean {
   }
 }
 
-/** Stop a process by pid (one started detached by an earlier run). */
-export async function stopPid(pid: number, graceMs = 5000): Promise<void> {
+/** Is pid still the process we started (not another one that reused the pid after a reboot)? */
+export function isOurs(pid: number, match: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(match);
+  } catch {
+    return isRunning(pid);
+  }
+}
+
+/** Stop a process by pid (one started detached by an earlier run), if it is still the one we started. */
+export async function stopPid(pid: number, match: string, graceMs = 5000): Promise<void> {
   const alive = () => isRunning(pid);
-  if (!alive()) return;
+  if (!alive() || !isOurs(pid, match)) return;
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { sharedCluster } from '../support/fixture.js';
 import { startDataPlane, type DataPlane } from '../playground/dataplane.js';
 import { REPO_ROOT } from '../harness/binaries.js';
-import type { Cluster } from '../harness/cluster.js';
+import { until, type Cluster } from '../harness/cluster.js';
 
 // fetch() may not set Host; node's http client does, as curl -H 'Host: ...' does.
 function httpGet(port: number, headers: Record<string, string>): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
@@ -22,6 +22,16 @@ function httpGet(port: number, headers: Record<string, string>): Promise<{ statu
   });
 }
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 4 });
+
+/** Wait until the Service's EndpointSlices list exactly n ready endpoints (the controller batches updates). */
+async function readyEndpoints(c: Cluster, ns: string, svc: string, n: number): Promise<void> {
+  await until(`${n} ready endpoints for ${ns}/${svc}`, async () => {
+    const list = JSON.parse((await c.kubectl(['-n', ns, 'get', 'endpointslices', '-l', `kubernetes.io/service-name=${svc}`, '-o', 'json'])).stdout) as {
+      items: { endpoints?: { conditions?: { ready?: boolean } }[] | null }[];
+    };
+    return list.items.flatMap((i) => i.endpoints ?? []).filter((e) => e.conditions?.ready !== false).length === n;
+  }, 30_000);
+}
 
 async function sample(dp: DataPlane, host: string, n: number, headers: Record<string, string> = {}): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
@@ -57,13 +67,16 @@ describe('playground data plane', function () {
     assert.deepEqual(Object.keys(even).sort(), ['new', 'old']);
     assert.ok(even['new']! > 60 && even['old']! > 60, JSON.stringify(even));
     await c.kubectl(['scale', 'deployment/new-nginx', '--replicas=4']);
-    await c.kubectl(['rollout', 'status', 'deployment/new-nginx', '--timeout=60s']);
-    await new Promise((r) => setTimeout(r, 1500)); // EndpointSlice controller batches updates
-    await dp.refresh();
-    const skewed = await sample(dp, 'nginx.default.svc.cluster.local', 400);
-    // 4 of 5 pods are new: expect 80% (binomial sd 2%); allow a wide band.
-    assert.ok(skewed['new']! / 400 > 0.7 && skewed['new']! / 400 < 0.9, JSON.stringify(skewed));
-    await c.kubectl(['scale', 'deployment/new-nginx', '--replicas=1']);
+    try {
+      await c.kubectl(['rollout', 'status', 'deployment/new-nginx', '--timeout=60s']);
+      await readyEndpoints(c, 'default', 'nginx', 5);
+      await dp.refresh();
+      const skewed = await sample(dp, 'nginx.default.svc.cluster.local', 400);
+      // 4 of 5 pods are new: expect 80% (binomial sd 2%); allow a wide band.
+      assert.ok(skewed['new']! / 400 > 0.7 && skewed['new']! / 400 < 0.9, JSON.stringify(skewed));
+    } finally {
+      await c.kubectl(['scale', 'deployment/new-nginx', '--replicas=1']);
+    }
   });
 
   it('routes the Ingress host mini-echo.io to its backend Service', async () => {
@@ -96,11 +109,14 @@ spec:
 
   it('answers 503 when no endpoint is ready and 404 for unknown hosts', async () => {
     await c.kubectl(['-n', 'ingress-demo', 'scale', 'deployment/old-nginx', '--replicas=0']);
-    await c.kubectl(['-n', 'ingress-demo', 'rollout', 'status', 'deployment/old-nginx', '--timeout=60s']);
-    await new Promise((r) => setTimeout(r, 1500));
-    await dp.refresh();
-    assert.deepEqual(await sample(dp, 'mini-echo.io', 3), { 'HTTP 503': 3 });
-    assert.deepEqual(await sample(dp, 'nothing.example', 1), { 'HTTP 404': 1 });
-    await c.kubectl(['-n', 'ingress-demo', 'scale', 'deployment/old-nginx', '--replicas=1']);
+    try {
+      await c.kubectl(['-n', 'ingress-demo', 'rollout', 'status', 'deployment/old-nginx', '--timeout=60s']);
+      await readyEndpoints(c, 'ingress-demo', 'old-nginx', 0);
+      await dp.refresh();
+      assert.deepEqual(await sample(dp, 'mini-echo.io', 3), { 'HTTP 503': 3 });
+      assert.deepEqual(await sample(dp, 'nothing.example', 1), { 'HTTP 404': 1 });
+    } finally {
+      await c.kubectl(['-n', 'ingress-demo', 'scale', 'deployment/old-nginx', '--replicas=1']);
+    }
   });
 });

@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attachCluster, startCluster, type ClusterState } from '../harness/cluster.js';
-import { freePort, isRunning, startProcess, stopPid } from '../harness/processes.js';
+import { freePort, isOurs, isRunning, startProcess, stopPid } from '../harness/processes.js';
 import { REPO_ROOT, binDir } from '../harness/binaries.js';
 
 // State lives outside the repo; KPLUGINS_PLAYGROUND_DIR moves it (tests run their own playground).
@@ -15,7 +15,7 @@ const SCENARIOS = fileURLToPath(new URL('../../../test/playground/scenarios', im
 
 interface PlaygroundState {
   cluster: ClusterState;
-  dataplane: { pid: number; port: number; log: string };
+  dataplane: { pid: number; port: number; log: string; match: string };
 }
 
 function readState(): PlaygroundState | undefined {
@@ -24,7 +24,7 @@ function readState(): PlaygroundState | undefined {
 }
 
 async function running(state: PlaygroundState): Promise<boolean> {
-  if (![...state.cluster.processes.map((p) => p.pid), state.dataplane.pid].every(isRunning)) return false;
+  if (![...state.cluster.processes, state.dataplane].every((p) => isRunning(p.pid) && isOurs(p.pid, p.match))) return false;
   const r = await attachCluster(join(state.cluster.dir, 'state.json')).kubectl(['get', '--raw', '/readyz'], { reject: false });
   return r.exitCode === 0;
 }
@@ -85,13 +85,16 @@ async function start(): Promise<void> {
     const dpScript = fileURLToPath(new URL('./dataplane.js', import.meta.url));
     const port = await freePort();
     const dp = startProcess('dataplane', process.execPath, [dpScript, '--kubeconfig', cluster.kubeconfig, '--port', String(port)], dpLog, { detached: true });
-    const state: PlaygroundState = { cluster: cluster.state, dataplane: { pid: dp.pid, port, log: dpLog } };
+    const state: PlaygroundState = { cluster: cluster.state, dataplane: { pid: dp.pid, port, log: dpLog, match: dp.match } };
     // Ready when it answers its health check.
     const deadline = Date.now() + 15_000;
     for (;;) {
       const ok = await fetch(`http://127.0.0.1:${port}/__dataplane/healthz`).then((r) => r.ok, () => false);
       if (ok) break;
-      if (Date.now() > deadline || !isRunning(dp.pid)) throw new Error(`the data plane did not start; see ${dpLog}`);
+      if (Date.now() > deadline || !isRunning(dp.pid)) {
+        await stopPid(dp.pid, dp.match);
+        throw new Error(`the data plane did not start; see ${dpLog}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     writeFileSync(STATE, JSON.stringify(state, null, 2));
@@ -109,8 +112,8 @@ async function stop(quiet = false): Promise<void> {
     if (!quiet) process.stdout.write('No playground is running.\n');
     return;
   }
-  await stopPid(s.dataplane.pid);
-  for (const p of [...s.cluster.processes].reverse()) await stopPid(p.pid);
+  await stopPid(s.dataplane.pid, s.dataplane.match);
+  for (const p of [...s.cluster.processes].reverse()) await stopPid(p.pid, p.match);
   rmSync(s.cluster.dir, { recursive: true, force: true });
   rmSync(STATE, { force: true });
   if (!quiet) process.stdout.write(`Playground ${s.cluster.name} stopped and removed.\n`);

@@ -2,7 +2,8 @@
 // VirtualServices as kube-proxy, an ingress controller and Envoy would, from a snapshot of the
 // cluster refreshed every few hundred milliseconds. Replies with the chosen pod's version.
 import { createServer, type Server } from 'node:http';
-import { Kube, type KubeObject } from '../../shared/kube/client.js';
+import { pathToFileURL } from 'node:url';
+import { ALL_NAMESPACES, Kube, type KubeObject } from '../../shared/kube/client.js';
 import { loadKubeconfig } from '../../shared/kube/kubeconfig.js';
 import { route, type Snapshot, type StringMatch } from './routing.js';
 
@@ -13,18 +14,18 @@ const arr = (o: unknown): Obj[] => (Array.isArray(o) ? (o as Obj[]) : []);
 export async function readSnapshot(kube: Kube): Promise<Snapshot> {
   const optional = async (apiVersion: string, kind: string) => {
     try {
-      return await kube.list(apiVersion, kind);
+      return await kube.list(apiVersion, kind, { namespace: ALL_NAMESPACES });
     } catch {
       return [] as KubeObject[]; // Istio CRDs absent: no VirtualServices.
     }
   };
   const [services, slices, pods, vss, drs, ings] = await Promise.all([
-    kube.list('v1', 'Service'),
-    kube.list('discovery.k8s.io/v1', 'EndpointSlice'),
-    kube.list('v1', 'Pod'),
+    kube.list('v1', 'Service', { namespace: ALL_NAMESPACES }),
+    kube.list('discovery.k8s.io/v1', 'EndpointSlice', { namespace: ALL_NAMESPACES }),
+    kube.list('v1', 'Pod', { namespace: ALL_NAMESPACES }),
     optional('networking.istio.io/v1', 'VirtualService'),
     optional('networking.istio.io/v1', 'DestinationRule'),
-    kube.list('networking.k8s.io/v1', 'Ingress'),
+    kube.list('networking.k8s.io/v1', 'Ingress', { namespace: ALL_NAMESPACES }),
   ]);
   const ns = (o: KubeObject) => o.metadata?.namespace ?? 'default';
   return {
@@ -130,7 +131,7 @@ export async function startDataPlane(opts: { kubeconfig: string; port?: number; 
 }
 
 // Run as a process: node dataplane.js --kubeconfig FILE --port N
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const arg = (name: string) => {
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? process.argv[i + 1] : undefined;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mapApiError, networkCode, type ApiOperation, type ApiTarget } from '../../shared/kube/api-errors.js';
+import { isConflict, mapApiError, networkCode, type ApiOperation, type ApiTarget } from '../../shared/kube/api-errors.js';
 import { KubeApiError } from '../../shared/errors.js';
 
 const target: ApiTarget = { context: 'prod', server: 'https://10.0.0.1:6443', user: 'alice' };
@@ -9,8 +9,8 @@ function apiException(code: number, body: object | string) {
   return Object.assign(new Error(`HTTP-Code: ${code}`), { code, body: typeof body === 'string' ? body : JSON.stringify(body) });
 }
 
-function message(err: unknown, op = getDeploy, attempts = 1): string {
-  const mapped = mapApiError(err, op, target, attempts);
+function message(err: unknown, op = getDeploy): string {
+  const mapped = mapApiError(err, op, target);
   assert.ok(mapped instanceof KubeApiError, 'expected a KubeApiError');
   assert.ok(!mapped.message.includes('\n'), 'one line');
   return mapped.message;
@@ -53,11 +53,32 @@ describe('API error messages', () => {
   });
 
   it('409: conflict after retries, and already exists', () => {
-    assert.match(message(apiException(409, { reason: 'Conflict', message: 'the object has been modified' }), getDeploy, 5), /kept changing .*gave up after 5 attempts/);
+    assert.equal(message(apiException(409, { reason: 'Conflict', message: 'the object has been modified' })), 'deployments.apps "new-nginx" kept changing while we updated it in namespace "shop" (context "prod"); run the command again');
+    const ssa = mapApiError(
+      apiException(409, { reason: 'Conflict', message: 'Apply failed with 1 conflict: conflict with "helm" using apps/v1: .spec.replicas', details: { causes: [{ reason: 'FieldManagerConflict', field: '.spec.replicas' }] } }),
+      { ...getDeploy, verb: 'patch' },
+      target,
+    ) as KubeApiError;
+    assert.equal(ssa.reason, 'FieldManagerConflict');
+    assert.equal(isConflict(ssa), false, 'retrying cannot resolve an apply conflict');
+    assert.match(ssa.message, /Apply failed with 1 conflict: conflict with "helm"/);
     assert.equal(
       message(apiException(409, { reason: 'AlreadyExists', message: 'exists' }), { ...getDeploy, verb: 'create' }),
       'deployments.apps "new-nginx" already exists in namespace "shop" (context "prod")',
     );
+  });
+
+  it('404 for another object (the namespace) names that object', () => {
+    const m = message(apiException(404, { reason: 'NotFound', message: 'namespaces "shop" not found', details: { name: 'shop', kind: 'namespaces' } }), { ...getDeploy, verb: 'create' });
+    assert.equal(m, 'namespaces "shop" not found (context "prod"), needed to create deployments.apps "new-nginx"');
+  });
+
+  it('an HTML page from a proxy, a timeout, a TLS mismatch', () => {
+    assert.match(message(apiException(502, '<html><body>Bad Gateway</body></html>')), /answered 502: an HTML page \(a proxy or load balancer, not the Kubernetes API, answered\)/);
+    const slow = Object.assign(new Error('no answer within 60s'), { code: 'KPLUGIN_NO_ANSWER' });
+    assert.equal(message(slow, { ...getDeploy, verb: 'patch' }), 'the cluster at https://10.0.0.1:6443 (context "prod") did not answer patch deployments.apps "new-nginx": no answer within 60s; the change may or may not have been applied: check before retrying');
+    assert.match(message(Object.assign(new Error('wrong version number'), { code: 'EPROTO' })), /TLS handshake failed \(does the server speak plain HTTP on this port\?\)/);
+    assert.match(message(Object.assign(new Error('error:0480006C:PEM routines::no start line'), { code: 'ERR_OSSL_PEM_NO_START_LINE' })), /a certificate or key for context "prod" cannot be used: PEM routines::no start line/);
   });
 
   it('422 names the rejected fields', () => {

@@ -75,3 +75,49 @@ describe('credentials from the kubeconfig', () => {
     assert.equal(needsClientNode(config('{server: "https://k"}', '{token: t}')), false);
   });
 });
+
+describe('more kubeconfig credentials', () => {
+  it('impersonation from the kubeconfig (as, as-groups, as-uid)', async () => {
+    const c = await connectionFor(config('{server: "https://k"}', '{token: t, as: jane, as-groups: [ops, dev], as-uid: "42"}'), noExec);
+    assert.deepEqual(c.headers, { Authorization: 'Bearer t', 'Impersonate-User': 'jane', 'Impersonate-Uid': '42', 'Impersonate-Group': ['ops', 'dev'] });
+  });
+
+  it('a server without a scheme is https; numeric-looking values stay strings', async () => {
+    const c = await connectionFor(config('{server: "10.0.0.1:6443"}', '{token: 12345}'), noExec);
+    assert.equal(c.server, 'https://10.0.0.1:6443');
+    assert.deepEqual(c.headers, { Authorization: 'Bearer 12345' });
+    const ns = resolveKubeconfig([{ path: '/k', content: 'clusters: [{name: c, cluster: {server: s}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: "1", context: {cluster: c, user: u, namespace: 007}}]\ncurrent-context: 1\n' }], {});
+    assert.equal(ns.namespace, '007');
+    assert.equal(ns.contextName, '1');
+  });
+
+  it('a failing plugin never prints its arguments (they may hold secrets)', async () => {
+    const failing: ExecRunner = async () => {
+      throw Object.assign(new Error('Command failed with exit code 1: kubelogin get-token --oidc-client-secret=S3CRET'), { exitCode: 1 });
+    };
+    await assert.rejects(connectionFor(config('{server: "https://k"}', '{exec: {command: kubelogin, args: [get-token, --oidc-client-secret=S3CRET]}}'), failing), (e: Error) => {
+      assert.equal(e.message, 'the credential plugin "kubelogin" for user "u" failed: failed with exit code 1');
+      return true;
+    });
+  });
+});
+
+describe('in-cluster configuration', () => {
+  it('uses the pod service account when there is no kubeconfig', async () => {
+    const { inClusterConfig } = await import('../../shared/kube/kubeconfig.js');
+    const sa = mkdtempSync(join(tmpdir(), 'sa-'));
+    writeFileSync(join(sa, 'token'), 'pod-token');
+    writeFileSync(join(sa, 'namespace'), 'ci\n');
+    writeFileSync(join(sa, 'ca.crt'), 'POD-CA');
+    const env = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };
+    const r = inClusterConfig({}, env, sa)!;
+    assert.equal(r.server, 'https://10.96.0.1:443');
+    assert.equal(r.namespace, 'ci');
+    assert.equal(inClusterConfig({ namespace: 'other' }, env, sa)!.namespace, 'other');
+    const c = await connectionFor(r, noExec);
+    assert.deepEqual(c.headers, { Authorization: 'Bearer pod-token' });
+    assert.equal(c.tls.ca, 'POD-CA');
+    assert.equal(inClusterConfig({}, {}, sa), undefined, 'outside a pod');
+    assert.equal(inClusterConfig({}, env, join(sa, 'missing')), undefined, 'no service account mounted');
+  });
+});

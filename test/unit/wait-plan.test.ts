@@ -18,7 +18,7 @@ describe('rollout status (kubectl rollout status rules)', () => {
   });
   const cases: [string, ReturnType<typeof dep>, boolean, string][] = [
     ['spec not observed', dep(3, {}, 3, 2), false, 'waiting for the deployment spec update to be observed'],
-    ['updating', dep(3, { replicas: 3, updatedReplicas: 1, availableReplicas: 3 }), false, '1 of 3 updated replicas are available'],
+    ['updating', dep(3, { replicas: 3, updatedReplicas: 1, availableReplicas: 3 }), false, '1 of 3 new replicas have been updated'],
     ['old pods terminating', dep(3, { replicas: 4, updatedReplicas: 3, availableReplicas: 3 }), false, '1 old replicas are pending termination'],
     ['not yet available', dep(3, { replicas: 3, updatedReplicas: 3, availableReplicas: 2 }), false, '2 of 3 updated replicas are available'],
     ['done', dep(3, { replicas: 3, updatedReplicas: 3, availableReplicas: 3 }), true, '3 of 3 replicas available'],
@@ -51,6 +51,15 @@ describe('waitFor', () => {
       (e: Error) => e instanceof TimeoutError && e.message === 'timed out after 1m30s waiting for deployment.apps/web to roll out: 1 of 3 updated replicas are available; raise --timeout or check the pods (kubectl get pods)',
     );
     assert.equal(formatDuration(500), '500ms');
+  });
+
+  it('a check that never answers still ends at the deadline', async () => {
+    const t = Date.now();
+    await assert.rejects(
+      waitFor('x', () => new Promise(() => {}), { timeoutMs: 200, clock: { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) } }),
+      (e: Error) => e instanceof TimeoutError && /timed out after 200ms waiting for x: no answer yet/.test(e.message),
+    );
+    assert.ok(Date.now() - t < 3000);
     assert.equal(formatDuration(120_000), '2m');
   });
 });
