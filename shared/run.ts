@@ -59,7 +59,12 @@ async function loadKube() {
   return import('./lazy/kube.js');
 }
 
-function makeContext(plugin: PluginDefinition, io: IO, args: Args, kubeLib: Awaited<ReturnType<typeof loadKube>>): CommandContext {
+function makeContext(
+  plugin: PluginDefinition,
+  io: IO,
+  args: Args,
+  kubeLib: Awaited<ReturnType<typeof loadKube>>,
+): { ctx: CommandContext; requests: () => string | undefined } {
   const { loadKubeconfig, Kube } = kubeLib;
   const stderrTTY = Boolean(io.stderr.isTTY);
   // Decided per stream: data piped to a file gets no escapes even when stderr is a terminal.
@@ -83,7 +88,12 @@ function makeContext(plugin: PluginDefinition, io: IO, args: Args, kubeLib: Awai
     kube: () => (kube ??= new Kube(ctx.config(), binaryName(plugin.name), { interactive: stderrTTY })),
     warn: (m) => void io.stderr.write(`${stderrPaint('yellow', 'Warning:')} ${m}\n`),
   };
-  return ctx;
+  // For -v: how many API requests the command made, by verb.
+  const requests = () =>
+    kube && kube.requests > 0
+      ? `${kube.requests} API requests to ${kube.config.server} (${Object.entries(kube.requestsByVerb).map(([v, n]) => `${v} ${n}`).join(', ')})`
+      : undefined;
+  return { ctx, requests };
 }
 
 /** Run a plugin on argv (without node and script) and return the exit code. Never exits the process. */
@@ -129,8 +139,11 @@ export async function runCli(plugin: PluginDefinition, argv: string[], io: IO): 
   }
   const { spec, args } = selected;
   verbose = verbose || (typeof args['v'] === 'number' && args['v'] > 0);
+  let requests: () => string | undefined = () => undefined;
   try {
-    const ctx = makeContext(plugin, io, args, await loadKube());
+    const made = makeContext(plugin, io, args, await loadKube());
+    requests = made.requests;
+    const ctx = made.ctx;
     let options = spec.options(args, ctx);
     if (spec.complete) options = await spec.complete(ctx, options);
     spec.validate?.(options);
@@ -138,6 +151,9 @@ export async function runCli(plugin: PluginDefinition, argv: string[], io: IO): 
     return typeof code === 'number' ? code : ExitCode.ok;
   } catch (err) {
     return fail(err);
+  } finally {
+    const r = verbose ? requests() : undefined;
+    if (r) io.stderr.write(`I: ${r}\n`);
   }
 }
 

@@ -94,8 +94,9 @@ const runExecPlugin: ExecRunner = async (command, args, env, interactive) => {
 export class Kube {
   readonly config: ResolvedConfig;
   readonly fieldManager: string;
-  /** Requests sent so far; tests assert round trips with it. */
+  /** Requests sent so far, and by verb (get, list, patch, ...); -v prints them, tests assert them. */
   requests = 0;
+  readonly requestsByVerb: Record<string, number> = {};
   private connection?: Promise<Connection>;
   private agent?: Agent | HttpAgent;
   private readonly resources = new Map<string, Promise<ResourceInfo>>();
@@ -165,6 +166,7 @@ export class Kube {
   /** Run one API call, counting it and mapping its failure to a KubeApiError. */
   async call<T>(op: ApiOperation, spec: RequestSpec): Promise<T> {
     this.requests++;
+    this.requestsByVerb[op.verb] = (this.requestsByVerb[op.verb] ?? 0) + 1;
     try {
       return await this.send<T>(spec);
     } catch (err) {

@@ -1,27 +1,13 @@
 // The playground data plane answers like kube-proxy, an ingress controller and Envoy would.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import { hostGet, keepAlive } from '../support/http.js';
 import { join } from 'node:path';
 import { sharedCluster } from '../support/fixture.js';
 import { startDataPlane, type DataPlane } from '../playground/dataplane.js';
 import { REPO_ROOT } from '../harness/binaries.js';
 import { until, type Cluster } from '../harness/cluster.js';
 
-// fetch() may not set Host; node's http client does, as curl -H 'Host: ...' does.
-function httpGet(port: number, headers: Record<string, string>): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', headers, agent: keepAlive }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-const keepAlive = new Agent({ keepAlive: true, maxSockets: 4 });
 
 /** Wait until the Service's EndpointSlices list exactly n ready endpoints (the controller batches updates). */
 async function readyEndpoints(c: Cluster, ns: string, svc: string, n: number): Promise<void> {
@@ -36,7 +22,7 @@ async function readyEndpoints(c: Cluster, ns: string, svc: string, n: number): P
 async function sample(dp: DataPlane, host: string, n: number, headers: Record<string, string> = {}): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (let i = 0; i < n; i++) {
-    const r = await httpGet(dp.port, { host, ...headers });
+    const r = await hostGet(dp.port, { host, ...headers });
     const key = r.status === 200 ? r.body.trim() : `HTTP ${r.status}`;
     counts[key] = (counts[key] ?? 0) + 1;
   }
@@ -81,7 +67,7 @@ describe('playground data plane', function () {
 
   it('routes the Ingress host mini-echo.io to its backend Service', async () => {
     assert.deepEqual(await sample(dp, 'mini-echo.io', 20), { old: 20 });
-    const r = await httpGet(dp.port, { host: 'mini-echo.io' });
+    const r = await hostGet(dp.port, { host: 'mini-echo.io' });
     assert.equal(r.headers['x-route'], 'ingress/echo');
     assert.equal(r.headers['x-service'], 'ingress-demo/old-nginx');
   });

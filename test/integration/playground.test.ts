@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { isRunning } from '../harness/processes.js';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { hostGet } from '../support/http.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -10,17 +10,7 @@ import { REPO_ROOT } from '../harness/binaries.js';
 
 const CLI = join(REPO_ROOT, 'build', 'test', 'playground', 'cli.js');
 
-function curl(port: number, host: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host } }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body.trim()));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const curl = async (port: number, host: string) => (await hostGet(port, { host })).body.trim();
 
 describe('playground', function () {
   this.timeout(180_000);

@@ -18,3 +18,14 @@ describe('ownership marks', () => {
     assert.deepEqual(readState(obj), { 'previous-replicas': '3' });
   });
 });
+
+describe('lease lock timing', () => {
+  it('writes MicroTime with six decimals and knows when a lease has expired', async () => {
+    const { microTime, leaseExpired } = await import('../../shared/kube/lock.js');
+    assert.equal(microTime(new Date('2026-11-22T10:00:00.123Z')), '2026-11-22T10:00:00.123000Z');
+    const lease = { spec: { renewTime: '2026-11-22T10:00:00.000000Z', leaseDurationSeconds: 30 } };
+    assert.equal(leaseExpired(lease, new Date('2026-11-22T10:00:29Z')), false);
+    assert.equal(leaseExpired(lease, new Date('2026-11-22T10:00:30Z')), true);
+    assert.equal(leaseExpired({ spec: {} }, new Date()), true);
+  });
+});

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { solveReplicas } from '../../plugins/canary/replicas.js';
+import { findTopology, type DeploymentLike, type ServiceLike } from '../../plugins/canary/topology.js';
+import { planSet, readPrevious } from '../../plugins/canary/plan-set.js';
+import { CliError, UsageError } from '../../shared/errors.js';
+
+const dep = (name: string, labels: Record<string, string>, replicas = 1, rv = '10'): DeploymentLike => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name, namespace: 'default', resourceVersion: rv },
+  spec: { replicas, selector: { matchLabels: { run: name } }, template: { metadata: { labels: { run: name, ...labels } } } },
+});
+const svc = (name: string, selector: Record<string, string>): ServiceLike => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector } });
+
+describe('canary replica solver', () => {
+  const cases: [number, number, number, number, number, boolean, number | undefined][] = [
+    // percent, total -> canary, stable, achieved, exact, exactTotal
+    [50, 2, 1, 1, 50, true, undefined],
+    [50, 5, 2, 3, 40, false, 6],
+    [20, 10, 2, 8, 20, true, undefined],
+    [25, 5, 1, 4, 20, false, 4],
+    [0, 4, 0, 4, 0, true, undefined],
+    [100, 4, 4, 0, 100, true, undefined],
+    [5, 4, 1, 3, 25, false, 20],
+    [95, 4, 3, 1, 75, false, 20],
+    [75, 2, 1, 1, 50, false, 4],
+    [33, 3, 1, 2, 33.3, false, 100],
+    [50, 1, 0, 1, 0, false, 2],
+    [30, 5, 1, 4, 20, false, 10],
+  ];
+  for (const [p, total, canary, stable, achieved, exact, exactTotal] of cases) {
+    it(`${p}% of ${total} pods`, () => {
+      const s = solveReplicas(p, total);
+      assert.deepEqual({ canary: s.canary, stable: s.stable, achieved: s.achieved, exact: s.exact, exactTotal: s.exactTotal }, { canary, stable, achieved, exact, exactTotal });
+      assert.equal(s.canary + s.stable, total);
+    });
+  }
+});
+
+describe('canary topology', () => {
+  const deployments = [dep('old-nginx', { app: 'nginx' }, 3), dep('new-nginx', { app: 'nginx' }, 1), dep('other', { app: 'web' })];
+  const services = [svc('nginx', { app: 'nginx' }), svc('web', { app: 'web' })];
+  const base = { namespace: 'default', deployments, services, autoscalers: [] };
+
+  it('finds the Service selecting the canary and the stable Deployment behind it', () => {
+    const t = findTopology({ ...base, canaryName: 'new-nginx' });
+    assert.equal(t.service.metadata?.name, 'nginx');
+    assert.equal(t.stable.metadata?.name, 'old-nginx');
+  });
+
+  it('one clear error for each impossible case', () => {
+    assert.throws(() => findTopology({ ...base, canaryName: 'nginx' }), (e: Error) => e instanceof CliError && /deployment "nginx" not found in namespace "default"; did you mean old-nginx, new-nginx\?/.test(e.message));
+    assert.throws(() => findTopology({ ...base, canaryName: 'other' }), /service "web" selects no Deployment other than "other"/);
+    assert.throws(() => findTopology({ ...base, services: [services[1]!], canaryName: 'new-nginx' }), /no Service in namespace "default" selects the pods of deployment "new-nginx" \(labels run=new-nginx,app=nginx\)/);
+    assert.throws(() => findTopology({ ...base, services: [...services, svc('nginx-2', { app: 'nginx' })], canaryName: 'new-nginx' }), (e: Error) => e instanceof UsageError && /several Services .*: nginx, nginx-2; choose one with --service/.test(e.message));
+    assert.throws(() => findTopology({ ...base, canaryName: 'new-nginx', serviceName: 'web' }), /service "web" \(selector app=web\) does not select the pods of deployment "new-nginx"/);
+    assert.throws(() => findTopology({ ...base, deployments: [...deployments, dep('older', { app: 'nginx' })], canaryName: 'new-nginx' }), /several Deployments besides "new-nginx" \(old-nginx, older\)/);
+  });
+
+  it('notices autoscalers targeting either Deployment', () => {
+    const hpa = { metadata: { name: 'old-hpa' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'old-nginx' } } };
+    const unrelated = { metadata: { name: 'x' }, spec: { scaleTargetRef: { kind: 'Deployment', name: 'other' } } };
+    assert.deepEqual(findTopology({ ...base, autoscalers: [hpa, unrelated], canaryName: 'new-nginx' }).autoscalers, [hpa]);
+  });
+});
+
+describe('canary set plan', () => {
+  const topo = (stable: number, canary: number, annotations?: Record<string, string>) => {
+    const c = dep('new-nginx', { app: 'nginx' }, canary, '22');
+    if (annotations) c.metadata!.annotations = annotations;
+    return findTopology({ namespace: 'default', canaryName: 'new-nginx', deployments: [dep('old-nginx', { app: 'nginx' }, stable, '11'), c], services: [svc('nginx', { app: 'nginx' })], autoscalers: [] });
+  };
+
+  it('scales up before down, with resourceVersion preconditions and the baseline for abort', () => {
+    const p = planSet(topo(4, 1), 60);
+    assert.deepEqual(p.steps.map((s) => [s.name, s.from, s.to]), [['new-nginx', 1, 3], ['old-nginx', 4, 2]]);
+    assert.equal(p.solution.exact, true);
+    assert.deepEqual(p.steps[0]!.patch, {
+      metadata: { resourceVersion: '22', annotations: { 'traffic.kubectl-plugins.io/previous-replicas': '{"old-nginx":4,"new-nginx":1}' } },
+      spec: { replicas: 3 },
+    });
+    assert.deepEqual(p.steps[1]!.patch, { metadata: { resourceVersion: '11' }, spec: { replicas: 2 } });
+    const back = planSet(topo(2, 3), 0);
+    assert.deepEqual(back.steps.map((s) => [s.name, s.from, s.to]), [['old-nginx', 2, 5], ['new-nginx', 3, 0]]);
+  });
+
+  it('keeps the first baseline on later sets, and plans nothing when already there', () => {
+    const later = planSet(topo(2, 3, { 'traffic.kubectl-plugins.io/previous-replicas': '{"old-nginx":4,"new-nginx":1}' }), 80);
+    assert.deepEqual(later.steps.map((s) => s.patch['metadata']), [{ resourceVersion: '22' }, { resourceVersion: '11' }]);
+    assert.deepEqual(planSet(topo(1, 1), 50).steps, []);
+    assert.deepEqual(readPrevious(topo(2, 3, { 'traffic.kubectl-plugins.io/previous-replicas': '{"old-nginx":4,"new-nginx":1}' }).canary), { 'old-nginx': 4, 'new-nginx': 1 });
+  });
+
+  it('--total changes the pod count; the baseline still lands on the canary', () => {
+    const p = planSet(topo(1, 1), 50, 4);
+    assert.deepEqual(p.steps.map((s) => [s.name, s.from, s.to]), [['new-nginx', 1, 2], ['old-nginx', 1, 2]]);
+    const stableOnly = planSet(topo(3, 1), 25, 4);
+    assert.deepEqual(stableOnly.steps, []);
+    const grow = planSet(topo(1, 1), 50, 2);
+    assert.deepEqual(grow.steps, []);
+    const onlyStable = planSet(topo(2, 1), 25, 4);
+    assert.deepEqual(onlyStable.steps.map((s) => [s.name, s.from, s.to]), [['old-nginx', 2, 3], ['new-nginx', 1, 1]]);
+    assert.ok(String((onlyStable.steps[1]!.patch['metadata'] as { annotations: Record<string, string> }).annotations['traffic.kubectl-plugins.io/previous-replicas']).includes('"old-nginx":2'));
+  });
+
+  it('refuses to split zero pods', () => {
+    assert.throws(() => planSet(topo(0, 0), 50), /both have 0 replicas; say how many pods to split with --total/);
+  });
+});
