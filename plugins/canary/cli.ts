@@ -1,13 +1,17 @@
 import { definePlugin } from '../../shared/cli/plugin.js';
 import { setCommand } from './commands/set.js';
+import { abortCommand } from './commands/abort.js';
+import { promoteCommand } from './commands/promote.js';
 
 export const plugin = definePlugin({
   name: 'canary',
   summary: 'shift traffic to a new Deployment by replica ratio (L4) or Istio weights and header routes (L7)',
   examples: [
     ['kubectl canary set new-nginx 50', 'Half of the traffic to new-nginx (replica ratio behind the shared Service)'],
+    ['kubectl canary promote new-nginx', 'All traffic to new-nginx; old-nginx kept at 0 replicas'],
+    ['kubectl canary abort new-nginx', 'All traffic back to old-nginx, with its replicas from before'],
     ['kubectl canary context', 'Show the cluster and namespace the plugin acts on'],
     ['kubectl canary completion --install-kubectl-helper', "Make 'kubectl canary <TAB>' complete"],
   ],
-  commands: [setCommand],
+  commands: [setCommand, promoteCommand, abortCommand],
 });

@@ -1,5 +1,5 @@
-// Planning `canary set` in replicas mode: which Deployment to scale to what, in which order, and the
-// state to keep for abort. Pure: the topology and the wanted share in, ordered steps out.
+// Planning replica changes for a canary (set, abort, promote): which Deployment to scale to what, in
+// which order, and the state kept for abort. Pure: the topology and targets in, ordered steps out.
 import { CliError } from '../../shared/errors.js';
 import type { ObjectRef } from '../../shared/kube/client.js';
 import { annotationKey } from '../../shared/kube/ownership.js';
@@ -13,26 +13,34 @@ export interface ScaleStep {
   name: string;
   from: number;
   to: number;
+  /** Delete the Deployment instead of patching it (promote --delete-stable). */
+  delete?: boolean;
   /** Merge patch: replicas, the resourceVersion read (so a concurrent change is a conflict), state. */
   patch: Record<string, unknown>;
 }
 
-export interface SetPlan {
-  solution: ReplicaSolution;
+export interface ScalePlan {
+  canary: number;
+  stable: number;
   /** Scale-ups first, then scale-downs, so capacity never drops below what it was. */
   steps: ScaleStep[];
 }
 
+export interface SetPlan extends ScalePlan {
+  solution: ReplicaSolution;
+}
+
+/** What abort restores: the replicas before the first change, kept on the canary Deployment. */
+export interface PreviousReplicas {
+  [deployment: string]: number;
+}
+
 const replicas = (d: DeploymentLike) => d.spec?.replicas ?? 1;
+const nameOf = (d: DeploymentLike) => d.metadata?.name ?? '';
 
 /** The pods the split is over when --total is not given: what both Deployments ask for now. */
 export function currentTotal(t: Topology): number {
   return replicas(t.canary) + replicas(t.stable);
-}
-
-/** What abort restores: the replicas before the first `set`, kept on the canary Deployment. */
-export interface PreviousReplicas {
-  [deployment: string]: number;
 }
 
 export function readPrevious(canary: DeploymentLike): PreviousReplicas | undefined {
@@ -45,45 +53,70 @@ export function readPrevious(canary: DeploymentLike): PreviousReplicas | undefin
   }
 }
 
-export function planSet(t: Topology, percent: number, total?: number): SetPlan {
-  const canaryName = t.canary.metadata?.name ?? '';
-  const stableName = t.stable.metadata?.name ?? '';
+/**
+ * Steps to bring both Deployments to the targets. `state`: record the baseline for abort (unless one
+ * is recorded already), clear it, or leave it. `deleteStable` removes the stable Deployment.
+ */
+export function planReplicas(t: Topology, target: { canary: number; stable: number }, state: 'record' | 'clear' | 'keep', deleteStable = false): ScalePlan {
+  const canaryName = nameOf(t.canary);
+  const stableName = nameOf(t.stable);
   const current = { canary: replicas(t.canary), stable: replicas(t.stable) };
-  const n = total ?? current.canary + current.stable;
-  if (n < 1) {
-    throw new CliError(`deployments "${stableName}" and "${canaryName}" both have 0 replicas; say how many pods to split with --total`);
-  }
-  const solution = solveReplicas(percent, n);
+  const ref = (name: string): ObjectRef => ({ apiVersion: 'apps/v1', kind: 'Deployment', name, namespace: t.namespace });
   const changes = [
-    { d: t.canary, name: canaryName, from: current.canary, to: solution.canary },
-    { d: t.stable, name: stableName, from: current.stable, to: solution.stable },
-  ].filter((c) => c.from !== c.to);
-  // Keep the replicas from before the first set (a later set must not overwrite the baseline).
-  const previous = changes.length && !readPrevious(t.canary) ? JSON.stringify({ [stableName]: current.stable, [canaryName]: current.canary }) : undefined;
+    { d: t.canary, name: canaryName, from: current.canary, to: target.canary },
+    { d: t.stable, name: stableName, from: current.stable, to: target.stable },
+  ].filter((c) => c.from !== c.to || (c.d === t.stable && deleteStable));
+  const hasBaseline = readPrevious(t.canary) !== undefined;
+  let annotation: string | null | undefined;
+  if (state === 'record' && changes.length && !hasBaseline) annotation = JSON.stringify({ [stableName]: current.stable, [canaryName]: current.canary });
+  if (state === 'clear' && hasBaseline) annotation = null;
   const steps: ScaleStep[] = changes
     .sort((a, b) => Number(b.to > b.from) - Number(a.to > a.from))
     .map((c) => ({
-      ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: c.name, namespace: t.namespace },
+      ref: ref(c.name),
       name: c.name,
       from: c.from,
       to: c.to,
+      ...(c.d === t.stable && deleteStable ? { delete: true } : {}),
       patch: {
         metadata: {
           resourceVersion: c.d.metadata?.resourceVersion,
-          ...(previous && c.d === t.canary ? { annotations: { [annotationKey(PREVIOUS_REPLICAS)]: previous } } : {}),
+          ...(annotation !== undefined && c.d === t.canary ? { annotations: { [annotationKey(PREVIOUS_REPLICAS)]: annotation } } : {}),
         },
         spec: { replicas: c.to },
       },
     }));
-  if (previous && !changes.some((c) => c.d === t.canary)) {
-    // Only the stable side changes (a new --total): the baseline still belongs on the canary.
+  if (annotation !== undefined && !changes.some((c) => c.d === t.canary)) {
+    // Only the stable side changes: the baseline still belongs on the canary.
     steps.push({
-      ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: canaryName, namespace: t.namespace },
+      ref: ref(canaryName),
       name: canaryName,
       from: current.canary,
       to: current.canary,
-      patch: { metadata: { resourceVersion: t.canary.metadata?.resourceVersion, annotations: { [annotationKey(PREVIOUS_REPLICAS)]: previous } } },
+      patch: { metadata: { resourceVersion: t.canary.metadata?.resourceVersion, annotations: { [annotationKey(PREVIOUS_REPLICAS)]: annotation } } },
     });
   }
-  return { solution, steps };
+  return { canary: target.canary, stable: target.stable, steps };
+}
+
+export function planSet(t: Topology, percent: number, total?: number): SetPlan {
+  const n = total ?? currentTotal(t);
+  if (n < 1) {
+    throw new CliError(`deployments "${nameOf(t.stable)}" and "${nameOf(t.canary)}" both have 0 replicas; say how many pods to split with --total`);
+  }
+  const solution = solveReplicas(percent, n);
+  return { ...planReplicas(t, { canary: solution.canary, stable: solution.stable }, 'record'), solution };
+}
+
+/** All traffic back to stable: the stable Deployment gets its recorded replicas back, the canary none. */
+export function planAbort(t: Topology): ScalePlan {
+  const previous = readPrevious(t.canary)?.[nameOf(t.stable)];
+  const stable = previous !== undefined && previous > 0 ? previous : Math.max(currentTotal(t), 1);
+  return planReplicas(t, { canary: 0, stable }, 'clear');
+}
+
+/** All traffic to the canary, keeping the capacity; the stable is kept at 0 for undo, or deleted. */
+export function planPromote(t: Topology, deleteStable: boolean): ScalePlan {
+  const canary = Math.max(currentTotal(t), 1);
+  return planReplicas(t, { canary, stable: 0 }, deleteStable ? 'clear' : 'record', deleteStable);
 }

@@ -142,6 +142,40 @@ describe('kubectl canary set (replicas mode)', function () {
     assert.equal((await c.kubectl(['-n', NS, 'get', 'lease', 'kubectl-canary.new-nginx'], { reject: false })).exitCode, 1, 'released after use');
   });
 
+  it('abort restores the stable replicas recorded before the first set and scales the canary to 0', async () => {
+    await canary(c, ['set', 'new-nginx', '75', '--total', '4']);
+    const r = await canary(c, ['abort', 'new-nginx']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const baseline = JSON.parse(
+      (await c.kubectl(['-n', NS, 'get', 'deploy', 'new-nginx', '-o', "jsonpath={.metadata.annotations['traffic\\.kubectl-plugins\\.io/previous-replicas']}"])).stdout || '{}',
+    ) as Record<string, number>;
+    assert.deepEqual(baseline, {}, 'the baseline is cleared');
+    // The baseline recorded by the first set in this namespace was old-nginx=1, new-nginx=1.
+    assert.equal(r.stdout, 'deployment.apps/new-nginx scaled (3 -> 0)\ncanary new-nginx aborted: all traffic of service/nginx to old-nginx (1 pods)');
+    const spec = (await c.kubectl(['-n', NS, 'get', 'deploy', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.replicas} {end}'])).stdout.trim();
+    assert.equal(spec, 'new-nginx=0 old-nginx=1');
+    const again = await canary(c, ['abort', 'new-nginx']);
+    assert.equal(again.stdout, 'deployment.apps/new-nginx unchanged\ndeployment.apps/old-nginx unchanged\ncanary new-nginx aborted: all traffic of service/nginx to old-nginx (1 pods)');
+  });
+
+  it('promote moves the whole capacity to the canary; abort undoes it; --delete-stable removes the stable', async () => {
+    await canary(c, ['set', 'new-nginx', '50', '--total', '4']);
+    const p = await canary(c, ['promote', 'new-nginx']);
+    assert.equal(p.exitCode, 0, p.stderr);
+    assert.equal(p.stdout, 'deployment.apps/new-nginx scaled (2 -> 4)\ndeployment.apps/old-nginx scaled (2 -> 0)\ncanary new-nginx promoted: all traffic of service/nginx (4 pods)');
+    assert.deepEqual(await replicas(c), { 'new-nginx': '4/4', 'old-nginx': '0/' });
+    const undo = await canary(c, ['abort', 'new-nginx']);
+    assert.equal(undo.exitCode, 0, undo.stderr);
+    assert.deepEqual(await replicas(c), { 'new-nginx': '0/', 'old-nginx': '1/1' }, 'back to the replicas before the first set');
+    const dry = await canary(c, ['promote', 'new-nginx', '--delete-stable', '--dry-run=server']);
+    assert.match(dry.stdout, /deployment\.apps\/old-nginx deleted \(server dry run\)/);
+    assert.equal((await c.kubectl(['-n', NS, 'get', 'deploy', 'old-nginx'], { reject: false })).exitCode, 0, 'server dry run deleted nothing');
+    const del = await canary(c, ['promote', 'new-nginx', '--delete-stable']);
+    assert.equal(del.exitCode, 0, del.stderr);
+    assert.match(del.stdout, /deployment\.apps\/old-nginx deleted\n/);
+    assert.equal((await c.kubectl(['-n', NS, 'get', 'deploy', 'old-nginx'], { reject: false })).exitCode, 1);
+  });
+
   it('bad input never reaches the cluster: one line, exit 2 for usage, 1 for a missing Deployment', async () => {
     const bad = await canary(c, ['set', 'new-nginx', '150']);
     assert.deepEqual([bad.exitCode, bad.stdout, bad.stderr], [2, '', 'error: percentage "150" must be a whole number from 0 to 100']);

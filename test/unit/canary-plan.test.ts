@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { solveReplicas } from '../../plugins/canary/replicas.js';
 import { findTopology, type DeploymentLike, type ServiceLike } from '../../plugins/canary/topology.js';
-import { planSet, readPrevious } from '../../plugins/canary/plan-set.js';
+import { planAbort, planPromote, planSet, readPrevious } from '../../plugins/canary/plan-set.js';
 import { CliError, UsageError } from '../../shared/errors.js';
 
 const dep = (name: string, labels: Record<string, string>, replicas = 1, rv = '10'): DeploymentLike => ({
@@ -105,5 +105,34 @@ describe('canary set plan', () => {
 
   it('refuses to split zero pods', () => {
     assert.throws(() => planSet(topo(0, 0), 50), /both have 0 replicas; say how many pods to split with --total/);
+  });
+});
+
+describe('canary abort and promote plans', () => {
+  const topo = (stable: number, canary: number, previous?: string) => {
+    const c = dep('new-nginx', { app: 'nginx' }, canary, '22');
+    if (previous) c.metadata!.annotations = { 'traffic.kubectl-plugins.io/previous-replicas': previous };
+    return findTopology({ namespace: 'default', canaryName: 'new-nginx', deployments: [dep('old-nginx', { app: 'nginx' }, stable, '11'), c], services: [svc('nginx', { app: 'nginx' })], autoscalers: [] });
+  };
+  const shape = (p: ReturnType<typeof planAbort>) => p.steps.map((s) => [s.name, s.from, s.to, s.delete ?? false]);
+
+  it('abort: stable back to its recorded replicas first, canary to 0, baseline cleared', () => {
+    const p = planAbort(topo(1, 3, '{"old-nginx":4,"new-nginx":1}'));
+    assert.deepEqual(shape(p), [['old-nginx', 1, 4, false], ['new-nginx', 3, 0, false]]);
+    assert.deepEqual((p.steps[1]!.patch['metadata'] as { annotations: unknown }).annotations, { 'traffic.kubectl-plugins.io/previous-replicas': null });
+  });
+
+  it('abort without a recorded baseline keeps the capacity on the stable side', () => {
+    assert.deepEqual(shape(planAbort(topo(2, 3))), [['old-nginx', 2, 5, false], ['new-nginx', 3, 0, false]]);
+    assert.deepEqual(planAbort(topo(5, 0)).steps, [], 'already aborted: nothing to do');
+  });
+
+  it('promote: canary takes the whole capacity, stable to 0 and recorded; or deleted', () => {
+    const p = planPromote(topo(3, 1), false);
+    assert.deepEqual(shape(p), [['new-nginx', 1, 4, false], ['old-nginx', 3, 0, false]]);
+    assert.ok(JSON.stringify(p.steps[0]!.patch).includes('previous-replicas'));
+    const d = planPromote(topo(3, 1, '{"old-nginx":3,"new-nginx":1}'), true);
+    assert.deepEqual(shape(d), [['new-nginx', 1, 4, false], ['old-nginx', 3, 0, true]]);
+    assert.deepEqual((d.steps[0]!.patch['metadata'] as { annotations: unknown }).annotations, { 'traffic.kubectl-plugins.io/previous-replicas': null });
   });
 });

@@ -1,0 +1,9 @@
+// Flags the canary commands that scale share.
+import type { Argv } from 'yargs';
+
+export function scaleFlags(y: Argv): Argv {
+  return y
+    .option('service', { type: 'string', describe: 'The Service both versions sit behind (when several select the canary)' })
+    .option('wait', { type: 'boolean', default: true, describe: 'Wait until the new replicas are ready' })
+    .option('force', { type: 'boolean', default: false, describe: 'Scale even when a HorizontalPodAutoscaler targets the Deployments' });
+}

@@ -1,0 +1,114 @@
+// Carrying out a replica plan for set, abort and promote, the same careful way each time: under a
+// lock (one change to a canary at a time), re-read and re-planned on conflicts, scale-ups ready before
+// the scale-downs that follow them, and dry runs that write nothing.
+import { hostname } from 'node:os';
+import type { CommandContext } from '../../shared/context.js';
+import { CliError, KubeApiError } from '../../shared/errors.js';
+import { retryOnConflict, type DryRun } from '../../shared/kube/client.js';
+import { withLock } from '../../shared/kube/lock.js';
+import { applyPlan, executePlan, type Change } from '../../shared/kube/plan.js';
+import { waitForRollout } from '../../shared/kube/wait.js';
+import { startProgress } from '../../shared/output/spinner.js';
+import { findTopology, type DeploymentLike, type HpaLike, type ServiceLike, type Topology } from './topology.js';
+import type { ScalePlan } from './plan-set.js';
+
+export interface ScaleOptions {
+  canary: string;
+  service?: string | undefined;
+  force: boolean;
+  dryRun: DryRun;
+  timeoutMs: number;
+  wait: boolean;
+  /** Print one line per change (false with -o json|yaml). */
+  lines: boolean;
+  /** For the lock holder: the command being run, e.g. "set new-nginx 50". */
+  what: string;
+}
+
+/** Everything the canary commands read: one list per kind in the namespace (three requests). */
+export async function observe(ctx: CommandContext, canary: string, service?: string): Promise<Topology> {
+  const kube = ctx.kube();
+  const namespace = kube.namespace;
+  const [deployments, services, autoscalers] = await Promise.all([
+    kube.list<DeploymentLike>('apps/v1', 'Deployment', { namespace }),
+    kube.list<ServiceLike>('v1', 'Service', { namespace }),
+    kube.list<HpaLike>('autoscaling/v2', 'HorizontalPodAutoscaler', { namespace }).catch((err: unknown) => {
+      // A cluster without autoscaling/v2 has no autoscalers to fight us.
+      if (err instanceof KubeApiError && err.status === 404) return [];
+      throw err;
+    }),
+  ]);
+  return findTopology({ namespace, canaryName: canary, serviceName: service, deployments, services, autoscalers });
+}
+
+async function waitReady(ctx: CommandContext, namespace: string, name: string, timeoutMs: number, what: string): Promise<void> {
+  const progress = await startProgress(ctx.stderr, ctx.interactive, ctx.color, what);
+  try {
+    await waitForRollout(ctx.kube(), namespace, name, { timeoutMs, clock: ctx.clock, onProgress: (m) => progress.update(`${what}: ${m}`) });
+    progress.stop();
+  } catch (err) {
+    progress.fail();
+    throw err;
+  }
+}
+
+function toChange(s: ScalePlan['steps'][number]): Change {
+  if (s.delete) return { action: 'delete', ref: s.ref };
+  return { action: 'patch', ref: s.ref, patch: s.patch, verb: s.from === s.to ? 'annotated' : `scaled (${s.from} -> ${s.to})` };
+}
+
+/** Observe, plan with `plan`, apply. Returns the topology and plan that were carried out. */
+export async function runScale<P extends ScalePlan>(ctx: CommandContext, o: ScaleOptions, plan: (t: Topology) => P): Promise<{ t: Topology; plan: P }> {
+  let result: { t: Topology; plan: P } | undefined;
+  const apply = () =>
+    retryOnConflict(async () => {
+      const t = await observe(ctx, o.canary, o.service);
+      if (t.autoscalers.length) {
+        const list = t.autoscalers.map((h) => `horizontalpodautoscaler.autoscaling/${h.metadata?.name}`).join(', ');
+        if (!o.force) throw new CliError(`${list} scales these Deployments and would undo the change; remove it, or pass --force to scale anyway`);
+        ctx.warn(`${list} scales these Deployments and may undo the change`);
+      }
+      const p = plan(t);
+      result = { t, plan: p };
+      const changes = p.steps.map(toChange);
+      if (o.dryRun !== 'none') {
+        if (o.lines) await executePlan(ctx, changes, o.dryRun);
+        return;
+      }
+      // One step at a time; a scale-up is ready before the scale-down that follows it.
+      for (const [i, step] of p.steps.entries()) {
+        const [done] = await applyPlan(ctx.kube(), [changes[i]!], 'none');
+        if (o.lines) ctx.stdout.write(`${done!.line}\n`);
+        if (step.to > step.from && i < p.steps.length - 1) {
+          await waitReady(ctx, t.namespace, step.name, o.timeoutMs, `waiting for ${step.name} to have ${step.to} ready pods before scaling down`);
+        }
+      }
+    });
+  if (o.dryRun === 'none') {
+    // Two changes to the same canary at once would each scale one side: one runs at a time.
+    const kube = ctx.kube();
+    await withLock(
+      kube,
+      {
+        namespace: kube.namespace,
+        name: `kubectl-canary.${o.canary}`,
+        holder: `kubectl canary ${o.what} (${ctx.env['USER'] ?? 'unknown'}@${hostname()})`,
+        ttlMs: 2 * o.timeoutMs + 60_000,
+        waitMs: o.timeoutMs,
+        clock: ctx.clock,
+        onWait: (m) => ctx.stderr.write(`${m}\n`),
+      },
+      apply,
+    );
+  } else {
+    await apply();
+  }
+  const { t, plan: done } = result!;
+  if (o.wait && o.dryRun === 'none' && done.steps.length) {
+    for (const s of done.steps.filter((x) => !x.delete)) await waitReady(ctx, t.namespace, s.name, o.timeoutMs, `waiting for ${s.name} to roll out`);
+  }
+  if (o.lines && done.steps.length === 0) {
+    for (const d of [t.canary, t.stable]) ctx.stdout.write(`deployment.apps/${d.metadata?.name} unchanged\n`);
+  }
+  return result!;
+}
