@@ -2,16 +2,18 @@ import { definePlugin } from '../../shared/cli/plugin.js';
 import { setCommand } from './commands/set.js';
 import { abortCommand } from './commands/abort.js';
 import { promoteCommand } from './commands/promote.js';
+import { statusCommand } from './commands/status.js';
 
 export const plugin = definePlugin({
   name: 'canary',
   summary: 'shift traffic to a new Deployment by replica ratio (L4) or Istio weights and header routes (L7)',
   examples: [
     ['kubectl canary set new-nginx 50', 'Half of the traffic to new-nginx (replica ratio behind the shared Service)'],
+    ['kubectl canary status new-nginx', 'Replicas, weights set and in effect, health'],
     ['kubectl canary promote new-nginx', 'All traffic to new-nginx; old-nginx kept at 0 replicas'],
     ['kubectl canary abort new-nginx', 'All traffic back to old-nginx, with its replicas from before'],
     ['kubectl canary context', 'Show the cluster and namespace the plugin acts on'],
     ['kubectl canary completion --install-kubectl-helper', "Make 'kubectl canary <TAB>' complete"],
   ],
-  commands: [setCommand, promoteCommand, abortCommand],
+  commands: [setCommand, statusCommand, promoteCommand, abortCommand],
 });

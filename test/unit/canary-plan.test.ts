@@ -136,3 +136,25 @@ describe('canary abort and promote plans', () => {
     assert.deepEqual((d.steps[0]!.patch['metadata'] as { annotations: unknown }).annotations, { 'traffic.kubectl-plugins.io/previous-replicas': null });
   });
 });
+
+describe('canary status view', () => {
+  it('one row per recorded canary: weight set (desired) and in effect (ready), health, bars', async () => {
+    const { canaryViews, bar } = await import('../../plugins/canary/status.js');
+    const stable = { ...dep('old-nginx', { app: 'nginx' }, 3), status: { readyReplicas: 3 } };
+    const canary = { ...dep('new-nginx', { app: 'nginx' }, 1), status: { readyReplicas: 0, conditions: [{ type: 'Available', status: 'False' }] } };
+    canary.metadata!.annotations = { 'traffic.kubectl-plugins.io/previous-replicas': '{}' };
+    const lone = dep('lonely', { app: 'solo' });
+    const views = canaryViews([stable, canary, lone], [svc('nginx', { app: 'nginx' })].map((s) => ({ ...s, metadata: { ...s.metadata, namespace: 'default' } })));
+    assert.equal(views.length, 1);
+    assert.deepEqual(views[0], {
+      namespace: 'default',
+      service: 'nginx',
+      mode: 'replicas',
+      canary: { deployment: 'new-nginx', desired: 1, ready: 0, weight: 25, effectiveWeight: 0, health: 'Degraded' },
+      stable: { deployment: 'old-nginx', desired: 3, ready: 3, weight: 75, effectiveWeight: 100, health: 'Healthy' },
+      health: 'Degraded',
+    });
+    assert.equal(canaryViews([stable, canary, lone], [], 'new-nginx').length, 0, 'no shared Service: not a canary');
+    assert.equal(bar(30), '██████░░░░░░░░░░░░░░');
+  });
+});

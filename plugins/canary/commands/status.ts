@@ -1,0 +1,84 @@
+// kubectl canary status [<canary>]: where each canary stands: Service, versions, replicas desired and
+// ready, the weight set and the weight in effect (ready pods), and health. -o json|yaml for scripts;
+// --fail-on-degraded exits 3 when a canary is degraded, so CI can gate on it.
+import { bool, defineCommand, str } from '../../../shared/cli/command.js';
+import { allNamespacesFlag, outputFlag, readOutput } from '../../../shared/cli/flags.js';
+import { SilentExit } from '../../../shared/errors.js';
+import { ALL_NAMESPACES } from '../../../shared/kube/client.js';
+import type { OutputFormat } from '../../../shared/output/format.js';
+import { print } from '../../../shared/output/print.js';
+import { dnsSubdomain } from '../../../shared/validate.js';
+import { bar, canaryViews, type CanaryView } from '../status.js';
+import type { DeploymentLike, ServiceLike } from '../topology.js';
+import { CliError } from '../../../shared/errors.js';
+
+interface Options {
+  canary?: string | undefined;
+  allNamespaces: boolean;
+  output: OutputFormat;
+  failOnDegraded: boolean;
+}
+
+export const DEGRADED_EXIT = 3;
+
+export const statusCommand = defineCommand<Options>({
+  command: 'status [canary]',
+  describe: 'Show canaries: versions, replicas, the weight set and in effect, health (exit 3 with --fail-on-degraded)',
+  examples: [
+    ['$0 status new-nginx', 'One canary, with a bar per version'],
+    ['$0 status -A -o json', 'Every canary in the cluster, for scripts'],
+    ['$0 status new-nginx --fail-on-degraded', 'Exit 3 if it is degraded (CI gate)'],
+  ],
+  builder: (y) =>
+    allNamespacesFlag(outputFlag(y, ['table', 'wide', 'json', 'yaml']))
+      .positional('canary', { type: 'string', describe: 'A canary Deployment (default: every canary a set has recorded)' })
+      .option('fail-on-degraded', { type: 'boolean', default: false, describe: `Exit ${DEGRADED_EXIT} when a canary is degraded` }),
+  options: (args) => {
+    const canary = str(args, 'canary');
+    return {
+      canary: canary === undefined ? undefined : dnsSubdomain(canary, 'deployment name'),
+      allNamespaces: bool(args, 'all-namespaces'),
+      output: readOutput(args, ['table', 'wide', 'json', 'yaml']),
+      failOnDegraded: bool(args, 'fail-on-degraded'),
+    };
+  },
+  run: async (ctx, o) => {
+    const kube = ctx.kube();
+    const namespace = o.allNamespaces ? ALL_NAMESPACES : kube.namespace;
+    // Two paginated lists, whatever the number of canaries: no request per object.
+    const [deployments, services] = await Promise.all([kube.list<DeploymentLike>('apps/v1', 'Deployment', { namespace }), kube.list<ServiceLike>('v1', 'Service', { namespace })]);
+    const views = canaryViews(deployments, services, o.canary);
+    if (o.canary && views.length === 0) {
+      const exists = deployments.some((d) => d.metadata?.name === o.canary);
+      throw new CliError(
+        exists
+          ? `deployment "${o.canary}" shares no Service with another Deployment in namespace "${kube.namespace}": it is not a canary`
+          : `deployment "${o.canary}" not found in namespace "${kube.namespace}"`,
+      );
+    }
+    const wide = o.output === 'wide';
+    const pct = (x: number) => `${x}%`;
+    await print(ctx, o.output, {
+      data: { apiVersion: 'v1', kind: 'CanaryStatusList', items: views },
+      rows: views,
+      columns: [
+        ...(o.allNamespaces ? [{ header: 'Namespace', value: (v: CanaryView) => v.namespace }] : []),
+        { header: 'Canary', value: (v: CanaryView) => v.canary.deployment },
+        { header: 'Stable', value: (v: CanaryView) => v.stable.deployment },
+        { header: 'Service', value: (v: CanaryView) => v.service },
+        { header: 'Mode', value: (v: CanaryView) => v.mode },
+        { header: 'Weight', value: (v: CanaryView) => pct(v.canary.weight) },
+        { header: 'Effective', value: (v: CanaryView) => pct(v.canary.effectiveWeight) },
+        { header: 'Canary-Ready', value: (v: CanaryView) => `${v.canary.ready}/${v.canary.desired}` },
+        { header: 'Stable-Ready', value: (v: CanaryView) => `${v.stable.ready}/${v.stable.desired}` },
+        { header: 'Status', value: (v: CanaryView) => (ctx.color && v.health !== 'Healthy' ? ctx.paint(v.health === 'Degraded' ? 'red' : 'yellow', v.health) : v.health) },
+        { header: 'Traffic', value: (v: CanaryView) => `${bar(v.canary.effectiveWeight)} ${pct(v.canary.effectiveWeight)}`, wide: true },
+      ],
+    });
+    if (!wide && o.output === 'table' && o.canary && views.length === 1) {
+      const v = views[0]!;
+      ctx.stdout.write(`\n${v.canary.deployment.padEnd(20)} ${bar(v.canary.effectiveWeight)} ${pct(v.canary.effectiveWeight)}\n${v.stable.deployment.padEnd(20)} ${bar(v.stable.effectiveWeight)} ${pct(v.stable.effectiveWeight)}\n`);
+    }
+    if (o.failOnDegraded && views.some((v) => v.health === 'Degraded')) throw new SilentExit(DEGRADED_EXIT);
+  },
+});
