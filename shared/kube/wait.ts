@@ -35,10 +35,11 @@ export function deploymentRollout(d: DeploymentLike): WaitState & { failed?: str
   const updated = s.updatedReplicas ?? 0;
   const total = s.replicas ?? 0;
   const available = s.availableReplicas ?? 0;
+  if (want === 0) return total === 0 ? { done: true, message: 'scaled to 0' } : { done: false, message: `${total} replicas are pending termination` };
   if (updated < want) return { done: false, message: `${updated} of ${want} new replicas have been updated` };
   if (total > updated) return { done: false, message: `${total - updated} old replicas are pending termination` };
   if (available < updated) return { done: false, message: `${available} of ${updated} updated replicas are available` };
-  return { done: true, message: `${available} of ${want} replicas available` };
+  return { done: true, message: `${want} of ${want} replicas available` };
 }
 
 /** The status of a condition of type `type` on an object ('True', 'False', 'Unknown' or undefined). */

@@ -61,6 +61,12 @@ describe('kubectl canary status', function () {
     assert.equal(r.stderr, '');
   });
 
+  it('no canaries: nothing on stdout, a note on stderr, exit 0', async () => {
+    await c.kubectl(['create', 'namespace', 'no-canaries']);
+    const r = await canary(['-n', 'no-canaries', 'status']);
+    assert.deepEqual([r.exitCode, r.stdout, r.stderr], [0, '', `No canaries found in namespace "no-canaries" (a canary is listed after its first 'kubectl canary set')`]);
+  });
+
   it('a Deployment that is not a canary, or missing, is one clear line', async () => {
     await c.kubectl(['-n', NS, 'create', 'deployment', 'solo', '--image=nginx']);
     const r = await canary(['-n', NS, 'status', 'solo']);

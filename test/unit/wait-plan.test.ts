@@ -22,7 +22,8 @@ describe('rollout status (kubectl rollout status rules)', () => {
     ['old pods terminating', dep(3, { replicas: 4, updatedReplicas: 3, availableReplicas: 3 }), false, '1 old replicas are pending termination'],
     ['not yet available', dep(3, { replicas: 3, updatedReplicas: 3, availableReplicas: 2 }), false, '2 of 3 updated replicas are available'],
     ['done', dep(3, { replicas: 3, updatedReplicas: 3, availableReplicas: 3 }), true, '3 of 3 replicas available'],
-    ['scaled to zero', dep(0, {}), true, '0 of 0 replicas available'],
+    ['scaled to zero', dep(0, {}), true, 'scaled to 0'],
+    ['scaling to zero, pods still there', dep(0, { replicas: 3, availableReplicas: 3 }), false, '3 replicas are pending termination'],
   ];
   for (const [name, d, done, message] of cases) {
     it(name, () => assert.deepEqual(deploymentRollout(d), { done, message }));

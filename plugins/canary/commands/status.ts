@@ -56,6 +56,11 @@ export const statusCommand = defineCommand<Options>({
           : `deployment "${o.canary}" not found in namespace "${kube.namespace}"`,
       );
     }
+    if (views.length === 0 && (o.output === 'table' || o.output === 'wide')) {
+      // As kubectl does for an empty list: nothing on stdout, a note on stderr.
+      ctx.stderr.write(`No canaries found${o.allNamespaces ? '' : ` in namespace "${kube.namespace}"`} (a canary is listed after its first 'kubectl canary set')\n`);
+      return;
+    }
     const wide = o.output === 'wide';
     const pct = (x: number) => `${x}%`;
     await print(ctx, o.output, {
