@@ -3,6 +3,7 @@ import { setCommand } from './commands/set.js';
 import { abortCommand } from './commands/abort.js';
 import { promoteCommand } from './commands/promote.js';
 import { statusCommand } from './commands/status.js';
+import { probeCommand } from './commands/probe.js';
 
 export const plugin = definePlugin({
   name: 'canary',
@@ -15,5 +16,5 @@ export const plugin = definePlugin({
     ['kubectl canary context', 'Show the cluster and namespace the plugin acts on'],
     ['kubectl canary completion --install-kubectl-helper', "Make 'kubectl canary <TAB>' complete"],
   ],
-  commands: [setCommand, statusCommand, promoteCommand, abortCommand],
+  commands: [setCommand, statusCommand, promoteCommand, abortCommand, probeCommand],
 });
