@@ -9,7 +9,7 @@ import { withLock } from '../../shared/kube/lock.js';
 import { applyPlan, executePlan, type Change } from '../../shared/kube/plan.js';
 import { waitForRollout } from '../../shared/kube/wait.js';
 import { startProgress } from '../../shared/output/spinner.js';
-import { findTopology, type DeploymentLike, type HpaLike, type ServiceLike, type Topology } from './topology.js';
+import { findTopology, type DeploymentLike, type HpaLike, type ServiceLike, type Topology, type VirtualServiceLike } from './topology.js';
 import type { ScalePlan } from './plan-set.js';
 
 export interface ScaleOptions {
@@ -25,20 +25,23 @@ export interface ScaleOptions {
   what: string;
 }
 
-/** Everything the canary commands read: one list per kind in the namespace (three requests). */
+/** Everything the canary commands read: one list per kind in the namespace (four requests). */
 export async function observe(ctx: CommandContext, canary: string, service?: string): Promise<Topology> {
   const kube = ctx.kube();
   const namespace = kube.namespace;
-  const [deployments, services, autoscalers] = await Promise.all([
+  const optional = <T>(p: Promise<T[]>) =>
+    p.catch((err: unknown) => {
+      // A cluster without the API (no autoscaling/v2, no Istio CRDs) has none of these objects.
+      if (err instanceof KubeApiError && err.status === 404) return [] as T[];
+      throw err;
+    });
+  const [deployments, services, autoscalers, virtualServices] = await Promise.all([
     kube.list<DeploymentLike>('apps/v1', 'Deployment', { namespace }),
     kube.list<ServiceLike>('v1', 'Service', { namespace }),
-    kube.list<HpaLike>('autoscaling/v2', 'HorizontalPodAutoscaler', { namespace }).catch((err: unknown) => {
-      // A cluster without autoscaling/v2 has no autoscalers to fight us.
-      if (err instanceof KubeApiError && err.status === 404) return [];
-      throw err;
-    }),
+    optional(kube.list<HpaLike>('autoscaling/v2', 'HorizontalPodAutoscaler', { namespace })),
+    optional(kube.list<VirtualServiceLike>('networking.istio.io/v1', 'VirtualService', { namespace })),
   ]);
-  return findTopology({ namespace, canaryName: canary, serviceName: service, deployments, services, autoscalers });
+  return findTopology({ namespace, canaryName: canary, serviceName: service, deployments, services, autoscalers, virtualServices });
 }
 
 async function waitReady(ctx: CommandContext, namespace: string, name: string, timeoutMs: number, what: string): Promise<void> {
@@ -67,6 +70,13 @@ export async function runScale<P extends ScalePlan>(ctx: CommandContext, o: Scal
         const list = t.autoscalers.map((h) => `horizontalpodautoscaler.autoscaling/${h.metadata?.name}`).join(', ');
         if (!o.force) throw new CliError(`${list} scales these Deployments and would undo the change; remove it, or pass --force to scale anyway`);
         ctx.warn(`${list} scales these Deployments and may undo the change`);
+      }
+      if (t.virtualServices.length) {
+        // Under Istio the split follows the VirtualService's weights: changing replicas would not move traffic.
+        const vs = t.virtualServices.map((v) => `virtualservice.networking.istio.io/${v.metadata?.name}`).join(', ');
+        throw new CliError(
+          `${vs} routes service "${t.service.metadata?.name}", so its weights, not replica counts, decide the split; this version can only shift traffic by replicas (Istio weights are not supported yet)`,
+        );
       }
       const p = plan(t);
       result = { t, plan: p };

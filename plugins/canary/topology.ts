@@ -17,6 +17,23 @@ export interface HpaLike extends KubeObject {
   spec?: { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } };
 }
 
+export interface VirtualServiceLike extends KubeObject {
+  spec?: { hosts?: string[]; http?: { route?: { destination?: { host?: string } }[] }[]; tcp?: { route?: { destination?: { host?: string } }[] }[] };
+}
+
+/** The names a Service is reached by inside the mesh, from namespace ns. */
+function serviceHosts(service: string, ns: string): string[] {
+  return [service, `${service}.${ns}`, `${service}.${ns}.svc`, `${service}.${ns}.svc.cluster.local`];
+}
+
+/** VirtualServices that send the Service's traffic somewhere (then replica counts do not set the split). */
+export function routingVirtualServices(vss: VirtualServiceLike[], service: string, ns: string): VirtualServiceLike[] {
+  const names = new Set(serviceHosts(service, ns));
+  return vss.filter((v) =>
+    [...(v.spec?.http ?? []), ...(v.spec?.tcp ?? [])].some((r) => (r.route ?? []).some((d) => names.has(d.destination?.host ?? ''))),
+  );
+}
+
 export interface Topology {
   namespace: string;
   service: ServiceLike;
@@ -24,6 +41,8 @@ export interface Topology {
   stable: DeploymentLike;
   /** Autoscalers targeting either Deployment (they would undo replica changes). */
   autoscalers: HpaLike[];
+  /** VirtualServices routing the Service: with one, traffic follows its weights, not replicas. */
+  virtualServices: VirtualServiceLike[];
 }
 
 const name = (o: KubeObject) => o.metadata?.name ?? '';
@@ -45,6 +64,7 @@ export function findTopology(o: {
   deployments: DeploymentLike[];
   services: ServiceLike[];
   autoscalers: HpaLike[];
+  virtualServices?: VirtualServiceLike[];
 }): Topology {
   const canary = o.deployments.find((d) => name(d) === o.canaryName);
   if (!canary) {
@@ -77,5 +97,6 @@ export function findTopology(o: {
   }
   const targets = new Set([o.canaryName, name(stables[0]!)]);
   const autoscalers = o.autoscalers.filter((h) => h.spec?.scaleTargetRef?.kind === 'Deployment' && targets.has(h.spec.scaleTargetRef.name ?? ''));
-  return { namespace: o.namespace, service, canary, stable: stables[0]!, autoscalers };
+  const virtualServices = routingVirtualServices(o.virtualServices ?? [], name(service), o.namespace);
+  return { namespace: o.namespace, service, canary, stable: stables[0]!, autoscalers, virtualServices };
 }

@@ -43,15 +43,15 @@ describe('kubectl canary set (replicas mode)', function () {
     const r = await canary(c, ['set', 'new-nginx', '50', '-v']);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(r.stdout, 'deployment.apps/new-nginx unchanged\ndeployment.apps/old-nginx unchanged\ncanary new-nginx gets 50% of service/nginx (1 of 2 pods; mode replicas)');
-    // The lock (a Lease) is taken and released; the three lists are the only reads; nothing is written.
-    assert.match(r.stderr, /I: 5 API requests to https:\/\/127\.0\.0\.1:\d+ \(create 1, list 3, delete 1\)/);
+    // The lock (a Lease) is taken and released; the four lists are the only reads; nothing is written.
+    assert.match(r.stderr, /I: 6 API requests to https:\/\/127\.0\.0\.1:\d+ \(create 1, list 4, delete 1\)/);
   });
 
   it('75% of 4 pods: scales, waits for Ready pods, reads each kind once and writes once; the data plane follows', async () => {
     const r = await canary(c, ['set', 'new-nginx', '75', '--total', '4', '-v']);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(r.stdout, 'deployment.apps/new-nginx scaled (1 -> 3)\ncanary new-nginx gets 75% of service/nginx (3 of 4 pods; mode replicas)');
-    assert.match(r.stderr, /\(create 1, list 3, patch 1, delete 1, get \d+\)/, 'lock, three lists, one write, unlock, rollout polls');
+    assert.match(r.stderr, /\(create 1, list 4, patch 1, delete 1, get \d+\)/, 'lock, four lists, one write, unlock, rollout polls');
     assert.deepEqual(await replicas(c), { 'new-nginx': '3/3', 'old-nginx': '1/1' });
     const annotation = (await c.kubectl(['-n', NS, 'get', 'deploy', 'new-nginx', '-o', "jsonpath={.metadata.annotations['traffic\\.kubectl-plugins\\.io/previous-replicas']}"])).stdout;
     assert.deepEqual(JSON.parse(annotation), { 'old-nginx': 1, 'new-nginx': 1 });
@@ -140,6 +140,24 @@ describe('kubectl canary set (replicas mode)', function () {
     const r = await canary(c, ['set', 'new-nginx', '50', '--wait=false']);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal((await c.kubectl(['-n', NS, 'get', 'lease', 'kubectl-canary.new-nginx'], { reject: false })).exitCode, 1, 'released after use');
+  });
+
+  it('refuses replicas mode when a VirtualService routes the Service (its weights decide the split)', async () => {
+    await c.apply(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: nginx, namespace: ${NS}}
+spec:
+  hosts: [nginx]
+  http:
+  - route: [{destination: {host: nginx}}]
+`);
+    try {
+      const r = await canary(c, ['set', 'new-nginx', '30']);
+      assert.deepEqual([r.exitCode, r.stdout], [1, '']);
+      assert.equal(r.stderr, 'error: virtualservice.networking.istio.io/nginx routes service "nginx", so its weights, not replica counts, decide the split; this version can only shift traffic by replicas (Istio weights are not supported yet)');
+    } finally {
+      await c.kubectl(['-n', NS, 'delete', 'virtualservice', 'nginx']);
+    }
   });
 
   it('abort restores the stable replicas recorded before the first set and scales the canary to 0', async () => {

@@ -158,3 +158,12 @@ describe('canary status view', () => {
     assert.equal(bar(30), '██████░░░░░░░░░░░░░░');
   });
 });
+
+describe('VirtualServices routing a Service', () => {
+  it('matches the host forms of the Service; ignores other hosts', async () => {
+    const { routingVirtualServices } = await import('../../plugins/canary/topology.js');
+    const vs = (name: string, host: string) => ({ metadata: { name }, spec: { hosts: ['x'], http: [{ route: [{ destination: { host } }] }] } });
+    const found = routingVirtualServices([vs('a', 'reviews'), vs('b', 'reviews.bookinfo.svc.cluster.local'), vs('c', 'ratings'), vs('d', 'reviews.other')], 'reviews', 'bookinfo');
+    assert.deepEqual(found.map((v) => v.metadata?.name), ['a', 'b']);
+  });
+});
