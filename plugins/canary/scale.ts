@@ -23,6 +23,10 @@ export interface ScaleOptions {
   lines: boolean;
   /** For the lock holder: the command being run, e.g. "set new-nginx 50". */
   what: string;
+  /** When a VirtualService routes the Service: do the change with Istio instead (inside the lock and retry). */
+  istio?: (t: Topology) => Promise<void>;
+  /** --mode: auto picks Istio when a VirtualService routes the Service. */
+  mode?: 'auto' | 'replicas' | 'istio';
 }
 
 /** Everything the canary commands read: one list per kind in the namespace (four requests). */
@@ -60,9 +64,15 @@ function toChange(s: ScalePlan['steps'][number]): Change {
   return { action: 'patch', ref: s.ref, patch: s.patch, verb: s.from === s.to ? 'annotated' : `scaled (${s.from} -> ${s.to})` };
 }
 
-/** Observe, plan with `plan`, apply. Returns the topology and plan that were carried out. */
-export async function runScale<P extends ScalePlan>(ctx: CommandContext, o: ScaleOptions, plan: (t: Topology) => P): Promise<{ t: Topology; plan: P }> {
-  let result: { t: Topology; plan: P } | undefined;
+/** Observe, plan with `plan`, apply (replicas only). Returns the topology and plan carried out. */
+export async function runScale<P extends ScalePlan>(ctx: CommandContext, o: Omit<ScaleOptions, 'istio'>, plan: (t: Topology) => P): Promise<{ t: Topology; plan: P }> {
+  const r = await runChange(ctx, o, plan);
+  return { t: r.t, plan: r.plan! };
+}
+
+/** As runScale, but a Service routed by a VirtualService is changed through `o.istio` (then no plan). */
+export async function runChange<P extends ScalePlan>(ctx: CommandContext, o: ScaleOptions, plan: (t: Topology) => P): Promise<{ t: Topology; plan?: P }> {
+  let result: { t: Topology; plan?: P } | undefined;
   const apply = () =>
     retryOnConflict(async () => {
       const t = await observe(ctx, o.canary, o.service);
@@ -71,11 +81,18 @@ export async function runScale<P extends ScalePlan>(ctx: CommandContext, o: Scal
         if (!o.force) throw new CliError(`${list} scales these Deployments and would undo the change; remove it, or pass --force to scale anyway`);
         ctx.warn(`${list} scales these Deployments and may undo the change`);
       }
+      if (o.mode === 'istio' && !t.virtualServices.length) {
+        throw new CliError(`no VirtualService in namespace "${t.namespace}" routes service "${t.service.metadata?.name}"; --mode istio needs one (or use --mode replicas)`);
+      }
+      if (t.virtualServices.length && o.istio && o.mode !== 'replicas') {
+        result = { t };
+        return o.istio(t);
+      }
       if (t.virtualServices.length) {
         // Under Istio the split follows the VirtualService's weights: changing replicas would not move traffic.
         const vs = t.virtualServices.map((v) => `virtualservice.networking.istio.io/${v.metadata?.name}`).join(', ');
         throw new CliError(
-          `${vs} routes service "${t.service.metadata?.name}", so its weights, not replica counts, decide the split; this version can only shift traffic by replicas (Istio weights are not supported yet)`,
+          `${vs} routes service "${t.service.metadata?.name}", so its weights, not replica counts, decide the split; change them with 'kubectl canary set ${o.canary} <percent>' (${o.what.split(' ')[0]} supports replicas mode only so far)`,
         );
       }
       const p = plan(t);
@@ -114,6 +131,7 @@ export async function runScale<P extends ScalePlan>(ctx: CommandContext, o: Scal
     await apply();
   }
   const { t, plan: done } = result!;
+  if (!done) return result!;
   if (o.wait && o.dryRun === 'none' && done.steps.length) {
     for (const s of done.steps.filter((x) => !x.delete)) await waitReady(ctx, t.namespace, s.name, o.timeoutMs, `waiting for ${s.name} to roll out`);
   }

@@ -5,7 +5,7 @@ import { hostGet } from '../support/http.js';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { sharedCluster } from '../support/fixture.js';
-import { REPO_ROOT } from '../harness/binaries.js';
+import { REPO_ROOT, bin } from '../harness/binaries.js';
 import type { Cluster } from '../harness/cluster.js';
 import { startDataPlane, type DataPlane } from '../playground/dataplane.js';
 
@@ -142,22 +142,48 @@ describe('kubectl canary set (replicas mode)', function () {
     assert.equal((await c.kubectl(['-n', NS, 'get', 'lease', 'kubectl-canary.new-nginx'], { reject: false })).exitCode, 1, 'released after use');
   });
 
-  it('refuses replicas mode when a VirtualService routes the Service (its weights decide the split)', async () => {
+  it('istio mode: a VirtualService routing the Service gets exact weights between subsets; header routes stay; istioctl accepts it', async () => {
     await c.apply(`apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: nginx, namespace: ${NS}}
 spec:
   hosts: [nginx]
   http:
-  - route: [{destination: {host: nginx}}]
+  - match: [{headers: {end-user: {exact: jason}}}]
+    route: [{destination: {host: nginx, port: {number: 80}}}]
+  - route: [{destination: {host: nginx, port: {number: 80}}}]
 `);
     try {
       const r = await canary(c, ['set', 'new-nginx', '30']);
-      assert.deepEqual([r.exitCode, r.stdout], [1, '']);
-      assert.equal(r.stderr, 'error: virtualservice.networking.istio.io/nginx routes service "nginx", so its weights, not replica counts, decide the split; this version can only shift traffic by replicas (Istio weights are not supported yet)');
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.equal(
+        r.stdout,
+        'destinationrule.networking.istio.io/nginx created\nvirtualservice.networking.istio.io/nginx configured\ncanary new-nginx gets 30% of service/nginx (subset new; mode istio, virtualservice/nginx)',
+      );
+      const vs = JSON.parse((await c.kubectl(['-n', NS, 'get', 'virtualservice', 'nginx', '-o', 'json'])).stdout) as { spec: { http: unknown[] } };
+      assert.deepEqual(vs.spec.http, [
+        { match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [{ destination: { host: 'nginx', port: { number: 80 } } }] },
+        { route: [{ destination: { host: 'nginx', subset: 'old', port: { number: 80 } }, weight: 70 }, { destination: { host: 'nginx', subset: 'new', port: { number: 80 } }, weight: 30 }] },
+      ]);
+      const dr = JSON.parse((await c.kubectl(['-n', NS, 'get', 'destinationrule', 'nginx', '-o', 'json'])).stdout) as { spec: unknown; metadata: { labels: Record<string, string> } };
+      assert.deepEqual(dr.spec, { host: 'nginx', subsets: [{ name: 'old', labels: { version: 'old' } }, { name: 'new', labels: { version: 'new' } }] });
+      assert.equal(dr.metadata.labels['app.kubernetes.io/managed-by'], 'kubectl-canary');
+      const yaml = (await c.kubectl(['-n', NS, 'get', 'virtualservice,destinationrule', '-o', 'yaml'])).stdout;
+      const validate = await execa(bin('istioctl'), ['validate', '-f', '-'], { input: yaml, reject: false });
+      assert.equal(validate.exitCode, 0, validate.stderr + validate.stdout);
+      const again = await canary(c, ['set', 'new-nginx', '30']);
+      assert.equal(again.stdout, 'virtualservice.networking.istio.io/nginx unchanged\ncanary new-nginx gets 30% of service/nginx (subset new; mode istio, virtualservice/nginx)');
+      const replicasOnly = await canary(c, ['set', 'new-nginx', '30', '--mode', 'replicas']);
+      assert.equal(replicasOnly.exitCode, 1);
+      assert.match(replicasOnly.stderr, /^error: virtualservice\.networking\.istio\.io\/nginx routes service "nginx", so its weights, not replica counts, decide the split/);
+      const abort = await canary(c, ['abort', 'new-nginx']);
+      assert.equal(abort.exitCode, 1);
+      assert.match(abort.stderr, /\(abort supports replicas mode only so far\)$/);
     } finally {
-      await c.kubectl(['-n', NS, 'delete', 'virtualservice', 'nginx']);
+      await c.kubectl(['-n', NS, 'delete', 'virtualservice,destinationrule', 'nginx']);
     }
+    const none = await canary(c, ['set', 'new-nginx', '30', '--mode', 'istio']);
+    assert.deepEqual([none.exitCode, none.stderr], [1, `error: no VirtualService in namespace "${NS}" routes service "nginx"; --mode istio needs one (or use --mode replicas)`]);
   });
 
   it('abort restores the stable replicas recorded before the first set and scales the canary to 0', async () => {

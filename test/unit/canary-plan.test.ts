@@ -167,3 +167,36 @@ describe('VirtualServices routing a Service', () => {
     assert.deepEqual(found.map((v) => v.metadata?.name), ['a', 'b']);
   });
 });
+
+describe('istio plan', () => {
+  const reviews = (v: string) => ({ ...dep(`reviews-${v}`, { app: 'reviews', version: v }), metadata: { name: `reviews-${v}`, namespace: 'bookinfo', resourceVersion: '5' } });
+  const topo = () =>
+    findTopology({ namespace: 'bookinfo', canaryName: 'reviews-v2', deployments: [reviews('v1'), reviews('v2')], services: [svc('reviews', { app: 'reviews' })], autoscalers: [] });
+  const vs = (http: unknown[]) => ({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'reviews', namespace: 'bookinfo', resourceVersion: '7' }, spec: { hosts: ['reviews'], http } }) as import('../../plugins/canary/istio.js').VirtualService;
+  const dr = { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'reviews', namespace: 'bookinfo', resourceVersion: '9' }, spec: { host: 'reviews', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }, { name: 'v3', labels: { version: 'v3' } }] } };
+
+  it('seed 002: reuses the DestinationRule subsets, rewrites only the default route, keeps the jason route', async () => {
+    const { planIstio } = await import('../../plugins/canary/istio.js');
+    const jason = { match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [{ destination: { host: 'reviews', subset: 'v2' } }] };
+    const p = planIstio(topo(), vs([jason, { route: [{ destination: { host: 'reviews', subset: 'v1' } }] }]), [dr], 10);
+    assert.equal(p.destinationRule, undefined, 'subsets already fit');
+    assert.deepEqual(p.virtualService.spec?.http, [jason, { route: [{ destination: { host: 'reviews', subset: 'v1' }, weight: 90 }, { destination: { host: 'reviews', subset: 'v2' }, weight: 10 }] }]);
+    assert.equal(p.virtualService.metadata?.resourceVersion, '7');
+    assert.equal(p.virtualService.metadata?.annotations?.['traffic.kubectl-plugins.io/previous-weights'], '[{"destination":{"host":"reviews","subset":"v1"}}]');
+    assert.deepEqual([p.stableSubset, p.canarySubset], ['v1', 'v2']);
+  });
+
+  it('adds subsets from the labels that tell the pods apart when the rule lacks them', async () => {
+    const { planIstio, distinguishing } = await import('../../plugins/canary/istio.js');
+    const p = planIstio(topo(), vs([{ route: [{ destination: { host: 'reviews.bookinfo.svc.cluster.local' } }] }]), [], 50);
+    assert.equal(p.createRule, true);
+    assert.deepEqual(p.destinationRule?.spec, { host: 'reviews', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] });
+    assert.deepEqual(distinguishing(dep('a', { tier: 'x' }), dep('b', { tier: 'x' })), { run: 'a' });
+    assert.throws(() => distinguishing({ spec: { template: { metadata: { labels: { app: 'x' } } } }, metadata: { name: 'a' } }, { spec: { template: { metadata: { labels: { app: 'x' } } } }, metadata: { name: 'b' } }), /carry the same labels/);
+  });
+
+  it('a VirtualService without a default route for the Service is refused', async () => {
+    const { planIstio } = await import('../../plugins/canary/istio.js');
+    assert.throws(() => planIstio(topo(), vs([{ match: [{ uri: { prefix: '/a' } }], route: [{ destination: { host: 'reviews' } }] }]), [dr], 10), /has no default route \(one without match conditions\) to service "reviews"/);
+  });
+});

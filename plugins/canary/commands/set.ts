@@ -8,7 +8,9 @@ import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsSubdomain, percentage } from '../../../shared/validate.js';
 import { currentTotal, planSet } from '../plan-set.js';
-import { runScale } from '../scale.js';
+import { runChange } from '../scale.js';
+import { applyIstio } from '../istio-apply.js';
+import type { IstioPlan } from '../istio.js';
 import { scaleFlags } from '../flags.js';
 
 interface Options {
@@ -21,6 +23,7 @@ interface Options {
   dryRun: DryRun;
   force: boolean;
   output: OutputFormat;
+  mode: 'auto' | 'replicas' | 'istio';
 }
 
 export const setCommand = defineCommand<Options>({
@@ -36,7 +39,8 @@ export const setCommand = defineCommand<Options>({
     scaleFlags(timeoutFlag(dryRunFlag(outputFlag(y, ['table', 'json', 'yaml'])), '5m'))
       .positional('canary', { type: 'string', describe: 'The canary Deployment' })
       .positional('percent', { type: 'string', describe: 'Its share of the traffic, 0-100' })
-      .option('total', { type: 'number', describe: 'Total pods to split (default: the current total)' }),
+      .option('total', { type: 'number', describe: 'Total pods to split (default: the current total)' })
+      .option('mode', { type: 'string', choices: ['auto', 'replicas', 'istio'], default: 'auto', describe: 'replicas: share of ready pods (L4); istio: VirtualService weights (L7); auto: istio when a VirtualService routes the Service' }),
   options: (args) => {
     const total = args['total'];
     if (total !== undefined && (typeof total !== 'number' || !Number.isInteger(total) || total < 1)) {
@@ -52,13 +56,34 @@ export const setCommand = defineCommand<Options>({
       dryRun: readDryRun(args),
       force: bool(args, 'force'),
       output: readOutput(args, ['table', 'json', 'yaml']),
+      mode: (str(args, 'mode') ?? 'auto') as Options['mode'],
     };
   },
   run: async (ctx, o) => {
     // The total is fixed at the first read, so a retry after a conflict splits the same pods.
     let total = o.total;
-    const { t, plan } = await runScale(ctx, { ...o, lines: o.output === 'table', what: `set ${o.canary} ${o.percent}` }, (topo) => planSet(topo, o.percent, (total ??= currentTotal(topo))));
-    const s = plan.solution;
+    let istio: IstioPlan | undefined;
+    const lines = o.output === 'table';
+    const { t, plan } = await runChange(
+      ctx,
+      {
+        ...o,
+        lines,
+        what: `set ${o.canary} ${o.percent}`,
+        istio: async (topo) => void (istio = await applyIstio(ctx, topo, { percent: o.percent, dryRun: o.dryRun, lines, plugin: ctx.plugin })),
+      },
+      (topo) => planSet(topo, o.percent, (total ??= currentTotal(topo))),
+    );
+    if (istio) {
+      const vsName = istio.virtualService.metadata?.name;
+      if (!lines) {
+        const data = { canary: t.canary.metadata?.name, stable: t.stable.metadata?.name, service: t.service.metadata?.name, namespace: t.namespace, mode: 'istio', virtualService: vsName, requestedPercent: o.percent, achievedPercent: o.percent, exact: true, subsets: { canary: istio.canarySubset, stable: istio.stableSubset } };
+        return print(ctx, o.output, { data, rows: [], columns: [] });
+      }
+      ctx.stdout.write(`canary ${t.canary.metadata?.name} ${o.dryRun === 'none' ? 'gets' : 'would get'} ${o.percent}% of service/${t.service.metadata?.name} (subset ${istio.canarySubset}; mode istio, virtualservice/${vsName})\n`);
+      return;
+    }
+    const s = plan!.solution;
     if (!s.exact) {
       ctx.warn(`${o.percent}% of ${s.total} pods is not a whole number of pods; the canary gets ${s.canary} of ${s.total} (${s.achieved}%). --total ${s.exactTotal} would give exactly ${o.percent}%`);
     }
