@@ -39,7 +39,8 @@ describe('playground data plane', function () {
     for (const f of ['01-l4-canary.yaml', '02-ingress-bluegreen.yaml', '03-bookinfo-reviews.yaml']) {
       await c.apply(readFileSync(join(REPO_ROOT, 'test/playground/scenarios', f), 'utf8'));
     }
-    await c.kubectl(['wait', '--for=condition=Available', 'deployment', '--all', '-A', '--timeout=60s']);
+    // Only the seeds' namespaces: other tests share this cluster and leave Deployments of their own.
+    for (const ns of ['default', 'ingress-demo', 'bookinfo']) await c.kubectl(['-n', ns, 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=60s']);
     dp = await startDataPlane({ kubeconfig: c.kubeconfig, refreshMs: 100 });
   });
   after(async () => {
