@@ -1,7 +1,7 @@
 // Carrying out an Istio split: the DestinationRule's subsets first (the routes refer to them), then
 // the VirtualService's default route, each conditional on the version read.
 import type { CommandContext } from '../../shared/context.js';
-import { UsageError } from '../../shared/errors.js';
+import { CliError, UsageError } from '../../shared/errors.js';
 import type { DryRun } from '../../shared/kube/client.js';
 import { KubeApiError } from '../../shared/errors.js';
 import { markManaged } from '../../shared/kube/ownership.js';
@@ -18,13 +18,21 @@ export async function applyIstio(ctx: CommandContext, t: Topology, o: { percent:
     if (err instanceof KubeApiError && err.status === 404) return [];
     throw err;
   });
+  // Weight on a version with no ready pod is traffic to nothing (503s): refuse before writing.
+  const ready = (d: Topology['canary']) => d.status?.readyReplicas ?? 0;
+  for (const [d, share] of [[t.canary, o.percent], [t.stable, 100 - o.percent]] as const) {
+    if (share > 0 && ready(d) === 0) {
+      throw new CliError(`deployment "${d.metadata?.name}" has no ready pods, so ${share}% of the traffic would fail; scale it up first (kubectl scale deployment ${d.metadata?.name} --replicas=N)`);
+    }
+  }
   const plan = planIstio(t, t.virtualServices[0] as VirtualService, rules, o.percent);
+  if (plan.dropped.length) ctx.warn(`the default route also sent traffic to ${plan.dropped.join(', ')}; it now goes only to ${plan.stableSubset} and ${plan.canarySubset}`);
   const changes: Change[] = [];
   if (plan.destinationRule) {
     const dr = plan.destinationRule;
     changes.push(
       plan.createRule
-        ? { action: 'apply', object: markManaged(dr, o.plugin), verb: 'created' }
+        ? { action: 'create', object: markManaged(dr, o.plugin) }
         : { action: 'patch', ref: { apiVersion: dr.apiVersion!, kind: dr.kind!, name: dr.metadata?.name ?? '', namespace: t.namespace }, patch: { metadata: dr.metadata, spec: dr.spec }, verb: 'configured' },
     );
   }
@@ -34,6 +42,7 @@ export async function applyIstio(ctx: CommandContext, t: Topology, o: { percent:
   }
   if (o.dryRun !== 'none') {
     if (o.lines) await executePlan(ctx, changes, o.dryRun);
+    else if (o.dryRun === 'server') await applyPlan(kube, changes, 'server');
     return plan;
   }
   for (const r of await applyPlan(kube, changes, 'none')) if (o.lines) ctx.stdout.write(`${r.line}\n`);

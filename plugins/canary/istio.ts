@@ -43,6 +43,8 @@ export interface IstioPlan {
   vsChanged: boolean;
   canarySubset: string;
   stableSubset: string;
+  /** Other destinations the default route had (they get no traffic any more). */
+  dropped: string[];
 }
 
 const fqdn = (host: string, ns: string) => {
@@ -114,7 +116,11 @@ export function planIstio(t: Topology, vs: VirtualService, rules: DestinationRul
     },
     spec: { http: newHttp },
   };
-  const plan: IstioPlan = { virtualService, createRule: !rule, vsChanged, canarySubset, stableSubset };
+  const dropped = (current.route ?? [])
+    .map((d) => d.destination?.subset ?? '(no subset)')
+    .filter((s) => s !== stableSubset && s !== canarySubset && (current.route ?? []).length > 1)
+    .map((s) => `subset ${s}`);
+  const plan: IstioPlan = { virtualService, createRule: !rule, vsChanged, canarySubset, stableSubset, dropped };
   if (ruleChanged) {
     plan.destinationRule = rule
       ? { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: rule.metadata?.name, namespace: ns, resourceVersion: rule.metadata?.resourceVersion }, spec: { subsets } }

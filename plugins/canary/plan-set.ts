@@ -47,17 +47,33 @@ export function readPrevious(canary: DeploymentLike): PreviousReplicas | undefin
   const raw = canary.metadata?.annotations?.[annotationKey(PREVIOUS_REPLICAS)];
   if (!raw) return undefined;
   try {
-    return JSON.parse(raw) as PreviousReplicas;
+    const parsed: unknown = JSON.parse(raw);
+    // Hand-edited or foreign annotations must not become replica counts.
+    if (typeof parsed !== 'object' || parsed === null || !Object.values(parsed).every((n) => Number.isInteger(n) && (n as number) >= 0)) return undefined;
+    return parsed as PreviousReplicas;
   } catch {
     return undefined;
   }
 }
 
+/** The replicas now, as the baseline abort restores. */
+export function baselineOf(t: Topology): string {
+  return JSON.stringify({ [nameOf(t.stable)]: replicas(t.stable), [nameOf(t.canary)]: replicas(t.canary) });
+}
+
 /**
  * Steps to bring both Deployments to the targets. `state`: record the baseline for abort (unless one
- * is recorded already), clear it, or leave it. `deleteStable` removes the stable Deployment.
+ * is recorded already; `baseline` fixes it across retries), clear it, or leave it. A new baseline is
+ * written with the first write, and a cleared one with the last, so a change that stops half-way
+ * still leaves abort what it needs. `deleteStable` removes the stable Deployment.
  */
-export function planReplicas(t: Topology, target: { canary: number; stable: number }, state: 'record' | 'clear' | 'keep', deleteStable = false): ScalePlan {
+export function planReplicas(
+  t: Topology,
+  target: { canary: number; stable: number },
+  state: 'record' | 'clear' | 'keep',
+  deleteStable = false,
+  baseline?: string,
+): ScalePlan {
   const canaryName = nameOf(t.canary);
   const stableName = nameOf(t.stable);
   const current = { canary: replicas(t.canary), stable: replicas(t.stable) };
@@ -68,7 +84,7 @@ export function planReplicas(t: Topology, target: { canary: number; stable: numb
   ].filter((c) => c.from !== c.to || (c.d === t.stable && deleteStable));
   const hasBaseline = readPrevious(t.canary) !== undefined;
   let annotation: string | null | undefined;
-  if (state === 'record' && changes.length && !hasBaseline) annotation = JSON.stringify({ [stableName]: current.stable, [canaryName]: current.canary });
+  if (state === 'record' && changes.length && !hasBaseline) annotation = baseline ?? baselineOf(t);
   if (state === 'clear' && hasBaseline) annotation = null;
   const steps: ScaleStep[] = changes
     .sort((a, b) => Number(b.to > b.from) - Number(a.to > a.from))
@@ -78,34 +94,44 @@ export function planReplicas(t: Topology, target: { canary: number; stable: numb
       from: c.from,
       to: c.to,
       ...(c.d === t.stable && deleteStable ? { delete: true } : {}),
-      patch: {
-        metadata: {
-          resourceVersion: c.d.metadata?.resourceVersion,
-          ...(annotation !== undefined && c.d === t.canary ? { annotations: { [annotationKey(PREVIOUS_REPLICAS)]: annotation } } : {}),
-        },
-        spec: { replicas: c.to },
-      },
+      patch: { metadata: { resourceVersion: c.d.metadata?.resourceVersion }, spec: { replicas: c.to } },
     }));
-  if (annotation !== undefined && !changes.some((c) => c.d === t.canary)) {
-    // Only the stable side changes: the baseline still belongs on the canary.
-    steps.push({
-      ref: ref(canaryName),
-      name: canaryName,
-      from: current.canary,
-      to: current.canary,
-      patch: { metadata: { resourceVersion: t.canary.metadata?.resourceVersion, annotations: { [annotationKey(PREVIOUS_REPLICAS)]: annotation } } },
-    });
+  if (annotation !== undefined) {
+    const value = { [annotationKey(PREVIOUS_REPLICAS)]: annotation };
+    const at = annotation === null ? steps.length - 1 : 0; // record first, clear last
+    const step = steps[at];
+    if (step && step.name === canaryName) {
+      (step.patch['metadata'] as Record<string, unknown>)['annotations'] = value;
+    } else {
+      const canaryStep = steps.find((s) => s.name === canaryName);
+      const annotate: ScaleStep = {
+        ref: ref(canaryName),
+        name: canaryName,
+        from: canaryStep?.to ?? current.canary,
+        to: canaryStep?.to ?? current.canary,
+        patch: { metadata: { annotations: value } },
+      };
+      if (annotation === null) {
+        steps.push(annotate); // after the canary's own write: no version to hold it to
+      } else {
+        // First: conditional on the version read; the canary's own later write then follows it unconditionally.
+        Object.assign(annotate, { from: current.canary, to: current.canary });
+        (annotate.patch['metadata'] as Record<string, unknown>)['resourceVersion'] = t.canary.metadata?.resourceVersion;
+        if (canaryStep) delete (canaryStep.patch['metadata'] as Record<string, unknown>)['resourceVersion'];
+        steps.unshift(annotate);
+      }
+    }
   }
   return { canary: target.canary, stable: target.stable, steps };
 }
 
-export function planSet(t: Topology, percent: number, total?: number): SetPlan {
+export function planSet(t: Topology, percent: number, total?: number, baseline?: string): SetPlan {
   const n = total ?? currentTotal(t);
   if (n < 1) {
     throw new CliError(`deployments "${nameOf(t.stable)}" and "${nameOf(t.canary)}" both have 0 replicas; say how many pods to split with --total`);
   }
   const solution = solveReplicas(percent, n);
-  return { ...planReplicas(t, { canary: solution.canary, stable: solution.stable }, 'record'), solution };
+  return { ...planReplicas(t, { canary: solution.canary, stable: solution.stable }, 'record', false, baseline), solution };
 }
 
 /** All traffic back to stable: the stable Deployment gets its recorded replicas back, the canary none. */
@@ -116,7 +142,7 @@ export function planAbort(t: Topology): ScalePlan {
 }
 
 /** All traffic to the canary, keeping the capacity; the stable is kept at 0 for undo, or deleted. */
-export function planPromote(t: Topology, deleteStable: boolean): ScalePlan {
+export function planPromote(t: Topology, deleteStable: boolean, baseline?: string): ScalePlan {
   const canary = Math.max(currentTotal(t), 1);
-  return planReplicas(t, { canary, stable: 0 }, deleteStable ? 'clear' : 'record', deleteStable);
+  return planReplicas(t, { canary, stable: 0 }, deleteStable ? 'clear' : 'record', deleteStable, baseline);
 }

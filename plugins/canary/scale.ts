@@ -15,6 +15,7 @@ import type { ScalePlan } from './plan-set.js';
 export interface ScaleOptions {
   canary: string;
   service?: string | undefined;
+  stable?: string | undefined;
   force: boolean;
   dryRun: DryRun;
   timeoutMs: number;
@@ -30,7 +31,7 @@ export interface ScaleOptions {
 }
 
 /** Everything the canary commands read: one list per kind in the namespace (four requests). */
-export async function observe(ctx: CommandContext, canary: string, service?: string): Promise<Topology> {
+export async function observe(ctx: CommandContext, canary: string, service?: string, stable?: string): Promise<Topology> {
   const kube = ctx.kube();
   const namespace = kube.namespace;
   const optional = <T>(p: Promise<T[]>) =>
@@ -45,7 +46,7 @@ export async function observe(ctx: CommandContext, canary: string, service?: str
     optional(kube.list<HpaLike>('autoscaling/v2', 'HorizontalPodAutoscaler', { namespace })),
     optional(kube.list<VirtualServiceLike>('networking.istio.io/v1', 'VirtualService', { namespace })),
   ]);
-  return findTopology({ namespace, canaryName: canary, serviceName: service, deployments, services, autoscalers, virtualServices });
+  return findTopology({ namespace, canaryName: canary, serviceName: service, stableName: stable, deployments, services, autoscalers, virtualServices });
 }
 
 async function waitReady(ctx: CommandContext, namespace: string, name: string, timeoutMs: number, what: string): Promise<void> {
@@ -75,12 +76,7 @@ export async function runChange<P extends ScalePlan>(ctx: CommandContext, o: Sca
   let result: { t: Topology; plan?: P } | undefined;
   const apply = () =>
     retryOnConflict(async () => {
-      const t = await observe(ctx, o.canary, o.service);
-      if (t.autoscalers.length) {
-        const list = t.autoscalers.map((h) => `horizontalpodautoscaler.autoscaling/${h.metadata?.name}`).join(', ');
-        if (!o.force) throw new CliError(`${list} scales these Deployments and would undo the change; remove it, or pass --force to scale anyway`);
-        ctx.warn(`${list} scales these Deployments and may undo the change`);
-      }
+      const t = await observe(ctx, o.canary, o.service, o.stable);
       if (o.mode === 'istio' && !t.virtualServices.length) {
         throw new CliError(`no VirtualService in namespace "${t.namespace}" routes service "${t.service.metadata?.name}"; --mode istio needs one (or use --mode replicas)`);
       }
@@ -91,15 +87,30 @@ export async function runChange<P extends ScalePlan>(ctx: CommandContext, o: Sca
       if (t.virtualServices.length) {
         // Under Istio the split follows the VirtualService's weights: changing replicas would not move traffic.
         const vs = t.virtualServices.map((v) => `virtualservice.networking.istio.io/${v.metadata?.name}`).join(', ');
+        const advice = o.istio
+          ? 'so --mode replicas cannot move traffic; use --mode istio (or auto)'
+          : `change them with 'kubectl canary set ${o.canary} <percent>' (${o.what.split(' ')[0]} supports replicas mode only so far)`;
+        throw new CliError(`${vs} routes service "${t.service.metadata?.name}", so its weights, not replica counts, decide the split; ${advice}`);
+      }
+      if (t.others.length) {
+        // Their pods take a share too: a replica ratio between two of them is not the canary's share.
         throw new CliError(
-          `${vs} routes service "${t.service.metadata?.name}", so its weights, not replica counts, decide the split; change them with 'kubectl canary set ${o.canary} <percent>' (${o.what.split(' ')[0]} supports replicas mode only so far)`,
+          `service "${t.service.metadata?.name}" also selects ${t.others.map((d) => `deployment.apps/${d.metadata?.name}`).join(', ')}, whose pods take traffic too; replicas mode needs the canary and one stable Deployment alone behind the Service`,
         );
       }
+      // An autoscaler would undo replica changes (it cannot touch VirtualService weights).
+      if (t.autoscalers.length) {
+        const list = t.autoscalers.map((h) => `horizontalpodautoscaler.autoscaling/${h.metadata?.name}`).join(', ');
+        if (!o.force) throw new CliError(`${list} scales these Deployments and would undo the change; remove it, or pass --force to scale anyway`);
+        ctx.warn(`${list} scales these Deployments and may undo the change`);
+      }
+
       const p = plan(t);
       result = { t, plan: p };
       const changes = p.steps.map(toChange);
       if (o.dryRun !== 'none') {
         if (o.lines) await executePlan(ctx, changes, o.dryRun);
+        else if (o.dryRun === 'server') await applyPlan(ctx.kube(), changes, 'server'); // validated, not printed (-o json)
         return;
       }
       // One step at a time; a scale-up is ready before the scale-down that follows it.

@@ -43,6 +43,8 @@ export interface Topology {
   autoscalers: HpaLike[];
   /** VirtualServices routing the Service: with one, traffic follows its weights, not replicas. */
   virtualServices: VirtualServiceLike[];
+  /** Other Deployments behind the Service (when --stable picked one of several). */
+  others: DeploymentLike[];
 }
 
 const name = (o: KubeObject) => o.metadata?.name ?? '';
@@ -61,6 +63,8 @@ export function findTopology(o: {
   namespace: string;
   canaryName: string;
   serviceName?: string | undefined;
+  /** The stable Deployment, when the Service selects several besides the canary. */
+  stableName?: string | undefined;
   deployments: DeploymentLike[];
   services: ServiceLike[];
   autoscalers: HpaLike[];
@@ -88,15 +92,21 @@ export function findTopology(o: {
   } else {
     service = selecting[0]!;
   }
-  const stables = o.deployments.filter((d) => d !== canary && selects(service.spec?.selector, podLabels(d)));
+  const behind = o.deployments.filter((d) => d !== canary && selects(service.spec?.selector, podLabels(d)));
+  let stables = behind;
+  if (o.stableName) {
+    const chosen = stables.find((d) => name(d) === o.stableName);
+    if (!chosen) throw new CliError(`deployment "${o.stableName}" is not behind service "${name(service)}" with "${o.canaryName}"${stables.length ? `; the Deployments there are ${stables.map(name).join(', ')}` : ''}`);
+    stables = [chosen];
+  }
   if (stables.length === 0) {
     throw new CliError(`service "${name(service)}" selects no Deployment other than "${o.canaryName}": there is no stable version to shift traffic from`);
   }
   if (stables.length > 1) {
-    throw new CliError(`service "${name(service)}" selects several Deployments besides "${o.canaryName}" (${stables.map(name).join(', ')}); a canary needs exactly one stable Deployment behind the Service`);
+    throw new UsageError(`service "${name(service)}" selects several Deployments besides "${o.canaryName}" (${stables.map(name).join(', ')}); choose the stable one with --stable`);
   }
   const targets = new Set([o.canaryName, name(stables[0]!)]);
   const autoscalers = o.autoscalers.filter((h) => h.spec?.scaleTargetRef?.kind === 'Deployment' && targets.has(h.spec.scaleTargetRef.name ?? ''));
   const virtualServices = routingVirtualServices(o.virtualServices ?? [], name(service), o.namespace);
-  return { namespace: o.namespace, service, canary, stable: stables[0]!, autoscalers, virtualServices };
+  return { namespace: o.namespace, service, canary, stable: stables[0]!, autoscalers, virtualServices, others: behind.filter((d) => d !== stables[0]) };
 }

@@ -284,13 +284,19 @@ export class Kube {
   }
 
   /** Delete; returns false when the object was already gone. */
-  async delete(ref: ObjectRef, opts: { dryRun?: ServerDryRun; propagation?: 'Foreground' | 'Background' | 'Orphan' } = {}): Promise<boolean> {
+  async delete(ref: ObjectRef, opts: { dryRun?: ServerDryRun; propagation?: 'Foreground' | 'Background' | 'Orphan'; preconditionVersion?: string | undefined } = {}): Promise<boolean> {
     try {
       await this.call(this.op('delete', ref), {
         method: 'DELETE',
         path: await this.path(ref),
         // DeleteOptions in the body override the query string, so dryRun goes in the body.
-        body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagation ?? 'Background', ...(dryRunParam(opts.dryRun) ? { dryRun: ['All'] } : {}) },
+        body: {
+          kind: 'DeleteOptions',
+          apiVersion: 'v1',
+          propagationPolicy: opts.propagation ?? 'Background',
+          ...(dryRunParam(opts.dryRun) ? { dryRun: ['All'] } : {}),
+          ...(opts.preconditionVersion ? { preconditions: { resourceVersion: opts.preconditionVersion } } : {}),
+        },
       });
       return true;
     } catch (err) {

@@ -48,9 +48,11 @@ export async function withLock<T>(kube: Kube, o: LockOptions, work: () => Promis
     };
   };
   const start = o.clock.now().getTime();
+  let ours: Lease | undefined;
+  let lastWait = '';
   for (;;) {
     try {
-      await kube.create(desired());
+      ours = await kube.create(desired());
       break;
     } catch (err) {
       if (!(err instanceof KubeApiError && err.status === 409 && err.reason === 'AlreadyExists')) throw err;
@@ -58,7 +60,7 @@ export async function withLock<T>(kube: Kube, o: LockOptions, work: () => Promis
     const held = await kube.find<Lease>(ref);
     if (held && leaseExpired(held, o.clock.now())) {
       try {
-        await kube.replace(desired(held.metadata?.resourceVersion)); // take over an abandoned lock
+        ours = await kube.replace(desired(held.metadata?.resourceVersion)); // take over an abandoned lock
         break;
       } catch (err) {
         if (!(err instanceof KubeApiError && err.status === 409)) throw err;
@@ -72,13 +74,16 @@ export async function withLock<T>(kube: Kube, o: LockOptions, work: () => Promis
             `try again when it is done, or if it died, remove the lock: kubectl delete lease ${o.name} -n ${o.namespace}`,
         );
       }
-      o.onWait?.(`waiting for ${held.spec?.holderIdentity ?? 'another run'} to finish (lease/${o.name}, up to ${formatDuration(o.waitMs)})`);
+      const message = `waiting for ${held.spec?.holderIdentity ?? 'another run'} to finish (lease/${o.name}, up to ${formatDuration(o.waitMs)})`;
+      if (message !== lastWait) o.onWait?.(message);
+      lastWait = message;
       await o.clock.sleep(500);
     }
   }
   try {
     return await work();
   } finally {
-    await kube.delete(ref).catch(() => undefined); // it expires on its own if this fails
+    // Only our own lease: if it expired and another run took it over, that run's lease stays.
+    await kube.delete(ref, { preconditionVersion: ours?.metadata?.resourceVersion }).catch(() => undefined); // it expires on its own if this fails
   }
 }

@@ -2,7 +2,7 @@
 // way everywhere: --dry-run=client prints the objects, =server has the API server validate them, and
 // a real run prints one kubectl-style line per object. When a step fails after others succeeded, the
 // error says what was already changed and how to undo it, so nothing is left half-done silently.
-import { CliError, errorText } from '../errors.js';
+import { CliError, KubeApiError, errorText } from '../errors.js';
 import { objectName } from '../output/names.js';
 import type { DryRun, Kube, KubeObject, ObjectRef, ServerDryRun } from './client.js';
 import type { CommandContext } from '../context.js';
@@ -10,6 +10,8 @@ import type { CommandContext } from '../context.js';
 export type Change =
   /** Server-side apply of a full desired object (create or update). */
   | { action: 'apply'; object: KubeObject; verb?: string; undo?: string }
+  /** Create; fails if the object exists (a concurrent creator makes it a conflict, not an overwrite). */
+  | { action: 'create'; object: KubeObject; verb?: string; undo?: string }
   /** A merge patch of an existing object. */
   | { action: 'patch'; ref: ObjectRef; patch: Record<string, unknown>; verb?: string; undo?: string }
   | { action: 'delete'; ref: ObjectRef; undo?: string };
@@ -21,7 +23,7 @@ export interface ApplyResult {
 }
 
 function refOf(c: Change): ObjectRef {
-  if (c.action === 'apply') {
+  if (c.action === 'apply' || c.action === 'create') {
     const m = c.object.metadata ?? {};
     return { apiVersion: c.object.apiVersion ?? '', kind: c.object.kind ?? '', name: m.name ?? '', namespace: m.namespace };
   }
@@ -36,14 +38,14 @@ export function changeName(c: Change): string {
 /** What --dry-run=client prints: the objects as they would be sent. */
 export function plannedObjects(changes: Change[]): unknown[] {
   return changes.map((c) => {
-    if (c.action === 'apply') return c.object;
+    if (c.action === 'apply' || c.action === 'create') return c.object;
     const r = refOf(c);
     const header = { apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) } };
     return c.action === 'delete' ? { ...header, '# action': 'delete' } : { ...header, ...c.patch, metadata: { ...header.metadata, ...((c.patch['metadata'] as object) ?? {}) } };
   });
 }
 
-const PAST: Record<Change['action'], string> = { apply: 'configured', patch: 'patched', delete: 'deleted' };
+const PAST: Record<Change['action'], string> = { apply: 'configured', create: 'created', patch: 'patched', delete: 'deleted' };
 
 /** The lines a client dry run reports (nothing is sent). */
 export function dryRunLines(changes: Change[]): string[] {
@@ -60,6 +62,9 @@ export async function applyPlan(kube: Kube, changes: Change[], dryRun: ServerDry
       if (c.action === 'apply') {
         object = await kube.apply(c.object, { dryRun, force: true });
         verb = c.verb ?? PAST.apply;
+      } else if (c.action === 'create') {
+        object = await kube.create(c.object, { dryRun });
+        verb = c.verb ?? PAST.create;
       } else if (c.action === 'patch') {
         object = await kube.patch(c.ref, c.patch, 'merge', { dryRun });
         verb = c.verb ?? PAST.patch;
@@ -70,12 +75,12 @@ export async function applyPlan(kube: Kube, changes: Change[], dryRun: ServerDry
     } catch (err) {
       if (done.length === 0 || dryRun !== 'none') throw err;
       const undo = done.map((d) => d.change.undo).filter(Boolean);
-      throw new CliError(
+      const message =
         `${errorText(err)}; already changed: ${done.map((d) => changeName(d.change)).join(', ')}` +
-          (undo.length ? `; to undo: ${undo.join(' && ')}` : '; run the command again to finish'),
-        err instanceof CliError ? err.exitCode : 1,
-        { cause: err },
-      );
+        (undo.length ? `; to undo: ${undo.join(' && ')}` : '; run the command again to finish');
+      // Keep the API error's status, so a conflict is still retried (re-read, re-planned) by the caller.
+      if (err instanceof KubeApiError) throw new KubeApiError(message, err.status, err.reason, { cause: err });
+      throw new CliError(message, err instanceof CliError ? err.exitCode : 1, { cause: err });
     }
   }
   return done;

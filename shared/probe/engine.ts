@@ -31,7 +31,6 @@ function once(o: ProbeOptions, agent: HttpAgent | HttpsAgent): Promise<Sample> {
         method: 'GET',
         headers: o.headers,
         agent,
-        timeout: o.timeoutMs,
       },
       (res) => {
         let body = '';
@@ -47,9 +46,12 @@ function once(o: ProbeOptions, agent: HttpAgent | HttpsAgent): Promise<Sample> {
           resolve({ status, version: version || '(empty)', ms: ms() });
         });
         res.on('error', (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message, ms: ms() }));
+        res.on('aborted', () => resolve({ error: 'timeout', ms: ms() }));
       },
     );
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })));
+    // A deadline for the whole exchange (socket timeouts only measure idle time: a slow trickle never trips them).
+    const deadline = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })), o.timeoutMs);
+    req.on('close', () => clearTimeout(deadline));
     req.on('error', (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message, ms: ms() }));
     req.end();
   });

@@ -54,7 +54,9 @@ describe('canary topology', () => {
     assert.throws(() => findTopology({ ...base, services: [services[1]!], canaryName: 'new-nginx' }), /no Service in namespace "default" selects the pods of deployment "new-nginx" \(labels run=new-nginx,app=nginx\)/);
     assert.throws(() => findTopology({ ...base, services: [...services, svc('nginx-2', { app: 'nginx' })], canaryName: 'new-nginx' }), (e: Error) => e instanceof UsageError && /several Services .*: nginx, nginx-2; choose one with --service/.test(e.message));
     assert.throws(() => findTopology({ ...base, canaryName: 'new-nginx', serviceName: 'web' }), /service "web" \(selector app=web\) does not select the pods of deployment "new-nginx"/);
-    assert.throws(() => findTopology({ ...base, deployments: [...deployments, dep('older', { app: 'nginx' })], canaryName: 'new-nginx' }), /several Deployments besides "new-nginx" \(old-nginx, older\)/);
+    assert.throws(() => findTopology({ ...base, deployments: [...deployments, dep('older', { app: 'nginx' })], canaryName: 'new-nginx' }), (e: Error) => e instanceof UsageError && /several Deployments besides "new-nginx" \(old-nginx, older\); choose the stable one with --stable/.test(e.message));
+    assert.equal(findTopology({ ...base, deployments: [...deployments, dep('older', { app: 'nginx' })], canaryName: 'new-nginx', stableName: 'older' }).stable.metadata?.name, 'older');
+    assert.throws(() => findTopology({ ...base, canaryName: 'new-nginx', stableName: 'other' }), /deployment "other" is not behind service "nginx" with "new-nginx"; the Deployments there are old-nginx/);
   });
 
   it('notices autoscalers targeting either Deployment', () => {
@@ -80,8 +82,13 @@ describe('canary set plan', () => {
       spec: { replicas: 3 },
     });
     assert.deepEqual(p.steps[1]!.patch, { metadata: { resourceVersion: '11' }, spec: { replicas: 2 } });
+    // The stable side scales first; the baseline is still the first write (so a timeout leaves it).
     const back = planSet(topo(2, 3), 0);
-    assert.deepEqual(back.steps.map((s) => [s.name, s.from, s.to]), [['old-nginx', 2, 5], ['new-nginx', 3, 0]]);
+    assert.deepEqual(back.steps.map((s) => [s.name, s.from, s.to]), [['new-nginx', 3, 3], ['old-nginx', 2, 5], ['new-nginx', 3, 0]]);
+    assert.deepEqual(back.steps[0]!.patch, { metadata: { resourceVersion: '22', annotations: { 'traffic.kubectl-plugins.io/previous-replicas': '{"old-nginx":2,"new-nginx":3}' } } });
+    assert.deepEqual(back.steps[2]!.patch, { metadata: {}, spec: { replicas: 0 } });
+    assert.equal(planSet(topo(2, 3), 0, undefined, '{"old-nginx":9,"new-nginx":1}').steps[0]!.patch['metadata'] !== undefined, true);
+    assert.match(JSON.stringify(planSet(topo(2, 3), 0, undefined, '{"old-nginx":9,"new-nginx":1}').steps[0]!.patch), /old-nginx\\":9/, 'a baseline fixed at the first read survives a retry');
   });
 
   it('keeps the first baseline on later sets, and plans nothing when already there', () => {
@@ -99,8 +106,8 @@ describe('canary set plan', () => {
     const grow = planSet(topo(1, 1), 50, 2);
     assert.deepEqual(grow.steps, []);
     const onlyStable = planSet(topo(2, 1), 25, 4);
-    assert.deepEqual(onlyStable.steps.map((s) => [s.name, s.from, s.to]), [['old-nginx', 2, 3], ['new-nginx', 1, 1]]);
-    assert.ok(String((onlyStable.steps[1]!.patch['metadata'] as { annotations: Record<string, string> }).annotations['traffic.kubectl-plugins.io/previous-replicas']).includes('"old-nginx":2'));
+    assert.deepEqual(onlyStable.steps.map((s) => [s.name, s.from, s.to]), [['new-nginx', 1, 1], ['old-nginx', 2, 3]]);
+    assert.ok(String((onlyStable.steps[0]!.patch['metadata'] as { annotations: Record<string, string> }).annotations['traffic.kubectl-plugins.io/previous-replicas']).includes('"old-nginx":2'));
   });
 
   it('refuses to split zero pods', () => {
@@ -116,10 +123,11 @@ describe('canary abort and promote plans', () => {
   };
   const shape = (p: ReturnType<typeof planAbort>) => p.steps.map((s) => [s.name, s.from, s.to, s.delete ?? false]);
 
-  it('abort: stable back to its recorded replicas first, canary to 0, baseline cleared', () => {
+  it('abort: stable back to its recorded replicas first, canary to 0, baseline cleared with the last write', () => {
     const p = planAbort(topo(1, 3, '{"old-nginx":4,"new-nginx":1}'));
     assert.deepEqual(shape(p), [['old-nginx', 1, 4, false], ['new-nginx', 3, 0, false]]);
     assert.deepEqual((p.steps[1]!.patch['metadata'] as { annotations: unknown }).annotations, { 'traffic.kubectl-plugins.io/previous-replicas': null });
+    assert.equal(readPrevious(topo(1, 3, '{"old-nginx":"4"}').canary), undefined, 'a hand-edited baseline is not trusted');
   });
 
   it('abort without a recorded baseline keeps the capacity on the stable side', () => {
@@ -132,8 +140,8 @@ describe('canary abort and promote plans', () => {
     assert.deepEqual(shape(p), [['new-nginx', 1, 4, false], ['old-nginx', 3, 0, false]]);
     assert.ok(JSON.stringify(p.steps[0]!.patch).includes('previous-replicas'));
     const d = planPromote(topo(3, 1, '{"old-nginx":3,"new-nginx":1}'), true);
-    assert.deepEqual(shape(d), [['new-nginx', 1, 4, false], ['old-nginx', 3, 0, true]]);
-    assert.deepEqual((d.steps[0]!.patch['metadata'] as { annotations: unknown }).annotations, { 'traffic.kubectl-plugins.io/previous-replicas': null });
+    assert.deepEqual(shape(d), [['new-nginx', 1, 4, false], ['old-nginx', 3, 0, true], ['new-nginx', 4, 4, false]]);
+    assert.deepEqual(d.steps[2]!.patch, { metadata: { annotations: { 'traffic.kubectl-plugins.io/previous-replicas': null } } }, 'cleared last, after the stable is gone');
   });
 });
 

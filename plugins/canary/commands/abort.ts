@@ -11,6 +11,7 @@ import { scaleFlags } from '../flags.js';
 interface Options {
   canary: string;
   service?: string | undefined;
+  stable?: string | undefined;
   wait: boolean;
   timeoutMs: number;
   dryRun: DryRun;
@@ -28,6 +29,7 @@ export const abortCommand = defineCommand<Options>({
   options: (args) => ({
     canary: dnsSubdomain(requiredStr(args, 'canary'), 'deployment name'),
     service: str(args, 'service'),
+    stable: str(args, 'stable'),
     wait: bool(args, 'wait'),
     timeoutMs: readTimeout(args),
     dryRun: readDryRun(args),

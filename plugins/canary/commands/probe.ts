@@ -38,7 +38,8 @@ export interface CanaryComparison {
   observedPercent: number;
   low: number;
   high: number;
-  consistent: boolean;
+  /** false when the observed share contradicts the weight; undefined when nothing answered (inconclusive). */
+  consistent: boolean | undefined;
 }
 
 export const probeCommand = defineCommand<Options>({
@@ -111,7 +112,14 @@ export const probeCommand = defineCommand<Options>({
       const found = s.versions.find((v) => v.version === expected!.version);
       // Not seen at all is still evidence: 0 of n has an interval too.
       const interval = found ? { low: found.low, high: found.high } : wilson(0, s.ok);
-      comparison = { canary: expected.canary, version: expected.version, configuredPercent: expected.configured, observedPercent: found?.percent ?? 0, ...interval, consistent: consistent(expected.configured, interval) };
+      comparison = {
+        canary: expected.canary,
+        version: expected.version,
+        configuredPercent: expected.configured,
+        observedPercent: found?.percent ?? 0,
+        ...interval,
+        consistent: s.ok === 0 ? undefined : consistent(expected.configured, interval),
+      };
     }
     if (o.output !== 'table') return print(ctx, o.output, { data: { url: o.url.href, ...s, ...(comparison ? { canary: comparison } : {}) }, rows: [], columns: [] });
     await print(ctx, 'table', {
@@ -129,7 +137,7 @@ export const probeCommand = defineCommand<Options>({
     ctx.stdout.write(`latency p50 ${s.latencyMs.p50} ms, p95 ${s.latencyMs.p95} ms, p99 ${s.latencyMs.p99} ms, max ${s.latencyMs.max} ms\n`);
     if (comparison) {
       ctx.stdout.write(
-        `canary ${comparison.canary} (version ${comparison.version}): set to ${comparison.configuredPercent}%, observed ${comparison.observedPercent}% (95% interval ${comparison.low}% - ${comparison.high}%): ${comparison.consistent ? 'consistent' : 'NOT consistent with the weight set'}\n`,
+        `canary ${comparison.canary} (version ${comparison.version}): set to ${comparison.configuredPercent}%, observed ${comparison.observedPercent}% (95% interval ${comparison.low}% - ${comparison.high}%): ${comparison.consistent === undefined ? 'inconclusive (no request was answered)' : comparison.consistent ? 'consistent' : 'NOT consistent with the weight set'}\n`,
       );
     }
   },

@@ -4,13 +4,14 @@ import { bool, defineCommand, requiredStr, str } from '../../../shared/cli/comma
 import { dryRunFlag, readDryRun, readTimeout, timeoutFlag } from '../../../shared/cli/flags.js';
 import type { DryRun } from '../../../shared/kube/client.js';
 import { dnsSubdomain } from '../../../shared/validate.js';
-import { planPromote } from '../plan-set.js';
+import { baselineOf, planPromote } from '../plan-set.js';
 import { runScale } from '../scale.js';
 import { scaleFlags } from '../flags.js';
 
 interface Options {
   canary: string;
   service?: string | undefined;
+  stable?: string | undefined;
   wait: boolean;
   timeoutMs: number;
   dryRun: DryRun;
@@ -32,6 +33,7 @@ export const promoteCommand = defineCommand<Options>({
   options: (args) => ({
     canary: dnsSubdomain(requiredStr(args, 'canary'), 'deployment name'),
     service: str(args, 'service'),
+    stable: str(args, 'stable'),
     wait: bool(args, 'wait'),
     timeoutMs: readTimeout(args),
     dryRun: readDryRun(args),
@@ -39,7 +41,8 @@ export const promoteCommand = defineCommand<Options>({
     deleteStable: bool(args, 'delete-stable'),
   }),
   run: async (ctx, o) => {
-    const { t, plan } = await runScale(ctx, { ...o, lines: true, what: `promote ${o.canary}` }, (topo) => planPromote(topo, o.deleteStable));
+    let baseline: string | undefined;
+    const { t, plan } = await runScale(ctx, { ...o, lines: true, what: `promote ${o.canary}` }, (topo) => planPromote(topo, o.deleteStable, (baseline ??= baselineOf(topo))));
     const verb = o.dryRun === 'none' ? 'promoted' : 'would be promoted';
     ctx.stdout.write(`canary ${t.canary.metadata?.name} ${verb}: all traffic of service/${t.service.metadata?.name} (${plan.canary} pods)\n`);
   },

@@ -7,7 +7,7 @@ import type { DryRun } from '../../../shared/kube/client.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsSubdomain, percentage } from '../../../shared/validate.js';
-import { currentTotal, planSet } from '../plan-set.js';
+import { baselineOf, currentTotal, planSet } from '../plan-set.js';
 import { runChange } from '../scale.js';
 import { applyIstio } from '../istio-apply.js';
 import type { IstioPlan } from '../istio.js';
@@ -17,6 +17,7 @@ interface Options {
   canary: string;
   percent: number;
   service?: string | undefined;
+  stable?: string | undefined;
   total?: number | undefined;
   wait: boolean;
   timeoutMs: number;
@@ -50,6 +51,7 @@ export const setCommand = defineCommand<Options>({
       canary: dnsSubdomain(requiredStr(args, 'canary'), 'deployment name'),
       percent: percentage(requiredStr(args, 'percent')),
       service: str(args, 'service'),
+      stable: str(args, 'stable'),
       total: total as number | undefined,
       wait: bool(args, 'wait'),
       timeoutMs: readTimeout(args),
@@ -62,6 +64,7 @@ export const setCommand = defineCommand<Options>({
   run: async (ctx, o) => {
     // The total is fixed at the first read, so a retry after a conflict splits the same pods.
     let total = o.total;
+    let baseline: string | undefined;
     let istio: IstioPlan | undefined;
     const lines = o.output === 'table';
     const { t, plan } = await runChange(
@@ -72,7 +75,8 @@ export const setCommand = defineCommand<Options>({
         what: `set ${o.canary} ${o.percent}`,
         istio: async (topo) => void (istio = await applyIstio(ctx, topo, { percent: o.percent, dryRun: o.dryRun, lines, plugin: ctx.plugin })),
       },
-      (topo) => planSet(topo, o.percent, (total ??= currentTotal(topo))),
+      // Total and baseline are fixed at the first read, so a retry after a conflict plans the same change.
+      (topo) => planSet(topo, o.percent, (total ??= currentTotal(topo)), (baseline ??= baselineOf(topo))),
     );
     if (istio) {
       const vsName = istio.virtualService.metadata?.name;
