@@ -73,6 +73,21 @@ describe('kubectl canary probe', function () {
       const r = await canary(['probe', `http://127.0.0.1:${port}/`, '--count', '4', '--request-timeout', '200ms', '-o', 'json']);
       assert.ok(Date.now() - t < 1900, 'deadline respected');
       assert.deepEqual((JSON.parse(r.stdout) as { errorKinds: unknown }).errorKinds, { timeout: 4 });
+      // A server that trickles a byte every 100 ms never goes idle: the deadline must still end it.
+      const trickle = createServer((_req, res) => {
+        const t = setInterval(() => res.write('x'), 100);
+        res.on('close', () => clearInterval(t));
+      });
+      await new Promise<void>((r) => trickle.listen(0, '127.0.0.1', () => r()));
+      try {
+        const t2 = Date.now();
+        const tr = await canary(['probe', `http://127.0.0.1:${(trickle.address() as { port: number }).port}/`, '--count', '2', '--request-timeout', '300ms', '-o', 'json']);
+        assert.ok(Date.now() - t2 < 3000, 'ended by the deadline');
+        assert.deepEqual((JSON.parse(tr.stdout) as { errorKinds: unknown }).errorKinds, { timeout: 2 });
+      } finally {
+        trickle.closeAllConnections();
+        trickle.close();
+      }
       const f = await canary(['probe', `http://127.0.0.1:${port}/fail`, '--count', '3', '-o', 'json']);
       assert.deepEqual((JSON.parse(f.stdout) as { errorKinds: unknown; errorRate: number }).errorKinds, { 'HTTP 503': 3 });
     } finally {

@@ -176,6 +176,11 @@ spec:
       const replicasOnly = await canary(c, ['set', 'new-nginx', '30', '--mode', 'replicas']);
       assert.equal(replicasOnly.exitCode, 1);
       assert.match(replicasOnly.stderr, /^error: virtualservice\.networking\.istio\.io\/nginx routes service "nginx", so its weights, not replica counts, decide the split/);
+      await c.kubectl(['-n', NS, 'scale', 'deployment/new-nginx', '--replicas=0']);
+      await c.kubectl(['-n', NS, 'rollout', 'status', 'deployment/new-nginx', '--timeout=60s']);
+      const empty = await canary(c, ['set', 'new-nginx', '40']);
+      assert.deepEqual([empty.exitCode, empty.stdout], [1, '']);
+      assert.match(empty.stderr, /^error: deployment "new-nginx" has no ready pods, so 40% of the traffic would fail; scale it up first/);
       const abort = await canary(c, ['abort', 'new-nginx']);
       assert.equal(abort.exitCode, 1);
       assert.match(abort.stderr, /\(abort supports replicas mode only so far\)$/);
