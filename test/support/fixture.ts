@@ -24,7 +24,9 @@ export async function stopSharedCluster(): Promise<void> {
   if (!shared) return;
   const c = await shared.catch(() => undefined);
   shared = undefined;
-  await c?.stop();
+  // KPLUGINS_KEEP_LOGS=1 keeps the cluster's folder (logs, kubeconfig) to look into a failure.
+  await c?.stop({ keepDir: process.env['KPLUGINS_KEEP_LOGS'] === '1' });
+  if (c && process.env['KPLUGINS_KEEP_LOGS'] === '1') console.error(`cluster folder kept: ${c.state.dir}`);
 }
 
 /** PATH with the built plugins (as kubectl-<name>) and the cluster's kubectl first. */

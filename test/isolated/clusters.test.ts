@@ -1,3 +1,4 @@
+// Runs last (see package.json): it starts and stops extra clusters, a load the shared cluster of the other tests should not share.
 // Several clusters at once, each with its own CIDRs; start-up time; nothing left behind on stop.
 import assert from 'node:assert/strict';
 import { isRunning } from '../harness/processes.js';
