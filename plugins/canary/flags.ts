@@ -1,10 +1,37 @@
-// Flags the canary commands that scale share.
+// Flags, and their reading, shared by the canary commands that scale (set, promote, abort).
 import type { Argv } from 'yargs';
+import { bool, requiredStr, str, type Args } from '../../shared/cli/command.js';
+import { dryRunFlag, readDryRun, readTimeout, timeoutFlag } from '../../shared/cli/flags.js';
+import type { DryRun } from '../../shared/kube/client.js';
+import { dnsSubdomain } from '../../shared/validate.js';
 
 export function scaleFlags(y: Argv): Argv {
-  return y
+  return timeoutFlag(dryRunFlag(y), '5m')
+    .positional('canary', { type: 'string', describe: 'The canary Deployment' })
     .option('service', { type: 'string', describe: 'The Service both versions sit behind (when several select the canary)' })
     .option('stable', { type: 'string', describe: 'The stable Deployment (when the Service selects several besides the canary)' })
     .option('wait', { type: 'boolean', default: true, describe: 'Wait until the new replicas are ready' })
     .option('force', { type: 'boolean', default: false, describe: 'Scale even when a HorizontalPodAutoscaler targets the Deployments' });
+}
+
+export interface ScaleArgs {
+  canary: string;
+  service?: string | undefined;
+  stable?: string | undefined;
+  wait: boolean;
+  timeoutMs: number;
+  dryRun: DryRun;
+  force: boolean;
+}
+
+export function readScaleArgs(args: Args): ScaleArgs {
+  return {
+    canary: dnsSubdomain(requiredStr(args, 'canary'), 'deployment name'),
+    service: str(args, 'service'),
+    stable: str(args, 'stable'),
+    wait: bool(args, 'wait'),
+    timeoutMs: readTimeout(args),
+    dryRun: readDryRun(args),
+    force: bool(args, 'force'),
+  };
 }

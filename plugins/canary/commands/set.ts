@@ -1,28 +1,20 @@
 // kubectl canary set <canary-deployment> <percent>: give the canary that share of the traffic its
 // Service receives. Replicas mode (L4): the share is the canary's fraction of the ready pods.
-import { bool, defineCommand, requiredStr, str } from '../../../shared/cli/command.js';
-import { dryRunFlag, outputFlag, readDryRun, readOutput, readTimeout, timeoutFlag } from '../../../shared/cli/flags.js';
+import { defineCommand, requiredStr, str } from '../../../shared/cli/command.js';
+import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { UsageError } from '../../../shared/errors.js';
-import type { DryRun } from '../../../shared/kube/client.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
-import { dnsSubdomain, percentage } from '../../../shared/validate.js';
+import { percentage } from '../../../shared/validate.js';
 import { baselineOf, currentTotal, planSet } from '../plan-set.js';
 import { runChange } from '../scale.js';
 import { applyIstio } from '../istio-apply.js';
 import type { IstioPlan } from '../istio.js';
-import { scaleFlags } from '../flags.js';
+import { readScaleArgs, scaleFlags, type ScaleArgs } from '../flags.js';
 
-interface Options {
-  canary: string;
+interface Options extends ScaleArgs {
   percent: number;
-  service?: string | undefined;
-  stable?: string | undefined;
   total?: number | undefined;
-  wait: boolean;
-  timeoutMs: number;
-  dryRun: DryRun;
-  force: boolean;
   output: OutputFormat;
   mode: 'auto' | 'replicas' | 'istio';
 }
@@ -37,8 +29,7 @@ export const setCommand = defineCommand<Options>({
     ['$0 set new-nginx 100 --dry-run=client', 'Show the changes without making them'],
   ],
   builder: (y) =>
-    scaleFlags(timeoutFlag(dryRunFlag(outputFlag(y, ['table', 'json', 'yaml'])), '5m'))
-      .positional('canary', { type: 'string', describe: 'The canary Deployment' })
+    scaleFlags(outputFlag(y, ['table', 'json', 'yaml']))
       .positional('percent', { type: 'string', describe: 'Its share of the traffic, 0-100' })
       .option('total', { type: 'number', describe: 'Total pods to split (default: the current total)' })
       .option('mode', { type: 'string', choices: ['auto', 'replicas', 'istio'], default: 'auto', describe: 'replicas: share of ready pods (L4); istio: VirtualService weights (L7); auto: istio when a VirtualService routes the Service' }),
@@ -48,15 +39,9 @@ export const setCommand = defineCommand<Options>({
       throw new UsageError(`--total "${String(total)}" must be a whole number of pods, at least 1`);
     }
     return {
-      canary: dnsSubdomain(requiredStr(args, 'canary'), 'deployment name'),
+      ...readScaleArgs(args),
       percent: percentage(requiredStr(args, 'percent')),
-      service: str(args, 'service'),
-      stable: str(args, 'stable'),
       total: total as number | undefined,
-      wait: bool(args, 'wait'),
-      timeoutMs: readTimeout(args),
-      dryRun: readDryRun(args),
-      force: bool(args, 'force'),
       output: readOutput(args, ['table', 'json', 'yaml']),
       mode: (str(args, 'mode') ?? 'auto') as Options['mode'],
     };
