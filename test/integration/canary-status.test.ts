@@ -39,6 +39,28 @@ describe('kubectl canary status', function () {
     );
   });
 
+  it('-w prints again when something changes, and only then', async () => {
+    const child = execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), ['-n', NS, 'status', 'new-nginx', '-w', '--kubeconfig', c.kubeconfig], { reject: false, stdin: 'ignore', env: { NO_COLOR: '1', PATH: process.env['PATH'] ?? '' }, extendEnv: false });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const until = async (pred: () => boolean, ms: number) => {
+      const end = Date.now() + ms;
+      while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      return pred();
+    };
+    try {
+      assert.ok(await until(() => out.includes('Healthy'), 10_000), out);
+      await new Promise((r) => setTimeout(r, 4500));
+      assert.equal(out.match(/CANARY {6}STABLE/g)?.length, 1, 'nothing changed: printed once');
+      await c.kubectl(['-n', NS, 'scale', 'deployment/old-nginx', '--replicas=5']);
+      assert.ok(await until(() => (out.match(/CANARY {6}STABLE/g)?.length ?? 0) >= 2 && / 5\/5 /.test(out), 20_000), out);
+    } finally {
+      child.kill('SIGINT');
+      await child;
+      await c.kubectl(['-n', NS, 'scale', 'deployment/old-nginx', '--replicas=3']);
+    }
+  });
+
   it('lists every recorded canary (-A), and -o json has stable fields', async () => {
     const all = await canary(['status', '-A', '-o', 'json']);
     assert.equal(all.exitCode, 0, all.stderr);

@@ -11,12 +11,14 @@ import { dnsSubdomain } from '../../../shared/validate.js';
 import { bar, canaryViews, type CanaryView } from '../status.js';
 import type { DeploymentLike, ServiceLike } from '../topology.js';
 import { CliError } from '../../../shared/errors.js';
+import type { CommandContext } from '../../../shared/context.js';
 
 interface Options {
   canary?: string | undefined;
   allNamespaces: boolean;
   output: OutputFormat;
   failOnDegraded: boolean;
+  watch: boolean;
 }
 
 export const DEGRADED_EXIT = 3;
@@ -32,7 +34,8 @@ export const statusCommand = defineCommand<Options>({
   builder: (y) =>
     allNamespacesFlag(outputFlag(y, ['table', 'wide', 'json', 'yaml']))
       .positional('canary', { type: 'string', describe: 'A canary Deployment (default: every canary a set has recorded)' })
-      .option('fail-on-degraded', { type: 'boolean', default: false, describe: `Exit ${DEGRADED_EXIT} when a canary is degraded` }),
+      .option('fail-on-degraded', { type: 'boolean', default: false, describe: `Exit ${DEGRADED_EXIT} when a canary is degraded` })
+      .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep watching: print again whenever something changes (Ctrl-C to stop)' }),
   options: (args) => {
     const canary = str(args, 'canary');
     return {
@@ -40,9 +43,27 @@ export const statusCommand = defineCommand<Options>({
       allNamespaces: bool(args, 'all-namespaces'),
       output: readOutput(args, ['table', 'wide', 'json', 'yaml']),
       failOnDegraded: bool(args, 'fail-on-degraded'),
+      watch: bool(args, 'watch'),
     };
   },
   run: async (ctx, o) => {
+    if (!o.watch) return showStatus(ctx, o);
+    // -w: poll, and print again only when the output changes (on a terminal, redraw in place).
+    let last = '';
+    for (;;) {
+      const buffer: string[] = [];
+      const capture = { ...ctx, stdout: { write: (s: string) => buffer.push(s), isTTY: ctx.stdout.isTTY } };
+      await showStatus(capture, { ...o, failOnDegraded: false });
+      const text = buffer.join('');
+      if (text !== last) ctx.stdout.write(ctx.stdout.isTTY ? `\u001b[H\u001b[2J${text}` : `${last ? '\n' : ''}${text}`);
+      last = text;
+      await ctx.clock.sleep(2000);
+    }
+  },
+});
+
+async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
+  {
     const kube = ctx.kube();
     const namespace = o.allNamespaces ? ALL_NAMESPACES : kube.namespace;
     // Two paginated lists, whatever the number of canaries: no request per object.
@@ -85,5 +106,5 @@ export const statusCommand = defineCommand<Options>({
       ctx.stdout.write(`\n${v.canary.deployment.padEnd(20)} ${bar(v.canary.effectiveWeight)} ${pct(v.canary.effectiveWeight)}\n${v.stable.deployment.padEnd(20)} ${bar(v.stable.effectiveWeight)} ${pct(v.stable.effectiveWeight)}\n`);
     }
     if (o.failOnDegraded && views.some((v) => v.health === 'Degraded')) throw new SilentExit(DEGRADED_EXIT);
-  },
-});
+  }
+}
