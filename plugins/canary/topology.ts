@@ -47,6 +47,11 @@ export interface Topology {
   others: DeploymentLike[];
 }
 
+/** The Service selects only the canary: no stable version (also what a finished promote --delete-stable leaves). */
+export class NoStableError extends CliError {
+  static override readonly kind: string = 'NoStableError';
+}
+
 const name = (o: KubeObject) => o.metadata?.name ?? '';
 const podLabels = (d: DeploymentLike) => d.spec?.template?.metadata?.labels ?? {};
 
@@ -100,7 +105,7 @@ export function findTopology(o: {
     stables = [chosen];
   }
   if (stables.length === 0) {
-    throw new CliError(`service "${name(service)}" selects no Deployment other than "${o.canaryName}": there is no stable version to shift traffic from`);
+    throw new NoStableError(`service "${name(service)}" selects no Deployment other than "${o.canaryName}": there is no stable version to shift traffic from`);
   }
   if (stables.length > 1) {
     throw new UsageError(`service "${name(service)}" selects several Deployments besides "${o.canaryName}" (${stables.map(name).join(', ')}); choose the stable one with --stable`);

@@ -223,6 +223,8 @@ spec:
     assert.equal(del.exitCode, 0, del.stderr);
     assert.match(del.stdout, /deployment\.apps\/old-nginx deleted\n/);
     assert.equal((await c.kubectl(['-n', NS, 'get', 'deploy', 'old-nginx'], { reject: false })).exitCode, 1);
+    const twice = await canary(c, ['promote', 'new-nginx', '--delete-stable']);
+    assert.deepEqual([twice.exitCode, twice.stdout], [0, 'deployment.apps/new-nginx unchanged\ncanary new-nginx already promoted: no other Deployment behind its Service']);
   });
 
   it('bad input never reaches the cluster: one line, exit 2 for usage, 1 for a missing Deployment', async () => {

@@ -4,6 +4,7 @@ import { bool, defineCommand } from '../../../shared/cli/command.js';
 import { baselineOf, planPromote } from '../plan-set.js';
 import { runScale } from '../scale.js';
 import { readScaleArgs, scaleFlags, type ScaleArgs } from '../flags.js';
+import { NoStableError } from '../topology.js';
 
 export const promoteCommand = defineCommand<ScaleArgs & { deleteStable: boolean }>({
   command: 'promote <canary>',
@@ -16,7 +17,16 @@ export const promoteCommand = defineCommand<ScaleArgs & { deleteStable: boolean 
   options: (args) => ({ ...readScaleArgs(args), deleteStable: bool(args, 'delete-stable') }),
   run: async (ctx, o) => {
     let baseline: string | undefined;
-    const { t, plan } = await runScale(ctx, { ...o, lines: true, what: `promote ${o.canary}` }, (topo) => planPromote(topo, o.deleteStable, (baseline ??= baselineOf(topo))));
+    let result;
+    try {
+      result = await runScale(ctx, { ...o, lines: true, what: `promote ${o.canary}` }, (topo) => planPromote(topo, o.deleteStable, (baseline ??= baselineOf(topo))));
+    } catch (err) {
+      // Run again after --delete-stable: the stable is gone, so the promotion is already complete.
+      if (!(o.deleteStable && err instanceof NoStableError)) throw err;
+      ctx.stdout.write(`deployment.apps/${o.canary} unchanged\ncanary ${o.canary} already promoted: no other Deployment behind its Service\n`);
+      return;
+    }
+    const { t, plan } = result;
     const verb = o.dryRun === 'none' ? 'promoted' : 'would be promoted';
     ctx.stdout.write(`canary ${t.canary.metadata?.name} ${verb}: all traffic of service/${t.service.metadata?.name} (${plan.canary} pods)\n`);
   },
