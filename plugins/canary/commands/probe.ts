@@ -6,20 +6,14 @@ import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { UsageError } from '../../../shared/errors.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
-import { probe } from '../../../shared/probe/engine.js';
+import { probe, type ProbeOptions } from '../../../shared/probe/engine.js';
 import { consistent, summarize, wilson, type Share, type Summary } from '../../../shared/probe/stats.js';
 import { startProgress } from '../../../shared/output/spinner.js';
 import { dnsSubdomain, duration } from '../../../shared/validate.js';
 import { canaryViews } from '../status.js';
 import type { DeploymentLike, ServiceLike } from '../topology.js';
 
-interface Options {
-  url: URL;
-  count: number;
-  concurrency: number;
-  timeoutMs: number;
-  headers: Record<string, string>;
-  versionHeader: string;
+interface Options extends Pick<ProbeOptions, 'url' | 'count' | 'concurrency' | 'timeoutMs' | 'headers' | 'versionHeader'> {
   canary?: string | undefined;
   insecure: boolean;
   output: OutputFormat;
