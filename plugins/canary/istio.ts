@@ -4,7 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CliError } from '../../shared/errors.js';
 import type { KubeObject } from '../../shared/kube/client.js';
-import { annotationKey } from '../../shared/kube/ownership.js';
+import { readState, stateAnnotations } from '../../shared/kube/ownership.js';
 import type { DeploymentLike, Topology } from './topology.js';
 
 export const PREVIOUS_WEIGHTS = 'previous-weights';
@@ -104,7 +104,7 @@ export function planIstio(t: Topology, vs: VirtualService, rules: DestinationRul
   const route = [dest(stableSubset, 100 - percent), dest(canarySubset, percent)];
   const newHttp = http.map((r, i) => (i === index ? { ...r, route } : r));
   const vsChanged = !isDeepStrictEqual(newHttp, http); // key order differs between ours and the server's
-  const recorded = vs.metadata?.annotations?.[annotationKey(PREVIOUS_WEIGHTS)] !== undefined;
+  const recorded = readState(vs)[PREVIOUS_WEIGHTS] !== undefined;
   const virtualService: VirtualService = {
     apiVersion: 'networking.istio.io/v1',
     kind: 'VirtualService',
@@ -112,7 +112,7 @@ export function planIstio(t: Topology, vs: VirtualService, rules: DestinationRul
       name: vs.metadata?.name,
       namespace: ns,
       resourceVersion: vs.metadata?.resourceVersion,
-      ...(vsChanged && !recorded ? { annotations: { [annotationKey(PREVIOUS_WEIGHTS)]: JSON.stringify(current.route) } } : {}),
+      ...(vsChanged && !recorded ? stateAnnotations({ [PREVIOUS_WEIGHTS]: JSON.stringify(current.route) }).metadata : {}),
     },
     spec: { http: newHttp },
   };

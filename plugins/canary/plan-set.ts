@@ -2,7 +2,7 @@
 // which order, and the state kept for abort. Pure: the topology and targets in, ordered steps out.
 import { CliError } from '../../shared/errors.js';
 import type { ObjectRef } from '../../shared/kube/client.js';
-import { annotationKey } from '../../shared/kube/ownership.js';
+import { readState, stateAnnotations } from '../../shared/kube/ownership.js';
 import { solveReplicas, type ReplicaSolution } from './replicas.js';
 import type { DeploymentLike, Topology } from './topology.js';
 
@@ -44,7 +44,7 @@ export function currentTotal(t: Topology): number {
 }
 
 export function readPrevious(canary: DeploymentLike): PreviousReplicas | undefined {
-  const raw = canary.metadata?.annotations?.[annotationKey(PREVIOUS_REPLICAS)];
+  const raw = readState(canary)[PREVIOUS_REPLICAS];
   if (!raw) return undefined;
   try {
     const parsed: unknown = JSON.parse(raw);
@@ -97,7 +97,7 @@ export function planReplicas(
       patch: { metadata: { resourceVersion: c.d.metadata?.resourceVersion }, spec: { replicas: c.to } },
     }));
   if (annotation !== undefined) {
-    const value = { [annotationKey(PREVIOUS_REPLICAS)]: annotation };
+    const value = stateAnnotations({ [PREVIOUS_REPLICAS]: annotation }).metadata.annotations;
     const at = annotation === null ? steps.length - 1 : 0; // record first, clear last
     const step = steps[at];
     if (step && step.name === canaryName) {

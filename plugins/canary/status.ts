@@ -1,6 +1,6 @@
 // The view of canaries `kubectl canary status` prints. Pure: Deployments and Services in, one row per
 // canary out (weights configured and effective, readiness, health), and the bars people look at.
-import { annotationKey } from '../../shared/kube/ownership.js';
+import { readState } from '../../shared/kube/ownership.js';
 import { PREVIOUS_REPLICAS } from './plan-set.js';
 import { selects, type DeploymentLike, type ServiceLike } from './topology.js';
 
@@ -52,7 +52,7 @@ export function canaryViews(deployments: DeploymentLike[], services: ServiceLike
   const views: CanaryView[] = [];
   for (const [namespace, { deps, svcs }] of [...byNs.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     const labelsOf = (d: DeploymentLike) => d.spec?.template?.metadata?.labels ?? {};
-    const canaries = deps.filter((d) => (name ? d.metadata?.name === name : d.metadata?.annotations?.[annotationKey(PREVIOUS_REPLICAS)] !== undefined));
+    const canaries = deps.filter((d) => (name ? d.metadata?.name === name : readState(d)[PREVIOUS_REPLICAS] !== undefined));
     for (const canary of canaries.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))) {
       const service = svcs.find((s) => selects(s.spec?.selector, labelsOf(canary)) && deps.some((d) => d !== canary && selects(s.spec?.selector, labelsOf(d))));
       if (!service) continue;

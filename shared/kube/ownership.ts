@@ -35,8 +35,8 @@ export function readState(obj: KubeObject): Record<string, string> {
 }
 
 /** A merge-patch fragment setting (string) or removing (null) our annotations. */
-export function stateAnnotations(values: Record<string, string | null>): { metadata: { annotations: Record<string, string | null> } } {
-  const annotations: Record<string, string | null> = {};
+export function stateAnnotations<V extends string | null>(values: Record<string, V>): { metadata: { annotations: Record<string, V> } } {
+  const annotations: Record<string, V> = {};
   for (const [k, v] of Object.entries(values)) annotations[annotationKey(k)] = v;
   return { metadata: { annotations } };
 }
