@@ -6,7 +6,7 @@ import type { Cluster } from '../harness/cluster.js';
 import { Kube, retryOnConflict, type KubeObject } from '../../shared/kube/client.js';
 import { loadKubeconfig } from '../../shared/kube/kubeconfig.js';
 import { applyPlan, type Change } from '../../shared/kube/plan.js';
-import { waitForRollout } from '../../shared/kube/wait.js';
+import { waitForCondition, waitForRollout } from '../../shared/kube/wait.js';
 import { systemClock } from '../../shared/context.js';
 import { KubeApiError, TimeoutError } from '../../shared/errors.js';
 
@@ -75,6 +75,16 @@ describe('shared API client on the real API server', function () {
     await c.kubectl(['-n', NS, 'create', 'deployment', 'stuck', '--image=nginx']);
     await c.kubectl(['-n', NS, 'patch', 'deployment', 'stuck', '-p', '{"spec":{"template":{"spec":{"nodeSelector":{"nowhere":"true"}}}}}']);
     await assert.rejects(waitForRollout(kube, NS, 'stuck', { timeoutMs: 1500, intervalMs: 200, clock: systemClock }), (e: Error) => e instanceof TimeoutError && /timed out after 2s waiting for deployment\.apps\/stuck to roll out: /.test(e.message));
+  });
+
+  it('waits for a condition, and names it when it times out', async () => {
+    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: NS };
+    const r = await waitForCondition(kube, ref, 'Available', 'True', { timeoutMs: 30_000, intervalMs: 200, clock: systemClock });
+    assert.deepEqual(r, { done: true, message: 'Available is True' });
+    await assert.rejects(
+      waitForCondition(kube, ref, 'Frozen', 'True', { timeoutMs: 600, intervalMs: 200, clock: systemClock }),
+      (e: Error) => e instanceof TimeoutError && e.message.startsWith('timed out after 600ms waiting for deployment/web to be Frozen=True: Frozen is not reported yet'),
+    );
   });
 
   it('lists page by page: 1,100 objects in 3 requests', async () => {
