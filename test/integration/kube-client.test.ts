@@ -78,12 +78,13 @@ describe('shared API client on the real API server', function () {
   });
 
   it('waits for a condition, and names it when it times out', async () => {
-    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: NS };
-    const r = await waitForCondition(kube, ref, 'Available', 'True', { timeoutMs: 30_000, intervalMs: 200, clock: systemClock });
-    assert.deepEqual(r, { done: true, message: 'Available is True' });
+    // A condition the API server itself sets (no controller lag): the Istio CRD is Established.
+    const ref = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'virtualservices.networking.istio.io' };
+    const r = await waitForCondition(kube, ref, 'Established', 'True', { timeoutMs: 30_000, intervalMs: 200, clock: systemClock });
+    assert.deepEqual(r, { done: true, message: 'Established is True' });
     await assert.rejects(
       waitForCondition(kube, ref, 'Frozen', 'True', { timeoutMs: 600, intervalMs: 200, clock: systemClock }),
-      (e: Error) => e instanceof TimeoutError && e.message.startsWith('timed out after 600ms waiting for deployment/web to be Frozen=True: Frozen is not reported yet'),
+      (e: Error) => e instanceof TimeoutError && e.message.startsWith('timed out after 600ms waiting for customresourcedefinition/virtualservices.networking.istio.io to be Frozen=True: Frozen is not reported yet'),
     );
   });
 
