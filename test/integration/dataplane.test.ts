@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { hostGet, keepAlive } from '../support/http.js';
 import { join } from 'node:path';
-import { sharedCluster } from '../support/fixture.js';
 import { startDataPlane, type DataPlane } from '../playground/dataplane.js';
 import { REPO_ROOT } from '../harness/binaries.js';
-import { until, type Cluster } from '../harness/cluster.js';
+import { startCluster, until, type Cluster } from '../harness/cluster.js';
 
 
 /** Wait until the Service's EndpointSlices list exactly n ready endpoints (the controller batches updates). */
@@ -35,7 +34,9 @@ describe('playground data plane', function () {
   let dp: DataPlane;
 
   before(async () => {
-    c = await sharedCluster();
+    // A cluster of its own: the shared one, after the other suites' churn, has been seen to lag
+    // marking pods ready for a minute and more, and these tests measure readiness-driven routing.
+    c = await startCluster({ name: 'dataplane', nodes: [{ name: 'dp-1', zone: 'a' }, { name: 'dp-2', zone: 'b' }] });
     for (const f of ['01-l4-canary.yaml', '02-ingress-bluegreen.yaml', '03-bookinfo-reviews.yaml']) {
       await c.apply(readFileSync(join(REPO_ROOT, 'test/playground/scenarios', f), 'utf8'));
     }
@@ -46,6 +47,7 @@ describe('playground data plane', function () {
   after(async () => {
     keepAlive.destroy();
     await dp?.close();
+    await c?.stop();
   });
 
   it('spreads a Service over its ready pods, like the seed\'s curl loop (1:1, then by replicas)', async () => {
