@@ -11,7 +11,7 @@ import { consistent, summarize, wilson, type Share, type Summary } from '../../.
 import { startProgress } from '../../../shared/output/spinner.js';
 import { dnsSubdomain, duration } from '../../../shared/validate.js';
 import { canaryViews } from '../status.js';
-import type { DeploymentLike, ServiceLike } from '../topology.js';
+import { listCanaryObjects } from '../observe.js';
 
 interface Options extends Pick<ProbeOptions, 'url' | 'count' | 'concurrency' | 'timeoutMs' | 'headers' | 'versionHeader'> {
   canary?: string | undefined;
@@ -90,8 +90,8 @@ export const probeCommand = defineCommand<Options>({
     let expected: { canary: string; version: string; configured: number } | undefined;
     if (o.canary) {
       const kube = ctx.kube();
-      const [deployments, services] = await Promise.all([kube.list<DeploymentLike>('apps/v1', 'Deployment'), kube.list<ServiceLike>('v1', 'Service')]);
-      const view = canaryViews(deployments, services, o.canary)[0];
+      const { deployments, services, istio } = await listCanaryObjects(ctx, kube.namespace);
+      const view = canaryViews(deployments, services, o.canary, istio)[0];
       if (!view) throw new UsageError(`deployment "${o.canary}" in namespace "${kube.namespace}" is not a canary (no Service shared with a stable Deployment)`);
       const d = deployments.find((x) => x.metadata?.name === o.canary)!;
       const labels = d.spec?.template?.metadata?.labels ?? {};

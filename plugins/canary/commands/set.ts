@@ -9,7 +9,7 @@ import { percentage } from '../../../shared/validate.js';
 import { baselineOf, currentTotal, planSet } from '../plan-set.js';
 import { runChange } from '../scale.js';
 import { applyIstio } from '../istio-apply.js';
-import type { IstioPlan } from '../istio.js';
+import { planIstio, type IstioPlan } from '../istio.js';
 import { readScaleArgs, scaleFlags, type ScaleArgs } from '../flags.js';
 
 interface Options extends ScaleArgs {
@@ -58,7 +58,7 @@ export const setCommand = defineCommand<Options>({
         ...o,
         lines,
         what: `set ${o.canary} ${o.percent}`,
-        istio: async (topo) => void (istio = await applyIstio(ctx, topo, { percent: o.percent, dryRun: o.dryRun, lines, plugin: ctx.plugin })),
+        istio: async (topo) => void (istio = await applyIstio(ctx, topo, { ...o, lines, plugin: ctx.plugin, route: (vs, rules) => planIstio(topo, vs, rules, o.percent) })),
       },
       // Total and baseline are fixed at the first read, so a retry after a conflict plans the same change.
       (topo) => planSet(topo, o.percent, (total ??= currentTotal(topo)), (baseline ??= baselineOf(topo))),
