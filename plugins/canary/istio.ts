@@ -16,11 +16,12 @@ interface Destination {
   subset?: string;
   port?: { number?: number };
 }
-interface RouteDestination {
+export interface RouteDestination {
   destination?: Destination;
   weight?: number;
 }
-interface HttpRoute {
+export interface HttpRoute {
+  name?: string;
   match?: unknown[];
   route?: RouteDestination[];
   [k: string]: unknown;
@@ -28,7 +29,7 @@ interface HttpRoute {
 export interface VirtualService extends KubeObject {
   spec?: { hosts?: string[]; http?: HttpRoute[]; [k: string]: unknown };
 }
-interface Subset {
+export interface Subset {
   name: string;
   labels?: Record<string, string>;
   [k: string]: unknown;
@@ -36,6 +37,9 @@ interface Subset {
 export interface DestinationRule extends KubeObject {
   spec?: { host?: string; subsets?: Subset[]; [k: string]: unknown };
 }
+
+/** The Service a route is about, in its namespace. */
+export type ServiceRef = Pick<Topology, 'namespace' | 'service'>;
 
 export interface IstioPlan {
   virtualService: VirtualService;
@@ -51,7 +55,7 @@ export interface IstioPlan {
   dropped: string[];
 }
 
-const fqdn = (host: string, ns: string) => {
+export const fqdn = (host: string, ns: string) => {
   const parts = host.split('.');
   return parts.length === 1 ? `${host}.${ns}.svc.cluster.local` : parts.length === 2 ? `${host}.svc.cluster.local` : parts.length === 3 ? `${host}.cluster.local` : host;
 };
@@ -74,7 +78,7 @@ export function distinguishing(d: DeploymentLike, other: DeploymentLike): Record
 }
 
 /** Where the default route (no match conditions, every destination the Service) is in the VirtualService. */
-export function defaultRouteIndex(t: Topology, vs: VirtualService): number {
+export function defaultRouteIndex(t: ServiceRef, vs: VirtualService): number {
   const ns = t.namespace;
   const serviceName = t.service.metadata?.name ?? '';
   const serviceFqdn = fqdn(serviceName, ns);
@@ -87,7 +91,7 @@ export function defaultRouteIndex(t: Topology, vs: VirtualService): number {
 }
 
 /** The subsets of the Service's DestinationRule, with one added for each Deployment no subset tells apart. */
-export function subsetsFor(t: Topology, rules: DestinationRule[], deployments: { d: DeploymentLike; others: DeploymentLike[] }[]): { rule?: DestinationRule; subsets: Subset[]; names: string[]; added: string[] } {
+export function subsetsFor(t: ServiceRef, rules: DestinationRule[], deployments: { d: DeploymentLike; others: DeploymentLike[] }[]): { rule?: DestinationRule; subsets: Subset[]; names: string[]; added: string[] } {
   const ns = t.namespace;
   const serviceFqdn = fqdn(t.service.metadata?.name ?? '', ns);
   const rule = rules.find((r) => fqdn(r.spec?.host ?? '', r.metadata?.namespace ?? ns) === serviceFqdn);
@@ -130,7 +134,7 @@ function pairSubsets(t: Topology, rules: DestinationRule[]): ReturnType<typeof s
 }
 
 /** The DestinationRule change for new subsets: a create (ours) or a patch of the existing rule. */
-export function ruleChange(t: Topology, found: ReturnType<typeof subsetsFor>): DestinationRule | undefined {
+export function ruleChange(t: ServiceRef, found: ReturnType<typeof subsetsFor>): DestinationRule | undefined {
   if (found.rule && found.added.length === 0) return undefined;
   const ns = t.namespace;
   const serviceName = t.service.metadata?.name ?? '';

@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { sharedCluster } from '../support/fixture.js';
 import { REPO_ROOT, bin } from '../harness/binaries.js';
 import type { Cluster } from '../harness/cluster.js';
+import { startDataPlane } from '../playground/dataplane.js';
 
 const NS = 'canary-istio';
 const JASON = { match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [{ destination: { host: 'reviews', subset: 'v2' } }] };
@@ -51,6 +52,20 @@ spec:
     const yaml = (await c.kubectl(['-n', NS, 'get', 'virtualservice,destinationrule', '-o', 'yaml'])).stdout;
     const validate = await execa(bin('istioctl'), ['validate', '-f', '-'], { input: yaml, reject: false });
     assert.equal(validate.exitCode, 0, validate.stderr + validate.stdout);
+
+    // The playground's data plane follows the weights as Envoy would: the probe sees about 20% v2.
+    const dp = await startDataPlane({ kubeconfig: c.kubeconfig, refreshMs: 100 });
+    try {
+      await dp.refresh();
+      const p = await canary(['probe', `http://127.0.0.1:${dp.port}/`, '--host', `reviews.${NS}`, '--count', '400', '--concurrency', '20', '--canary', 'reviews-v2', '-o', 'json']);
+      assert.equal(p.exitCode, 0, p.stderr);
+      const doc = JSON.parse(p.stdout) as { errors: number; canary: { configuredPercent: number; consistent: boolean } };
+      assert.deepEqual([doc.errors, doc.canary.configuredPercent, doc.canary.consistent], [0, 20, true]);
+      const j = await canary(['probe', `http://127.0.0.1:${dp.port}/`, '--host', `reviews.${NS}`, '-H', 'end-user: jason', '--count', '30', '-o', 'json']);
+      assert.deepEqual((JSON.parse(j.stdout) as { versions: { version: string; count: number }[] }).versions.map((v) => [v.version, v.count]), [['v2', 30]], 'the jason route still wins');
+    } finally {
+      await dp.close();
+    }
   });
 
   it('status: mode istio, weights from the route; listed without a name because set recorded it', async () => {
@@ -100,6 +115,39 @@ spec:
     const again = await canary(['abort', 'reviews-v2']);
     assert.equal(again.exitCode, 0, again.stderr);
     assert.match(again.stdout, /^virtualservice\.networking\.istio\.io\/reviews unchanged\n/);
+  });
+
+  it('route: a header route to a Deployment without a subset, first in the list; --remove leaves the objects as they were', async () => {
+    // Take v3 out of the rule, so routing to reviews-v3 has to add a subset.
+    await c.kubectl(['-n', NS, 'patch', 'destinationrule', 'reviews', '--type', 'json', '-p', '[{"op":"remove","path":"/spec/subsets/2"}]']);
+    const rule = async () => (await getJson<{ metadata: { annotations?: Record<string, string> }; spec: unknown }>('destinationrule', 'reviews'));
+    const ruleBefore = await rule();
+    const add = await canary(['route', 'reviews', '--header', 'End-User=ana', '--to', 'reviews-v3']);
+    assert.equal(add.exitCode, 0, add.stderr);
+    assert.equal(add.stdout, 'destinationrule.networking.istio.io/reviews configured\nvirtualservice.networking.istio.io/reviews configured\nroute end-user=ana -> subset v3 added to virtualservice/reviews');
+    const [first, ...rest] = (await http()) as { match?: unknown; route?: unknown }[];
+    assert.deepEqual([first!.match, first!.route], [[{ headers: { 'end-user': { exact: 'ana' } } }], [{ destination: { host: 'reviews', subset: 'v3' } }]]);
+    assert.deepEqual(rest, [JASON, ALL_V1]);
+    const cookie = await canary(['route', 'reviews', '--cookie', 'beta=on', '--to', 'v2']);
+    assert.equal(cookie.exitCode, 0, cookie.stderr);
+    const yaml = (await c.kubectl(['-n', NS, 'get', 'virtualservice,destinationrule', '-o', 'yaml'])).stdout;
+    const validate = await execa(bin('istioctl'), ['validate', '-f', '-'], { input: yaml, reject: false });
+    assert.equal(validate.exitCode, 0, validate.stderr + validate.stdout);
+    const again = await canary(['route', 'reviews', '--header', 'end-user=ana', '--to', 'reviews-v3', '-o', 'json']);
+    assert.equal((JSON.parse(again.stdout) as { action: string }).action, 'unchanged');
+
+    const remove = await canary(['route', 'reviews', '--header', 'end-user=ana', '--remove']);
+    assert.equal(remove.exitCode, 0, remove.stderr);
+    assert.equal(remove.stdout, 'virtualservice.networking.istio.io/reviews configured\ndestinationrule.networking.istio.io/reviews configured\nroute end-user=ana removed from virtualservice/reviews');
+    const removeCookie = await canary(['route', 'reviews', '--cookie', 'beta=on', '--remove']);
+    assert.equal(removeCookie.exitCode, 0, removeCookie.stderr);
+    assert.deepEqual(await http(), [JASON, ALL_V1], 'routes as before');
+    const ruleAfter = await rule();
+    assert.deepEqual([ruleAfter.spec, ruleAfter.metadata.annotations], [ruleBefore.spec, ruleBefore.metadata.annotations], 'subsets and annotations as before');
+    const none = await canary(['route', 'reviews', '--header', 'end-user=ana', '--remove']);
+    assert.deepEqual([none.exitCode, none.stdout], [0, 'virtualservice.networking.istio.io/reviews unchanged\nno route end-user=ana in virtualservice/reviews: nothing to remove']);
+    const usage = await canary(['route', 'reviews', '--to', 'v2']);
+    assert.deepEqual([usage.exitCode, usage.stderr], [2, 'error: say which requests to route: --header NAME=VALUE, --header-prefix, --header-regex or --cookie NAME=VALUE']);
   });
 
   it('dry runs write nothing; a version with no ready pods gets no weight', async () => {
