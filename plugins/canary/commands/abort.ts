@@ -3,21 +3,8 @@
 // mode: the VirtualService's default route as it was before the first set, and the replicas recorded
 // by a promote restored (scale-ups before the route moves back).
 import { defineCommand } from '../../../shared/cli/command.js';
-import { planAbort, planReplicas, readPrevious } from '../plan-set.js';
-import { runChange } from '../scale.js';
-import { applyIstio } from '../istio-apply.js';
-import { planIstioRestore, type IstioPlan } from '../istio.js';
+import { abortCanary } from '../actions.js';
 import { readScaleArgs, scaleFlags, type ScaleArgs } from '../flags.js';
-import type { Topology } from '../topology.js';
-
-/** Under Istio, the replicas a promote changed go back to the recorded baseline (nothing otherwise). */
-function restoreReplicas(t: Topology) {
-  const previous = readPrevious(t.canary);
-  if (!previous) return undefined;
-  const name = (d: Topology['canary']) => d.metadata?.name ?? '';
-  const target = { canary: previous[name(t.canary)] ?? t.canary.spec?.replicas ?? 1, stable: previous[name(t.stable)] ?? t.stable.spec?.replicas ?? 1 };
-  return planReplicas(t, target, 'clear');
-}
 
 export const abortCommand = defineCommand<ScaleArgs>({
   command: 'abort <canary>',
@@ -30,17 +17,7 @@ export const abortCommand = defineCommand<ScaleArgs>({
   builder: scaleFlags,
   options: readScaleArgs,
   run: async (ctx, o) => {
-    let istio: IstioPlan | undefined;
-    const { t, plan } = await runChange(
-      ctx,
-      {
-        ...o,
-        lines: true,
-        what: `abort ${o.canary}`,
-        istio: async (topo) => void (istio = await applyIstio(ctx, topo, { ...o, lines: true, plugin: ctx.plugin, replicas: restoreReplicas(topo), route: (vs, rules) => planIstioRestore(topo, vs, rules) })),
-      },
-      planAbort,
-    );
+    const { t, plan, istio } = await abortCanary(ctx, { ...o, lines: true });
     const verb = o.dryRun === 'none' ? 'aborted' : 'would be aborted';
     const where = istio ? `the route of virtualservice/${istio.virtualService.metadata?.name} from before the canary` : `${t.stable.metadata?.name} (${plan!.stable} pods)`;
     ctx.stdout.write(`canary ${t.canary.metadata?.name} ${verb}: all traffic of service/${t.service.metadata?.name} to ${where}\n`);

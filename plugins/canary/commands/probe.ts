@@ -7,6 +7,7 @@ import { UsageError } from '../../../shared/errors.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { probe, type ProbeOptions } from '../../../shared/probe/engine.js';
+import { probeHeaders, probeUrl } from '../../../shared/probe/target.js';
 import { consistent, summarize, wilson, type Share, type Summary } from '../../../shared/probe/stats.js';
 import { startProgress } from '../../../shared/output/spinner.js';
 import { dnsSubdomain, duration } from '../../../shared/validate.js';
@@ -56,22 +57,8 @@ export const probeCommand = defineCommand<Options>({
       .option('canary', { type: 'string', describe: 'Compare the share of this canary Deployment with the weight it is set to' })
       .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: "Do not verify the server's certificate" }),
   options: (args) => {
-    const raw = requiredStr(args, 'url');
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      throw new UsageError(`"${raw}" is not a URL; give one like http://10.0.0.5/ or https://shop.example.com/path`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`only http:// and https:// URLs can be probed, not ${url.protocol}`);
-    const headers: Record<string, string> = {};
-    for (const h of strList(args, 'header')) {
-      const i = h.indexOf(':');
-      if (i <= 0) throw new UsageError(`header "${h}" must look like "Name: value"`);
-      headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
-    }
-    const host = str(args, 'host');
-    if (host) headers['host'] = host;
+    const url = probeUrl(requiredStr(args, 'url'));
+    const headers = probeHeaders(strList(args, 'header'), str(args, 'host'));
     const canary = str(args, 'canary');
     return {
       url,
