@@ -67,7 +67,7 @@ async function waitForEndpoints(ctx: CommandContext, o: IngressOptions, service:
   );
 }
 
-export async function runAdoption(ctx: CommandContext, o: IngressOptions, plan: AdoptPlan, existing: ServiceLike, opts: { dryRun: 'none' | 'client' | 'server'; timeoutMs: number }): Promise<void> {
+export async function runAdoption(ctx: CommandContext, o: IngressOptions, plan: AdoptPlan, existing: ServiceLike, opts: { dryRun: 'none' | 'client' | 'server'; timeoutMs: number; ingressNodes: number }): Promise<void> {
   const del: Change = { action: 'delete', ref: plan.remove };
   if (opts.dryRun === 'client') {
     await executePlan(ctx, [...plan.controller, plan.service].map((object): Change => ({ action: 'apply', object })).concat(del), 'client');
@@ -93,7 +93,7 @@ export async function runAdoption(ctx: CommandContext, o: IngressOptions, plan: 
   // 1. The new controller, ready on every ingress node, while the old one keeps serving.
   const stillServing = `${old} still serves ${svc}, which is unchanged; to go on, fix what is named and run '${rerun}' again; to undo: kubectl -n ${o.namespace} delete ${ds}`;
   await step(() => applyObjects(ctx, plan.controller, 'none'), stillServing);
-  await step(() => waitForController(ctx, o, opts.timeoutMs), stillServing);
+  await step(() => waitForController(ctx, o, opts.ingressNodes, opts.timeoutMs), stillServing);
 
   // 2. The Service switched in place: same object (UID), same load balancer and external address.
   const switched = `${old} still runs; to go on, run '${rerun}' again; to undo: ${plan.undoService}`;

@@ -6,7 +6,7 @@ import { CliError } from '../../shared/errors.js';
 import type { KubeObject, ServerDryRun } from '../../shared/kube/client.js';
 import { readState, stateAnnotations } from '../../shared/kube/ownership.js';
 import { applyPlan, changeName, type Change } from '../../shared/kube/plan.js';
-import { waitForDaemonSetRollout } from '../../shared/kube/wait.js';
+import { daemonSetRollout, waitFor, type DaemonSetLike } from '../../shared/kube/wait.js';
 import { startProgress } from '../../shared/output/spinner.js';
 import { INGRESS_SELECTOR, controllerName, podSelector, type IngressOptions } from './options.js';
 import { findService, hasIngressTaint, isIngressNode, nameOf, type DeploymentLike, type NodeLike, type ServiceLike } from './observed.js';
@@ -27,13 +27,15 @@ export function noIngressNodesMessage(nodes: NodeLike[]): string {
  * of the old Deployment (or the one already switched from it); else one already selecting our pods;
  * else "<name>-controller".
  */
-export function resolveService(services: ServiceLike[], o: Pick<IngressOptions, 'controller' | 'name'>, adopt?: { name: string; deployment?: DeploymentLike | undefined }, explicit?: string): ServiceLike | string {
+export function resolveService(services: ServiceLike[], o: Pick<IngressOptions, 'controller' | 'name' | 'namespace'>, adopt?: { name: string; deployment?: DeploymentLike | undefined }, explicit?: string): ServiceLike | string {
   if (explicit) return services.find((s) => nameOf(s) === explicit) ?? explicit;
   if (adopt) {
+    // A rerun after the switch (the Deployment may be gone already) finds the Service by what it recorded.
     const switched = services.find((s) => readState(s)[ADOPTED_FROM] === `deployment.apps/${adopt.name}`);
     if (switched) return switched;
-    const front = adopt.deployment ? findService(services, adopt.deployment.spec?.template?.metadata?.labels) : undefined;
-    if (!front) throw new CliError(`no Service in namespace "${adopt.deployment?.metadata?.namespace}" selects the pods of deployment "${adopt.name}"; there is nothing to keep, so deploy without --adopt`);
+    if (!adopt.deployment) throw new CliError(`deployment "${adopt.name}" not found in namespace "${o.namespace}"`);
+    const front = findService(services, adopt.deployment.spec?.template?.metadata?.labels);
+    if (!front) throw new CliError(`no Service in namespace "${o.namespace}" selects the pods of deployment "${adopt.name}"; there is nothing to keep, so deploy without --adopt`);
     return front;
   }
   return findService(services, podSelector(o)) ?? controllerName(o.name);
@@ -83,12 +85,24 @@ export async function applyObjects(ctx: CommandContext, objects: KubeObject[], d
   return results.map((r) => r.object ?? {});
 }
 
-/** Wait until the DaemonSet runs an available pod on every ingress node. */
-export async function waitForController(ctx: CommandContext, o: IngressOptions, timeoutMs: number): Promise<void> {
-  const what = `waiting for daemonset.apps/${controllerName(o.name)} on the ingress nodes`;
+/**
+ * Wait until the DaemonSet runs an available pod on every ingress node: rolled out (kubectl's rules)
+ * and scheduled on as many nodes as carry the label (a node with a taint it does not tolerate would
+ * otherwise count as done with nothing on it).
+ */
+export async function waitForController(ctx: CommandContext, o: IngressOptions, ingressNodes: number, timeoutMs: number): Promise<void> {
+  const name = controllerName(o.name);
+  const what = `waiting for daemonset.apps/${name} on the ${ingressNodes} ingress node${ingressNodes === 1 ? '' : 's'}`;
   const progress = await startProgress(ctx.stderr, ctx.interactive, ctx.color, what);
+  const check = async () => {
+    const ds = await ctx.kube().get<DaemonSetLike & KubeObject>({ apiVersion: 'apps/v1', kind: 'DaemonSet', name, namespace: o.namespace });
+    const state = daemonSetRollout(ds);
+    const scheduled = ds.status?.desiredNumberScheduled ?? 0;
+    if (state.done && scheduled < ingressNodes) return { done: false, message: `pods run on ${scheduled} of ${ingressNodes} ingress nodes (the others have a taint it does not tolerate?)` };
+    return state;
+  };
   try {
-    await waitForDaemonSetRollout(ctx.kube(), o.namespace, controllerName(o.name), { timeoutMs, clock: ctx.clock, onProgress: (m) => progress.update(`${what}: ${m}`) });
+    await waitFor(`daemonset.apps/${name} to run on every ingress node`, check, { timeoutMs, clock: ctx.clock, onProgress: (m) => progress.update(`${what}: ${m}`) });
     progress.stop();
   } catch (err) {
     progress.fail();

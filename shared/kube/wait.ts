@@ -98,7 +98,7 @@ export async function waitForCondition(kube: Kube, ref: ObjectRef, type: string,
   }, opts);
 }
 
-interface DaemonSetLike {
+export interface DaemonSetLike {
   metadata?: { generation?: number; name?: string };
   status?: { observedGeneration?: number; desiredNumberScheduled?: number; updatedNumberScheduled?: number; numberAvailable?: number };
 }
@@ -113,8 +113,4 @@ export function daemonSetRollout(ds: DaemonSetLike): WaitState {
   if (updated < want) return { done: false, message: `${updated} of ${want} updated pods have been scheduled` };
   if (available < want) return { done: false, message: `${available} of ${want} updated pods are available` };
   return { done: true, message: `${available} of ${want} pods available` };
-}
-
-export async function waitForDaemonSetRollout(kube: Kube, namespace: string, name: string, opts: WaitOptions): Promise<WaitState> {
-  return waitFor(`daemonset.apps/${name} to roll out`, async () => daemonSetRollout((await kube.get({ apiVersion: 'apps/v1', kind: 'DaemonSet', name, namespace })) as DaemonSetLike), opts);
 }

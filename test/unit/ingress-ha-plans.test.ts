@@ -80,6 +80,7 @@ describe('ingress-ha deploy decisions', () => {
     const ours = svc('edge', { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/instance': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' });
     assert.equal((resolveService([...services, ours], base) as ServiceLike).metadata?.name, 'edge');
     assert.throws(() => resolveService([services[1]!], base, { name: 'nginx-ingress-controller', deployment: old }), (e: unknown) => e instanceof CliError && /no Service in namespace "kube-system" selects the pods of deployment "nginx-ingress-controller"/.test(e.message));
+    assert.throws(() => resolveService(services, base, { name: 'nope' }), (e: unknown) => e instanceof CliError && e.message === 'deployment "nope" not found in namespace "kube-system"');
   });
 
   it('after the switch, a rerun finds the adopted Service by what it recorded', () => {

@@ -6,10 +6,9 @@ import { dryRunFlag, readDryRun, readTimeout, timeoutFlag } from '../../../share
 import { CliError, UsageError } from '../../../shared/errors.js';
 import type { DryRun, KubeObject } from '../../../shared/kube/client.js';
 import { executePlan, type Change } from '../../../shared/kube/plan.js';
-import { readState } from '../../../shared/kube/ownership.js';
 import { dnsLabel, dnsSubdomain } from '../../../shared/validate.js';
 import { planAdoption, runAdoption } from '../adopt.js';
-import { ADOPTED_FROM, applyObjects, minAvailableFor, needsToleration, noIngressNodesMessage, resolveService, waitForController, withState } from '../deploy.js';
+import { applyObjects, minAvailableFor, needsToleration, noIngressNodesMessage, resolveService, waitForController, withState } from '../deploy.js';
 import { buildManifests } from '../manifests.js';
 import { isIngressNode, nameOf, type DeploymentLike, type NodeLike, type ServiceLike } from '../observed.js';
 import { CLOUDS, CONTROLLERS, ingressOptions, parseCloud, parseController, type Cloud, type Controller, type IngressOptions } from '../options.js';
@@ -89,9 +88,6 @@ export const deployCommand = defineCommand<Options>({
     const base = ingressOptions({ namespace, controller: o.controller, cloud: o.cloud, plugin: ctx.plugin, ...(o.name ? { name: o.name } : {}) });
     const front = resolveService(services, base, o.adopt ? { name: o.adopt, deployment: oldDeployment } : undefined, o.service);
     const existingService = typeof front === 'string' ? undefined : front;
-    if (o.adopt && !oldDeployment && readState(existingService ?? {})[ADOPTED_FROM] !== `deployment.apps/${o.adopt}`) {
-      throw new CliError(`deployment "${o.adopt}" not found in namespace "${namespace}"`);
-    }
     const ingress = ingressOptions({
       ...base,
       ...(o.image ? { image: o.image } : {}),
@@ -110,9 +106,10 @@ export const deployCommand = defineCommand<Options>({
     const { ingress, nodes, existingService, oldDeployment } = o.observed!;
     const { objects, warnings } = buildManifests(ingress);
     for (const w of warnings) ctx.warn(w);
-    if (!nodes.some(isIngressNode)) ctx.warn(noIngressNodesMessage(nodes));
+    const ingressNodes = nodes.filter(isIngressNode).length;
+    if (ingressNodes === 0) ctx.warn(noIngressNodesMessage(nodes));
     if (o.adopt && oldDeployment && existingService) {
-      await runAdoption(ctx, ingress, planAdoption(objects, existingService, o.adopt, ingress.namespace), existingService, { dryRun: o.dryRun, timeoutMs: o.timeoutMs });
+      await runAdoption(ctx, ingress, planAdoption(objects, existingService, o.adopt, ingress.namespace), existingService, { dryRun: o.dryRun, timeoutMs: o.timeoutMs, ingressNodes });
       return;
     }
     if (o.adopt) ctx.stderr.write(`deployment.apps/${o.adopt} was adopted already (service/${ingress.serviceName} records it); applying the rest\n`);
@@ -122,6 +119,6 @@ export const deployCommand = defineCommand<Options>({
       return;
     }
     await applyObjects(ctx, desired, o.dryRun);
-    if (o.dryRun === 'none' && o.wait) await waitForController(ctx, ingress, o.timeoutMs);
+    if (o.dryRun === 'none' && o.wait) await waitForController(ctx, ingress, ingressNodes, o.timeoutMs);
   },
 });
