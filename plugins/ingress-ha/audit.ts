@@ -119,7 +119,8 @@ function workloadRules(i: AuditInput, ingress: NodeLike[]): Verdict[] {
   else if (without.length) out.push(fail('pods-ready', `no Ready controller pod on ${list(without)}`, `kubectl -n ${i.namespace} get pods -o wide -l ${Object.entries(ds.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',')}; kubectl describe node ${without[0]}`));
   else out.push(pass('pods-ready', `a Ready controller pod on each of the ${ingressNames.size} ingress nodes`));
 
-  const stray = i.controllerPods.filter((p) => p.spec?.nodeName && !ingressNames.has(p.spec.nodeName)).map((p) => `${nameOf(p)} on ${p.spec?.nodeName}`);
+  // A pod being deleted (its node just lost the label) is on its way out.
+  const stray = i.controllerPods.filter((p) => p.spec?.nodeName && !ingressNames.has(p.spec.nodeName) && !p.metadata?.deletionTimestamp).map((p) => `${nameOf(p)} on ${p.spec?.nodeName}`);
   if (stray.length) out.push(fail('pods-placement', `controller pods off the ingress nodes: ${list(stray)}`, `${deployFix} (pins the DaemonSet), or label those nodes with kubectl ingress-ha nodes add`));
   else out.push(pass('pods-placement', 'controller pods run only on ingress nodes'));
   return out;
