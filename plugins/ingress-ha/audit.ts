@@ -86,7 +86,8 @@ function nodeRules(nodes: NodeLike[]): Verdict[] {
   else if (ingressZones.size >= 2) out.push(pass('zone-spread', `ingress nodes in ${ingressZones.size} zones: ${[...ingressZones].sort().join(', ')}`));
   else {
     const others = [...clusterZones].filter((z) => !ingressZones.has(z)).sort();
-    out.push(fail('zone-spread', `ingress nodes are all in ${ingressZones.size ? `zone ${[...ingressZones][0]}` : 'no zone'} while the cluster spans ${clusterZones.size}`, `label a node in ${others.join(' or ')}: ${addFix}`));
+    const where = ingress.length === 0 ? 'there are no ingress nodes' : ingressZones.size ? `ingress nodes are all in zone ${[...ingressZones][0]}` : 'ingress nodes carry no zone label';
+    out.push(fail('zone-spread', `${where} while the cluster spans ${clusterZones.size} zones`, `label nodes in ${others.length > 1 ? 'two of ' : ''}${others.join(', ')}: ${addFix}`));
   }
 
   const cp = ingress.filter(isControlPlane).map(nameOf);

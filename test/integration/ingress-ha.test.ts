@@ -190,7 +190,7 @@ describe('kubectl ingress-ha (nodes, deploy, check, status)', function () {
         /no Ready controller pod on ing-b1/,
         () => c.kubectl(['taint', 'node', 'ing-b1', 'maintenance-']),
       ],
-      ['ingress nodes all in one zone', () => ha(c, ['nodes', 'remove', 'ing-b1']), 'zone-spread', 'FAIL', /all in zone zone-a while the cluster spans 2/, () => ha(c, ['nodes', 'add', 'ing-b1'])],
+      ['ingress nodes all in one zone', () => ha(c, ['nodes', 'remove', 'ing-b1']), 'zone-spread', 'FAIL', /ingress nodes are all in zone zone-a while the cluster spans 2 zones/, () => ha(c, ['nodes', 'add', 'ing-b1'])],
       ['a single ingress node', () => ha(c, ['nodes', 'remove', 'ing-a2', 'ing-b1']), 'ingress-nodes', 'FAIL', /only ing-a1 is an ingress node/, () => ha(c, ['nodes', 'add', 'ing-a2', 'ing-b1'])],
       ['a control-plane node carrying ingress', () => c.kubectl(['label', 'node', 'ing-a2', 'node-role.kubernetes.io/control-plane=']), 'control-plane', 'WARN', /control-plane nodes carry ingress traffic: ing-a2/, () => c.kubectl(['label', 'node', 'ing-a2', 'node-role.kubernetes.io/control-plane-'])],
       [

@@ -56,7 +56,7 @@ describe('ingress-ha check rules', () => {
     ['one ingress node', (i) => delete i.nodes[1]!.metadata!.labels!['node-role.kubernetes.io/ingress'], 'ingress-nodes', 'FAIL', /only a1 is an ingress node: a single point of failure/],
     ['an ingress node NotReady', (i) => (i.nodes[1]!.status = { conditions: [{ type: 'Ready', status: 'False' }] }), 'ingress-nodes-ready', 'FAIL', /not Ready or cordoned: b1/],
     ['an ingress node cordoned', (i) => (i.nodes[0]!.spec = { ...i.nodes[0]!.spec, unschedulable: true }), 'ingress-nodes-ready', 'FAIL', /cordoned: a1/],
-    ['ingress nodes in one zone of two', (i) => (i.nodes[1]!.metadata!.labels!['topology.kubernetes.io/zone'] = 'zone-a'), 'zone-spread', 'FAIL', /all in zone zone-a while the cluster spans 2/],
+    ['ingress nodes in one zone of two', (i) => (i.nodes[1]!.metadata!.labels!['topology.kubernetes.io/zone'] = 'zone-a'), 'zone-spread', 'FAIL', /ingress nodes are all in zone zone-a while the cluster spans 2 zones/],
     ['a control-plane node carries ingress', (i) => (i.nodes[0]!.metadata!.labels!['node-role.kubernetes.io/control-plane'] = ''), 'control-plane', 'WARN', /control-plane nodes carry ingress traffic: a1/],
     ['no DaemonSet', (i) => (i.daemonSet = undefined), 'daemonset', 'FAIL', /no controller DaemonSet in namespace "kube-system"/],
     ['DaemonSet not pinned', (i) => delete i.daemonSet!.spec!.template!.spec!.nodeSelector, 'daemonset', 'FAIL', /has no nodeSelector node-role.kubernetes.io\/ingress=true/],
@@ -85,6 +85,13 @@ describe('ingress-ha check rules', () => {
       assert.equal(checkExitCode(Object.values(v), true), 3);
     });
   }
+
+  it('no ingress nodes at all: zone-spread says so and names the zones to pick from', () => {
+    const i = healthy();
+    i.nodes.forEach((n) => delete n.metadata!.labels!['node-role.kubernetes.io/ingress']);
+    const v = verdicts(i)['zone-spread']!;
+    assert.deepEqual([v.status, v.reason, v.fix], ['FAIL', 'there are no ingress nodes while the cluster spans 2 zones', 'label nodes in two of zone-a, zone-b: kubectl ingress-ha nodes add <node>...']);
+  });
 
   it('the legacy alicloud- annotation with the right label passes', () => {
     const i = healthy();
