@@ -154,6 +154,33 @@ describe('kubectl ingress-ha (nodes, deploy, check, status)', function () {
     assert.deepEqual(JSON.parse(annotations!), { 'service.beta.kubernetes.io/aws-load-balancer-target-node-labels': 'node-role.kubernetes.io/ingress=true' });
   });
 
+  it('--controller istio-gateway: the gateway DaemonSet on the ingress nodes, probed on 15021, and check passes', async () => {
+    const ns = 'istio-ingress';
+    await c.kubectl(['create', 'namespace', ns]);
+    try {
+      const r = await ha(c, ['deploy', '-n', ns, '--controller', 'istio-gateway', '--cloud', 'aws', '--timeout', '60s']);
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.equal(r.stderr.includes('end-of-life'), false);
+      assert.deepEqual(r.stdout.split('\n').map((l) => l.split(' ')[0]), [
+        'serviceaccount/istio-ingressgateway',
+        'role.rbac.authorization.k8s.io/istio-ingressgateway',
+        'rolebinding.rbac.authorization.k8s.io/istio-ingressgateway',
+        'ingressclass.networking.k8s.io/istio',
+        'daemonset.apps/istio-ingressgateway-controller',
+        'poddisruptionbudget.policy/istio-ingressgateway-controller',
+        'service/istio-ingressgateway-controller',
+      ]);
+      const probe = (await c.kubectl(['-n', ns, 'get', 'ds', 'istio-ingressgateway-controller', '-o', 'jsonpath={.spec.template.spec.containers[0].readinessProbe.httpGet}'])).stdout;
+      assert.deepEqual(JSON.parse(probe), { path: '/healthz/ready', port: 15021, scheme: 'HTTP' });
+      const pods = JSON.parse((await c.kubectl(['-n', ns, 'get', 'pods', '-o', 'json'])).stdout) as PodList;
+      assert.deepEqual(pods.items.map((p) => p.spec.nodeName).sort(), ['ing-a1', 'ing-a2', 'ing-b1']);
+      const chk = await ha(c, ['check', '-n', ns]);
+      assert.equal(chk.exitCode, 0, chk.stdout);
+    } finally {
+      await c.kubectl(['delete', 'namespace', ns, '--wait=false']);
+    }
+  });
+
   describe('check flags each broken rule (and the fix)', () => {
     const ALSO: Record<string, string[]> = { 'ingress-nodes': ['zone-spread'], 'pods-placement': ['daemonset'] };
     const restore = () => ha(c, ['deploy', '-n', NS, '--cloud', 'aws', '--timeout', '60s']);
