@@ -13,6 +13,9 @@ import { buildManifests } from '../manifests.js';
 import { isIngressNode, nameOf, type DeploymentLike, type NodeLike, type ServiceLike } from '../observed.js';
 import { CLOUDS, CONTROLLERS, ingressOptions, parseCloud, parseController, type Cloud, type Controller, type IngressOptions } from '../options.js';
 
+const ISTIO_INJECTOR_MISSING =
+  'no Istio sidecar injector in this cluster (no istio-sidecar-injector webhook): the gateway\'s image "auto" is filled in by istiod, so install Istio first or pass --image';
+
 interface Options {
   controller: Controller;
   cloud: Cloud;
@@ -31,6 +34,8 @@ interface Options {
     nodes: NodeLike[];
     existingService?: ServiceLike | undefined;
     oldDeployment?: DeploymentLike | undefined;
+    /** Warnings found while reading the cluster. */
+    notes: string[];
   };
 }
 
@@ -96,16 +101,22 @@ export const deployCommand = defineCommand<Options>({
       exclusive: needsToleration(o.exclusive, nodes),
       minAvailable: minAvailableFor(nodes),
     });
-    return { ...o, observed: { ingress, nodes, existingService, oldDeployment } };
+    const notes: string[] = [];
+    if (ingress.controller === 'istio-gateway' && ingress.image === 'auto') {
+      // "auto" is filled in by istiod's injector; without it the pods cannot start.
+      const hooks = await kube.list('admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration');
+      if (!hooks.some((h) => nameOf(h).startsWith('istio-sidecar-injector'))) notes.push(ISTIO_INJECTOR_MISSING);
+    }
+    return { ...o, observed: { ingress, nodes, existingService, oldDeployment, notes } };
   },
   validate: (o) => {
     const seen = o.observed!;
     if (o.dryRun !== 'client' && !seen.nodes.some(isIngressNode)) throw new CliError(noIngressNodesMessage(seen.nodes));
   },
   run: async (ctx, o) => {
-    const { ingress, nodes, existingService, oldDeployment } = o.observed!;
+    const { ingress, nodes, existingService, oldDeployment, notes } = o.observed!;
     const { objects, warnings } = buildManifests(ingress);
-    for (const w of warnings) ctx.warn(w);
+    for (const w of [...warnings, ...notes]) ctx.warn(w);
     const ingressNodes = nodes.filter(isIngressNode).length;
     if (ingressNodes === 0) ctx.warn(noIngressNodesMessage(nodes));
     if (o.adopt && oldDeployment && existingService) {
