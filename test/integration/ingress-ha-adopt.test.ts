@@ -157,6 +157,13 @@ describe('kubectl ingress-ha deploy --adopt', function () {
   it('a failure before the switch leaves the old controller serving and says how to go on; the rerun finishes', async () => {
     const ns = 'legacy-stuck';
     const uid = await setUp(ns);
+    for (const [args, message] of [
+      [['--adopt', 'nope'], `error: deployment "nope" not found in namespace "${ns}"`],
+      [['--adopt', OLD, '--service', 'nope'], `error: service "nope" not found in namespace "${ns}"; --adopt keeps an existing Service`],
+    ] as const) {
+      const bad = await ha(c, ns, ['deploy', ...args]);
+      assert.deepEqual([bad.exitCode, bad.stdout, bad.stderr.split('\n').at(-1)], [1, '', message]);
+    }
     // The new DaemonSet cannot run on ad-b1 while this taint is there.
     await c.kubectl(['taint', 'node', 'ad-b1', 'maintenance=true:NoSchedule']);
     try {

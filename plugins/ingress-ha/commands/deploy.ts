@@ -93,6 +93,7 @@ export const deployCommand = defineCommand<Options>({
     const base = ingressOptions({ namespace, controller: o.controller, cloud: o.cloud, plugin: ctx.plugin, ...(o.name ? { name: o.name } : {}) });
     const front = resolveService(services, base, o.adopt ? { name: o.adopt, deployment: oldDeployment } : undefined, o.service);
     const existingService = typeof front === 'string' ? undefined : front;
+    if (o.adopt && oldDeployment && !existingService) throw new CliError(`service "${String(front)}" not found in namespace "${namespace}"; --adopt keeps an existing Service`);
     const ingress = ingressOptions({
       ...base,
       ...(o.image ? { image: o.image } : {}),
