@@ -100,9 +100,11 @@ describe('kubectl ingress-ha (nodes, deploy, check, status)', function () {
     assert.deepEqual(again.stdout.trim().split('\n').map((l) => l.split(' ').slice(1).join(' ')), Array(12).fill('unchanged'));
     // One read and one (no-op) apply per object, plus the namespace, two lists and the readiness check.
     assert.match(again.stderr, /\(get 1[34], list 2, patch 12\)/);
-    const chk = await ha(c, ['check', '-n', NS]);
+    const chk = await ha(c, ['check', '-n', NS, '-v']);
     assert.equal(chk.exitCode, 0, chk.stdout);
     assert.match(chk.stdout, /\n13 passed, 0 warned, 0 failed$/);
+    // Nodes, DaemonSets, PDBs, Services and the controller's pods: one list each, whatever the sizes.
+    assert.match(chk.stderr, /^I: 5 API requests to \S+ \(list 5\)$/);
   });
 
   it('adding a node adds a controller pod on it; nodes list and status show it', async () => {
