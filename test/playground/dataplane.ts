@@ -60,6 +60,7 @@ export async function readSnapshot(kube: Kube): Promise<Snapshot> {
     ingresses: ings.map((i) => ({
       namespace: ns(i),
       name: i.metadata?.name ?? '',
+      annotations: i.metadata?.annotations ?? {},
       rules: arr(get(i, 'spec', 'rules')).map((r) => ({
         host: r['host'] as string | undefined,
         paths: arr(get(r, 'http', 'paths')).map((p) => ({
