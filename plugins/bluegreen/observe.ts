@@ -54,7 +54,7 @@ export async function findTarget(kube: Kube, namespace: string, ref: string, pro
     )
   ).filter((x): x is KubeObject => x !== undefined);
   if (found.length === 0) {
-    const where = kinds.map((k) => k.toLowerCase()).join(', ');
+    const where = kinds.length > 1 ? `${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}` : kinds[0];
     throw new CliError(`no ${where} named "${parsed.name}" in namespace "${namespace}"`);
   }
   if (found.length > 1) {

@@ -88,13 +88,13 @@ export function planOperation(
   state: Record<string, string>,
   op: Operation,
   sel: Selection,
-  ctx: { what: string; services: ServiceLike[]; newHint?: string | undefined },
+  ctx: { what: string; namespace: string; services: ServiceLike[]; newHint?: string | undefined },
 ): OperationPlan {
   const chosen = selectSlots(slots, sel, ctx.what);
   const keys = new Set(chosen.map(slotKey));
   const newService = newServiceOf(op, state, ctx.newHint, ctx.what);
   const known = new Set(ctx.services.map((s) => s.metadata?.name));
-  if ((op.kind === 'set' || op.kind === 'preview') && !known.has(newService)) throw new CliError(`service "${newService}" not found in namespace of ${ctx.what}`);
+  if ((op.kind === 'set' || op.kind === 'preview') && !known.has(newService)) throw new CliError(`service "${newService}" not found in namespace "${ctx.namespace}"`);
   if (op.kind === 'preview') {
     const kind = op.match.cookie !== undefined ? 'cookie' : 'header';
     if (!p.previews.includes(kind)) {

@@ -274,7 +274,7 @@ describe('bluegreen providers: what each writes', () => {
   });
 
   it('errors: unknown Service, a host or path the object does not route, no new Service known', () => {
-    assert.throws(() => world('nginx').run({ kind: 'set', service: 'nope', percent: 5 }), /^CliError: service "nope" not found/);
+    assert.throws(() => world('nginx').run({ kind: 'set', service: 'nope', percent: 5 }), /^CliError: service "nope" not found in namespace "shop"$/);
     assert.throws(
       () => world('gateway').run({ kind: 'set', service: 'new-nginx', percent: 5 }, { path: '/api' }),
       (e: unknown) => e instanceof UsageError && e.message === 'httproute.gateway.networking.k8s.io/echo has no route for path "/api"; it routes mini-echo.io/',
