@@ -3,7 +3,7 @@
 // changed object once (conditional on the version read; re-read and re-planned on a conflict), say
 // "unchanged" when there is nothing to do, and end with one line on where the traffic goes.
 import type { CommandContext } from '../../shared/context.js';
-import { CliError } from '../../shared/errors.js';
+import { CliError, KubeApiError } from '../../shared/errors.js';
 import { retryOnConflict, type DryRun } from '../../shared/kube/client.js';
 import { executePlan, type Change } from '../../shared/kube/plan.js';
 import { detectProvider } from './detect.js';
@@ -58,7 +58,13 @@ export async function mutate(ctx: CommandContext, o: TargetOptions, op: Operatio
       ctx.stdout.write(`${targetName(cluster)} unchanged\n`);
       return;
     }
-    await executePlan(ctx, changes, o.dryRun);
+    try {
+      await executePlan(ctx, changes, o.dryRun);
+    } catch (err) {
+      // Another run created the canary Ingress first: re-read and re-plan, as for any conflict.
+      if (err instanceof KubeApiError && err.status === 409 && err.reason === 'AlreadyExists') throw new KubeApiError(err.message, 409, 'Conflict', { cause: err });
+      throw err;
+    }
   });
   const { cluster, provider, result } = out!;
   const verb = o.dryRun === 'none' ? 'routes' : 'would route';

@@ -8,11 +8,13 @@ import { portFor, slotKey, type BackendWeight, type PreviewMatch, type Provider,
 /** Our annotations (under the shared prefix): the slots before the first change, and the new Service. */
 export const PREVIOUS_SPLIT = 'bluegreen.previous-split';
 export const NEW_SERVICE = 'bluegreen.new-service';
+/** Services a finalize stopped routing to and kept (a later finalize --delete-old deletes them). */
+export const RELEASED = 'bluegreen.released';
 
 export type Operation =
   | { kind: 'set'; service: string; percent: number }
   | { kind: 'rollback' }
-  | { kind: 'finalize'; service?: string | undefined }
+  | { kind: 'finalize'; service?: string | undefined; deleteOld?: boolean | undefined }
   | { kind: 'preview'; service: string; match: PreviewMatch };
 
 export interface Selection {
@@ -28,7 +30,7 @@ export interface OperationPlan {
   selected: string[];
   /** The Service that is (or becomes) the new backend. */
   newService: string;
-  /** Services no slot routes to any more (finalize). */
+  /** Services no slot routes to any more (finalize), with those an earlier finalize kept. */
   released: string[];
 }
 
@@ -48,7 +50,7 @@ export function readPreviousSplit(state: Record<string, string>): Record<string,
 }
 
 export function selectSlots(slots: Slot[], sel: Selection, what: string): Slot[] {
-  const chosen = slots.filter((s) => (sel.host === undefined || s.host === sel.host) && (sel.path === undefined || s.path === sel.path));
+  const chosen = slots.filter((s) => (sel.host === undefined || s.host === sel.host || s.host.split(',').includes(sel.host)) && (sel.path === undefined || s.path === sel.path));
   if (chosen.length === 0) {
     const asked = [sel.host !== undefined ? `host "${sel.host}"` : '', sel.path !== undefined ? `path "${sel.path}"` : ''].filter(Boolean).join(' and ');
     const has = slots.map((s) => `${s.host}${s.path}`).join(', ') || 'nothing';
@@ -75,9 +77,12 @@ function setShare(slot: Slot, service: string, percent: number, services: Servic
 }
 
 /** Which Service is the new one: named, recorded by an earlier run, or told by the provider's objects. */
-function newServiceOf(op: Operation, state: Record<string, string>, hint: string | undefined, what: string): string {
+function newServiceOf(op: Operation, state: Record<string, string>, hint: string | undefined, what: string, chosen: Slot[]): string {
   if (op.kind === 'set' || op.kind === 'preview') return op.service;
-  const found = (op.kind === 'finalize' ? op.service : undefined) ?? state[NEW_SERVICE] ?? hint;
+  // Already final: every slot has one backend, the same Service, and no preview.
+  const sole = new Set(chosen.map((s) => (s.backends.length === 1 && !s.preview ? s.backends[0]!.service : '')));
+  const finalized = sole.size === 1 && !sole.has('') ? [...sole][0] : undefined;
+  const found = (op.kind === 'finalize' ? (op.service ?? finalized) : undefined) ?? state[NEW_SERVICE] ?? hint;
   if (!found) throw new UsageError(`cannot tell which backend of ${what} is the new one (no earlier 'kubectl bluegreen set' recorded it); name it with --service`);
   return found;
 }
@@ -92,7 +97,7 @@ export function planOperation(
 ): OperationPlan {
   const chosen = selectSlots(slots, sel, ctx.what);
   const keys = new Set(chosen.map(slotKey));
-  const newService = newServiceOf(op, state, ctx.newHint, ctx.what);
+  const newService = newServiceOf(op, state, ctx.newHint, ctx.what, chosen);
   const known = new Set(ctx.services.map((s) => s.metadata?.name));
   if ((op.kind === 'set' || op.kind === 'preview') && !known.has(newService)) throw new CliError(`service "${newService}" not found in namespace "${ctx.namespace}"`);
   if (op.kind === 'preview') {
@@ -126,17 +131,30 @@ export function planOperation(
   const desired = slots.map((s) => (keys.has(slotKey(s)) ? normalize(change(s)) : s));
   const changed = !isDeepStrictEqual(desired.map(normalize), slots.map(normalize));
   const state2: Record<string, string | null> = {};
+  const referenced = new Set(desired.flatMap((s) => [...s.backends.map((b) => b.service), ...(s.preview ? [s.preview.service] : [])]));
+  const kept = readReleased(state).filter((x) => !referenced.has(x));
+  const released = [...new Set([...slots.flatMap((s) => s.backends.map((b) => b.service)), ...kept])].filter((x) => !referenced.has(x));
   if (op.kind === 'rollback' || op.kind === 'finalize') {
     if (state[PREVIOUS_SPLIT] !== undefined) state2[PREVIOUS_SPLIT] = null;
     if (state[NEW_SERVICE] !== undefined) state2[NEW_SERVICE] = null;
+    // What finalize kept is remembered, so that a later finalize --delete-old can still delete it.
+    const remember = op.kind === 'finalize' && !op.deleteOld && released.length ? JSON.stringify(released) : null;
+    if (remember !== (state[RELEASED] ?? null)) state2[RELEASED] = remember;
   } else if (changed) {
     // The split from before the first change stays recorded until rollback or finalize.
     if (!previous) state2[PREVIOUS_SPLIT] = JSON.stringify(Object.fromEntries(slots.map((s) => [slotKey(s), normalize(s)])));
     if (state[NEW_SERVICE] !== newService) state2[NEW_SERVICE] = newService;
   }
-  const referenced = new Set(desired.flatMap((s) => [...s.backends.map((b) => b.service), ...(s.preview ? [s.preview.service] : [])]));
-  const released = [...new Set(slots.flatMap((s) => s.backends.map((b) => b.service)))].filter((x) => !referenced.has(x));
   return { desired, state: state2, selected: [...keys], newService, released };
+}
+
+function readReleased(state: Record<string, string>): string[] {
+  try {
+    const v = JSON.parse(state[RELEASED] ?? '[]') as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 /** A slot without undefined fields, so equal splits compare equal. */

@@ -7,6 +7,7 @@ import { detectProvider, type IngressClassLike } from './detect.js';
 import type { IngressLike, PreviewRule, ServiceLike } from './model.js';
 import { readyEndpoints, type EndpointSliceLike } from './observe.js';
 import { isCanary } from './providers/canary-ingress.js';
+import { RELEASED } from './operations.js';
 
 export interface BackendView {
   service: string;
@@ -62,7 +63,7 @@ export function blueGreenViews(input: StatusInput, all: boolean): BlueGreenView[
       backends: s.backends.map((b) => ({ service: b.service, percent: b.percent, ready: ready(b.service) })),
       ...(s.preview ? { preview: { ...s.preview, ready: ready(s.preview.service) } } : {}),
     }));
-    const inProgress = slots.some((s) => s.backends.length > 1 || s.preview) || Object.keys(readState(target)).some((k) => k.startsWith('bluegreen.'));
+    const inProgress = slots.some((s) => s.backends.length > 1 || s.preview) || Object.keys(readState(target)).some((k) => k.startsWith('bluegreen.') && k !== RELEASED);
     if (!all && !inProgress) continue;
     const errors: string[] = [];
     const warnings = [...(provider.notice ? [provider.notice] : []), ...read.warnings];

@@ -93,6 +93,7 @@ spec:
     assert.equal(fin.exitCode, 0, fin.stderr);
     rules = (await route()).spec.rules;
     assert.deepEqual(rules.map((x) => x.backendRefs.map((b) => [b.name, b.weight])), [[['new-nginx', 1]]]);
-    assert.deepEqual(Object.keys((await route()).metadata.annotations ?? {}).filter((k) => k.startsWith('traffic.kubectl-plugins.io/')), []);
+    // Of our state, only the record of the Service finalize kept (for a later --delete-old) stays.
+    assert.deepEqual(Object.keys((await route()).metadata.annotations ?? {}).filter((k) => k.startsWith('traffic.kubectl-plugins.io/')), ['traffic.kubectl-plugins.io/bluegreen.released']);
   });
 });

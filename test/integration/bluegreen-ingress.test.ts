@@ -110,7 +110,7 @@ describe('kubectl bluegreen on Ingresses', function () {
       assert.equal((await probeShare(run)).versions.map((v) => v.version).join(), 'new');
     });
 
-    it('rollback restores the Ingress as it was before the first set; finalize keeps old-nginx without --delete-old', async () => {
+    it('rollback restores the Ingress as it was before the first set; finalize keeps old-nginx without --delete-old, and deletes it when asked later', async () => {
       const rb = await run(['rollback', 'echo']);
       assert.equal(rb.exitCode, 0, rb.stderr);
       let ing = await getJson<Ingress>(c, NS, ['ingress', 'echo']);
@@ -127,10 +127,16 @@ describe('kubectl bluegreen on Ingresses', function () {
       assert.match(fin.stderr, /kept service\/old-nginx \(delete with --delete-old\)$/);
       ing = await getJson<Ingress>(c, NS, ['ingress', 'echo']);
       assert.deepEqual(backends(ing), ['new-nginx']);
-      assert.deepEqual(ing.metadata.annotations ?? {}, {});
+      assert.deepEqual(ing.metadata.annotations ?? {}, { 'traffic.kubectl-plugins.io/bluegreen.released': '["old-nginx"]' });
       assert.equal((await c.kubectl(['-n', NS, 'get', 'service', 'old-nginx'], { reject: false })).exitCode, 0, 'old-nginx kept');
       const again = await run(['finalize', 'echo', '--service', 'new-nginx', '--provider', 'aliyun']);
       assert.equal(again.stdout, 'ingress.networking.k8s.io/echo unchanged\ningress.networking.k8s.io/echo routes mini-echo.io/ new-nginx 100% (provider aliyun)');
+      // The kept Service is remembered: --delete-old later still deletes it, and clears the record.
+      const del = await run(['finalize', 'echo', '--delete-old', '--provider', 'aliyun']);
+      assert.equal(del.exitCode, 0, del.stderr);
+      assert.equal(del.stdout, 'ingress.networking.k8s.io/echo configured\nservice/old-nginx deleted\ningress.networking.k8s.io/echo routes mini-echo.io/ new-nginx 100% (provider aliyun)');
+      assert.deepEqual((await getJson<Ingress>(c, NS, ['ingress', 'echo'])).metadata.annotations ?? {}, {});
+      assert.equal((await c.kubectl(['-n', NS, 'get', 'service', 'old-nginx'], { reject: false })).exitCode, 1, 'old-nginx deleted');
     });
 
     it('one-line errors: unknown object, unknown Service, a host it does not route, header preview on aliyun', async () => {
@@ -138,7 +144,7 @@ describe('kubectl bluegreen on Ingresses', function () {
         [['set', 'nope', 'new-nginx', '10'], 1, /^error: no Ingress, HTTPRoute or VirtualService named "nope" in namespace "bg-aliyun"$/],
         [['set', 'echo', 'ghost', '10', '--provider', 'aliyun'], 1, /error: service "ghost" not found in namespace "bg-aliyun"$/],
         [['set', 'echo', 'old-nginx', '10', '--provider', 'aliyun', '--host', 'other.io'], 2, /error: ingress\.networking\.k8s\.io\/echo has no route for host "other\.io"; it routes mini-echo\.io\/$/],
-        [['preview', 'echo', 'old-nginx', '--header', 'x-env=test', '--provider', 'aliyun'], 2, /error: provider aliyun cannot route by header; use a provider that can \(nginx, alb, gateway, istio\)$/],
+        [['preview', 'echo', 'new-nginx', '--header', 'x-env=test', '--provider', 'aliyun'], 2, /error: provider aliyun cannot route by header; use a provider that can \(nginx, alb, gateway, istio\)$/],
       ];
       for (const [argv, code, err] of cases) {
         const r = await run(argv);

@@ -147,10 +147,15 @@ describe('bluegreen providers: round trips', () => {
         const fin = w.run({ kind: 'finalize' });
         assert.deepEqual(fin.plan.released, ['old-nginx']);
         assert.deepEqual(w.split(), { 'new-nginx': 100 });
-        const t = w.observed().target;
-        assert.deepEqual(Object.keys(t.metadata?.annotations ?? {}).filter((k) => /weight|traffic\.kubectl/.test(k)), []);
+        // What finalize kept is remembered for a later --delete-old; nothing else of ours or of weights stays.
+        const annotations = () => Object.keys(w.observed().target.metadata?.annotations ?? {}).filter((k) => /weight|traffic\.kubectl/.test(k));
+        assert.deepEqual(annotations(), ['traffic.kubectl-plugins.io/bluegreen.released']);
         if (w.kind === 'Ingress') assert.deepEqual(w.ingressNames(), ['echo']);
-        assert.deepEqual(w.run({ kind: 'finalize', service: 'new-nginx' }).changes, []);
+        assert.deepEqual(w.run({ kind: 'finalize' }).changes, [], 'already final: the one backend is the one to keep');
+        const del = w.run({ kind: 'finalize', deleteOld: true });
+        assert.deepEqual(del.plan.released, ['old-nginx']);
+        assert.deepEqual(annotations(), []);
+        assert.deepEqual(w.run({ kind: 'finalize', service: 'new-nginx', deleteOld: true }).plan.released, []);
       });
     });
   }
@@ -221,6 +226,10 @@ describe('bluegreen providers: what each writes', () => {
     w.run({ kind: 'set', service: 'new-nginx', percent: 10 });
     assert.deepEqual(w.ingressNames(), ['echo', 'mine']);
     assert.equal(w.store.find('Ingress', 'mine')!.metadata?.annotations?.['nginx.ingress.kubernetes.io/canary-weight'], '10');
+    // A second canary Ingress for the rule: a warning when reading, a refusal to write (not a silent delete).
+    w.store.objects.push({ ...canary, metadata: { ...canary.metadata, name: 'theirs' } });
+    assert.match(w.p.read(w.observed()).warnings.join(), /2 canary Ingresses \(mine, theirs\) route mini-echo\.io\/, but ingress-nginx uses only one canary Ingress per rule/);
+    assert.throws(() => w.run({ kind: 'set', service: 'new-nginx', percent: 15 }), /^CliError: ingress\/mine, ingress\/theirs are all canary Ingresses of mini-echo\.io\/; ingress-nginx uses one per rule: delete the extra ones first$/);
   });
 
   it('alb: header and weight on two canary Ingresses (ALB cannot combine them on one); no regex headers', () => {
@@ -279,7 +288,11 @@ describe('bluegreen providers: what each writes', () => {
       () => world('gateway').run({ kind: 'set', service: 'new-nginx', percent: 5 }, { path: '/api' }),
       (e: unknown) => e instanceof UsageError && e.message === 'httproute.gateway.networking.k8s.io/echo has no route for path "/api"; it routes mini-echo.io/',
     );
-    assert.throws(() => world('istio').run({ kind: 'finalize' }), /cannot tell which backend .* is the new one/);
+    const vs = virtualService();
+    (vs.spec as { http: { route: unknown[] }[] }).http[0]!.route.push({ destination: { host: 'new-nginx' }, weight: 0 });
+    (vs.spec as { http: { route: { weight?: number }[] }[] }).http[0]!.route[0]!.weight = 100;
+    assert.throws(() => new World(providerNamed('istio'), vs).run({ kind: 'finalize' }), /cannot tell which backend of virtualservice\.networking\.istio\.io\/echo is the new one .*; name it with --service$/);
+    assert.deepEqual(world('istio').run({ kind: 'finalize' }).changes, [], 'one backend: already final');
   });
 });
 

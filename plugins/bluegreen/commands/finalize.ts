@@ -34,7 +34,7 @@ export const finalizeCommand = defineCommand<Options>({
             .filter((s) => c.services.some((x) => x.metadata?.name === s))
             .map((name) => ({ action: 'delete', ref: { apiVersion: 'v1', kind: 'Service', name, namespace: c.namespace } }) satisfies Change)
         : [];
-    const { result } = await mutate(ctx, o, { kind: 'finalize', service: o.service }, (c, r) => deletes(c, r.plan.released));
+    const { result } = await mutate(ctx, o, { kind: 'finalize', service: o.service, deleteOld: o.deleteOld }, (c, r) => deletes(c, r.plan.released));
     if (!o.deleteOld && result.plan.released.length) ctx.stderr.write(`kept ${result.plan.released.map((s) => `service/${s}`).join(', ')} (delete with --delete-old)\n`);
   },
 });

@@ -98,6 +98,12 @@ export function canaryIngressProvider(flavor: CanaryFlavor): Provider {
       for (const s of desired) {
         const index = groups.findIndex((g) => slotKey(g) === slotKey(s));
         const g = groups[index]!;
+        // Several canary Ingresses for one rule: which one the controller uses is not ours to guess.
+        const comps = companionsFor(o, flavor, g);
+        const extra = flavor === 'nginx' ? comps.length > 1 : comps.filter((c) => c.percent !== undefined).length > 1 || comps.filter((c) => c.preview).length > 1;
+        if (extra) {
+          throw new CliError(`${comps.map((c) => `ingress/${c.ing.metadata?.name}`).join(', ')} are all canary Ingresses of ${slotKey(g)}; ${flavor === 'nginx' ? 'ingress-nginx uses one per rule' : 'ALB takes one for weight and one for header or cookie'}: delete the extra ones first`);
+        }
         const current = g.entries[0]?.service;
         const primary = s.backends.find((b) => b.service === current) ?? s.backends[0];
         if (!primary) throw new CliError(`${slotKey(s)} would have no backend`);
