@@ -11,7 +11,7 @@ import { print } from '../output/print.js';
 import { startProgress } from '../output/spinner.js';
 import { duration } from '../validate.js';
 import { probe, type ProbeOptions } from './engine.js';
-import { summarize, type Share, type Summary } from './stats.js';
+import { consistent, summarize, wilson, type Share, type Summary } from './stats.js';
 
 export const PROBE_FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml'];
 
@@ -95,4 +95,28 @@ export async function printProbe(ctx: CommandContext, o: ProbeArgs, s: Summary, 
   ctx.stdout.write(`\n${s.requests} requests, ${s.ok} answered, ${s.errors} errors (${s.errorRate}%)${kinds ? `: ${kinds}` : ''}\n`);
   ctx.stdout.write(`latency p50 ${s.latencyMs.p50} ms, p95 ${s.latencyMs.p95} ms, p99 ${s.latencyMs.p99} ms, max ${s.latencyMs.max} ms\n`);
   for (const line of extra.lines ?? []) ctx.stdout.write(`${line}\n`);
+}
+
+/** An observed share set against the one configured for a version. */
+export interface ShareComparison {
+  version: string;
+  configuredPercent: number;
+  observedPercent: number;
+  low: number;
+  high: number;
+  /** false when the observed share contradicts the configured one; undefined when nothing answered (inconclusive). */
+  consistent: boolean | undefined;
+}
+
+export function compareShare(s: Summary, version: string, configured: number): ShareComparison {
+  const found = s.versions.find((v) => v.version === version);
+  // Not seen at all is still evidence: 0 of n has an interval too.
+  const interval = found ? { low: found.low, high: found.high } : wilson(0, s.ok);
+  return { version, configuredPercent: configured, observedPercent: found?.percent ?? 0, ...interval, consistent: s.ok === 0 ? undefined : consistent(configured, interval) };
+}
+
+/** "set to 20%, observed 18.5% (95% interval 15.3% - 22.1%): consistent" */
+export function comparisonText(c: ShareComparison): string {
+  const verdict = c.consistent === undefined ? 'inconclusive (no request was answered)' : c.consistent ? 'consistent' : 'NOT consistent with the weight set';
+  return `set to ${c.configuredPercent}%, observed ${c.observedPercent}% (95% interval ${c.low}% - ${c.high}%): ${verdict}`;
 }

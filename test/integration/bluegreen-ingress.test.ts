@@ -171,9 +171,17 @@ describe('kubectl bluegreen on Ingresses', function () {
       assert.deepEqual(backends(canary), ['new-nginx']);
       assert.equal(canary.metadata.annotations?.['nginx.ingress.kubernetes.io/canary-weight'], '20');
       assert.equal(canary.metadata.labels?.['app.kubernetes.io/managed-by'], 'kubectl-bluegreen');
-      const doc = await probeShare(run, [], 'nginx.mini-echo.io');
-      const share = doc.versions.find((v) => v.version === 'new')!;
-      assert.ok(share.low < 20 && 20 < share.high, JSON.stringify(doc.versions));
+      // --route sets each backend's observed share against the split the Ingress is set to.
+      await dp.refresh();
+      const p = await run(['probe', `http://127.0.0.1:${dp.port}/`, '--host', 'nginx.mini-echo.io', '--count', '400', '--concurrency', '20', '--route', 'echo', '-o', 'json']);
+      assert.equal(p.exitCode, 0, p.stderr);
+      const doc = JSON.parse(p.stdout) as ProbeDoc & { route: string; backends: { service: string; version: string; configuredPercent: number; observedPercent: number; consistent: boolean }[] };
+      assert.equal(doc.errors, 0);
+      assert.equal(doc.route, 'ingress.networking.k8s.io/echo nginx.mini-echo.io/');
+      assert.deepEqual(doc.backends.map((b) => [b.service, b.version, b.configuredPercent]), [['old-nginx', 'old', 80], ['new-nginx', 'new', 20]]);
+      for (const b of doc.backends) assert.ok(Math.abs(b.observedPercent - b.configuredPercent) < 8, JSON.stringify(doc.backends));
+      const table = await run(['probe', `http://127.0.0.1:${dp.port}/`, '--host', 'nginx.mini-echo.io', '--count', '100', '--route', 'echo']);
+      assert.match(table.stdout, /\nsplit of ingress\.networking\.k8s\.io\/echo nginx\.mini-echo\.io\/:\nservice old-nginx \(version old\): set to 80%, observed [\d.]+% \(95% interval [\d.]+% - [\d.]+%\): (consistent|NOT consistent with the weight set)\nservice new-nginx \(version new\): set to 20%, observed /);
     });
 
     it('preview by header rides on the same canary Ingress; the header reaches new-nginx every time', async () => {

@@ -4,8 +4,7 @@
 // it is set to.
 import { defineCommand, str } from '../../../shared/cli/command.js';
 import { UsageError } from '../../../shared/errors.js';
-import { printProbe, probeFlags, readProbeArgs, runProbe, type ProbeArgs } from '../../../shared/probe/cli.js';
-import { consistent, wilson } from '../../../shared/probe/stats.js';
+import { compareShare, comparisonText, printProbe, probeFlags, readProbeArgs, runProbe, type ProbeArgs, type ShareComparison } from '../../../shared/probe/cli.js';
 import { dnsSubdomain } from '../../../shared/validate.js';
 import { canaryViews } from '../status.js';
 import type { DeploymentLike, ServiceLike } from '../topology.js';
@@ -14,15 +13,8 @@ interface Options extends ProbeArgs {
   canary?: string | undefined;
 }
 
-export interface CanaryComparison {
+export interface CanaryComparison extends ShareComparison {
   canary: string;
-  version: string;
-  configuredPercent: number;
-  observedPercent: number;
-  low: number;
-  high: number;
-  /** false when the observed share contradicts the weight; undefined when nothing answered (inconclusive). */
-  consistent: boolean | undefined;
 }
 
 export const probeCommand = defineCommand<Options>({
@@ -51,23 +43,8 @@ export const probeCommand = defineCommand<Options>({
       expected = { canary: o.canary, version: labels['version'] ?? labels['app.kubernetes.io/version'] ?? o.canary, configured: view.canary.weight };
     }
     const s = await runProbe(ctx, o);
-    let comparison: CanaryComparison | undefined;
-    if (expected) {
-      const found = s.versions.find((v) => v.version === expected!.version);
-      // Not seen at all is still evidence: 0 of n has an interval too.
-      const interval = found ? { low: found.low, high: found.high } : wilson(0, s.ok);
-      comparison = {
-        canary: expected.canary,
-        version: expected.version,
-        configuredPercent: expected.configured,
-        observedPercent: found?.percent ?? 0,
-        ...interval,
-        consistent: s.ok === 0 ? undefined : consistent(expected.configured, interval),
-      };
-    }
-    const line = comparison
-      ? `canary ${comparison.canary} (version ${comparison.version}): set to ${comparison.configuredPercent}%, observed ${comparison.observedPercent}% (95% interval ${comparison.low}% - ${comparison.high}%): ${comparison.consistent === undefined ? 'inconclusive (no request was answered)' : comparison.consistent ? 'consistent' : 'NOT consistent with the weight set'}`
-      : undefined;
+    const comparison: CanaryComparison | undefined = expected ? { canary: expected.canary, ...compareShare(s, expected.version, expected.configured) } : undefined;
+    const line = comparison ? `canary ${comparison.canary} (version ${comparison.version}): ${comparisonText(comparison)}` : undefined;
     await printProbe(ctx, o, s, { ...(comparison ? { data: { canary: comparison } } : {}), lines: line ? [line] : [] });
   },
 });
