@@ -122,7 +122,9 @@ export function planOperation(
       case 'rollback': {
         const before = previous?.[slotKey(s)];
         if (before) return { host: s.host, path: s.path, backends: before.backends, ...(before.preview ? { preview: before.preview } : {}) };
-        // Nothing recorded: the new Service gets 0% and its preview goes.
+        // A slot the record does not hold was not changed by us; with no record at all, the new
+        // Service (where the slot has it) gets 0% and its preview goes.
+        if (previous || !(s.backends.some((b) => b.service === newService) || s.preview?.service === newService)) return s;
         const rest = setShare({ ...s, preview: undefined }, newService, 0, ctx.services);
         return { host: s.host, path: s.path, backends: rest.backends };
       }
@@ -135,8 +137,15 @@ export function planOperation(
   const kept = readReleased(state).filter((x) => !referenced.has(x));
   const released = [...new Set([...slots.flatMap((s) => s.backends.map((b) => b.service)), ...kept])].filter((x) => !referenced.has(x));
   if (op.kind === 'rollback' || op.kind === 'finalize') {
-    if (state[PREVIOUS_SPLIT] !== undefined) state2[PREVIOUS_SPLIT] = null;
-    if (state[NEW_SERVICE] !== undefined) state2[NEW_SERVICE] = null;
+    // The record stays for the slots not done with yet (changed since, and not selected now).
+    const left = Object.entries(previous ?? {}).filter(([k, before]) => !keys.has(k) && desired.some((d) => slotKey(d) === k && !isDeepStrictEqual(normalize(d), normalize(before))));
+    if (left.length) {
+      const value = JSON.stringify(Object.fromEntries(left));
+      if (value !== state[PREVIOUS_SPLIT]) state2[PREVIOUS_SPLIT] = value;
+    } else {
+      if (state[PREVIOUS_SPLIT] !== undefined) state2[PREVIOUS_SPLIT] = null;
+      if (state[NEW_SERVICE] !== undefined) state2[NEW_SERVICE] = null;
+    }
     // What finalize kept is remembered, so that a later finalize --delete-old can still delete it.
     const remember = op.kind === 'finalize' && !op.deleteOld && released.length ? JSON.stringify(released) : null;
     if (remember !== (state[RELEASED] ?? null)) state2[RELEASED] = remember;

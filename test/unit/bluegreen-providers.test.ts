@@ -226,6 +226,12 @@ describe('bluegreen providers: what each writes', () => {
     w.run({ kind: 'set', service: 'new-nginx', percent: 10 });
     assert.deepEqual(w.ingressNames(), ['echo', 'mine']);
     assert.equal(w.store.find('Ingress', 'mine')!.metadata?.annotations?.['nginx.ingress.kubernetes.io/canary-weight'], '10');
+    // Nothing recorded (the canary Ingress was written by hand): rollback gives its Service 0%.
+    const fresh = world('nginx');
+    fresh.store.objects.push(canary);
+    fresh.run({ kind: 'rollback' });
+    assert.deepEqual(fresh.split(), { 'old-nginx': 100, 'new-nginx': 0 });
+    assert.equal(fresh.store.find('Ingress', 'mine')!.metadata?.annotations?.['nginx.ingress.kubernetes.io/canary-weight'], '0');
     // A second canary Ingress for the rule: a warning when reading, a refusal to write (not a silent delete).
     w.store.objects.push({ ...canary, metadata: { ...canary.metadata, name: 'theirs' } });
     assert.match(w.p.read(w.observed()).warnings.join(), /2 canary Ingresses \(mine, theirs\) route mini-echo\.io\/, but ingress-nginx uses only one canary Ingress per rule/);
@@ -324,5 +330,48 @@ describe('bluegreen provider detection', () => {
     assert.throws(() => detectProvider(withClass('traefik'), { ingresses: [], classes }), (e: unknown) => e instanceof UsageError && /IngressClass "traefik" names controller "traefik.io\/ingress-controller"; pass --provider aliyun\|nginx\|alb$/.test(e.message));
     assert.throws(() => detectProvider(withClass('nginx'), { ingresses: [], classes, explicit: 'gateway' }), /provider gateway works on HTTPRoute objects, and ingress "echo" is an Ingress/);
     assert.throws(() => detectProvider(withClass('nginx'), { ingresses: [], classes, explicit: 'haproxy' }), /unknown provider "haproxy": use one of aliyun, nginx, alb, gateway, istio/);
+  });
+});
+
+describe('bluegreen providers: one host or path of several', () => {
+  it('istio: --path /api changes only the /api route; its preview route is named for the path and placed before it', () => {
+    const vs = virtualService();
+    (vs.spec as { http: unknown[] }).http.unshift({ match: [{ uri: { prefix: '/api' } }], route: [{ destination: { host: 'old-nginx', port: { number: 80 } } }] });
+    const w = new World(providerNamed('istio'), vs);
+    w.run({ kind: 'set', service: 'new-nginx', percent: 10 }, { path: '/api' });
+    w.run({ kind: 'preview', service: 'new-nginx', match: { header: { name: 'x-env', value: 'test' } } }, { path: '/api' });
+    const http = (w.observed().target.spec as { http: { name?: string; route: { destination: { host: string }; weight?: number }[] }[] }).http;
+    assert.deepEqual(http.map((r) => [r.name, r.route.map((d) => `${d.destination.host}:${d.weight ?? '-'}`).join(' ')]), [
+      ['bluegreen-preview-api', 'new-nginx:-'],
+      [undefined, 'old-nginx:90 new-nginx:10'],
+      [undefined, 'old-nginx:-'],
+    ]);
+    assert.deepEqual(w.p.read(w.observed()).slots.map((s) => [s.path, s.backends.length, Boolean(s.preview)]), [['/api', 2, true], ['/', 1, false]]);
+  });
+
+  it('nginx: --host picks one rule of an Ingress with two hosts; its canary Ingress covers that host only', () => {
+    const two = seedIngress();
+    (two.spec as { rules: unknown[] }).rules.push({ host: 'other.io', http: { paths: [ingressPath('old-nginx')] } });
+    const w = new World(providerNamed('nginx'), two);
+    w.run({ kind: 'set', service: 'new-nginx', percent: 40 }, { host: 'other.io' });
+    assert.deepEqual(w.ingressNames(), ['echo', 'echo-canary-1']);
+    assert.deepEqual((w.store.find('Ingress', 'echo-canary-1')!.spec as { rules: { host: string }[] }).rules.map((r) => r.host), ['other.io']);
+    assert.deepEqual(w.p.read(w.observed()).slots.map((s) => s.backends.map((b) => `${b.service}:${b.percent}`).join(' ')), ['old-nginx:100', 'old-nginx:60 new-nginx:40']);
+    w.run({ kind: 'rollback' }, { host: 'other.io' });
+    assert.deepEqual(w.ingressNames(), ['echo']);
+    assert.deepEqual(readState(w.observed().target), {});
+  });
+
+  it('aliyun: rolling back one host keeps the record of the other host changed since', () => {
+    const two = seedIngress();
+    (two.spec as { rules: unknown[] }).rules.push({ host: 'other.io', http: { paths: [ingressPath('old-nginx')] } });
+    const w = new World(providerNamed('aliyun'), two);
+    w.run({ kind: 'set', service: 'new-nginx', percent: 40 });
+    w.run({ kind: 'rollback' }, { host: 'other.io' });
+    assert.deepEqual(Object.keys(JSON.parse(readState(w.observed().target)['bluegreen.previous-split']!) as object), ['mini-echo.io/']);
+    assert.deepEqual(w.p.read(w.observed()).slots.map((s) => s.backends.map((b) => `${b.service}:${b.percent}`).join(' ')), ['old-nginx:60 new-nginx:40', 'old-nginx:100']);
+    w.run({ kind: 'rollback' });
+    assert.deepEqual(w.p.read(w.observed()).slots.map((s) => s.backends.length), [1, 1]);
+    assert.deepEqual(readState(w.observed().target), {});
   });
 });

@@ -110,7 +110,7 @@ export const istioProvider: Provider = {
         else headers[p.header!.name.toLowerCase()] = p.header!.pattern !== undefined ? { regex: p.header!.pattern } : { exact: p.header!.value ?? '' };
         const uri = r.match?.[0]?.uri;
         const port = s.backends.find((b) => b.service === p.service)?.port ?? portFor(o.services, p.service, s.backends[0]?.port);
-        http.push({ name: `bluegreen-preview${s.path === '/' ? '' : `-${http.length}`}`, match: [{ ...(uri ? { uri } : {}), headers }], route: [dest(p.service, port?.number, undefined)] });
+        http.push({ name: `bluegreen-preview${s.path.replace(/[^a-z0-9]+/gi, '-').replace(/-$/, '').toLowerCase()}`, match: [{ ...(uri ? { uri } : {}), headers }], route: [dest(p.service, port?.number, undefined)] });
       }
       const single = s.backends.length === 1;
       http.push({ ...r, route: s.backends.map((b) => dest(b.service, b.port?.number, single ? undefined : b.percent)) });
