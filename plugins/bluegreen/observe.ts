@@ -76,12 +76,20 @@ export async function observe(kube: Kube, ref: string, provider?: string): Promi
   return { namespace, target, ingresses, services, slices, classes };
 }
 
-/** Ready endpoints of a Service, from its EndpointSlices (a pod listed in several slices counts once). */
-export function readyEndpoints(slices: EndpointSliceLike[], namespace: string, service: string): number {
-  const ready = new Set<string>();
+/** Ready endpoints of every Service, from the EndpointSlices (a pod listed in several slices counts once); keyed namespace/service. */
+export function readyCounts(slices: EndpointSliceLike[], fallbackNamespace = ''): Map<string, number> {
+  const ready = new Map<string, Set<string>>();
   for (const s of slices) {
-    if ((s.metadata?.namespace ?? namespace) !== namespace || s.metadata?.labels?.['kubernetes.io/service-name'] !== service) continue;
-    for (const e of s.endpoints ?? []) if (e.conditions?.ready !== false) ready.add(e.targetRef?.name ?? e.addresses?.[0] ?? '');
+    const svc = s.metadata?.labels?.['kubernetes.io/service-name'];
+    if (!svc) continue;
+    const key = `${s.metadata?.namespace ?? fallbackNamespace}/${svc}`;
+    const set = ready.get(key) ?? new Set<string>();
+    ready.set(key, set);
+    for (const e of s.endpoints ?? []) if (e.conditions?.ready !== false) set.add(e.targetRef?.name ?? e.addresses?.[0] ?? '');
   }
-  return ready.size;
+  return new Map([...ready].map(([k, v]) => [k, v.size]));
+}
+
+export function readyEndpoints(slices: EndpointSliceLike[], namespace: string, service: string): number {
+  return readyCounts(slices, namespace).get(`${namespace}/${service}`) ?? 0;
 }

@@ -5,7 +5,7 @@ import { readState } from '../../shared/kube/ownership.js';
 import type { KubeObject } from '../../shared/kube/client.js';
 import { detectProvider, type IngressClassLike } from './detect.js';
 import type { IngressLike, PreviewRule, ServiceLike } from './model.js';
-import { readyEndpoints, type EndpointSliceLike } from './observe.js';
+import { readyCounts, type EndpointSliceLike } from './observe.js';
 import { isCanary } from './providers/canary-ingress.js';
 import { RELEASED } from './operations.js';
 
@@ -44,10 +44,25 @@ export interface StatusInput {
 /** One view per object; `all` keeps objects that have no blue-green in progress (a single backend). */
 export function blueGreenViews(input: StatusInput, all: boolean): BlueGreenView[] {
   const views: BlueGreenView[] = [];
+  // Indexed once, so thousands of objects cost one pass each: only canary Ingresses can be companions.
+  const canary = (i: IngressLike) => isCanary(i, 'nginx') || isCanary(i, 'alb');
+  const byNamespace = <T extends KubeObject>(xs: T[]) => {
+    const m = new Map<string, T[]>();
+    for (const x of xs) {
+      const ns = x.metadata?.namespace ?? '';
+      const list = m.get(ns);
+      if (list) list.push(x);
+      else m.set(ns, [x]);
+    }
+    return m;
+  };
+  const companions = byNamespace(input.ingresses.filter(canary));
+  const services = byNamespace(input.services);
+  const counts = readyCounts(input.slices);
   for (const target of input.targets) {
     const namespace = target.metadata?.namespace ?? '';
-    const ingresses = input.ingresses.filter((i) => i.metadata?.namespace === namespace);
-    if (target.kind === 'Ingress' && (isCanary(target as IngressLike, 'nginx') || isCanary(target as IngressLike, 'alb'))) continue;
+    const ingresses = companions.get(namespace) ?? [];
+    if (target.kind === 'Ingress' && canary(target as IngressLike)) continue;
     let provider;
     try {
       provider = detectProvider(target, { ingresses, classes: input.classes, explicit: input.provider });
@@ -55,8 +70,8 @@ export function blueGreenViews(input: StatusInput, all: boolean): BlueGreenView[
       if (!all) continue;
       throw err;
     }
-    const read = provider.read({ namespace, target, ingresses, services: input.services.filter((s) => s.metadata?.namespace === namespace) });
-    const ready = (service: string) => readyEndpoints(input.slices, namespace, service);
+    const read = provider.read({ namespace, target, ingresses, services: services.get(namespace) ?? [] });
+    const ready = (service: string) => counts.get(`${namespace}/${service}`) ?? 0;
     const slots: SlotView[] = read.slots.map((s) => ({
       host: s.host,
       path: s.path,
