@@ -76,6 +76,16 @@ spec:
     );
   });
 
+  it('status -A lists it with its namespace, with whatever other namespaces hold', async () => {
+    const all = await run(['status', '-A']);
+    assert.equal(all.exitCode === 0 || all.exitCode === 1, true, all.stderr);
+    assert.match(all.stdout, /^NAMESPACE +NAME +PROVIDER +HOST +PATH +SERVICE +WEIGHT +READY\n/);
+    assert.match(all.stdout, /\nbg-gateway +httproute\/echo +gateway +mini-echo\.io +\/ +old-nginx +70% +1\n/);
+    const json = JSON.parse((await run(['status', '-A', '-o', 'json'])).stdout) as { kind: string; items: { namespace: string; name: string }[] };
+    assert.equal(json.kind, 'BlueGreenStatusList');
+    assert.ok(json.items.some((i) => i.namespace === NS && i.name === 'echo'));
+  });
+
   it('a cookie preview is a Cookie header regex the CRD accepts; a bad path is a one-line usage error', async () => {
     const r = await run(['preview', 'echo', 'new-nginx', '--cookie', 'beta']);
     assert.equal(r.exitCode, 0, r.stderr);
