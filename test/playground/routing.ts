@@ -53,6 +53,16 @@ export interface IngressInfo {
   rules: { host?: string; paths: { path: string; pathType: string; service: string }[] }[];
 }
 
+export interface HTTPRouteInfo {
+  namespace: string;
+  name: string;
+  hostnames: string[];
+  rules: {
+    matches: { path?: { type?: string; value?: string }; headers?: { type?: string; name: string; value: string }[] }[];
+    backendRefs: { name: string; weight?: number }[];
+  }[];
+}
+
 export interface Snapshot {
   services: ServiceInfo[];
   endpoints: EndpointInfo[];
@@ -60,6 +70,8 @@ export interface Snapshot {
   virtualServices: VirtualServiceInfo[];
   destinationRules: DestinationRuleInfo[];
   ingresses: IngressInfo[];
+  /** Gateway API routes (absent when the CRDs are not installed). */
+  httpRoutes?: HTTPRouteInfo[];
 }
 
 export interface Request {
@@ -164,7 +176,9 @@ export function route(s: Snapshot, req: Request, rand: () => number = Math.rando
     if (!svc) return { status: 503, reason: `ingress ${chosen.ing.namespace}/${chosen.ing.name} routes to missing service ${chosen.service}` };
     return routeService(s, svc, `ingress/${chosen.ing.name}`, undefined, rand);
   }
-  // 2. A VirtualService for the host, 3. the Service itself.
+  // 2. An HTTPRoute for the host, 3. a VirtualService for the host, 4. the Service itself.
+  const hr = viaHTTPRoute(s, host, req, rand);
+  if (hr) return hr;
   const target = fqdn(host, 'default');
   const vs = s.virtualServices.find((v) => v.hosts.some((h) => fqdn(h, v.namespace) === target));
   if (vs) return viaVirtualService(s, vs, req, rand);
@@ -223,4 +237,39 @@ export function canaryTakes(ing: IngressInfo, req: Request, rand: () => number):
   const weight = a('canary-weight');
   if (weight === undefined) return false;
   return rand() * Number(a('canary-weight-total') ?? 100) < Number(weight);
+}
+
+// Gateway API: among the rules of the routes for the host, the most specific match wins (an Exact
+// path, then the longest prefix, then the most header matches); its backendRefs split by weight
+// (default 1).
+function viaHTTPRoute(s: Snapshot, host: string, req: Request, rand: () => number): Decision | undefined {
+  const candidates = (s.httpRoutes ?? [])
+    .filter((r) => r.hostnames.length === 0 || r.hostnames.includes(host))
+    .flatMap((r) => r.rules.flatMap((rule) => (rule.matches.length ? rule.matches : [{}]).map((m) => ({ r, rule, m }))))
+    .filter(({ m }) => {
+      const type = m.path?.type ?? 'PathPrefix';
+      const value = m.path?.value ?? '/';
+      const pathOk = type === 'Exact' ? req.path === value : type === 'RegularExpression' ? new RegExp(`^(?:${value})$`).test(req.path) : req.path.startsWith(value);
+      const headersOk = (m.headers ?? []).every((h) => {
+        const v = req.headers[h.name.toLowerCase()];
+        return v !== undefined && (h.type === 'RegularExpression' ? new RegExp(h.value).test(v) : v === h.value);
+      });
+      return pathOk && headersOk;
+    })
+    .sort(
+      (a, b) =>
+        Number(b.m.path?.type === 'Exact') - Number(a.m.path?.type === 'Exact') ||
+        (b.m.path?.value ?? '/').length - (a.m.path?.value ?? '/').length ||
+        (b.m.headers?.length ?? 0) - (a.m.headers?.length ?? 0),
+    );
+  const hit = candidates[0];
+  if (!hit) return undefined;
+  const refs = hit.rule.backendRefs;
+  const total = refs.reduce((t, b) => t + (b.weight ?? 1), 0);
+  if (total <= 0) return { status: 503, reason: `httproute ${hit.r.namespace}/${hit.r.name}: every backend has weight 0` };
+  let x = rand() * total;
+  const ref = refs.find((b) => (x -= b.weight ?? 1) < 0) ?? refs[refs.length - 1]!;
+  const svc = s.services.find((v) => v.namespace === hit.r.namespace && v.name === ref.name);
+  if (!svc) return { status: 503, reason: `httproute ${hit.r.namespace}/${hit.r.name} routes to missing service ${ref.name}` };
+  return routeService(s, svc, `httproute/${hit.r.name}`, undefined, rand);
 }

@@ -1,4 +1,4 @@
-// The playground data plane follows Ingress splits: Alibaba's weight annotations and canary Ingresses.
+// The playground data plane follows Ingress splits (Alibaba weight annotations, canary Ingresses) and HTTPRoute weights.
 import assert from 'node:assert/strict';
 import { route, type IngressInfo, type Snapshot } from '../playground/routing.js';
 
@@ -57,5 +57,26 @@ describe('data plane: Ingress splits', () => {
     const s = world([ing('echo', ['old-nginx']), ing('echo-preview', ['new-nginx'], { 'alb.ingress.kubernetes.io/canary': 'true', 'alb.ingress.kubernetes.io/canary-by-cookie': 'beta' })]);
     assert.equal(shares(s), 0);
     assert.equal(shares(s, { cookie: 'a=1; beta=always' }), 100);
+  });
+});
+
+describe('data plane: Gateway API HTTPRoutes', () => {
+  const routeWorld = (rules: NonNullable<Snapshot['httpRoutes']>[number]['rules']): Snapshot => ({ ...world([]), httpRoutes: [{ namespace: NS, name: 'echo', hostnames: ['mini-echo.io'], rules }] });
+  const prefix = { path: { type: 'PathPrefix', value: '/' } };
+
+  it('weights split proportionally (default 1); 0 takes nothing', () => {
+    assert.equal(shares(routeWorld([{ matches: [prefix], backendRefs: [{ name: 'old-nginx', weight: 70 }, { name: 'new-nginx', weight: 30 }] }])), 30);
+    assert.equal(shares(routeWorld([{ matches: [prefix], backendRefs: [{ name: 'old-nginx' }, { name: 'new-nginx' }] }])), 50);
+    assert.equal(shares(routeWorld([{ matches: [prefix], backendRefs: [{ name: 'old-nginx', weight: 0 }, { name: 'new-nginx', weight: 1 }] }])), 100);
+  });
+
+  it('a rule with a header match outranks the plain rule for requests carrying the header', () => {
+    const s = routeWorld([
+      { matches: [prefix], backendRefs: [{ name: 'old-nginx' }] },
+      { matches: [{ ...prefix, headers: [{ type: 'Exact', name: 'x-env', value: 'test' }] }], backendRefs: [{ name: 'new-nginx' }] },
+    ]);
+    assert.equal(shares(s), 0);
+    assert.equal(shares(s, { 'x-env': 'test' }), 100);
+    assert.equal(shares(s, { 'x-env': 'prod' }), 0);
   });
 });
