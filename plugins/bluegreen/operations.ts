@@ -95,9 +95,13 @@ export function planOperation(
   sel: Selection,
   ctx: { what: string; namespace: string; services: ServiceLike[]; newHint?: string | undefined },
 ): OperationPlan {
-  const chosen = selectSlots(slots, sel, ctx.what);
+  const selected = selectSlots(slots, sel, ctx.what);
+  const newService = newServiceOf(op, state, ctx.newHint, ctx.what, selected);
+  const involves = (s: Slot) => s.backends.some((b) => b.service === newService) || s.preview?.service === newService;
+  // Without --host/--path, finalize acts where the new Service is routed (other hosts keep their own).
+  const narrowed = op.kind === 'finalize' && sel.host === undefined && sel.path === undefined ? selected.filter(involves) : selected;
+  const chosen = narrowed.length ? narrowed : selected;
   const keys = new Set(chosen.map(slotKey));
-  const newService = newServiceOf(op, state, ctx.newHint, ctx.what, chosen);
   const known = new Set(ctx.services.map((s) => s.metadata?.name));
   if ((op.kind === 'set' || op.kind === 'preview') && !known.has(newService)) throw new CliError(`service "${newService}" not found in namespace "${ctx.namespace}"`);
   if (op.kind === 'preview') {
@@ -115,7 +119,7 @@ export function planOperation(
         return { ...s, preview: { service: op.service, ...op.match } };
       case 'finalize': {
         const keep = s.backends.find((b) => b.service === newService);
-        if (!keep && s.backends.length === 1 && !s.preview) throw new CliError(`${slotKey(s)} does not route to service "${newService}"; nothing to finalize there`);
+        if (!involves(s)) throw new CliError(`${slotKey(s)} does not route to service "${newService}"; nothing to finalize there`);
         const port = keep?.port ?? portFor(ctx.services, newService, s.backends[0]?.port);
         return { host: s.host, path: s.path, backends: [{ service: newService, percent: 100, port }] };
       }
@@ -124,7 +128,7 @@ export function planOperation(
         if (before) return { host: s.host, path: s.path, backends: before.backends, ...(before.preview ? { preview: before.preview } : {}) };
         // A slot the record does not hold was not changed by us; with no record at all, the new
         // Service (where the slot has it) gets 0% and its preview goes.
-        if (previous || !(s.backends.some((b) => b.service === newService) || s.preview?.service === newService)) return s;
+        if (previous || !involves(s)) return s;
         const rest = setShare({ ...s, preview: undefined }, newService, 0, ctx.services);
         return { host: s.host, path: s.path, backends: rest.backends };
       }

@@ -362,6 +362,18 @@ describe('bluegreen providers: one host or path of several', () => {
     assert.deepEqual(readState(w.observed().target), {});
   });
 
+  it('finalize without --host acts where the new Service is routed; other hosts keep their own backends', () => {
+    const two = seedIngress();
+    (two.spec as { rules: unknown[] }).rules.push({ host: 'other.io', http: { paths: [ingressPath('other')] } });
+    const w = new World(providerNamed('nginx'), two);
+    w.run({ kind: 'set', service: 'new-nginx', percent: 40 }, { host: 'mini-echo.io' });
+    const fin = w.run({ kind: 'finalize' });
+    assert.deepEqual(fin.plan.selected, ['mini-echo.io/']);
+    assert.deepEqual(fin.plan.released, ['old-nginx']);
+    assert.deepEqual(w.p.read(w.observed()).slots.map((s) => s.backends.map((b) => `${b.service}:${b.percent}`).join(' ')), ['new-nginx:100', 'other:100']);
+    assert.throws(() => w.run({ kind: 'finalize', service: 'new-nginx' }, { host: 'other.io' }), /^CliError: other\.io\/ does not route to service "new-nginx"; nothing to finalize there$/);
+  });
+
   it('aliyun: rolling back one host keeps the record of the other host changed since', () => {
     const two = seedIngress();
     (two.spec as { rules: unknown[] }).rules.push({ host: 'other.io', http: { paths: [ingressPath('old-nginx')] } });
