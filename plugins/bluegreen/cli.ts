@@ -9,7 +9,7 @@ import { probeCommand } from './commands/probe.js';
 
 export const plugin = definePlugin({
   name: 'bluegreen',
-  summary: 'weighted split and switch between two Services at the Ingress layer (Alibaba, ingress-nginx, ALB, Gateway API, Istio)',
+  summary: 'blue-green at the Ingress: split, preview, switch between two Services',
   examples: [
     ['kubectl bluegreen set echo new-nginx 50', 'Half of the Ingress echo to new-nginx, the rest to the old Service'],
     ['kubectl bluegreen probe http://INGRESS-IP/ --host mini-echo.io', 'Which version answers, how often'],
