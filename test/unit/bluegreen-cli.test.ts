@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { plugin } from '../../plugins/bluegreen/cli.js';
 import { runInProcess } from '../support/buffers.js';
+import { parseTarget } from '../../plugins/bluegreen/observe.js';
 
 describe('kubectl bluegreen usage errors', () => {
   const cases: [string[], string][] = [
@@ -29,4 +30,17 @@ describe('kubectl bluegreen usage errors', () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^error: Invalid values: Argument: provider, Given: "traefik", Choices: "aliyun", "nginx", "alb", "gateway", "istio"\n$/);
   });
+});
+
+describe('kubectl bluegreen target names', () => {
+  const cases: [string, string[], string][] = [
+    ['echo', ['Ingress', 'HTTPRoute', 'VirtualService'], 'echo'],
+    ['ingress/echo', ['Ingress'], 'echo'],
+    ['ing/echo', ['Ingress'], 'echo'],
+    ['httproute.gateway.networking.k8s.io/shop', ['HTTPRoute'], 'shop'],
+    ['vs/reviews', ['VirtualService'], 'reviews'],
+    ['VirtualServices/reviews', ['VirtualService'], 'reviews'],
+  ];
+  for (const [ref, kinds, name] of cases) it(ref, () => assert.deepEqual(parseTarget(ref), { kinds, name }));
+  it('a bad name is a validation error', () => assert.throws(() => parseTarget('ingress/Echo_1'), /name "Echo_1" is not a valid DNS-1123 subdomain/));
 });
