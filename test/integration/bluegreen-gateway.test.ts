@@ -51,8 +51,10 @@ spec:
   after(async () => dp?.close());
 
   it('set 30: weights that read as percentages on the rule; found by name without saying the kind', async () => {
-    const r = await run(['set', 'echo', 'new-nginx', '30']);
+    const r = await run(['set', 'echo', 'new-nginx', '30', '-v']);
     assert.equal(r.exitCode, 0, r.stderr);
+    // The name is looked up as Ingress, HTTPRoute and VirtualService at once; one list per kind; one write.
+    assert.match(r.stderr, /^I: 8 API requests to \S+ \(get 3, list 4, patch 1\)$/);
     assert.equal(r.stdout, 'httproute.gateway.networking.k8s.io/echo configured\nhttproute.gateway.networking.k8s.io/echo routes gateway.mini-echo.io/ old-nginx 70%, new-nginx 30% (provider gateway)');
     const rules = (await route()).spec.rules;
     assert.deepEqual(rules.map((x) => x.backendRefs.map((b) => [b.name, b.port, b.weight])), [[['old-nginx', 80, 70], ['new-nginx', 80, 30]]]);
