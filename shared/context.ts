@@ -27,6 +27,8 @@ export interface IO {
   clock?: Clock;
   /** Path of the running plugin script (for installing helpers beside it). */
   self?: string;
+  /** Ctrl-C: call the handler on the first SIGINT (a second one stops the process as usual). */
+  interrupts?: (handler: () => void) => void;
 }
 
 export interface CommandContext {
@@ -50,4 +52,9 @@ export interface CommandContext {
   kube(): Kube;
   /** Print a warning line to stderr, kubectl style. */
   warn(message: string): void;
+  /**
+   * A signal aborted on the first Ctrl-C, for commands that stop at a consistent point and say how to
+   * go on. Until a command asks for it, Ctrl-C stops the process at once.
+   */
+  interruption(): AbortSignal;
 }

@@ -72,6 +72,7 @@ function makeContext(
   const stderrPaint = painter(colorEnabled(io.env, args['color'] === false, stderrTTY));
   let config: ResolvedConfig | undefined;
   let kube: InstanceType<typeof Kube> | undefined;
+  let interruption: AbortController | undefined;
   const ctx: CommandContext = {
     stdout: io.stdout,
     stderr: io.stderr,
@@ -87,6 +88,13 @@ function makeContext(
       (config ??= loadKubeconfig({ kubeconfig: str(args, 'kubeconfig'), context: str(args, 'context'), namespace: str(args, 'namespace') }, io.env)),
     kube: () => (kube ??= new Kube(ctx.config(), binaryName(plugin.name), { interactive: stderrTTY })),
     warn: (m) => void io.stderr.write(`${stderrPaint('yellow', 'Warning:')} ${m}\n`),
+    interruption: () => {
+      if (!interruption) {
+        const controller = (interruption = new AbortController());
+        io.interrupts?.(() => controller.abort());
+      }
+      return interruption.signal;
+    },
   };
   // For -v: how many API requests the command made, by verb.
   const requests = () =>
@@ -165,6 +173,7 @@ export async function main(plugin: PluginDefinition): Promise<void> {
     stderr: process.stderr,
     env: process.env,
     self: process.argv[1] ?? '',
+    interrupts: (handler) => void process.once('SIGINT', handler),
   });
   // Exit only once both streams have handed everything to the OS (pipes are asynchronous).
   const flushed = (s: NodeJS.WriteStream) => new Promise<void>((r) => s.write('', () => r()));

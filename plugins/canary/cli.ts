@@ -4,6 +4,8 @@ import { abortCommand } from './commands/abort.js';
 import { promoteCommand } from './commands/promote.js';
 import { statusCommand } from './commands/status.js';
 import { probeCommand } from './commands/probe.js';
+import { routeCommand } from './commands/route.js';
+import { runCommand } from './commands/run.js';
 
 export const plugin = definePlugin({
   name: 'canary',
@@ -13,8 +15,10 @@ export const plugin = definePlugin({
     ['kubectl canary status new-nginx', 'Replicas, weights set and in effect, health'],
     ['kubectl canary promote new-nginx', 'All traffic to new-nginx; old-nginx kept at 0 replicas'],
     ['kubectl canary abort new-nginx', 'All traffic back to old-nginx, with its replicas from before'],
+    ['kubectl canary run new-nginx --steps 10,50,100 --interval 1m', 'Step by step, checked after each, then promoted'],
+    ['kubectl canary route reviews --header end-user=jason --to v2', 'Under Istio: requests with that header go to v2'],
     ['kubectl canary context', 'Show the cluster and namespace the plugin acts on'],
     ['kubectl canary completion --install-kubectl-helper', "Make 'kubectl canary <TAB>' complete"],
   ],
-  commands: [setCommand, statusCommand, promoteCommand, abortCommand, probeCommand],
+  commands: [setCommand, statusCommand, promoteCommand, abortCommand, routeCommand, probeCommand, runCommand],
 });

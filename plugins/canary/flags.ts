@@ -35,3 +35,18 @@ export function readScaleArgs(args: Args): ScaleArgs {
     force: bool(args, 'force'),
   };
 }
+
+export type Mode = 'auto' | 'replicas' | 'istio';
+
+export function modeFlag(y: Argv): Argv {
+  return y.option('mode', {
+    type: 'string',
+    choices: ['auto', 'replicas', 'istio'],
+    default: 'auto',
+    describe: 'replicas: share of ready pods (L4); istio: VirtualService weights (L7); auto: istio when a VirtualService routes the Service',
+  });
+}
+
+export function readMode(args: Args): Mode {
+  return (str(args, 'mode') ?? 'auto') as Mode;
+}

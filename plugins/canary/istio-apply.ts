@@ -1,51 +1,87 @@
-// Carrying out an Istio split: the DestinationRule's subsets first (the routes refer to them), then
-// the VirtualService's default route, each conditional on the version read.
+// Carrying out an Istio change: scale-ups first (ready before traffic moves to them), then the
+// DestinationRule's subsets (the routes refer to them), then the VirtualService's default route, then
+// scale-downs; each write conditional on the version read.
 import type { CommandContext } from '../../shared/context.js';
 import { CliError, UsageError } from '../../shared/errors.js';
 import type { DryRun } from '../../shared/kube/client.js';
-import { KubeApiError } from '../../shared/errors.js';
 import { markManaged } from '../../shared/kube/ownership.js';
 import { applyPlan, executePlan, type Change } from '../../shared/kube/plan.js';
-import { planIstio, type DestinationRule, type IstioPlan, type VirtualService } from './istio.js';
-import type { Topology } from './topology.js';
+import type { DestinationRule, IstioPlan, VirtualService } from './istio.js';
+import { listDestinationRules } from './observe.js';
+import type { ScalePlan } from './plan-set.js';
+import { applySteps, splitSteps, toChange } from './scale.js';
+import type { DeploymentLike, Topology } from './topology.js';
 
-export async function applyIstio(ctx: CommandContext, t: Topology, o: { percent: number; dryRun: DryRun; lines: boolean; plugin: string }): Promise<IstioPlan> {
+export interface IstioChange {
+  /** The route change, from the VirtualService and DestinationRules read. */
+  route: (vs: VirtualService, rules: DestinationRule[]) => IstioPlan;
+  /** Replica changes around it: scale-ups before the route change, scale-downs after. */
+  replicas?: ScalePlan | undefined;
+  dryRun: DryRun;
+  lines: boolean;
+  plugin: string;
+  timeoutMs: number;
+}
+
+/** The Service's one VirtualService (several routing it would make the split ambiguous). */
+export function theVirtualService(t: Topology): VirtualService {
   if (t.virtualServices.length > 1) {
     throw new UsageError(`several VirtualServices route service "${t.service.metadata?.name}": ${t.virtualServices.map((v) => v.metadata?.name).join(', ')}; keep one default route for it`);
   }
-  const kube = ctx.kube();
-  const rules = await kube.list<DestinationRule>('networking.istio.io/v1', 'DestinationRule', { namespace: t.namespace }).catch((err: unknown) => {
-    if (err instanceof KubeApiError && err.status === 404) return [];
-    throw err;
-  });
-  // Weight on a version with no ready pod is traffic to nothing (503s): refuse before writing.
-  const ready = (d: Topology['canary']) => d.status?.readyReplicas ?? 0;
-  for (const [d, share] of [[t.canary, o.percent], [t.stable, 100 - o.percent]] as const) {
-    if (share > 0 && ready(d) === 0) {
-      throw new CliError(`deployment "${d.metadata?.name}" has no ready pods, so ${share}% of the traffic would fail; scale it up first (kubectl scale deployment ${d.metadata?.name} --replicas=N)`);
-    }
-  }
-  const plan = planIstio(t, t.virtualServices[0] as VirtualService, rules, o.percent);
-  if (plan.dropped.length) ctx.warn(`the default route also sent traffic to ${plan.dropped.join(', ')}; it now goes only to ${plan.stableSubset} and ${plan.canarySubset}`);
+  return t.virtualServices[0] as VirtualService;
+}
+
+/** The writes of an Istio plan: the DestinationRule (created or patched), then the VirtualService. */
+export function istioChanges(plan: IstioPlan, namespace: string, plugin: string): Change[] {
   const changes: Change[] = [];
   if (plan.destinationRule) {
     const dr = plan.destinationRule;
     changes.push(
       plan.createRule
-        ? { action: 'create', object: markManaged(dr, o.plugin) }
-        : { action: 'patch', ref: { apiVersion: dr.apiVersion!, kind: dr.kind!, name: dr.metadata?.name ?? '', namespace: t.namespace }, patch: { metadata: dr.metadata, spec: dr.spec }, verb: 'configured' },
+        ? { action: 'create', object: markManaged(dr, plugin) }
+        : { action: 'patch', ref: { apiVersion: dr.apiVersion!, kind: dr.kind!, name: dr.metadata?.name ?? '', namespace }, patch: { metadata: dr.metadata, spec: dr.spec }, verb: 'configured' },
     );
   }
   if (plan.vsChanged) {
     const vs = plan.virtualService;
-    changes.push({ action: 'patch', ref: { apiVersion: vs.apiVersion!, kind: vs.kind!, name: vs.metadata?.name ?? '', namespace: t.namespace }, patch: { metadata: vs.metadata, spec: vs.spec }, verb: 'configured' });
+    const metadata = { ...vs.metadata, ...(plan.state ? { annotations: plan.state } : {}) };
+    changes.push({ action: 'patch', ref: { apiVersion: vs.apiVersion!, kind: vs.kind!, name: vs.metadata?.name ?? '', namespace }, patch: { metadata, spec: vs.spec }, verb: 'configured' });
   }
+  return changes;
+}
+
+/** The weight the route gives a subset (0 when absent). */
+function weightOf(plan: IstioPlan, subset: string): number {
+  const http = plan.virtualService.spec?.http ?? [];
+  return Math.max(0, ...http.flatMap((r) => (r.match?.length ? [] : (r.route ?? []).filter((d) => d.destination?.subset === subset).map((d) => d.weight ?? 100))));
+}
+
+export async function applyIstio(ctx: CommandContext, t: Topology, o: IstioChange): Promise<IstioPlan> {
+  const vs = theVirtualService(t);
+  const rules = await listDestinationRules(ctx, t.namespace);
+  const plan = o.route(vs, rules);
+  // Weight on a version with no ready pod is traffic to nothing (503s): refuse before writing,
+  // unless this change scales that version up first.
+  const scaledUp = new Set((o.replicas?.steps ?? []).filter((s) => s.to > s.from).map((s) => s.name));
+  const ready = (d: DeploymentLike) => d.status?.readyReplicas ?? 0;
+  for (const [d, subset] of [[t.canary, plan.canarySubset], [t.stable, plan.stableSubset]] as const) {
+    const share = weightOf(plan, subset);
+    if (plan.vsChanged && share > 0 && ready(d) === 0 && !scaledUp.has(d.metadata?.name ?? '')) {
+      throw new CliError(`deployment "${d.metadata?.name}" has no ready pods, so ${share}% of the traffic would fail; scale it up first (kubectl scale deployment ${d.metadata?.name} --replicas=N)`);
+    }
+  }
+  if (plan.dropped.length) ctx.warn(`the default route also sent traffic to ${plan.dropped.join(', ')}; it now goes only to ${plan.stableSubset} and ${plan.canarySubset}`);
+  const [before, after] = splitSteps(o.replicas?.steps ?? []);
+  const routeChanges = istioChanges(plan, t.namespace, o.plugin);
   if (o.dryRun !== 'none') {
+    const changes = [...before.map(toChange), ...routeChanges, ...after.map(toChange)];
     if (o.lines) await executePlan(ctx, changes, o.dryRun);
-    else if (o.dryRun === 'server') await applyPlan(kube, changes, 'server');
+    else if (o.dryRun === 'server') await applyPlan(ctx.kube(), changes, 'server');
     return plan;
   }
-  for (const r of await applyPlan(kube, changes, 'none')) if (o.lines) ctx.stdout.write(`${r.line}\n`);
-  if (o.lines && changes.length === 0) ctx.stdout.write(`virtualservice.networking.istio.io/${plan.virtualService.metadata?.name} unchanged\n`);
+  await applySteps(ctx, t, before, { ...o, waitLast: true });
+  for (const r of await applyPlan(ctx.kube(), routeChanges, 'none')) if (o.lines) ctx.stdout.write(`${r.line}\n`);
+  if (o.lines && routeChanges.length === 0) ctx.stdout.write(`virtualservice.networking.istio.io/${plan.virtualService.metadata?.name} unchanged\n`);
+  await applySteps(ctx, t, after, { ...o, waitLast: false });
   return plan;
 }

@@ -3,14 +3,15 @@
 // the scale-downs that follow them, and dry runs that write nothing.
 import { hostname } from 'node:os';
 import type { CommandContext } from '../../shared/context.js';
-import { CliError, KubeApiError } from '../../shared/errors.js';
+import { CliError } from '../../shared/errors.js';
 import { retryOnConflict, type DryRun } from '../../shared/kube/client.js';
 import { withLock } from '../../shared/kube/lock.js';
 import { applyPlan, executePlan, type Change } from '../../shared/kube/plan.js';
 import { waitForRollout } from '../../shared/kube/wait.js';
 import { startProgress } from '../../shared/output/spinner.js';
-import { findTopology, type DeploymentLike, type HpaLike, type ServiceLike, type Topology, type VirtualServiceLike } from './topology.js';
-import type { ScalePlan } from './plan-set.js';
+import { observe } from './observe.js';
+import type { Topology } from './topology.js';
+import type { ScalePlan, ScaleStep } from './plan-set.js';
 
 export interface ScaleOptions {
   canary: string;
@@ -25,28 +26,9 @@ export interface ScaleOptions {
   /** For the lock holder: the command being run, e.g. "set new-nginx 50". */
   what: string;
   /** When a VirtualService routes the Service: do the change with Istio instead (inside the lock and retry). */
-  istio?: (t: Topology) => Promise<void>;
+  istio: (t: Topology) => Promise<void>;
   /** --mode: auto picks Istio when a VirtualService routes the Service. */
   mode?: 'auto' | 'replicas' | 'istio';
-}
-
-/** Everything the canary commands read: one list per kind in the namespace (four requests). */
-export async function observe(ctx: CommandContext, canary: string, service?: string, stable?: string): Promise<Topology> {
-  const kube = ctx.kube();
-  const namespace = kube.namespace;
-  const optional = <T>(p: Promise<T[]>) =>
-    p.catch((err: unknown) => {
-      // A cluster without the API (no autoscaling/v2, no Istio CRDs) has none of these objects.
-      if (err instanceof KubeApiError && err.status === 404) return [] as T[];
-      throw err;
-    });
-  const [deployments, services, autoscalers, virtualServices] = await Promise.all([
-    kube.list<DeploymentLike>('apps/v1', 'Deployment', { namespace }),
-    kube.list<ServiceLike>('v1', 'Service', { namespace }),
-    optional(kube.list<HpaLike>('autoscaling/v2', 'HorizontalPodAutoscaler', { namespace })),
-    optional(kube.list<VirtualServiceLike>('networking.istio.io/v1', 'VirtualService', { namespace })),
-  ]);
-  return findTopology({ namespace, canaryName: canary, serviceName: service, stableName: stable, deployments, services, autoscalers, virtualServices });
 }
 
 async function waitReady(ctx: CommandContext, namespace: string, name: string, timeoutMs: number, what: string): Promise<void> {
@@ -60,18 +42,34 @@ async function waitReady(ctx: CommandContext, namespace: string, name: string, t
   }
 }
 
-function toChange(s: ScalePlan['steps'][number]): Change {
+export function toChange(s: ScaleStep): Change {
   if (s.delete) return { action: 'delete', ref: s.ref };
   return { action: 'patch', ref: s.ref, patch: s.patch, verb: s.from === s.to ? 'annotated' : `scaled (${s.from} -> ${s.to})` };
 }
 
-/** Observe, plan with `plan`, apply (replicas only). Returns the topology and plan carried out. */
-export async function runScale<P extends ScalePlan>(ctx: CommandContext, o: Omit<ScaleOptions, 'istio'>, plan: (t: Topology) => P): Promise<{ t: Topology; plan: P }> {
-  const r = await runChange(ctx, o, plan);
-  return { t: r.t, plan: r.plan! };
+/**
+ * Steps to carry out before a route change (the leading scale-ups, and a baseline written first) and
+ * after it (scale-downs, deletes, a baseline cleared last).
+ */
+export function splitSteps(steps: ScaleStep[]): [ScaleStep[], ScaleStep[]] {
+  let n = 0;
+  while (n < steps.length && (steps[n]!.to > steps[n]!.from || (n === 0 && steps[n]!.to === steps[n]!.from && !steps[n]!.delete && steps.length > 1))) n++;
+  return [steps.slice(0, n), steps.slice(n)];
 }
 
-/** As runScale, but a Service routed by a VirtualService is changed through `o.istio` (then no plan). */
+/** Apply steps one at a time; a scale-up is ready before the next step (or, with waitLast, before returning). */
+export async function applySteps(ctx: CommandContext, t: Topology, steps: ScaleStep[], o: { lines: boolean; timeoutMs: number; waitLast: boolean }): Promise<void> {
+  for (const [i, step] of steps.entries()) {
+    const [done] = await applyPlan(ctx.kube(), [toChange(step)], 'none');
+    if (o.lines) ctx.stdout.write(`${done!.line}\n`);
+    if (step.to > step.from && (i < steps.length - 1 || o.waitLast)) {
+      const why = i < steps.length - 1 ? 'before scaling down' : 'before moving traffic';
+      await waitReady(ctx, t.namespace, step.name, o.timeoutMs, `waiting for ${step.name} to have ${step.to} ready pods ${why}`);
+    }
+  }
+}
+
+/** Observe, plan with `plan`, apply; a Service routed by a VirtualService is changed through `o.istio` instead (then no plan). */
 export async function runChange<P extends ScalePlan>(ctx: CommandContext, o: ScaleOptions, plan: (t: Topology) => P): Promise<{ t: Topology; plan?: P }> {
   let result: { t: Topology; plan?: P } | undefined;
   const apply = () =>
@@ -80,17 +78,14 @@ export async function runChange<P extends ScalePlan>(ctx: CommandContext, o: Sca
       if (o.mode === 'istio' && !t.virtualServices.length) {
         throw new CliError(`no VirtualService in namespace "${t.namespace}" routes service "${t.service.metadata?.name}"; --mode istio needs one (or use --mode replicas)`);
       }
-      if (t.virtualServices.length && o.istio && o.mode !== 'replicas') {
+      if (t.virtualServices.length && o.mode !== 'replicas') {
         result = { t };
         return o.istio(t);
       }
       if (t.virtualServices.length) {
         // Under Istio the split follows the VirtualService's weights: changing replicas would not move traffic.
         const vs = t.virtualServices.map((v) => `virtualservice.networking.istio.io/${v.metadata?.name}`).join(', ');
-        const advice = o.istio
-          ? 'so --mode replicas cannot move traffic; use --mode istio (or auto)'
-          : `change them with 'kubectl canary set ${o.canary} <percent>' (${o.what.split(' ')[0]} supports replicas mode only so far)`;
-        throw new CliError(`${vs} routes service "${t.service.metadata?.name}", so its weights, not replica counts, decide the split; ${advice}`);
+        throw new CliError(`${vs} routes service "${t.service.metadata?.name}", so its weights, not replica counts, decide the split; --mode replicas cannot move traffic, use --mode istio (or auto)`);
       }
       if (t.others.length) {
         // Their pods take a share too: a replica ratio between two of them is not the canary's share.
@@ -113,14 +108,7 @@ export async function runChange<P extends ScalePlan>(ctx: CommandContext, o: Sca
         else if (o.dryRun === 'server') await applyPlan(ctx.kube(), changes, 'server'); // validated, not printed (-o json)
         return;
       }
-      // One step at a time; a scale-up is ready before the scale-down that follows it.
-      for (const [i, step] of p.steps.entries()) {
-        const [done] = await applyPlan(ctx.kube(), [changes[i]!], 'none');
-        if (o.lines) ctx.stdout.write(`${done!.line}\n`);
-        if (step.to > step.from && i < p.steps.length - 1) {
-          await waitReady(ctx, t.namespace, step.name, o.timeoutMs, `waiting for ${step.name} to have ${step.to} ready pods before scaling down`);
-        }
-      }
+      await applySteps(ctx, t, p.steps, { ...o, waitLast: false });
     });
   if (o.dryRun === 'none') {
     // Two changes to the same canary at once would each scale one side: one runs at a time.

@@ -1,8 +1,9 @@
-// The view of canaries `kubectl canary status` prints. Pure: Deployments and Services in, one row per
+// The view of canaries `kubectl canary status` prints. Pure: Deployments, Services (and Istio routes) in, one row per
 // canary out (weights configured and effective, readiness, health), and the bars people look at.
 import { readState } from '../../shared/kube/ownership.js';
 import { PREVIOUS_REPLICAS } from './plan-set.js';
-import { selects, type DeploymentLike, type ServiceLike } from './topology.js';
+import { CANARY } from './istio.js';
+import { routingVirtualServices, selects, stableFromRoute, type DeploymentLike, type DestinationRuleLike, type ServiceLike, type VirtualServiceLike } from './topology.js';
 
 export type Health = 'Healthy' | 'Progressing' | 'Degraded';
 
@@ -10,9 +11,9 @@ export interface VersionView {
   deployment: string;
   desired: number;
   ready: number;
-  /** Share of the Service's traffic by desired replicas (what was set). */
+  /** Share of the Service's traffic by desired replicas, or by the route's weights under Istio (what was set). */
   weight: number;
-  /** Share by ready pods (what the Service actually spreads over). */
+  /** Share by ready pods (what the Service, or each Istio subset, actually spreads over). */
   effectiveWeight: number;
   health: Health;
 }
@@ -20,9 +21,13 @@ export interface VersionView {
 export interface CanaryView {
   namespace: string;
   service: string;
-  mode: 'replicas';
+  mode: 'replicas' | 'istio';
+  /** Istio mode: the VirtualService whose weights decide the split. */
+  virtualService?: string;
   canary: VersionView;
   stable: VersionView;
+  /** Istio mode: the share of traffic routed to a subset with no ready pod (those requests fail). */
+  failingWeight?: number;
   health: Health;
 }
 
@@ -40,8 +45,46 @@ function worst(a: Health, b: Health): Health {
   return order[Math.max(order.indexOf(a), order.indexOf(b))]!;
 }
 
-/** A canary is a Deployment `set` has recorded a baseline on, or the one asked for by name. */
-export function canaryViews(deployments: DeploymentLike[], services: ServiceLike[], name?: string): CanaryView[] {
+export interface IstioObjects {
+  virtualServices: VirtualServiceLike[];
+  destinationRules: DestinationRuleLike[];
+}
+
+type Count = (d: DeploymentLike) => number;
+const desiredOf: Count = (d) => d.spec?.replicas ?? 1;
+const readyOf: Count = (d) => d.status?.readyReplicas ?? 0;
+const share = (x: number, total: number) => (total === 0 ? 0 : round1((x / total) * 100));
+const labelsOf = (d: DeploymentLike) => d.spec?.template?.metadata?.labels ?? {};
+
+/**
+ * Under Istio, each Deployment's share: the default route's weights, each split over the pods its
+ * subset selects (all of the Service's when it names none). `failing` is weight sent to no ready pod.
+ */
+export function routeShares(vss: VirtualServiceLike[], rules: DestinationRuleLike[], service: string, ns: string, behind: DeploymentLike[], count: Count): { shares: Map<DeploymentLike, number>; failing: number } {
+  const hosts = new Set([service, `${service}.${ns}`, `${service}.${ns}.svc`, `${service}.${ns}.svc.cluster.local`]);
+  const subsets = rules.find((r) => hosts.has(r.spec?.host ?? ''))?.spec?.subsets ?? [];
+  const shares = new Map<DeploymentLike, number>(behind.map((d) => [d, 0]));
+  let failing = 0;
+  for (const r of vss.flatMap((v) => v.spec?.http ?? []).filter((r) => !r.match?.length)) {
+    const route = (r.route ?? []).filter((d) => hosts.has(d.destination?.host ?? ''));
+    for (const dest of route) {
+      const weight = dest.weight ?? (route.length === 1 ? 100 : 0);
+      const subset = dest.destination?.subset;
+      const labels = subset === undefined ? {} : subsets.find((x) => x.name === subset)?.labels;
+      const pods = labels === undefined ? [] : behind.filter((d) => Object.entries(labels).every(([k, v]) => labelsOf(d)[k] === v));
+      const total = pods.reduce((n, d) => n + count(d), 0);
+      if (total === 0) failing += weight;
+      for (const d of pods) shares.set(d, shares.get(d)! + (total === 0 ? 0 : (weight * count(d)) / total));
+    }
+  }
+  return { shares, failing };
+}
+
+/**
+ * A canary is a Deployment a replicas-mode set recorded a baseline on, one an Istio-mode set named on
+ * its VirtualService, or the one asked for by name.
+ */
+export function canaryViews(deployments: DeploymentLike[], services: ServiceLike[], name?: string, istio?: IstioObjects): CanaryView[] {
   const byNs = new Map<string, { deps: DeploymentLike[]; svcs: ServiceLike[] }>();
   for (const d of deployments) {
     const ns = d.metadata?.namespace ?? '';
@@ -49,28 +92,56 @@ export function canaryViews(deployments: DeploymentLike[], services: ServiceLike
     byNs.get(ns)!.deps.push(d);
   }
   for (const s of services) byNs.get(s.metadata?.namespace ?? '')?.svcs.push(s);
+  const inNs = <T extends { metadata?: { namespace?: string } }>(list: T[] | undefined, ns: string) => (list ?? []).filter((x) => x.metadata?.namespace === ns);
   const views: CanaryView[] = [];
   for (const [namespace, { deps, svcs }] of [...byNs.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    const labelsOf = (d: DeploymentLike) => d.spec?.template?.metadata?.labels ?? {};
-    const canaries = deps.filter((d) => (name ? d.metadata?.name === name : readState(d)[PREVIOUS_REPLICAS] !== undefined));
+    const vss = inNs(istio?.virtualServices, namespace);
+    const rules = inNs(istio?.destinationRules, namespace);
+    const named = new Set(vss.map((v) => readState(v)[CANARY]).filter((n) => n !== undefined));
+    const canaries = deps.filter((d) => (name ? d.metadata?.name === name : readState(d)[PREVIOUS_REPLICAS] !== undefined || named.has(d.metadata?.name ?? '')));
     for (const canary of canaries.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))) {
       const service = svcs.find((s) => selects(s.spec?.selector, labelsOf(canary)) && deps.some((d) => d !== canary && selects(s.spec?.selector, labelsOf(d))));
       if (!service) continue;
-      const stable = deps.find((d) => d !== canary && selects(service.spec?.selector, labelsOf(d)))!;
-      const desired = { c: canary.spec?.replicas ?? 1, s: stable.spec?.replicas ?? 1 };
-      const ready = { c: canary.status?.readyReplicas ?? 0, s: stable.status?.readyReplicas ?? 0 };
-      const share = (x: number, total: number) => (total === 0 ? 0 : round1((x / total) * 100));
-      const version = (d: DeploymentLike, want: number, have: number, other: [number, number]): VersionView => ({
+      const serviceName = service.metadata?.name ?? '';
+      const others = deps.filter((d) => d !== canary && selects(service.spec?.selector, labelsOf(d)));
+      const routing = routingVirtualServices(vss, serviceName, namespace);
+      const stable = (routing.length ? stableFromRoute(routing, rules, serviceName, namespace, canary, others) : undefined) ?? others[0]!;
+      let weights: (d: DeploymentLike, count: Count) => number;
+      let failing = 0;
+      if (routing.length) {
+        const behind = [canary, ...others];
+        const byCount = new Map<Count, Map<DeploymentLike, number>>();
+        for (const count of [desiredOf, readyOf]) {
+          const r = routeShares(routing, rules, serviceName, namespace, behind, count);
+          byCount.set(count, r.shares);
+          if (count === readyOf) failing = r.failing;
+        }
+        weights = (d, count) => round1(byCount.get(count)!.get(d) ?? 0);
+      } else {
+        // Replicas mode: the Service spreads over the two Deployments' pods.
+        weights = (d, count) => share(count(d), count(canary) + count(stable));
+      }
+      const version = (d: DeploymentLike): VersionView => ({
         deployment: d.metadata?.name ?? '',
-        desired: want,
-        ready: have,
-        weight: share(want, want + other[0]),
-        effectiveWeight: share(have, have + other[1]),
+        desired: desiredOf(d),
+        ready: readyOf(d),
+        weight: weights(d, desiredOf),
+        effectiveWeight: weights(d, readyOf),
         health: health(d),
       });
-      const cv = version(canary, desired.c, ready.c, [desired.s, ready.s]);
-      const sv = version(stable, desired.s, ready.s, [desired.c, ready.c]);
-      views.push({ namespace, service: service.metadata?.name ?? '', mode: 'replicas', canary: cv, stable: sv, health: worst(cv.health, sv.health) });
+      const cv = version(canary);
+      const sv = version(stable);
+      views.push({
+        namespace,
+        service: serviceName,
+        mode: routing.length ? 'istio' : 'replicas',
+        ...(routing.length ? { virtualService: routing.map((v) => v.metadata?.name ?? '').join(',') } : {}),
+        canary: cv,
+        stable: sv,
+        // Weight routed to a subset with no ready pod is failing requests.
+        ...(failing > 0 ? { failingWeight: round1(failing) } : {}),
+        health: failing > 0 ? 'Degraded' : worst(cv.health, sv.health),
+      });
     }
   }
   return views;

@@ -17,8 +17,16 @@ export interface HpaLike extends KubeObject {
   spec?: { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } };
 }
 
+interface RouteLike {
+  match?: unknown[];
+  route?: { destination?: { host?: string; subset?: string }; weight?: number }[];
+}
 export interface VirtualServiceLike extends KubeObject {
-  spec?: { hosts?: string[]; http?: { route?: { destination?: { host?: string } }[] }[]; tcp?: { route?: { destination?: { host?: string } }[] }[] };
+  spec?: { hosts?: string[]; http?: RouteLike[]; tcp?: RouteLike[] };
+}
+
+export interface DestinationRuleLike extends KubeObject {
+  spec?: { host?: string; subsets?: { name: string; labels?: Record<string, string> }[] };
 }
 
 /** The names a Service is reached by inside the mesh, from namespace ns. */
@@ -47,6 +55,11 @@ export interface Topology {
   others: DeploymentLike[];
 }
 
+/** The Service selects several Deployments besides the canary and none was chosen. */
+export class SeveralStablesError extends UsageError {
+  static override readonly kind: string = 'SeveralStablesError';
+}
+
 /** The Service selects only the canary: no stable version (also what a finished promote --delete-stable leaves). */
 export class NoStableError extends CliError {
   static override readonly kind: string = 'NoStableError';
@@ -64,6 +77,28 @@ function describeLabels(labels: Record<string, string>): string {
   return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',') || '(none)';
 }
 
+/**
+ * Under Istio, the stable version is the one the default route sends most traffic to besides the
+ * canary: the subset with the largest weight, mapped to the one candidate Deployment its labels select.
+ */
+export function stableFromRoute(vss: VirtualServiceLike[], rules: DestinationRuleLike[], service: string, ns: string, canary: DeploymentLike, candidates: DeploymentLike[]): DeploymentLike | undefined {
+  const names = new Set(serviceHosts(service, ns));
+  const weights = new Map<string, number>();
+  for (const r of vss.flatMap((v) => v.spec?.http ?? []).filter((r) => !r.match?.length)) {
+    for (const d of r.route ?? []) {
+      const subset = d.destination?.subset;
+      if (subset && names.has(d.destination?.host ?? '')) weights.set(subset, (weights.get(subset) ?? 0) + (d.weight ?? 100));
+    }
+  }
+  const rule = rules.find((r) => names.has(r.spec?.host ?? ''));
+  const labelsOf = (subset: string) => rule?.spec?.subsets?.find((s) => s.name === subset)?.labels;
+  // The canary's own subset does not count (after a promote it has all the weight).
+  const ranked = [...weights.entries()].filter(([s]) => !selects(labelsOf(s), podLabels(canary))).sort((a, b) => b[1] - a[1]);
+  if (!rule || !ranked.length || (ranked[1] && ranked[1][1] === ranked[0]![1])) return undefined;
+  const selected = candidates.filter((d) => selects(labelsOf(ranked[0]![0]), podLabels(d)));
+  return selected.length === 1 ? selected[0] : undefined;
+}
+
 export function findTopology(o: {
   namespace: string;
   canaryName: string;
@@ -74,6 +109,8 @@ export function findTopology(o: {
   services: ServiceLike[];
   autoscalers: HpaLike[];
   virtualServices?: VirtualServiceLike[];
+  /** Read only when several Deployments could be the stable one (to infer it from the route). */
+  destinationRules?: DestinationRuleLike[];
 }): Topology {
   const canary = o.deployments.find((d) => name(d) === o.canaryName);
   if (!canary) {
@@ -107,11 +144,15 @@ export function findTopology(o: {
   if (stables.length === 0) {
     throw new NoStableError(`service "${name(service)}" selects no Deployment other than "${o.canaryName}": there is no stable version to shift traffic from`);
   }
+  const virtualServices = routingVirtualServices(o.virtualServices ?? [], name(service), o.namespace);
   if (stables.length > 1) {
-    throw new UsageError(`service "${name(service)}" selects several Deployments besides "${o.canaryName}" (${stables.map(name).join(', ')}); choose the stable one with --stable`);
+    const inferred = stableFromRoute(virtualServices, o.destinationRules ?? [], name(service), o.namespace, canary, stables);
+    if (inferred) stables = [inferred];
+  }
+  if (stables.length > 1) {
+    throw new SeveralStablesError(`service "${name(service)}" selects several Deployments besides "${o.canaryName}" (${stables.map(name).join(', ')}); choose the stable one with --stable`);
   }
   const targets = new Set([o.canaryName, name(stables[0]!)]);
   const autoscalers = o.autoscalers.filter((h) => h.spec?.scaleTargetRef?.kind === 'Deployment' && targets.has(h.spec.scaleTargetRef.name ?? ''));
-  const virtualServices = routingVirtualServices(o.virtualServices ?? [], name(service), o.namespace);
   return { namespace: o.namespace, service, canary, stable: stables[0]!, autoscalers, virtualServices, others: behind.filter((d) => d !== stables[0]) };
 }

@@ -97,3 +97,20 @@ export async function waitForCondition(kube: Kube, ref: ObjectRef, type: string,
     return { done: got === status, message: `${type} is ${got ?? 'not reported yet'}` };
   }, opts);
 }
+
+export interface DaemonSetLike {
+  metadata?: { generation?: number; name?: string };
+  status?: { observedGeneration?: number; desiredNumberScheduled?: number; updatedNumberScheduled?: number; numberAvailable?: number };
+}
+
+/** Has a DaemonSet finished rolling out? The same rules as `kubectl rollout status daemonset`. */
+export function daemonSetRollout(ds: DaemonSetLike): WaitState {
+  const s = ds.status ?? {};
+  if ((ds.metadata?.generation ?? 0) > (s.observedGeneration ?? 0)) return { done: false, message: 'waiting for the daemon set spec update to be observed' };
+  const want = s.desiredNumberScheduled ?? 0;
+  const updated = s.updatedNumberScheduled ?? 0;
+  const available = s.numberAvailable ?? 0;
+  if (updated < want) return { done: false, message: `${updated} of ${want} updated pods have been scheduled` };
+  if (available < want) return { done: false, message: `${available} of ${want} updated pods are available` };
+  return { done: true, message: `${available} of ${want} pods available` };
+}

@@ -11,6 +11,7 @@ import { print } from '../output/print.js';
 import { startProgress } from '../output/spinner.js';
 import { duration } from '../validate.js';
 import { probe, type ProbeOptions } from './engine.js';
+import { probeHeaders, probeUrl } from './target.js';
 import { consistent, summarize, wilson, type Share, type Summary } from './stats.js';
 
 export const PROBE_FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml'];
@@ -39,22 +40,8 @@ function intArg(v: unknown, flag: string, min: number, max: number): number {
 }
 
 export function readProbeArgs(args: Args): ProbeArgs {
-  const raw = requiredStr(args, 'url');
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new UsageError(`"${raw}" is not a URL; give one like http://10.0.0.5/ or https://shop.example.com/path`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`only http:// and https:// URLs can be probed, not ${url.protocol}`);
-  const headers: Record<string, string> = {};
-  for (const h of strList(args, 'header')) {
-    const i = h.indexOf(':');
-    if (i <= 0) throw new UsageError(`header "${h}" must look like "Name: value"`);
-    headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
-  }
-  const host = str(args, 'host');
-  if (host) headers['host'] = host;
+  const url = probeUrl(requiredStr(args, 'url'));
+  const headers = probeHeaders(strList(args, 'header'), str(args, 'host'));
   return {
     url,
     count: intArg(args['count'], '--count', 1, 100_000),

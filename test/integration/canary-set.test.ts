@@ -181,9 +181,11 @@ spec:
       const empty = await canary(c, ['set', 'new-nginx', '40']);
       assert.deepEqual([empty.exitCode, empty.stdout], [1, '']);
       assert.match(empty.stderr, /^error: deployment "new-nginx" has no ready pods, so 40% of the traffic would fail; scale it up first/);
+      // abort: the default route as before the first set (no subsets), even with the canary at 0 pods.
       const abort = await canary(c, ['abort', 'new-nginx']);
-      assert.equal(abort.exitCode, 1);
-      assert.match(abort.stderr, /\(abort supports replicas mode only so far\)$/);
+      assert.equal(abort.exitCode, 0, abort.stderr);
+      const restored = JSON.parse((await c.kubectl(['-n', NS, 'get', 'virtualservice', 'nginx', '-o', 'json'])).stdout) as { spec: { http: unknown[] } };
+      assert.deepEqual(restored.spec.http[1], { route: [{ destination: { host: 'nginx', port: { number: 80 } } }] });
     } finally {
       await c.kubectl(['-n', NS, 'delete', 'virtualservice,destinationrule', 'nginx']);
     }

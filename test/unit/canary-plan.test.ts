@@ -165,6 +165,35 @@ describe('canary status view', () => {
     assert.equal(canaryViews([stable, canary, lone], [], 'new-nginx').length, 0, 'no shared Service: not a canary');
     assert.equal(bar(30), '██████░░░░░░░░░░░░░░');
   });
+
+  it('istio mode: weights from the default route, split over each subset\'s pods; weight to no ready pod is failing', async () => {
+    const { canaryViews } = await import('../../plugins/canary/status.js');
+    const at = <T extends { metadata?: object }>(o: T): T => ({ ...o, metadata: { ...o.metadata, namespace: 'bookinfo' } });
+    const v1 = at({ ...dep('reviews-v1', { app: 'reviews', version: 'v1' }, 2), status: { readyReplicas: 2 } });
+    const v2 = at({ ...dep('reviews-v2', { app: 'reviews', version: 'v2' }, 1), status: { readyReplicas: 0 } });
+    const vs = at({ metadata: { name: 'reviews', annotations: { 'traffic.kubectl-plugins.io/canary': 'reviews-v2' } }, spec: { http: [{ match: [{}], route: [{ destination: { host: 'reviews', subset: 'v2' } }] }, { route: [{ destination: { host: 'reviews', subset: 'v1' }, weight: 75 }, { destination: { host: 'reviews', subset: 'v2' }, weight: 25 }] }] } });
+    const dr = at({ metadata: { name: 'reviews' }, spec: { host: 'reviews', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] } });
+    const [view] = canaryViews([v1, v2], [at(svc('reviews', { app: 'reviews' }))], undefined, { virtualServices: [vs], destinationRules: [dr] });
+    assert.deepEqual(view, {
+      namespace: 'bookinfo',
+      service: 'reviews',
+      mode: 'istio',
+      virtualService: 'reviews',
+      canary: { deployment: 'reviews-v2', desired: 1, ready: 0, weight: 25, effectiveWeight: 0, health: 'Progressing' },
+      stable: { deployment: 'reviews-v1', desired: 2, ready: 2, weight: 75, effectiveWeight: 75, health: 'Healthy' },
+      failingWeight: 25,
+      health: 'Degraded',
+    });
+    // A destination without a subset spreads over every pod of the Service, by ready pods.
+    const plain = at({ metadata: { name: 'reviews', annotations: { 'traffic.kubectl-plugins.io/canary': 'reviews-v2' } }, spec: { http: [{ route: [{ destination: { host: 'reviews.bookinfo.svc.cluster.local' } }] }] } });
+    const [whole] = canaryViews([v1, { ...v2, status: { readyReplicas: 2 } }], [at(svc('reviews', { app: 'reviews' }))], undefined, { virtualServices: [plain], destinationRules: [] });
+    assert.deepEqual([whole!.canary.weight, whole!.canary.effectiveWeight, whole!.failingWeight], [33.3, 50, undefined]);
+  });
+
+  it('bars', async () => {
+    const { bar } = await import('../../plugins/canary/status.js');
+    assert.equal(bar(30), '██████░░░░░░░░░░░░░░');
+  });
 });
 
 describe('VirtualServices routing a Service', () => {
@@ -190,7 +219,7 @@ describe('istio plan', () => {
     assert.equal(p.destinationRule, undefined, 'subsets already fit');
     assert.deepEqual(p.virtualService.spec?.http, [jason, { route: [{ destination: { host: 'reviews', subset: 'v1' }, weight: 90 }, { destination: { host: 'reviews', subset: 'v2' }, weight: 10 }] }]);
     assert.equal(p.virtualService.metadata?.resourceVersion, '7');
-    assert.equal(p.virtualService.metadata?.annotations?.['traffic.kubectl-plugins.io/previous-weights'], '[{"destination":{"host":"reviews","subset":"v1"}}]');
+    assert.deepEqual(p.state, { 'traffic.kubectl-plugins.io/previous-weights': '[{"destination":{"host":"reviews","subset":"v1"}}]', 'traffic.kubectl-plugins.io/canary': 'reviews-v2' });
     assert.deepEqual([p.stableSubset, p.canarySubset], ['v1', 'v2']);
   });
 
@@ -201,6 +230,51 @@ describe('istio plan', () => {
     assert.deepEqual(p.destinationRule?.spec, { host: 'reviews', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] });
     assert.deepEqual(distinguishing(dep('a', { tier: 'x' }), dep('b', { tier: 'x' })), { run: 'a' });
     assert.throws(() => distinguishing({ spec: { template: { metadata: { labels: { app: 'x' } } } }, metadata: { name: 'a' } }, { spec: { template: { metadata: { labels: { app: 'x' } } } }, metadata: { name: 'b' } }), /carry the same labels/);
+  });
+
+  it('a later set keeps the first recorded route; nothing changes when the weights are already there', async () => {
+    const { planIstio } = await import('../../plugins/canary/istio.js');
+    const first = planIstio(topo(), vs([{ route: [{ destination: { host: 'reviews', subset: 'v1' } }] }]), [dr], 30);
+    const written = { ...vs(first.virtualService.spec!.http!), metadata: { name: 'reviews', namespace: 'bookinfo', annotations: first.state as Record<string, string> } };
+    const second = planIstio(topo(), written, [dr], 60);
+    assert.equal(second.state, undefined, 'baseline kept');
+    assert.equal(second.vsChanged, true);
+    const same = planIstio(topo(), written, [dr], 30);
+    assert.deepEqual([same.vsChanged, same.state, same.destinationRule], [false, undefined, undefined]);
+  });
+
+  it('restore (abort): the recorded default route comes back and our annotations go; without a record, all to stable', async () => {
+    const { planIstio, planIstioRestore } = await import('../../plugins/canary/istio.js');
+    const jason = { match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [{ destination: { host: 'reviews', subset: 'v2' } }] };
+    const original = [jason, { route: [{ destination: { host: 'reviews', subset: 'v1' } }] }];
+    const set = planIstio(topo(), vs(original), [dr], 40);
+    const written = { ...vs(set.virtualService.spec!.http!), metadata: { name: 'reviews', namespace: 'bookinfo', resourceVersion: '8', annotations: set.state as Record<string, string> } };
+    const back = planIstioRestore(topo(), written, [dr]);
+    assert.deepEqual(back.virtualService.spec?.http, original);
+    assert.deepEqual(back.state, { 'traffic.kubectl-plugins.io/previous-weights': null, 'traffic.kubectl-plugins.io/canary': null });
+    assert.equal(back.virtualService.metadata?.resourceVersion, '8');
+    const unrecorded = planIstioRestore(topo(), vs([{ route: [{ destination: { host: 'reviews', subset: 'v1' }, weight: 50 }, { destination: { host: 'reviews', subset: 'v2' }, weight: 50 }] }]), [dr]);
+    assert.deepEqual(unrecorded.virtualService.spec?.http, [{ route: [{ destination: { host: 'reviews', subset: 'v1' }, weight: 100 }, { destination: { host: 'reviews', subset: 'v2' }, weight: 0 }] }]);
+    assert.equal(unrecorded.state, undefined);
+    const done = planIstioRestore(topo(), vs(original), [dr]);
+    assert.equal(done.vsChanged, false, 'a second abort changes nothing');
+  });
+
+  it('bookinfo: with v1, v2 and v3 behind reviews, the stable is the subset the default route favours', async () => {
+    const { SeveralStablesError } = await import('../../plugins/canary/topology.js');
+    const input = { namespace: 'bookinfo', canaryName: 'reviews-v2', deployments: [reviews('v1'), reviews('v2'), reviews('v3')], services: [svc('reviews', { app: 'reviews' })], autoscalers: [] };
+    const route = (w1: number, w3: number) => [vs([{ route: [{ destination: { host: 'reviews', subset: 'v1' }, weight: w1 }, { destination: { host: 'reviews', subset: 'v3' }, weight: w3 }] }])];
+    assert.throws(() => findTopology({ ...input, virtualServices: route(80, 20) }), SeveralStablesError, 'subsets not read yet');
+    assert.equal(findTopology({ ...input, virtualServices: route(80, 20), destinationRules: [dr] }).stable.metadata?.name, 'reviews-v1');
+    assert.equal(findTopology({ ...input, virtualServices: route(20, 80), destinationRules: [dr] }).stable.metadata?.name, 'reviews-v3');
+    assert.throws(() => findTopology({ ...input, virtualServices: route(50, 50), destinationRules: [dr] }), /choose the stable one with --stable/, 'a tie is not guessed');
+    const promoted = [vs([{ route: [{ destination: { host: 'reviews', subset: 'v1' }, weight: 0 }, { destination: { host: 'reviews', subset: 'v2' }, weight: 100 }] }])];
+    assert.equal(findTopology({ ...input, virtualServices: promoted, destinationRules: [dr] }).stable.metadata?.name, 'reviews-v1', "the canary's own weight does not count");
+    // New subsets must not select the third version's pods either.
+    const { planIstio } = await import('../../plugins/canary/istio.js');
+    const t = findTopology({ ...input, virtualServices: route(80, 20), destinationRules: [dr] });
+    const p = planIstio(t, route(80, 20)[0]!, [], 10);
+    assert.deepEqual(p.destinationRule?.spec?.subsets, [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }]);
   });
 
   it('a VirtualService without a default route for the Service is refused', async () => {

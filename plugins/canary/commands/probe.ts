@@ -7,7 +7,7 @@ import { UsageError } from '../../../shared/errors.js';
 import { compareShare, comparisonText, printProbe, probeFlags, readProbeArgs, runProbe, type ProbeArgs, type ShareComparison } from '../../../shared/probe/cli.js';
 import { dnsSubdomain } from '../../../shared/validate.js';
 import { canaryViews } from '../status.js';
-import type { DeploymentLike, ServiceLike } from '../topology.js';
+import { listCanaryObjects } from '../observe.js';
 
 interface Options extends ProbeArgs {
   canary?: string | undefined;
@@ -35,8 +35,8 @@ export const probeCommand = defineCommand<Options>({
     let expected: { canary: string; version: string; configured: number } | undefined;
     if (o.canary) {
       const kube = ctx.kube();
-      const [deployments, services] = await Promise.all([kube.list<DeploymentLike>('apps/v1', 'Deployment'), kube.list<ServiceLike>('v1', 'Service')]);
-      const view = canaryViews(deployments, services, o.canary)[0];
+      const { deployments, services, istio } = await listCanaryObjects(ctx, kube.namespace);
+      const view = canaryViews(deployments, services, o.canary, istio)[0];
       if (!view) throw new UsageError(`deployment "${o.canary}" in namespace "${kube.namespace}" is not a canary (no Service shared with a stable Deployment)`);
       const d = deployments.find((x) => x.metadata?.name === o.canary)!;
       const labels = d.spec?.template?.metadata?.labels ?? {};

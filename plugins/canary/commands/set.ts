@@ -1,22 +1,19 @@
 // kubectl canary set <canary-deployment> <percent>: give the canary that share of the traffic its
 // Service receives. Replicas mode (L4): the share is the canary's fraction of the ready pods.
-import { defineCommand, requiredStr, str } from '../../../shared/cli/command.js';
+import { defineCommand, requiredStr } from '../../../shared/cli/command.js';
 import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { UsageError } from '../../../shared/errors.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { percentage } from '../../../shared/validate.js';
-import { baselineOf, currentTotal, planSet } from '../plan-set.js';
-import { runChange } from '../scale.js';
-import { applyIstio } from '../istio-apply.js';
-import type { IstioPlan } from '../istio.js';
-import { readScaleArgs, scaleFlags, type ScaleArgs } from '../flags.js';
+import { setWeight } from '../actions.js';
+import { modeFlag, readMode, readScaleArgs, scaleFlags, type Mode, type ScaleArgs } from '../flags.js';
 
 interface Options extends ScaleArgs {
   percent: number;
   total?: number | undefined;
   output: OutputFormat;
-  mode: 'auto' | 'replicas' | 'istio';
+  mode: Mode;
 }
 
 export const setCommand = defineCommand<Options>({
@@ -29,10 +26,9 @@ export const setCommand = defineCommand<Options>({
     ['$0 set new-nginx 100 --dry-run=client', 'Show the changes without making them'],
   ],
   builder: (y) =>
-    scaleFlags(outputFlag(y, ['table', 'json', 'yaml']))
+    modeFlag(scaleFlags(outputFlag(y, ['table', 'json', 'yaml'])))
       .positional('percent', { type: 'string', describe: 'Its share of the traffic, 0-100' })
-      .option('total', { type: 'number', describe: 'Total pods to split (default: the current total)' })
-      .option('mode', { type: 'string', choices: ['auto', 'replicas', 'istio'], default: 'auto', describe: 'replicas: share of ready pods (L4); istio: VirtualService weights (L7); auto: istio when a VirtualService routes the Service' }),
+      .option('total', { type: 'number', describe: 'Total pods to split (default: the current total)' }),
   options: (args) => {
     const total = args['total'];
     if (total !== undefined && (typeof total !== 'number' || !Number.isInteger(total) || total < 1)) {
@@ -43,26 +39,12 @@ export const setCommand = defineCommand<Options>({
       percent: percentage(requiredStr(args, 'percent')),
       total: total as number | undefined,
       output: readOutput(args, ['table', 'json', 'yaml']),
-      mode: (str(args, 'mode') ?? 'auto') as Options['mode'],
+      mode: readMode(args),
     };
   },
   run: async (ctx, o) => {
-    // The total is fixed at the first read, so a retry after a conflict splits the same pods.
-    let total = o.total;
-    let baseline: string | undefined;
-    let istio: IstioPlan | undefined;
     const lines = o.output === 'table';
-    const { t, plan } = await runChange(
-      ctx,
-      {
-        ...o,
-        lines,
-        what: `set ${o.canary} ${o.percent}`,
-        istio: async (topo) => void (istio = await applyIstio(ctx, topo, { percent: o.percent, dryRun: o.dryRun, lines, plugin: ctx.plugin })),
-      },
-      // Total and baseline are fixed at the first read, so a retry after a conflict plans the same change.
-      (topo) => planSet(topo, o.percent, (total ??= currentTotal(topo)), (baseline ??= baselineOf(topo))),
-    );
+    const { t, plan, istio } = await setWeight(ctx, { ...o, lines });
     if (istio) {
       const vsName = istio.virtualService.metadata?.name;
       if (!lines) {

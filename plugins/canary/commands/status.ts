@@ -9,7 +9,7 @@ import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsSubdomain } from '../../../shared/validate.js';
 import { bar, canaryViews, type CanaryView } from '../status.js';
-import type { DeploymentLike, ServiceLike } from '../topology.js';
+import { listCanaryObjects } from '../observe.js';
 import { CliError } from '../../../shared/errors.js';
 import type { CommandContext } from '../../../shared/context.js';
 
@@ -66,9 +66,9 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
   {
     const kube = ctx.kube();
     const namespace = o.allNamespaces ? ALL_NAMESPACES : kube.namespace;
-    // Two paginated lists, whatever the number of canaries: no request per object.
-    const [deployments, services] = await Promise.all([kube.list<DeploymentLike>('apps/v1', 'Deployment', { namespace }), kube.list<ServiceLike>('v1', 'Service', { namespace })]);
-    const views = canaryViews(deployments, services, o.canary);
+    // Four paginated lists, whatever the number of canaries: no request per object.
+    const { deployments, services, istio } = await listCanaryObjects(ctx, namespace);
+    const views = canaryViews(deployments, services, o.canary, istio);
     if (o.canary && views.length === 0) {
       const exists = deployments.some((d) => d.metadata?.name === o.canary);
       throw new CliError(
@@ -101,6 +101,9 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
         { header: 'Traffic', value: (v: CanaryView) => `${bar(v.canary.effectiveWeight)} ${pct(v.canary.effectiveWeight)}`, wide: true },
       ],
     });
+    for (const v of views.filter((x) => x.failingWeight)) {
+      ctx.warn(`${v.failingWeight}% of the traffic of service/${v.service} (virtualservice/${v.virtualService}) goes to a subset with no ready pod and fails`);
+    }
     if (!wide && o.output === 'table' && o.canary && views.length === 1) {
       const v = views[0]!;
       ctx.stdout.write(`\n${v.canary.deployment.padEnd(20)} ${bar(v.canary.effectiveWeight)} ${pct(v.canary.effectiveWeight)}\n${v.stable.deployment.padEnd(20)} ${bar(v.stable.effectiveWeight)} ${pct(v.stable.effectiveWeight)}\n`);

@@ -1,0 +1,154 @@
+// kubectl canary run <canary> --steps 10,25,50,100 --interval 30s [--probe URL ...]: progressive
+// delivery without a controller. Each step sets the weight, watches for --interval, then checks the
+// canary's pods and (with --probe) the error rate and p99; a failed check aborts, and after the last
+// step the canary is promoted. The step in progress is recorded on the canary, so Ctrl-C stops at a
+// consistent point and --resume continues from there.
+import { bool, defineCommand, requiredStr, str, strList } from '../../../shared/cli/command.js';
+import type { CommandContext } from '../../../shared/context.js';
+import { CliError, UsageError } from '../../../shared/errors.js';
+import { probe } from '../../../shared/probe/engine.js';
+import { summarize, type Summary } from '../../../shared/probe/stats.js';
+import { probeHeaders, probeUrl } from '../../../shared/probe/target.js';
+import { startProgress } from '../../../shared/output/spinner.js';
+import { duration, percentage } from '../../../shared/validate.js';
+import { abortCanary, promoteCanary, setWeight } from '../actions.js';
+import { modeFlag, readMode, readScaleArgs, scaleFlags, type Mode, type ScaleArgs } from '../flags.js';
+import { parseSteps, readRun, runPatch, verdict, type Limits, type RunState } from '../progressive.js';
+import type { DeploymentLike } from '../topology.js';
+
+/** The exit code of a run stopped with Ctrl-C (as a shell reports SIGINT). */
+export const INTERRUPTED_EXIT = 130;
+
+interface Options extends ScaleArgs {
+  steps?: number[] | undefined;
+  intervalMs: number;
+  resume: boolean;
+  mode: Mode;
+  probe?: { url: URL; headers: Record<string, string>; count: number; versionHeader: string } | undefined;
+  limits: Limits;
+}
+
+/** Sleep, unless Ctrl-C comes first: true when the whole time passed. */
+async function watch(ctx: CommandContext, ms: number, signal: AbortSignal, onTick: (leftMs: number) => void): Promise<boolean> {
+  const end = ctx.clock.now().getTime() + ms;
+  const interrupted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  for (;;) {
+    const left = end - ctx.clock.now().getTime();
+    if (signal.aborted) return false;
+    if (left <= 0) return true;
+    onTick(left);
+    await Promise.race([ctx.clock.sleep(Math.min(1000, left)), interrupted]);
+  }
+}
+
+export const runCommand = defineCommand<Options>({
+  command: 'run <canary>',
+  describe: 'Progressive delivery: raise the canary step by step, check it after each step, abort on a failed check, promote after the last',
+  examples: [
+    ['$0 run new-nginx --steps 10,25,50,100 --interval 30s', 'Four steps, 30 s apart, then promote'],
+    ['$0 run new-nginx --steps 20,50 --interval 1m --probe http://203.0.113.10/ --max-error-rate 1 --max-p99 500ms', 'Abort if errors pass 1% or p99 passes 500 ms'],
+    ['$0 run new-nginx --resume', 'Continue a run stopped with Ctrl-C'],
+  ],
+  builder: (y) =>
+    modeFlag(scaleFlags(y))
+      .option('steps', { type: 'string', describe: 'Weights to go through, rising, e.g. 10,25,50,100 (the recorded ones with --resume)' })
+      .option('interval', { type: 'string', default: '1m', describe: 'How long to watch each step before checking it' })
+      .option('probe', { type: 'string', describe: 'URL to send requests to after each step (errors and latency are checked)' })
+      .option('probe-host', { type: 'string', describe: 'Host header for the probe' })
+      .option('probe-header', { type: 'string', array: true, describe: 'Extra probe header "Name: value" (repeatable)' })
+      .option('probe-count', { type: 'number', default: 100, describe: 'Probe requests per step' })
+      .option('version-header', { type: 'string', default: 'x-version', describe: "Response header naming the version (else the body's first line)" })
+      .option('max-error-rate', { type: 'string', default: '1', describe: 'Highest error rate allowed, in percent of probe requests' })
+      .option('max-p99', { type: 'string', describe: 'Highest p99 latency allowed, e.g. 500ms' })
+      .option('resume', { type: 'boolean', default: false, describe: 'Continue the run recorded on the canary from the step it stopped at' }),
+  options: (args) => {
+    const rawSteps = str(args, 'steps');
+    const resume = bool(args, 'resume');
+    if (!resume && rawSteps === undefined) throw new UsageError('say which weights to go through with --steps, e.g. --steps 10,25,50,100 (or --resume)');
+    const rawProbe = str(args, 'probe');
+    const count = Number(args['probe-count']);
+    if (!Number.isInteger(count) || count < 1 || count > 100_000) throw new UsageError(`--probe-count "${String(args['probe-count'])}" must be a whole number from 1 to 100000`);
+    const maxP99 = str(args, 'max-p99');
+    return {
+      ...readScaleArgs(args),
+      wait: true,
+      steps: rawSteps === undefined ? undefined : parseSteps(rawSteps),
+      intervalMs: duration(str(args, 'interval') ?? '1m', '--interval'),
+      resume,
+      mode: readMode(args),
+      probe: rawProbe === undefined ? undefined : { url: probeUrl(rawProbe, '--probe'), headers: probeHeaders(strList(args, 'probe-header'), str(args, 'probe-host')), count, versionHeader: str(args, 'version-header') ?? 'x-version' },
+      limits: {
+        maxErrorRate: percentage(requiredStr(args, 'max-error-rate'), '--max-error-rate', true),
+        maxP99Ms: maxP99 === undefined ? undefined : duration(maxP99, '--max-p99'),
+      },
+    };
+  },
+  run: async (ctx, o) => {
+    const signal = ctx.interruption();
+    signal.addEventListener('abort', () => ctx.stderr.write('\nstopping at the next consistent point (Ctrl-C again to quit at once)\n'), { once: true });
+    const kube = ctx.kube();
+    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: o.canary, namespace: kube.namespace };
+    const canary = await kube.get<DeploymentLike>(ref);
+    const recorded = readRun(canary);
+    let state: RunState;
+    if (o.resume) {
+      if (!recorded) throw new CliError(`no run of canary ${o.canary} is recorded to resume; start one with --steps`);
+      if (o.steps && o.steps.join(',') !== recorded.steps.join(',')) {
+        throw new UsageError(`the recorded run of ${o.canary} has steps ${recorded.steps.join(',')}, not ${o.steps.join(',')}; resume without --steps, or abort it first (kubectl canary abort ${o.canary})`);
+      }
+      state = recorded;
+    } else {
+      if (recorded) {
+        throw new CliError(`a run of canary ${o.canary} stopped at step ${recorded.step + 1} of ${recorded.steps.length} (${recorded.steps[recorded.step]}%); continue it with --resume, or undo it with: kubectl canary abort ${o.canary}`);
+      }
+      state = { steps: o.steps!, step: 0 };
+    }
+    const dry = o.dryRun !== 'none';
+    const n = state.steps.length;
+    const say = (line: string) => ctx.stdout.write(`${line}\n`);
+    const interrupted = (i: number) => {
+      const where = i < 0 ? 'before the first step' : `at step ${i + 1} of ${n}: ${o.canary} keeps ${state.steps[i]}%`;
+      ctx.stderr.write(`interrupted ${where}. Continue: kubectl canary run ${o.canary} --resume -n ${kube.namespace}; undo: kubectl canary abort ${o.canary} -n ${kube.namespace}\n`);
+      return INTERRUPTED_EXIT;
+    };
+    for (let i = state.step; i < n; i++) {
+      if (signal.aborted) return interrupted(i - 1);
+      const percent = state.steps[i]!;
+      say(`step ${i + 1}/${n}: ${o.canary} to ${percent}%`);
+      if (!dry) await kube.patch(ref, runPatch({ steps: state.steps, step: i }));
+      const done = await setWeight(ctx, { ...o, percent, lines: true });
+      if (done.plan && !done.plan.solution.exact) ctx.warn(`${percent}% is not a whole number of pods: the canary gets ${done.plan.solution.achieved}%`);
+      if (dry) continue; // nothing changed, so there is nothing to watch or check
+      const progress = await startProgress(ctx.stderr, ctx.interactive, ctx.color, '', !ctx.interactive);
+      if (!ctx.interactive) say(`step ${i + 1}/${n}: watching for ${Math.round(o.intervalMs / 1000)}s`);
+      const watched = await watch(ctx, o.intervalMs, signal, (left) => progress.update(`step ${i + 1}/${n} at ${percent}%: watching, ${Math.ceil(left / 1000)}s left`));
+      progress.stop();
+      if (!watched) return interrupted(i);
+      let summary: Summary | undefined;
+      if (o.probe) {
+        const p = o.probe;
+        const samples = await Promise.race([probe({ ...p, concurrency: 10, timeoutMs: 5000 }), new Promise<undefined>((r) => signal.addEventListener('abort', () => r(undefined), { once: true }))]);
+        if (!samples) return interrupted(i);
+        summary = summarize(samples);
+        say(`step ${i + 1}/${n}: probe ${summary.requests} requests, ${summary.errors} errors (${summary.errorRate}%), p99 ${summary.latencyMs.p99} ms`);
+      }
+      const check = verdict(await kube.get<DeploymentLike>(ref), summary, o.limits);
+      if (!check.ok) {
+        say(`step ${i + 1}/${n} failed: ${check.reasons.join('; ')}; aborting`);
+        const failed = `canary ${o.canary} failed at step ${i + 1} of ${n} (${percent}%): ${check.reasons.join('; ')}`;
+        try {
+          await abortCanary(ctx, { ...o, lines: true });
+        } catch (err) {
+          // The failure comes first; how far the abort got comes with it.
+          throw new CliError(`${failed}; the abort did not finish (${err instanceof Error ? err.message : String(err)}); run it again: kubectl canary abort ${o.canary} -n ${kube.namespace}`);
+        }
+        throw new CliError(`${failed}; it was aborted and all traffic is back on the stable version`);
+      }
+      say(`step ${i + 1}/${n}: ok`);
+    }
+    if (signal.aborted) return interrupted(n - 1);
+    const promoted = await promoteCanary(ctx, { ...o, lines: true, deleteStable: false });
+    say(`canary ${o.canary} ${dry ? 'would be promoted' : 'promoted'} after ${n} steps: all traffic of service/${promoted.t.service.metadata?.name}`);
+    return 0;
+  },
+});

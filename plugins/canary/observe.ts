@@ -1,0 +1,51 @@
+// What the canary commands read from the cluster: one list per kind in the namespace, in parallel;
+// kinds a cluster may not have (autoscaling/v2, Istio's CRDs) read as empty.
+import type { CommandContext } from '../../shared/context.js';
+import { KubeApiError } from '../../shared/errors.js';
+import type { DestinationRule } from './istio.js';
+import { findTopology, SeveralStablesError, type DeploymentLike, type HpaLike, type ServiceLike, type Topology, type VirtualServiceLike } from './topology.js';
+
+/** A list of an optional API: a 404 (API not served) means none. */
+export function optional<T>(p: Promise<T[]>): Promise<T[]> {
+  return p.catch((err: unknown) => {
+    if (err instanceof KubeApiError && err.status === 404) return [] as T[];
+    throw err;
+  });
+}
+
+/** Everything the canary commands read: one list per kind in the namespace (four requests). */
+export async function observe(ctx: CommandContext, canary: string, service?: string, stable?: string): Promise<Topology> {
+  const kube = ctx.kube();
+  const namespace = kube.namespace;
+  const [deployments, services, autoscalers, virtualServices] = await Promise.all([
+    kube.list<DeploymentLike>('apps/v1', 'Deployment', { namespace }),
+    kube.list<ServiceLike>('v1', 'Service', { namespace }),
+    optional(kube.list<HpaLike>('autoscaling/v2', 'HorizontalPodAutoscaler', { namespace })),
+    optional(kube.list<VirtualServiceLike>('networking.istio.io/v1', 'VirtualService', { namespace })),
+  ]);
+  const input = { namespace, canaryName: canary, serviceName: service, stableName: stable, deployments, services, autoscalers, virtualServices };
+  try {
+    return findTopology(input);
+  } catch (err) {
+    // Several Deployments behind the Service: under Istio the route says which is stable (needs the subsets).
+    if (!(err instanceof SeveralStablesError) || !virtualServices.length) throw err;
+    return findTopology({ ...input, destinationRules: await listDestinationRules(ctx, namespace) });
+  }
+}
+
+export async function listDestinationRules(ctx: CommandContext, namespace: string): Promise<DestinationRule[]> {
+  return optional(ctx.kube().list<DestinationRule>('networking.istio.io/v1', 'DestinationRule', { namespace }));
+}
+
+
+/** What status and probe read: Deployments, Services and Istio's routes (four lists, whatever the number of canaries). */
+export async function listCanaryObjects(ctx: CommandContext, namespace: string) {
+  const kube = ctx.kube();
+  const [deployments, services, virtualServices, destinationRules] = await Promise.all([
+    kube.list<DeploymentLike>('apps/v1', 'Deployment', { namespace }),
+    kube.list<ServiceLike>('v1', 'Service', { namespace }),
+    optional(kube.list<VirtualServiceLike>('networking.istio.io/v1', 'VirtualService', { namespace })),
+    listDestinationRules(ctx, namespace),
+  ]);
+  return { deployments, services, istio: { virtualServices, destinationRules } };
+}

@@ -1,0 +1,109 @@
+// deploy --adopt <deployment>: the seed's migration (delete the controller Deployment, deploy a
+// DaemonSet, update the nginx-ingress-lb Service) in the order that keeps traffic flowing:
+//   1. the new objects except the Service, and the DaemonSet ready on every ingress node;
+//   2. the existing Service updated in place (same UID, so the cloud keeps its load balancer and
+//      external address) and its endpoints switched to the new pods;
+//   3. only then the old Deployment deleted.
+// A failure before 3 leaves the old controller serving, and the error says how to go on or undo.
+import type { CommandContext } from '../../shared/context.js';
+import { CliError, errorText } from '../../shared/errors.js';
+import type { KubeObject } from '../../shared/kube/client.js';
+import { applyPlan, executePlan, type Change } from '../../shared/kube/plan.js';
+import { readState } from '../../shared/kube/ownership.js';
+import { waitFor } from '../../shared/kube/wait.js';
+import { ADOPTED_FROM, PREVIOUS_SELECTOR, applyObjects, waitForController, withState } from './deploy.js';
+import { controllerName, podSelector, selectorString, type IngressOptions } from './options.js';
+import { isReady, nameOf, type PodLike, type ServiceLike } from './observed.js';
+
+export interface AdoptPlan {
+  /** Applied and waited for first. */
+  controller: KubeObject[];
+  /** The existing Service as it will be (same name, so updated in place). */
+  service: KubeObject;
+  /** The old Deployment, deleted last. */
+  remove: { apiVersion: string; kind: string; name: string; namespace: string };
+  /** The command that puts the Service back in front of the old pods. */
+  undoService: string;
+}
+
+/** Pure: split the desired objects into the three steps, recording on the Service how to undo the switch. */
+export function planAdoption(objects: KubeObject[], existing: ServiceLike, deployment: string, namespace: string): AdoptPlan {
+  const desired = objects.find((o) => o.kind === 'Service');
+  if (!desired) throw new Error('internal: the manifests have no Service');
+  const state = readState(existing);
+  // A rerun after the switch finds the new selector on the Service: the one recorded first is kept.
+  const previous = state[PREVIOUS_SELECTOR] ?? JSON.stringify(existing.spec?.selector ?? {});
+  const service = withState(desired, existing, { [ADOPTED_FROM]: `deployment.apps/${deployment}`, [PREVIOUS_SELECTOR]: previous });
+  const undoService = `kubectl -n ${namespace} patch service ${nameOf(existing)} --type json -p '[{"op":"replace","path":"/spec/selector","value":${previous}}]'`;
+  return {
+    controller: objects.filter((o) => o.kind !== 'Service'),
+    service,
+    remove: { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment, namespace },
+    undoService,
+  };
+}
+
+interface SliceList {
+  endpoints?: { conditions?: { ready?: boolean }; targetRef?: { kind?: string; name?: string } }[] | null;
+}
+
+/** Wait until the Service's EndpointSlices list a ready endpoint for each available pod of the new DaemonSet. */
+async function waitForEndpoints(ctx: CommandContext, o: IngressOptions, service: string, timeoutMs: number): Promise<void> {
+  const kube = ctx.kube();
+  const dsName = controllerName(o.name);
+  await waitFor(
+    `service/${service} to route to the new controller pods`,
+    async () => {
+      const [slices, pods] = await Promise.all([
+        kube.list<KubeObject & SliceList>('discovery.k8s.io/v1', 'EndpointSlice', { namespace: o.namespace, labelSelector: `kubernetes.io/service-name=${service}` }),
+        kube.list<PodLike>('v1', 'Pod', { namespace: o.namespace, labelSelector: selectorString(podSelector(o)) }),
+      ]);
+      // Owned by the DaemonSet: an adopted Deployment's pods may carry the same labels.
+      const fresh = new Set(pods.filter((p) => isReady(p) && p.metadata?.ownerReferences?.some((r) => r.kind === 'DaemonSet' && r.name === dsName)).map(nameOf));
+      const routed = slices.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready !== false && e.targetRef?.kind === 'Pod' && fresh.has(e.targetRef.name ?? '')).length;
+      return { done: fresh.size > 0 && routed >= fresh.size, message: `${routed} of ${fresh.size} ready new pods are endpoints` };
+    },
+    { timeoutMs, clock: ctx.clock },
+  );
+}
+
+export async function runAdoption(ctx: CommandContext, o: IngressOptions, plan: AdoptPlan, existing: ServiceLike, opts: { dryRun: 'none' | 'client' | 'server'; timeoutMs: number; ingressNodes: number }): Promise<void> {
+  const del: Change = { action: 'delete', ref: plan.remove };
+  if (opts.dryRun === 'client') {
+    await executePlan(ctx, [...plan.controller, plan.service].map((object): Change => ({ action: 'apply', object })).concat(del), 'client');
+    return;
+  }
+  if (opts.dryRun === 'server') {
+    await applyObjects(ctx, [...plan.controller, plan.service], 'server');
+    for (const r of await applyPlan(ctx.kube(), [del], 'server')) ctx.stdout.write(`${r.line}\n`);
+    return;
+  }
+  const old = `deployment.apps/${plan.remove.name}`;
+  const svc = `service/${nameOf(existing)}`;
+  const ds = `daemonset.apps/${controllerName(o.name)}`;
+  const rerun = `kubectl ingress-ha deploy -n ${o.namespace} --adopt ${plan.remove.name}`;
+  const step = async <T>(what: () => Promise<T>, after: string): Promise<T> => {
+    try {
+      return await what();
+    } catch (err) {
+      throw new CliError(`${errorText(err)}; ${after}`, err instanceof CliError ? err.exitCode : 1, { cause: err });
+    }
+  };
+
+  // 1. The new controller, ready on every ingress node, while the old one keeps serving.
+  const stillServing = `${old} still serves ${svc}, which is unchanged; to go on, fix what is named and run '${rerun}' again; to undo: kubectl -n ${o.namespace} delete ${ds}`;
+  await step(() => applyObjects(ctx, plan.controller, 'none'), stillServing);
+  await step(() => waitForController(ctx, o, opts.ingressNodes, opts.timeoutMs), stillServing);
+
+  // 2. The Service switched in place: same object (UID), same load balancer and external address.
+  const switched = `${old} still runs; to go on, run '${rerun}' again; to undo: ${plan.undoService}`;
+  const [after] = await step(() => applyObjects(ctx, [plan.service], 'none'), switched);
+  if (after?.metadata?.uid !== existing.metadata?.uid) {
+    throw new CliError(`${svc} changed identity (UID ${existing.metadata?.uid} -> ${after?.metadata?.uid}): its load balancer may have been replaced; ${switched}`);
+  }
+  await step(() => waitForEndpoints(ctx, o, nameOf(existing), opts.timeoutMs), switched);
+
+  // 3. Only now the old controller goes.
+  const [gone] = await step(() => applyPlan(ctx.kube(), [del], 'none'), `the new controller serves ${svc}; delete ${old} by hand: kubectl -n ${o.namespace} delete ${old}`);
+  ctx.stdout.write(`${gone!.line}\n`);
+}

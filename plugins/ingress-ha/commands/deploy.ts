@@ -1,0 +1,136 @@
+// kubectl ingress-ha deploy: the whole ingress layer of seed 001 chapter 3 (DaemonSet on the ingress
+// nodes, LoadBalancer Service attaching only them), least-privilege and complete, applied server-side.
+// --adopt <deployment> migrates from an existing controller Deployment without downtime.
+import { bool, defineCommand, str } from '../../../shared/cli/command.js';
+import { dryRunFlag, readDryRun, readTimeout, timeoutFlag } from '../../../shared/cli/flags.js';
+import { CliError, UsageError } from '../../../shared/errors.js';
+import type { DryRun, KubeObject } from '../../../shared/kube/client.js';
+import { executePlan, type Change } from '../../../shared/kube/plan.js';
+import { dnsLabel, dnsSubdomain } from '../../../shared/validate.js';
+import { planAdoption, runAdoption } from '../adopt.js';
+import { applyObjects, minAvailableFor, needsToleration, noIngressNodesMessage, resolveService, waitForController, withState } from '../deploy.js';
+import { buildManifests } from '../manifests.js';
+import { isIngressNode, nameOf, type DeploymentLike, type NodeLike, type ServiceLike } from '../observed.js';
+import { CLOUDS, CONTROLLERS, ingressOptions, parseCloud, parseController, type Cloud, type Controller, type IngressOptions } from '../options.js';
+
+const ISTIO_INJECTOR_MISSING =
+  'no Istio sidecar injector in this cluster (no istio-sidecar-injector webhook): the gateway\'s image "auto" is filled in by istiod, so install Istio first or pass --image';
+
+interface Options {
+  controller: Controller;
+  cloud: Cloud;
+  image?: string | undefined;
+  exclusive: boolean;
+  name?: string | undefined;
+  service?: string | undefined;
+  ingressClass?: string | undefined;
+  adopt?: string | undefined;
+  dryRun: DryRun;
+  wait: boolean;
+  timeoutMs: number;
+  /** Filled in by complete. */
+  observed?: {
+    ingress: IngressOptions;
+    nodes: NodeLike[];
+    existingService?: ServiceLike | undefined;
+    oldDeployment?: DeploymentLike | undefined;
+    /** Warnings found while reading the cluster. */
+    notes: string[];
+  };
+}
+
+export const deployCommand = defineCommand<Options>({
+  command: 'deploy',
+  describe: 'Deploy the controller as a DaemonSet on the ingress nodes, behind a LoadBalancer',
+  examples: [
+    ['$0 deploy -n kube-system --cloud alibaba', 'ingress-nginx on the labelled nodes, SLB backends chosen by the node label'],
+    ['$0 deploy -n istio-system --controller istio-gateway --cloud aws', 'The Istio ingress gateway instead'],
+    ['$0 deploy -n kube-system --adopt nginx-ingress-controller', 'Replace an existing controller Deployment without downtime, keeping its Service'],
+    ['$0 deploy -n kube-system --dry-run=client', 'Print every object instead of applying'],
+  ],
+  builder: (y) =>
+    timeoutFlag(dryRunFlag(y), '5m')
+      .option('controller', { type: 'string', choices: [...CONTROLLERS], default: 'ingress-nginx', describe: 'ingress-nginx (end-of-life since March 2026) or the Istio ingress gateway' })
+      .option('cloud', { type: 'string', default: 'none', describe: `Load balancer node selection: ${CLOUDS.join('|')} (azure and gcp cannot select nodes by label)` })
+      .option('image', { type: 'string', describe: 'Controller image (default: a pinned release; "auto" for the Istio gateway, filled in by istiod)' })
+      .option('exclusive', { type: 'boolean', default: false, describe: 'Tolerate the ingress taint (automatic when an ingress node has it)' })
+      .option('name', { type: 'string', describe: 'Base name of the objects (default: ingress-nginx or istio-ingressgateway)' })
+      .option('service', { type: 'string', describe: 'Name of the LoadBalancer Service (default: the one already in front, else <name>-controller)' })
+      .option('ingress-class', { type: 'string', describe: 'IngressClass to serve (default: nginx or istio)' })
+      .option('adopt', { type: 'string', describe: 'An existing controller Deployment to replace without downtime (its Service is kept)' })
+      .option('wait', { type: 'boolean', default: true, describe: 'Wait until a controller pod is available on every ingress node' }),
+  options: (args) => {
+    const opt = (key: string, what: string, check: (v: string, w: string) => string) => {
+      const v = str(args, key);
+      return v === undefined ? undefined : check(v, what);
+    };
+    const image = str(args, 'image');
+    if (image !== undefined && (image === '' || /\s/.test(image))) throw new UsageError(`--image "${image}" is not an image reference`);
+    return {
+      controller: parseController(str(args, 'controller')),
+      cloud: parseCloud(str(args, 'cloud')),
+      image,
+      exclusive: bool(args, 'exclusive'),
+      name: opt('name', '--name', dnsLabel),
+      service: opt('service', '--service', dnsLabel),
+      ingressClass: opt('ingress-class', '--ingress-class', dnsSubdomain),
+      adopt: opt('adopt', '--adopt', dnsSubdomain),
+      dryRun: readDryRun(args),
+      wait: bool(args, 'wait'),
+      timeoutMs: readTimeout(args),
+    };
+  },
+  complete: async (ctx, o) => {
+    const kube = ctx.kube();
+    const namespace = kube.namespace;
+    const ns = await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+    if (!ns) throw new CliError(`namespace "${namespace}" not found; create it first (kubectl create namespace ${namespace}) or choose another with -n`);
+    const [nodes, services, oldDeployment] = await Promise.all([
+      kube.list<NodeLike>('v1', 'Node'),
+      kube.list<ServiceLike>('v1', 'Service', { namespace }),
+      o.adopt ? kube.find<DeploymentLike>({ apiVersion: 'apps/v1', kind: 'Deployment', name: o.adopt, namespace }) : Promise.resolve(undefined),
+    ]);
+    const base = ingressOptions({ namespace, controller: o.controller, cloud: o.cloud, plugin: ctx.plugin, ...(o.name ? { name: o.name } : {}) });
+    const front = resolveService(services, base, o.adopt ? { name: o.adopt, deployment: oldDeployment } : undefined, o.service);
+    const existingService = typeof front === 'string' ? undefined : front;
+    if (o.adopt && oldDeployment && !existingService) throw new CliError(`service "${String(front)}" not found in namespace "${namespace}"; --adopt keeps an existing Service`);
+    const ingress = ingressOptions({
+      ...base,
+      ...(o.image ? { image: o.image } : {}),
+      ...(o.ingressClass ? { ingressClass: o.ingressClass } : {}),
+      serviceName: typeof front === 'string' ? front : nameOf(front),
+      exclusive: needsToleration(o.exclusive, nodes),
+      minAvailable: minAvailableFor(nodes),
+    });
+    const notes: string[] = [];
+    if (ingress.controller === 'istio-gateway' && ingress.image === 'auto') {
+      // "auto" is filled in by istiod's injector; without it the pods cannot start.
+      const hooks = await kube.list('admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration');
+      if (!hooks.some((h) => nameOf(h).startsWith('istio-sidecar-injector'))) notes.push(ISTIO_INJECTOR_MISSING);
+    }
+    return { ...o, observed: { ingress, nodes, existingService, oldDeployment, notes } };
+  },
+  validate: (o) => {
+    const seen = o.observed!;
+    if (o.dryRun !== 'client' && !seen.nodes.some(isIngressNode)) throw new CliError(noIngressNodesMessage(seen.nodes));
+  },
+  run: async (ctx, o) => {
+    const { ingress, nodes, existingService, oldDeployment, notes } = o.observed!;
+    const { objects, warnings } = buildManifests(ingress);
+    for (const w of [...warnings, ...notes]) ctx.warn(w);
+    const ingressNodes = nodes.filter(isIngressNode).length;
+    if (ingressNodes === 0) ctx.warn(noIngressNodesMessage(nodes));
+    if (o.adopt && oldDeployment && existingService) {
+      await runAdoption(ctx, ingress, planAdoption(objects, existingService, o.adopt, ingress.namespace), existingService, { dryRun: o.dryRun, timeoutMs: o.timeoutMs, ingressNodes });
+      return;
+    }
+    if (o.adopt) ctx.stderr.write(`deployment.apps/${o.adopt} was adopted already (service/${ingress.serviceName} records it); applying the rest\n`);
+    const desired = objects.map((obj): KubeObject => (obj.kind === 'Service' ? withState(obj, existingService) : obj));
+    if (o.dryRun === 'client') {
+      await executePlan(ctx, desired.map((object): Change => ({ action: 'apply', object })), 'client');
+      return;
+    }
+    await applyObjects(ctx, desired, o.dryRun);
+    if (o.dryRun === 'none' && o.wait) await waitForController(ctx, ingress, ingressNodes, o.timeoutMs);
+  },
+});

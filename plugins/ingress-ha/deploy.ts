@@ -1,0 +1,111 @@
+// Carrying out `deploy`: what it reads first (pure helpers decide names and settings from it), the
+// server-side apply of every object with a kubectl-style line each (created, configured, unchanged),
+// and the wait for the DaemonSet to be ready on the ingress nodes.
+import type { CommandContext } from '../../shared/context.js';
+import { CliError } from '../../shared/errors.js';
+import type { KubeObject, ServerDryRun } from '../../shared/kube/client.js';
+import { readState, stateAnnotations } from '../../shared/kube/ownership.js';
+import { applyPlan, changeName, type Change } from '../../shared/kube/plan.js';
+import { daemonSetRollout, waitFor, type DaemonSetLike } from '../../shared/kube/wait.js';
+import { startProgress } from '../../shared/output/spinner.js';
+import { INGRESS_SELECTOR, controllerName, podSelector, type IngressOptions } from './options.js';
+import { findService, hasIngressTaint, isIngressNode, nameOf, type DeploymentLike, type NodeLike, type ServiceLike } from './observed.js';
+import { suggestNodes } from './nodes.js';
+
+/** State kept on an adopted Service (under the shared annotation prefix), to undo the switch. */
+export const ADOPTED_FROM = 'adopted-from';
+export const PREVIOUS_SELECTOR = 'previous-selector';
+
+/** The one-line refusal when no node is labelled, with the command that fixes it. */
+export function noIngressNodesMessage(nodes: NodeLike[]): string {
+  const suggestion = suggestNodes(nodes);
+  return `no node is labelled ${INGRESS_SELECTOR}, so the controller would run nowhere; label two or more first (one per zone): kubectl ingress-ha nodes add ${suggestion.length ? suggestion.join(' ') : '<node>...'}`;
+}
+
+/**
+ * The Service to put in front of the controller: --service if given; when adopting, the one in front
+ * of the old Deployment (or the one already switched from it); else one already selecting our pods;
+ * else "<name>-controller".
+ */
+export function resolveService(services: ServiceLike[], o: Pick<IngressOptions, 'controller' | 'name' | 'namespace'>, adopt?: { name: string; deployment?: DeploymentLike | undefined }, explicit?: string): ServiceLike | string {
+  if (explicit) return services.find((s) => nameOf(s) === explicit) ?? explicit;
+  if (adopt) {
+    // A rerun after the switch (the Deployment may be gone already) finds the Service by what it recorded.
+    const switched = services.find((s) => readState(s)[ADOPTED_FROM] === `deployment.apps/${adopt.name}`);
+    if (switched) return switched;
+    if (!adopt.deployment) throw new CliError(`deployment "${adopt.name}" not found in namespace "${o.namespace}"`);
+    const front = findService(services, adopt.deployment.spec?.template?.metadata?.labels);
+    if (!front) throw new CliError(`no Service in namespace "${o.namespace}" selects the pods of deployment "${adopt.name}"; there is nothing to keep, so deploy without --adopt`);
+    return front;
+  }
+  return findService(services, podSelector(o)) ?? controllerName(o.name);
+}
+
+/** Tolerate the ingress taint when asked, or when any ingress node carries it already. */
+export function needsToleration(exclusive: boolean, nodes: NodeLike[]): boolean {
+  return exclusive || nodes.some((n) => isIngressNode(n) && hasIngressTaint(n));
+}
+
+/** One less than the ingress nodes (at least 1): a drain may take one controller pod at a time. */
+export function minAvailableFor(nodes: NodeLike[]): number {
+  return Math.max(1, nodes.filter(isIngressNode).length - 1);
+}
+
+/** The desired Service keeps the undo state we recorded on it (adoption), which the builders do not know. */
+export function withState(desired: KubeObject, existing: ServiceLike | undefined, extra: Record<string, string> = {}): KubeObject {
+  const state = { ...readState(existing ?? {}), ...extra };
+  if (Object.keys(state).length === 0) return desired;
+  const annotations = { ...(desired.metadata?.annotations ?? {}), ...stateAnnotations(state).metadata.annotations };
+  return { ...desired, metadata: { ...desired.metadata, annotations } };
+}
+
+const strip = (o: KubeObject | undefined): string => {
+  if (!o) return '';
+  const { status: _s, metadata, ...rest } = o;
+  const { managedFields: _m, resourceVersion: _r, generation: _g, creationTimestamp: _c, uid: _u, ...meta } = metadata ?? {};
+  return JSON.stringify({ ...rest, metadata: meta });
+};
+
+/** kubectl apply's words: created, configured or unchanged, from the object before and after. */
+export function outcome(before: KubeObject | undefined, after: KubeObject | undefined): 'created' | 'configured' | 'unchanged' {
+  if (!before) return 'created';
+  // Not by resourceVersion: a server dry run answers with the changed object under the old one.
+  return strip(before) === strip(after) ? 'unchanged' : 'configured';
+}
+
+const refOf = (o: KubeObject) => ({ apiVersion: o.apiVersion ?? '', kind: o.kind ?? '', name: o.metadata?.name ?? '', namespace: o.metadata?.namespace });
+
+/** Server-side apply of each object (one read and one write each), printing what happened to it. */
+export async function applyObjects(ctx: CommandContext, objects: KubeObject[], dryRun: ServerDryRun): Promise<KubeObject[]> {
+  const kube = ctx.kube();
+  const before = await Promise.all(objects.map((o) => kube.find(refOf(o))));
+  const results = await applyPlan(kube, objects.map((object): Change => ({ action: 'apply', object })), dryRun);
+  const suffix = dryRun === 'server' ? ' (server dry run)' : '';
+  results.forEach((r, i) => ctx.stdout.write(`${changeName(r.change)} ${outcome(before[i], r.object)}${suffix}\n`));
+  return results.map((r) => r.object ?? {});
+}
+
+/**
+ * Wait until the DaemonSet runs an available pod on every ingress node: rolled out (kubectl's rules)
+ * and scheduled on as many nodes as carry the label (a node with a taint it does not tolerate would
+ * otherwise count as done with nothing on it).
+ */
+export async function waitForController(ctx: CommandContext, o: IngressOptions, ingressNodes: number, timeoutMs: number): Promise<void> {
+  const name = controllerName(o.name);
+  const what = `waiting for daemonset.apps/${name} on the ${ingressNodes} ingress node${ingressNodes === 1 ? '' : 's'}`;
+  const progress = await startProgress(ctx.stderr, ctx.interactive, ctx.color, what);
+  const check = async () => {
+    const ds = await ctx.kube().get<DaemonSetLike & KubeObject>({ apiVersion: 'apps/v1', kind: 'DaemonSet', name, namespace: o.namespace });
+    const state = daemonSetRollout(ds);
+    const scheduled = ds.status?.desiredNumberScheduled ?? 0;
+    if (state.done && scheduled < ingressNodes) return { done: false, message: `pods run on ${scheduled} of ${ingressNodes} ingress nodes (the others have a taint it does not tolerate?)` };
+    return state;
+  };
+  try {
+    await waitFor(`daemonset.apps/${name} to run on every ingress node`, check, { timeoutMs, clock: ctx.clock, onProgress: (m) => progress.update(`${what}: ${m}`) });
+    progress.stop();
+  } catch (err) {
+    progress.fail();
+    throw err;
+  }
+}

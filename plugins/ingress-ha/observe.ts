@@ -1,0 +1,61 @@
+// Reading the ingress layer from the cluster: one list per kind (no request per object), shared by
+// nodes list, check and status.
+import type { Kube } from '../../shared/kube/client.js';
+import { ALL_NAMESPACES } from '../../shared/kube/client.js';
+import { CliError } from '../../shared/errors.js';
+import { MANAGED_BY, managerName } from '../../shared/kube/ownership.js';
+import { INGRESS_LABEL, INGRESS_SELECTOR, controllerName, selectorString } from './options.js';
+import { hasIngressTaint, isIngressNode, nameOf, type DaemonSetLike, type NodeLike, type PdbLike, type PodLike, type ServiceLike } from './observed.js';
+
+export interface Layer {
+  namespace: string;
+  nodes: NodeLike[];
+  daemonSet?: DaemonSetLike | undefined;
+  controllerPods: PodLike[];
+  pdbs: PdbLike[];
+  services: ServiceLike[];
+}
+
+/** The controller DaemonSet among a namespace's: the one named, else ours, else one pinned to ingress nodes. */
+export function pickDaemonSet(all: DaemonSetLike[], plugin: string, name?: string): DaemonSetLike | undefined {
+  if (name) return all.find((d) => nameOf(d) === name);
+  const ours = all.filter((d) => d.metadata?.labels?.[MANAGED_BY] === managerName(plugin));
+  if (ours.length > 1) throw new CliError(`${ours.length} ingress controllers in namespace "${ours[0]!.metadata?.namespace}" (${ours.map(nameOf).join(', ')}); name one with --name`);
+  return ours[0] ?? all.find((d) => d.spec?.template?.spec?.nodeSelector?.[INGRESS_LABEL] !== undefined);
+}
+
+/** Pods of a DaemonSet, by its selector (one list). */
+export async function podsOf(kube: Kube, ds: DaemonSetLike | undefined): Promise<PodLike[]> {
+  const sel = ds?.spec?.selector?.matchLabels;
+  if (!ds || !sel || Object.keys(sel).length === 0) return [];
+  return kube.list<PodLike>('v1', 'Pod', { namespace: ds.metadata?.namespace, labelSelector: selectorString(sel) });
+}
+
+/** Nodes, the controller and what is in front of it, in one namespace: five lists, run together. */
+export async function readLayer(kube: Kube, namespace: string, plugin: string, name?: string): Promise<Layer> {
+  const [nodes, daemonSets, pdbs, services] = await Promise.all([
+    kube.list<NodeLike>('v1', 'Node'),
+    kube.list<DaemonSetLike>('apps/v1', 'DaemonSet', { namespace }),
+    kube.list<PdbLike>('policy/v1', 'PodDisruptionBudget', { namespace }),
+    kube.list<ServiceLike>('v1', 'Service', { namespace }),
+  ]);
+  const daemonSet = pickDaemonSet(daemonSets, plugin, name ? controllerName(name) : undefined);
+  return { namespace, nodes, daemonSet, controllerPods: await podsOf(kube, daemonSet), pdbs, services };
+}
+
+/** Every pod on the exclusive (tainted) ingress nodes: one field-selected list per such node. */
+export async function podsOnExclusiveNodes(kube: Kube, nodes: NodeLike[]): Promise<PodLike[]> {
+  const exclusive = nodes.filter((n) => isIngressNode(n) && hasIngressTaint(n));
+  const lists = await Promise.all(exclusive.map((n) => kube.list<PodLike>('v1', 'Pod', { namespace: ALL_NAMESPACES, fieldSelector: `spec.nodeName=${nameOf(n)}` })));
+  return lists.flat();
+}
+
+/** Ingress nodes and the controllers we deployed anywhere (for `nodes list`, which needs no -n). */
+export async function readIngressNodes(kube: Kube, plugin: string): Promise<{ nodes: NodeLike[]; controllerPods: PodLike[] }> {
+  const [nodes, daemonSets] = await Promise.all([
+    kube.list<NodeLike>('v1', 'Node', { labelSelector: INGRESS_SELECTOR }),
+    kube.list<DaemonSetLike>('apps/v1', 'DaemonSet', { namespace: ALL_NAMESPACES, labelSelector: `${MANAGED_BY}=${managerName(plugin)}` }),
+  ]);
+  const pods = await Promise.all(daemonSets.map((d) => podsOf(kube, d)));
+  return { nodes, controllerPods: pods.flat() };
+}
