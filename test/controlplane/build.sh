@@ -11,6 +11,8 @@ KWOK_VERSION=v0.8.0
 # istio.io/istio publishes no semver tags to the module proxy; this pseudo-version is release 1.30's line.
 ISTIO_VERSION=v0.0.0-20260827124520-eed52ebb66ad
 KREW_VERSION=v0.5.0
+# The Gateway API CRDs (standard channel) come from the module; not part of KEY (a file, not a build).
+GATEWAY_API_VERSION=v1.6.3
 
 CACHE_ROOT=${KPLUGINS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-traffic-plugins}
 KEY="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_istio-${ISTIO_VERSION##*-}_krew-${KREW_VERSION}"
@@ -53,7 +55,7 @@ flock 9
 have() { [ -x "$OUT/$1" ]; }
 
 if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
-  for b in kube-apiserver etcd kubectl kube-controller-manager kube-scheduler kwok istioctl kubectl-krew kwok-stages istio-crds.yaml; do
+  for b in kube-apiserver etcd kubectl kube-controller-manager kube-scheduler kwok istioctl kubectl-krew kwok-stages istio-crds.yaml gateway-api-crds.yaml; do
     if [ -x "$KUBEBUILDER_ASSETS/$b" ] && [ -f "$KUBEBUILDER_ASSETS/$b" ]; then
       ln -sfn "$KUBEBUILDER_ASSETS/$b" "$OUT/$b"; say "using $b from KUBEBUILDER_ASSETS"
     elif [ -e "$BASE_OUT/$b" ] && [ ! -e "$OUT/$b" ]; then
@@ -70,7 +72,7 @@ check_proxy() {
 }
 
 step=0
-total=6
+total=7
 progress() { step=$((step+1)); say "[$step/$total] $*"; }
 
 # 1. Kubernetes: a wrapper module, since k8s.io/kubernetes replaces its staging modules with local paths.
@@ -171,6 +173,19 @@ progress "krew $KREW_VERSION"
 if have kubectl-krew; then say "  cached"; else
   check_proxy sigs.k8s.io/krew "$KREW_VERSION"
   wrapper_build sigs.k8s.io/krew "$KREW_VERSION" sigs.k8s.io/krew/cmd/krew kubectl-krew "-X sigs.k8s.io/krew/internal/version.gitTag=$KREW_VERSION"
+fi
+
+# 6. The Gateway API CRDs (standard channel), one file; the version it holds is kept beside it.
+progress "Gateway API CRDs $GATEWAY_API_VERSION"
+if [ -f "$OUT/gateway-api-crds.yaml" ] && [ "$(cat "$OUT/gateway-api-crds.version" 2>/dev/null)" = "$GATEWAY_API_VERSION" ]; then say "  cached"; else
+  check_proxy sigs.k8s.io/gateway-api "$GATEWAY_API_VERSION"
+  dir=$(cd "$SRC" && go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  # CustomResourceDefinitions only (the folder also holds an admission policy).
+  for f in "$dir"/config/crd/standard/gateway.networking.k8s.io_*.yaml; do
+    grep -q '^kind: CustomResourceDefinition' "$f" && { echo '---'; cat "$f"; }
+  done > "$OUT/gateway-api-crds.yaml.tmp"
+  mv "$OUT/gateway-api-crds.yaml.tmp" "$OUT/gateway-api-crds.yaml"
+  echo "$GATEWAY_API_VERSION" > "$OUT/gateway-api-crds.version"
 fi
 
 progress "done: $(du -sh "$OUT" 2>/dev/null | cut -f1) in $OUT"

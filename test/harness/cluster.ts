@@ -26,6 +26,8 @@ export interface ClusterOptions {
   serviceCIDR?: string;
   /** Install the Istio CRDs (default true). */
   istio?: boolean;
+  /** Install the Gateway API CRDs, standard channel (default: as istio, so a lean cluster stays lean). */
+  gatewayApi?: boolean;
   /** Folder for state; a temp folder by default. */
   dir?: string;
   /** Keep running after this process exits (the playground). */
@@ -328,10 +330,12 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
       cluster.addNodes(opts.nodes ?? DEFAULT_NODES),
       until('the default ServiceAccount (controller-manager running)', async () => (await cluster.kubectl(['get', 'serviceaccount', 'default', '-n', 'default'], { reject: false })).exitCode === 0, 60_000, watched),
     ];
-    if (opts.istio ?? true) {
+    // CRD bundles from build.sh: Istio's, and the Gateway API's (its standard channel).
+    const crds = [...(opts.istio ?? true ? ['istio-crds.yaml'] : []), ...(opts.gatewayApi ?? opts.istio ?? true ? ['gateway-api-crds.yaml'] : [])];
+    if (crds.length) {
       waits.push(
         (async () => {
-          await cluster.kubectl(['apply', '--server-side', '--field-manager=test-harness', '-f', join(bins, 'istio-crds.yaml')]);
+          await cluster.kubectl(['apply', '--server-side', '--field-manager=test-harness', ...crds.flatMap((f) => ['-f', join(bins, f)])]);
           await cluster.kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
         })(),
       );

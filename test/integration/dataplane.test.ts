@@ -5,18 +5,9 @@ import { hostGet, keepAlive } from '../support/http.js';
 import { join } from 'node:path';
 import { startDataPlane, type DataPlane } from '../playground/dataplane.js';
 import { REPO_ROOT } from '../harness/binaries.js';
-import { startCluster, until, type Cluster } from '../harness/cluster.js';
+import { startCluster, type Cluster } from '../harness/cluster.js';
+import { readyEndpoints } from '../support/endpoints.js';
 
-
-/** Wait until the Service's EndpointSlices list exactly n ready endpoints (the controller batches updates). */
-async function readyEndpoints(c: Cluster, ns: string, svc: string, n: number): Promise<void> {
-  await until(`${n} ready endpoints for ${ns}/${svc}`, async () => {
-    const list = JSON.parse((await c.kubectl(['-n', ns, 'get', 'endpointslices', '-l', `kubernetes.io/service-name=${svc}`, '-o', 'json'])).stdout) as {
-      items: { endpoints?: { conditions?: { ready?: boolean } }[] | null }[];
-    };
-    return list.items.flatMap((i) => i.endpoints ?? []).filter((e) => e.conditions?.ready !== false).length === n;
-  }, 30_000);
-}
 
 async function sample(dp: DataPlane, host: string, n: number, headers: Record<string, string> = {}): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};

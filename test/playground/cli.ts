@@ -42,6 +42,7 @@ Try:
   kubectl canary context                          # the plugins act on this cluster
   for x in $(seq 10); do curl -s -H 'Host: nginx.default' ${dp}/; done        # chapter 1's curl loop
   curl -s -H 'Host: mini-echo.io' ${dp}/                                       # chapter 2's Ingress echo
+  kubectl bluegreen set echo new-nginx 50 --provider aliyun -n ingress-demo     # chapter 2: half of mini-echo.io to new-nginx
   curl -s -H 'Host: reviews.bookinfo' ${dp}/                                   # seed 002: v1, v2 or v3 until a VirtualService routes it
 
 The data plane at ${dp} answers like kube-proxy, the Ingress and Istio would: the body is the version

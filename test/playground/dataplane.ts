@@ -1,4 +1,4 @@
-// The playground's loopback data plane: answers HTTP for the cluster's Services, Ingresses and
+// The playground's loopback data plane: answers HTTP for the cluster's Services, Ingresses, HTTPRoutes and
 // VirtualServices as kube-proxy, an ingress controller and Envoy would, from a snapshot of the
 // cluster refreshed every few hundred milliseconds. Replies with the chosen pod's version.
 import { createServer, type Server } from 'node:http';
@@ -16,16 +16,17 @@ export async function readSnapshot(kube: Kube): Promise<Snapshot> {
     try {
       return await kube.list(apiVersion, kind, { namespace: ALL_NAMESPACES });
     } catch {
-      return [] as KubeObject[]; // Istio CRDs absent: no VirtualServices.
+      return [] as KubeObject[]; // Istio or Gateway API CRDs absent: none of those.
     }
   };
-  const [services, slices, pods, vss, drs, ings] = await Promise.all([
+  const [services, slices, pods, vss, drs, ings, hrs] = await Promise.all([
     kube.list('v1', 'Service', { namespace: ALL_NAMESPACES }),
     kube.list('discovery.k8s.io/v1', 'EndpointSlice', { namespace: ALL_NAMESPACES }),
     kube.list('v1', 'Pod', { namespace: ALL_NAMESPACES }),
     optional('networking.istio.io/v1', 'VirtualService'),
     optional('networking.istio.io/v1', 'DestinationRule'),
     kube.list('networking.k8s.io/v1', 'Ingress', { namespace: ALL_NAMESPACES }),
+    optional('gateway.networking.k8s.io/v1', 'HTTPRoute'),
   ]);
   const ns = (o: KubeObject) => o.metadata?.namespace ?? 'default';
   return {
@@ -60,6 +61,7 @@ export async function readSnapshot(kube: Kube): Promise<Snapshot> {
     ingresses: ings.map((i) => ({
       namespace: ns(i),
       name: i.metadata?.name ?? '',
+      annotations: i.metadata?.annotations ?? {},
       rules: arr(get(i, 'spec', 'rules')).map((r) => ({
         host: r['host'] as string | undefined,
         paths: arr(get(r, 'http', 'paths')).map((p) => ({
@@ -67,6 +69,15 @@ export async function readSnapshot(kube: Kube): Promise<Snapshot> {
           pathType: String(p['pathType'] ?? 'Prefix'),
           service: String(get(p, 'backend', 'service', 'name') ?? ''),
         })),
+      })),
+    })),
+    httpRoutes: hrs.map((r) => ({
+      namespace: ns(r),
+      name: r.metadata?.name ?? '',
+      hostnames: (get(r, 'spec', 'hostnames') as string[] | undefined) ?? [],
+      rules: arr(get(r, 'spec', 'rules')).map((rule) => ({
+        matches: arr(rule['matches']).map((m) => ({ path: m['path'] as { type?: string; value?: string } | undefined, headers: m['headers'] as { type?: string; name: string; value: string }[] | undefined })),
+        backendRefs: arr(rule['backendRefs']).map((b) => ({ name: String(b['name'] ?? ''), weight: b['weight'] as number | undefined })),
       })),
     })),
   };

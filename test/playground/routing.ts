@@ -49,7 +49,18 @@ export interface DestinationRuleInfo {
 export interface IngressInfo {
   namespace: string;
   name: string;
+  annotations?: Record<string, string>;
   rules: { host?: string; paths: { path: string; pathType: string; service: string }[] }[];
+}
+
+export interface HTTPRouteInfo {
+  namespace: string;
+  name: string;
+  hostnames: string[];
+  rules: {
+    matches: { path?: { type?: string; value?: string }; headers?: { type?: string; name: string; value: string }[] }[];
+    backendRefs: { name: string; weight?: number }[];
+  }[];
 }
 
 export interface Snapshot {
@@ -59,6 +70,8 @@ export interface Snapshot {
   virtualServices: VirtualServiceInfo[];
   destinationRules: DestinationRuleInfo[];
   ingresses: IngressInfo[];
+  /** Gateway API routes (absent when the CRDs are not installed). */
+  httpRoutes?: HTTPRouteInfo[];
 }
 
 export interface Request {
@@ -151,19 +164,112 @@ export function route(s: Snapshot, req: Request, rand: () => number = Math.rando
   const ingressPaths = s.ingresses.flatMap((ing) =>
     ing.rules.filter((r) => r.host === host).flatMap((r) => r.paths.map((p) => ({ ing, p }))),
   );
-  const hit = ingressPaths
-    .filter(({ p }) => (p.pathType === 'Exact' ? req.path === p.path : req.path.startsWith(p.path)))
-    .sort((a, b) => b.p.path.length - a.p.path.length)[0];
+  const matching = ingressPaths.filter(({ p }) => (p.pathType === 'Exact' ? req.path === p.path : req.path.startsWith(p.path)));
+  const hit = matching.filter(({ ing }) => !canaryPrefix(ing)).sort((a, b) => b.p.path.length - a.p.path.length)[0];
   if (hit) {
-    const svc = s.services.find((x) => x.namespace === hit.ing.namespace && x.name === hit.p.service);
-    if (!svc) return { status: 503, reason: `ingress ${hit.ing.namespace}/${hit.ing.name} routes to missing service ${hit.p.service}` };
-    return routeService(s, svc, `ingress/${hit.ing.name}`, undefined, rand);
+    // The main Ingress's backends for the path (several: Alibaba's weights), then a canary Ingress for the same host and path.
+    const listed = matching.filter(({ ing, p }) => ing === hit.ing && p.path === hit.p.path).map(({ p }) => p.service);
+    let chosen = { ing: hit.ing, service: weightedService(hit.ing, listed, rand) };
+    const canary = matching.find(({ ing, p }) => canaryPrefix(ing) && p.path === hit.p.path && ing.namespace === hit.ing.namespace);
+    if (canary && canaryTakes(canary.ing, req, rand)) chosen = { ing: canary.ing, service: canary.p.service };
+    const svc = s.services.find((x) => x.namespace === chosen.ing.namespace && x.name === chosen.service);
+    if (!svc) return { status: 503, reason: `ingress ${chosen.ing.namespace}/${chosen.ing.name} routes to missing service ${chosen.service}` };
+    return routeService(s, svc, `ingress/${chosen.ing.name}`, undefined, rand);
   }
-  // 2. A VirtualService for the host, 3. the Service itself.
+  // 2. An HTTPRoute for the host, 3. a VirtualService for the host, 4. the Service itself.
+  const hr = viaHTTPRoute(s, host, req, rand);
+  if (hr) return hr;
   const target = fqdn(host, 'default');
   const vs = s.virtualServices.find((v) => v.hosts.some((h) => fqdn(h, v.namespace) === target));
   if (vs) return viaVirtualService(s, vs, req, rand);
   const svc = serviceOf(target, s);
   if (svc) return routeService(s, svc, `service/${svc.name}`, undefined, rand);
   return { status: 404, reason: `no ingress rule, virtualservice or service for host ${host}` };
+}
+
+// Ingress splits as the controllers do them. Alibaba: several Services under one path, weighted by
+// ingress.aliyun.weight/<service> (unannotated ones share the rest) or service-weight ("a: 20, b: 80",
+// relative). ingress-nginx and ALB: a canary Ingress for the same host and path, tried by header,
+// then cookie, then weight.
+const CANARY_PREFIXES = ['nginx.ingress.kubernetes.io/', 'alb.ingress.kubernetes.io/'];
+
+export function canaryPrefix(ing: IngressInfo): string | undefined {
+  return CANARY_PREFIXES.find((p) => ing.annotations?.[`${p}canary`] === 'true');
+}
+
+export function weightedService(ing: IngressInfo, services: string[], rand: () => number): string {
+  if (services.length <= 1) return services[0] ?? '';
+  const a = ing.annotations ?? {};
+  const relative = a['nginx.ingress.kubernetes.io/service-weight'];
+  let weights: number[];
+  if (relative !== undefined) {
+    const table = new Map(relative.split(/[,\n]/).map((part) => part.split(':').map((x) => x.trim())).filter((kv) => kv.length === 2).map(([k, v]) => [k!, Number(v)]));
+    weights = services.map((x) => table.get(x) ?? 0);
+  } else {
+    const given = services.map((x) => a[`ingress.aliyun.weight/${x}`]);
+    const sum = given.reduce((t, g) => t + (g !== undefined ? Number(g) : 0), 0);
+    const free = given.filter((g) => g === undefined).length;
+    weights = given.map((g) => (g !== undefined ? Number(g) : free ? Math.max(0, 100 - sum) / free : 0));
+  }
+  const total = weights.reduce((t, w) => t + w, 0);
+  if (total <= 0) return services[0]!;
+  let r = rand() * total;
+  return services.find((_, i) => (r -= weights[i]!) < 0) ?? services[services.length - 1]!;
+}
+
+export function canaryTakes(ing: IngressInfo, req: Request, rand: () => number): boolean {
+  const prefix = canaryPrefix(ing)!;
+  const a = (k: string) => ing.annotations?.[`${prefix}${k}`];
+  const header = a('canary-by-header');
+  if (header) {
+    const v = req.headers[header.toLowerCase()];
+    const value = a('canary-by-header-value');
+    const pattern = a('canary-by-header-pattern');
+    if (value !== undefined ? v === value : pattern !== undefined ? v !== undefined && new RegExp(pattern).test(v) : v === 'always') return true;
+    if (v === 'never') return false;
+  }
+  const cookie = a('canary-by-cookie');
+  if (cookie) {
+    const jar = new Map((req.headers['cookie'] ?? '').split(';').map((c) => c.trim().split('=') as [string, string]));
+    if (jar.get(cookie) === 'always') return true;
+    if (jar.get(cookie) === 'never') return false;
+  }
+  const weight = a('canary-weight');
+  if (weight === undefined) return false;
+  return rand() * Number(a('canary-weight-total') ?? 100) < Number(weight);
+}
+
+// Gateway API: among the rules of the routes for the host, the most specific match wins (an Exact
+// path, then the longest prefix, then the most header matches); its backendRefs split by weight
+// (default 1).
+function viaHTTPRoute(s: Snapshot, host: string, req: Request, rand: () => number): Decision | undefined {
+  const candidates = (s.httpRoutes ?? [])
+    .filter((r) => r.hostnames.length === 0 || r.hostnames.includes(host))
+    .flatMap((r) => r.rules.flatMap((rule) => (rule.matches.length ? rule.matches : [{}]).map((m) => ({ r, rule, m }))))
+    .filter(({ m }) => {
+      const type = m.path?.type ?? 'PathPrefix';
+      const value = m.path?.value ?? '/';
+      const pathOk = type === 'Exact' ? req.path === value : type === 'RegularExpression' ? new RegExp(`^(?:${value})$`).test(req.path) : req.path.startsWith(value);
+      const headersOk = (m.headers ?? []).every((h) => {
+        const v = req.headers[h.name.toLowerCase()];
+        return v !== undefined && (h.type === 'RegularExpression' ? new RegExp(h.value).test(v) : v === h.value);
+      });
+      return pathOk && headersOk;
+    })
+    .sort(
+      (a, b) =>
+        Number(b.m.path?.type === 'Exact') - Number(a.m.path?.type === 'Exact') ||
+        (b.m.path?.value ?? '/').length - (a.m.path?.value ?? '/').length ||
+        (b.m.headers?.length ?? 0) - (a.m.headers?.length ?? 0),
+    );
+  const hit = candidates[0];
+  if (!hit) return undefined;
+  const refs = hit.rule.backendRefs;
+  const total = refs.reduce((t, b) => t + (b.weight ?? 1), 0);
+  if (total <= 0) return { status: 503, reason: `httproute ${hit.r.namespace}/${hit.r.name}: every backend has weight 0` };
+  let x = rand() * total;
+  const ref = refs.find((b) => (x -= b.weight ?? 1) < 0) ?? refs[refs.length - 1]!;
+  const svc = s.services.find((v) => v.namespace === hit.r.namespace && v.name === ref.name);
+  if (!svc) return { status: 503, reason: `httproute ${hit.r.namespace}/${hit.r.name} routes to missing service ${ref.name}` };
+  return routeService(s, svc, `httproute/${hit.r.name}`, undefined, rand);
 }

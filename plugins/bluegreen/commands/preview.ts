@@ -1,0 +1,53 @@
+// kubectl bluegreen preview <target> <new-service> --header K=V | --header-pattern K=REGEX | --cookie C:
+// only matching requests go to the new Service (test before switch), where the provider can.
+import { defineCommand, str } from '../../../shared/cli/command.js';
+import { UsageError } from '../../../shared/errors.js';
+import { keyValue } from '../../../shared/validate.js';
+import type { PreviewMatch } from '../model.js';
+import { readTargetArgs, serviceArg, targetFlags } from '../flags.js';
+import { mutate, type TargetOptions } from '../mutate.js';
+
+interface Options extends TargetOptions {
+  service: string;
+  match: PreviewMatch;
+}
+
+export const previewCommand = defineCommand<Options>({
+  command: 'preview <target> <service>',
+  describe: 'Route only requests with a header or cookie to the new Service (nginx, alb, gateway, istio)',
+  examples: [
+    ['$0 preview echo new-nginx --header x-env=test', "curl -H 'x-env: test' reaches new-nginx; everyone else the old split"],
+    ['$0 preview echo new-nginx --cookie beta', 'Requests with the cookie beta=always reach new-nginx'],
+  ],
+  builder: (y) =>
+    targetFlags(y)
+      .positional('service', { type: 'string', describe: 'The new Service' })
+      .option('header', { type: 'string', describe: 'NAME=VALUE: requests with this header value' })
+      .option('header-pattern', { type: 'string', describe: 'NAME=REGEX: requests whose header matches (not ALB)' })
+      .option('cookie', { type: 'string', describe: 'NAME: requests with the cookie NAME=always' }),
+  options: (args) => {
+    const header = str(args, 'header');
+    const pattern = str(args, 'header-pattern');
+    const cookie = str(args, 'cookie');
+    const given = [header, pattern, cookie].filter((x) => x !== undefined).length;
+    if (given !== 1) throw new UsageError('give exactly one of --header NAME=VALUE, --header-pattern NAME=REGEX or --cookie NAME');
+    let match: PreviewMatch;
+    if (cookie !== undefined) {
+      if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(cookie)) throw new UsageError(`--cookie "${cookie}" is not a cookie name`);
+      match = { cookie };
+    } else {
+      const [name, v] = keyValue((header ?? pattern)!, header !== undefined ? '--header' : '--header-pattern');
+      if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new UsageError(`"${name}" is not an HTTP header name`);
+      if (pattern !== undefined) {
+        try {
+          new RegExp(v);
+        } catch {
+          throw new UsageError(`--header-pattern "${v}" is not a regular expression`);
+        }
+      }
+      match = { header: header !== undefined ? { name, value: v } : { name, pattern: v } };
+    }
+    return { ...readTargetArgs(args), service: serviceArg(args), match };
+  },
+  run: async (ctx, o) => void (await mutate(ctx, o, { kind: 'preview', service: o.service, match: o.match })),
+});

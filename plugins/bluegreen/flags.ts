@@ -1,0 +1,30 @@
+// Flags of the blue-green commands that change routing, and their reading into options.
+import type { Argv } from 'yargs';
+import { bool, requiredStr, str, type Args } from '../../shared/cli/command.js';
+import { dryRunFlag, readDryRun } from '../../shared/cli/flags.js';
+import { UsageError } from '../../shared/errors.js';
+import { dnsLabel } from '../../shared/validate.js';
+import { PROVIDERS } from './model.js';
+import type { TargetOptions } from './mutate.js';
+import { parseTarget } from './observe.js';
+
+export function targetFlags(y: Argv): Argv {
+  return dryRunFlag(y)
+    .positional('target', { type: 'string', describe: 'The Ingress, HTTPRoute or VirtualService (NAME or KIND/NAME)' })
+    .option('host', { type: 'string', describe: 'Only this host (default: every host the object routes)' })
+    .option('path', { type: 'string', describe: 'Only this path (default: every path)' })
+    .option('provider', { type: 'string', choices: [...PROVIDERS], describe: 'How the split is written (default: detected from the object, its IngressClass and annotations)' })
+    .option('force', { type: 'boolean', default: false, describe: 'Send traffic to a Service even when it has no ready endpoints' });
+}
+
+export function readTargetArgs(args: Args): TargetOptions {
+  const path = str(args, 'path');
+  if (path !== undefined && !path.startsWith('/')) throw new UsageError(`--path "${path}" must start with /`);
+  const target = requiredStr(args, 'target');
+  parseTarget(target); // a kind or name mistake is a usage error before the cluster is asked
+  return { target, host: str(args, 'host'), path, provider: str(args, 'provider'), dryRun: readDryRun(args), force: bool(args, 'force') };
+}
+
+export function serviceArg(args: Args, key = 'service'): string {
+  return dnsLabel(requiredStr(args, key), 'service name');
+}

@@ -1,0 +1,97 @@
+// What `kubectl bluegreen status` shows, as a view model built before anything is printed: for each
+// object, its provider, and per host/path the backends with their share and ready endpoints, the
+// preview, warnings, and errors (a backend given traffic without a ready endpoint). Pure.
+import { readState } from '../../shared/kube/ownership.js';
+import type { KubeObject } from '../../shared/kube/client.js';
+import { detectProvider, type IngressClassLike } from './detect.js';
+import type { IngressLike, PreviewRule, ServiceLike } from './model.js';
+import { readyCounts, type EndpointSliceLike } from './observe.js';
+import { isCanary } from './providers/canary-ingress.js';
+import { RELEASED } from './operations.js';
+
+export interface BackendView {
+  service: string;
+  percent: number;
+  ready: number;
+}
+
+export interface SlotView {
+  host: string;
+  path: string;
+  backends: BackendView[];
+  preview?: (PreviewRule & { ready: number }) | undefined;
+}
+
+export interface BlueGreenView {
+  namespace: string;
+  kind: string;
+  name: string;
+  provider: string;
+  slots: SlotView[];
+  warnings: string[];
+  errors: string[];
+}
+
+export interface StatusInput {
+  targets: KubeObject[];
+  ingresses: IngressLike[];
+  services: ServiceLike[];
+  slices: EndpointSliceLike[];
+  classes: IngressClassLike[];
+  provider?: string | undefined;
+}
+
+/** One view per object; `all` keeps objects that have no blue-green in progress (a single backend). */
+export function blueGreenViews(input: StatusInput, all: boolean): BlueGreenView[] {
+  const views: BlueGreenView[] = [];
+  // Indexed once, so thousands of objects cost one pass each: only canary Ingresses can be companions.
+  const canary = (i: IngressLike) => isCanary(i, 'nginx') || isCanary(i, 'alb');
+  const byNamespace = <T extends KubeObject>(xs: T[]) => {
+    const m = new Map<string, T[]>();
+    for (const x of xs) {
+      const ns = x.metadata?.namespace ?? '';
+      const list = m.get(ns);
+      if (list) list.push(x);
+      else m.set(ns, [x]);
+    }
+    return m;
+  };
+  const companions = byNamespace(input.ingresses.filter(canary));
+  const services = byNamespace(input.services);
+  const counts = readyCounts(input.slices);
+  for (const target of input.targets) {
+    const namespace = target.metadata?.namespace ?? '';
+    const ingresses = companions.get(namespace) ?? [];
+    if (target.kind === 'Ingress' && canary(target as IngressLike)) continue;
+    let provider;
+    try {
+      provider = detectProvider(target, { ingresses, classes: input.classes, explicit: input.provider });
+    } catch (err) {
+      if (!all) continue;
+      throw err;
+    }
+    const read = provider.read({ namespace, target, ingresses, services: services.get(namespace) ?? [] });
+    const ready = (service: string) => counts.get(`${namespace}/${service}`) ?? 0;
+    const slots: SlotView[] = read.slots.map((s) => ({
+      host: s.host,
+      path: s.path,
+      backends: s.backends.map((b) => ({ service: b.service, percent: b.percent, ready: ready(b.service) })),
+      ...(s.preview ? { preview: { ...s.preview, ready: ready(s.preview.service) } } : {}),
+    }));
+    const inProgress = slots.some((s) => s.backends.length > 1 || s.preview) || Object.keys(readState(target)).some((k) => k.startsWith('bluegreen.') && k !== RELEASED);
+    if (!all && !inProgress) continue;
+    const errors: string[] = [];
+    const warnings = [...(provider.notice ? [provider.notice] : []), ...read.warnings];
+    for (const s of slots) {
+      for (const b of s.backends) if (b.percent > 0 && b.ready === 0) errors.push(`service "${b.service}" gets ${b.percent}% of ${s.host}${s.path} but has no ready endpoints`);
+      if (s.preview && s.preview.ready === 0) warnings.push(`the preview of ${s.host}${s.path} goes to service "${s.preview.service}", which has no ready endpoints`);
+    }
+    views.push({ namespace, kind: target.kind ?? '', name: target.metadata?.name ?? '', provider: provider.name, slots, warnings, errors });
+  }
+  return views;
+}
+
+export function previewText(p: PreviewRule): string {
+  if (p.cookie !== undefined) return `cookie ${p.cookie}=always`;
+  return `header ${p.header!.name}${p.header!.value !== undefined ? `=${p.header!.value}` : `~${p.header!.pattern}`}`;
+}

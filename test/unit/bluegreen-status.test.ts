@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import type { KubeObject } from '../../shared/kube/client.js';
+import type { IngressLike, ServiceLike } from '../../plugins/bluegreen/model.js';
+import type { EndpointSliceLike } from '../../plugins/bluegreen/observe.js';
+import { readyEndpoints } from '../../plugins/bluegreen/observe.js';
+import { blueGreenViews, type StatusInput } from '../../plugins/bluegreen/status.js';
+
+const NS = 'shop';
+const ing = (name: string, cls: string, services: string[], annotations: Record<string, string> = {}, host = 'mini-echo.io'): IngressLike => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'Ingress',
+  metadata: { name, namespace: NS, annotations },
+  spec: { ingressClassName: cls, rules: [{ host, http: { paths: services.map((s) => ({ path: '/', pathType: 'Prefix', backend: { service: { name: s, port: { number: 80 } } } })) } }] },
+});
+const slice = (service: string, ready: boolean[], name = `${service}-abc`): EndpointSliceLike => ({
+  metadata: { name, namespace: NS, labels: { 'kubernetes.io/service-name': service } },
+  endpoints: ready.map((r, i) => ({ conditions: { ready: r }, targetRef: { name: `${service}-pod-${i}` }, addresses: [`10.0.0.${i}`] })),
+});
+const services: ServiceLike[] = ['old-nginx', 'new-nginx'].map((name) => ({ metadata: { name, namespace: NS }, spec: { ports: [{ port: 80 }] } }));
+const classes = [{ metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } }];
+
+describe('bluegreen status view', () => {
+  it('counts ready endpoints per Service, a pod in two slices once, not-ready ones not at all', () => {
+    const slices = [slice('old-nginx', [true, true, false]), slice('old-nginx', [true], 'old-nginx-v6'), slice('new-nginx', [false])];
+    assert.equal(readyEndpoints(slices, NS, 'old-nginx'), 2);
+    assert.equal(readyEndpoints(slices, NS, 'new-nginx'), 0);
+    assert.equal(readyEndpoints(slices, 'other', 'old-nginx'), 0);
+  });
+
+  const input = (targets: KubeObject[], slices: EndpointSliceLike[], ingresses = targets as IngressLike[]): StatusInput => ({ targets, ingresses, services, slices, classes });
+
+  it('a split with a backend that gets traffic but has no ready endpoint is an error; deprecation is a warning', () => {
+    const echo = ing('echo', 'nginx', ['old-nginx', 'new-nginx'], { 'ingress.aliyun.weight/new-nginx': '30' });
+    const [v] = blueGreenViews(input([echo], [slice('old-nginx', [true]), slice('new-nginx', [false])]), false);
+    assert.deepEqual(
+      { provider: v!.provider, slots: v!.slots, errors: v!.errors },
+      {
+        provider: 'aliyun',
+        slots: [{ host: 'mini-echo.io', path: '/', backends: [{ service: 'old-nginx', percent: 70, ready: 1 }, { service: 'new-nginx', percent: 30, ready: 0 }] }],
+        errors: ['service "new-nginx" gets 30% of mini-echo.io/ but has no ready endpoints'],
+      },
+    );
+    assert.match(v!.warnings[0]!, /deprecated/);
+  });
+
+  it('lists splits and previews in progress, not their canary Ingresses, not plain Ingresses unless named', () => {
+    const main = ing('echo', 'nginx', ['old-nginx']);
+    const canary = ing('echo-canary', 'nginx', ['new-nginx'], { 'nginx.ingress.kubernetes.io/canary': 'true', 'nginx.ingress.kubernetes.io/canary-by-cookie': 'beta' });
+    const plain = ing('plain', 'nginx', ['old-nginx'], {}, 'plain.io');
+    const odd = ing('odd', 'traefik', ['old-nginx', 'new-nginx'], {}, 'odd.io');
+    const slices = [slice('old-nginx', [true]), slice('new-nginx', [true])];
+    const views = blueGreenViews(input([main, canary, plain, odd], slices), false);
+    assert.deepEqual(views.map((v) => [v.name, v.provider, v.slots[0]!.preview]), [['echo', 'nginx', { service: 'new-nginx', cookie: 'beta', ready: 1 }]]);
+    assert.deepEqual(blueGreenViews(input([plain], slices, [main, canary, plain]), true).map((v) => v.slots[0]!.backends), [[{ service: 'old-nginx', percent: 100, ready: 1 }]]);
+    assert.throws(() => blueGreenViews(input([odd], slices), true), /cannot tell which controller serves ingress "odd"/);
+  });
+});
