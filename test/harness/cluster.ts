@@ -314,6 +314,10 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
     started(
       startProcess('kwok', join(bins, 'kwok'), [
         `--kubeconfig=${kubeconfig}`, '--manage-all-nodes=true', `--cidr=${firstIP(podCIDR)}/${podCIDR.split('/')[1]}`, '--node-ip=127.0.0.1',
+        // Node heartbeats as a kubelet sends them: a Lease renewed every few seconds. Without it the
+        // status heartbeat comes every ~10 min, the node lifecycle controller marks every node NotReady
+        // after its 50 s grace period, pods lose readiness, and later tests see rollouts stall.
+        '--node-lease-duration-seconds=40',
         ...stageFiles.flatMap((f) => ['--config', f]),
       ], join(logs, 'kwok.log'), { detached }),
     );

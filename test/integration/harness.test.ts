@@ -58,6 +58,13 @@ describe('test control plane (real apiserver, controllers, scheduler, kwok)', fu
     for (const n of nodes.items) assert.ok(n.spec.podCIDR?.startsWith(c.state.podCIDR.split('.').slice(0, 2).join('.')), `podCIDR of ${n.metadata.name}`);
   });
 
+  it('keeps every node healthy with a renewed Lease, as kubelets do (else the node controller marks them NotReady)', async () => {
+    const leases = await json<{ items: { metadata: { name: string }; spec: { renewTime?: string } }[] }>(c, ['-n', 'kube-node-lease', 'get', 'leases']);
+    assert.deepEqual(leases.items.map((l) => l.metadata.name).sort(), ['node-a1', 'node-a2', 'node-b1']);
+    const now = Date.now();
+    for (const l of leases.items) assert.ok(now - Date.parse(l.spec.renewTime ?? '') < 40_000, `lease of ${l.metadata.name} renewed recently`);
+  });
+
   it('rolls out a Deployment: pods scheduled on kwok nodes, Ready, with IPs from the Pod CIDR', async () => {
     await c.kubectl(['-n', 'harness', 'create', 'deployment', 'web', '--image=nginx', '--replicas=3']);
     await c.kubectl(['-n', 'harness', 'rollout', 'status', 'deployment/web', '--timeout=60s']);
