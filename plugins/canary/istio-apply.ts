@@ -58,7 +58,8 @@ function weightOf(plan: IstioPlan, subset: string): number {
 
 export async function applyIstio(ctx: CommandContext, t: Topology, o: IstioChange): Promise<IstioPlan> {
   const vs = theVirtualService(t);
-  const rules = await listDestinationRules(ctx, t.namespace);
+  // Read already when the route had to say which version is stable.
+  const rules = t.destinationRules ?? (await listDestinationRules(ctx, t.namespace));
   const plan = o.route(vs, rules);
   // Weight on a version with no ready pod is traffic to nothing (503s): refuse before writing,
   // unless this change scales that version up first.

@@ -3,6 +3,7 @@
 // Pure: observed objects in, the topology (or one clear error) out.
 import { CliError, UsageError } from '../../shared/errors.js';
 import type { KubeObject } from '../../shared/kube/client.js';
+import type { DestinationRule } from './istio.js';
 
 export interface DeploymentLike extends KubeObject {
   spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> }; template?: { metadata?: { labels?: Record<string, string> } } };
@@ -53,6 +54,8 @@ export interface Topology {
   virtualServices: VirtualServiceLike[];
   /** Other Deployments behind the Service (when --stable picked one of several). */
   others: DeploymentLike[];
+  /** The namespace's DestinationRules, when they were read to find the stable version. */
+  destinationRules?: DestinationRule[];
 }
 
 /** The Service selects several Deployments besides the canary and none was chosen. */
@@ -110,7 +113,7 @@ export function findTopology(o: {
   autoscalers: HpaLike[];
   virtualServices?: VirtualServiceLike[];
   /** Read only when several Deployments could be the stable one (to infer it from the route). */
-  destinationRules?: DestinationRuleLike[];
+  destinationRules?: DestinationRule[];
 }): Topology {
   const canary = o.deployments.find((d) => name(d) === o.canaryName);
   if (!canary) {
@@ -154,5 +157,5 @@ export function findTopology(o: {
   }
   const targets = new Set([o.canaryName, name(stables[0]!)]);
   const autoscalers = o.autoscalers.filter((h) => h.spec?.scaleTargetRef?.kind === 'Deployment' && targets.has(h.spec.scaleTargetRef.name ?? ''));
-  return { namespace: o.namespace, service, canary, stable: stables[0]!, autoscalers, virtualServices, others: behind.filter((d) => d !== stables[0]) };
+  return { namespace: o.namespace, service, canary, stable: stables[0]!, autoscalers, virtualServices, others: behind.filter((d) => d !== stables[0]), ...(o.destinationRules ? { destinationRules: o.destinationRules } : {}) };
 }
