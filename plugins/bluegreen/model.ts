@@ -5,6 +5,7 @@
 // preview) are computed here, once, on slots. Pure.
 import type { KubeObject } from '../../shared/kube/client.js';
 import type { Change } from '../../shared/kube/plan.js';
+import { cookieFromRegex as sharedCookieFromRegex, cookieRegex as sharedCookieRegex } from '../../shared/http/cookie.js';
 
 export const PROVIDERS = ['aliyun', 'nginx', 'alb', 'gateway', 'istio'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
@@ -111,13 +112,13 @@ export function portFor(services: ServiceLike[], service: string, like: ServiceP
   return like?.name !== undefined && p.name ? { name: p.name } : { number: p.port };
 }
 
-/** A Cookie header regex that matches cookie `name` set to "always" (header-only routers: Gateway API, Istio). */
+/** The preview cookie (set to "always", ingress-nginx's convention) as a Cookie header regex, for header-only routers. */
 export function cookieRegex(name: string): string {
-  return `^(.*?;\\s*)?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=always(;.*)?$`;
+  return sharedCookieRegex(name, 'always');
 }
 
-/** The cookie name back from cookieRegex's output, or undefined for any other regex. */
+/** The preview cookie's name back from cookieRegex's output, or undefined for any other regex. */
 export function cookieFromRegex(regex: string): string | undefined {
-  const m = /^\^\(\.\*\?;\\s\*\)\?(.+)=always\(;\.\*\)\?\$$/.exec(regex);
-  return m ? m[1]!.replace(/\\(.)/g, '$1') : undefined;
+  const c = sharedCookieFromRegex(regex);
+  return c?.value === 'always' ? c.name : undefined;
 }

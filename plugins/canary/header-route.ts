@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { CliError } from '../../shared/errors.js';
+import { cookieRegex } from '../../shared/http/cookie.js';
 import { isManagedBy, readState, stateAnnotations } from '../../shared/kube/ownership.js';
 import { fqdn, ruleChange, subsetsFor, type DestinationRule, type HttpRoute, type ServiceRef, type Subset, type VirtualService } from './istio.js';
 import type { DeploymentLike } from './topology.js';
@@ -21,11 +22,9 @@ export interface HeaderMatch {
   cookie?: string;
 }
 
-const regexEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /** A cookie is matched on the Cookie header: the pair at the start or after a "; ". */
 export function cookieMatch(name: string, value: string): HeaderMatch {
-  return { header: 'cookie', kind: 'regex', value: `^(.*?;\\s*)?(${regexEscape(name)}=${regexEscape(value)})(;.*)?$`, cookie: `${name}=${value}` };
+  return { header: 'cookie', kind: 'regex', value: cookieRegex(name, value), cookie: `${name}=${value}` };
 }
 
 /** The Istio match for all the header conditions (one match block: every condition must hold). */

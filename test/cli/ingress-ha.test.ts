@@ -1,16 +1,8 @@
 // kubectl ingress-ha as kubectl runs it: argument mistakes are usage errors (exit 2, one line, nothing
 // on stdout) found before any cluster is read; an audit that cannot reach the cluster exits 1, not 3.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { closedPort } from '../support/http.js';
 import { kubectlWithPlugins, tempKubeconfig } from '../support/fixture.js';
-
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const addr = srv.address();
-  await new Promise<void>((r) => srv.close(() => r()));
-  return typeof addr === 'object' && addr ? addr.port : 0;
-}
 
 describe('kubectl ingress-ha (CLI)', function () {
   this.timeout(60_000);

@@ -1,11 +1,11 @@
 // The built binaries, spawned as a user (or kubectl) runs them.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { REPO_ROOT } from '../harness/binaries.js';
+import { closedPort } from '../support/http.js';
 import { kubectlWithPlugins, pluginPath, sharedCluster, tempKubeconfig } from '../support/fixture.js';
 
 const PLUGINS = ['canary', 'bluegreen', 'ingress-ha', 'meshvm', 'meshremote', 'trace'];
@@ -13,14 +13,6 @@ const binary = (p: string) => join(REPO_ROOT, 'dist', 'bin', `kubectl-${p.replac
 
 function run(p: string, args: string[], env: Record<string, string> = {}) {
   return execa(binary(p), args, { reject: false, stdin: 'ignore', env: { PATH: process.env['PATH'] ?? '', HOME: '/nonexistent', NO_COLOR: '1', ...env }, extendEnv: false });
-}
-
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const addr = srv.address();
-  await new Promise<void>((r) => srv.close(() => r()));
-  return typeof addr === 'object' && addr ? addr.port : 0;
 }
 
 describe('plugin binaries', function () {

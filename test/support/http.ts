@@ -1,6 +1,6 @@
 // GET through the playground data plane with a Host header, as `curl -H 'Host: ...'` does
 // (fetch() may not set Host).
-import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import { Agent, createServer, request, type IncomingHttpHeaders } from 'node:http';
 
 export const keepAlive = new Agent({ keepAlive: true, maxSockets: 4 });
 
@@ -15,4 +15,13 @@ export function hostGet(port: number, headers: Record<string, string>): Promise<
     req.on('error', reject);
     req.end();
   });
+}
+
+/** A loopback port nothing listens on (bound, then closed): for "server unreachable" cases. */
+export async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const addr = srv.address();
+  await new Promise<void>((r) => srv.close(() => r()));
+  return typeof addr === 'object' && addr ? addr.port : 0;
 }
