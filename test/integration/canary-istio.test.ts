@@ -163,4 +163,16 @@ spec:
     assert.deepEqual([empty.exitCode, empty.stdout], [1, '']);
     assert.match(empty.stderr, /^error: deployment "reviews-v3" has no ready pods, so 10% of the traffic would fail; scale it up first/);
   });
+
+  it('run: Istio weights step by step, then the promote; abort brings the route back', async () => {
+    const r = await canary(['run', 'reviews-v2', '--steps', '30,60', '--interval', '1s']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stdout, /^step 1\/2: reviews-v2 to 30%\nvirtualservice\.networking\.istio\.io\/reviews configured\n/);
+    assert.match(r.stdout, /\nstep 2\/2: ok\ndeployment\.apps\/reviews-v2 scaled \(1 -> 3\)\nvirtualservice\.networking\.istio\.io\/reviews configured\ndeployment\.apps\/reviews-v1 scaled \(2 -> 0\)\ncanary reviews-v2 promoted after 2 steps: all traffic of service\/reviews$/);
+    assert.deepEqual(await http(), [JASON, split(0, 100)]);
+    const a = await canary(['abort', 'reviews-v2']);
+    assert.equal(a.exitCode, 0, a.stderr);
+    assert.deepEqual(await http(), [JASON, ALL_V1]);
+    assert.deepEqual(await ours(), []);
+  });
 });
