@@ -39,7 +39,7 @@ export const aliyunProvider: Provider = {
   name: 'aliyun',
   previews: [],
   notice:
-    'the ingress.aliyun.weight/* and nginx.ingress.kubernetes.io/service-weight annotations are deprecated (Alibaba\'s Nginx Ingress controller dropped them in v1.12); move to canary Ingresses (--provider nginx or alb) or Gateway API HTTPRoute weights (--provider gateway)',
+    'the ingress.aliyun.weight/* and nginx.ingress.kubernetes.io/service-weight annotations are deprecated (ACK no longer maintains its Nginx Ingress controller); move to canary Ingresses (--provider nginx or alb) or Gateway API HTTPRoute weights (--provider gateway)',
 
   read(o: Observed): ReadResult {
     const ing = o.target as IngressLike;
