@@ -55,7 +55,8 @@ export function verdict(canary: DeploymentLike, summary: Summary | undefined, li
   const reasons: string[] = [];
   const desired = canary.spec?.replicas ?? 1;
   const ready = canary.status?.readyReplicas ?? 0;
-  if (ready < desired) reasons.push(`deployment ${canary.metadata?.name} has ${ready} of ${desired} pods ready`);
+  if (desired === 0) reasons.push(`deployment ${canary.metadata?.name} has no replicas`);
+  else if (ready < desired) reasons.push(`deployment ${canary.metadata?.name} has ${ready} of ${desired} pods ready`);
   if (summary) {
     if (summary.ok === 0) reasons.push(`none of ${summary.requests} probe requests was answered`);
     else {

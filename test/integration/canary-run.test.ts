@@ -57,6 +57,27 @@ describe('kubectl canary run', function () {
     );
     assert.equal(await replicas(), 'new-nginx=4 old-nginx=0');
     assert.deepEqual(await ours(), ['traffic.kubectl-plugins.io/previous-replicas'], 'only the baseline abort needs; the run state is gone');
+    // The same command again (a CI retry) must not start over and hand traffic back to old-nginx.
+    const again = await canary(['run', 'new-nginx', '--steps', '50,75', '--interval', '1s']);
+    assert.deepEqual([again.exitCode, again.stdout], [0, 'canary new-nginx already has all the traffic of service/nginx: nothing to run']);
+    assert.equal(await replicas(), 'new-nginx=4 old-nginx=0');
+  });
+
+  it('an abort by hand during a step ends the run: it stops without undoing the abort', async () => {
+    await reset();
+    const child = execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), ['run', 'new-nginx', '--steps', '50,100', '--interval', '4s', '-n', NS, '--kubeconfig', c.kubeconfig], {
+      reject: false,
+      stdin: 'ignore',
+      env: { NO_COLOR: '1', PATH: process.env['PATH'] ?? '' },
+      extendEnv: false,
+    });
+    await new Promise<void>((resolve) => child.stdout!.on('data', (b: Buffer) => b.toString().includes('watching') && resolve()));
+    const abort = await canary(['abort', 'new-nginx']);
+    assert.equal(abort.exitCode, 0, abort.stderr);
+    const r = await child;
+    assert.equal(r.exitCode, 1, r.stdout);
+    assert.match(r.stderr, /error: the run of canary new-nginx was ended by another command during step 1 of 2 \(its record on the Deployment is gone or changed\); stopping without changing anything$/);
+    assert.equal(await replicas(), 'new-nginx=0 old-nginx=2', 'as the abort left it');
   });
 
   it('a probe over its limits aborts the canary automatically: exit 1, replicas as before the run', async () => {

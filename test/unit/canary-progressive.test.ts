@@ -26,6 +26,7 @@ describe('canary run steps and verdicts', () => {
     assert.deepEqual(verdict(ready, summarize(samples(1, 20)), { maxErrorRate: 1, maxP99Ms: 50 }), { ok: true, reasons: [] }, 'at the limit is within it');
     assert.deepEqual(verdict(ready, summarize(samples(2, 80)), { maxErrorRate: 1, maxP99Ms: 50 }).reasons, ['error rate 2% is above 1%', 'p99 latency 80 ms is above 50 ms']);
     assert.deepEqual(verdict({ ...ready, status: { readyReplicas: 1 } }, undefined, {}).reasons, ['deployment new has 1 of 2 pods ready']);
+    assert.deepEqual(verdict({ ...ready, spec: { replicas: 0 }, status: {} }, undefined, {}).reasons, ['deployment new has no replicas'], 'scaled away by another command: not a pass');
     assert.deepEqual(verdict(ready, summarize(Array.from({ length: 5 }, () => ({ error: 'ECONNREFUSED', ms: 1 }))), {}).reasons, ['none of 5 probe requests was answered']);
   });
 });

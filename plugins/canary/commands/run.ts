@@ -5,7 +5,7 @@
 // consistent point and --resume continues from there.
 import { bool, defineCommand, requiredStr, str, strList } from '../../../shared/cli/command.js';
 import type { CommandContext } from '../../../shared/context.js';
-import { CliError, UsageError } from '../../../shared/errors.js';
+import { CliError, KubeApiError, UsageError } from '../../../shared/errors.js';
 import { probe } from '../../../shared/probe/engine.js';
 import { summarize, type Summary } from '../../../shared/probe/stats.js';
 import { probeHeaders, probeUrl } from '../../../shared/probe/target.js';
@@ -15,6 +15,8 @@ import { abortCanary, promoteCanary, setWeight } from '../actions.js';
 import { modeFlag, readMode, readScaleArgs, scaleFlags, type Mode, type ScaleArgs } from '../flags.js';
 import { parseSteps, readRun, runPatch, verdict, type Limits, type RunState } from '../progressive.js';
 import type { DeploymentLike } from '../topology.js';
+import { listCanaryObjects } from '../observe.js';
+import { canaryViews } from '../status.js';
 
 /** The exit code of a run stopped with Ctrl-C (as a shell reports SIGINT). */
 export const INTERRUPTED_EXIT = 130;
@@ -87,8 +89,11 @@ export const runCommand = defineCommand<Options>({
     const signal = ctx.interruption();
     signal.addEventListener('abort', () => ctx.stderr.write('\nstopping at the next consistent point (Ctrl-C again to quit at once)\n'), { once: true });
     const kube = ctx.kube();
-    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: o.canary, namespace: kube.namespace };
-    const canary = await kube.get<DeploymentLike>(ref);
+    const ns = kube.namespace;
+    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: o.canary, namespace: ns };
+    const { deployments, services, istio } = await listCanaryObjects(ctx, ns);
+    const canary = deployments.find((d) => d.metadata?.name === o.canary);
+    if (!canary) throw new CliError(`deployment "${o.canary}" not found in namespace "${ns}"`);
     const recorded = readRun(canary);
     let state: RunState;
     if (o.resume) {
@@ -101,38 +106,73 @@ export const runCommand = defineCommand<Options>({
       if (recorded) {
         throw new CliError(`a run of canary ${o.canary} stopped at step ${recorded.step + 1} of ${recorded.steps.length} (${recorded.steps[recorded.step]}%); continue it with --resume, or undo it with: kubectl canary abort ${o.canary}`);
       }
+      // Run again after it finished (a CI retry): the canary has everything, so starting over would hand traffic back.
+      const view = canaryViews(deployments, services, o.canary, istio)[0];
+      if (view && view.canary.weight >= 100) {
+        ctx.stdout.write(`canary ${o.canary} already has all the traffic of service/${view.service}: nothing to run\n`);
+        return 0;
+      }
       state = { steps: o.steps!, step: 0 };
     }
     const dry = o.dryRun !== 'none';
     const n = state.steps.length;
     const say = (line: string) => ctx.stdout.write(`${line}\n`);
-    const interrupted = (i: number) => {
-      const where = i < 0 ? 'before the first step' : `at step ${i + 1} of ${n}: ${o.canary} keeps ${state.steps[i]}%`;
-      ctx.stderr.write(`interrupted ${where}. Continue: kubectl canary run ${o.canary} --resume -n ${kube.namespace}; undo: kubectl canary abort ${o.canary} -n ${kube.namespace}\n`);
+    const next = `Continue: kubectl canary run ${o.canary} --resume -n ${ns}; undo: kubectl canary abort ${o.canary} -n ${ns}`;
+    const interrupted = (i: number, started: boolean) => {
+      const where = started ? `at step ${i + 1} of ${n}: ${o.canary} keeps ${state.steps[i]}%` : `before step ${i + 1} of ${n}`;
+      ctx.stderr.write(`interrupted ${where}. ${next}\n`);
       return INTERRUPTED_EXIT;
     };
+    // The version of the canary last read: the run's record is only written over what this run saw.
+    let version = canary.metadata?.resourceVersion;
+    const record = async (i: number) => {
+      try {
+        await kube.patch(ref, { metadata: { resourceVersion: version, ...(runPatch({ steps: state.steps, step: i }) as { metadata: object }).metadata } });
+      } catch (err) {
+        if (err instanceof KubeApiError && err.status === 409) throw new CliError(`canary ${o.canary} was changed by another command during the run; stopping before step ${i + 1} of ${n} (see kubectl canary status ${o.canary})`);
+        throw err;
+      }
+    };
     for (let i = state.step; i < n; i++) {
-      if (signal.aborted) return interrupted(i - 1);
+      if (signal.aborted) return interrupted(i, false);
       const percent = state.steps[i]!;
       say(`step ${i + 1}/${n}: ${o.canary} to ${percent}%`);
-      if (!dry) await kube.patch(ref, runPatch({ steps: state.steps, step: i }));
-      const done = await setWeight(ctx, { ...o, percent, lines: true });
+      if (!dry) await record(i);
+      let done;
+      try {
+        done = await setWeight(ctx, { ...o, percent, lines: true });
+      } catch (err) {
+        if (dry || !(err instanceof Error)) throw err;
+        // Nothing of a fresh run is left to resume when its first change fails; otherwise say how to go on.
+        if (!o.resume && i === 0) {
+          await kube.patch(ref, runPatch(null)).catch(() => undefined);
+          throw err;
+        }
+        throw new CliError(`${err.message}; the run is recorded at step ${i + 1} of ${n}. ${next}`, err instanceof CliError ? err.exitCode : 1);
+      }
       if (done.plan && !done.plan.solution.exact) ctx.warn(`${percent}% is not a whole number of pods: the canary gets ${done.plan.solution.achieved}%`);
       if (dry) continue; // nothing changed, so there is nothing to watch or check
       const progress = await startProgress(ctx.stderr, ctx.interactive, ctx.color, '', !ctx.interactive);
       if (!ctx.interactive) say(`step ${i + 1}/${n}: watching for ${Math.round(o.intervalMs / 1000)}s`);
       const watched = await watch(ctx, o.intervalMs, signal, (left) => progress.update(`step ${i + 1}/${n} at ${percent}%: watching, ${Math.ceil(left / 1000)}s left`));
       progress.stop();
-      if (!watched) return interrupted(i);
+      if (!watched) return interrupted(i, true);
       let summary: Summary | undefined;
       if (o.probe) {
         const p = o.probe;
         const samples = await Promise.race([probe({ ...p, concurrency: 10, timeoutMs: 5000 }), new Promise<undefined>((r) => signal.addEventListener('abort', () => r(undefined), { once: true }))]);
-        if (!samples) return interrupted(i);
+        if (!samples) return interrupted(i, true);
         summary = summarize(samples);
         say(`step ${i + 1}/${n}: probe ${summary.requests} requests, ${summary.errors} errors (${summary.errorRate}%), p99 ${summary.latencyMs.p99} ms`);
       }
-      const check = verdict(await kube.get<DeploymentLike>(ref), summary, o.limits);
+      const fresh = await kube.get<DeploymentLike>(ref);
+      version = fresh.metadata?.resourceVersion;
+      // An abort, promote or another run in the meantime ended this one: going on would undo it.
+      const now = readRun(fresh);
+      if (!now || now.step !== i || now.steps.join(',') !== state.steps.join(',')) {
+        throw new CliError(`the run of canary ${o.canary} was ended by another command during step ${i + 1} of ${n} (its record on the Deployment is gone or changed); stopping without changing anything`);
+      }
+      const check = verdict(fresh, summary, o.limits);
       if (!check.ok) {
         say(`step ${i + 1}/${n} failed: ${check.reasons.join('; ')}; aborting`);
         const failed = `canary ${o.canary} failed at step ${i + 1} of ${n} (${percent}%): ${check.reasons.join('; ')}`;
@@ -140,13 +180,13 @@ export const runCommand = defineCommand<Options>({
           await abortCanary(ctx, { ...o, lines: true });
         } catch (err) {
           // The failure comes first; how far the abort got comes with it.
-          throw new CliError(`${failed}; the abort did not finish (${err instanceof Error ? err.message : String(err)}); run it again: kubectl canary abort ${o.canary} -n ${kube.namespace}`);
+          throw new CliError(`${failed}; the abort did not finish (${err instanceof Error ? err.message : String(err)}); run it again: kubectl canary abort ${o.canary} -n ${ns}`);
         }
         throw new CliError(`${failed}; it was aborted and all traffic is back on the stable version`);
       }
       say(`step ${i + 1}/${n}: ok`);
     }
-    if (signal.aborted) return interrupted(n - 1);
+    if (signal.aborted) return interrupted(n - 1, true);
     const promoted = await promoteCanary(ctx, { ...o, lines: true, deleteStable: false });
     say(`canary ${o.canary} ${dry ? 'would be promoted' : 'promoted'} after ${n} steps: all traffic of service/${promoted.t.service.metadata?.name}`);
     return 0;
