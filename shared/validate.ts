@@ -123,3 +123,26 @@ export function keyValue(value: string, what = 'value'): [string, string] {
   if (i <= 0) throw new ValidationError(`${what} "${value}" must look like key=value`);
   return [value.slice(0, i), value.slice(i + 1)];
 }
+
+// HTTP tokens (RFC 9110): header and cookie names.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** An HTTP header or cookie name. */
+export function httpToken(value: string, what = 'HTTP header name'): string {
+  if (!TOKEN.test(value)) throw new ValidationError(`"${value}" is not an ${what}`);
+  return value;
+}
+
+/**
+ * A regular expression for Envoy (Istio, Gateway API implementations): RE2, so no lookaround and no
+ * backreferences, and it must compile.
+ */
+export function re2Pattern(pattern: string, what = 'pattern'): string {
+  if (/\(\?[=!<]|\\[1-9]/.test(pattern)) throw new ValidationError(`${what} "${pattern}": lookarounds and backreferences are not supported by Envoy's RE2 regular expressions`);
+  try {
+    new RegExp(pattern);
+  } catch {
+    throw new ValidationError(`${what} "${pattern}" is not a valid regular expression`);
+  }
+  return pattern;
+}

@@ -112,6 +112,17 @@ export function portFor(services: ServiceLike[], service: string, like: ServiceP
   return like?.name !== undefined && p.name ? { name: p.name } : { number: p.port };
 }
 
+/** Preview routes and rules we write carry this name (with the path): any other header route is someone else's and left alone. */
+export const PREVIEW_NAME = 'bluegreen-preview';
+
+export function previewName(path: string): string {
+  return `${PREVIEW_NAME}${path.replace(/[^a-z0-9]+/gi, '-').replace(/-$/, '').toLowerCase()}`;
+}
+
+export function isOurPreview(name: unknown): boolean {
+  return typeof name === 'string' && (name === PREVIEW_NAME || name.startsWith(`${PREVIEW_NAME}-`));
+}
+
 /** The preview cookie (set to "always", ingress-nginx's convention) as a Cookie header regex, for header-only routers. */
 export function cookieRegex(name: string): string {
   return sharedCookieRegex(name, 'always');

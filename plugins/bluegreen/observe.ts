@@ -3,6 +3,7 @@
 // Services, EndpointSlices and the IngressClasses. One request per kind.
 import { CliError, KubeApiError, UsageError } from '../../shared/errors.js';
 import type { Kube, KubeObject } from '../../shared/kube/client.js';
+import { optionalList } from '../../shared/kube/api-errors.js';
 import { dnsSubdomain } from '../../shared/validate.js';
 import { KINDS, type IngressClassLike, type TargetKind } from './detect.js';
 import type { IngressLike, Observed, ServiceLike } from './model.js';
@@ -30,14 +31,6 @@ export function parseTarget(ref: string): { kinds: TargetKind[]; name: string } 
   const kind = ALIASES[ref.slice(0, i).split('.')[0]!.toLowerCase()];
   if (!kind) throw new UsageError(`"${ref.slice(0, i)}" is not a kind blue-green works on: use ingress/NAME, httproute/NAME or virtualservice/NAME`);
   return { kinds: [kind], name: dnsSubdomain(ref.slice(i + 1), 'name') };
-}
-
-/** A list that is empty when the API is not served (no Gateway API or Istio CRDs) or not readable (IngressClasses). */
-export function optional<T>(p: Promise<T[]>, alsoForbidden = false): Promise<T[]> {
-  return p.catch((err: unknown) => {
-    if (err instanceof KubeApiError && (err.status === 404 || (alsoForbidden && err.status === 403))) return [] as T[];
-    throw err;
-  });
 }
 
 export async function findTarget(kube: Kube, namespace: string, ref: string, provider?: string): Promise<KubeObject> {
@@ -71,7 +64,7 @@ export async function observe(kube: Kube, ref: string, provider?: string): Promi
     kube.list<IngressLike>('networking.k8s.io/v1', 'Ingress', { namespace }),
     kube.list<ServiceLike>('v1', 'Service', { namespace }),
     kube.list<EndpointSliceLike>('discovery.k8s.io/v1', 'EndpointSlice', { namespace }),
-    optional(kube.list<IngressClassLike>('networking.k8s.io/v1', 'IngressClass'), true),
+    optionalList(kube.list<IngressClassLike>('networking.k8s.io/v1', 'IngressClass'), true),
   ]);
   return { namespace, target, ingresses, services, slices, classes };
 }

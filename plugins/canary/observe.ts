@@ -1,17 +1,9 @@
 // What the canary commands read from the cluster: one list per kind in the namespace, in parallel;
 // kinds a cluster may not have (autoscaling/v2, Istio's CRDs) read as empty.
 import type { CommandContext } from '../../shared/context.js';
-import { KubeApiError } from '../../shared/errors.js';
+import { optionalList } from '../../shared/kube/api-errors.js';
 import type { DestinationRule } from './istio.js';
 import { findTopology, SeveralStablesError, type DeploymentLike, type HpaLike, type ServiceLike, type Topology, type VirtualServiceLike } from './topology.js';
-
-/** A list of an optional API: a 404 (API not served) means none. */
-export function optional<T>(p: Promise<T[]>): Promise<T[]> {
-  return p.catch((err: unknown) => {
-    if (err instanceof KubeApiError && err.status === 404) return [] as T[];
-    throw err;
-  });
-}
 
 /** Everything the canary commands read: one list per kind in the namespace (four requests). */
 export async function observe(ctx: CommandContext, canary: string, service?: string, stable?: string): Promise<Topology> {
@@ -20,8 +12,8 @@ export async function observe(ctx: CommandContext, canary: string, service?: str
   const [deployments, services, autoscalers, virtualServices] = await Promise.all([
     kube.list<DeploymentLike>('apps/v1', 'Deployment', { namespace }),
     kube.list<ServiceLike>('v1', 'Service', { namespace }),
-    optional(kube.list<HpaLike>('autoscaling/v2', 'HorizontalPodAutoscaler', { namespace })),
-    optional(kube.list<VirtualServiceLike>('networking.istio.io/v1', 'VirtualService', { namespace })),
+    optionalList(kube.list<HpaLike>('autoscaling/v2', 'HorizontalPodAutoscaler', { namespace })),
+    optionalList(kube.list<VirtualServiceLike>('networking.istio.io/v1', 'VirtualService', { namespace })),
   ]);
   const input = { namespace, canaryName: canary, serviceName: service, stableName: stable, deployments, services, autoscalers, virtualServices };
   try {
@@ -34,7 +26,7 @@ export async function observe(ctx: CommandContext, canary: string, service?: str
 }
 
 export async function listDestinationRules(ctx: CommandContext, namespace: string): Promise<DestinationRule[]> {
-  return optional(ctx.kube().list<DestinationRule>('networking.istio.io/v1', 'DestinationRule', { namespace }));
+  return optionalList(ctx.kube().list<DestinationRule>('networking.istio.io/v1', 'DestinationRule', { namespace }));
 }
 
 
@@ -44,7 +36,7 @@ export async function listCanaryObjects(ctx: CommandContext, namespace: string) 
   const [deployments, services, virtualServices, destinationRules] = await Promise.all([
     kube.list<DeploymentLike>('apps/v1', 'Deployment', { namespace }),
     kube.list<ServiceLike>('v1', 'Service', { namespace }),
-    optional(kube.list<VirtualServiceLike>('networking.istio.io/v1', 'VirtualService', { namespace })),
+    optionalList(kube.list<VirtualServiceLike>('networking.istio.io/v1', 'VirtualService', { namespace })),
     listDestinationRules(ctx, namespace),
   ]);
   return { deployments, services, istio: { virtualServices, destinationRules } };

@@ -155,3 +155,14 @@ export function mapApiError(err: unknown, op: ApiOperation, target: ApiTarget): 
 export function isConflict(err: unknown): boolean {
   return err instanceof KubeApiError && err.status === 409 && err.reason !== 'AlreadyExists' && err.reason !== 'FieldManagerConflict';
 }
+
+/**
+ * A list of an API the cluster may not serve (Istio or Gateway API CRDs, autoscaling/v2): a 404 means
+ * none; with alsoForbidden, so does a 403 (a cluster-wide kind the user may not read).
+ */
+export function optionalList<T>(p: Promise<T[]>, alsoForbidden = false): Promise<T[]> {
+  return p.catch((err: unknown) => {
+    if (err instanceof KubeApiError && (err.status === 404 || (alsoForbidden && err.status === 403))) return [] as T[];
+    throw err;
+  });
+}

@@ -33,7 +33,8 @@ export function probeFlags(y: Argv): Argv {
     .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: "Do not verify the server's certificate" });
 }
 
-function intArg(v: unknown, flag: string, min: number, max: number): number {
+/** A whole-number flag within bounds (counts, concurrency). */
+export function intArg(v: unknown, flag: string, min: number, max: number): number {
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} "${String(v)}" must be a whole number from ${min} to ${max}`);
   return n;

@@ -108,6 +108,10 @@ describe('kubectl ingress-ha (nodes, deploy, check, status)', function () {
   });
 
   it('adding a node adds a controller pod on it; nodes list and status show it', async () => {
+    // Taking every ingress node away would stop the whole ingress layer: refused without --force.
+    const last = await ha(c, ['nodes', 'remove', 'ing-a1', 'ing-b1']);
+    assert.deepEqual([last.exitCode, last.stdout], [1, '']);
+    assert.equal(last.stderr, 'error: removing ing-a1, ing-b1 would leave no ingress node, so no controller pod would serve; add other nodes first (kubectl ingress-ha nodes add <node>...), or pass --force');
     const r = await ha(c, ['nodes', 'add', 'ing-a2']);
     assert.equal(r.exitCode, 0, r.stderr);
     await until('a Ready controller pod on ing-a2', async () => (await controllerPods(c))['ing-a2'] === true, 30_000);

@@ -13,8 +13,9 @@ describe('kubectl bluegreen usage errors', () => {
     [['set', 'gadget/echo', 'new-nginx', '20'], '"gadget" is not a kind blue-green works on: use ingress/NAME, httproute/NAME or virtualservice/NAME'],
     [['preview', 'echo', 'new-nginx'], 'give exactly one of --header NAME=VALUE, --header-pattern NAME=REGEX or --cookie NAME'],
     [['preview', 'echo', 'new-nginx', '--header', 'x-env'], '--header "x-env" must look like key=value'],
-    [['preview', 'echo', 'new-nginx', '--header-pattern', 'x=(('], '--header-pattern "((" is not a regular expression'],
-    [['preview', 'echo', 'new-nginx', '--cookie', 'a b'], '--cookie "a b" is not a cookie name'],
+    [['preview', 'echo', 'new-nginx', '--header-pattern', 'x=(('], '--header-pattern "((" is not a valid regular expression'],
+    [['preview', 'echo', 'new-nginx', '--header-pattern', 'x=^(?!prod)'], '--header-pattern "^(?!prod)": lookarounds and backreferences are not supported by Envoy\'s RE2 regular expressions'],
+    [['preview', 'echo', 'new-nginx', '--cookie', 'a b'], '"a b" is not an HTTP cookie name'],
     [['status', '-o', 'name'], 'unknown output format "name": use one of json|yaml'],
     [['probe', 'ftp://x/'], 'only http:// and https:// URLs can be probed, not ftp:'],
   ];

@@ -261,12 +261,42 @@ describe('bluegreen providers: what each writes', () => {
     w.run({ kind: 'preview', service: 'new-nginx', match: { header: { name: 'x-canary', value: 'yes' } } });
     const rules = (w.observed().target.spec as { rules: unknown[] }).rules;
     assert.deepEqual(rules, [
-      { matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Exact', name: 'x-canary', value: 'yes' }] }], backendRefs: [{ name: 'new-nginx', port: 80 }] },
+      { name: 'bluegreen-preview', matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Exact', name: 'x-canary', value: 'yes' }] }], backendRefs: [{ name: 'new-nginx', port: 80 }] },
       { matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'old-nginx', port: 80, weight: 70 }, { name: 'new-nginx', port: 80, weight: 30 }] },
     ]);
     w.run({ kind: 'preview', service: 'new-nginx', match: { cookie: 'beta' } });
     assert.deepEqual(w.p.read(w.observed()).slots[0]!.preview, { service: 'new-nginx', cookie: 'beta' });
     assert.equal((w.observed().target.spec as { rules: unknown[] }).rules.length, 2, 'the preview rule replaced, not added');
+  });
+
+  it("header routes and rules of others are never taken for a preview: set, preview, rollback and finalize leave them as they were", () => {
+    const vs = virtualService();
+    const theirs = [
+      { name: 'debug', match: [{ headers: { 'x-debug': { exact: '1' } } }], route: [{ destination: { host: 'debug-svc' } }], timeout: '30s' },
+      { match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [{ destination: { host: 'old-nginx', subset: 'v2' } }] },
+    ];
+    (vs.spec as { http: unknown[] }).http.unshift(...structuredClone(theirs));
+    const w = new World(providerNamed('istio'), vs);
+    const foreign = () => (w.observed().target.spec as { http: { name?: string }[] }).http.filter((r) => r.name !== 'bluegreen-preview' && (r as { match?: unknown }).match);
+    w.run({ kind: 'set', service: 'new-nginx', percent: 10 });
+    assert.deepEqual(foreign(), theirs);
+    assert.equal(w.p.read(w.observed()).slots[0]!.preview, undefined, 'no preview read from them');
+    w.run({ kind: 'preview', service: 'new-nginx', match: { header: { name: 'x-canary', value: 'yes' } } });
+    assert.deepEqual(foreign(), theirs);
+    w.run({ kind: 'rollback' });
+    assert.deepEqual(foreign(), theirs);
+    w.run({ kind: 'set', service: 'new-nginx', percent: 10 });
+    w.run({ kind: 'finalize' });
+    assert.deepEqual(foreign(), theirs);
+
+    const route = httpRoute();
+    const rule = { matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Exact', name: 'x-qa', value: '1' }] }], backendRefs: [{ name: 'qa-svc', port: 80 }], filters: [{ type: 'RequestHeaderModifier' }] };
+    (route.spec as { rules: unknown[] }).rules.unshift(structuredClone(rule));
+    const g = new World(providerNamed('gateway'), route);
+    g.run({ kind: 'set', service: 'new-nginx', percent: 10 });
+    g.run({ kind: 'preview', service: 'new-nginx', match: { cookie: 'beta' } });
+    g.run({ kind: 'finalize' });
+    assert.deepEqual((g.observed().target.spec as { rules: unknown[] }).rules[0], rule);
   });
 
   it('gateway: proportional weights written by others read as rounded percentages', () => {

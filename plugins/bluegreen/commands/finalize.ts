@@ -1,9 +1,14 @@
 // kubectl bluegreen finalize <target>: the new Service becomes the only backend; weight annotations,
 // canary Ingresses, preview rules and zero-weight backends go. --delete-old also deletes the Services
-// no longer routed (never without the flag, never one another Ingress still routes to).
+// no longer routed (never without the flag, never one another Ingress, HTTPRoute or VirtualService
+// still routes to).
 import { bool, defineCommand, str } from '../../../shared/cli/command.js';
 import { dnsLabel } from '../../../shared/validate.js';
 import type { Change } from '../../../shared/kube/plan.js';
+import type { KubeObject } from '../../../shared/kube/client.js';
+import { optionalList } from '../../../shared/kube/api-errors.js';
+import { KINDS } from '../detect.js';
+import type { IngressLike } from '../model.js';
 import { readTargetArgs, targetFlags } from '../flags.js';
 import { pathGroups } from '../ingress-rules.js';
 import { mutate, type TargetOptions } from '../mutate.js';
@@ -15,15 +20,34 @@ interface Options extends TargetOptions {
   deleteOld: boolean;
 }
 
-/** The Services finalize --delete-old deletes, and those it keeps because another Ingress routes to them. */
-export function oldServices(c: Cluster, r: BlueGreenPlan): { deletes: Change[]; stillRouted: [string, string][] } {
-  const gone = new Set(r.changes.filter((x) => x.action === 'delete').map((x) => (x.action === 'delete' ? x.ref.name : '')));
-  const others = c.ingresses.filter((i) => i.metadata?.name !== c.target.metadata?.name && !gone.has(i.metadata?.name ?? ''));
+/** Services an HTTPRoute or VirtualService in namespace ns sends traffic to. */
+export function routedServices(o: KubeObject, ns: string): string[] {
+  const spec = (o as { spec?: Record<string, unknown> }).spec ?? {};
+  if (o.kind === 'HTTPRoute') {
+    const rules = (spec['rules'] ?? []) as { backendRefs?: { name?: string; kind?: string; group?: string; namespace?: string }[] }[];
+    return rules.flatMap((r) => r.backendRefs ?? []).filter((b) => (b.kind ?? 'Service') === 'Service' && (b.group ?? '') === '' && (b.namespace ?? ns) === ns).map((b) => b.name ?? '');
+  }
+  const routes = ['http', 'tcp', 'tls'].flatMap((k) => (spec[k] ?? []) as { route?: { destination?: { host?: string } }[] }[]);
+  return routes.flatMap((r) => r.route ?? []).map((d) => (d.destination?.host ?? '').split('.')).filter((p) => p.length === 1 || p[1] === ns).map((p) => p[0]!);
+}
+
+const refOf = (o: KubeObject) => `${o.kind?.toLowerCase()}/${o.metadata?.name}`;
+
+/**
+ * The Services finalize --delete-old deletes, and those it keeps because another Ingress, HTTPRoute or
+ * VirtualService (`routes`, read for the purpose) still routes to them.
+ */
+export function oldServices(c: Cluster, r: BlueGreenPlan, routes: KubeObject[] = []): { deletes: Change[]; stillRouted: [string, string][] } {
+  // Objects this change deletes (canary Ingresses) no longer route anything; the target is judged by its new state.
+  const gone = new Set(r.changes.filter((x) => x.action === 'delete').map((x) => (x.action === 'delete' ? `${x.ref.kind.toLowerCase()}/${x.ref.name}` : '')));
+  const target = refOf(c.target);
+  const others = [...c.ingresses.map((i) => ({ ...i, kind: 'Ingress' })), ...routes].filter((o) => refOf(o) !== target && !gone.has(refOf(o)));
+  const uses = (o: KubeObject, name: string) => (o.kind === 'Ingress' ? pathGroups(o as IngressLike).some((g) => g.entries.some((e) => e.service === name)) : routedServices(o, c.namespace).includes(name));
   const deletes: Change[] = [];
   const stillRouted: [string, string][] = [];
   for (const name of r.plan.released.filter((s) => c.services.some((x) => x.metadata?.name === s))) {
-    const user = others.find((i) => pathGroups(i).some((g) => g.entries.some((e) => e.service === name)));
-    if (user) stillRouted.push([name, user.metadata?.name ?? '']);
+    const user = others.find((o) => uses(o, name));
+    if (user) stillRouted.push([name, refOf(user)]);
     else deletes.push({ action: 'delete', ref: { apiVersion: 'v1', kind: 'Service', name, namespace: c.namespace } });
   }
   return { deletes, stillRouted };
@@ -46,13 +70,24 @@ export const finalizeCommand = defineCommand<Options>({
   },
   run: async (ctx, o) => {
     let kept: [string, string][] = [];
+    // Only to know what still routes to an old Service: read before, and only with --delete-old.
+    const kube = ctx.kube();
+    const routes = o.deleteOld
+      ? (
+          await Promise.all(
+            (['HTTPRoute', 'VirtualService'] as const).map((kind) =>
+              optionalList(kube.list<KubeObject>(KINDS[kind], kind, { namespace: kube.namespace })).then((items) => items.map((i) => ({ ...i, kind }))),
+            ),
+          )
+        ).flat()
+      : [];
     const { result } = await mutate(ctx, o, { kind: 'finalize', service: o.service, deleteOld: o.deleteOld }, (c, r) => {
       if (!o.deleteOld) return [];
-      const { deletes, stillRouted } = oldServices(c, r);
+      const { deletes, stillRouted } = oldServices(c, r, routes);
       kept = stillRouted;
       return deletes;
     });
-    for (const [svc, ing] of kept) ctx.warn(`service/${svc} not deleted: ingress/${ing} still routes to it`);
+    for (const [svc, user] of kept) ctx.warn(`service/${svc} not deleted: ${user} still routes to it`);
     if (!o.deleteOld && result.plan.released.length) ctx.stderr.write(`kept ${result.plan.released.map((s) => `service/${s}`).join(', ')} (delete with --delete-old)\n`);
   },
 });

@@ -2,7 +2,7 @@
 // only matching requests go to the new Service (test before switch), where the provider can.
 import { defineCommand, str } from '../../../shared/cli/command.js';
 import { UsageError } from '../../../shared/errors.js';
-import { keyValue } from '../../../shared/validate.js';
+import { httpToken, keyValue, re2Pattern } from '../../../shared/validate.js';
 import type { PreviewMatch } from '../model.js';
 import { readTargetArgs, serviceArg, targetFlags } from '../flags.js';
 import { mutate, type TargetOptions } from '../mutate.js';
@@ -33,19 +33,11 @@ export const previewCommand = defineCommand<Options>({
     if (given !== 1) throw new UsageError('give exactly one of --header NAME=VALUE, --header-pattern NAME=REGEX or --cookie NAME');
     let match: PreviewMatch;
     if (cookie !== undefined) {
-      if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(cookie)) throw new UsageError(`--cookie "${cookie}" is not a cookie name`);
-      match = { cookie };
+      match = { cookie: httpToken(cookie, 'HTTP cookie name') };
     } else {
       const [name, v] = keyValue((header ?? pattern)!, header !== undefined ? '--header' : '--header-pattern');
-      if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new UsageError(`"${name}" is not an HTTP header name`);
-      if (pattern !== undefined) {
-        try {
-          new RegExp(v);
-        } catch {
-          throw new UsageError(`--header-pattern "${v}" is not a regular expression`);
-        }
-      }
-      match = { header: header !== undefined ? { name, value: v } : { name, pattern: v } };
+      httpToken(name);
+      match = { header: header !== undefined ? { name, value: v } : { name, pattern: re2Pattern(v, '--header-pattern') } };
     }
     return { ...readTargetArgs(args), service: serviceArg(args), match };
   },

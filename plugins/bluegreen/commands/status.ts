@@ -10,7 +10,8 @@ import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { KINDS, type IngressClassLike } from '../detect.js';
 import { PROVIDERS, type IngressLike, type ServiceLike } from '../model.js';
-import { findTarget, optional, type EndpointSliceLike } from '../observe.js';
+import { findTarget, type EndpointSliceLike } from '../observe.js';
+import { optionalList } from '../../../shared/kube/api-errors.js';
 import { blueGreenViews, previewText, type BlueGreenView } from '../status.js';
 
 interface Options {
@@ -44,7 +45,7 @@ export const statusCommand = defineCommand<Options>({
   run: async (ctx, o) => {
     const kube = ctx.kube();
     const namespace = o.target || !o.allNamespaces ? kube.namespace : ALL_NAMESPACES;
-    const list = <T extends KubeObject>(kind: keyof typeof KINDS) => optional(kube.list<T>(KINDS[kind], kind, { namespace }));
+    const list = <T extends KubeObject>(kind: keyof typeof KINDS) => optionalList(kube.list<T>(KINDS[kind], kind, { namespace }));
     // A few paginated lists, whatever the number of objects: no request per object.
     const [named, ingresses, routes, vss, services, slices, classes] = await Promise.all([
       o.target ? findTarget(kube, kube.namespace, o.target, o.provider) : Promise.resolve(undefined),
@@ -53,7 +54,7 @@ export const statusCommand = defineCommand<Options>({
       o.target ? Promise.resolve([]) : list<KubeObject & { spec?: { gateways?: string[] } }>('VirtualService'),
       kube.list<ServiceLike>('v1', 'Service', { namespace }),
       kube.list<EndpointSliceLike>('discovery.k8s.io/v1', 'EndpointSlice', { namespace }),
-      optional(kube.list<IngressClassLike>('networking.k8s.io/v1', 'IngressClass'), true),
+      optionalList(kube.list<IngressClassLike>('networking.k8s.io/v1', 'IngressClass'), true),
     ]);
     const withNs = <T extends KubeObject>(xs: T[]) => xs.map((x) => ({ ...x, metadata: { ...x.metadata, namespace: x.metadata?.namespace ?? kube.namespace } }));
     const targets = named ? withNs([named]) : withNs([...ingresses, ...routes, ...vss.filter((v) => (v.spec?.gateways ?? []).length > 0)]);

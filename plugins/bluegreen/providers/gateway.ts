@@ -1,12 +1,12 @@
 // Gateway API: an HTTPRoute's rule for a path splits between its backendRefs by weight (proportional,
 // default 1); we write weights that add up to 100 so they read as percentages. A preview is a rule of
-// its own for the same path with a header match (a Cookie regex for --cookie), which Gateway API ranks
-// above the plain rule.
+// its own for the same path, named bluegreen-preview..., with a header match (a Cookie regex for
+// --cookie), which Gateway API ranks above the plain rule. Other header rules are left as they are.
 import { isDeepStrictEqual } from 'node:util';
 import { stateAnnotations } from '../../../shared/kube/ownership.js';
 import type { KubeObject } from '../../../shared/kube/client.js';
 import type { Change } from '../../../shared/kube/plan.js';
-import { cookieFromRegex, cookieRegex, portFor, slotKey, toPercents, type Observed, type PreviewRule, type Provider, type ReadResult, type Slot } from '../model.js';
+import { cookieFromRegex, cookieRegex, isOurPreview, portFor, previewName, slotKey, toPercents, type Observed, type PreviewRule, type Provider, type ReadResult, type Slot } from '../model.js';
 
 interface HeaderMatch {
   type?: string;
@@ -41,6 +41,7 @@ const isPlain = (r: RouteRule): boolean => !(r.matches ?? []).some((m) => (m.hea
 const hostOf = (route: HTTPRoute): string => (route.spec?.hostnames ?? []).join(',') || '*';
 
 function previewOf(r: RouteRule): PreviewRule | undefined {
+  if (!isOurPreview(r['name'])) return undefined;
   const refs = r.backendRefs ?? [];
   const h = r.matches?.[0]?.headers;
   if (refs.length !== 1 || !h || h.length !== 1 || (r.matches ?? []).length !== 1) return undefined;
@@ -122,7 +123,7 @@ export const gatewayProvider: Provider = {
               : { type: 'Exact', name: p.header!.name, value: p.header!.value ?? '' },
         ];
         const port = s.backends.find((b) => b.service === p.service)?.port ?? portFor(o.services, p.service, s.backends[0]?.port);
-        rules.push({ matches: [match], backendRefs: [refFor(p.service, port?.number, undefined)] });
+        rules.push({ name: previewName(s.path), matches: [match], backendRefs: [refFor(p.service, port?.number, undefined)] });
       }
       rules.push({ ...r, backendRefs: s.backends.map((b) => refFor(b.service, b.port?.number, s.backends.length > 1 ? b.percent : undefined)) });
     }

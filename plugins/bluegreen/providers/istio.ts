@@ -1,12 +1,12 @@
 // Istio: a VirtualService bound to a Gateway routes the external host; an http route for a path
 // splits between its destinations by weight (percent, adding up to 100). A preview is a route of its
-// own, placed before the plain one (Istio takes the first match), matching a header (the Cookie
-// header by regex for --cookie).
+// own, named bluegreen-preview..., placed before the plain one (Istio takes the first match), matching
+// a header (the Cookie header by regex for --cookie). Header routes of anyone else are left as they are.
 import { isDeepStrictEqual } from 'node:util';
 import { stateAnnotations } from '../../../shared/kube/ownership.js';
 import type { KubeObject } from '../../../shared/kube/client.js';
 import type { Change } from '../../../shared/kube/plan.js';
-import { cookieFromRegex, cookieRegex, portFor, slotKey, toPercents, type Observed, type PreviewRule, type Provider, type ReadResult, type Slot } from '../model.js';
+import { cookieFromRegex, cookieRegex, isOurPreview, portFor, previewName, slotKey, toPercents, type Observed, type PreviewRule, type Provider, type ReadResult, type Slot } from '../model.js';
 
 interface StringMatch {
   exact?: string;
@@ -43,6 +43,7 @@ const serviceOf = (host: string, ns: string): string => {
 };
 
 function previewOf(r: HttpRoute, ns: string): PreviewRule | undefined {
+  if (!isOurPreview(r['name'])) return undefined;
   const h = Object.entries(r.match?.[0]?.headers ?? {});
   const dest = r.route ?? [];
   if (dest.length !== 1 || h.length !== 1 || (r.match ?? []).length !== 1) return undefined;
@@ -110,7 +111,7 @@ export const istioProvider: Provider = {
         else headers[p.header!.name.toLowerCase()] = p.header!.pattern !== undefined ? { regex: p.header!.pattern } : { exact: p.header!.value ?? '' };
         const uri = r.match?.[0]?.uri;
         const port = s.backends.find((b) => b.service === p.service)?.port ?? portFor(o.services, p.service, s.backends[0]?.port);
-        http.push({ name: `bluegreen-preview${s.path.replace(/[^a-z0-9]+/gi, '-').replace(/-$/, '').toLowerCase()}`, match: [{ ...(uri ? { uri } : {}), headers }], route: [dest(p.service, port?.number, undefined)] });
+        http.push({ name: previewName(s.path), match: [{ ...(uri ? { uri } : {}), headers }], route: [dest(p.service, port?.number, undefined)] });
       }
       const single = s.backends.length === 1;
       http.push({ ...r, route: s.backends.map((b) => dest(b.service, b.port?.number, single ? undefined : b.percent)) });

@@ -10,7 +10,7 @@ import { markManaged } from '../../../shared/kube/ownership.js';
 import { applyPlan, executePlan, type Change } from '../../../shared/kube/plan.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
-import { dnsSubdomain, keyValue } from '../../../shared/validate.js';
+import { dnsSubdomain, httpToken, keyValue, re2Pattern } from '../../../shared/validate.js';
 import { cookieMatch, describeMatch, planRoute, type HeaderMatch, type MatchKind, type RoutePlan, type RuleWrite } from '../header-route.js';
 import type { VirtualService } from '../istio.js';
 import { listCanaryObjects } from '../observe.js';
@@ -24,20 +24,6 @@ interface Options {
   output: OutputFormat;
 }
 
-// HTTP header names (RFC 9110 tokens); Istio wants them in lower case.
-const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
-
-/** Patterns are RE2 in Envoy: no lookaround or backreferences, and they must compile. */
-function re2(pattern: string, flag: string): string {
-  if (/\(\?[=!<]|\\[1-9]/.test(pattern)) throw new UsageError(`${flag} "${pattern}": lookarounds and backreferences are not supported by Envoy's RE2 regular expressions`);
-  try {
-    new RegExp(pattern);
-  } catch {
-    throw new UsageError(`${flag} "${pattern}" is not a valid regular expression`);
-  }
-  return pattern;
-}
-
 function readMatches(args: Args): HeaderMatch[] {
   const matches: HeaderMatch[] = [];
   const flags: [string, MatchKind][] = [['header', 'exact'], ['header-prefix', 'prefix'], ['header-regex', 'regex']];
@@ -45,15 +31,16 @@ function readMatches(args: Args): HeaderMatch[] {
     for (const raw of strList(args, flag)) {
       const [name, value] = keyValue(raw, `--${flag}`);
       const header = name.trim().toLowerCase();
-      if (!HEADER_NAME.test(header)) throw new UsageError(`--${flag} "${raw}": "${name}" is not an HTTP header name`);
+      httpToken(header); // Istio wants header names in lower case
       if (value === '') throw new UsageError(`--${flag} "${raw}" needs a value after '='`);
-      matches.push({ header, kind, value: kind === 'regex' ? re2(value, `--${flag}`) : value });
+      matches.push({ header, kind, value: kind === 'regex' ? re2Pattern(value, `--${flag}`) : value });
     }
   }
   const cookie = str(args, 'cookie');
   if (cookie !== undefined) {
     const [name, value] = keyValue(cookie, '--cookie');
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name) || value === '') throw new UsageError(`--cookie "${cookie}" must look like name=value`);
+    if (value === '') throw new UsageError(`--cookie "${cookie}" must look like name=value`);
+    httpToken(name, 'HTTP cookie name');
     if (matches.some((m) => m.header === 'cookie')) throw new UsageError('--cookie and a --header on "cookie" cannot be combined');
     matches.push(cookieMatch(name, value));
   }

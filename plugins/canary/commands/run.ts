@@ -9,6 +9,7 @@ import { CliError, KubeApiError, UsageError } from '../../../shared/errors.js';
 import { probe } from '../../../shared/probe/engine.js';
 import { summarize, type Summary } from '../../../shared/probe/stats.js';
 import { probeHeaders, probeUrl } from '../../../shared/probe/target.js';
+import { intArg } from '../../../shared/probe/cli.js';
 import { startProgress } from '../../../shared/output/spinner.js';
 import { duration, percentage } from '../../../shared/validate.js';
 import { abortCanary, promoteCanary, setWeight } from '../actions.js';
@@ -68,8 +69,7 @@ export const runCommand = defineCommand<Options>({
     const resume = bool(args, 'resume');
     if (!resume && rawSteps === undefined) throw new UsageError('say which weights to go through with --steps, e.g. --steps 10,25,50,100 (or --resume)');
     const rawProbe = str(args, 'probe');
-    const count = Number(args['probe-count']);
-    if (!Number.isInteger(count) || count < 1 || count > 100_000) throw new UsageError(`--probe-count "${String(args['probe-count'])}" must be a whole number from 1 to 100000`);
+    const count = intArg(args['probe-count'], '--probe-count', 1, 100_000);
     const maxP99 = str(args, 'max-p99');
     return {
       ...readScaleArgs(args),
