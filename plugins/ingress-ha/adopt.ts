@@ -2,7 +2,8 @@
 // DaemonSet, update the nginx-ingress-lb Service) in the order that keeps traffic flowing:
 //   1. the new objects except the Service, and the DaemonSet ready on every ingress node;
 //   2. the existing Service updated in place (same UID, so the cloud keeps its load balancer and
-//      external address) and its endpoints switched to the new pods;
+//      external address) and its endpoints switched to the new pods, and only then its traffic
+//      policy set to Local;
 //   3. only then the old Deployment deleted.
 // A failure before 3 leaves the old controller serving, and the error says how to go on or undo.
 import type { CommandContext } from '../../shared/context.js';
@@ -20,6 +21,12 @@ export interface AdoptPlan {
   controller: KubeObject[];
   /** The existing Service as it will be (same name, so updated in place). */
   service: KubeObject;
+  /**
+   * The Service switched to the new pods while keeping its traffic policy, when that changes to Local:
+   * with Local, a node without a ready new pod drops the load balancer's traffic, so the policy
+   * changes only once the endpoints are the new pods.
+   */
+  switchFirst?: KubeObject;
   /** The old Deployment, deleted last. */
   remove: { apiVersion: string; kind: string; name: string; namespace: string };
   /** The command that puts the Service back in front of the old pods. */
@@ -35,9 +42,13 @@ export function planAdoption(objects: KubeObject[], existing: ServiceLike, deplo
   const previous = state[PREVIOUS_SELECTOR] ?? JSON.stringify(existing.spec?.selector ?? {});
   const service = withState(desired, existing, { [ADOPTED_FROM]: `deployment.apps/${deployment}`, [PREVIOUS_SELECTOR]: previous });
   const undoService = `kubectl -n ${namespace} patch service ${nameOf(existing)} --type json -p '[{"op":"replace","path":"/spec/selector","value":${previous}}]'`;
+  const policy = (o: KubeObject) => (o as { spec?: { externalTrafficPolicy?: string } }).spec?.externalTrafficPolicy ?? 'Cluster';
+  const keep = policy(existing);
+  const switchFirst = policy(service) !== keep ? { ...service, spec: { ...(service as { spec?: object }).spec, externalTrafficPolicy: keep } } : undefined;
   return {
     controller: objects.filter((o) => o.kind !== 'Service'),
     service,
+    ...(switchFirst ? { switchFirst } : {}),
     remove: { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment, namespace },
     undoService,
   };
@@ -97,11 +108,13 @@ export async function runAdoption(ctx: CommandContext, o: IngressOptions, plan: 
 
   // 2. The Service switched in place: same object (UID), same load balancer and external address.
   const switched = `${old} still runs; to go on, run '${rerun}' again; to undo: ${plan.undoService}`;
-  const [after] = await step(() => applyObjects(ctx, [plan.service], 'none'), switched);
+  const [after] = await step(() => applyObjects(ctx, [plan.switchFirst ?? plan.service], 'none'), switched);
   if (after?.metadata?.uid !== existing.metadata?.uid) {
     throw new CliError(`${svc} changed identity (UID ${existing.metadata?.uid} -> ${after?.metadata?.uid}): its load balancer may have been replaced; ${switched}`);
   }
   await step(() => waitForEndpoints(ctx, o, nameOf(existing), opts.timeoutMs), switched);
+  // Then Local: every node the load balancer sends to now has a ready new pod.
+  if (plan.switchFirst) await step(() => applyObjects(ctx, [plan.service], 'none'), switched);
 
   // 3. Only now the old controller goes.
   const [gone] = await step(() => applyPlan(ctx.kube(), [del], 'none'), `the new controller serves ${svc}; delete ${old} by hand: kubectl -n ${o.namespace} delete ${old}`);

@@ -124,6 +124,10 @@ describe('ingress-ha deploy decisions', () => {
       'traffic.kubectl-plugins.io/previous-selector': '{"app":"ingress-nginx"}',
     });
     assert.deepEqual(p.remove, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'nginx-ingress-controller', namespace: 'kube-system' });
+    // The selector switch keeps the old traffic policy; Local comes after, once the new pods are the endpoints.
+    const policy = (o: KubeObject | undefined) => (o as { spec?: { externalTrafficPolicy?: string } } | undefined)?.spec?.externalTrafficPolicy;
+    assert.deepEqual([policy(p.switchFirst), policy(p.service)], ['Cluster', 'Local']);
+    assert.equal(planAdoption(objects, { ...existing, spec: { ...existing.spec, externalTrafficPolicy: 'Local' } }, 'nginx-ingress-controller', 'kube-system').switchFirst, undefined, 'already Local: one write');
     assert.equal(p.undoService, `kubectl -n kube-system patch service nginx-ingress-lb --type json -p '[{"op":"replace","path":"/spec/selector","value":{"app":"ingress-nginx"}}]'`);
     // Rerun after the switch: the selector recorded first is kept, not the new one.
     const again = planAdoption(objects, { ...existing, metadata: { ...existing.metadata, annotations: p.service.metadata?.annotations ?? {} }, spec: { selector: { new: 'x' } } }, 'nginx-ingress-controller', 'kube-system');
