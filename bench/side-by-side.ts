@@ -1,0 +1,43 @@
+// Times commands side by side in one run (interleaved, so machine noise hits each alike) and prints the
+// median, the ratio to the first command (kubectl's) and the peak memory of one more run of each.
+import { spawnSync } from 'node:child_process';
+
+export interface Case {
+  name: string;
+  cmd: string;
+  args: string[];
+  /** Exit codes that count as success (audit commands exit non-zero on findings); default [0]. */
+  ok?: number[];
+}
+
+const MAX_BUFFER = 512 * 1024 * 1024;
+
+function run(c: Case, cmd: string, args: string[]) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: MAX_BUFFER });
+  if (r.error) throw r.error;
+  if (!(c.ok ?? [0]).includes(r.status ?? -1)) throw new Error(`${c.name} exited ${r.status}: ${r.stderr.slice(0, 2000)}`);
+  return r;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Median wall time of `runs` interleaved runs and max RSS (from /usr/bin/time) of each case. */
+export function sideBySide(title: string, cases: Case[], runs: number): void {
+  const times = new Map(cases.map((c) => [c.name, [] as number[]]));
+  for (const c of cases) run(c, c.cmd, c.args); // warm the page cache and the API server's
+  for (let r = 0; r < runs; r++) {
+    for (const c of cases) {
+      const t = process.hrtime.bigint();
+      run(c, c.cmd, c.args);
+      times.get(c.name)!.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+  }
+  const rss = (c: Case) => Number(run(c, '/usr/bin/time', ['-f', '%M', c.cmd, ...c.args]).stderr.trim().split('\n').pop()) / 1024;
+  const base = median(times.get(cases[0]!.name)!);
+  const width = Math.max(...cases.map((c) => c.name.length)) + 2;
+  console.log(`${title}; median of ${runs} interleaved runs`);
+  for (const c of cases) {
+    const m = median(times.get(c.name)!);
+    console.log(`${c.name.padEnd(width)} ${`${m.toFixed(0)} ms`.padStart(8)}  ${(m / base).toFixed(2)}x  max RSS ${rss(c).toFixed(0)} MiB`);
+  }
+}
