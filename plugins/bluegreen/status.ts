@@ -7,6 +7,7 @@ import { detectProvider, type IngressClassLike } from './detect.js';
 import type { IngressLike, PreviewRule, ServiceLike } from './model.js';
 import { readyCounts, type EndpointSliceLike } from './observe.js';
 import { isCanary } from './providers/canary-ingress.js';
+import { pathGroups } from './ingress-rules.js';
 import { RELEASED } from './operations.js';
 
 export interface BackendView {
@@ -44,7 +45,6 @@ export interface StatusInput {
 /** One view per object; `all` keeps objects that have no blue-green in progress (a single backend). */
 export function blueGreenViews(input: StatusInput, all: boolean): BlueGreenView[] {
   const views: BlueGreenView[] = [];
-  // Indexed once, so thousands of objects cost one pass each: only canary Ingresses can be companions.
   const canary = (i: IngressLike) => isCanary(i, 'nginx') || isCanary(i, 'alb');
   const byNamespace = <T extends KubeObject>(xs: T[]) => {
     const m = new Map<string, T[]>();
@@ -56,13 +56,27 @@ export function blueGreenViews(input: StatusInput, all: boolean): BlueGreenView[
     }
     return m;
   };
-  const companions = byNamespace(input.ingresses.filter(canary));
+  // Canary Ingresses by namespace and host/path: a target is shown only those of its own slots (the only
+  // ones detection and the providers use), not every canary Ingress of its namespace.
+  const slot = (namespace: string, g: { host: string; path: string }) => `${namespace} ${g.host}${g.path}`;
+  const companions = new Map<string, IngressLike[]>();
+  const order = new Map<IngressLike, number>();
+  for (const c of input.ingresses.filter(canary)) {
+    order.set(c, order.size);
+    for (const g of pathGroups(c)) {
+      const key = slot(c.metadata?.namespace ?? '', g);
+      const list = companions.get(key);
+      if (list) list.push(c);
+      else companions.set(key, [c]);
+    }
+  }
   const services = byNamespace(input.services);
   const counts = readyCounts(input.slices);
   for (const target of input.targets) {
     const namespace = target.metadata?.namespace ?? '';
-    const ingresses = companions.get(namespace) ?? [];
     if (target.kind === 'Ingress' && canary(target as IngressLike)) continue;
+    const mine = new Set(target.kind === 'Ingress' ? pathGroups(target as IngressLike).flatMap((g) => companions.get(slot(namespace, g)) ?? []) : []);
+    const ingresses = [...mine].sort((a, b) => order.get(a)! - order.get(b)!);
     let provider;
     try {
       provider = detectProvider(target, { ingresses, classes: input.classes, explicit: input.provider });

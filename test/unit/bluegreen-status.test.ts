@@ -54,4 +54,16 @@ describe('bluegreen status view', () => {
     assert.deepEqual(blueGreenViews(input([plain], slices, [main, canary, plain]), true).map((v) => v.slots[0]!.backends), [[{ service: 'old-nginx', percent: 100, ready: 1 }]]);
     assert.throws(() => blueGreenViews(input([odd], slices), true), /cannot tell which controller serves ingress "odd"/);
   });
+
+  it('reads a canary Ingress a few times, not once per other Ingress of the namespace', () => {
+    const main = ing('echo', 'nginx', ['old-nginx']);
+    const canary = ing('echo-canary', 'nginx', ['new-nginx'], { 'nginx.ingress.kubernetes.io/canary': 'true', 'nginx.ingress.kubernetes.io/canary-weight': '20' });
+    let reads = 0;
+    const spec = canary.spec;
+    Object.defineProperty(canary, 'spec', { enumerable: true, get: () => (reads++, spec) });
+    const plain = Array.from({ length: 50 }, (_, i) => ing(`plain-${i}`, 'nginx', ['old-nginx'], {}, `plain-${i}.io`));
+    const views = blueGreenViews(input([main, canary, ...plain], [slice('old-nginx', [true]), slice('new-nginx', [true])]), false);
+    assert.deepEqual(views.map((v) => [v.name, v.slots[0]!.backends.map((b) => b.percent)]), [['echo', [80, 20]]]);
+    assert.ok(reads <= 5, `the canary Ingress's rules were read ${reads} times for 51 other Ingresses`);
+  });
 });
