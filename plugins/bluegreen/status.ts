@@ -4,7 +4,7 @@
 import { readState } from '../../shared/kube/ownership.js';
 import type { KubeObject } from '../../shared/kube/client.js';
 import { detectProvider, type IngressClassLike } from './detect.js';
-import type { IngressLike, PreviewRule, ServiceLike } from './model.js';
+import { slotKey, type IngressLike, type PreviewRule, type ServiceLike } from './model.js';
 import { readyCounts, type EndpointSliceLike } from './observe.js';
 import { isCanary } from './providers/canary-ingress.js';
 import { pathGroups } from './ingress-rules.js';
@@ -58,7 +58,7 @@ export function blueGreenViews(input: StatusInput, all: boolean): BlueGreenView[
   };
   // Canary Ingresses by namespace and host/path: a target is shown only those of its own slots (the only
   // ones detection and the providers use), not every canary Ingress of its namespace.
-  const slot = (namespace: string, g: { host: string; path: string }) => `${namespace} ${g.host}${g.path}`;
+  const slot = (namespace: string, g: { host: string; path: string }) => `${namespace} ${slotKey(g)}`;
   const companions = new Map<string, IngressLike[]>();
   const order = new Map<IngressLike, number>();
   for (const c of input.ingresses.filter(canary)) {
