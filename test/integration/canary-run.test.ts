@@ -131,6 +131,7 @@ describe('kubectl canary run', function () {
       [['--steps', '50,20'], 'error: --steps "50,20" must rise: each step gives the canary more traffic than the one before'],
       [['--steps', '10,abc'], 'error: --steps "10,abc" must be whole percentages from 1 to 100 separated by commas, e.g. 10,25,50,100'],
       [[], 'error: say which weights to go through with --steps, e.g. --steps 10,25,50,100 (or --resume)'],
+      [['--steps', '50', '--wait=false'], 'error: run always waits for each step to be ready before watching it; drop --wait=false'],
     ] as const) {
       const r = await canary(['run', 'new-nginx', ...args]);
       assert.deepEqual([r.exitCode, r.stderr], [2, message]);

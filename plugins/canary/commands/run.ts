@@ -70,6 +70,8 @@ export const runCommand = defineCommand<Options>({
     if (!resume && rawSteps === undefined) throw new UsageError('say which weights to go through with --steps, e.g. --steps 10,25,50,100 (or --resume)');
     const rawProbe = str(args, 'probe');
     const count = intArg(args['probe-count'], '--probe-count', 1, 100_000);
+    // Each step is checked on ready pods, so a run always waits for them.
+    if (args['wait'] === false) throw new UsageError('run always waits for each step to be ready before watching it; drop --wait=false');
     const maxP99 = str(args, 'max-p99');
     return {
       ...readScaleArgs(args),
