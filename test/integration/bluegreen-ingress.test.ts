@@ -82,6 +82,29 @@ describe('kubectl bluegreen on Ingresses', function () {
       assert.deepEqual(json.items[0]!.slots, [{ host: 'mini-echo.io', path: '/', backends: [{ service: 'old-nginx', percent: 50, ready: 1 }, { service: 'new-nginx', percent: 50, ready: 1 }] }]);
     });
 
+    it('status -w prints again when the split changes, and only then', async () => {
+      const child = run(['status', 'echo', '-w']);
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      const tables = () => out.match(/NAME {11}PROVIDER/g)?.length ?? 0;
+      const until = async (pred: () => boolean, ms: number) => {
+        const end = Date.now() + ms;
+        while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+        return pred();
+      };
+      try {
+        assert.ok(await until(() => tables() === 1, 10_000), out);
+        await new Promise((r) => setTimeout(r, 4500));
+        assert.equal(tables(), 1, 'nothing changed: printed once');
+        assert.equal((await run(['set', 'echo', 'new-nginx', '40'])).exitCode, 0);
+        assert.ok(await until(() => tables() === 2 && /new-nginx {3}40%/.test(out), 10_000), out);
+      } finally {
+        child.kill('SIGINT');
+        await child;
+        assert.equal((await run(['set', 'echo', 'new-nginx', '50'])).exitCode, 0);
+      }
+    });
+
     it('dry runs write nothing: client prints the object, server has it validated', async () => {
       const rv = (await getJson<Ingress>(c, NS, ['ingress', 'echo'])).metadata.resourceVersion;
       const client = await run(['set', 'echo', 'new-nginx', '80', '--dry-run=client']);

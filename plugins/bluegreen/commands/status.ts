@@ -3,6 +3,8 @@
 // VirtualService with a split or preview in progress. Exits 1 when a backend gets traffic without a
 // ready endpoint (after printing).
 import { bool, defineCommand, str } from '../../../shared/cli/command.js';
+import { watchOutput } from '../../../shared/cli/watch.js';
+import type { CommandContext } from '../../../shared/context.js';
 import { allNamespacesFlag, outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { SilentExit } from '../../../shared/errors.js';
 import { ALL_NAMESPACES, type KubeObject } from '../../../shared/kube/client.js';
@@ -17,6 +19,7 @@ import { blueGreenViews, previewText, type BlueGreenView } from '../status.js';
 interface Options {
   target?: string | undefined;
   allNamespaces: boolean;
+  watch: boolean;
   output: OutputFormat;
   provider?: string | undefined;
 }
@@ -36,56 +39,61 @@ export const statusCommand = defineCommand<Options>({
   examples: [
     ['$0 status echo', 'Where mini-echo.io goes now'],
     ['$0 status -A -o json', 'Every blue-green in the cluster, for scripts'],
+    ['$0 status echo -w', 'Keep watching while a switch rolls out'],
   ],
   builder: (y) =>
     allNamespacesFlag(outputFlag(y, ['table', 'json', 'yaml']))
       .positional('target', { type: 'string', describe: 'An Ingress, HTTPRoute or VirtualService (default: all with a split or preview)' })
-      .option('provider', { type: 'string', choices: [...PROVIDERS], describe: 'How to read the split (default: detected)' }),
-  options: (args) => ({ target: str(args, 'target'), allNamespaces: bool(args, 'all-namespaces'), output: readOutput(args, ['table', 'json', 'yaml']), provider: str(args, 'provider') }),
-  run: async (ctx, o) => {
-    const kube = ctx.kube();
-    const namespace = o.target || !o.allNamespaces ? kube.namespace : ALL_NAMESPACES;
-    const list = <T extends KubeObject>(kind: keyof typeof KINDS) => optionalList(kube.list<T>(KINDS[kind], kind, { namespace }));
-    // A few paginated lists, whatever the number of objects: no request per object.
-    const [named, ingresses, routes, vss, services, slices, classes] = await Promise.all([
-      o.target ? findTarget(kube, kube.namespace, o.target, o.provider) : Promise.resolve(undefined),
-      kube.list<IngressLike>(KINDS.Ingress, 'Ingress', { namespace }),
-      o.target ? Promise.resolve([]) : list('HTTPRoute'),
-      o.target ? Promise.resolve([]) : list<KubeObject & { spec?: { gateways?: string[] } }>('VirtualService'),
-      kube.list<ServiceLike>('v1', 'Service', { namespace }),
-      kube.list<EndpointSliceLike>('discovery.k8s.io/v1', 'EndpointSlice', { namespace }),
-      optionalList(kube.list<IngressClassLike>('networking.k8s.io/v1', 'IngressClass'), true),
-    ]);
-    const withNs = <T extends KubeObject>(xs: T[]) => xs.map((x) => ({ ...x, metadata: { ...x.metadata, namespace: x.metadata?.namespace ?? kube.namespace } }));
-    const targets = named ? withNs([named]) : withNs([...ingresses, ...routes, ...vss.filter((v) => (v.spec?.gateways ?? []).length > 0)]);
-    const views = blueGreenViews({ targets, ingresses: withNs(ingresses), services: withNs(services), slices: withNs(slices), classes, provider: o.provider }, Boolean(named));
-    if (views.length === 0 && o.output === 'table') {
-      ctx.stderr.write(`No blue-green routes found${o.allNamespaces ? '' : ` in namespace "${kube.namespace}"`} (an object is listed once it has two backends or a preview)\n`);
-      return;
-    }
-    const rows: Row[] = views.flatMap((view) =>
-      view.slots.flatMap((s) => [
-        ...s.backends.map((b) => ({ view, host: s.host, path: s.path, service: b.service, weight: `${b.percent}%`, ready: String(b.ready) })),
-        ...(s.preview ? [{ view, host: s.host, path: s.path, service: s.preview.service, weight: previewText(s.preview), ready: String(s.preview.ready) }] : []),
-      ]),
-    );
-    await print(ctx, o.output, {
-      data: { apiVersion: 'v1', kind: 'BlueGreenStatusList', items: views },
-      rows,
-      columns: [
-        ...(o.allNamespaces ? [{ header: 'Namespace', value: (r: Row) => r.view.namespace }] : []),
-        { header: 'Name', value: (r: Row) => `${r.view.kind.toLowerCase()}/${r.view.name}` },
-        { header: 'Provider', value: (r: Row) => r.view.provider },
-        { header: 'Host', value: (r: Row) => r.host },
-        { header: 'Path', value: (r: Row) => r.path },
-        { header: 'Service', value: (r: Row) => r.service },
-        { header: 'Weight', value: (r: Row) => r.weight },
-        { header: 'Ready', value: (r: Row) => r.ready },
-      ],
-    });
-    for (const v of views) for (const w of v.warnings) ctx.warn(`${v.kind.toLowerCase()}/${v.name}: ${w}`);
-    const errors = views.flatMap((v) => v.errors.map((e) => `${v.kind.toLowerCase()}/${v.name}: ${e}`));
-    for (const e of errors) ctx.stderr.write(`${ctx.paint('red', 'Error:')} ${e}\n`);
-    if (errors.length) throw new SilentExit(1);
-  },
+      .option('provider', { type: 'string', choices: [...PROVIDERS], describe: 'How to read the split (default: detected)' })
+      .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep watching: print again whenever something changes (Ctrl-C to stop)' }),
+  options: (args) => ({ target: str(args, 'target'), allNamespaces: bool(args, 'all-namespaces'), watch: bool(args, 'watch'), output: readOutput(args, ['table', 'json', 'yaml']), provider: str(args, 'provider') }),
+  run: async (ctx, o) => (o.watch ? watchOutput(ctx, (c) => showStatus(c, o)) : showStatus(ctx, o)),
 });
+
+async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
+  const kube = ctx.kube();
+  const namespace = o.target || !o.allNamespaces ? kube.namespace : ALL_NAMESPACES;
+  const list = <T extends KubeObject>(kind: keyof typeof KINDS) => optionalList(kube.list<T>(KINDS[kind], kind, { namespace }));
+  // A few paginated lists, whatever the number of objects: no request per object.
+  const [named, ingresses, routes, vss, services, slices, classes] = await Promise.all([
+    o.target ? findTarget(kube, kube.namespace, o.target, o.provider) : Promise.resolve(undefined),
+    kube.list<IngressLike>(KINDS.Ingress, 'Ingress', { namespace }),
+    o.target ? Promise.resolve([]) : list('HTTPRoute'),
+    o.target ? Promise.resolve([]) : list<KubeObject & { spec?: { gateways?: string[] } }>('VirtualService'),
+    kube.list<ServiceLike>('v1', 'Service', { namespace }),
+    kube.list<EndpointSliceLike>('discovery.k8s.io/v1', 'EndpointSlice', { namespace }),
+    optionalList(kube.list<IngressClassLike>('networking.k8s.io/v1', 'IngressClass'), true),
+  ]);
+  const withNs = <T extends KubeObject>(xs: T[]) => xs.map((x) => ({ ...x, metadata: { ...x.metadata, namespace: x.metadata?.namespace ?? kube.namespace } }));
+  const targets = named ? withNs([named]) : withNs([...ingresses, ...routes, ...vss.filter((v) => (v.spec?.gateways ?? []).length > 0)]);
+  const views = blueGreenViews({ targets, ingresses: withNs(ingresses), services: withNs(services), slices: withNs(slices), classes, provider: o.provider }, Boolean(named));
+  if (views.length === 0 && o.output === 'table') {
+    ctx.stderr.write(`No blue-green routes found${o.allNamespaces ? '' : ` in namespace "${kube.namespace}"`} (an object is listed once it has two backends or a preview)\n`);
+    return;
+  }
+  const rows: Row[] = views.flatMap((view) =>
+    view.slots.flatMap((s) => [
+      ...s.backends.map((b) => ({ view, host: s.host, path: s.path, service: b.service, weight: `${b.percent}%`, ready: String(b.ready) })),
+      ...(s.preview ? [{ view, host: s.host, path: s.path, service: s.preview.service, weight: previewText(s.preview), ready: String(s.preview.ready) }] : []),
+    ]),
+  );
+  await print(ctx, o.output, {
+    data: { apiVersion: 'v1', kind: 'BlueGreenStatusList', items: views },
+    rows,
+    columns: [
+      ...(o.allNamespaces ? [{ header: 'Namespace', value: (r: Row) => r.view.namespace }] : []),
+      { header: 'Name', value: (r: Row) => `${r.view.kind.toLowerCase()}/${r.view.name}` },
+      { header: 'Provider', value: (r: Row) => r.view.provider },
+      { header: 'Host', value: (r: Row) => r.host },
+      { header: 'Path', value: (r: Row) => r.path },
+      { header: 'Service', value: (r: Row) => r.service },
+      { header: 'Weight', value: (r: Row) => r.weight },
+      { header: 'Ready', value: (r: Row) => r.ready },
+    ],
+  });
+  for (const v of views) for (const w of v.warnings) ctx.warn(`${v.kind.toLowerCase()}/${v.name}: ${w}`);
+  const errors = views.flatMap((v) => v.errors.map((e) => `${v.kind.toLowerCase()}/${v.name}: ${e}`));
+  for (const e of errors) ctx.stderr.write(`${ctx.paint('red', 'Error:')} ${e}\n`);
+  if (errors.length) throw new SilentExit(1);
+}
+

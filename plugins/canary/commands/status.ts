@@ -3,6 +3,7 @@
 // --fail-on-degraded exits 3 when a canary is degraded, so CI can gate on it.
 import { bool, defineCommand, str } from '../../../shared/cli/command.js';
 import { allNamespacesFlag, outputFlag, readOutput } from '../../../shared/cli/flags.js';
+import { watchOutput } from '../../../shared/cli/watch.js';
 import { SilentExit } from '../../../shared/errors.js';
 import { ALL_NAMESPACES } from '../../../shared/kube/client.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
@@ -48,66 +49,54 @@ export const statusCommand = defineCommand<Options>({
   },
   run: async (ctx, o) => {
     if (!o.watch) return showStatus(ctx, o);
-    // -w: poll, and print again only when the output changes (on a terminal, redraw in place).
-    let last = '';
-    for (;;) {
-      const buffer: string[] = [];
-      const capture = { ...ctx, stdout: { write: (s: string) => buffer.push(s), isTTY: ctx.stdout.isTTY } };
-      await showStatus(capture, { ...o, failOnDegraded: false });
-      const text = buffer.join('');
-      if (text !== last) ctx.stdout.write(ctx.stdout.isTTY ? `\u001b[H\u001b[2J${text}` : `${last ? '\n' : ''}${text}`);
-      last = text;
-      await ctx.clock.sleep(2000);
-    }
+    return watchOutput(ctx, (c) => showStatus(c, { ...o, failOnDegraded: false }));
   },
 });
 
 async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
-  {
-    const kube = ctx.kube();
-    const namespace = o.allNamespaces ? ALL_NAMESPACES : kube.namespace;
-    // Four paginated lists, whatever the number of canaries: no request per object.
-    const { deployments, services, istio } = await listCanaryObjects(ctx, namespace);
-    const views = canaryViews(deployments, services, o.canary, istio);
-    if (o.canary && views.length === 0) {
-      const exists = deployments.some((d) => d.metadata?.name === o.canary);
-      throw new CliError(
-        exists
-          ? `deployment "${o.canary}" shares no Service with another Deployment in namespace "${kube.namespace}": it is not a canary`
-          : `deployment "${o.canary}" not found in namespace "${kube.namespace}"`,
-      );
-    }
-    if (views.length === 0 && (o.output === 'table' || o.output === 'wide')) {
-      // As kubectl does for an empty list: nothing on stdout, a note on stderr.
-      ctx.stderr.write(`No canaries found${o.allNamespaces ? '' : ` in namespace "${kube.namespace}"`} (a canary is listed after its first 'kubectl canary set')\n`);
-      return;
-    }
-    const wide = o.output === 'wide';
-    const pct = (x: number) => `${x}%`;
-    await print(ctx, o.output, {
-      data: { apiVersion: 'v1', kind: 'CanaryStatusList', items: views },
-      rows: views,
-      columns: [
-        ...(o.allNamespaces ? [{ header: 'Namespace', value: (v: CanaryView) => v.namespace }] : []),
-        { header: 'Canary', value: (v: CanaryView) => v.canary.deployment },
-        { header: 'Stable', value: (v: CanaryView) => v.stable.deployment },
-        { header: 'Service', value: (v: CanaryView) => v.service },
-        { header: 'Mode', value: (v: CanaryView) => v.mode },
-        { header: 'Weight', value: (v: CanaryView) => pct(v.canary.weight) },
-        { header: 'Effective', value: (v: CanaryView) => pct(v.canary.effectiveWeight) },
-        { header: 'Canary-Ready', value: (v: CanaryView) => `${v.canary.ready}/${v.canary.desired}` },
-        { header: 'Stable-Ready', value: (v: CanaryView) => `${v.stable.ready}/${v.stable.desired}` },
-        { header: 'Status', value: (v: CanaryView) => (ctx.color && v.health !== 'Healthy' ? ctx.paint(v.health === 'Degraded' ? 'red' : 'yellow', v.health) : v.health) },
-        { header: 'Traffic', value: (v: CanaryView) => `${bar(v.canary.effectiveWeight)} ${pct(v.canary.effectiveWeight)}`, wide: true },
-      ],
-    });
-    for (const v of views.filter((x) => x.failingWeight)) {
-      ctx.warn(`${v.failingWeight}% of the traffic of service/${v.service} (virtualservice/${v.virtualService}) goes to a subset with no ready pod and fails`);
-    }
-    if (!wide && o.output === 'table' && o.canary && views.length === 1) {
-      const v = views[0]!;
-      ctx.stdout.write(`\n${v.canary.deployment.padEnd(20)} ${bar(v.canary.effectiveWeight)} ${pct(v.canary.effectiveWeight)}\n${v.stable.deployment.padEnd(20)} ${bar(v.stable.effectiveWeight)} ${pct(v.stable.effectiveWeight)}\n`);
-    }
-    if (o.failOnDegraded && views.some((v) => v.health === 'Degraded')) throw new SilentExit(DEGRADED_EXIT);
+  const kube = ctx.kube();
+  const namespace = o.allNamespaces ? ALL_NAMESPACES : kube.namespace;
+  // Four paginated lists, whatever the number of canaries: no request per object.
+  const { deployments, services, istio } = await listCanaryObjects(ctx, namespace);
+  const views = canaryViews(deployments, services, o.canary, istio);
+  if (o.canary && views.length === 0) {
+    const exists = deployments.some((d) => d.metadata?.name === o.canary);
+    throw new CliError(
+      exists
+        ? `deployment "${o.canary}" shares no Service with another Deployment in namespace "${kube.namespace}": it is not a canary`
+        : `deployment "${o.canary}" not found in namespace "${kube.namespace}"`,
+    );
   }
+  if (views.length === 0 && (o.output === 'table' || o.output === 'wide')) {
+    // As kubectl does for an empty list: nothing on stdout, a note on stderr.
+    ctx.stderr.write(`No canaries found${o.allNamespaces ? '' : ` in namespace "${kube.namespace}"`} (a canary is listed after its first 'kubectl canary set')\n`);
+    return;
+  }
+  const wide = o.output === 'wide';
+  const pct = (x: number) => `${x}%`;
+  await print(ctx, o.output, {
+    data: { apiVersion: 'v1', kind: 'CanaryStatusList', items: views },
+    rows: views,
+    columns: [
+      ...(o.allNamespaces ? [{ header: 'Namespace', value: (v: CanaryView) => v.namespace }] : []),
+      { header: 'Canary', value: (v: CanaryView) => v.canary.deployment },
+      { header: 'Stable', value: (v: CanaryView) => v.stable.deployment },
+      { header: 'Service', value: (v: CanaryView) => v.service },
+      { header: 'Mode', value: (v: CanaryView) => v.mode },
+      { header: 'Weight', value: (v: CanaryView) => pct(v.canary.weight) },
+      { header: 'Effective', value: (v: CanaryView) => pct(v.canary.effectiveWeight) },
+      { header: 'Canary-Ready', value: (v: CanaryView) => `${v.canary.ready}/${v.canary.desired}` },
+      { header: 'Stable-Ready', value: (v: CanaryView) => `${v.stable.ready}/${v.stable.desired}` },
+      { header: 'Status', value: (v: CanaryView) => (ctx.color && v.health !== 'Healthy' ? ctx.paint(v.health === 'Degraded' ? 'red' : 'yellow', v.health) : v.health) },
+      { header: 'Traffic', value: (v: CanaryView) => `${bar(v.canary.effectiveWeight)} ${pct(v.canary.effectiveWeight)}`, wide: true },
+    ],
+  });
+  for (const v of views.filter((x) => x.failingWeight)) {
+    ctx.warn(`${v.failingWeight}% of the traffic of service/${v.service} (virtualservice/${v.virtualService}) goes to a subset with no ready pod and fails`);
+  }
+  if (!wide && o.output === 'table' && o.canary && views.length === 1) {
+    const v = views[0]!;
+    ctx.stdout.write(`\n${v.canary.deployment.padEnd(20)} ${bar(v.canary.effectiveWeight)} ${pct(v.canary.effectiveWeight)}\n${v.stable.deployment.padEnd(20)} ${bar(v.stable.effectiveWeight)} ${pct(v.stable.effectiveWeight)}\n`);
+  }
+  if (o.failOnDegraded && views.some((v) => v.health === 'Degraded')) throw new SilentExit(DEGRADED_EXIT);
 }
