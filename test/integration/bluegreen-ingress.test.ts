@@ -2,6 +2,7 @@
 // annotation, ingress-nginx canary Ingresses and ALB canary Ingresses; the playground data plane
 // follows the split, so the probe shows the seed's old/new alternation.
 import assert from 'node:assert/strict';
+import { assertShare } from '../support/share.js';
 import { sharedCluster } from '../support/fixture.js';
 import type { Cluster } from '../harness/cluster.js';
 import { startDataPlane, type DataPlane } from '../playground/dataplane.js';
@@ -61,7 +62,7 @@ describe('kubectl bluegreen on Ingresses', function () {
       const doc = await probeShare(run);
       const share = Object.fromEntries(doc.versions.map((v) => [v.version, v]));
       assert.deepEqual(Object.keys(share).sort(), ['new', 'old']);
-      assert.ok(share['new']!.low < 50 && 50 < share['new']!.high, JSON.stringify(share));
+      assertShare(share['new']!.percent, 50, 400, 'new-nginx');
     });
 
     it('a second run changes nothing and says so; status shows both backends with their ready endpoints', async () => {
@@ -202,7 +203,7 @@ describe('kubectl bluegreen on Ingresses', function () {
       assert.equal(doc.errors, 0);
       assert.equal(doc.route, 'ingress.networking.k8s.io/echo nginx.mini-echo.io/');
       assert.deepEqual(doc.backends.map((b) => [b.service, b.version, b.configuredPercent]), [['old-nginx', 'old', 80], ['new-nginx', 'new', 20]]);
-      for (const b of doc.backends) assert.ok(Math.abs(b.observedPercent - b.configuredPercent) < 8, JSON.stringify(doc.backends));
+      for (const b of doc.backends) assertShare(b.observedPercent, b.configuredPercent, 400, b.service);
       const table = await run(['probe', `http://127.0.0.1:${dp.port}/`, '--host', 'nginx.mini-echo.io', '--count', '100', '--route', 'echo']);
       assert.match(table.stdout, /\nsplit of ingress\.networking\.k8s\.io\/echo nginx\.mini-echo\.io\/:\nservice old-nginx \(version old\): set to 80%, observed [\d.]+% \(95% interval [\d.]+% - [\d.]+%\): (consistent|NOT consistent with the weight set)\nservice new-nginx \(version new\): set to 20%, observed /);
     });
