@@ -3,7 +3,7 @@
 import { readState } from '../../shared/kube/ownership.js';
 import { PREVIOUS_REPLICAS } from './plan-set.js';
 import { CANARY } from './istio.js';
-import { routingVirtualServices, selects, stableFromRoute, type DeploymentLike, type DestinationRuleLike, type ServiceLike, type VirtualServiceLike } from './topology.js';
+import { routingVirtualServices, selects, serviceHosts, stableFromRoute, type DeploymentLike, type DestinationRuleLike, type ServiceLike, type VirtualServiceLike } from './topology.js';
 
 export type Health = 'Healthy' | 'Progressing' | 'Degraded';
 
@@ -61,7 +61,7 @@ const labelsOf = (d: DeploymentLike) => d.spec?.template?.metadata?.labels ?? {}
  * subset selects (all of the Service's when it names none). `failing` is weight sent to no ready pod.
  */
 export function routeShares(vss: VirtualServiceLike[], rules: DestinationRuleLike[], service: string, ns: string, behind: DeploymentLike[], count: Count): { shares: Map<DeploymentLike, number>; failing: number } {
-  const hosts = new Set([service, `${service}.${ns}`, `${service}.${ns}.svc`, `${service}.${ns}.svc.cluster.local`]);
+  const hosts = new Set(serviceHosts(service, ns));
   const subsets = rules.find((r) => hosts.has(r.spec?.host ?? ''))?.spec?.subsets ?? [];
   const shares = new Map<DeploymentLike, number>(behind.map((d) => [d, 0]));
   let failing = 0;

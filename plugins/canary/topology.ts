@@ -31,7 +31,7 @@ export interface DestinationRuleLike extends KubeObject {
 }
 
 /** The names a Service is reached by inside the mesh, from namespace ns. */
-function serviceHosts(service: string, ns: string): string[] {
+export function serviceHosts(service: string, ns: string): string[] {
   return [service, `${service}.${ns}`, `${service}.${ns}.svc`, `${service}.${ns}.svc.cluster.local`];
 }
 
