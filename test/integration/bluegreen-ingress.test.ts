@@ -2,6 +2,7 @@
 // annotation, ingress-nginx canary Ingresses and ALB canary Ingresses; the playground data plane
 // follows the split, so the probe shows the seed's old/new alternation.
 import assert from 'node:assert/strict';
+import { until } from '../harness/cluster.js';
 import { assertShare } from '../support/share.js';
 import { sharedCluster } from '../support/fixture.js';
 import type { Cluster } from '../harness/cluster.js';
@@ -88,17 +89,12 @@ describe('kubectl bluegreen on Ingresses', function () {
       let out = '';
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       const tables = () => out.match(/NAME {11}PROVIDER/g)?.length ?? 0;
-      const until = async (pred: () => boolean, ms: number) => {
-        const end = Date.now() + ms;
-        while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-        return pred();
-      };
       try {
-        assert.ok(await until(() => tables() === 1, 10_000), out);
+        await until('the first table', async () => tables() === 1, 10_000);
         await new Promise((r) => setTimeout(r, 4500));
         assert.equal(tables(), 1, 'nothing changed: printed once');
         assert.equal((await run(['set', 'echo', 'new-nginx', '40'])).exitCode, 0);
-        assert.ok(await until(() => tables() === 2 && /new-nginx {3}40%/.test(out), 10_000), out);
+        await until('a second table with new-nginx at 40%', async () => tables() === 2 && /new-nginx {3}40%/.test(out), 10_000);
       } finally {
         child.kill('SIGINT');
         await child;

@@ -65,12 +65,7 @@ describe('kubectl canary run', function () {
 
   it('an abort by hand during a step ends the run: it stops without undoing the abort', async () => {
     await reset();
-    const child = execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), ['run', 'new-nginx', '--steps', '50,100', '--interval', '4s', '-n', NS, '--kubeconfig', c.kubeconfig], {
-      reject: false,
-      stdin: 'ignore',
-      env: { NO_COLOR: '1', PATH: process.env['PATH'] ?? '' },
-      extendEnv: false,
-    });
+    const child = canary(['run', 'new-nginx', '--steps', '50,100', '--interval', '4s']);
     await new Promise<void>((resolve) => child.stdout!.on('data', (b: Buffer) => b.toString().includes('watching') && resolve()));
     const abort = await canary(['abort', 'new-nginx']);
     assert.equal(abort.exitCode, 0, abort.stderr);
@@ -105,12 +100,7 @@ describe('kubectl canary run', function () {
 
   it('Ctrl-C stops at a consistent point and says how to go on; --resume finishes the recorded run', async () => {
     await reset();
-    const child = execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), ['run', 'new-nginx', '--steps', '50,100', '--interval', '5m', '-n', NS, '--kubeconfig', c.kubeconfig], {
-      reject: false,
-      stdin: 'ignore',
-      env: { NO_COLOR: '1', PATH: process.env['PATH'] ?? '' },
-      extendEnv: false,
-    });
+    const child = canary(['run', 'new-nginx', '--steps', '50,100', '--interval', '5m']);
     // Interrupt while it watches step 1.
     await new Promise<void>((resolve) => child.stdout!.on('data', (b: Buffer) => b.toString().includes('watching') && resolve()));
     child.kill('SIGINT');

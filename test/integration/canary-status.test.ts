@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { sharedCluster } from '../support/fixture.js';
 import { REPO_ROOT } from '../harness/binaries.js';
 import type { Cluster } from '../harness/cluster.js';
+import { until } from '../harness/cluster.js';
 
 const NS = 'canary-status';
 
@@ -43,17 +44,12 @@ describe('kubectl canary status', function () {
     const child = execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), ['-n', NS, 'status', 'new-nginx', '-w', '--kubeconfig', c.kubeconfig], { reject: false, stdin: 'ignore', env: { NO_COLOR: '1', PATH: process.env['PATH'] ?? '' }, extendEnv: false });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    const until = async (pred: () => boolean, ms: number) => {
-      const end = Date.now() + ms;
-      while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-      return pred();
-    };
     try {
-      assert.ok(await until(() => out.includes('Healthy'), 10_000), out);
+      await until('the first table', async () => out.includes('Healthy'), 10_000);
       await new Promise((r) => setTimeout(r, 4500));
       assert.equal(out.match(/CANARY {6}STABLE/g)?.length, 1, 'nothing changed: printed once');
       await c.kubectl(['-n', NS, 'scale', 'deployment/old-nginx', '--replicas=5']);
-      assert.ok(await until(() => (out.match(/CANARY {6}STABLE/g)?.length ?? 0) >= 2 && / 5\/5 /.test(out), 20_000), out);
+      await until('a second table showing 5/5 stable pods', async () => (out.match(/CANARY {6}STABLE/g)?.length ?? 0) >= 2 && / 5\/5 /.test(out), 20_000);
     } finally {
       child.kill('SIGINT');
       await child;
