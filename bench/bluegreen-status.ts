@@ -22,7 +22,12 @@ const ingress = (name: string, backends: string[], annotations: Record<string, s
   metadata: { name, namespace: NS, annotations },
   spec: {
     ingressClassName: 'nginx',
-    rules: [{ host: `${name}.example.com`, http: { paths: backends.map((s) => ({ path: '/', pathType: 'Prefix', backend: { service: { name: s, port: { number: 80 } } } })) } }],
+    rules: [
+      {
+        host: `${name}.example.com`,
+        http: { paths: backends.map((s) => ({ path: '/', pathType: 'Prefix', backend: { service: { name: s, port: { number: 80 } } } })) },
+      },
+    ],
   },
 });
 // Blocks of ten Ingresses: one Alibaba split, one nginx main Ingress with its canary companion, seven plain.

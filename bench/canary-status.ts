@@ -20,9 +20,24 @@ try {
   const docs: string[] = [];
   for (let i = 0; i < n - 2; i++) {
     const labels = { app: `app-${i}` };
-    docs.push(JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: `app-${i}`, namespace: NS, labels }, spec: { replicas: 0, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } } }));
+    docs.push(
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: `app-${i}`, namespace: NS, labels },
+        spec: { replicas: 0, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+      }),
+    );
   }
-  for (let i = 0; i < n - 1; i++) docs.push(JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: `svc-${i}`, namespace: NS }, spec: { selector: { app: `app-${i}` }, ports: [{ port: 80 }] } }));
+  for (let i = 0; i < n - 1; i++)
+    docs.push(
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: `svc-${i}`, namespace: NS },
+        spec: { selector: { app: `app-${i}` }, ports: [{ port: 80 }] },
+      }),
+    );
   for (let i = 0; i < docs.length; i += 500) await cluster.apply(docs.slice(i, i + 500).join('\n'));
   const plugin = join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary');
   const set = spawnSync(plugin, ['set', 'new-nginx', '50', '-n', NS, '--kubeconfig', cluster.kubeconfig], { encoding: 'utf8' });
@@ -41,12 +56,12 @@ try {
       times.get(c.name)!.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const rss = (c: (typeof cases)[number]) => {
     const r = spawnSync('/usr/bin/time', ['-f', '%M', c.cmd, ...c.args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     return Number(r.stderr.trim().split('\n').pop()) / 1024;
   };
-  const base = median(times.get(cases[0]!.name)!);
+  const base = median(times.get(cases[0].name)!);
   console.log(`${n} Deployments and ${n - 1} Services in one namespace; median of ${runs} interleaved runs`);
   for (const c of cases) {
     const m = median(times.get(c.name)!);

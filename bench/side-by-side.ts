@@ -19,7 +19,7 @@ function run(c: Case, cmd: string, args: string[]) {
   return r;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Median wall time of `runs` interleaved runs and max RSS (from /usr/bin/time) of each case. */
 export function sideBySide(title: string, cases: Case[], runs: number): void {
@@ -32,8 +32,14 @@ export function sideBySide(title: string, cases: Case[], runs: number): void {
       times.get(c.name)!.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
   }
-  const rss = (c: Case) => Number(run(c, '/usr/bin/time', ['-f', '%M', c.cmd, ...c.args]).stderr.trim().split('\n').pop()) / 1024;
-  const base = median(times.get(cases[0]!.name)!);
+  const rss = (c: Case) =>
+    Number(
+      run(c, '/usr/bin/time', ['-f', '%M', c.cmd, ...c.args])
+        .stderr.trim()
+        .split('\n')
+        .pop(),
+    ) / 1024;
+  const base = median(times.get(cases[0].name)!);
   const width = Math.max(...cases.map((c) => c.name.length)) + 2;
   console.log(`${title}; median of ${runs} interleaved runs`);
   for (const c of cases) {

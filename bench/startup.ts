@@ -51,7 +51,7 @@ for (let i = 0; i < runs; i++) {
 }
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const floor = median(times.get('node -e 0')!);
 const kubectlFloor = median(times.get('kubectl version --client')!);
@@ -80,6 +80,8 @@ if (argv.includes('--json')) {
   console.log(`${'command'.padEnd(34)} ${'median'.padStart(9)} ${'x node -e 0'.padStart(12)} ${'x kubectl version'.padStart(18)} ${'max RSS'.padStart(10)}`);
   for (const r of rows) {
     const rss = r.maxRssMiB ? `${r.maxRssMiB} MiB` : '';
-    console.log(`${r.command.padEnd(34)} ${`${r.medianMs} ms`.padStart(9)} ${r.vsNode.toFixed(2).padStart(12)} ${r.vsKubectlVersion.toFixed(2).padStart(18)} ${rss.padStart(10)}`);
+    console.log(
+      `${r.command.padEnd(34)} ${`${r.medianMs} ms`.padStart(9)} ${r.vsNode.toFixed(2).padStart(12)} ${r.vsKubectlVersion.toFixed(2).padStart(18)} ${rss.padStart(10)}`,
+    );
   }
 }

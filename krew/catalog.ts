@@ -13,25 +13,29 @@ export const CATALOG: KrewEntry[] = [
     name: 'canary',
     binary: bin('canary'),
     shortDescription: 'Shift traffic to a new Deployment by replicas or Istio weights',
-    description: 'Canary releases without a controller: set the share of traffic a new Deployment gets,\nby replica ratio behind one Service (L4) or by Istio VirtualService weights and header\nroutes (L7); status, promote, abort, probe and progressive runs.',
+    description:
+      'Canary releases without a controller: set the share of traffic a new Deployment gets,\nby replica ratio behind one Service (L4) or by Istio VirtualService weights and header\nroutes (L7); status, promote, abort, probe and progressive runs.',
   },
   {
     name: 'bluegreen',
     binary: bin('bluegreen'),
     shortDescription: 'Weighted split and switch between Services at the Ingress',
-    description: 'Blue-green releases at the Ingress layer for Alibaba Cloud weight annotations,\ningress-nginx canary Ingresses, Gateway API HTTPRoutes and Istio: set, switch,\npreview by header, roll back and finalize.',
+    description:
+      'Blue-green releases at the Ingress layer for Alibaba Cloud weight annotations,\ningress-nginx canary Ingresses, Gateway API HTTPRoutes and Istio: set, switch,\npreview by header, roll back and finalize.',
   },
   {
     name: 'ingress-ha',
     binary: bin('ingress-ha'),
     shortDescription: 'Run the ingress controller on dedicated nodes, and audit it',
-    description: 'Deploy a highly available ingress controller as a DaemonSet on labelled ingress\nnodes with a LoadBalancer Service attaching only those nodes, migrate an existing\ncontroller without downtime, and audit the result.',
+    description:
+      'Deploy a highly available ingress controller as a DaemonSet on labelled ingress\nnodes with a LoadBalancer Service attaching only those nodes, migrate an existing\ncontroller without downtime, and audit the result.',
   },
   {
     name: 'meshvm',
     binary: bin('meshvm'),
     shortDescription: 'Bring virtual machines into an Istio mesh',
-    description: 'Register VM workloads with an Istio mesh and generate the bootstrap files the VM\nneeds (cluster.env, mesh config, certificates and hosts entries).',
+    description:
+      'Register VM workloads with an Istio mesh and generate the bootstrap files the VM\nneeds (cluster.env, mesh config, certificates and hosts entries).',
   },
   {
     name: 'meshremote',

@@ -41,7 +41,8 @@ async function archive(e: KrewEntry, out: string): Promise<string> {
   const stage = mkdtempSync(join(tmpdir(), `krew-${e.name}-`));
   cpSync(join(ROOT, 'dist', `${e.binary}.cjs`), join(stage, `${e.binary}.cjs`));
   // Licence notices of the dependencies bundled into it.
-  if (existsSync(join(ROOT, 'dist', `${e.binary}.cjs.LEGAL.txt`))) cpSync(join(ROOT, 'dist', `${e.binary}.cjs.LEGAL.txt`), join(stage, `${e.binary}.cjs.LEGAL.txt`));
+  if (existsSync(join(ROOT, 'dist', `${e.binary}.cjs.LEGAL.txt`)))
+    cpSync(join(ROOT, 'dist', `${e.binary}.cjs.LEGAL.txt`), join(stage, `${e.binary}.cjs.LEGAL.txt`));
   // The lazily loaded libraries (Kubernetes client, printers, spinner) every plugin shares.
   cpSync(join(ROOT, 'dist', 'lib'), join(stage, 'lib'), { recursive: true });
   cpSync(join(ROOT, 'LICENSE'), join(stage, 'LICENSE'));
@@ -50,14 +51,19 @@ async function archive(e: KrewEntry, out: string): Promise<string> {
     .filter((d) => d.isFile())
     .map((d) => join(d.parentPath, d.name).slice(stage.length + 1))
     .sort();
-  const tar = await execa('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', stage, '-cf', '-', ...files], { encoding: 'buffer', stdin: 'ignore' });
+  const tar = await execa('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', stage, '-cf', '-', ...files], {
+    encoding: 'buffer',
+    stdin: 'ignore',
+  });
   const gz = await execa('gzip', ['-n', '-9'], { input: tar.stdout, encoding: 'buffer' });
   writeFileSync(file, gz.stdout);
   rmSync(stage, { recursive: true, force: true });
   return file;
 }
 
-export async function packageAll(opts: { baseUrl?: string; out?: string; manifestDir?: string } = {}): Promise<{ name: string; archive: string; sha256: string; manifest: string; localManifest?: string }[]> {
+export async function packageAll(
+  opts: { baseUrl?: string; out?: string; manifestDir?: string } = {},
+): Promise<{ name: string; archive: string; sha256: string; manifest: string; localManifest?: string }[]> {
   if (!existsSync(join(ROOT, 'dist', 'lib'))) throw new Error('dist/ is missing: run npm run build first');
   const out = opts.out ?? join(ROOT, 'krew', 'out');
   mkdirSync(out, { recursive: true });

@@ -63,5 +63,7 @@ for (const p of plugins) {
 const size = (f) => `${(statSync(join(dist, f)).size / 1024).toFixed(0)} KiB`;
 console.error(
   `bundled ${plugins.length} plugins: ${plugins.map((p) => `${binName(p)}.cjs ${size(`${binName(p)}.cjs`)}`).join(', ')}; ` +
-    `lazy: ${Object.keys(LAZY).map((n) => `lib/${n}.cjs ${size(`lib/${n}.cjs`)}`).join(', ')}`,
+    `lazy: ${Object.keys(LAZY)
+      .map((n) => `lib/${n}.cjs ${size(`lib/${n}.cjs`)}`)
+      .join(', ')}`,
 );

@@ -48,7 +48,7 @@ export function buildParser(plugin: PluginDefinition, argv: string[], onSelect: 
         for (const [cmd, desc] of spec.examples ?? []) b = b.example(cmd, desc);
         return b.usage(`${display} ${spec.command}\n\n${spec.describe}`);
       },
-      handler: (args) => onSelect({ spec, args: args as unknown as Args }),
+      handler: (args) => onSelect({ spec, args: args }),
     });
   }
   return y;
@@ -99,7 +99,9 @@ function makeContext(
   // For -v: how many API requests the command made, by verb.
   const requests = () =>
     kube && kube.requests > 0
-      ? `${kube.requests} API requests to ${kube.config.server} (${Object.entries(kube.requestsByVerb).map(([v, n]) => `${v} ${n}`).join(', ')})`
+      ? `${kube.requests} API requests to ${kube.config.server} (${Object.entries(kube.requestsByVerb)
+          .map(([v, n]) => `${v} ${n}`)
+          .join(', ')})`
       : undefined;
   return { ctx, requests };
 }
@@ -113,7 +115,11 @@ export async function runCli(plugin: PluginDefinition, argv: string[], io: IO): 
     const code = err instanceof CliError ? err.exitCode : ExitCode.failure;
     const message = err instanceof Error ? err.message : String(err);
     // One line: multi-line messages (yargs lists invalid values on a second line) are joined.
-    const line = message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+    const line = message
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join(' ');
     if (line) io.stderr.write(`${painter(color)('red', 'error:')} ${line}\n`);
     if (verbose && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
     return code;
@@ -121,7 +127,12 @@ export async function runCli(plugin: PluginDefinition, argv: string[], io: IO): 
   if (argv[0] === '__complete') {
     // Completion words may look like flags; they are data here, so yargs must not parse them.
     try {
-      io.stdout.write(await completeWords(buildParser(plugin, [], () => {}, io), argv.slice(1)));
+      io.stdout.write(
+        await completeWords(
+          buildParser(plugin, [], () => {}, io),
+          argv.slice(1),
+        ),
+      );
       return ExitCode.ok;
     } catch (err) {
       return fail(err);
@@ -131,7 +142,7 @@ export async function runCli(plugin: PluginDefinition, argv: string[], io: IO): 
   try {
     const parser = buildParser(plugin, argv, (s) => (selected = s), io);
     await new Promise<void>((resolve, reject) => {
-      parser.parse(argv, {}, (err, _args, out) => {
+      void parser.parse(argv, {}, (err, _args, out) => {
         output = out;
         if (err) reject(err instanceof CliError ? err : new UsageError(err.message));
         else resolve();

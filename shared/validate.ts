@@ -68,14 +68,14 @@ export function portSpec(value: string): PortSpec {
     throw new ValidationError(`port spec "${value}" must look like <protocol>:<port>[:<name>], e.g. http:9080`);
   }
   if (parts.length === 1) {
-    const p = port(parts[0]!, `port in "${value}"`);
+    const p = port(parts[0], `port in "${value}"`);
     return { protocol: 'tcp', port: p, name: `tcp-${p}` };
   }
-  const proto = parts[0]!.toLowerCase();
+  const proto = parts[0].toLowerCase();
   if (!(PORT_PROTOCOLS as readonly string[]).includes(proto)) {
     throw new ValidationError(`protocol "${parts[0]}" in port spec "${value}" is not one of ${PORT_PROTOCOLS.join(', ')}`);
   }
-  const p = port(parts[1]!, `port in "${value}"`);
+  const p = port(parts[1], `port in "${value}"`);
   const name = parts[2] ?? `${proto}-${p}`;
   dnsLabel(name, `port name in "${value}"`);
   return { protocol: proto as PortProtocol, port: p, name };
@@ -108,7 +108,7 @@ export function duration(value: string | number, what = 'duration'): number {
   let total = 0;
   let matched = 0;
   for (let m = re.exec(s); m; m = re.exec(s)) {
-    total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    total += Number(m[1]) * UNIT_MS[m[2]];
     matched = re.lastIndex;
   }
   if (s.length === 0 || matched !== s.length) {
@@ -138,7 +138,8 @@ export function httpToken(value: string, what = 'HTTP header name'): string {
  * backreferences, and it must compile.
  */
 export function re2Pattern(pattern: string, what = 'pattern'): string {
-  if (/\(\?[=!<]|\\[1-9]/.test(pattern)) throw new ValidationError(`${what} "${pattern}": lookarounds and backreferences are not supported by Envoy's RE2 regular expressions`);
+  if (/\(\?[=!<]|\\[1-9]/.test(pattern))
+    throw new ValidationError(`${what} "${pattern}": lookarounds and backreferences are not supported by Envoy's RE2 regular expressions`);
   try {
     new RegExp(pattern);
   } catch {

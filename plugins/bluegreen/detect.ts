@@ -40,15 +40,13 @@ export interface IngressClassLike extends KubeObject {
   spec?: { controller?: string };
 }
 
-export function detectProvider(
-  target: KubeObject,
-  o: { ingresses: IngressLike[]; classes: IngressClassLike[]; explicit?: string | undefined },
-): Provider {
+export function detectProvider(target: KubeObject, o: { ingresses: IngressLike[]; classes: IngressClassLike[]; explicit?: string | undefined }): Provider {
   const kind = target.kind as TargetKind;
   const what = `${kind.toLowerCase()} "${target.metadata?.name}"`;
   if (o.explicit) {
     const p = providerNamed(o.explicit);
-    if (KIND_OF[p.name] !== kind) throw new UsageError(`provider ${p.name} works on ${KIND_OF[p.name]} objects, and ${what} is ${kind === 'Ingress' ? 'an' : 'a'} ${kind}`);
+    if (KIND_OF[p.name] !== kind)
+      throw new UsageError(`provider ${p.name} works on ${KIND_OF[p.name]} objects, and ${what} is ${kind === 'Ingress' ? 'an' : 'a'} ${kind}`);
     return p;
   }
   if (kind === 'HTTPRoute') return BY_NAME.gateway;
@@ -58,14 +56,22 @@ export function detectProvider(
   if (annotations[SERVICE_WEIGHT] !== undefined || Object.keys(annotations).some((k) => k.startsWith(ALIYUN_WEIGHT))) return BY_NAME.aliyun;
   const slots = pathGroups(ing).map((g) => `${g.host}${g.path}`);
   for (const flavor of ['nginx', 'alb'] as const) {
-    const companion = o.ingresses.some((i) => i.metadata?.name !== ing.metadata?.name && isCanary(i, flavor) && pathGroups(i).some((g) => slots.includes(`${g.host}${g.path}`)));
+    const companion = o.ingresses.some(
+      (i) => i.metadata?.name !== ing.metadata?.name && isCanary(i, flavor) && pathGroups(i).some((g) => slots.includes(`${g.host}${g.path}`)),
+    );
     if (companion) return BY_NAME[flavor];
   }
   const className = ing.spec?.ingressClassName ?? annotations['kubernetes.io/ingress.class'];
-  const cls = o.classes.find((c) => c.metadata?.name === className) ?? (className === undefined ? o.classes.find((c) => c.metadata?.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true') : undefined);
+  const cls =
+    o.classes.find((c) => c.metadata?.name === className) ??
+    (className === undefined ? o.classes.find((c) => c.metadata?.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true') : undefined);
   const byController = cls?.spec?.controller ? CONTROLLERS[cls.spec.controller] : undefined;
   const found = byController ?? (className !== undefined && !cls ? CLASS_ANNOTATION[className] : undefined);
   if (found) return BY_NAME[found];
-  const served = cls?.spec?.controller ? `its IngressClass "${cls.metadata?.name}" names controller "${cls.spec.controller}"` : className ? `IngressClass "${className}" is not found` : 'it names no IngressClass and none is the default';
+  const served = cls?.spec?.controller
+    ? `its IngressClass "${cls.metadata?.name}" names controller "${cls.spec.controller}"`
+    : className
+      ? `IngressClass "${className}" is not found`
+      : 'it names no IngressClass and none is the default';
   throw new UsageError(`cannot tell which controller serves ${what}: ${served}; pass --provider aliyun|nginx|alb`);
 }

@@ -42,7 +42,11 @@ export function serviceVersion(svc: ServiceLike | undefined, pods: PodLike[]): s
 }
 
 export function expectedShares(slot: Slot, headers: Record<string, string>, services: ServiceLike[], pods: PodLike[]): ExpectedShare[] {
-  const version = (name: string) => serviceVersion(services.find((s) => s.metadata?.name === name), pods);
+  const version = (name: string) =>
+    serviceVersion(
+      services.find((s) => s.metadata?.name === name),
+      pods,
+    );
   if (slot.preview && previewMatches(slot.preview, headers)) return [{ service: slot.preview.service, percent: 100, version: version(slot.preview.service) }];
   return slot.backends.map((b) => ({ service: b.service, percent: b.percent, version: version(b.service) }));
 }

@@ -13,7 +13,11 @@ export function targetFlags(y: Argv): Argv {
     .positional('target', { type: 'string', describe: 'The Ingress, HTTPRoute or VirtualService (NAME or KIND/NAME)' })
     .option('host', { type: 'string', describe: 'Only this host (default: every host the object routes)' })
     .option('path', { type: 'string', describe: 'Only this path (default: every path)' })
-    .option('provider', { type: 'string', choices: [...PROVIDERS], describe: 'How the split is written (default: detected from the object, its IngressClass and annotations)' })
+    .option('provider', {
+      type: 'string',
+      choices: [...PROVIDERS],
+      describe: 'How the split is written (default: detected from the object, its IngressClass and annotations)',
+    })
     .option('force', { type: 'boolean', default: false, describe: 'Send traffic to a Service even when it has no ready endpoints' });
 }
 

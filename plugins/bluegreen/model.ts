@@ -97,7 +97,7 @@ export function toPercents(weights: number[]): number[] {
   const order = exact.map((e, i) => ({ i, r: e - Math.floor(e) })).sort((a, b) => b.r - a.r || a.i - b.i);
   for (const { i } of order) {
     if (left <= 0) break;
-    out[i]!++;
+    out[i]++;
     left--;
   }
   return out;
@@ -116,7 +116,10 @@ export function portFor(services: ServiceLike[], service: string, like: ServiceP
 export const PREVIEW_NAME = 'bluegreen-preview';
 
 export function previewName(path: string): string {
-  return `${PREVIEW_NAME}${path.replace(/[^a-z0-9]+/gi, '-').replace(/-$/, '').toLowerCase()}`;
+  return `${PREVIEW_NAME}${path
+    .replace(/[^a-z0-9]+/gi, '-')
+    .replace(/-$/, '')
+    .toLowerCase()}`;
 }
 
 export function isOurPreview(name: unknown): boolean {

@@ -28,7 +28,12 @@ export interface MutateResult {
 const describeSlot = (s: Slot): string =>
   `${s.host}${s.path} ${s.backends.map((b) => `${b.service} ${b.percent}%`).join(', ')}${s.preview ? `; preview ${s.preview.cookie !== undefined ? `cookie ${s.preview.cookie}=always` : `header ${s.preview.header!.name}${s.preview.header!.value !== undefined ? `: ${s.preview.header!.value}` : ` ~ ${s.preview.header!.pattern}`}`} -> ${s.preview.service}` : ''}`;
 
-export async function mutate(ctx: CommandContext, o: TargetOptions, op: Operation, extra: (c: Cluster, r: BlueGreenPlan) => Change[] = () => []): Promise<MutateResult> {
+export async function mutate(
+  ctx: CommandContext,
+  o: TargetOptions,
+  op: Operation,
+  extra: (c: Cluster, r: BlueGreenPlan) => Change[] = () => [],
+): Promise<MutateResult> {
   const kube = ctx.kube();
   let warned = false;
   let out: MutateResult | undefined;
@@ -48,7 +53,8 @@ export async function mutate(ctx: CommandContext, o: TargetOptions, op: Operatio
         const had = before.get(`${s.host}${s.path}`)?.backends.find((x) => x.service === b.service)?.percent ?? 0;
         if (b.percent === 0 || b.percent <= had || readyEndpoints(cluster.slices, cluster.namespace, b.service) > 0) continue;
         const msg = `service "${b.service}" has no ready endpoints, so the ${b.percent}% of ${s.host}${s.path} sent to it would fail`;
-        if (!o.force) throw new CliError(`${msg}; wait for its pods to be ready (kubectl get endpointslices -l kubernetes.io/service-name=${b.service}), or pass --force`);
+        if (!o.force)
+          throw new CliError(`${msg}; wait for its pods to be ready (kubectl get endpointslices -l kubernetes.io/service-name=${b.service}), or pass --force`);
         ctx.warn(msg);
       }
     }
@@ -62,7 +68,8 @@ export async function mutate(ctx: CommandContext, o: TargetOptions, op: Operatio
       await executePlan(ctx, changes, o.dryRun);
     } catch (err) {
       // Another run created the canary Ingress first: re-read and re-plan, as for any conflict.
-      if (err instanceof KubeApiError && err.status === 409 && err.reason === 'AlreadyExists') throw new KubeApiError(err.message, 409, 'Conflict', { cause: err });
+      if (err instanceof KubeApiError && err.status === 409 && err.reason === 'AlreadyExists')
+        throw new KubeApiError(err.message, 409, 'Conflict', { cause: err });
       throw err;
     }
   });

@@ -18,9 +18,14 @@ export interface Cluster extends Observed {
 }
 
 const ALIASES: Record<string, TargetKind> = {
-  ingress: 'Ingress', ingresses: 'Ingress', ing: 'Ingress',
-  httproute: 'HTTPRoute', httproutes: 'HTTPRoute',
-  virtualservice: 'VirtualService', virtualservices: 'VirtualService', vs: 'VirtualService',
+  ingress: 'Ingress',
+  ingresses: 'Ingress',
+  ing: 'Ingress',
+  httproute: 'HTTPRoute',
+  httproutes: 'HTTPRoute',
+  virtualservice: 'VirtualService',
+  virtualservices: 'VirtualService',
+  vs: 'VirtualService',
 };
 const PROVIDER_KIND: Record<string, TargetKind> = { aliyun: 'Ingress', nginx: 'Ingress', alb: 'Ingress', gateway: 'HTTPRoute', istio: 'VirtualService' };
 
@@ -28,7 +33,7 @@ const PROVIDER_KIND: Record<string, TargetKind> = { aliyun: 'Ingress', nginx: 'I
 export function parseTarget(ref: string): { kinds: TargetKind[]; name: string } {
   const i = ref.indexOf('/');
   if (i < 0) return { kinds: ['Ingress', 'HTTPRoute', 'VirtualService'], name: dnsSubdomain(ref, 'name') };
-  const kind = ALIASES[ref.slice(0, i).split('.')[0]!.toLowerCase()];
+  const kind = ALIASES[ref.slice(0, i).split('.')[0].toLowerCase()];
   if (!kind) throw new UsageError(`"${ref.slice(0, i)}" is not a kind blue-green works on: use ingress/NAME, httproute/NAME or virtualservice/NAME`);
   return { kinds: [kind], name: dnsSubdomain(ref.slice(i + 1), 'name') };
 }
@@ -51,9 +56,11 @@ export async function findTarget(kube: Kube, namespace: string, ref: string, pro
     throw new CliError(`no ${where} named "${parsed.name}" in namespace "${namespace}"`);
   }
   if (found.length > 1) {
-    throw new UsageError(`${found.map((o) => `${o.kind?.toLowerCase()}/${parsed.name}`).join(' and ')} all exist in namespace "${namespace}"; say which, e.g. ${found[0]!.kind?.toLowerCase()}/${parsed.name}`);
+    throw new UsageError(
+      `${found.map((o) => `${o.kind?.toLowerCase()}/${parsed.name}`).join(' and ')} all exist in namespace "${namespace}"; say which, e.g. ${found[0].kind?.toLowerCase()}/${parsed.name}`,
+    );
   }
-  return found[0]!;
+  return found[0];
 }
 
 /** Everything a blue-green command on one object reads. */

@@ -42,7 +42,11 @@ export function readPreviousSplit(state: Record<string, string>): Record<string,
     const parsed = JSON.parse(raw) as unknown;
     if (typeof parsed !== 'object' || parsed === null) return undefined;
     const slots = Object.values(parsed as Record<string, Slot>);
-    const ok = slots.every((s) => Array.isArray(s?.backends) && s.backends.every((b) => typeof b.service === 'string' && Number.isInteger(b.percent) && b.percent >= 0 && b.percent <= 100));
+    const ok = slots.every(
+      (s) =>
+        Array.isArray(s?.backends) &&
+        s.backends.every((b) => typeof b.service === 'string' && Number.isInteger(b.percent) && b.percent >= 0 && b.percent <= 100),
+    );
     return ok ? (parsed as Record<string, Slot>) : undefined;
   } catch {
     return undefined;
@@ -50,7 +54,9 @@ export function readPreviousSplit(state: Record<string, string>): Record<string,
 }
 
 export function selectSlots(slots: Slot[], sel: Selection, what: string): Slot[] {
-  const chosen = slots.filter((s) => (sel.host === undefined || s.host === sel.host || s.host.split(',').includes(sel.host)) && (sel.path === undefined || s.path === sel.path));
+  const chosen = slots.filter(
+    (s) => (sel.host === undefined || s.host === sel.host || s.host.split(',').includes(sel.host)) && (sel.path === undefined || s.path === sel.path),
+  );
   if (chosen.length === 0) {
     const asked = [sel.host !== undefined ? `host "${sel.host}"` : '', sel.path !== undefined ? `path "${sel.path}"` : ''].filter(Boolean).join(' and ');
     const has = slots.map((s) => `${s.host}${s.path}`).join(', ') || 'nothing';
@@ -67,9 +73,11 @@ function setShare(slot: Slot, service: string, percent: number, services: Servic
   }
   const live = others.filter((b) => b.percent > 0);
   if (live.length > 1) {
-    throw new CliError(`${slotKey(slot)} splits traffic between ${live.map((b) => b.service).join(', ')}; blue-green moves traffic between two Services: finalize or remove one first`);
+    throw new CliError(
+      `${slotKey(slot)} splits traffic between ${live.map((b) => b.service).join(', ')}; blue-green moves traffic between two Services: finalize or remove one first`,
+    );
   }
-  const old = live[0] ?? others[0]!;
+  const old = live[0] ?? others[0];
   const existing = slot.backends.find((b) => b.service === service);
   const added: BackendWeight[] = existing ? [] : [{ service, percent, port: portFor(services, service, old.port) }];
   const backends = [...slot.backends, ...added].map((b) => (b.service === service ? { ...b, percent } : b === old ? { ...b, percent: 100 - percent } : b));
@@ -80,10 +88,11 @@ function setShare(slot: Slot, service: string, percent: number, services: Servic
 function newServiceOf(op: Operation, state: Record<string, string>, hint: string | undefined, what: string, chosen: Slot[]): string {
   if (op.kind === 'set' || op.kind === 'preview') return op.service;
   // Already final: every slot has one backend, the same Service, and no preview.
-  const sole = new Set(chosen.map((s) => (s.backends.length === 1 && !s.preview ? s.backends[0]!.service : '')));
+  const sole = new Set(chosen.map((s) => (s.backends.length === 1 && !s.preview ? s.backends[0].service : '')));
   const finalized = sole.size === 1 && !sole.has('') ? [...sole][0] : undefined;
   const found = (op.kind === 'finalize' ? (op.service ?? finalized) : undefined) ?? state[NEW_SERVICE] ?? hint;
-  if (!found) throw new UsageError(`cannot tell which backend of ${what} is the new one (no earlier 'kubectl bluegreen set' recorded it); name it with --service`);
+  if (!found)
+    throw new UsageError(`cannot tell which backend of ${what} is the new one (no earlier 'kubectl bluegreen set' recorded it); name it with --service`);
   return found;
 }
 
@@ -103,11 +112,14 @@ export function planOperation(
   const chosen = narrowed.length ? narrowed : selected;
   const keys = new Set(chosen.map(slotKey));
   const known = new Set(ctx.services.map((s) => s.metadata?.name));
-  if ((op.kind === 'set' || op.kind === 'preview') && !known.has(newService)) throw new CliError(`service "${newService}" not found in namespace "${ctx.namespace}"`);
+  if ((op.kind === 'set' || op.kind === 'preview') && !known.has(newService))
+    throw new CliError(`service "${newService}" not found in namespace "${ctx.namespace}"`);
   if (op.kind === 'preview') {
     const kind = op.match.cookie !== undefined ? 'cookie' : 'header';
     if (!p.previews.includes(kind)) {
-      throw new UsageError(`provider ${p.name} cannot route by ${kind}${p.previews.length ? ` (only by ${p.previews.join(' or ')})` : ''}; use a provider that can (nginx, alb, gateway, istio)`);
+      throw new UsageError(
+        `provider ${p.name} cannot route by ${kind}${p.previews.length ? ` (only by ${p.previews.join(' or ')})` : ''}; use a provider that can (nginx, alb, gateway, istio)`,
+      );
     }
   }
   const previous = readPreviousSplit(state);
@@ -142,7 +154,9 @@ export function planOperation(
   const released = [...new Set([...slots.flatMap((s) => s.backends.map((b) => b.service)), ...kept])].filter((x) => !referenced.has(x));
   if (op.kind === 'rollback' || op.kind === 'finalize') {
     // The record stays for the slots not done with yet (changed since, and not selected now).
-    const left = Object.entries(previous ?? {}).filter(([k, before]) => !keys.has(k) && desired.some((d) => slotKey(d) === k && !isDeepStrictEqual(normalize(d), normalize(before))));
+    const left = Object.entries(previous ?? {}).filter(
+      ([k, before]) => !keys.has(k) && desired.some((d) => slotKey(d) === k && !isDeepStrictEqual(normalize(d), normalize(before))),
+    );
     if (left.length) {
       const value = JSON.stringify(Object.fromEntries(left));
       if (value !== state[PREVIOUS_SPLIT]) state2[PREVIOUS_SPLIT] = value;

@@ -18,7 +18,12 @@ export const targetName = (o: Observed): string => objectName(o.target.apiVersio
 
 export function planBlueGreen(p: Provider, o: Observed, op: Operation, sel: Selection): BlueGreenPlan {
   const read = p.read(o);
-  const plan = planOperation(p, read.slots, readState(o.target), op, sel, { what: targetName(o), namespace: o.namespace, services: o.services, newHint: read.newService });
+  const plan = planOperation(p, read.slots, readState(o.target), op, sel, {
+    what: targetName(o),
+    namespace: o.namespace,
+    services: o.services,
+    newHint: read.newService,
+  });
   const same = isDeepStrictEqual(plan.desired.map(normalize), read.slots.map(normalize)) && Object.keys(plan.state).length === 0;
   return { read, plan, changes: same ? [] : p.write(o, plan.desired, plan.state) };
 }

@@ -92,13 +92,16 @@ export function blueGreenViews(input: StatusInput, all: boolean): BlueGreenView[
       backends: s.backends.map((b) => ({ service: b.service, percent: b.percent, ready: ready(b.service) })),
       ...(s.preview ? { preview: { ...s.preview, ready: ready(s.preview.service) } } : {}),
     }));
-    const inProgress = slots.some((s) => s.backends.length > 1 || s.preview) || Object.keys(readState(target)).some((k) => k.startsWith('bluegreen.') && k !== RELEASED);
+    const inProgress =
+      slots.some((s) => s.backends.length > 1 || s.preview) || Object.keys(readState(target)).some((k) => k.startsWith('bluegreen.') && k !== RELEASED);
     if (!all && !inProgress) continue;
     const errors: string[] = [];
     const warnings = [...(provider.notice ? [provider.notice] : []), ...read.warnings];
     for (const s of slots) {
-      for (const b of s.backends) if (b.percent > 0 && b.ready === 0) errors.push(`service "${b.service}" gets ${b.percent}% of ${s.host}${s.path} but has no ready endpoints`);
-      if (s.preview && s.preview.ready === 0) warnings.push(`the preview of ${s.host}${s.path} goes to service "${s.preview.service}", which has no ready endpoints`);
+      for (const b of s.backends)
+        if (b.percent > 0 && b.ready === 0) errors.push(`service "${b.service}" gets ${b.percent}% of ${s.host}${s.path} but has no ready endpoints`);
+      if (s.preview && s.preview.ready === 0)
+        warnings.push(`the preview of ${s.host}${s.path} goes to service "${s.preview.service}", which has no ready endpoints`);
     }
     views.push({ namespace, kind: target.kind ?? '', name: target.metadata?.name ?? '', provider: provider.name, slots, warnings, errors });
   }

@@ -36,7 +36,8 @@ export async function setWeight(ctx: CommandContext, o: Common & { percent: numb
     {
       ...o,
       what: `set ${o.canary} ${o.percent}`,
-      istio: async (topo) => void (istio = await applyIstio(ctx, topo, { ...o, plugin: ctx.plugin, route: (vs, rules) => planIstio(topo, vs, rules, o.percent) })),
+      istio: async (topo) =>
+        void (istio = await applyIstio(ctx, topo, { ...o, plugin: ctx.plugin, route: (vs, rules) => planIstio(topo, vs, rules, o.percent) })),
     },
     // Total and baseline are fixed at the first read, so a retry after a conflict plans the same change.
     (topo) => planSet(topo, o.percent, (total ??= currentTotal(topo)), (baseline ??= baselineOf(topo))),
@@ -64,7 +65,13 @@ export async function abortCanary(ctx: CommandContext, o: Common): Promise<Done<
     {
       ...o,
       what: `abort ${o.canary}`,
-      istio: async (topo) => void (istio = await applyIstio(ctx, topo, { ...o, plugin: ctx.plugin, replicas: restoreReplicas(topo), route: (vs, rules) => planIstioRestore(topo, vs, rules) })),
+      istio: async (topo) =>
+        void (istio = await applyIstio(ctx, topo, {
+          ...o,
+          plugin: ctx.plugin,
+          replicas: restoreReplicas(topo),
+          route: (vs, rules) => planIstioRestore(topo, vs, rules),
+        })),
     },
     planAbort,
   );
@@ -85,7 +92,13 @@ export async function promoteCanary(ctx: CommandContext, o: Common & { deleteSta
     {
       ...o,
       what: `promote ${o.canary}`,
-      istio: async (topo) => void (istio = await applyIstio(ctx, topo, { ...o, plugin: ctx.plugin, replicas: replicas(topo), route: (vs, rules) => planIstio(topo, vs, rules, 100) })),
+      istio: async (topo) =>
+        void (istio = await applyIstio(ctx, topo, {
+          ...o,
+          plugin: ctx.plugin,
+          replicas: replicas(topo),
+          route: (vs, rules) => planIstio(topo, vs, rules, 100),
+        })),
     },
     replicas,
   );

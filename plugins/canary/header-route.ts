@@ -72,7 +72,12 @@ export interface RoutePlan {
 const routeName = (match: unknown) => `kubectl-canary-${createHash('sha256').update(JSON.stringify(match)).digest('hex').slice(0, 10)}`;
 
 function vsWith(vs: VirtualService, http: HttpRoute[]): VirtualService {
-  return { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: vs.metadata?.name, namespace: vs.metadata?.namespace, resourceVersion: vs.metadata?.resourceVersion }, spec: { http } };
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name: vs.metadata?.name, namespace: vs.metadata?.namespace, resourceVersion: vs.metadata?.resourceVersion },
+    spec: { http },
+  };
 }
 
 function addedOf(rule: DestinationRule | undefined): string[] {
@@ -89,7 +94,9 @@ function referenced(input: RouteInput, http: HttpRoute[]): Set<string> {
   const ns = input.svc.namespace;
   const host = fqdn(input.svc.service.metadata?.name ?? '', ns);
   const all = input.virtualServices.map((v) => (v.metadata?.name === input.vs.metadata?.name ? http : (v.spec?.http ?? [])));
-  return new Set(all.flat().flatMap((r) => (r.route ?? []).filter((d) => fqdn(d.destination?.host ?? '', ns) === host).map((d) => d.destination?.subset ?? '')));
+  return new Set(
+    all.flat().flatMap((r) => (r.route ?? []).filter((d) => fqdn(d.destination?.host ?? '', ns) === host).map((d) => d.destination?.subset ?? '')),
+  );
 }
 
 /** The rule after pruning route-added subsets no route uses: patched, deleted when ours and empty, or untouched. */
@@ -102,9 +109,15 @@ function pruned(input: RouteInput, rule: DestinationRule | undefined, subsets: S
   const before = rule.spec?.subsets ?? [];
   if (keep.length === before.length && isDeepStrictEqual(stillAdded, addedOf(rule))) return undefined;
   const meta = { name: rule.metadata?.name, namespace: input.svc.namespace, resourceVersion: rule.metadata?.resourceVersion };
-  if (keep.length === 0 && isManagedBy(rule, 'canary')) return { action: 'delete', object: { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: meta }, order: 'after' };
+  if (keep.length === 0 && isManagedBy(rule, 'canary'))
+    return { action: 'delete', object: { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: meta }, order: 'after' };
   const state = stateAnnotations<string | null>({ [ADDED_SUBSETS]: stillAdded.length ? JSON.stringify(stillAdded) : null }).metadata.annotations;
-  return { action: 'patch', object: { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: meta, spec: { subsets: keep } }, state, order: 'after' };
+  return {
+    action: 'patch',
+    object: { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: meta, spec: { subsets: keep } },
+    state,
+    order: 'after',
+  };
 }
 
 export function planRoute(input: RouteInput): RoutePlan {
@@ -130,7 +143,9 @@ export function planRoute(input: RouteInput): RoutePlan {
   } else {
     const d = input.behind.find((x) => x.metadata?.name === input.to);
     if (!d) {
-      throw new CliError(`"${input.to}" is neither a subset of ${ruleNow ? `destinationrule/${ruleNow.metadata?.name}` : `a DestinationRule for service "${serviceName}"`} nor a Deployment behind service "${serviceName}"; name one of ${[...(ruleNow?.spec?.subsets ?? []).map((s) => `subset ${s.name}`), ...input.behind.map((x) => `deployment ${x.metadata?.name}`)].join(', ') || '(none)'}`);
+      throw new CliError(
+        `"${input.to}" is neither a subset of ${ruleNow ? `destinationrule/${ruleNow.metadata?.name}` : `a DestinationRule for service "${serviceName}"`} nor a Deployment behind service "${serviceName}"; name one of ${[...(ruleNow?.spec?.subsets ?? []).map((s) => `subset ${s.name}`), ...input.behind.map((x) => `deployment ${x.metadata?.name}`)].join(', ') || '(none)'}`,
+      );
     }
     found = subsetsFor(svc, input.rules, [{ d, others: input.behind.filter((x) => x !== d) }]);
     subset = found.names[0]!;
@@ -140,7 +155,7 @@ export function planRoute(input: RouteInput): RoutePlan {
   const existing = http.flatMap((r) => r.route ?? []).find((d) => fqdn(d.destination?.host ?? '', svc.namespace) === fqdn(serviceName, svc.namespace));
   const port = existing?.destination?.port;
   const destination = { host: existing?.destination?.host ?? serviceName, subset, ...(port ? { port } : {}) };
-  const route: HttpRoute = { name: at >= 0 ? (http[at]!.name ?? routeName(match)) : routeName(match), match, route: [{ destination }] };
+  const route: HttpRoute = { name: at >= 0 ? (http[at].name ?? routeName(match)) : routeName(match), match, route: [{ destination }] };
   // First, so it wins over every other route (a header route after the catch-all would never match).
   const next = at >= 0 ? http.map((r, i) => (i === at ? { ...r, route: route.route } : r)) : [route, ...http];
   const action = at < 0 ? 'added' : isDeepStrictEqual(next, http) ? 'unchanged' : 'moved';
@@ -149,7 +164,9 @@ export function planRoute(input: RouteInput): RoutePlan {
   if (found?.added.length) {
     const create = ruleChange(svc, found)!;
     const state = stateAnnotations({ [ADDED_SUBSETS]: JSON.stringify([...addedOf(ruleNow), ...found.added]) }).metadata.annotations;
-    rule = found.rule ? { action: 'patch', object: create, state, order: 'before' } : { action: 'create', object: { ...create, metadata: { ...create.metadata, annotations: state } }, order: 'before' };
+    rule = found.rule
+      ? { action: 'patch', object: create, state, order: 'before' }
+      : { action: 'create', object: { ...create, metadata: { ...create.metadata, annotations: state } }, order: 'before' };
   } else if (action === 'moved') {
     // The route left a subset it had added: prune it.
     rule = pruned(input, ruleNow, ruleNow?.spec?.subsets ?? [], addedOf(ruleNow), next);

@@ -26,7 +26,9 @@ export interface IstioChange {
 /** The Service's one VirtualService (several routing it would make the split ambiguous). */
 export function theVirtualService(t: Topology): VirtualService {
   if (t.virtualServices.length > 1) {
-    throw new UsageError(`several VirtualServices route service "${t.service.metadata?.name}": ${t.virtualServices.map((v) => v.metadata?.name).join(', ')}; keep one default route for it`);
+    throw new UsageError(
+      `several VirtualServices route service "${t.service.metadata?.name}": ${t.virtualServices.map((v) => v.metadata?.name).join(', ')}; keep one default route for it`,
+    );
   }
   return t.virtualServices[0] as VirtualService;
 }
@@ -39,13 +41,23 @@ export function istioChanges(plan: IstioPlan, namespace: string, plugin: string)
     changes.push(
       plan.createRule
         ? { action: 'create', object: markManaged(dr, plugin) }
-        : { action: 'patch', ref: { apiVersion: dr.apiVersion!, kind: dr.kind!, name: dr.metadata?.name ?? '', namespace }, patch: { metadata: dr.metadata, spec: dr.spec }, verb: 'configured' },
+        : {
+            action: 'patch',
+            ref: { apiVersion: dr.apiVersion!, kind: dr.kind!, name: dr.metadata?.name ?? '', namespace },
+            patch: { metadata: dr.metadata, spec: dr.spec },
+            verb: 'configured',
+          },
     );
   }
   if (plan.vsChanged) {
     const vs = plan.virtualService;
     const metadata = { ...vs.metadata, ...(plan.state ? { annotations: plan.state } : {}) };
-    changes.push({ action: 'patch', ref: { apiVersion: vs.apiVersion!, kind: vs.kind!, name: vs.metadata?.name ?? '', namespace }, patch: { metadata, spec: vs.spec }, verb: 'configured' });
+    changes.push({
+      action: 'patch',
+      ref: { apiVersion: vs.apiVersion!, kind: vs.kind!, name: vs.metadata?.name ?? '', namespace },
+      patch: { metadata, spec: vs.spec },
+      verb: 'configured',
+    });
   }
   return changes;
 }
@@ -53,7 +65,10 @@ export function istioChanges(plan: IstioPlan, namespace: string, plugin: string)
 /** The weight the route gives a subset (0 when absent). */
 function weightOf(plan: IstioPlan, subset: string): number {
   const http = plan.virtualService.spec?.http ?? [];
-  return Math.max(0, ...http.flatMap((r) => (r.match?.length ? [] : (r.route ?? []).filter((d) => d.destination?.subset === subset).map((d) => d.weight ?? 100))));
+  return Math.max(
+    0,
+    ...http.flatMap((r) => (r.match?.length ? [] : (r.route ?? []).filter((d) => d.destination?.subset === subset).map((d) => d.weight ?? 100))),
+  );
 }
 
 export async function applyIstio(ctx: CommandContext, t: Topology, o: IstioChange): Promise<IstioPlan> {
@@ -65,13 +80,19 @@ export async function applyIstio(ctx: CommandContext, t: Topology, o: IstioChang
   // unless this change scales that version up first.
   const scaledUp = new Set((o.replicas?.steps ?? []).filter((s) => s.to > s.from).map((s) => s.name));
   const ready = (d: DeploymentLike) => d.status?.readyReplicas ?? 0;
-  for (const [d, subset] of [[t.canary, plan.canarySubset], [t.stable, plan.stableSubset]] as const) {
+  for (const [d, subset] of [
+    [t.canary, plan.canarySubset],
+    [t.stable, plan.stableSubset],
+  ] as const) {
     const share = weightOf(plan, subset);
     if (plan.vsChanged && share > 0 && ready(d) === 0 && !scaledUp.has(d.metadata?.name ?? '')) {
-      throw new CliError(`deployment "${d.metadata?.name}" has no ready pods, so ${share}% of the traffic would fail; scale it up first (kubectl scale deployment ${d.metadata?.name} --replicas=N)`);
+      throw new CliError(
+        `deployment "${d.metadata?.name}" has no ready pods, so ${share}% of the traffic would fail; scale it up first (kubectl scale deployment ${d.metadata?.name} --replicas=N)`,
+      );
     }
   }
-  if (plan.dropped.length) ctx.warn(`the default route also sent traffic to ${plan.dropped.join(', ')}; it now goes only to ${plan.stableSubset} and ${plan.canarySubset}`);
+  if (plan.dropped.length)
+    ctx.warn(`the default route also sent traffic to ${plan.dropped.join(', ')}; it now goes only to ${plan.stableSubset} and ${plan.canarySubset}`);
   const [before, after] = splitSteps(o.replicas?.steps ?? []);
   const routeChanges = istioChanges(plan, t.namespace, o.plugin);
   if (o.dryRun !== 'none') {

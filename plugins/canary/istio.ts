@@ -57,7 +57,13 @@ export interface IstioPlan {
 
 export const fqdn = (host: string, ns: string) => {
   const parts = host.split('.');
-  return parts.length === 1 ? `${host}.${ns}.svc.cluster.local` : parts.length === 2 ? `${host}.svc.cluster.local` : parts.length === 3 ? `${host}.cluster.local` : host;
+  return parts.length === 1
+    ? `${host}.${ns}.svc.cluster.local`
+    : parts.length === 2
+      ? `${host}.svc.cluster.local`
+      : parts.length === 3
+        ? `${host}.cluster.local`
+        : host;
 };
 const podLabels = (d: DeploymentLike) => {
   const { ['pod-template-hash']: _hash, ...rest } = d.spec?.template?.metadata?.labels ?? {};
@@ -72,7 +78,9 @@ export function distinguishing(d: DeploymentLike, other: DeploymentLike): Record
   if (a['version'] && b['version'] && a['version'] !== b['version']) return { version: a['version'] };
   const diff = Object.fromEntries(Object.entries(a).filter(([k, v]) => b[k] !== v));
   if (Object.keys(diff).length === 0) {
-    throw new CliError(`the pods of "${d.metadata?.name}" and "${other.metadata?.name}" carry the same labels, so no Istio subset can tell them apart; give the canary a distinct label such as version`);
+    throw new CliError(
+      `the pods of "${d.metadata?.name}" and "${other.metadata?.name}" carry the same labels, so no Istio subset can tell them apart; give the canary a distinct label such as version`,
+    );
   }
   return diff;
 }
@@ -82,16 +90,23 @@ export function defaultRouteIndex(t: ServiceRef, vs: VirtualService): number {
   const ns = t.namespace;
   const serviceName = t.service.metadata?.name ?? '';
   const serviceFqdn = fqdn(serviceName, ns);
-  const isDefault = (r: HttpRoute) => !r.match?.length && (r.route ?? []).length > 0 && (r.route ?? []).every((d) => fqdn(d.destination?.host ?? '', ns) === serviceFqdn);
+  const isDefault = (r: HttpRoute) =>
+    !r.match?.length && (r.route ?? []).length > 0 && (r.route ?? []).every((d) => fqdn(d.destination?.host ?? '', ns) === serviceFqdn);
   const index = (vs.spec?.http ?? []).findIndex(isDefault);
   if (index < 0) {
-    throw new CliError(`virtualservice "${vs.metadata?.name}" has no default route (one without match conditions) to service "${serviceName}"; add one so the split has a route to set`);
+    throw new CliError(
+      `virtualservice "${vs.metadata?.name}" has no default route (one without match conditions) to service "${serviceName}"; add one so the split has a route to set`,
+    );
   }
   return index;
 }
 
 /** The subsets of the Service's DestinationRule, with one added for each Deployment no subset tells apart. */
-export function subsetsFor(t: ServiceRef, rules: DestinationRule[], deployments: { d: DeploymentLike; others: DeploymentLike[] }[]): { rule?: DestinationRule; subsets: Subset[]; names: string[]; added: string[] } {
+export function subsetsFor(
+  t: ServiceRef,
+  rules: DestinationRule[],
+  deployments: { d: DeploymentLike; others: DeploymentLike[] }[],
+): { rule?: DestinationRule; subsets: Subset[]; names: string[]; added: string[] } {
   const ns = t.namespace;
   const serviceFqdn = fqdn(t.service.metadata?.name ?? '', ns);
   const rule = rules.find((r) => fqdn(r.spec?.host ?? '', r.metadata?.namespace ?? ns) === serviceFqdn);
@@ -100,7 +115,9 @@ export function subsetsFor(t: ServiceRef, rules: DestinationRule[], deployments:
   // Reuse a subset that selects exactly this Deployment's pods, else add one from its distinct labels.
   const names = deployments.map(({ d, others }) => {
     const mine = podLabels(d);
-    const found = subsets.find((s) => Object.keys(s.labels ?? {}).length > 0 && matchesAll(s.labels, mine) && !others.some((o) => matchesAll(s.labels, podLabels(o))));
+    const found = subsets.find(
+      (s) => Object.keys(s.labels ?? {}).length > 0 && matchesAll(s.labels, mine) && !others.some((o) => matchesAll(s.labels, podLabels(o))),
+    );
     if (found) return found.name;
     const labels = distinguishingAll(d, others, t.service.metadata?.name ?? '');
     let name = (labels['version'] ?? d.metadata?.name ?? 'subset').toLowerCase().replace(/[^a-z0-9-]/g, '-');
@@ -114,13 +131,15 @@ export function subsetsFor(t: ServiceRef, rules: DestinationRule[], deployments:
 
 /** The labels telling d's pods from all of others' (`version` when it does, else every label no other shares). */
 export function distinguishingAll(d: DeploymentLike, others: DeploymentLike[], service: string): Record<string, string> {
-  if (others.length === 1) return distinguishing(d, others[0]!);
+  if (others.length === 1) return distinguishing(d, others[0]);
   const a = podLabels(d);
   const version = a['version'];
   if (version && others.every((o) => podLabels(o)['version'] !== version)) return { version };
   const diff = Object.fromEntries(Object.entries(a).filter(([k, v]) => others.every((o) => podLabels(o)[k] !== v)));
   if (Object.keys(diff).length === 0) {
-    throw new CliError(`no label of the pods of "${d.metadata?.name}" is unique among the Deployments behind service "${service}", so no Istio subset can select them alone; give them a distinct label such as version`);
+    throw new CliError(
+      `no label of the pods of "${d.metadata?.name}" is unique among the Deployments behind service "${service}", so no Istio subset can select them alone; give them a distinct label such as version`,
+    );
   }
   return diff;
 }
@@ -139,12 +158,27 @@ export function ruleChange(t: ServiceRef, found: ReturnType<typeof subsetsFor>):
   const ns = t.namespace;
   const serviceName = t.service.metadata?.name ?? '';
   return found.rule
-    ? { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: found.rule.metadata?.name, namespace: ns, resourceVersion: found.rule.metadata?.resourceVersion }, spec: { subsets: found.subsets } }
-    : { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: serviceName, namespace: ns }, spec: { host: serviceName, subsets: found.subsets } };
+    ? {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'DestinationRule',
+        metadata: { name: found.rule.metadata?.name, namespace: ns, resourceVersion: found.rule.metadata?.resourceVersion },
+        spec: { subsets: found.subsets },
+      }
+    : {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'DestinationRule',
+        metadata: { name: serviceName, namespace: ns },
+        spec: { host: serviceName, subsets: found.subsets },
+      };
 }
 
 function vsPatch(vs: VirtualService, ns: string, http: HttpRoute[]): VirtualService {
-  return { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: vs.metadata?.name, namespace: ns, resourceVersion: vs.metadata?.resourceVersion }, spec: { http } };
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name: vs.metadata?.name, namespace: ns, resourceVersion: vs.metadata?.resourceVersion },
+    spec: { http },
+  };
 }
 
 export function planIstio(t: Topology, vs: VirtualService, rules: DestinationRule[], percent: number): IstioPlan {
@@ -153,8 +187,8 @@ export function planIstio(t: Topology, vs: VirtualService, rules: DestinationRul
   const index = defaultRouteIndex(t, vs);
   const found = pairSubsets(t, rules);
   const [stableSubset, canarySubset] = found.names as [string, string];
-  const current = http[index]!;
-  const host = current.route![0]!.destination!.host!;
+  const current = http[index];
+  const host = current.route![0].destination!.host!;
   const port = current.route!.find((d) => d.destination?.port)?.destination?.port;
   const dest = (subset: string, weight: number): RouteDestination => ({ destination: { host, subset, ...(port ? { port } : {}) }, weight });
   const route = [dest(stableSubset, 100 - percent), dest(canarySubset, percent)];
@@ -162,13 +196,25 @@ export function planIstio(t: Topology, vs: VirtualService, rules: DestinationRul
   const vsChanged = !isDeepStrictEqual(newHttp, http); // key order differs between ours and the server's
   // The route before the first change, for abort, and which Deployment is the canary, for status.
   const recorded = readState(vs)[PREVIOUS_WEIGHTS] !== undefined;
-  const state = vsChanged && !recorded ? stateAnnotations({ [PREVIOUS_WEIGHTS]: JSON.stringify(current.route), [CANARY]: t.canary.metadata?.name ?? '' }).metadata.annotations : undefined;
+  const state =
+    vsChanged && !recorded
+      ? stateAnnotations({ [PREVIOUS_WEIGHTS]: JSON.stringify(current.route), [CANARY]: t.canary.metadata?.name ?? '' }).metadata.annotations
+      : undefined;
   const dropped = (current.route ?? [])
     .map((d) => d.destination?.subset ?? '(no subset)')
     .filter((s) => s !== stableSubset && s !== canarySubset && (current.route ?? []).length > 1)
     .map((s) => `subset ${s}`);
   const destinationRule = ruleChange(t, found);
-  return { virtualService: vsPatch(vs, ns, newHttp), ...(state ? { state } : {}), createRule: !found.rule, vsChanged, canarySubset, stableSubset, dropped, ...(destinationRule ? { destinationRule } : {}) };
+  return {
+    virtualService: vsPatch(vs, ns, newHttp),
+    ...(state ? { state } : {}),
+    createRule: !found.rule,
+    vsChanged,
+    canarySubset,
+    stableSubset,
+    dropped,
+    ...(destinationRule ? { destinationRule } : {}),
+  };
 }
 
 /** The default route before the first set, when recorded and well-formed. */
@@ -177,7 +223,10 @@ export function readPreviousRoute(vs: VirtualService): RouteDestination[] | unde
   if (!raw) return undefined;
   try {
     const parsed: unknown = JSON.parse(raw);
-    const ok = Array.isArray(parsed) && parsed.length > 0 && parsed.every((d: unknown) => typeof d === 'object' && d !== null && typeof (d as RouteDestination).destination?.host === 'string');
+    const ok =
+      Array.isArray(parsed) &&
+      parsed.length > 0 &&
+      parsed.every((d: unknown) => typeof d === 'object' && d !== null && typeof (d as RouteDestination).destination?.host === 'string');
     return ok ? (parsed as RouteDestination[]) : undefined;
   } catch {
     return undefined;
@@ -190,14 +239,26 @@ export function readPreviousRoute(vs: VirtualService): RouteDestination[] | unde
  */
 export function planIstioRestore(t: Topology, vs: VirtualService, rules: DestinationRule[]): IstioPlan {
   const previous = readPreviousRoute(vs);
-  const clear = Object.keys(readState(vs)).some((k) => k === PREVIOUS_WEIGHTS || k === CANARY) ? stateAnnotations<string | null>({ [PREVIOUS_WEIGHTS]: null, [CANARY]: null }).metadata.annotations : undefined;
+  const clear = Object.keys(readState(vs)).some((k) => k === PREVIOUS_WEIGHTS || k === CANARY)
+    ? stateAnnotations<string | null>({ [PREVIOUS_WEIGHTS]: null, [CANARY]: null }).metadata.annotations
+    : undefined;
   if (!previous) {
     const plan = planIstio(t, vs, rules, 0);
     const current = (vs.spec?.http ?? [])[defaultRouteIndex(t, vs)]?.route ?? [];
-    const toCanary = current.some((d) => (d.weight ?? (current.length === 1 ? 100 : 0)) > 0 && (d.destination?.subset === undefined || d.destination.subset === plan.canarySubset));
+    const toCanary = current.some(
+      (d) => (d.weight ?? (current.length === 1 ? 100 : 0)) > 0 && (d.destination?.subset === undefined || d.destination.subset === plan.canarySubset),
+    );
     if (!toCanary) {
       // Already all to other versions (a second abort): the route stays as it is.
-      return { virtualService: vsPatch(vs, t.namespace, vs.spec?.http ?? []), vsChanged: clear !== undefined, createRule: false, stableSubset: plan.stableSubset, canarySubset: plan.canarySubset, dropped: [], ...(clear ? { state: clear } : {}) };
+      return {
+        virtualService: vsPatch(vs, t.namespace, vs.spec?.http ?? []),
+        vsChanged: clear !== undefined,
+        createRule: false,
+        stableSubset: plan.stableSubset,
+        canarySubset: plan.canarySubset,
+        dropped: [],
+        ...(clear ? { state: clear } : {}),
+      };
     }
     const vsChanged = plan.vsChanged || clear !== undefined;
     const { state: _recorded, ...rest } = plan;
@@ -208,5 +269,13 @@ export function planIstioRestore(t: Topology, vs: VirtualService, rules: Destina
   const newHttp = http.map((r, i) => (i === index ? { ...r, route: previous } : r));
   const vsChanged = !isDeepStrictEqual(newHttp, http) || clear !== undefined;
   const found = pairSubsets(t, rules);
-  return { virtualService: vsPatch(vs, t.namespace, newHttp), ...(clear ? { state: clear } : {}), createRule: false, vsChanged, stableSubset: found.names[0]!, canarySubset: found.names[1]!, dropped: [] };
+  return {
+    virtualService: vsPatch(vs, t.namespace, newHttp),
+    ...(clear ? { state: clear } : {}),
+    createRule: false,
+    vsChanged,
+    stableSubset: found.names[0],
+    canarySubset: found.names[1],
+    dropped: [],
+  };
 }

@@ -29,7 +29,6 @@ export async function listDestinationRules(ctx: CommandContext, namespace: strin
   return optionalList(ctx.kube().list<DestinationRule>('networking.istio.io/v1', 'DestinationRule', { namespace }));
 }
 
-
 /** What status and probe read: Deployments, Services and Istio's routes (four lists, whatever the number of canaries). */
 export async function listCanaryObjects(ctx: CommandContext, namespace: string) {
   const kube = ctx.kube();

@@ -21,7 +21,8 @@ export function parseSteps(raw: string): number[] {
   if (parts.some((p) => p === '') || steps.some((n) => !Number.isInteger(n) || n < 1 || n > 100)) {
     throw new UsageError(`--steps "${raw}" must be whole percentages from 1 to 100 separated by commas, e.g. 10,25,50,100`);
   }
-  if (steps.some((n, i) => i > 0 && n <= steps[i - 1]!)) throw new UsageError(`--steps "${raw}" must rise: each step gives the canary more traffic than the one before`);
+  if (steps.some((n, i) => i > 0 && n <= steps[i - 1]))
+    throw new UsageError(`--steps "${raw}" must rise: each step gives the canary more traffic than the one before`);
   return steps;
 }
 
@@ -60,8 +61,10 @@ export function verdict(canary: DeploymentLike, summary: Summary | undefined, li
   if (summary) {
     if (summary.ok === 0) reasons.push(`none of ${summary.requests} probe requests was answered`);
     else {
-      if (limits.maxErrorRate !== undefined && summary.errorRate > limits.maxErrorRate) reasons.push(`error rate ${summary.errorRate}% is above ${limits.maxErrorRate}%`);
-      if (limits.maxP99Ms !== undefined && summary.latencyMs.p99 > limits.maxP99Ms) reasons.push(`p99 latency ${summary.latencyMs.p99} ms is above ${limits.maxP99Ms} ms`);
+      if (limits.maxErrorRate !== undefined && summary.errorRate > limits.maxErrorRate)
+        reasons.push(`error rate ${summary.errorRate}% is above ${limits.maxErrorRate}%`);
+      if (limits.maxP99Ms !== undefined && summary.latencyMs.p99 > limits.maxP99Ms)
+        reasons.push(`p99 latency ${summary.latencyMs.p99} ms is above ${limits.maxP99Ms} ms`);
     }
   }
   return { ok: reasons.length === 0, reasons };

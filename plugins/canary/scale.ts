@@ -53,15 +53,20 @@ export function toChange(s: ScaleStep): Change {
  */
 export function splitSteps(steps: ScaleStep[]): [ScaleStep[], ScaleStep[]] {
   let n = 0;
-  while (n < steps.length && (steps[n]!.to > steps[n]!.from || (n === 0 && steps[n]!.to === steps[n]!.from && !steps[n]!.delete && steps.length > 1))) n++;
+  while (n < steps.length && (steps[n].to > steps[n].from || (n === 0 && steps[n].to === steps[n].from && !steps[n].delete && steps.length > 1))) n++;
   return [steps.slice(0, n), steps.slice(n)];
 }
 
 /** Apply steps one at a time; a scale-up is ready before the next step (or, with waitLast, before returning). */
-export async function applySteps(ctx: CommandContext, t: Topology, steps: ScaleStep[], o: { lines: boolean; timeoutMs: number; waitLast: boolean }): Promise<void> {
+export async function applySteps(
+  ctx: CommandContext,
+  t: Topology,
+  steps: ScaleStep[],
+  o: { lines: boolean; timeoutMs: number; waitLast: boolean },
+): Promise<void> {
   for (const [i, step] of steps.entries()) {
     const [done] = await applyPlan(ctx.kube(), [toChange(step)], 'none');
-    if (o.lines) ctx.stdout.write(`${done!.line}\n`);
+    if (o.lines) ctx.stdout.write(`${done.line}\n`);
     if (step.to > step.from && (i < steps.length - 1 || o.waitLast)) {
       const why = i < steps.length - 1 ? 'before scaling down' : 'before moving traffic';
       await waitReady(ctx, t.namespace, step.name, o.timeoutMs, `waiting for ${step.name} to have ${step.to} ready pods ${why}`);
@@ -76,7 +81,9 @@ export async function runChange<P extends ScalePlan>(ctx: CommandContext, o: Sca
     retryOnConflict(async () => {
       const t = await observe(ctx, o.canary, o.service, o.stable);
       if (o.mode === 'istio' && !t.virtualServices.length) {
-        throw new CliError(`no VirtualService in namespace "${t.namespace}" routes service "${t.service.metadata?.name}"; --mode istio needs one (or use --mode replicas)`);
+        throw new CliError(
+          `no VirtualService in namespace "${t.namespace}" routes service "${t.service.metadata?.name}"; --mode istio needs one (or use --mode replicas)`,
+        );
       }
       if (t.virtualServices.length && o.mode !== 'replicas') {
         result = { t };
@@ -85,7 +92,9 @@ export async function runChange<P extends ScalePlan>(ctx: CommandContext, o: Sca
       if (t.virtualServices.length) {
         // Under Istio the split follows the VirtualService's weights: changing replicas would not move traffic.
         const vs = t.virtualServices.map((v) => `virtualservice.networking.istio.io/${v.metadata?.name}`).join(', ');
-        throw new CliError(`${vs} routes service "${t.service.metadata?.name}", so its weights, not replica counts, decide the split; --mode replicas cannot move traffic, use --mode istio (or auto)`);
+        throw new CliError(
+          `${vs} routes service "${t.service.metadata?.name}", so its weights, not replica counts, decide the split; --mode replicas cannot move traffic, use --mode istio (or auto)`,
+        );
       }
       if (t.others.length) {
         // Their pods take a share too: a replica ratio between two of them is not the canary's share.

@@ -3,7 +3,16 @@
 import { readState } from '../../shared/kube/ownership.js';
 import { PREVIOUS_REPLICAS } from './plan-set.js';
 import { CANARY } from './istio.js';
-import { routingVirtualServices, selects, serviceHosts, stableFromRoute, type DeploymentLike, type DestinationRuleLike, type ServiceLike, type VirtualServiceLike } from './topology.js';
+import {
+  routingVirtualServices,
+  selects,
+  serviceHosts,
+  stableFromRoute,
+  type DeploymentLike,
+  type DestinationRuleLike,
+  type ServiceLike,
+  type VirtualServiceLike,
+} from './topology.js';
 
 export type Health = 'Healthy' | 'Progressing' | 'Degraded';
 
@@ -42,7 +51,7 @@ function health(d: DeploymentLike): Health {
 
 function worst(a: Health, b: Health): Health {
   const order: Health[] = ['Healthy', 'Progressing', 'Degraded'];
-  return order[Math.max(order.indexOf(a), order.indexOf(b))]!;
+  return order[Math.max(order.indexOf(a), order.indexOf(b))];
 }
 
 export interface IstioObjects {
@@ -60,7 +69,14 @@ const labelsOf = (d: DeploymentLike) => d.spec?.template?.metadata?.labels ?? {}
  * Under Istio, each Deployment's share: the default route's weights, each split over the pods its
  * subset selects (all of the Service's when it names none). `failing` is weight sent to no ready pod.
  */
-export function routeShares(vss: VirtualServiceLike[], rules: DestinationRuleLike[], service: string, ns: string, behind: DeploymentLike[], count: Count): { shares: Map<DeploymentLike, number>; failing: number } {
+export function routeShares(
+  vss: VirtualServiceLike[],
+  rules: DestinationRuleLike[],
+  service: string,
+  ns: string,
+  behind: DeploymentLike[],
+  count: Count,
+): { shares: Map<DeploymentLike, number>; failing: number } {
   const hosts = new Set(serviceHosts(service, ns));
   const subsets = rules.find((r) => hosts.has(r.spec?.host ?? ''))?.spec?.subsets ?? [];
   const shares = new Map<DeploymentLike, number>(behind.map((d) => [d, 0]));
@@ -98,14 +114,16 @@ export function canaryViews(deployments: DeploymentLike[], services: ServiceLike
     const vss = inNs(istio?.virtualServices, namespace);
     const rules = inNs(istio?.destinationRules, namespace);
     const named = new Set(vss.map((v) => readState(v)[CANARY]).filter((n) => n !== undefined));
-    const canaries = deps.filter((d) => (name ? d.metadata?.name === name : readState(d)[PREVIOUS_REPLICAS] !== undefined || named.has(d.metadata?.name ?? '')));
+    const canaries = deps.filter((d) =>
+      name ? d.metadata?.name === name : readState(d)[PREVIOUS_REPLICAS] !== undefined || named.has(d.metadata?.name ?? ''),
+    );
     for (const canary of canaries.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))) {
       const service = svcs.find((s) => selects(s.spec?.selector, labelsOf(canary)) && deps.some((d) => d !== canary && selects(s.spec?.selector, labelsOf(d))));
       if (!service) continue;
       const serviceName = service.metadata?.name ?? '';
       const others = deps.filter((d) => d !== canary && selects(service.spec?.selector, labelsOf(d)));
       const routing = routingVirtualServices(vss, serviceName, namespace);
-      const stable = (routing.length ? stableFromRoute(routing, rules, serviceName, namespace, canary, others) : undefined) ?? others[0]!;
+      const stable = (routing.length ? stableFromRoute(routing, rules, serviceName, namespace, canary, others) : undefined) ?? others[0];
       let weights: (d: DeploymentLike, count: Count) => number;
       let failing = 0;
       if (routing.length) {

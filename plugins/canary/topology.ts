@@ -38,9 +38,7 @@ export function serviceHosts(service: string, ns: string): string[] {
 /** VirtualServices that send the Service's traffic somewhere (then replica counts do not set the split). */
 export function routingVirtualServices(vss: VirtualServiceLike[], service: string, ns: string): VirtualServiceLike[] {
   const names = new Set(serviceHosts(service, ns));
-  return vss.filter((v) =>
-    [...(v.spec?.http ?? []), ...(v.spec?.tcp ?? [])].some((r) => (r.route ?? []).some((d) => names.has(d.destination?.host ?? ''))),
-  );
+  return vss.filter((v) => [...(v.spec?.http ?? []), ...(v.spec?.tcp ?? [])].some((r) => (r.route ?? []).some((d) => names.has(d.destination?.host ?? ''))));
 }
 
 export interface Topology {
@@ -77,14 +75,25 @@ export function selects(selector: Record<string, string> | undefined, labels: Re
 }
 
 function describeLabels(labels: Record<string, string>): string {
-  return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',') || '(none)';
+  return (
+    Object.entries(labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',') || '(none)'
+  );
 }
 
 /**
  * Under Istio, the stable version is the one the default route sends most traffic to besides the
  * canary: the subset with the largest weight, mapped to the one candidate Deployment its labels select.
  */
-export function stableFromRoute(vss: VirtualServiceLike[], rules: DestinationRuleLike[], service: string, ns: string, canary: DeploymentLike, candidates: DeploymentLike[]): DeploymentLike | undefined {
+export function stableFromRoute(
+  vss: VirtualServiceLike[],
+  rules: DestinationRuleLike[],
+  service: string,
+  ns: string,
+  canary: DeploymentLike,
+  candidates: DeploymentLike[],
+): DeploymentLike | undefined {
   const names = new Set(serviceHosts(service, ns));
   const weights = new Map<string, number>();
   for (const r of vss.flatMap((v) => v.spec?.http ?? []).filter((r) => !r.match?.length)) {
@@ -97,8 +106,8 @@ export function stableFromRoute(vss: VirtualServiceLike[], rules: DestinationRul
   const labelsOf = (subset: string) => rule?.spec?.subsets?.find((s) => s.name === subset)?.labels;
   // The canary's own subset does not count (after a promote it has all the weight).
   const ranked = [...weights.entries()].filter(([s]) => !selects(labelsOf(s), podLabels(canary))).sort((a, b) => b[1] - a[1]);
-  if (!rule || !ranked.length || (ranked[1] && ranked[1][1] === ranked[0]![1])) return undefined;
-  const selected = candidates.filter((d) => selects(labelsOf(ranked[0]![0]), podLabels(d)));
+  if (!rule || !ranked.length || (ranked[1] && ranked[1][1] === ranked[0][1])) return undefined;
+  const selected = candidates.filter((d) => selects(labelsOf(ranked[0][0]), podLabels(d)));
   return selected.length === 1 ? selected[0] : undefined;
 }
 
@@ -117,7 +126,10 @@ export function findTopology(o: {
 }): Topology {
   const canary = o.deployments.find((d) => name(d) === o.canaryName);
   if (!canary) {
-    const near = o.deployments.map(name).filter((n) => n.includes(o.canaryName) || o.canaryName.includes(n)).slice(0, 3);
+    const near = o.deployments
+      .map(name)
+      .filter((n) => n.includes(o.canaryName) || o.canaryName.includes(n))
+      .slice(0, 3);
     throw new CliError(`deployment "${o.canaryName}" not found in namespace "${o.namespace}"${near.length ? `; did you mean ${near.join(', ')}?` : ''}`);
   }
   const labels = podLabels(canary);
@@ -127,11 +139,15 @@ export function findTopology(o: {
     const named = o.services.find((s) => name(s) === o.serviceName);
     if (!named) throw new CliError(`service "${o.serviceName}" not found in namespace "${o.namespace}"`);
     if (!selecting.includes(named)) {
-      throw new CliError(`service "${o.serviceName}" (selector ${describeLabels(named.spec?.selector ?? {})}) does not select the pods of deployment "${o.canaryName}" (labels ${describeLabels(labels)})`);
+      throw new CliError(
+        `service "${o.serviceName}" (selector ${describeLabels(named.spec?.selector ?? {})}) does not select the pods of deployment "${o.canaryName}" (labels ${describeLabels(labels)})`,
+      );
     }
     service = named;
   } else if (selecting.length === 0) {
-    throw new CliError(`no Service in namespace "${o.namespace}" selects the pods of deployment "${o.canaryName}" (labels ${describeLabels(labels)}); the canary must share a Service with the stable version`);
+    throw new CliError(
+      `no Service in namespace "${o.namespace}" selects the pods of deployment "${o.canaryName}" (labels ${describeLabels(labels)}); the canary must share a Service with the stable version`,
+    );
   } else if (selecting.length > 1) {
     throw new UsageError(`several Services select the pods of deployment "${o.canaryName}": ${selecting.map(name).join(', ')}; choose one with --service`);
   } else {
@@ -141,7 +157,10 @@ export function findTopology(o: {
   let stables = behind;
   if (o.stableName) {
     const chosen = stables.find((d) => name(d) === o.stableName);
-    if (!chosen) throw new CliError(`deployment "${o.stableName}" is not behind service "${name(service)}" with "${o.canaryName}"${stables.length ? `; the Deployments there are ${stables.map(name).join(', ')}` : ''}`);
+    if (!chosen)
+      throw new CliError(
+        `deployment "${o.stableName}" is not behind service "${name(service)}" with "${o.canaryName}"${stables.length ? `; the Deployments there are ${stables.map(name).join(', ')}` : ''}`,
+      );
     stables = [chosen];
   }
   if (stables.length === 0) {
@@ -153,9 +172,20 @@ export function findTopology(o: {
     if (inferred) stables = [inferred];
   }
   if (stables.length > 1) {
-    throw new SeveralStablesError(`service "${name(service)}" selects several Deployments besides "${o.canaryName}" (${stables.map(name).join(', ')}); choose the stable one with --stable`);
+    throw new SeveralStablesError(
+      `service "${name(service)}" selects several Deployments besides "${o.canaryName}" (${stables.map(name).join(', ')}); choose the stable one with --stable`,
+    );
   }
-  const targets = new Set([o.canaryName, name(stables[0]!)]);
+  const targets = new Set([o.canaryName, name(stables[0])]);
   const autoscalers = o.autoscalers.filter((h) => h.spec?.scaleTargetRef?.kind === 'Deployment' && targets.has(h.spec.scaleTargetRef.name ?? ''));
-  return { namespace: o.namespace, service, canary, stable: stables[0]!, autoscalers, virtualServices, others: behind.filter((d) => d !== stables[0]), ...(o.destinationRules ? { destinationRules: o.destinationRules } : {}) };
+  return {
+    namespace: o.namespace,
+    service,
+    canary,
+    stable: stables[0],
+    autoscalers,
+    virtualServices,
+    others: behind.filter((d) => d !== stables[0]),
+    ...(o.destinationRules ? { destinationRules: o.destinationRules } : {}),
+  };
 }

@@ -66,19 +66,32 @@ async function waitForEndpoints(ctx: CommandContext, o: IngressOptions, service:
     `service/${service} to route to the new controller pods`,
     async () => {
       const [slices, pods] = await Promise.all([
-        kube.list<KubeObject & SliceList>('discovery.k8s.io/v1', 'EndpointSlice', { namespace: o.namespace, labelSelector: `kubernetes.io/service-name=${service}` }),
+        kube.list<KubeObject & SliceList>('discovery.k8s.io/v1', 'EndpointSlice', {
+          namespace: o.namespace,
+          labelSelector: `kubernetes.io/service-name=${service}`,
+        }),
         kube.list<PodLike>('v1', 'Pod', { namespace: o.namespace, labelSelector: selectorString(podSelector(o)) }),
       ]);
       // Owned by the DaemonSet: an adopted Deployment's pods may carry the same labels.
-      const fresh = new Set(pods.filter((p) => isReady(p) && p.metadata?.ownerReferences?.some((r) => r.kind === 'DaemonSet' && r.name === dsName)).map(nameOf));
-      const routed = slices.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready !== false && e.targetRef?.kind === 'Pod' && fresh.has(e.targetRef.name ?? '')).length;
+      const fresh = new Set(
+        pods.filter((p) => isReady(p) && p.metadata?.ownerReferences?.some((r) => r.kind === 'DaemonSet' && r.name === dsName)).map(nameOf),
+      );
+      const routed = slices
+        .flatMap((s) => s.endpoints ?? [])
+        .filter((e) => e.conditions?.ready !== false && e.targetRef?.kind === 'Pod' && fresh.has(e.targetRef.name ?? '')).length;
       return { done: fresh.size > 0 && routed >= fresh.size, message: `${routed} of ${fresh.size} ready new pods are endpoints` };
     },
     { timeoutMs, clock: ctx.clock },
   );
 }
 
-export async function runAdoption(ctx: CommandContext, o: IngressOptions, plan: AdoptPlan, existing: ServiceLike, opts: { dryRun: 'none' | 'client' | 'server'; timeoutMs: number; ingressNodes: number }): Promise<void> {
+export async function runAdoption(
+  ctx: CommandContext,
+  o: IngressOptions,
+  plan: AdoptPlan,
+  existing: ServiceLike,
+  opts: { dryRun: 'none' | 'client' | 'server'; timeoutMs: number; ingressNodes: number },
+): Promise<void> {
   const del: Change = { action: 'delete', ref: plan.remove };
   if (opts.dryRun === 'client') {
     await executePlan(ctx, [...plan.controller, plan.service].map((object): Change => ({ action: 'apply', object })).concat(del), 'client');
@@ -110,13 +123,18 @@ export async function runAdoption(ctx: CommandContext, o: IngressOptions, plan: 
   const switched = `${old} still runs; to go on, run '${rerun}' again; to undo: ${plan.undoService}`;
   const [after] = await step(() => applyObjects(ctx, [plan.switchFirst ?? plan.service], 'none'), switched);
   if (after?.metadata?.uid !== existing.metadata?.uid) {
-    throw new CliError(`${svc} changed identity (UID ${existing.metadata?.uid} -> ${after?.metadata?.uid}): its load balancer may have been replaced; ${switched}`);
+    throw new CliError(
+      `${svc} changed identity (UID ${existing.metadata?.uid} -> ${after?.metadata?.uid}): its load balancer may have been replaced; ${switched}`,
+    );
   }
   await step(() => waitForEndpoints(ctx, o, nameOf(existing), opts.timeoutMs), switched);
   // Then Local: every node the load balancer sends to now has a ready new pod.
   if (plan.switchFirst) await step(() => applyObjects(ctx, [plan.service], 'none'), switched);
 
   // 3. Only now the old controller goes.
-  const [gone] = await step(() => applyPlan(ctx.kube(), [del], 'none'), `the new controller serves ${svc}; delete ${old} by hand: kubectl -n ${o.namespace} delete ${old}`);
-  ctx.stdout.write(`${gone!.line}\n`);
+  const [gone] = await step(
+    () => applyPlan(ctx.kube(), [del], 'none'),
+    `the new controller serves ${svc}; delete ${old} by hand: kubectl -n ${o.namespace} delete ${old}`,
+  );
+  ctx.stdout.write(`${gone.line}\n`);
 }

@@ -72,26 +72,53 @@ function nodeRules(nodes: NodeLike[]): Verdict[] {
   const out: Verdict[] = [];
   const addFix = `kubectl ingress-ha nodes add <node>...`;
   if (ingress.length === 0) out.push(fail('ingress-nodes', `no node is labelled ${INGRESS_SELECTOR}`, addFix));
-  else if (ingress.length === 1) out.push(fail('ingress-nodes', `only ${names[0]} is an ingress node: a single point of failure`, `${addFix} (one more at least)`));
+  else if (ingress.length === 1)
+    out.push(fail('ingress-nodes', `only ${names[0]} is an ingress node: a single point of failure`, `${addFix} (one more at least)`));
   else out.push(pass('ingress-nodes', `${ingress.length} ingress nodes: ${list(names)}`));
 
   const down = ingress.filter((n) => !isReady(n) || n.spec?.unschedulable).map(nameOf);
   if (ingress.length === 0) out.push(warn('ingress-nodes-ready', 'no ingress nodes to check', addFix));
-  else if (down.length) out.push(fail('ingress-nodes-ready', `not Ready or cordoned: ${list(down)}`, `bring the node back (kubectl describe node ${down[0]}; kubectl uncordon), or label another node`));
+  else if (down.length)
+    out.push(
+      fail(
+        'ingress-nodes-ready',
+        `not Ready or cordoned: ${list(down)}`,
+        `bring the node back (kubectl describe node ${down[0]}; kubectl uncordon), or label another node`,
+      ),
+    );
   else out.push(pass('ingress-nodes-ready', 'all ingress nodes are Ready and schedulable'));
 
   const clusterZones = new Set(nodes.map(zoneOf).filter((z): z is string => Boolean(z)));
   const ingressZones = new Set(ingress.map(zoneOf).filter((z): z is string => Boolean(z)));
-  if (clusterZones.size < 2) out.push(pass('zone-spread', clusterZones.size ? `the cluster has one zone (${[...clusterZones][0]})` : 'the nodes carry no zone label'));
+  if (clusterZones.size < 2)
+    out.push(pass('zone-spread', clusterZones.size ? `the cluster has one zone (${[...clusterZones][0]})` : 'the nodes carry no zone label'));
   else if (ingressZones.size >= 2) out.push(pass('zone-spread', `ingress nodes in ${ingressZones.size} zones: ${[...ingressZones].sort().join(', ')}`));
   else {
     const others = [...clusterZones].filter((z) => !ingressZones.has(z)).sort();
-    const where = ingress.length === 0 ? 'there are no ingress nodes' : ingressZones.size ? `ingress nodes are all in zone ${[...ingressZones][0]}` : 'ingress nodes carry no zone label';
-    out.push(fail('zone-spread', `${where} while the cluster spans ${clusterZones.size} zones`, `label nodes in ${others.length > 1 ? 'two of ' : ''}${others.join(', ')}: ${addFix}`));
+    const where =
+      ingress.length === 0
+        ? 'there are no ingress nodes'
+        : ingressZones.size
+          ? `ingress nodes are all in zone ${[...ingressZones][0]}`
+          : 'ingress nodes carry no zone label';
+    out.push(
+      fail(
+        'zone-spread',
+        `${where} while the cluster spans ${clusterZones.size} zones`,
+        `label nodes in ${others.length > 1 ? 'two of ' : ''}${others.join(', ')}: ${addFix}`,
+      ),
+    );
   }
 
   const cp = ingress.filter(isControlPlane).map(nameOf);
-  if (cp.length) out.push(warn('control-plane', `control-plane nodes carry ingress traffic: ${list(cp)}`, `kubectl ingress-ha nodes remove ${cp.join(' ')} (after labelling worker nodes)`));
+  if (cp.length)
+    out.push(
+      warn(
+        'control-plane',
+        `control-plane nodes carry ingress traffic: ${list(cp)}`,
+        `kubectl ingress-ha nodes remove ${cp.join(' ')} (after labelling worker nodes)`,
+      ),
+    );
   else out.push(pass('control-plane', 'no ingress node is a control-plane node'));
   return out;
 }
@@ -101,15 +128,23 @@ function workloadRules(i: AuditInput, ingress: NodeLike[]): Verdict[] {
   const deployFix = `kubectl ingress-ha deploy -n ${i.namespace}`;
   if (!ds) {
     const missing = `no controller DaemonSet in namespace "${i.namespace}"`;
-    return [fail('daemonset', missing, deployFix), fail('probes', missing, deployFix), fail('pods-ready', missing, deployFix), pass('pods-placement', 'no controller pods')];
+    return [
+      fail('daemonset', missing, deployFix),
+      fail('probes', missing, deployFix),
+      fail('pods-ready', missing, deployFix),
+      pass('pods-placement', 'no controller pods'),
+    ];
   }
   const out: Verdict[] = [];
   const dsName = `daemonset.apps/${nameOf(ds)}`;
   const podSpec = ds.spec?.template?.spec;
-  if (podSpec?.nodeSelector?.[INGRESS_TAINT.key] !== INGRESS_TAINT.value) out.push(fail('daemonset', `${dsName} has no nodeSelector ${INGRESS_SELECTOR}: its pods may run on any node`, deployFix));
+  if (podSpec?.nodeSelector?.[INGRESS_TAINT.key] !== INGRESS_TAINT.value)
+    out.push(fail('daemonset', `${dsName} has no nodeSelector ${INGRESS_SELECTOR}: its pods may run on any node`, deployFix));
   else out.push(pass('daemonset', `${dsName} is pinned to ingress nodes`));
 
-  const unprobed = (podSpec?.containers ?? []).filter((c) => !c.livenessProbe || !c.readinessProbe).map((c) => `${c.name} (${[!c.livenessProbe && 'liveness', !c.readinessProbe && 'readiness'].filter(Boolean).join(', ')})`);
+  const unprobed = (podSpec?.containers ?? [])
+    .filter((c) => !c.livenessProbe || !c.readinessProbe)
+    .map((c) => `${c.name} (${[!c.livenessProbe && 'liveness', !c.readinessProbe && 'readiness'].filter(Boolean).join(', ')})`);
   if (unprobed.length) out.push(fail('probes', `${dsName} lacks probes: ${unprobed.join('; ')}`, deployFix));
   else out.push(pass('probes', `${dsName} has liveness and readiness probes`));
 
@@ -117,12 +152,30 @@ function workloadRules(i: AuditInput, ingress: NodeLike[]): Verdict[] {
   const readyOn = new Set(i.controllerPods.filter((p) => isReady(p) && !p.metadata?.deletionTimestamp).map((p) => p.spec?.nodeName ?? ''));
   const without = [...ingressNames].filter((n) => !readyOn.has(n)).sort();
   if (ingressNames.size === 0) out.push(fail('pods-ready', 'no ingress nodes, so no controller pods', 'kubectl ingress-ha nodes add <node>...'));
-  else if (without.length) out.push(fail('pods-ready', `no Ready controller pod on ${list(without)}`, `kubectl -n ${i.namespace} get pods -o wide -l ${Object.entries(ds.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',')}; kubectl describe node ${without[0]}`));
+  else if (without.length)
+    out.push(
+      fail(
+        'pods-ready',
+        `no Ready controller pod on ${list(without)}`,
+        `kubectl -n ${i.namespace} get pods -o wide -l ${Object.entries(ds.spec?.selector?.matchLabels ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')}; kubectl describe node ${without[0]}`,
+      ),
+    );
   else out.push(pass('pods-ready', `a Ready controller pod on each of the ${ingressNames.size} ingress nodes`));
 
   // A pod being deleted (its node just lost the label) is on its way out.
-  const stray = i.controllerPods.filter((p) => p.spec?.nodeName && !ingressNames.has(p.spec.nodeName) && !p.metadata?.deletionTimestamp).map((p) => `${nameOf(p)} on ${p.spec?.nodeName}`);
-  if (stray.length) out.push(fail('pods-placement', `controller pods off the ingress nodes: ${list(stray)}`, `${deployFix} (pins the DaemonSet), or label those nodes with kubectl ingress-ha nodes add`));
+  const stray = i.controllerPods
+    .filter((p) => p.spec?.nodeName && !ingressNames.has(p.spec.nodeName) && !p.metadata?.deletionTimestamp)
+    .map((p) => `${nameOf(p)} on ${p.spec?.nodeName}`);
+  if (stray.length)
+    out.push(
+      fail(
+        'pods-placement',
+        `controller pods off the ingress nodes: ${list(stray)}`,
+        `${deployFix} (pins the DaemonSet), or label those nodes with kubectl ingress-ha nodes add`,
+      ),
+    );
   else out.push(pass('pods-placement', 'controller pods run only on ingress nodes'));
   return out;
 }
@@ -135,9 +188,18 @@ function pdbRule(i: AuditInput, ingressCount: number): Verdict {
   const name = `poddisruptionbudget.policy/${nameOf(pdb)}`;
   const min = pdb.spec?.minAvailable;
   if (typeof min !== 'number') {
-    return warn('pdb', `${name} uses ${min === undefined ? 'maxUnavailable' : `minAvailable ${min}`}, which the disruption controller cannot compute for DaemonSet pods`, `${fix} (sets a whole-number minAvailable)`);
+    return warn(
+      'pdb',
+      `${name} uses ${min === undefined ? 'maxUnavailable' : `minAvailable ${min}`}, which the disruption controller cannot compute for DaemonSet pods`,
+      `${fix} (sets a whole-number minAvailable)`,
+    );
   }
-  if (ingressCount > 0 && min >= ingressCount) return warn('pdb', `${name} needs ${min} of ${ingressCount} controller pods available: no node can be drained`, `${fix} (sets minAvailable to one less than the ingress nodes)`);
+  if (ingressCount > 0 && min >= ingressCount)
+    return warn(
+      'pdb',
+      `${name} needs ${min} of ${ingressCount} controller pods available: no node can be drained`,
+      `${fix} (sets minAvailable to one less than the ingress nodes)`,
+    );
   return pass('pdb', `${name} keeps ${min} controller pod${min === 1 ? '' : 's'} available`);
 }
 
@@ -152,20 +214,39 @@ function serviceRules(i: AuditInput): Verdict[] {
   const name = `service/${nameOf(svc)}`;
   const out: Verdict[] = [];
   const patch = (p: string) => `kubectl -n ${i.namespace} patch service ${nameOf(svc)} -p '${p}' (or ${fix})`;
-  if (svc.spec?.type !== 'LoadBalancer') out.push(fail('service-type', `${name} is of type ${svc.spec?.type ?? 'ClusterIP'}, not LoadBalancer`, patch('{"spec":{"type":"LoadBalancer"}}')));
+  if (svc.spec?.type !== 'LoadBalancer')
+    out.push(fail('service-type', `${name} is of type ${svc.spec?.type ?? 'ClusterIP'}, not LoadBalancer`, patch('{"spec":{"type":"LoadBalancer"}}')));
   else out.push(pass('service-type', `${name} is a LoadBalancer`));
   if (svc.spec?.externalTrafficPolicy !== 'Local') {
-    out.push(fail('service-policy', `${name} has externalTrafficPolicy ${svc.spec?.externalTrafficPolicy ?? 'Cluster'}: traffic hops through other nodes and client addresses are lost`, patch('{"spec":{"externalTrafficPolicy":"Local"}}')));
+    out.push(
+      fail(
+        'service-policy',
+        `${name} has externalTrafficPolicy ${svc.spec?.externalTrafficPolicy ?? 'Cluster'}: traffic hops through other nodes and client addresses are lost`,
+        patch('{"spec":{"externalTrafficPolicy":"Local"}}'),
+      ),
+    );
   } else out.push(pass('service-policy', `${name} has externalTrafficPolicy Local`));
 
   const annotations = svc.metadata?.annotations ?? {};
   const keys = [...Object.values(NODE_SELECTION_ANNOTATIONS), ...LEGACY_NODE_SELECTION_ANNOTATIONS].filter((k) => annotations[k] !== undefined);
   const wrong = keys.filter((k) => annotations[k] !== INGRESS_SELECTOR);
   if (wrong.length) {
-    out.push(fail('service-node-selection', `${name} attaches nodes by ${wrong.map((k) => `${k}="${annotations[k]}"`).join(', ')}, not ${INGRESS_SELECTOR}`, `kubectl -n ${i.namespace} annotate service ${nameOf(svc)} --overwrite ${wrong[0]}=${INGRESS_SELECTOR}`));
+    out.push(
+      fail(
+        'service-node-selection',
+        `${name} attaches nodes by ${wrong.map((k) => `${k}="${annotations[k]}"`).join(', ')}, not ${INGRESS_SELECTOR}`,
+        `kubectl -n ${i.namespace} annotate service ${nameOf(svc)} --overwrite ${wrong[0]}=${INGRESS_SELECTOR}`,
+      ),
+    );
   } else if (keys.length) out.push(pass('service-node-selection', `${name} attaches only ingress nodes (${keys[0]})`));
   else {
-    out.push(warn('service-node-selection', `${name} has no node-selection annotation: the load balancer attaches every node (only Alibaba and AWS can select by label)`, `on Alibaba or AWS: kubectl ingress-ha deploy -n ${i.namespace} --cloud alibaba|aws`));
+    out.push(
+      warn(
+        'service-node-selection',
+        `${name} has no node-selection annotation: the load balancer attaches every node (only Alibaba and AWS can select by label)`,
+        `on Alibaba or AWS: kubectl ingress-ha deploy -n ${i.namespace} --cloud alibaba|aws`,
+      ),
+    );
   }
   return out;
 }
@@ -175,11 +256,19 @@ function exclusiveRule(i: AuditInput, ingress: NodeLike[]): Verdict {
   if (exclusive.size === 0) return pass('exclusive-nodes', 'ingress nodes are shared with other workloads (not --exclusive)');
   const controller = new Set(i.controllerPods.map((p) => p.metadata?.uid ?? nameOf(p)));
   const ordinary = i.podsOnIngressNodes.filter(
-    (p) => exclusive.has(p.spec?.nodeName ?? '') && !controller.has(p.metadata?.uid ?? nameOf(p)) && !isDaemonPod(p) && !['Succeeded', 'Failed'].includes(p.status?.phase ?? ''),
+    (p) =>
+      exclusive.has(p.spec?.nodeName ?? '') &&
+      !controller.has(p.metadata?.uid ?? nameOf(p)) &&
+      !isDaemonPod(p) &&
+      !['Succeeded', 'Failed'].includes(p.status?.phase ?? ''),
   );
   if (ordinary.length) {
     const names = ordinary.map((p) => `${p.metadata?.namespace}/${nameOf(p)} on ${p.spec?.nodeName}`);
-    return warn('exclusive-nodes', `ordinary pods on exclusive ingress nodes: ${list(names)}`, `the taint keeps new pods off but does not evict running ones: kubectl -n ${ordinary[0]!.metadata?.namespace} delete pod ${nameOf(ordinary[0]!)} (its controller reschedules it elsewhere)`);
+    return warn(
+      'exclusive-nodes',
+      `ordinary pods on exclusive ingress nodes: ${list(names)}`,
+      `the taint keeps new pods off but does not evict running ones: kubectl -n ${ordinary[0].metadata?.namespace} delete pod ${nameOf(ordinary[0])} (its controller reschedules it elsewhere)`,
+    );
   }
   return pass('exclusive-nodes', `${exclusive.size} exclusive ingress node${exclusive.size === 1 ? '' : 's'} run only the controller and node agents`);
 }

@@ -27,7 +27,12 @@ export function noIngressNodesMessage(nodes: NodeLike[]): string {
  * of the old Deployment (or the one already switched from it); else one already selecting our pods;
  * else "<name>-controller".
  */
-export function resolveService(services: ServiceLike[], o: Pick<IngressOptions, 'controller' | 'name' | 'namespace'>, adopt?: { name: string; deployment?: DeploymentLike | undefined }, explicit?: string): ServiceLike | string {
+export function resolveService(
+  services: ServiceLike[],
+  o: Pick<IngressOptions, 'controller' | 'name' | 'namespace'>,
+  adopt?: { name: string; deployment?: DeploymentLike | undefined },
+  explicit?: string,
+): ServiceLike | string {
   if (explicit) return services.find((s) => nameOf(s) === explicit) ?? explicit;
   if (adopt) {
     // A rerun after the switch (the Deployment may be gone already) finds the Service by what it recorded.
@@ -35,7 +40,10 @@ export function resolveService(services: ServiceLike[], o: Pick<IngressOptions, 
     if (switched) return switched;
     if (!adopt.deployment) throw new CliError(`deployment "${adopt.name}" not found in namespace "${o.namespace}"`);
     const front = findService(services, adopt.deployment.spec?.template?.metadata?.labels);
-    if (!front) throw new CliError(`no Service in namespace "${o.namespace}" selects the pods of deployment "${adopt.name}"; there is nothing to keep, so deploy without --adopt`);
+    if (!front)
+      throw new CliError(
+        `no Service in namespace "${o.namespace}" selects the pods of deployment "${adopt.name}"; there is nothing to keep, so deploy without --adopt`,
+      );
     return front;
   }
   return findService(services, podSelector(o)) ?? controllerName(o.name);
@@ -79,7 +87,11 @@ const refOf = (o: KubeObject) => ({ apiVersion: o.apiVersion ?? '', kind: o.kind
 export async function applyObjects(ctx: CommandContext, objects: KubeObject[], dryRun: ServerDryRun): Promise<KubeObject[]> {
   const kube = ctx.kube();
   const before = await Promise.all(objects.map((o) => kube.find(refOf(o))));
-  const results = await applyPlan(kube, objects.map((object): Change => ({ action: 'apply', object })), dryRun);
+  const results = await applyPlan(
+    kube,
+    objects.map((object): Change => ({ action: 'apply', object })),
+    dryRun,
+  );
   const suffix = dryRun === 'server' ? ' (server dry run)' : '';
   results.forEach((r, i) => ctx.stdout.write(`${changeName(r.change)} ${outcome(before[i], r.object)}${suffix}\n`));
   return results.map((r) => r.object ?? {});
@@ -98,11 +110,16 @@ export async function waitForController(ctx: CommandContext, o: IngressOptions, 
     const ds = await ctx.kube().get<DaemonSetLike & KubeObject>({ apiVersion: 'apps/v1', kind: 'DaemonSet', name, namespace: o.namespace });
     const state = daemonSetRollout(ds);
     const scheduled = ds.status?.desiredNumberScheduled ?? 0;
-    if (state.done && scheduled < ingressNodes) return { done: false, message: `pods run on ${scheduled} of ${ingressNodes} ingress nodes (the others have a taint it does not tolerate?)` };
+    if (state.done && scheduled < ingressNodes)
+      return { done: false, message: `pods run on ${scheduled} of ${ingressNodes} ingress nodes (the others have a taint it does not tolerate?)` };
     return state;
   };
   try {
-    await waitFor(`daemonset.apps/${name} to run on every ingress node`, check, { timeoutMs, clock: ctx.clock, onProgress: (m) => progress.update(`${what}: ${m}`) });
+    await waitFor(`daemonset.apps/${name} to run on every ingress node`, check, {
+      timeoutMs,
+      clock: ctx.clock,
+      onProgress: (m) => progress.update(`${what}: ${m}`),
+    });
     progress.stop();
   } catch (err) {
     progress.fail();

@@ -85,11 +85,13 @@ export function nodeRows(nodes: NodeLike[], controllerPods: PodLike[]): NodeRow[
 
 /** Two worker nodes to suggest labelling, from different zones when there are several. */
 export function suggestNodes(nodes: NodeLike[]): string[] {
-  const workers = nodes.filter((n) => !Object.keys(n.metadata?.labels ?? {}).some((l) => l === 'node-role.kubernetes.io/control-plane' || l === 'node-role.kubernetes.io/master'));
+  const workers = nodes.filter(
+    (n) => !Object.keys(n.metadata?.labels ?? {}).some((l) => l === 'node-role.kubernetes.io/control-plane' || l === 'node-role.kubernetes.io/master'),
+  );
   const picked: NodeLike[] = [];
   for (const n of [...workers].sort((a, b) => nameOf(a).localeCompare(nameOf(b)))) {
     if (picked.length === 2) break;
-    if (picked.length === 0 || zoneOf(n) !== zoneOf(picked[0]!) || workers.every((w) => zoneOf(w) === zoneOf(picked[0]!))) picked.push(n);
+    if (picked.length === 0 || zoneOf(n) !== zoneOf(picked[0]) || workers.every((w) => zoneOf(w) === zoneOf(picked[0]))) picked.push(n);
   }
   return picked.map(nameOf);
 }

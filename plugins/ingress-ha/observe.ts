@@ -20,7 +20,10 @@ export interface Layer {
 export function pickDaemonSet(all: DaemonSetLike[], plugin: string, name?: string): DaemonSetLike | undefined {
   if (name) return all.find((d) => nameOf(d) === name);
   const ours = all.filter((d) => d.metadata?.labels?.[MANAGED_BY] === managerName(plugin));
-  if (ours.length > 1) throw new CliError(`${ours.length} ingress controllers in namespace "${ours[0]!.metadata?.namespace}" (${ours.map(nameOf).join(', ')}); name one with --name`);
+  if (ours.length > 1)
+    throw new CliError(
+      `${ours.length} ingress controllers in namespace "${ours[0].metadata?.namespace}" (${ours.map(nameOf).join(', ')}); name one with --name`,
+    );
   return ours[0] ?? all.find((d) => d.spec?.template?.spec?.nodeSelector?.[INGRESS_LABEL] !== undefined);
 }
 
@@ -46,7 +49,9 @@ export async function readLayer(kube: Kube, namespace: string, plugin: string, n
 /** Every pod on the exclusive (tainted) ingress nodes: one field-selected list per such node. */
 export async function podsOnExclusiveNodes(kube: Kube, nodes: NodeLike[]): Promise<PodLike[]> {
   const exclusive = nodes.filter((n) => isIngressNode(n) && hasIngressTaint(n));
-  const lists = await Promise.all(exclusive.map((n) => kube.list<PodLike>('v1', 'Pod', { namespace: ALL_NAMESPACES, fieldSelector: `spec.nodeName=${nameOf(n)}` })));
+  const lists = await Promise.all(
+    exclusive.map((n) => kube.list<PodLike>('v1', 'Pod', { namespace: ALL_NAMESPACES, fieldSelector: `spec.nodeName=${nameOf(n)}` })),
+  );
   return lists.flat();
 }
 

@@ -51,7 +51,11 @@ export interface DaemonSetLike extends KubeObject {
 }
 
 export interface DeploymentLike extends KubeObject {
-  spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> }; template?: { metadata?: { labels?: Record<string, string> }; spec?: PodSpecLike } };
+  spec?: {
+    replicas?: number;
+    selector?: { matchLabels?: Record<string, string> };
+    template?: { metadata?: { labels?: Record<string, string> }; spec?: PodSpecLike };
+  };
   status?: { readyReplicas?: number; availableReplicas?: number };
 }
 

@@ -16,7 +16,12 @@ export const CONTAINER_NAMES: Record<IngressOptions['controller'], string> = { '
 export function configMaps(o: IngressOptions, labels: Record<string, string>): KubeObject[] {
   if (o.controller !== 'ingress-nginx') return [];
   const names = nginxConfigMaps(o);
-  const cm = (name: string, data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: o.namespace, labels }, data });
+  const cm = (name: string, data: Record<string, string>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: o.namespace, labels },
+    data,
+  });
   return [
     // Snippet annotations would let anyone who can write an Ingress inject raw nginx configuration.
     cm(names.configuration, { 'allow-snippet-annotations': 'false' }),
@@ -64,7 +69,11 @@ function nginxContainer(o: IngressOptions): Record<string, unknown> {
       `--tcp-services-configmap=$(POD_NAMESPACE)/${cms.tcp}`,
       `--udp-services-configmap=$(POD_NAMESPACE)/${cms.udp}`,
     ],
-    env: [fieldEnv('POD_NAME', 'metadata.name'), fieldEnv('POD_NAMESPACE', 'metadata.namespace'), { name: 'LD_PRELOAD', value: '/usr/local/lib/libmimalloc.so' }],
+    env: [
+      fieldEnv('POD_NAME', 'metadata.name'),
+      fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
+      { name: 'LD_PRELOAD', value: '/usr/local/lib/libmimalloc.so' },
+    ],
     ports: [
       { name: 'http', containerPort: 80, protocol: 'TCP' },
       { name: 'https', containerPort: 443, protocol: 'TCP' },

@@ -29,7 +29,7 @@ export interface CommandSpec<O> {
 export type AnyCommand = CommandSpec<unknown>;
 
 export function defineCommand<O>(spec: CommandSpec<O>): AnyCommand {
-  return spec as unknown as AnyCommand;
+  return spec;
 }
 
 export interface PluginDefinition {
@@ -51,7 +51,12 @@ export function str(args: Args, key: string): string | undefined {
   const v = args[key];
   if (v === undefined || v === null) return undefined;
   if (Array.isArray(v)) throw new UsageError(`--${key} was given more than once`);
-  return String(v);
+  return scalarText(v);
+}
+
+/** A flag value as text: yargs gives strings, numbers and booleans; anything else is shown as JSON. */
+export function scalarText(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : (JSON.stringify(v) ?? '');
 }
 
 export function requiredStr(args: Args, key: string): string {

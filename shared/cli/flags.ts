@@ -1,7 +1,7 @@
 // Flags shared across commands, named and shaped as kubectl's.
 import type { Argv } from 'yargs';
 import type { Args } from './command.js';
-import { str } from './command.js';
+import { scalarText, str } from './command.js';
 import { UsageError } from '../errors.js';
 import { duration } from '../validate.js';
 import { OUTPUT_FORMATS, parseOutputFormat, type OutputFormat } from '../output/format.js';
@@ -42,7 +42,7 @@ export function readDryRun(args: Args): DryRun {
   if (v === undefined || v === false || v === 'none' || v === 'false') return 'none';
   if (v === '' || v === true || v === 'client' || v === 'true') return 'client';
   if (v === 'server') return 'server';
-  throw new UsageError(`invalid --dry-run value "${String(v)}": use none, client or server`);
+  throw new UsageError(`invalid --dry-run value "${scalarText(v)}": use none, client or server`);
 }
 
 export function timeoutFlag(y: Argv, fallback: string): Argv {

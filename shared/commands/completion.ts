@@ -48,7 +48,10 @@ export function completionCommands(plugin: () => PluginDefinition) {
       describe: `Print a shell completion script (bash|zsh), or install the ${helperName('<plugin>')} helper kubectl uses`,
       examples: [
         [`source <(${binaryName(plugin().name)} completion bash)`, `Complete the ${binaryName(plugin().name)} command in bash`],
-        [`kubectl ${plugin().name} completion --install-kubectl-helper`, `Make 'kubectl ${plugin().name} <TAB>' complete (writes ${helperName(plugin().name)} beside the plugin)`],
+        [
+          `kubectl ${plugin().name} completion --install-kubectl-helper`,
+          `Make 'kubectl ${plugin().name} <TAB>' complete (writes ${helperName(plugin().name)} beside the plugin)`,
+        ],
       ],
       builder: (y) =>
         y
@@ -86,13 +89,11 @@ export async function completeWords(parser: Argv, words: string[]): Promise<stri
   const out = await new Promise<string>((resolve) => {
     let text = '';
     // yargs calls back once per parse pass; the completions arrive in one of them.
-    parser.parse(['--get-yargs-completions', ...w], {}, (_err, _argv, output) => {
+    void parser.parse(['--get-yargs-completions', ...w], {}, (_err, _argv, output) => {
       if (output) text = output;
     });
     setImmediate(() => resolve(text));
   });
-  const lines = out
-    .split('\n')
-    .filter((c) => c !== '' && c.startsWith(current) && !c.startsWith('__') && !/^--.$/.test(c));
+  const lines = out.split('\n').filter((c) => c !== '' && c.startsWith(current) && !c.startsWith('__') && !/^--.$/.test(c));
   return [...new Set(lines)].map((l) => `${l}\n`).join('') + ':4\n';
 }

@@ -12,5 +12,5 @@ export function cookieRegex(name: string, value: string): string {
 /** The cookie back from cookieRegex's output, or undefined for any other regex. */
 export function cookieFromRegex(regex: string): { name: string; value: string } | undefined {
   const m = /^\^\(\.\*\?;\\s\*\)\?((?:\\.|[^=\\])+)=(.*)\(;\.\*\)\?\$$/.exec(regex);
-  return m ? { name: unescape(m[1]!), value: unescape(m[2]!) } : undefined;
+  return m ? { name: unescape(m[1]), value: unescape(m[2]) } : undefined;
 }

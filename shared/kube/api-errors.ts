@@ -56,11 +56,11 @@ export function networkCode(err: unknown): string | undefined {
 }
 
 function parseBody(body: unknown): StatusBody {
-  if (typeof body === 'object' && body !== null) return body as StatusBody;
+  if (typeof body === 'object' && body !== null) return body;
   if (typeof body !== 'string' || body === '') return {};
   try {
     const parsed: unknown = JSON.parse(body);
-    return typeof parsed === 'object' && parsed !== null ? (parsed as StatusBody) : {};
+    return typeof parsed === 'object' && parsed !== null ? parsed : {};
   } catch {
     // A proxy or load balancer answered instead of the API server.
     if (/^\s*</.test(body)) return { message: 'an HTML page (a proxy or load balancer, not the Kubernetes API, answered)' };
@@ -116,9 +116,7 @@ export function mapApiError(err: unknown, op: ApiOperation, target: ApiTarget): 
         }
         return make(`${subject(op)} kept changing while we updated it ${where(op, target)}; run the command again`);
       case 422: {
-        const causes = (body.details?.causes ?? [])
-          .map((c) => [c.field, c.message].filter(Boolean).join(': '))
-          .filter(Boolean);
+        const causes = (body.details?.causes ?? []).map((c) => [c.field, c.message].filter(Boolean).join(': ')).filter(Boolean);
         const detail = causes.length ? causes.join('; ') : serverMsg;
         return make(`the server rejected ${subject(op)} ${where(op, target)}: ${detail}`);
       }
@@ -132,11 +130,21 @@ export function mapApiError(err: unknown, op: ApiOperation, target: ApiTarget): 
   }
   if ((err as { code?: unknown }).code === 'KPLUGIN_NO_ANSWER') {
     const maybe = MUTATING.has(op.verb) ? '; the change may or may not have been applied: check before retrying' : '';
-    return new KubeApiError(`the cluster at ${target.server} (context "${target.context}") did not answer ${op.verb} ${subject(op)}: ${(err as Error).message}${maybe}`, undefined, 'Timeout', { cause: err });
+    return new KubeApiError(
+      `the cluster at ${target.server} (context "${target.context}") did not answer ${op.verb} ${subject(op)}: ${(err as Error).message}${maybe}`,
+      undefined,
+      'Timeout',
+      { cause: err },
+    );
   }
   const sysCode = (err as { code?: unknown }).code;
   if (typeof sysCode === 'string' && sysCode.startsWith('ERR_OSSL')) {
-    return new KubeApiError(`a certificate or key for context "${target.context}" cannot be used: ${(err as Error).message.replace(/^error:[0-9A-F]+:/, '')}; check the kubeconfig's certificate data`, undefined, sysCode, { cause: err });
+    return new KubeApiError(
+      `a certificate or key for context "${target.context}" cannot be used: ${(err as Error).message.replace(/^error:[0-9A-F]+:/, '')}; check the kubeconfig's certificate data`,
+      undefined,
+      sysCode,
+      { cause: err },
+    );
   }
   const net = networkCode(err);
   if (net) {

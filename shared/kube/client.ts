@@ -152,7 +152,12 @@ export class Kube {
           try {
             resolve((text ? JSON.parse(text) : {}) as T);
           } catch {
-            reject(new KubeApiError(`the server at ${conn.server} answered ${spec.method} ${url.pathname} with something that is not JSON; is it a Kubernetes API server?`, status));
+            reject(
+              new KubeApiError(
+                `the server at ${conn.server} answered ${spec.method} ${url.pathname} with something that is not JSON; is it a Kubernetes API server?`,
+                status,
+              ),
+            );
           }
         });
       });
@@ -182,9 +187,16 @@ export class Kube {
     let found = this.resources.get(key);
     if (!found) {
       const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-      found = this.call<{ resources?: { name: string; kind: string; namespaced: boolean }[] }>({ verb: 'get', resource: resourceName(apiVersion, kind) }, { method: 'GET', path }).then((doc) => {
+      found = this.call<{ resources?: { name: string; kind: string; namespaced: boolean }[] }>(
+        { verb: 'get', resource: resourceName(apiVersion, kind) },
+        { method: 'GET', path },
+      ).then((doc) => {
         const info = fromDiscovery(doc, kind);
-        if (!info) throw new KubeApiError(`the server at ${this.config.server} does not serve kind ${kind} in ${apiVersion} (context "${this.config.contextName}"); is its CRD installed?`, 404);
+        if (!info)
+          throw new KubeApiError(
+            `the server at ${this.config.server} does not serve kind ${kind} in ${apiVersion} (context "${this.config.contextName}"); is its CRD installed?`,
+            404,
+          );
         return info;
       });
       this.resources.set(key, found);
@@ -253,7 +265,12 @@ export class Kube {
   }
 
   /** A merge or strategic-merge patch of one object. */
-  async patch<T extends KubeObject>(ref: ObjectRef, patch: Record<string, unknown>, strategy: 'merge' | 'strategic' = 'merge', opts: { dryRun?: ServerDryRun } = {}): Promise<T> {
+  async patch<T extends KubeObject>(
+    ref: ObjectRef,
+    patch: Record<string, unknown>,
+    strategy: 'merge' | 'strategic' = 'merge',
+    opts: { dryRun?: ServerDryRun } = {},
+  ): Promise<T> {
     return this.call(this.op('patch', ref), {
       method: 'PATCH',
       path: await this.path(ref),
@@ -284,7 +301,10 @@ export class Kube {
   }
 
   /** Delete; returns false when the object was already gone. */
-  async delete(ref: ObjectRef, opts: { dryRun?: ServerDryRun; propagation?: 'Foreground' | 'Background' | 'Orphan'; preconditionVersion?: string | undefined } = {}): Promise<boolean> {
+  async delete(
+    ref: ObjectRef,
+    opts: { dryRun?: ServerDryRun; propagation?: 'Foreground' | 'Background' | 'Orphan'; preconditionVersion?: string | undefined } = {},
+  ): Promise<boolean> {
     try {
       await this.call(this.op('delete', ref), {
         method: 'DELETE',
@@ -340,7 +360,12 @@ export async function retryOnConflict<T>(attempt: () => Promise<T>, attempts = 5
       if (!isConflict(err) || i >= attempts) {
         if (isConflict(err)) {
           const e = err as KubeApiError;
-          throw new KubeApiError(`${e.message.replace(/; run the command again$/, '')} (gave up after ${i} attempts); run the command again`, e.status, e.reason, { cause: e });
+          throw new KubeApiError(
+            `${e.message.replace(/; run the command again$/, '')} (gave up after ${i} attempts); run the command again`,
+            e.status,
+            e.reason,
+            { cause: e },
+          );
         }
         throw err;
       }

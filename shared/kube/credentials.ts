@@ -26,7 +26,7 @@ export interface ExecRunner {
   (command: string, args: string[], env: Record<string, string>, interactive: boolean): Promise<string>;
 }
 
-const str = (o: Obj, k: string): string | undefined => (typeof o[k] === 'string' && o[k] !== '' ? (o[k] as string) : undefined);
+const str = (o: Obj, k: string): string | undefined => (typeof o[k] === 'string' && o[k] !== '' ? o[k] : undefined);
 
 function readPem(data: string | undefined, file: string | undefined, what: string): string | undefined {
   if (data) return Buffer.from(data, 'base64').toString('utf8');
@@ -58,7 +58,8 @@ async function execCredential(exec: Obj, config: ResolvedConfig, run: ExecRunner
   const apiVersion = str(exec, 'apiVersion') ?? 'client.authentication.k8s.io/v1';
   const args = Array.isArray(exec['args']) ? (exec['args'] as unknown[]).map(String) : [];
   const env: Record<string, string> = {};
-  for (const e of Array.isArray(exec['env']) ? (exec['env'] as Obj[]) : []) if (str(e, 'name')) env[e['name'] as string] = String(e['value'] ?? '');
+  for (const e of Array.isArray(exec['env']) ? (exec['env'] as Obj[]) : [])
+    if (str(e, 'name')) env[e['name'] as string] = typeof e['value'] === 'string' ? e['value'] : '';
   const mode = str(exec, 'interactiveMode') ?? 'IfAvailable';
   const canAsk = mode === 'Always' || (mode === 'IfAvailable' && interactive);
   env['KUBERNETES_EXEC_INFO'] = JSON.stringify({ apiVersion, kind: 'ExecCredential', spec: { interactive: canAsk } });
@@ -68,7 +69,12 @@ async function execCredential(exec: Obj, config: ResolvedConfig, run: ExecRunner
   } catch (err) {
     // Only the command's name and why it failed: its arguments may hold secrets.
     const hint = str(exec, 'installHint');
-    const why = (err as { shortMessage?: string; code?: string }).code === 'ENOENT' ? 'not found on PATH' : ((err as Error).message.split('\n')[0] ?? '').replace(/^Command (failed|was killed|timed out)[^:]*: .*$/, (m) => m.split(':')[0]!.replace(/^Command /, ''));
+    const why =
+      (err as { shortMessage?: string; code?: string }).code === 'ENOENT'
+        ? 'not found on PATH'
+        : ((err as Error).message.split('\n')[0] ?? '').replace(/^Command (failed|was killed|timed out)[^:]*: .*$/, (m) =>
+            m.split(':')[0].replace(/^Command /, ''),
+          );
     throw new ConfigError(`the credential plugin "${command}" for user "${config.userName}" failed: ${why}${hint ? `; ${hint.trim().split('\n')[0]}` : ''}`);
   }
   let status: ExecStatus | undefined;
@@ -102,7 +108,8 @@ export async function connectionFor(config: ResolvedConfig, run: ExecRunner, int
   const headers: Record<string, string | string[]> = {};
   const token = str(user, 'token') ?? (str(user, 'tokenFile') ? readPem(undefined, str(user, 'tokenFile'), 'token file')?.trim() : undefined);
   if (token) headers['Authorization'] = `Bearer ${token}`;
-  else if (str(user, 'username')) headers['Authorization'] = `Basic ${Buffer.from(`${str(user, 'username')}:${str(user, 'password') ?? ''}`).toString('base64')}`;
+  else if (str(user, 'username'))
+    headers['Authorization'] = `Basic ${Buffer.from(`${str(user, 'username')}:${str(user, 'password') ?? ''}`).toString('base64')}`;
   if (typeof user['exec'] === 'object' && user['exec'] !== null && !headers['Authorization'] && !tls.cert) {
     const s = await execCredential(user['exec'] as Obj, config, run, interactive);
     if (s.token) headers['Authorization'] = `Bearer ${s.token}`;
@@ -138,7 +145,13 @@ async function clientNodeConnection(config: ResolvedConfig): Promise<Connection>
   for (const [k, v] of Object.entries(opts.headers ?? {})) if (v !== undefined) headers[k] = Array.isArray(v) ? v.map(String) : String(v);
   return {
     server: withScheme(config.server),
-    tls: { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized ?? true, ...(opts.servername ? { servername: opts.servername } : {}) },
+    tls: {
+      ca: opts.ca,
+      cert: opts.cert,
+      key: opts.key,
+      rejectUnauthorized: opts.rejectUnauthorized ?? true,
+      ...(opts.servername ? { servername: opts.servername } : {}),
+    },
     headers,
     ...(opts.agent ? { agent: opts.agent } : {}),
   };

@@ -16,6 +16,8 @@ export interface ConnectionFlags {
 
 type Named = { name: string; [key: string]: unknown };
 type Obj = Record<string, unknown>;
+/** A kubeconfig field that must be a string; anything else reads as empty. */
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 export interface RawKubeconfig {
   clusters: Named[];
@@ -44,7 +46,7 @@ export interface ResolvedConfig {
 }
 
 /** Which files to read, in order, and whether a missing one is an error. */
-export function kubeconfigPaths(flags: ConnectionFlags, env: NodeJS.ProcessEnv, home = env["HOME"] || homedir()): { paths: string[]; explicit: boolean } {
+export function kubeconfigPaths(flags: ConnectionFlags, env: NodeJS.ProcessEnv, home = env['HOME'] || homedir()): { paths: string[]; explicit: boolean } {
   if (flags.kubeconfig) return { paths: [resolve(flags.kubeconfig)], explicit: true };
   const list = env['KUBECONFIG'];
   if (list && list.trim() !== '') {
@@ -116,7 +118,11 @@ export function mergeKubeconfigs(files: LoadedFile[]): RawKubeconfig {
     const c = parseFile(f);
     for (const k of ['clusters', 'users', 'contexts'] as const) {
       const have = new Set(merged[k].map((e) => e.name));
-      for (const e of c[k]) if (!have.has(e.name)) merged[k].push(e), have.add(e.name);
+      for (const e of c[k]) {
+        if (have.has(e.name)) continue;
+        merged[k].push(e);
+        have.add(e.name);
+      }
     }
     if (!merged['current-context'] && c['current-context']) merged['current-context'] = c['current-context'];
   }
@@ -125,7 +131,7 @@ export function mergeKubeconfigs(files: LoadedFile[]): RawKubeconfig {
 
 /** Pick the context, cluster, user and namespace; pure over already-read files. */
 export function resolveKubeconfig(files: LoadedFile[], flags: ConnectionFlags): ResolvedConfig {
-  const where = files.length === 1 ? files[0]!.path : `${files.length} kubeconfig files (${files.map((f) => f.path).join(', ')})`;
+  const where = files.length === 1 ? files[0].path : `${files.length} kubeconfig files (${files.map((f) => f.path).join(', ')})`;
   const merged = mergeKubeconfigs(files);
   const contextName = flags.context || merged['current-context'];
   if (!contextName) {
@@ -137,17 +143,17 @@ export function resolveKubeconfig(files: LoadedFile[], flags: ConnectionFlags): 
     throw new ConfigError(`context "${contextName}" not found in ${where}${names.length ? `; known contexts: ${names.join(', ')}` : ''}`);
   }
   const ctx = (ctxEntry['context'] ?? {}) as Obj;
-  const clusterName = String(ctx['cluster'] ?? '');
-  const userName = String(ctx['user'] ?? '');
+  const clusterName = text(ctx['cluster']);
+  const userName = text(ctx['user']);
   const cluster = merged.clusters.find((c) => c.name === clusterName);
   if (!cluster) throw new ConfigError(`context "${contextName}" refers to cluster "${clusterName}", which is not defined in ${where}`);
-  const server = String(((cluster['cluster'] ?? {}) as Obj)['server'] ?? '');
+  const server = text(((cluster['cluster'] ?? {}) as Obj)['server']);
   if (!server) throw new ConfigError(`cluster "${clusterName}" in ${where} has no server address`);
   const user = merged.users.find((u) => u.name === userName);
   if (userName && !user) throw new ConfigError(`context "${contextName}" refers to user "${userName}", which is not defined in ${where}`);
   const fromFlag = flags.namespace !== undefined && flags.namespace !== '';
-  const ctxNs = typeof ctx['namespace'] === 'string' && ctx['namespace'] !== '' ? (ctx['namespace'] as string) : undefined;
-  const namespace = fromFlag ? flags.namespace! : ctxNs ?? 'default';
+  const ctxNs = typeof ctx['namespace'] === 'string' && ctx['namespace'] !== '' ? ctx['namespace'] : undefined;
+  const namespace = fromFlag ? flags.namespace! : (ctxNs ?? 'default');
   return {
     files: files.map((f) => f.path),
     contextName,
@@ -175,17 +181,13 @@ export function loadKubeconfig(flags: ConnectionFlags, env: NodeJS.ProcessEnv): 
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' && !explicit) continue;
-      throw new ConfigError(
-        code === 'ENOENT' ? `kubeconfig file ${p} does not exist` : `cannot read kubeconfig ${p}: ${(err as Error).message}`,
-      );
+      throw new ConfigError(code === 'ENOENT' ? `kubeconfig file ${p} does not exist` : `cannot read kubeconfig ${p}: ${(err as Error).message}`);
     }
   }
   if (files.length === 0) {
     const inCluster = inClusterConfig(flags, env);
     if (inCluster) return inCluster;
-    throw new ConfigError(
-      `no kubeconfig found (looked in ${paths.join(', ')}); set KUBECONFIG or pass --kubeconfig`,
-    );
+    throw new ConfigError(`no kubeconfig found (looked in ${paths.join(', ')}); set KUBECONFIG or pass --kubeconfig`);
   }
   return resolveKubeconfig(files, flags);
 }
@@ -200,7 +202,7 @@ export function inClusterConfig(flags: ConnectionFlags, env: NodeJS.ProcessEnv, 
   const host = env['KUBERNETES_SERVICE_HOST'];
   const port = env['KUBERNETES_SERVICE_PORT'];
   if (!host || !port || flags.context) return undefined;
-  let podNamespace = 'default';
+  let podNamespace: string;
   try {
     readFileSync(join(saDir, 'token'));
     podNamespace = readFileSync(join(saDir, 'namespace'), 'utf8').trim() || 'default';

@@ -41,7 +41,9 @@ export function plannedObjects(changes: Change[]): unknown[] {
     if (c.action === 'apply' || c.action === 'create') return c.object;
     const r = refOf(c);
     const header = { apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) } };
-    return c.action === 'delete' ? { ...header, '# action': 'delete' } : { ...header, ...c.patch, metadata: { ...header.metadata, ...((c.patch['metadata'] as object) ?? {}) } };
+    return c.action === 'delete'
+      ? { ...header, '# action': 'delete' }
+      : { ...header, ...c.patch, metadata: { ...header.metadata, ...((c.patch['metadata'] as object) ?? {}) } };
   });
 }
 
@@ -94,7 +96,7 @@ export async function executePlan(ctx: CommandContext, changes: Change[], dryRun
   if (dryRun === 'client') {
     const { renderYamlStream } = await import('../output/printers.js');
     ctx.stdout.write(renderYamlStream(plannedObjects(changes)));
-    return dryRunLines(changes).map((line, i) => ({ change: changes[i]!, line }));
+    return dryRunLines(changes).map((line, i) => ({ change: changes[i], line }));
   }
   const results = await applyPlan(ctx.kube(), changes, dryRun);
   for (const r of results) ctx.stdout.write(`${r.line}\n`);

@@ -30,7 +30,11 @@ export function deploymentRollout(d: DeploymentLike): WaitState & { failed?: str
   if ((d.metadata?.generation ?? 0) > (s.observedGeneration ?? 0)) return { done: false, message: 'waiting for the deployment spec update to be observed' };
   const progressing = s.conditions?.find((c) => c.type === 'Progressing');
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
-    return { done: false, failed: `deployment "${d.metadata?.name}" exceeded its progress deadline`, message: progressing.message ?? 'progress deadline exceeded' };
+    return {
+      done: false,
+      failed: `deployment "${d.metadata?.name}" exceeded its progress deadline`,
+      message: progressing.message ?? 'progress deadline exceeded',
+    };
   }
   const updated = s.updatedReplicas ?? 0;
   const total = s.replicas ?? 0;
@@ -60,7 +64,9 @@ export async function waitFor(what: string, check: () => Promise<WaitState & { f
   const start = opts.clock.now().getTime();
   let last = '';
   const timeout = () =>
-    new TimeoutError(`timed out after ${formatDuration(opts.timeoutMs)} waiting for ${what}: ${last || 'no answer yet'}; raise --timeout or check the pods (kubectl get pods)`);
+    new TimeoutError(
+      `timed out after ${formatDuration(opts.timeoutMs)} waiting for ${what}: ${last || 'no answer yet'}; raise --timeout or check the pods (kubectl get pods)`,
+    );
   for (;;) {
     // A check that hangs (a stalled request) must not carry the wait past its deadline.
     const remaining = opts.timeoutMs - (opts.clock.now().getTime() - start);
@@ -88,14 +94,22 @@ export function formatDuration(ms: number): string {
 }
 
 export async function waitForRollout(kube: Kube, namespace: string, name: string, opts: WaitOptions): Promise<WaitState> {
-  return waitFor(`deployment.apps/${name} to roll out`, async () => deploymentRollout((await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', name, namespace })) as DeploymentLike), opts);
+  return waitFor(
+    `deployment.apps/${name} to roll out`,
+    async () => deploymentRollout((await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', name, namespace })) as DeploymentLike),
+    opts,
+  );
 }
 
 export async function waitForCondition(kube: Kube, ref: ObjectRef, type: string, status: string, opts: WaitOptions): Promise<WaitState> {
-  return waitFor(`${ref.kind.toLowerCase()}/${ref.name} to be ${type}=${status}`, async () => {
-    const got = conditionStatus(await kube.get(ref), type);
-    return { done: got === status, message: `${type} is ${got ?? 'not reported yet'}` };
-  }, opts);
+  return waitFor(
+    `${ref.kind.toLowerCase()}/${ref.name} to be ${type}=${status}`,
+    async () => {
+      const got = conditionStatus(await kube.get(ref), type);
+      return { done: got === status, message: `${type} is ${got ?? 'not reported yet'}` };
+    },
+    opts,
+  );
 }
 
 export interface DaemonSetLike {

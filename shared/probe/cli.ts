@@ -58,7 +58,16 @@ export function readProbeArgs(args: Args): ProbeArgs {
 /** Send the requests (progress on a terminal) and summarize the answers. */
 export async function runProbe(ctx: CommandContext, o: ProbeArgs): Promise<Summary> {
   const progress = await startProgress(ctx.stderr, ctx.interactive, ctx.color, `probing ${o.url.href}`, !ctx.interactive);
-  const samples = await probe({ url: o.url, count: o.count, concurrency: o.concurrency, timeoutMs: o.timeoutMs, headers: o.headers, versionHeader: o.versionHeader, insecure: o.insecure, onProgress: (n) => progress.update(`probing ${o.url.href}: ${n}/${o.count}`) });
+  const samples = await probe({
+    url: o.url,
+    count: o.count,
+    concurrency: o.concurrency,
+    timeoutMs: o.timeoutMs,
+    headers: o.headers,
+    versionHeader: o.versionHeader,
+    insecure: o.insecure,
+    onProgress: (n) => progress.update(`probing ${o.url.href}: ${n}/${o.count}`),
+  });
   progress.stop();
   return summarize(samples);
 }
@@ -67,7 +76,12 @@ export async function runProbe(ctx: CommandContext, o: ProbeArgs): Promise<Summa
  * Print a summary: -o json|yaml the document (with `extra` fields merged in); the table otherwise,
  * then the request, error and latency lines and the plugin's own `lines`.
  */
-export async function printProbe(ctx: CommandContext, o: ProbeArgs, s: Summary, extra: { data?: Record<string, unknown>; lines?: string[] } = {}): Promise<void> {
+export async function printProbe(
+  ctx: CommandContext,
+  o: ProbeArgs,
+  s: Summary,
+  extra: { data?: Record<string, unknown>; lines?: string[] } = {},
+): Promise<void> {
   if (o.output !== 'table') return print(ctx, o.output, { data: { url: o.url.href, ...s, ...(extra.data ?? {}) }, rows: [], columns: [] });
   await print(ctx, 'table', {
     data: s,
@@ -79,7 +93,9 @@ export async function printProbe(ctx: CommandContext, o: ProbeArgs, s: Summary, 
       { header: '95% interval', value: (v: Share) => `${v.low}% - ${v.high}%` },
     ],
   });
-  const kinds = Object.entries(s.errorKinds).map(([k, n]) => `${k} x${n}`).join(', ');
+  const kinds = Object.entries(s.errorKinds)
+    .map(([k, n]) => `${k} x${n}`)
+    .join(', ');
   ctx.stdout.write(`\n${s.requests} requests, ${s.ok} answered, ${s.errors} errors (${s.errorRate}%)${kinds ? `: ${kinds}` : ''}\n`);
   ctx.stdout.write(`latency p50 ${s.latencyMs.p50} ms, p95 ${s.latencyMs.p95} ms, p99 ${s.latencyMs.p99} ms, max ${s.latencyMs.max} ms\n`);
   for (const line of extra.lines ?? []) ctx.stdout.write(`${line}\n`);
@@ -100,7 +116,13 @@ export function compareShare(s: Summary, version: string, configured: number): S
   const found = s.versions.find((v) => v.version === version);
   // Not seen at all is still evidence: 0 of n has an interval too.
   const interval = found ? { low: found.low, high: found.high } : wilson(0, s.ok);
-  return { version, configuredPercent: configured, observedPercent: found?.percent ?? 0, ...interval, consistent: s.ok === 0 ? undefined : consistent(configured, interval) };
+  return {
+    version,
+    configuredPercent: configured,
+    observedPercent: found?.percent ?? 0,
+    ...interval,
+    consistent: s.ok === 0 ? undefined : consistent(configured, interval),
+  };
 }
 
 /** "set to 20%, observed 18.5% (95% interval 15.3% - 22.1%): consistent" */

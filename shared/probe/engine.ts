@@ -42,7 +42,7 @@ function once(o: ProbeOptions, agent: HttpAgent | HttpsAgent): Promise<Sample> {
           const status = res.statusCode ?? 0;
           if (status < 200 || status >= 400) return resolve({ status, ms: ms() });
           const header = res.headers[o.versionHeader.toLowerCase()];
-          const version = (Array.isArray(header) ? header[0] : header) ?? body.split('\n')[0]!.trim();
+          const version = (Array.isArray(header) ? header[0] : header) ?? body.split('\n')[0].trim();
           resolve({ status, version: version || '(empty)', ms: ms() });
         });
         res.on('error', (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message, ms: ms() }));
@@ -59,7 +59,9 @@ function once(o: ProbeOptions, agent: HttpAgent | HttpsAgent): Promise<Sample> {
 
 export async function probe(o: ProbeOptions): Promise<Sample[]> {
   const secure = o.url.protocol === 'https:';
-  const agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: o.concurrency, rejectUnauthorized: !o.insecure }) : new HttpAgent({ keepAlive: true, maxSockets: o.concurrency });
+  const agent = secure
+    ? new HttpsAgent({ keepAlive: true, maxSockets: o.concurrency, rejectUnauthorized: !o.insecure })
+    : new HttpAgent({ keepAlive: true, maxSockets: o.concurrency });
   const samples: Sample[] = [];
   let next = 0;
   const worker = async () => {

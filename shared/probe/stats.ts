@@ -45,7 +45,7 @@ export function wilson(x: number, n: number, z = 1.96): { low: number; high: num
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1]!;
+  return sorted[Math.min(rank, sorted.length) - 1];
 }
 
 export function summarize(samples: Sample[]): Summary {

@@ -10,24 +10,33 @@ describe('kubectl ingress-ha (CLI)', function () {
   let port: number;
   before(async () => {
     port = await closedPort();
-    kubeconfig = tempKubeconfig(`clusters: [{name: lab, cluster: {server: "https://127.0.0.1:${port}"}}]\nusers: [{name: me, user: {token: t}}]\ncontexts: [{name: lab, context: {cluster: lab, user: me}}]\ncurrent-context: lab\n`);
+    kubeconfig = tempKubeconfig(
+      `clusters: [{name: lab, cluster: {server: "https://127.0.0.1:${port}"}}]\nusers: [{name: me, user: {token: t}}]\ncontexts: [{name: lab, context: {cluster: lab, user: me}}]\ncurrent-context: lab\n`,
+    );
   });
 
   it('--help lists nodes, deploy, check and status', async () => {
     const r = await kubectlWithPlugins(['ingress-ha', '--help']);
     assert.equal(r.exitCode, 0, r.stderr);
-    for (const cmd of ['nodes <action> [nodes..]', 'deploy', 'check', 'status']) assert.match(r.stdout, new RegExp(`kubectl ingress-ha ${cmd.replace(/[.[\]<>]/g, '\\$&')} `));
+    for (const cmd of ['nodes <action> [nodes..]', 'deploy', 'check', 'status'])
+      assert.match(r.stdout, new RegExp(`kubectl ingress-ha ${cmd.replace(/[.[\]<>]/g, '\\$&')} `));
   });
 
   const usage: [string[], string][] = [
     [['nodes', 'add'], 'error: nodes add needs at least one node name'],
     [['nodes', 'list', 'node-a1'], 'error: nodes list takes no node names'],
     [['nodes', 'remove', 'a1', '--exclusive'], 'error: --exclusive goes with nodes add'],
-    [['nodes', 'add', 'Node_A'], 'error: node name "Node_A" is not a valid DNS-1123 subdomain: use lower case letters, digits, \'-\' and \'.\', starting and ending with a letter or digit'],
+    [
+      ['nodes', 'add', 'Node_A'],
+      "error: node name \"Node_A\" is not a valid DNS-1123 subdomain: use lower case letters, digits, '-' and '.', starting and ending with a letter or digit",
+    ],
     [['nodes', 'label', 'a1'], 'error: Invalid values: Argument: action, Given: "label", Choices: "add", "remove", "list"'],
     [['deploy', '--cloud', 'ibm'], 'error: unknown cloud "ibm": use one of alibaba, aws, azure, gcp, none'],
     [['deploy', '--dry-run=maybe'], 'error: invalid --dry-run value "maybe": use none, client or server'],
-    [['deploy', '--adopt', 'Old_Controller'], 'error: --adopt "Old_Controller" is not a valid DNS-1123 subdomain: use lower case letters, digits, \'-\' and \'.\', starting and ending with a letter or digit'],
+    [
+      ['deploy', '--adopt', 'Old_Controller'],
+      "error: --adopt \"Old_Controller\" is not a valid DNS-1123 subdomain: use lower case letters, digits, '-' and '.', starting and ending with a letter or digit",
+    ],
     [['check', '-o', 'name'], 'error: unknown output format "name": use one of wide|json|yaml'],
   ];
   for (const [args, message] of usage) {

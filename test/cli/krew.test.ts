@@ -20,14 +20,22 @@ describe('krew packaging', function () {
     const krewRoot = mkdtempSync(join(tmpdir(), 'krew-root-'));
     const env = { KREW_ROOT: krewRoot, HOME: krewRoot, PATH: [join(krewRoot, 'bin'), dirname(process.execPath), '/usr/bin', '/bin'].join(':'), NO_COLOR: '1' };
     for (const r of results) {
-      const doc = yaml.load(readFileSync(r.manifest, 'utf8')) as { metadata: { name: string }; spec: { platforms: { uri: string; sha256: string; bin: string }[]; caveats: string } };
+      const doc = yaml.load(readFileSync(r.manifest, 'utf8')) as {
+        metadata: { name: string };
+        spec: { platforms: { uri: string; sha256: string; bin: string }[]; caveats: string };
+      };
       assert.equal(doc.metadata.name, r.name);
       assert.match(doc.spec.caveats, /Node\.js 20\.19/);
       for (const p of doc.spec.platforms) {
         assert.equal(p.sha256, r.sha256);
         assert.match(p.uri, new RegExp(`^https://example\\.invalid/releases/v\\d+\\.\\d+\\.\\d+/kubectl-${r.name.replace(/-/g, '_')}-v`));
       }
-      const install = await execa(bin('kubectl-krew'), ['install', `--manifest=${r.localManifest}`, `--archive=${r.archive}`], { env, extendEnv: false, reject: false, stdin: 'ignore' });
+      const install = await execa(bin('kubectl-krew'), ['install', `--manifest=${r.localManifest}`, `--archive=${r.archive}`], {
+        env,
+        extendEnv: false,
+        reject: false,
+        stdin: 'ignore',
+      });
       assert.equal(install.exitCode, 0, install.stderr);
     }
     // krew records each install in a receipt (`krew list` would need the online index).
@@ -44,6 +52,9 @@ describe('krew packaging', function () {
     const dirB = mkdtempSync(join(tmpdir(), 'krew-b-'));
     const a = await packageAll({ out: dirA, manifestDir: dirA });
     const b = await packageAll({ out: dirB, manifestDir: dirB });
-    assert.deepEqual(a.map((r) => r.sha256), b.map((r) => r.sha256));
+    assert.deepEqual(
+      a.map((r) => r.sha256),
+      b.map((r) => r.sha256),
+    );
   });
 });

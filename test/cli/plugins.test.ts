@@ -12,7 +12,12 @@ const PLUGINS = ['canary', 'bluegreen', 'ingress-ha', 'meshvm', 'meshremote', 't
 const binary = (p: string) => join(REPO_ROOT, 'dist', 'bin', `kubectl-${p.replace(/-/g, '_')}`);
 
 function run(p: string, args: string[], env: Record<string, string> = {}) {
-  return execa(binary(p), args, { reject: false, stdin: 'ignore', env: { PATH: process.env['PATH'] ?? '', HOME: '/nonexistent', NO_COLOR: '1', ...env }, extendEnv: false });
+  return execa(binary(p), args, {
+    reject: false,
+    stdin: 'ignore',
+    env: { PATH: process.env['PATH'] ?? '', HOME: '/nonexistent', NO_COLOR: '1', ...env },
+    extendEnv: false,
+  });
 }
 
 describe('plugin binaries', function () {
@@ -55,7 +60,10 @@ describe('plugin binaries', function () {
         const r = await run(p, ['context', '--kubeconfig', kc]);
         assert.equal(r.exitCode, 1);
         assert.equal(r.stdout, '');
-        assert.equal(r.stderr, `error: cannot reach the cluster at https://127.0.0.1:${port} (context "lab"): connection refused; is the cluster running and is this the right context?`);
+        assert.equal(
+          r.stderr,
+          `error: cannot reach the cluster at https://127.0.0.1:${port} (context "lab"): connection refused; is the cluster running and is this the right context?`,
+        );
         const v = await run(p, ['context', '--kubeconfig', kc, '-v']);
         assert.match(v.stderr, /\n\s+at /, 'stack trace with -v');
       });
@@ -76,10 +84,19 @@ describe('plugin binaries', function () {
     assert.equal(install.exitCode, 0, install.stderr);
     const comp = await kubectlWithPlugins(['__complete', 'canary', 'co'], { PATH: [dir, pluginPath()].join(':') });
     assert.equal(comp.exitCode, 0, comp.stderr);
-    assert.deepEqual(comp.stdout.split('\n').filter((l) => l && !l.startsWith(':')).sort(), ['completion', 'context']);
+    assert.deepEqual(
+      comp.stdout
+        .split('\n')
+        .filter((l) => l && !l.startsWith(':'))
+        .sort(),
+      ['completion', 'context'],
+    );
     const flags = await kubectlWithPlugins(['__complete', 'ingress-ha', 'context', '--o'], { PATH: [dir, pluginPath()].join(':') });
     // No helper for ingress-ha was installed: kubectl offers nothing, which proves the helper is what answers.
-    assert.deepEqual(flags.stdout.split('\n').filter((l) => l && !l.startsWith(':')), []);
+    assert.deepEqual(
+      flags.stdout.split('\n').filter((l) => l && !l.startsWith(':')),
+      [],
+    );
   });
 
   it('talks to a real cluster through kubectl: `kubectl canary context`', async function () {
@@ -103,13 +120,24 @@ describe('plugin binaries', function () {
   it('`npm install -g` from the clone puts the six binaries on PATH', async function () {
     this.timeout(120_000);
     const prefix = mkdtempSync(join(tmpdir(), 'npm-g-'));
-    const r = await execa('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--ignore-scripts', REPO_ROOT], { reject: false, stdin: 'ignore' });
+    const r = await execa('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--ignore-scripts', REPO_ROOT], {
+      reject: false,
+      stdin: 'ignore',
+    });
     assert.equal(r.exitCode, 0, r.stderr);
     for (const p of PLUGINS) assert.ok(existsSync(join(prefix, 'bin', `kubectl-${p.replace(/-/g, '_')}`)), p);
     // Only the npm prefix provides plugins on this PATH (plus node; kubectl is run by its full path).
-    const list = await kubectlWithPlugins(['plugin', 'list', '--name-only'], { PATH: [join(prefix, 'bin'), dirname(process.execPath), '/usr/bin', '/bin'].join(':') });
+    const list = await kubectlWithPlugins(['plugin', 'list', '--name-only'], {
+      PATH: [join(prefix, 'bin'), dirname(process.execPath), '/usr/bin', '/bin'].join(':'),
+    });
     assert.equal(list.exitCode, 0, list.stderr);
-    assert.deepEqual(list.stdout.split('\n').filter((l) => l.startsWith('kubectl-')).sort(), PLUGINS.map((p) => `kubectl-${p.replace(/-/g, '_')}`).sort());
+    assert.deepEqual(
+      list.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('kubectl-'))
+        .sort(),
+      PLUGINS.map((p) => `kubectl-${p.replace(/-/g, '_')}`).sort(),
+    );
     const help = await execa(join(prefix, 'bin', 'kubectl-meshvm'), ['--help'], { reject: false, stdin: 'ignore' });
     assert.equal(help.exitCode, 0, help.stderr);
   });

@@ -16,7 +16,23 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 
 export async function makeCA(dir: string): Promise<void> {
   await openssl(
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '3650', '-subj', '/CN=kplugins-test-ca'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=kplugins-test-ca',
+    ],
     dir,
   );
   chmodSync(join(dir, 'ca.key'), 0o600);
@@ -32,10 +48,16 @@ export async function signCert(dir: string, name: string, subject: string, sans?
     ...(sans?.length ? [`subjectAltName=${sans.join(',')}`] : []),
   ];
   writeFileSync(ext, lines.join('\n') + '\n');
-  await openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject], dir);
+  await openssl(
+    ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject],
+    dir,
+  );
   // A random serial per cert: -CAcreateserial shares ca.srl, which races when certs are signed at once.
   const serial = `0x${randomBytes(16).toString('hex')}`;
-  await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', serial, '-out', `${name}.crt`, '-days', '3650', '-extfile', ext], dir);
+  await openssl(
+    ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', serial, '-out', `${name}.crt`, '-days', '3650', '-extfile', ext],
+    dir,
+  );
   chmodSync(join(dir, `${name}.key`), 0o600);
   return { cert: readFileSync(join(dir, `${name}.crt`), 'utf8'), key: readFileSync(join(dir, `${name}.key`), 'utf8') };
 }

@@ -59,8 +59,8 @@ let clusterCount = 0;
 
 /** The first host address of an IPv4 CIDR: 10.96.0.0/16 -> 10.96.0.1. */
 export function firstIP(cidr: string): string {
-  const octets = cidr.split('/')[0]!.split('.').map(Number);
-  octets[3] = octets[3]! + 1;
+  const octets = cidr.split('/')[0].split('.').map(Number);
+  octets[3] = octets[3] + 1;
   return octets.join('.');
 }
 
@@ -249,7 +249,13 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
     await makeCA(pki);
     makeServiceAccountKeys(pki);
     const [, admin] = await Promise.all([
-      signCert(pki, 'apiserver', '/CN=kube-apiserver', ['IP:127.0.0.1', 'DNS:localhost', `IP:${firstServiceIP}`, 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc'], 'server'),
+      signCert(
+        pki,
+        'apiserver',
+        '/CN=kube-apiserver',
+        ['IP:127.0.0.1', 'DNS:localhost', `IP:${firstServiceIP}`, 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc'],
+        'server',
+      ),
       signCert(pki, 'admin', '/CN=kubernetes-admin/O=system:masters'),
     ]);
     const ca = readFileSync(join(pki, 'ca.crt'), 'utf8');
@@ -258,33 +264,63 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
 
     log(`etcd on 127.0.0.1:${etcdClient}`);
     const etcd = started(
-      startProcess('etcd', join(bins, 'etcd'), [
-        '--name', 'default', '--data-dir', join(dir, 'etcd'),
-        '--listen-client-urls', `http://127.0.0.1:${etcdClient}`, '--advertise-client-urls', `http://127.0.0.1:${etcdClient}`,
-        '--listen-peer-urls', `http://127.0.0.1:${etcdPeer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeer}`,
-        '--initial-cluster', `default=http://127.0.0.1:${etcdPeer}`,
-        '--unsafe-no-fsync', '--log-level', 'warn', '--quota-backend-bytes', String(2 * 1024 ** 3),
-      ], join(logs, 'etcd.log'), { detached }),
+      startProcess(
+        'etcd',
+        join(bins, 'etcd'),
+        [
+          '--name',
+          'default',
+          '--data-dir',
+          join(dir, 'etcd'),
+          '--listen-client-urls',
+          `http://127.0.0.1:${etcdClient}`,
+          '--advertise-client-urls',
+          `http://127.0.0.1:${etcdClient}`,
+          '--listen-peer-urls',
+          `http://127.0.0.1:${etcdPeer}`,
+          '--initial-advertise-peer-urls',
+          `http://127.0.0.1:${etcdPeer}`,
+          '--initial-cluster',
+          `default=http://127.0.0.1:${etcdPeer}`,
+          '--unsafe-no-fsync',
+          '--log-level',
+          'warn',
+          '--quota-backend-bytes',
+          String(2 * 1024 ** 3),
+        ],
+        join(logs, 'etcd.log'),
+        { detached },
+      ),
     );
     await until('etcd to be healthy', async () => (await get(`http://127.0.0.1:${etcdClient}/health`)).status === 200, 20_000, [etcd]);
 
     log(`kube-apiserver on ${server}`);
     const apiserver = started(
-      startProcess('kube-apiserver', join(bins, 'kube-apiserver'), [
-        `--etcd-servers=http://127.0.0.1:${etcdClient}`,
-        '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
-        `--cert-dir=${pki}`, `--tls-cert-file=${join(pki, 'apiserver.crt')}`, `--tls-private-key-file=${join(pki, 'apiserver.key')}`,
-        `--client-ca-file=${join(pki, 'ca.crt')}`,
-        '--authorization-mode=Node,RBAC',
-        `--service-cluster-ip-range=${serviceCIDR}`,
-        '--endpoint-reconciler-type=none',
-        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        `--service-account-key-file=${join(pki, 'sa.pub')}`,
-        `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
-        '--allow-privileged=true',
-        '--profiling=false',
-        '--v=1',
-      ], join(logs, 'kube-apiserver.log'), { detached }),
+      startProcess(
+        'kube-apiserver',
+        join(bins, 'kube-apiserver'),
+        [
+          `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+          '--bind-address=127.0.0.1',
+          '--advertise-address=127.0.0.1',
+          `--secure-port=${apiPort}`,
+          `--cert-dir=${pki}`,
+          `--tls-cert-file=${join(pki, 'apiserver.crt')}`,
+          `--tls-private-key-file=${join(pki, 'apiserver.key')}`,
+          `--client-ca-file=${join(pki, 'ca.crt')}`,
+          '--authorization-mode=Node,RBAC',
+          `--service-cluster-ip-range=${serviceCIDR}`,
+          '--endpoint-reconciler-type=none',
+          '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+          `--service-account-key-file=${join(pki, 'sa.pub')}`,
+          `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
+          '--allow-privileged=true',
+          '--profiling=false',
+          '--v=1',
+        ],
+        join(logs, 'kube-apiserver.log'),
+        { detached },
+      ),
     );
     await until('kube-apiserver /readyz', async () => (await get(`${server}/readyz`, admin, ca)).status === 200, 60_000, [etcd, apiserver]);
 
@@ -293,37 +329,69 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
     const stageFiles = [
       join(stagesDir, 'node/fast/node-initialize.yaml'),
       join(stagesDir, 'node/heartbeat-with-lease/node-heartbeat-with-lease.yaml'),
-      ...readdirSync(join(stagesDir, 'pod/fast')).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').map((f) => join(stagesDir, 'pod/fast', f)),
+      ...readdirSync(join(stagesDir, 'pod/fast'))
+        .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+        .map((f) => join(stagesDir, 'pod/fast', f)),
     ];
     log('kube-controller-manager, kube-scheduler, kwok');
     started(
-      startProcess('kube-controller-manager', join(bins, 'kube-controller-manager'), [
-        `--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--secure-port=0',
-        `--service-account-private-key-file=${join(pki, 'sa.key')}`, `--root-ca-file=${join(pki, 'ca.crt')}`,
-        '--allocate-node-cidrs=true', `--cluster-cidr=${podCIDR}`, '--node-cidr-mask-size=24',
-        `--service-cluster-ip-range=${serviceCIDR}`,
-        '--concurrent-deployment-syncs=10', '--concurrent-replicaset-syncs=10',
-        '--v=1',
-      ], join(logs, 'kube-controller-manager.log'), { detached }),
+      startProcess(
+        'kube-controller-manager',
+        join(bins, 'kube-controller-manager'),
+        [
+          `--kubeconfig=${kubeconfig}`,
+          '--leader-elect=false',
+          '--secure-port=0',
+          `--service-account-private-key-file=${join(pki, 'sa.key')}`,
+          `--root-ca-file=${join(pki, 'ca.crt')}`,
+          '--allocate-node-cidrs=true',
+          `--cluster-cidr=${podCIDR}`,
+          '--node-cidr-mask-size=24',
+          `--service-cluster-ip-range=${serviceCIDR}`,
+          '--concurrent-deployment-syncs=10',
+          '--concurrent-replicaset-syncs=10',
+          '--v=1',
+        ],
+        join(logs, 'kube-controller-manager.log'),
+        { detached },
+      ),
     );
     started(
-      startProcess('kube-scheduler', join(bins, 'kube-scheduler'), [
-        `--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${schedPort}`, '--v=1',
-      ], join(logs, 'kube-scheduler.log'), { detached }),
+      startProcess(
+        'kube-scheduler',
+        join(bins, 'kube-scheduler'),
+        [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${schedPort}`, '--v=1'],
+        join(logs, 'kube-scheduler.log'),
+        { detached },
+      ),
     );
     started(
-      startProcess('kwok', join(bins, 'kwok'), [
-        `--kubeconfig=${kubeconfig}`, '--manage-all-nodes=true', `--cidr=${firstIP(podCIDR)}/${podCIDR.split('/')[1]}`, '--node-ip=127.0.0.1',
-        // Node heartbeats as a kubelet sends them: a Lease renewed every few seconds. Without it the
-        // status heartbeat comes every ~10 min, the node lifecycle controller marks every node NotReady
-        // after its 50 s grace period, pods lose readiness, and later tests see rollouts stall.
-        '--node-lease-duration-seconds=40',
-        ...stageFiles.flatMap((f) => ['--config', f]),
-      ], join(logs, 'kwok.log'), { detached }),
+      startProcess(
+        'kwok',
+        join(bins, 'kwok'),
+        [
+          `--kubeconfig=${kubeconfig}`,
+          '--manage-all-nodes=true',
+          `--cidr=${firstIP(podCIDR)}/${podCIDR.split('/')[1]}`,
+          '--node-ip=127.0.0.1',
+          // Node heartbeats as a kubelet sends them: a Lease renewed every few seconds. Without it the
+          // status heartbeat comes every ~10 min, the node lifecycle controller marks every node NotReady
+          // after its 50 s grace period, pods lose readiness, and later tests see rollouts stall.
+          '--node-lease-duration-seconds=40',
+          ...stageFiles.flatMap((f) => ['--config', f]),
+        ],
+        join(logs, 'kwok.log'),
+        { detached },
+      ),
     );
 
     const state: ClusterState = {
-      name, dir, kubeconfig, server, podCIDR, serviceCIDR,
+      name,
+      dir,
+      kubeconfig,
+      server,
+      podCIDR,
+      serviceCIDR,
       processes: procs.map((p) => ({ name: p.name, pid: p.pid, match: p.match, log: p.log })),
       startedAt: new Date().toISOString(),
       startupMs: 0,
@@ -332,10 +400,15 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
     const watched = procs;
     const waits: Promise<void>[] = [
       cluster.addNodes(opts.nodes ?? DEFAULT_NODES),
-      until('the default ServiceAccount (controller-manager running)', async () => (await cluster.kubectl(['get', 'serviceaccount', 'default', '-n', 'default'], { reject: false })).exitCode === 0, 60_000, watched),
+      until(
+        'the default ServiceAccount (controller-manager running)',
+        async () => (await cluster.kubectl(['get', 'serviceaccount', 'default', '-n', 'default'], { reject: false })).exitCode === 0,
+        60_000,
+        watched,
+      ),
     ];
     // CRD bundles from build.sh: Istio's, and the Gateway API's (its standard channel).
-    const crds = [...(opts.istio ?? true ? ['istio-crds.yaml'] : []), ...(opts.gatewayApi ?? opts.istio ?? true ? ['gateway-api-crds.yaml'] : [])];
+    const crds = [...((opts.istio ?? true) ? ['istio-crds.yaml'] : []), ...((opts.gatewayApi ?? opts.istio ?? true) ? ['gateway-api-crds.yaml'] : [])];
     if (crds.length) {
       waits.push(
         (async () => {

@@ -48,7 +48,13 @@ export interface Started {
 }
 
 /** Start a process with stdout/stderr to a log file. detached: survives this process (the playground). */
-export function startProcess(name: string, cmd: string, args: string[], log: string, opts: { detached?: boolean; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Started {
+export function startProcess(
+  name: string,
+  cmd: string,
+  args: string[],
+  log: string,
+  opts: { detached?: boolean; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Started {
   const fd = openSync(log, 'a');
   const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: Boolean(opts.detached), env: opts.env ?? process.env, cwd: opts.cwd });
   closeSync(fd);

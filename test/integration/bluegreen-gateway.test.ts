@@ -11,7 +11,12 @@ const NS = 'bg-gateway';
 
 interface Route {
   metadata: { resourceVersion: string; annotations?: Record<string, string> };
-  spec: { rules: { matches?: { path?: { type: string; value: string }; headers?: { type: string; name: string; value: string }[] }[]; backendRefs: { name: string; port: number; weight?: number }[] }[] };
+  spec: {
+    rules: {
+      matches?: { path?: { type: string; value: string }; headers?: { type: string; name: string; value: string }[] }[];
+      backendRefs: { name: string; port: number; weight?: number }[];
+    }[];
+  };
 }
 
 describe('kubectl bluegreen on a Gateway API HTTPRoute', function () {
@@ -56,19 +61,52 @@ spec:
     assert.equal(r.exitCode, 0, r.stderr);
     // The name is looked up as Ingress, HTTPRoute and VirtualService at once; one list per kind; one write.
     assert.match(r.stderr, /^I: 8 API requests to \S+ \(get 3, list 4, patch 1\)$/);
-    assert.equal(r.stdout, 'httproute.gateway.networking.k8s.io/echo configured\nhttproute.gateway.networking.k8s.io/echo routes gateway.mini-echo.io/ old-nginx 70%, new-nginx 30% (provider gateway)');
+    assert.equal(
+      r.stdout,
+      'httproute.gateway.networking.k8s.io/echo configured\nhttproute.gateway.networking.k8s.io/echo routes gateway.mini-echo.io/ old-nginx 70%, new-nginx 30% (provider gateway)',
+    );
     const rules = (await route()).spec.rules;
-    assert.deepEqual(rules.map((x) => x.backendRefs.map((b) => [b.name, b.port, b.weight])), [[['old-nginx', 80, 70], ['new-nginx', 80, 30]]]);
+    assert.deepEqual(
+      rules.map((x) => x.backendRefs.map((b) => [b.name, b.port, b.weight])),
+      [
+        [
+          ['old-nginx', 80, 70],
+          ['new-nginx', 80, 30],
+        ],
+      ],
+    );
     // The playground data plane follows HTTPRoute weights: the probe sets each share against the split.
     await dp.refresh();
-    const p = await run(['probe', `http://127.0.0.1:${dp.port}/`, '--host', 'gateway.mini-echo.io', '--count', '400', '--concurrency', '20', '--route', 'echo', '-o', 'json']);
+    const p = await run([
+      'probe',
+      `http://127.0.0.1:${dp.port}/`,
+      '--host',
+      'gateway.mini-echo.io',
+      '--count',
+      '400',
+      '--concurrency',
+      '20',
+      '--route',
+      'echo',
+      '-o',
+      'json',
+    ]);
     assert.equal(p.exitCode, 0, p.stderr);
     const doc = JSON.parse(p.stdout) as { errors: number; backends: { service: string; configuredPercent: number; observedPercent: number }[] };
     assert.equal(doc.errors, 0);
-    assert.deepEqual(doc.backends.map((b) => [b.service, b.configuredPercent]), [['old-nginx', 70], ['new-nginx', 30]]);
+    assert.deepEqual(
+      doc.backends.map((b) => [b.service, b.configuredPercent]),
+      [
+        ['old-nginx', 70],
+        ['new-nginx', 30],
+      ],
+    );
     for (const b of doc.backends) assertShare(b.observedPercent, b.configuredPercent, 400, b.service);
     const again = await run(['set', 'httproute/echo', 'new-nginx', '30']);
-    assert.equal(again.stdout, 'httproute.gateway.networking.k8s.io/echo unchanged\nhttproute.gateway.networking.k8s.io/echo routes gateway.mini-echo.io/ old-nginx 70%, new-nginx 30% (provider gateway)');
+    assert.equal(
+      again.stdout,
+      'httproute.gateway.networking.k8s.io/echo unchanged\nhttproute.gateway.networking.k8s.io/echo routes gateway.mini-echo.io/ old-nginx 70%, new-nginx 30% (provider gateway)',
+    );
   });
 
   it('preview by header adds a rule the CRD accepts (server dry run first, then for real); status shows it', async () => {
@@ -78,8 +116,11 @@ spec:
     const r = await run(['preview', 'echo', 'new-nginx', '--header', 'x-env=test']);
     assert.equal(r.exitCode, 0, r.stderr);
     const rules = (await route()).spec.rules;
-    assert.deepEqual(rules[0]!.matches, [{ path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Exact', name: 'x-env', value: 'test' }] }]);
-    assert.deepEqual(rules[0]!.backendRefs.map((b) => b.name), ['new-nginx']);
+    assert.deepEqual(rules[0].matches, [{ path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Exact', name: 'x-env', value: 'test' }] }]);
+    assert.deepEqual(
+      rules[0].backendRefs.map((b) => b.name),
+      ['new-nginx'],
+    );
     const st = await run(['status']);
     assert.equal(st.exitCode, 0, st.stderr);
     assert.equal(
@@ -106,19 +147,30 @@ spec:
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stdout, /preview cookie beta=always -> new-nginx \(provider gateway\)$/);
     const bad = await run(['set', 'echo', 'new-nginx', '10', '--path', '/api']);
-    assert.deepEqual([bad.exitCode, bad.stdout, bad.stderr], [2, '', 'error: httproute.gateway.networking.k8s.io/echo has no route for path "/api"; it routes gateway.mini-echo.io/']);
+    assert.deepEqual(
+      [bad.exitCode, bad.stdout, bad.stderr],
+      [2, '', 'error: httproute.gateway.networking.k8s.io/echo has no route for path "/api"; it routes gateway.mini-echo.io/'],
+    );
   });
 
   it('rollback restores the rule from before the first change; switch then finalize leaves new-nginx alone, no weight', async () => {
     assert.equal((await run(['rollback', 'echo'])).exitCode, 0);
     let rules = (await route()).spec.rules;
-    assert.deepEqual(rules, [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ group: '', kind: 'Service', name: 'old-nginx', port: 80, weight: 1 }] }]);
+    assert.deepEqual(rules, [
+      { matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ group: '', kind: 'Service', name: 'old-nginx', port: 80, weight: 1 }] },
+    ]);
     assert.equal((await run(['switch', 'echo', 'new-nginx'])).exitCode, 0);
     const fin = await run(['finalize', 'echo']);
     assert.equal(fin.exitCode, 0, fin.stderr);
     rules = (await route()).spec.rules;
-    assert.deepEqual(rules.map((x) => x.backendRefs.map((b) => [b.name, b.weight])), [[['new-nginx', 1]]]);
+    assert.deepEqual(
+      rules.map((x) => x.backendRefs.map((b) => [b.name, b.weight])),
+      [[['new-nginx', 1]]],
+    );
     // Of our state, only the record of the Service finalize kept (for a later --delete-old) stays.
-    assert.deepEqual(Object.keys((await route()).metadata.annotations ?? {}).filter((k) => k.startsWith('traffic.kubectl-plugins.io/')), ['traffic.kubectl-plugins.io/bluegreen.released']);
+    assert.deepEqual(
+      Object.keys((await route()).metadata.annotations ?? {}).filter((k) => k.startsWith('traffic.kubectl-plugins.io/')),
+      ['traffic.kubectl-plugins.io/bluegreen.released'],
+    );
   });
 });

@@ -20,7 +20,7 @@ interface ProbeDoc {
   versions: { version: string; count: number; percent: number; low: number; high: number }[];
 }
 
-const backends = (i: Ingress) => i.spec.rules[0]!.http.paths.map((p) => p.backend.service.name);
+const backends = (i: Ingress) => i.spec.rules[0].http.paths.map((p) => p.backend.service.name);
 
 describe('kubectl bluegreen on Ingresses', function () {
   this.timeout(240_000);
@@ -35,7 +35,19 @@ describe('kubectl bluegreen on Ingresses', function () {
 
   const probeShare = async (bg: ReturnType<typeof bluegreenIn>, headers: string[] = [], host = 'mini-echo.io') => {
     await dp.refresh();
-    const r = await bg(['probe', `http://127.0.0.1:${dp.port}/`, '--host', host, '--count', '400', '--concurrency', '20', ...headers.flatMap((h) => ['-H', h]), '-o', 'json']);
+    const r = await bg([
+      'probe',
+      `http://127.0.0.1:${dp.port}/`,
+      '--host',
+      host,
+      '--count',
+      '400',
+      '--concurrency',
+      '20',
+      ...headers.flatMap((h) => ['-H', h]),
+      '-o',
+      'json',
+    ]);
     assert.equal(r.exitCode, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as ProbeDoc;
     assert.equal(doc.errors, 0, JSON.stringify(doc));
@@ -53,7 +65,10 @@ describe('kubectl bluegreen on Ingresses', function () {
     it('set 50 writes the seed: new-nginx beside old-nginx under mini-echo.io/, ingress.aliyun.weight/new-nginx "50"; the probe sees both', async () => {
       const r = await run(['set', 'echo', 'new-nginx', '50', '--provider', 'aliyun', '-v']);
       assert.equal(r.exitCode, 0, r.stderr);
-      assert.equal(r.stdout, 'ingress.networking.k8s.io/echo configured\ningress.networking.k8s.io/echo routes mini-echo.io/ old-nginx 50%, new-nginx 50% (provider aliyun)');
+      assert.equal(
+        r.stdout,
+        'ingress.networking.k8s.io/echo configured\ningress.networking.k8s.io/echo routes mini-echo.io/ old-nginx 50%, new-nginx 50% (provider aliyun)',
+      );
       assert.match(r.stderr, /^Warning: the ingress\.aliyun\.weight\/\* and nginx\.ingress\.kubernetes\.io\/service-weight annotations are deprecated/);
       // One read of the Ingress (--provider names the kind), one list per kind, one write.
       assert.match(r.stderr, /I: 6 API requests to \S+ \(get 1, list 4, patch 1\)$/);
@@ -63,14 +78,17 @@ describe('kubectl bluegreen on Ingresses', function () {
       const doc = await probeShare(run);
       const share = Object.fromEntries(doc.versions.map((v) => [v.version, v]));
       assert.deepEqual(Object.keys(share).sort(), ['new', 'old']);
-      assertShare(share['new']!.percent, 50, 400, 'new-nginx');
+      assertShare(share['new'].percent, 50, 400, 'new-nginx');
     });
 
     it('a second run changes nothing and says so; status shows both backends with their ready endpoints', async () => {
       const before = (await getJson<Ingress>(c, NS, ['ingress', 'echo'])).metadata.resourceVersion;
       const again = await run(['set', 'echo', 'new-nginx', '50']);
       assert.equal(again.exitCode, 0, again.stderr);
-      assert.equal(again.stdout, 'ingress.networking.k8s.io/echo unchanged\ningress.networking.k8s.io/echo routes mini-echo.io/ old-nginx 50%, new-nginx 50% (provider aliyun)');
+      assert.equal(
+        again.stdout,
+        'ingress.networking.k8s.io/echo unchanged\ningress.networking.k8s.io/echo routes mini-echo.io/ old-nginx 50%, new-nginx 50% (provider aliyun)',
+      );
       assert.equal((await getJson<Ingress>(c, NS, ['ingress', 'echo'])).metadata.resourceVersion, before);
       const st = await run(['status']);
       assert.equal(st.exitCode, 0, st.stderr);
@@ -81,13 +99,22 @@ describe('kubectl bluegreen on Ingresses', function () {
           'ingress/echo   aliyun     mini-echo.io   /      new-nginx   50%      1',
       );
       const json = JSON.parse((await run(['status', 'echo', '-o', 'json'])).stdout) as { items: { provider: string; slots: unknown[] }[] };
-      assert.deepEqual(json.items[0]!.slots, [{ host: 'mini-echo.io', path: '/', backends: [{ service: 'old-nginx', percent: 50, ready: 1 }, { service: 'new-nginx', percent: 50, ready: 1 }] }]);
+      assert.deepEqual(json.items[0].slots, [
+        {
+          host: 'mini-echo.io',
+          path: '/',
+          backends: [
+            { service: 'old-nginx', percent: 50, ready: 1 },
+            { service: 'new-nginx', percent: 50, ready: 1 },
+          ],
+        },
+      ]);
     });
 
     it('status -w prints again when the split changes, and only then', async () => {
       const child = run(['status', 'echo', '-w']);
       let out = '';
-      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       const tables = () => out.match(/NAME {11}PROVIDER/g)?.length ?? 0;
       try {
         await until('the first table', async () => tables() === 1, 10_000);
@@ -119,7 +146,10 @@ describe('kubectl bluegreen on Ingresses', function () {
       await readyEndpoints(c, NS, 'new-nginx', 0, 60_000);
       const r = await run(['switch', 'echo', 'new-nginx']);
       assert.deepEqual([r.exitCode, r.stdout], [1, '']);
-      assert.match(r.stderr, /\nerror: service "new-nginx" has no ready endpoints, so the 100% of mini-echo\.io\/ sent to it would fail; wait for its pods to be ready .*, or pass --force$/);
+      assert.match(
+        r.stderr,
+        /\nerror: service "new-nginx" has no ready endpoints, so the 100% of mini-echo\.io\/ sent to it would fail; wait for its pods to be ready .*, or pass --force$/,
+      );
       const st = await run(['status', 'echo']);
       assert.equal(st.exitCode, 1);
       assert.match(st.stderr, /Error: ingress\/echo: service "new-nginx" gets 50% of mini-echo\.io\/ but has no ready endpoints$/);
@@ -141,7 +171,10 @@ describe('kubectl bluegreen on Ingresses', function () {
       assert.equal((await run(['set', 'echo', 'new-nginx', '100', '--provider', 'aliyun'])).exitCode, 0);
       const dry = await run(['finalize', 'echo', '--delete-old', '--dry-run=server']);
       assert.equal(dry.exitCode, 0, dry.stderr);
-      assert.equal(dry.stdout, 'ingress.networking.k8s.io/echo configured (server dry run)\nservice/old-nginx deleted (server dry run)\ningress.networking.k8s.io/echo would route mini-echo.io/ new-nginx 100% (provider aliyun)');
+      assert.equal(
+        dry.stdout,
+        'ingress.networking.k8s.io/echo configured (server dry run)\nservice/old-nginx deleted (server dry run)\ningress.networking.k8s.io/echo would route mini-echo.io/ new-nginx 100% (provider aliyun)',
+      );
       const fin = await run(['finalize', 'echo']);
       assert.equal(fin.exitCode, 0, fin.stderr);
       assert.match(fin.stderr, /kept service\/old-nginx \(delete with --delete-old\)$/);
@@ -150,11 +183,17 @@ describe('kubectl bluegreen on Ingresses', function () {
       assert.deepEqual(ing.metadata.annotations ?? {}, { 'traffic.kubectl-plugins.io/bluegreen.released': '["old-nginx"]' });
       assert.equal((await c.kubectl(['-n', NS, 'get', 'service', 'old-nginx'], { reject: false })).exitCode, 0, 'old-nginx kept');
       const again = await run(['finalize', 'echo', '--service', 'new-nginx', '--provider', 'aliyun']);
-      assert.equal(again.stdout, 'ingress.networking.k8s.io/echo unchanged\ningress.networking.k8s.io/echo routes mini-echo.io/ new-nginx 100% (provider aliyun)');
+      assert.equal(
+        again.stdout,
+        'ingress.networking.k8s.io/echo unchanged\ningress.networking.k8s.io/echo routes mini-echo.io/ new-nginx 100% (provider aliyun)',
+      );
       // The kept Service is remembered: --delete-old later still deletes it, and clears the record.
       const del = await run(['finalize', 'echo', '--delete-old', '--provider', 'aliyun']);
       assert.equal(del.exitCode, 0, del.stderr);
-      assert.equal(del.stdout, 'ingress.networking.k8s.io/echo configured\nservice/old-nginx deleted\ningress.networking.k8s.io/echo routes mini-echo.io/ new-nginx 100% (provider aliyun)');
+      assert.equal(
+        del.stdout,
+        'ingress.networking.k8s.io/echo configured\nservice/old-nginx deleted\ningress.networking.k8s.io/echo routes mini-echo.io/ new-nginx 100% (provider aliyun)',
+      );
       assert.deepEqual((await getJson<Ingress>(c, NS, ['ingress', 'echo'])).metadata.annotations ?? {}, {});
       assert.equal((await c.kubectl(['-n', NS, 'get', 'service', 'old-nginx'], { reject: false })).exitCode, 1, 'old-nginx deleted');
     });
@@ -163,8 +202,16 @@ describe('kubectl bluegreen on Ingresses', function () {
       const cases: [string[], number, RegExp][] = [
         [['set', 'nope', 'new-nginx', '10'], 1, /^error: no Ingress, HTTPRoute or VirtualService named "nope" in namespace "bg-aliyun"$/],
         [['set', 'echo', 'ghost', '10', '--provider', 'aliyun'], 1, /error: service "ghost" not found in namespace "bg-aliyun"$/],
-        [['set', 'echo', 'old-nginx', '10', '--provider', 'aliyun', '--host', 'other.io'], 2, /error: ingress\.networking\.k8s\.io\/echo has no route for host "other\.io"; it routes mini-echo\.io\/$/],
-        [['preview', 'echo', 'new-nginx', '--header', 'x-env=test', '--provider', 'aliyun'], 2, /error: provider aliyun cannot route by header; use a provider that can \(nginx, alb, gateway, istio\)$/],
+        [
+          ['set', 'echo', 'old-nginx', '10', '--provider', 'aliyun', '--host', 'other.io'],
+          2,
+          /error: ingress\.networking\.k8s\.io\/echo has no route for host "other\.io"; it routes mini-echo\.io\/$/,
+        ],
+        [
+          ['preview', 'echo', 'new-nginx', '--header', 'x-env=test', '--provider', 'aliyun'],
+          2,
+          /error: provider aliyun cannot route by header; use a provider that can \(nginx, alb, gateway, istio\)$/,
+        ],
       ];
       for (const [argv, code, err] of cases) {
         const r = await run(argv);
@@ -185,7 +232,10 @@ describe('kubectl bluegreen on Ingresses', function () {
     it('set 20 creates one canary Ingress for the rule; the probe measures about 20% new; the controller end of life is said', async () => {
       const r = await run(['set', 'echo', 'new-nginx', '20']);
       assert.equal(r.exitCode, 0, r.stderr);
-      assert.equal(r.stdout, 'ingress.networking.k8s.io/echo-canary created\ningress.networking.k8s.io/echo configured\ningress.networking.k8s.io/echo routes nginx.mini-echo.io/ old-nginx 80%, new-nginx 20% (provider nginx)');
+      assert.equal(
+        r.stdout,
+        'ingress.networking.k8s.io/echo-canary created\ningress.networking.k8s.io/echo configured\ningress.networking.k8s.io/echo routes nginx.mini-echo.io/ old-nginx 80%, new-nginx 20% (provider nginx)',
+      );
       assert.match(r.stderr, /^Warning: ingress-nginx was retired in March 2026/);
       const canary = await getJson<Ingress>(c, NS, ['ingress', 'echo-canary']);
       assert.deepEqual(backends(canary), ['new-nginx']);
@@ -193,15 +243,40 @@ describe('kubectl bluegreen on Ingresses', function () {
       assert.equal(canary.metadata.labels?.['app.kubernetes.io/managed-by'], 'kubectl-bluegreen');
       // --route sets each backend's observed share against the split the Ingress is set to.
       await dp.refresh();
-      const p = await run(['probe', `http://127.0.0.1:${dp.port}/`, '--host', 'nginx.mini-echo.io', '--count', '400', '--concurrency', '20', '--route', 'echo', '-o', 'json']);
+      const p = await run([
+        'probe',
+        `http://127.0.0.1:${dp.port}/`,
+        '--host',
+        'nginx.mini-echo.io',
+        '--count',
+        '400',
+        '--concurrency',
+        '20',
+        '--route',
+        'echo',
+        '-o',
+        'json',
+      ]);
       assert.equal(p.exitCode, 0, p.stderr);
-      const doc = JSON.parse(p.stdout) as ProbeDoc & { route: string; backends: { service: string; version: string; configuredPercent: number; observedPercent: number; consistent: boolean }[] };
+      const doc = JSON.parse(p.stdout) as ProbeDoc & {
+        route: string;
+        backends: { service: string; version: string; configuredPercent: number; observedPercent: number; consistent: boolean }[];
+      };
       assert.equal(doc.errors, 0);
       assert.equal(doc.route, 'ingress.networking.k8s.io/echo nginx.mini-echo.io/');
-      assert.deepEqual(doc.backends.map((b) => [b.service, b.version, b.configuredPercent]), [['old-nginx', 'old', 80], ['new-nginx', 'new', 20]]);
+      assert.deepEqual(
+        doc.backends.map((b) => [b.service, b.version, b.configuredPercent]),
+        [
+          ['old-nginx', 'old', 80],
+          ['new-nginx', 'new', 20],
+        ],
+      );
       for (const b of doc.backends) assertShare(b.observedPercent, b.configuredPercent, 400, b.service);
       const table = await run(['probe', `http://127.0.0.1:${dp.port}/`, '--host', 'nginx.mini-echo.io', '--count', '100', '--route', 'echo']);
-      assert.match(table.stdout, /\nsplit of ingress\.networking\.k8s\.io\/echo nginx\.mini-echo\.io\/:\nservice old-nginx \(version old\): set to 80%, observed [\d.]+% \(95% interval [\d.]+% - [\d.]+%\): (consistent|NOT consistent with the weight set)\nservice new-nginx \(version new\): set to 20%, observed /);
+      assert.match(
+        table.stdout,
+        /\nsplit of ingress\.networking\.k8s\.io\/echo nginx\.mini-echo\.io\/:\nservice old-nginx \(version old\): set to 80%, observed [\d.]+% \(95% interval [\d.]+% - [\d.]+%\): (consistent|NOT consistent with the weight set)\nservice new-nginx \(version new\): set to 20%, observed /,
+      );
     });
 
     it('preview by header rides on the same canary Ingress; the header reaches new-nginx every time', async () => {
@@ -224,9 +299,15 @@ describe('kubectl bluegreen on Ingresses', function () {
     it('finalize --delete-old: new-nginx on the main Ingress, the canary Ingress and the Service old-nginx deleted', async () => {
       const r = await run(['finalize', 'echo', '--delete-old']);
       assert.equal(r.exitCode, 0, r.stderr);
-      assert.equal(r.stdout, 'ingress.networking.k8s.io/echo configured\ningress.networking.k8s.io/echo-canary deleted\nservice/old-nginx deleted\ningress.networking.k8s.io/echo routes nginx.mini-echo.io/ new-nginx 100% (provider nginx)');
+      assert.equal(
+        r.stdout,
+        'ingress.networking.k8s.io/echo configured\ningress.networking.k8s.io/echo-canary deleted\nservice/old-nginx deleted\ningress.networking.k8s.io/echo routes nginx.mini-echo.io/ new-nginx 100% (provider nginx)',
+      );
       assert.equal((await c.kubectl(['-n', NS, 'get', 'service', 'old-nginx'], { reject: false })).exitCode, 1, 'old-nginx deleted');
-      assert.deepEqual((await getJson<{ items: Ingress[] }>(c, NS, ['ingress'])).items.map((i) => [i.metadata.name, backends(i).join()]), [['echo', 'new-nginx']]);
+      assert.deepEqual(
+        (await getJson<{ items: Ingress[] }>(c, NS, ['ingress'])).items.map((i) => [i.metadata.name, backends(i).join()]),
+        [['echo', 'new-nginx']],
+      );
       assert.equal((await probeShare(run, [], 'nginx.mini-echo.io')).versions.map((v) => v.version).join(), 'new');
     });
   });
@@ -246,14 +327,20 @@ describe('kubectl bluegreen on Ingresses', function () {
       const p = await run(['preview', 'echo', 'new-nginx', '--cookie', 'beta']);
       assert.equal(p.exitCode, 0, p.stderr);
       const items = (await getJson<{ items: Ingress[] }>(c, NS, ['ingress'])).items;
-      assert.deepEqual(items.map((i) => i.metadata.name), ['echo', 'echo-canary', 'echo-preview']);
-      assert.deepEqual(items[2]!.metadata.annotations, { 'alb.ingress.kubernetes.io/canary': 'true', 'alb.ingress.kubernetes.io/canary-by-cookie': 'beta' });
+      assert.deepEqual(
+        items.map((i) => i.metadata.name),
+        ['echo', 'echo-canary', 'echo-preview'],
+      );
+      assert.deepEqual(items[2].metadata.annotations, { 'alb.ingress.kubernetes.io/canary': 'true', 'alb.ingress.kubernetes.io/canary-by-cookie': 'beta' });
       const st = JSON.parse((await run(['status', 'echo', '-o', 'json'])).stdout) as { items: { provider: string; slots: { preview?: unknown }[] }[] };
-      assert.equal(st.items[0]!.provider, 'alb');
-      assert.deepEqual(st.items[0]!.slots[0]!.preview, { service: 'new-nginx', cookie: 'beta', ready: 1 });
+      assert.equal(st.items[0].provider, 'alb');
+      assert.deepEqual(st.items[0].slots[0].preview, { service: 'new-nginx', cookie: 'beta', ready: 1 });
       const rb = await run(['rollback', 'echo']);
       assert.equal(rb.exitCode, 0, rb.stderr);
-      assert.deepEqual((await getJson<{ items: Ingress[] }>(c, NS, ['ingress'])).items.map((i) => i.metadata.name), ['echo']);
+      assert.deepEqual(
+        (await getJson<{ items: Ingress[] }>(c, NS, ['ingress'])).items.map((i) => i.metadata.name),
+        ['echo'],
+      );
     });
   });
 });

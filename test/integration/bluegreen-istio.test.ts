@@ -49,25 +49,42 @@ spec:
   it('set 25 and a cookie preview: weights between destinations, the preview route first; istioctl validate accepts them', async () => {
     const r = await run(['set', 'echo', 'new-nginx', '25']);
     assert.equal(r.exitCode, 0, r.stderr);
-    assert.equal(r.stdout, `virtualservice.networking.istio.io/echo configured\nvirtualservice.networking.istio.io/echo routes ${HOST}/ old-nginx 75%, new-nginx 25% (provider istio)`);
+    assert.equal(
+      r.stdout,
+      `virtualservice.networking.istio.io/echo configured\nvirtualservice.networking.istio.io/echo routes ${HOST}/ old-nginx 75%, new-nginx 25% (provider istio)`,
+    );
     const p = await run(['preview', 'vs/echo', 'new-nginx', '--cookie', 'beta']);
     assert.equal(p.exitCode, 0, p.stderr);
-    const vs = await getJson<{ spec: { http: { name?: string; match?: unknown[]; route: { destination: { host: string }; weight?: number }[] }[] } }>(c, NS, ['virtualservice', 'echo']);
+    const vs = await getJson<{ spec: { http: { name?: string; match?: unknown[]; route: { destination: { host: string }; weight?: number }[] }[] } }>(c, NS, [
+      'virtualservice',
+      'echo',
+    ]);
     assert.equal(vs.spec.http.length, 2);
-    assert.equal(vs.spec.http[0]!.name, 'bluegreen-preview');
-    assert.deepEqual(vs.spec.http[1]!.route.map((d) => [d.destination.host, d.weight]), [['old-nginx', 75], ['new-nginx', 25]]);
+    assert.equal(vs.spec.http[0].name, 'bluegreen-preview');
+    assert.deepEqual(
+      vs.spec.http[1].route.map((d) => [d.destination.host, d.weight]),
+      [
+        ['old-nginx', 75],
+        ['new-nginx', 25],
+      ],
+    );
     await validate();
     // The data plane follows VirtualServices: the cookie reaches new-nginx only.
     await dp.refresh();
     const cookie = await run(['probe', `http://127.0.0.1:${dp.port}/`, '--host', HOST, '-H', 'Cookie: a=1; beta=always', '--count', '50', '-o', 'json']);
-    assert.deepEqual((JSON.parse(cookie.stdout) as { versions: { version: string }[] }).versions.map((v) => v.version), ['new']);
+    assert.deepEqual(
+      (JSON.parse(cookie.stdout) as { versions: { version: string }[] }).versions.map((v) => v.version),
+      ['new'],
+    );
   });
 
   it('a header-pattern preview replaces the cookie one; finalize leaves one destination without weight; validate still passes', async () => {
     assert.equal((await run(['preview', 'echo', 'new-nginx', '--header-pattern', 'x-env=^te.*'])).exitCode, 0);
-    const st = JSON.parse((await run(['status', 'echo', '-o', 'json'])).stdout) as { items: { provider: string; warnings: string[]; slots: { preview: unknown }[] }[] };
-    assert.equal(st.items[0]!.provider, 'istio');
-    assert.deepEqual(st.items[0]!.slots[0]!.preview, { service: 'new-nginx', header: { name: 'x-env', pattern: '^te.*' }, ready: 1 });
+    const st = JSON.parse((await run(['status', 'echo', '-o', 'json'])).stdout) as {
+      items: { provider: string; warnings: string[]; slots: { preview: unknown }[] }[];
+    };
+    assert.equal(st.items[0].provider, 'istio');
+    assert.deepEqual(st.items[0].slots[0].preview, { service: 'new-nginx', header: { name: 'x-env', pattern: '^te.*' }, ready: 1 });
     await validate();
     const fin = await run(['finalize', 'echo']);
     assert.equal(fin.exitCode, 0, fin.stderr);

@@ -17,7 +17,12 @@ describe('kubectl canary probe', function () {
   let c: Cluster;
   let dp: DataPlane;
   const canary = (args: string[]) =>
-    execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), [...args, '--kubeconfig', c.kubeconfig, '-n', NS], { reject: false, stdin: 'ignore', env: { NO_COLOR: '1', PATH: process.env['PATH'] ?? '' }, extendEnv: false });
+    execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), [...args, '--kubeconfig', c.kubeconfig, '-n', NS], {
+      reject: false,
+      stdin: 'ignore',
+      env: { NO_COLOR: '1', PATH: process.env['PATH'] ?? '' },
+      extendEnv: false,
+    });
 
   before(async () => {
     c = await sharedCluster();
@@ -28,7 +33,10 @@ describe('kubectl canary probe', function () {
   });
   after(async () => dp?.close());
 
-  for (const [percent, total] of [[20, 5], [75, 4]] as const) {
+  for (const [percent, total] of [
+    [20, 5],
+    [75, 4],
+  ] as const) {
     it(`after set ${percent}% the measured share of the canary agrees with it`, async () => {
       const set = await canary(['set', 'new-nginx', String(percent), '--total', String(total)]);
       assert.equal(set.exitCode, 0, set.stderr);
@@ -40,9 +48,26 @@ describe('kubectl canary probe', function () {
         if (doc.versions.length === 2) break;
         await new Promise((r) => setTimeout(r, 200));
       }
-      const r = await canary(['probe', `http://127.0.0.1:${dp.port}/`, '--host', `nginx.${NS}`, '--count', '600', '--concurrency', '20', '--canary', 'new-nginx', '-o', 'json']);
+      const r = await canary([
+        'probe',
+        `http://127.0.0.1:${dp.port}/`,
+        '--host',
+        `nginx.${NS}`,
+        '--count',
+        '600',
+        '--concurrency',
+        '20',
+        '--canary',
+        'new-nginx',
+        '-o',
+        'json',
+      ]);
       assert.equal(r.exitCode, 0, r.stderr);
-      const doc = JSON.parse(r.stdout) as { requests: number; errors: number; canary: { configuredPercent: number; observedPercent: number; low: number; high: number; consistent: boolean; version: string } };
+      const doc = JSON.parse(r.stdout) as {
+        requests: number;
+        errors: number;
+        canary: { configuredPercent: number; observedPercent: number; low: number; high: number; consistent: boolean; version: string };
+      };
       assert.equal(doc.requests, 600);
       assert.equal(doc.errors, 0);
       assert.equal(doc.canary.version, 'new');
@@ -56,7 +81,10 @@ describe('kubectl canary probe', function () {
     const r = await canary(['probe', `http://127.0.0.1:${dp.port}/`, '--host', `nginx.${NS}`, '--count', '200', '--canary', 'new-nginx']);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stdout, /^VERSION {3}COUNT {3}SHARE {3}95% INTERVAL\n(new|old) +\d+ +[\d.]+% +[\d.]+% - [\d.]+%\n/);
-    assert.match(r.stdout, /\n200 requests, 200 answered, 0 errors \(0%\)\nlatency p50 [\d.]+ ms, p95 [\d.]+ ms, p99 [\d.]+ ms, max [\d.]+ ms\ncanary new-nginx \(version new\): set to 75%, observed [\d.]+% \(95% interval [\d.]+% - [\d.]+%\): (consistent|NOT consistent with the weight set)$/);
+    assert.match(
+      r.stdout,
+      /\n200 requests, 200 answered, 0 errors \(0%\)\nlatency p50 [\d.]+ ms, p95 [\d.]+ ms, p99 [\d.]+ ms, max [\d.]+ ms\ncanary new-nginx \(version new\): set to 75%, observed [\d.]+% \(95% interval [\d.]+% - [\d.]+%\): (consistent|NOT consistent with the weight set)$/,
+    );
   });
 
   it('counts errors by kind and honours the per-request deadline', async () => {
@@ -82,7 +110,16 @@ describe('kubectl canary probe', function () {
       await new Promise<void>((r) => trickle.listen(0, '127.0.0.1', () => r()));
       try {
         const t2 = Date.now();
-        const tr = await canary(['probe', `http://127.0.0.1:${(trickle.address() as { port: number }).port}/`, '--count', '2', '--request-timeout', '300ms', '-o', 'json']);
+        const tr = await canary([
+          'probe',
+          `http://127.0.0.1:${(trickle.address() as { port: number }).port}/`,
+          '--count',
+          '2',
+          '--request-timeout',
+          '300ms',
+          '-o',
+          'json',
+        ]);
         assert.ok(Date.now() - t2 < 3000, 'ended by the deadline');
         assert.deepEqual((JSON.parse(tr.stdout) as { errorKinds: unknown }).errorKinds, { timeout: 2 });
       } finally {

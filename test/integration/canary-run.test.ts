@@ -15,10 +15,19 @@ describe('kubectl canary run', function () {
   this.timeout(240_000);
   let c: Cluster;
   const canary = (args: string[]) =>
-    execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), [...args, '-n', NS, '--kubeconfig', c.kubeconfig], { reject: false, stdin: 'ignore', env: { NO_COLOR: '1', PATH: process.env['PATH'] ?? '' }, extendEnv: false });
-  const replicas = async () => (await c.kubectl(['-n', NS, 'get', 'deploy', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.replicas} {end}'])).stdout.trim();
+    execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), [...args, '-n', NS, '--kubeconfig', c.kubeconfig], {
+      reject: false,
+      stdin: 'ignore',
+      env: { NO_COLOR: '1', PATH: process.env['PATH'] ?? '' },
+      extendEnv: false,
+    });
+  const replicas = async () =>
+    (await c.kubectl(['-n', NS, 'get', 'deploy', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.replicas} {end}'])).stdout.trim();
   const ours = async () =>
-    Object.keys((JSON.parse((await c.kubectl(['-n', NS, 'get', 'deploy', 'new-nginx', '-o', 'json'])).stdout) as { metadata: { annotations?: Record<string, string> } }).metadata.annotations ?? {}).filter((k) => k.startsWith('traffic.'));
+    Object.keys(
+      (JSON.parse((await c.kubectl(['-n', NS, 'get', 'deploy', 'new-nginx', '-o', 'json'])).stdout) as { metadata: { annotations?: Record<string, string> } })
+        .metadata.annotations ?? {},
+    ).filter((k) => k.startsWith('traffic.'));
   const reset = async () => {
     await c.kubectl(['-n', NS, 'annotate', 'deploy', 'new-nginx', 'traffic.kubectl-plugins.io/previous-replicas-', 'traffic.kubectl-plugins.io/run-']);
     await c.kubectl(['-n', NS, 'scale', 'deploy/new-nginx', 'deploy/old-nginx', '--replicas=1']);
@@ -66,12 +75,15 @@ describe('kubectl canary run', function () {
   it('an abort by hand during a step ends the run: it stops without undoing the abort', async () => {
     await reset();
     const child = canary(['run', 'new-nginx', '--steps', '50,100', '--interval', '4s']);
-    await new Promise<void>((resolve) => child.stdout!.on('data', (b: Buffer) => b.toString().includes('watching') && resolve()));
+    await new Promise<void>((resolve) => child.stdout.on('data', (b: Buffer) => b.toString().includes('watching') && resolve()));
     const abort = await canary(['abort', 'new-nginx']);
     assert.equal(abort.exitCode, 0, abort.stderr);
     const r = await child;
     assert.equal(r.exitCode, 1, r.stdout);
-    assert.match(r.stderr, /error: the run of canary new-nginx was ended by another command during step 1 of 2 \(its record on the Deployment is gone or changed\); stopping without changing anything$/);
+    assert.match(
+      r.stderr,
+      /error: the run of canary new-nginx was ended by another command during step 1 of 2 \(its record on the Deployment is gone or changed\); stopping without changing anything$/,
+    );
     assert.equal(await replicas(), 'new-nginx=0 old-nginx=2', 'as the abort left it');
   });
 
@@ -87,10 +99,26 @@ describe('kubectl canary run', function () {
     await new Promise<void>((r) => failing.listen(0, '127.0.0.1', r));
     try {
       const port = (failing.address() as { port: number }).port;
-      const r = await canary(['run', 'new-nginx', '--steps', '50,100', '--interval', '1s', '--probe', `http://127.0.0.1:${port}/`, '--probe-count', '20', '--max-error-rate', '1']);
+      const r = await canary([
+        'run',
+        'new-nginx',
+        '--steps',
+        '50,100',
+        '--interval',
+        '1s',
+        '--probe',
+        `http://127.0.0.1:${port}/`,
+        '--probe-count',
+        '20',
+        '--max-error-rate',
+        '1',
+      ]);
       assert.equal(r.exitCode, 1, r.stdout);
       assert.match(r.stdout, /\nstep 1\/2: probe 20 requests, 10 errors \(50%\), p99 [\d.]+ ms\nstep 1\/2 failed: error rate 50% is above 1%; aborting\n/);
-      assert.match(r.stderr, /error: canary new-nginx failed at step 1 of 2 \(50%\): error rate 50% is above 1%; it was aborted and all traffic is back on the stable version$/);
+      assert.match(
+        r.stderr,
+        /error: canary new-nginx failed at step 1 of 2 \(50%\): error rate 50% is above 1%; it was aborted and all traffic is back on the stable version$/,
+      );
     } finally {
       failing.close();
     }
@@ -102,17 +130,31 @@ describe('kubectl canary run', function () {
     await reset();
     const child = canary(['run', 'new-nginx', '--steps', '50,100', '--interval', '5m']);
     // Interrupt while it watches step 1.
-    await new Promise<void>((resolve) => child.stdout!.on('data', (b: Buffer) => b.toString().includes('watching') && resolve()));
+    await new Promise<void>((resolve) => child.stdout.on('data', (b: Buffer) => b.toString().includes('watching') && resolve()));
     child.kill('SIGINT');
     const r = await child;
     assert.equal(r.exitCode, 130, r.stderr);
-    assert.match(r.stderr, new RegExp(`interrupted at step 1 of 2: new-nginx keeps 50%\\. Continue: kubectl canary run new-nginx --resume -n ${NS}; undo: kubectl canary abort new-nginx -n ${NS}$`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `interrupted at step 1 of 2: new-nginx keeps 50%\\. Continue: kubectl canary run new-nginx --resume -n ${NS}; undo: kubectl canary abort new-nginx -n ${NS}$`,
+      ),
+    );
     assert.equal(await replicas(), 'new-nginx=1 old-nginx=1', 'the step it stopped in is complete');
     const again = await canary(['run', 'new-nginx', '--steps', '10,20']);
-    assert.deepEqual([again.exitCode, again.stderr], [1, 'error: a run of canary new-nginx stopped at step 1 of 2 (50%); continue it with --resume, or undo it with: kubectl canary abort new-nginx\n'.trimEnd()]);
+    assert.deepEqual(
+      [again.exitCode, again.stderr],
+      [
+        1,
+        'error: a run of canary new-nginx stopped at step 1 of 2 (50%); continue it with --resume, or undo it with: kubectl canary abort new-nginx\n'.trimEnd(),
+      ],
+    );
     const resumed = await canary(['run', 'new-nginx', '--resume', '--interval', '1s']);
     assert.equal(resumed.exitCode, 0, resumed.stderr);
-    assert.match(resumed.stdout, /^step 1\/2: new-nginx to 50%\ndeployment\.apps\/new-nginx unchanged\n[^]*step 2\/2: new-nginx to 100%\n[^]*canary new-nginx promoted after 2 steps/);
+    assert.match(
+      resumed.stdout,
+      /^step 1\/2: new-nginx to 50%\ndeployment\.apps\/new-nginx unchanged\n[^]*step 2\/2: new-nginx to 100%\n[^]*canary new-nginx promoted after 2 steps/,
+    );
     assert.equal(await replicas(), 'new-nginx=2 old-nginx=0');
   });
 

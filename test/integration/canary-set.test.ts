@@ -21,8 +21,14 @@ function canary(c: Cluster, args: string[]) {
 }
 
 async function replicas(c: Cluster): Promise<Record<string, string>> {
-  const out = (await c.kubectl(['-n', NS, 'get', 'deploy', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.replicas}/{.status.readyReplicas} {end}'])).stdout;
-  return Object.fromEntries(out.trim().split(' ').map((kv) => kv.split('=') as [string, string]));
+  const out = (await c.kubectl(['-n', NS, 'get', 'deploy', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.replicas}/{.status.readyReplicas} {end}']))
+    .stdout;
+  return Object.fromEntries(
+    out
+      .trim()
+      .split(' ')
+      .map((kv) => kv.split('=') as [string, string]),
+  );
 }
 
 const version = async (port: number) => (await hostGet(port, { host: `nginx.${NS}` })).body.trim();
@@ -42,7 +48,10 @@ describe('kubectl canary set (replicas mode)', function () {
   it('50% of 1+1 pods is already the case: nothing is written, and it says so', async () => {
     const r = await canary(c, ['set', 'new-nginx', '50', '-v']);
     assert.equal(r.exitCode, 0, r.stderr);
-    assert.equal(r.stdout, 'deployment.apps/new-nginx unchanged\ndeployment.apps/old-nginx unchanged\ncanary new-nginx gets 50% of service/nginx (1 of 2 pods; mode replicas)');
+    assert.equal(
+      r.stdout,
+      'deployment.apps/new-nginx unchanged\ndeployment.apps/old-nginx unchanged\ncanary new-nginx gets 50% of service/nginx (1 of 2 pods; mode replicas)',
+    );
     // The lock (a Lease) is taken and released; the four lists are the only reads; nothing is written.
     assert.match(r.stderr, /I: 6 API requests to https:\/\/127\.0\.0\.1:\d+ \(create 1, list 4, delete 1\)/);
   });
@@ -53,7 +62,9 @@ describe('kubectl canary set (replicas mode)', function () {
     assert.equal(r.stdout, 'deployment.apps/new-nginx scaled (1 -> 3)\ncanary new-nginx gets 75% of service/nginx (3 of 4 pods; mode replicas)');
     assert.match(r.stderr, /\(create 1, list 4, patch 1, delete 1, get \d+\)/, 'lock, four lists, one write, unlock, rollout polls');
     assert.deepEqual(await replicas(c), { 'new-nginx': '3/3', 'old-nginx': '1/1' });
-    const annotation = (await c.kubectl(['-n', NS, 'get', 'deploy', 'new-nginx', '-o', "jsonpath={.metadata.annotations['traffic\\.kubectl-plugins\\.io/previous-replicas']}"])).stdout;
+    const annotation = (
+      await c.kubectl(['-n', NS, 'get', 'deploy', 'new-nginx', '-o', "jsonpath={.metadata.annotations['traffic\\.kubectl-plugins\\.io/previous-replicas']}"])
+    ).stdout;
     assert.deepEqual(JSON.parse(annotation), { 'old-nginx': 1, 'new-nginx': 1 });
     // The curl loop of the seed, through the playground data plane: about 3 in 4 answers are "new".
     const dp: DataPlane = await startDataPlane({ kubeconfig: c.kubeconfig, refreshMs: 100 });
@@ -61,7 +72,9 @@ describe('kubectl canary set (replicas mode)', function () {
       for (let i = 0; i < 50; i++) {
         await dp.refresh();
         const eps = await c.kubectl(['-n', NS, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=nginx', '-o', 'json']);
-        const ready = (JSON.parse(eps.stdout) as { items: { endpoints?: { conditions?: { ready?: boolean } }[] | null }[] }).items.flatMap((i) => i.endpoints ?? []).filter((e) => e.conditions?.ready !== false).length;
+        const ready = (JSON.parse(eps.stdout) as { items: { endpoints?: { conditions?: { ready?: boolean } }[] | null }[] }).items
+          .flatMap((i) => i.endpoints ?? [])
+          .filter((e) => e.conditions?.ready !== false).length;
         if (ready === 4) break;
         await new Promise((res) => setTimeout(res, 200));
       }
@@ -77,9 +90,14 @@ describe('kubectl canary set (replicas mode)', function () {
   it('0% scales the stable side up before the canary down; the baseline for abort is kept', async () => {
     const r = await canary(c, ['set', 'new-nginx', '0']);
     assert.equal(r.exitCode, 0, r.stderr);
-    assert.equal(r.stdout, 'deployment.apps/old-nginx scaled (1 -> 4)\ndeployment.apps/new-nginx scaled (3 -> 0)\ncanary new-nginx gets 0% of service/nginx (0 of 4 pods; mode replicas)');
+    assert.equal(
+      r.stdout,
+      'deployment.apps/old-nginx scaled (1 -> 4)\ndeployment.apps/new-nginx scaled (3 -> 0)\ncanary new-nginx gets 0% of service/nginx (0 of 4 pods; mode replicas)',
+    );
     assert.deepEqual(await replicas(c), { 'new-nginx': '0/', 'old-nginx': '4/4' }, 'no ready count is reported at 0 replicas');
-    const annotation = (await c.kubectl(['-n', NS, 'get', 'deploy', 'new-nginx', '-o', "jsonpath={.metadata.annotations['traffic\\.kubectl-plugins\\.io/previous-replicas']}"])).stdout;
+    const annotation = (
+      await c.kubectl(['-n', NS, 'get', 'deploy', 'new-nginx', '-o', "jsonpath={.metadata.annotations['traffic\\.kubectl-plugins\\.io/previous-replicas']}"])
+    ).stdout;
     assert.deepEqual(JSON.parse(annotation), { 'old-nginx': 1, 'new-nginx': 1 }, 'the first baseline, not the intermediate state');
   });
 
@@ -87,8 +105,16 @@ describe('kubectl canary set (replicas mode)', function () {
     const r = await canary(c, ['set', 'new-nginx', '50', '--total', '5', '-o', 'json']);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), {
-      canary: 'new-nginx', stable: 'old-nginx', service: 'nginx', namespace: NS, mode: 'replicas',
-      requestedPercent: 50, achievedPercent: 40, exact: false, exactTotal: 6, replicas: { canary: 2, stable: 3 },
+      canary: 'new-nginx',
+      stable: 'old-nginx',
+      service: 'nginx',
+      namespace: NS,
+      mode: 'replicas',
+      requestedPercent: 50,
+      achievedPercent: 40,
+      exact: false,
+      exactTotal: 6,
+      replicas: { canary: 2, stable: 3 },
     });
     // Progress lines (not a terminal) come first; the warning is the last line.
     assert.match(r.stderr, /\nWarning: 50% of 5 pods is not a whole number of pods; the canary gets 2 of 5 \(40%\)\. --total 6 would give exactly 50%$/);
@@ -99,7 +125,10 @@ describe('kubectl canary set (replicas mode)', function () {
     const before = await replicas(c);
     const r = await canary(c, ['set', 'new-nginx', '100', '--dry-run=client']);
     assert.equal(r.exitCode, 0, r.stderr);
-    assert.match(r.stdout, /^apiVersion: apps\/v1\nkind: Deployment\nmetadata:\n {2}name: new-nginx\n {2}namespace: canary-l4\n {2}resourceVersion: '\d+'\nspec:\n {2}replicas: 5\n---\n/);
+    assert.match(
+      r.stdout,
+      /^apiVersion: apps\/v1\nkind: Deployment\nmetadata:\n {2}name: new-nginx\n {2}namespace: canary-l4\n {2}resourceVersion: '\d+'\nspec:\n {2}replicas: 5\n---\n/,
+    );
     assert.match(r.stdout, /canary new-nginx would get 100% of service\/nginx \(5 of 5 pods; mode replicas\)$/);
     assert.deepEqual(await replicas(c), before);
   });
@@ -110,7 +139,10 @@ describe('kubectl canary set (replicas mode)', function () {
       const r = await canary(c, ['set', 'new-nginx', '20']);
       assert.equal(r.exitCode, 1);
       assert.equal(r.stdout, '');
-      assert.equal(r.stderr, 'error: horizontalpodautoscaler.autoscaling/old-nginx scales these Deployments and would undo the change; remove it, or pass --force to scale anyway');
+      assert.equal(
+        r.stderr,
+        'error: horizontalpodautoscaler.autoscaling/old-nginx scales these Deployments and would undo the change; remove it, or pass --force to scale anyway',
+      );
       const forced = await canary(c, ['set', 'new-nginx', '20', '--force', '--wait=false']);
       assert.equal(forced.exitCode, 0, forced.stderr);
       assert.match(forced.stderr, /^Warning: horizontalpodautoscaler.autoscaling\/old-nginx scales these Deployments and may undo the change\n/);
@@ -135,7 +167,10 @@ describe('kubectl canary set (replicas mode)', function () {
     const blocked = await canary(c, ['set', 'new-nginx', '50', '--timeout', '2s']);
     assert.equal(blocked.exitCode, 1);
     assert.match(blocked.stderr, /^waiting for kubectl canary set new-nginx 10 \(ana@laptop\) to finish \(lease\/kubectl-canary\.new-nginx, up to 2s\)\n/);
-    assert.match(blocked.stderr, /\nerror: another run \(kubectl canary set new-nginx 10 \(ana@laptop\)\) is changing this now and holds lease\/kubectl-canary\.new-nginx in namespace "canary-l4"; try again when it is done, or if it died, remove the lock: kubectl delete lease kubectl-canary\.new-nginx -n canary-l4$/);
+    assert.match(
+      blocked.stderr,
+      /\nerror: another run \(kubectl canary set new-nginx 10 \(ana@laptop\)\) is changing this now and holds lease\/kubectl-canary\.new-nginx in namespace "canary-l4"; try again when it is done, or if it died, remove the lock: kubectl delete lease kubectl-canary\.new-nginx -n canary-l4$/,
+    );
     await c.kubectl(['apply', '-f', '-'], { input: lease('2026-01-01T00:00:00.000000Z', 30) });
     const r = await canary(c, ['set', 'new-nginx', '50', '--wait=false']);
     assert.equal(r.exitCode, 0, r.stderr);
@@ -163,19 +198,39 @@ spec:
       const vs = JSON.parse((await c.kubectl(['-n', NS, 'get', 'virtualservice', 'nginx', '-o', 'json'])).stdout) as { spec: { http: unknown[] } };
       assert.deepEqual(vs.spec.http, [
         { match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [{ destination: { host: 'nginx', port: { number: 80 } } }] },
-        { route: [{ destination: { host: 'nginx', subset: 'old', port: { number: 80 } }, weight: 70 }, { destination: { host: 'nginx', subset: 'new', port: { number: 80 } }, weight: 30 }] },
+        {
+          route: [
+            { destination: { host: 'nginx', subset: 'old', port: { number: 80 } }, weight: 70 },
+            { destination: { host: 'nginx', subset: 'new', port: { number: 80 } }, weight: 30 },
+          ],
+        },
       ]);
-      const dr = JSON.parse((await c.kubectl(['-n', NS, 'get', 'destinationrule', 'nginx', '-o', 'json'])).stdout) as { spec: unknown; metadata: { labels: Record<string, string> } };
-      assert.deepEqual(dr.spec, { host: 'nginx', subsets: [{ name: 'old', labels: { version: 'old' } }, { name: 'new', labels: { version: 'new' } }] });
+      const dr = JSON.parse((await c.kubectl(['-n', NS, 'get', 'destinationrule', 'nginx', '-o', 'json'])).stdout) as {
+        spec: unknown;
+        metadata: { labels: Record<string, string> };
+      };
+      assert.deepEqual(dr.spec, {
+        host: 'nginx',
+        subsets: [
+          { name: 'old', labels: { version: 'old' } },
+          { name: 'new', labels: { version: 'new' } },
+        ],
+      });
       assert.equal(dr.metadata.labels['app.kubernetes.io/managed-by'], 'kubectl-canary');
       const yaml = (await c.kubectl(['-n', NS, 'get', 'virtualservice,destinationrule', '-o', 'yaml'])).stdout;
       const validate = await execa(bin('istioctl'), ['validate', '-f', '-'], { input: yaml, reject: false });
       assert.equal(validate.exitCode, 0, validate.stderr + validate.stdout);
       const again = await canary(c, ['set', 'new-nginx', '30']);
-      assert.equal(again.stdout, 'virtualservice.networking.istio.io/nginx unchanged\ncanary new-nginx gets 30% of service/nginx (subset new; mode istio, virtualservice/nginx)');
+      assert.equal(
+        again.stdout,
+        'virtualservice.networking.istio.io/nginx unchanged\ncanary new-nginx gets 30% of service/nginx (subset new; mode istio, virtualservice/nginx)',
+      );
       const replicasOnly = await canary(c, ['set', 'new-nginx', '30', '--mode', 'replicas']);
       assert.equal(replicasOnly.exitCode, 1);
-      assert.match(replicasOnly.stderr, /^error: virtualservice\.networking\.istio\.io\/nginx routes service "nginx", so its weights, not replica counts, decide the split/);
+      assert.match(
+        replicasOnly.stderr,
+        /^error: virtualservice\.networking\.istio\.io\/nginx routes service "nginx", so its weights, not replica counts, decide the split/,
+      );
       await c.kubectl(['-n', NS, 'scale', 'deployment/new-nginx', '--replicas=0']);
       await c.kubectl(['-n', NS, 'rollout', 'status', 'deployment/new-nginx', '--timeout=60s']);
       const empty = await canary(c, ['set', 'new-nginx', '40']);
@@ -190,7 +245,10 @@ spec:
       await c.kubectl(['-n', NS, 'delete', 'virtualservice,destinationrule', 'nginx']);
     }
     const none = await canary(c, ['set', 'new-nginx', '30', '--mode', 'istio']);
-    assert.deepEqual([none.exitCode, none.stderr], [1, `error: no VirtualService in namespace "${NS}" routes service "nginx"; --mode istio needs one (or use --mode replicas)`]);
+    assert.deepEqual(
+      [none.exitCode, none.stderr],
+      [1, `error: no VirtualService in namespace "${NS}" routes service "nginx"; --mode istio needs one (or use --mode replicas)`],
+    );
   });
 
   it('abort restores the stable replicas recorded before the first set and scales the canary to 0', async () => {
@@ -198,7 +256,8 @@ spec:
     const r = await canary(c, ['abort', 'new-nginx']);
     assert.equal(r.exitCode, 0, r.stderr);
     const baseline = JSON.parse(
-      (await c.kubectl(['-n', NS, 'get', 'deploy', 'new-nginx', '-o', "jsonpath={.metadata.annotations['traffic\\.kubectl-plugins\\.io/previous-replicas']}"])).stdout || '{}',
+      (await c.kubectl(['-n', NS, 'get', 'deploy', 'new-nginx', '-o', "jsonpath={.metadata.annotations['traffic\\.kubectl-plugins\\.io/previous-replicas']}"]))
+        .stdout || '{}',
     ) as Record<string, number>;
     assert.deepEqual(baseline, {}, 'the baseline is cleared');
     // The baseline recorded by the first set in this namespace was old-nginx=1, new-nginx=1.
@@ -206,14 +265,20 @@ spec:
     const spec = (await c.kubectl(['-n', NS, 'get', 'deploy', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.replicas} {end}'])).stdout.trim();
     assert.equal(spec, 'new-nginx=0 old-nginx=1');
     const again = await canary(c, ['abort', 'new-nginx']);
-    assert.equal(again.stdout, 'deployment.apps/new-nginx unchanged\ndeployment.apps/old-nginx unchanged\ncanary new-nginx aborted: all traffic of service/nginx to old-nginx (1 pods)');
+    assert.equal(
+      again.stdout,
+      'deployment.apps/new-nginx unchanged\ndeployment.apps/old-nginx unchanged\ncanary new-nginx aborted: all traffic of service/nginx to old-nginx (1 pods)',
+    );
   });
 
   it('promote moves the whole capacity to the canary; abort undoes it; --delete-stable removes the stable', async () => {
     await canary(c, ['set', 'new-nginx', '50', '--total', '4']);
     const p = await canary(c, ['promote', 'new-nginx']);
     assert.equal(p.exitCode, 0, p.stderr);
-    assert.equal(p.stdout, 'deployment.apps/new-nginx scaled (2 -> 4)\ndeployment.apps/old-nginx scaled (2 -> 0)\ncanary new-nginx promoted: all traffic of service/nginx (4 pods)');
+    assert.equal(
+      p.stdout,
+      'deployment.apps/new-nginx scaled (2 -> 4)\ndeployment.apps/old-nginx scaled (2 -> 0)\ncanary new-nginx promoted: all traffic of service/nginx (4 pods)',
+    );
     assert.deepEqual(await replicas(c), { 'new-nginx': '4/4', 'old-nginx': '0/' });
     const undo = await canary(c, ['abort', 'new-nginx']);
     assert.equal(undo.exitCode, 0, undo.stderr);
@@ -226,7 +291,10 @@ spec:
     assert.match(del.stdout, /deployment\.apps\/old-nginx deleted\n/);
     assert.equal((await c.kubectl(['-n', NS, 'get', 'deploy', 'old-nginx'], { reject: false })).exitCode, 1);
     const twice = await canary(c, ['promote', 'new-nginx', '--delete-stable']);
-    assert.deepEqual([twice.exitCode, twice.stdout], [0, 'deployment.apps/new-nginx unchanged\ncanary new-nginx already promoted: no other Deployment behind its Service']);
+    assert.deepEqual(
+      [twice.exitCode, twice.stdout],
+      [0, 'deployment.apps/new-nginx unchanged\ncanary new-nginx already promoted: no other Deployment behind its Service'],
+    );
   });
 
   it('bad input never reaches the cluster: one line, exit 2 for usage, 1 for a missing Deployment', async () => {

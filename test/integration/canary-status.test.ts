@@ -14,7 +14,12 @@ describe('kubectl canary status', function () {
   this.timeout(120_000);
   let c: Cluster;
   const canary = (args: string[]) =>
-    execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), [...args, '--kubeconfig', c.kubeconfig], { reject: false, stdin: 'ignore', env: { NO_COLOR: '1', PATH: process.env['PATH'] ?? '' }, extendEnv: false });
+    execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), [...args, '--kubeconfig', c.kubeconfig], {
+      reject: false,
+      stdin: 'ignore',
+      env: { NO_COLOR: '1', PATH: process.env['PATH'] ?? '' },
+      extendEnv: false,
+    });
 
   before(async () => {
     c = await sharedCluster();
@@ -41,9 +46,14 @@ describe('kubectl canary status', function () {
   });
 
   it('-w prints again when something changes, and only then', async () => {
-    const child = execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), ['-n', NS, 'status', 'new-nginx', '-w', '--kubeconfig', c.kubeconfig], { reject: false, stdin: 'ignore', env: { NO_COLOR: '1', PATH: process.env['PATH'] ?? '' }, extendEnv: false });
+    const child = execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), ['-n', NS, 'status', 'new-nginx', '-w', '--kubeconfig', c.kubeconfig], {
+      reject: false,
+      stdin: 'ignore',
+      env: { NO_COLOR: '1', PATH: process.env['PATH'] ?? '' },
+      extendEnv: false,
+    });
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
       await until('the first table', async () => out.includes('Healthy'), 10_000);
       await new Promise((r) => setTimeout(r, 4500));
@@ -68,7 +78,15 @@ describe('kubectl canary status', function () {
   });
 
   it('--fail-on-degraded exits 3 when the canary cannot become ready', async () => {
-    await c.kubectl(['-n', NS, 'patch', 'deployment', 'new-nginx', '-p', '{"spec":{"progressDeadlineSeconds":1,"template":{"spec":{"nodeSelector":{"nowhere":"true"}}}}}']);
+    await c.kubectl([
+      '-n',
+      NS,
+      'patch',
+      'deployment',
+      'new-nginx',
+      '-p',
+      '{"spec":{"progressDeadlineSeconds":1,"template":{"spec":{"nodeSelector":{"nowhere":"true"}}}}}',
+    ]);
     let r = await canary(['-n', NS, 'status', 'new-nginx', '--fail-on-degraded']);
     for (let i = 0; i < 40 && r.exitCode !== 3; i++) {
       await new Promise((res) => setTimeout(res, 500));
@@ -82,13 +100,19 @@ describe('kubectl canary status', function () {
   it('no canaries: nothing on stdout, a note on stderr, exit 0', async () => {
     await c.kubectl(['create', 'namespace', 'no-canaries']);
     const r = await canary(['-n', 'no-canaries', 'status']);
-    assert.deepEqual([r.exitCode, r.stdout, r.stderr], [0, '', `No canaries found in namespace "no-canaries" (a canary is listed after its first 'kubectl canary set')`]);
+    assert.deepEqual(
+      [r.exitCode, r.stdout, r.stderr],
+      [0, '', `No canaries found in namespace "no-canaries" (a canary is listed after its first 'kubectl canary set')`],
+    );
   });
 
   it('a Deployment that is not a canary, or missing, is one clear line', async () => {
     await c.kubectl(['-n', NS, 'create', 'deployment', 'solo', '--image=nginx']);
     const r = await canary(['-n', NS, 'status', 'solo']);
-    assert.deepEqual([r.exitCode, r.stdout, r.stderr], [1, '', `error: deployment "solo" shares no Service with another Deployment in namespace "${NS}": it is not a canary`]);
+    assert.deepEqual(
+      [r.exitCode, r.stdout, r.stderr],
+      [1, '', `error: deployment "solo" shares no Service with another Deployment in namespace "${NS}": it is not a canary`],
+    );
     const m = await canary(['-n', NS, 'status', 'ghost']);
     assert.deepEqual([m.exitCode, m.stderr], [1, `error: deployment "ghost" not found in namespace "${NS}"`]);
   });

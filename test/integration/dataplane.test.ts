@@ -8,7 +8,6 @@ import { REPO_ROOT } from '../harness/binaries.js';
 import { startCluster, type Cluster } from '../harness/cluster.js';
 import { readyEndpoints } from '../support/endpoints.js';
 
-
 async function sample(dp: DataPlane, host: string, n: number, headers: Record<string, string> = {}): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (let i = 0; i < n; i++) {
@@ -27,12 +26,19 @@ describe('playground data plane', function () {
   before(async () => {
     // A cluster of its own: the shared one, after the other suites' churn, has been seen to lag
     // marking pods ready for a minute and more, and these tests measure readiness-driven routing.
-    c = await startCluster({ name: 'dataplane', nodes: [{ name: 'dp-1', zone: 'a' }, { name: 'dp-2', zone: 'b' }] });
+    c = await startCluster({
+      name: 'dataplane',
+      nodes: [
+        { name: 'dp-1', zone: 'a' },
+        { name: 'dp-2', zone: 'b' },
+      ],
+    });
     for (const f of ['01-l4-canary.yaml', '02-ingress-bluegreen.yaml', '03-bookinfo-reviews.yaml']) {
       await c.apply(readFileSync(join(REPO_ROOT, 'test/playground/scenarios', f), 'utf8'));
     }
     // Only the seeds' namespaces: other tests share this cluster and leave Deployments of their own.
-    for (const ns of ['default', 'ingress-demo', 'bookinfo']) await c.kubectl(['-n', ns, 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=60s']);
+    for (const ns of ['default', 'ingress-demo', 'bookinfo'])
+      await c.kubectl(['-n', ns, 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=60s']);
     dp = await startDataPlane({ kubeconfig: c.kubeconfig, refreshMs: 100 });
   });
   after(async () => {
@@ -41,11 +47,11 @@ describe('playground data plane', function () {
     await c?.stop();
   });
 
-  it('spreads a Service over its ready pods, like the seed\'s curl loop (1:1, then by replicas)', async () => {
+  it("spreads a Service over its ready pods, like the seed's curl loop (1:1, then by replicas)", async () => {
     await dp.refresh();
     const even = await sample(dp, 'nginx.default', 200);
     assert.deepEqual(Object.keys(even).sort(), ['new', 'old']);
-    assert.ok(even['new']! > 60 && even['old']! > 60, JSON.stringify(even));
+    assert.ok(even['new'] > 60 && even['old'] > 60, JSON.stringify(even));
     await c.kubectl(['scale', 'deployment/new-nginx', '--replicas=4']);
     try {
       await c.kubectl(['rollout', 'status', 'deployment/new-nginx', '--timeout=60s']);
@@ -53,7 +59,7 @@ describe('playground data plane', function () {
       await dp.refresh();
       const skewed = await sample(dp, 'nginx.default.svc.cluster.local', 400);
       // 4 of 5 pods are new: expect 80% (binomial sd 2%); allow a wide band.
-      assert.ok(skewed['new']! / 400 > 0.7 && skewed['new']! / 400 < 0.9, JSON.stringify(skewed));
+      assert.ok(skewed['new'] / 400 > 0.7 && skewed['new'] / 400 < 0.9, JSON.stringify(skewed));
     } finally {
       await c.kubectl(['scale', 'deployment/new-nginx', '--replicas=1']);
     }
@@ -84,7 +90,7 @@ spec:
     assert.deepEqual(await sample(dp, 'reviews.bookinfo', 30, { 'end-user': 'jason' }), { v2: 30 });
     const split = await sample(dp, 'reviews.bookinfo.svc.cluster.local', 400);
     assert.deepEqual(Object.keys(split).sort(), ['v1', 'v3']);
-    assert.ok(split['v1']! / 400 > 0.65 && split['v1']! / 400 < 0.85, JSON.stringify(split));
+    assert.ok(split['v1'] / 400 > 0.65 && split['v1'] / 400 < 0.85, JSON.stringify(split));
   });
 
   it('answers 503 when no endpoint is ready and 404 for unknown hosts', async () => {

@@ -82,33 +82,46 @@ describe('test control plane (real apiserver, controllers, scheduler, kwok)', fu
     const pods = await json<PodList>(c, ['-n', 'harness', 'get', 'pods', '-l', 'app=web']);
     const want = pods.items.map((p) => p.status.podIP).sort();
     let got: string[] = [];
-    await until('endpointslice for web', async () => {
-      const s = await json<{ items: { endpoints?: { addresses: string[]; conditions: { ready: boolean } }[] }[] }>(c, ['-n', 'harness', 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=web']);
-      got = s.items.flatMap((i) => i.endpoints ?? []).filter((e) => e.conditions.ready).flatMap((e) => e.addresses).sort();
-      return got.length === want.length;
-    }, 30_000);
+    await until(
+      'endpointslice for web',
+      async () => {
+        const s = await json<{ items: { endpoints?: { addresses: string[]; conditions: { ready: boolean } }[] }[] }>(c, [
+          '-n',
+          'harness',
+          'get',
+          'endpointslices',
+          '-l',
+          'kubernetes.io/service-name=web',
+        ]);
+        got = s.items
+          .flatMap((i) => i.endpoints ?? [])
+          .filter((e) => e.conditions.ready)
+          .flatMap((e) => e.addresses)
+          .sort();
+        return got.length === want.length;
+      },
+      30_000,
+    );
     assert.deepEqual(got, want);
     const svc = await json<{ spec: { clusterIP: string } }>(c, ['-n', 'harness', 'get', 'service', 'web']);
     assert.ok(svc.spec.clusterIP.startsWith(c.state.serviceCIDR.split('.').slice(0, 2).join('.')), 'cluster IP from the Service CIDR');
   });
 
   it('places one DaemonSet pod on each node matching its selector', async () => {
-    await c.apply(
-      [
-        {
-          apiVersion: 'apps/v1',
-          kind: 'DaemonSet',
-          metadata: { name: 'edge', namespace: 'harness' },
-          spec: {
-            selector: { matchLabels: { app: 'edge' } },
-            template: {
-              metadata: { labels: { app: 'edge' } },
-              spec: { nodeSelector: { 'node-role.kubernetes.io/ingress': 'true' }, containers: [{ name: 'c', image: 'nginx' }] },
-            },
+    await c.apply([
+      {
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata: { name: 'edge', namespace: 'harness' },
+        spec: {
+          selector: { matchLabels: { app: 'edge' } },
+          template: {
+            metadata: { labels: { app: 'edge' } },
+            spec: { nodeSelector: { 'node-role.kubernetes.io/ingress': 'true' }, containers: [{ name: 'c', image: 'nginx' }] },
           },
         },
-      ],
-    );
+      },
+    ]);
     await c.kubectl(['-n', 'harness', 'rollout', 'status', 'daemonset/edge', '--timeout=60s']);
     const pods = await json<PodList>(c, ['-n', 'harness', 'get', 'pods', '-l', 'app=edge']);
     assert.deepEqual(pods.items.map((p) => p.spec.nodeName).sort(), ['node-a1', 'node-b1']);
@@ -116,21 +129,45 @@ describe('test control plane (real apiserver, controllers, scheduler, kwok)', fu
 
   it('issues tokens: a service-account-token Secret is filled, and TokenRequest works', async () => {
     await c.kubectl(['-n', 'harness', 'create', 'serviceaccount', 'reader']);
-    await c.apply(
-      [{ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'reader-token', namespace: 'harness', annotations: { 'kubernetes.io/service-account.name': 'reader' } } }],
-    );
+    await c.apply([
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/service-account-token',
+        metadata: { name: 'reader-token', namespace: 'harness', annotations: { 'kubernetes.io/service-account.name': 'reader' } },
+      },
+    ]);
     let token = '';
-    await until('the token controller to fill reader-token', async () => {
-      token = (await c.kubectl(['-n', 'harness', 'get', 'secret', 'reader-token', '-o', 'jsonpath={.data.token}'])).stdout;
-      return token !== '';
-    }, 30_000);
+    await until(
+      'the token controller to fill reader-token',
+      async () => {
+        token = (await c.kubectl(['-n', 'harness', 'get', 'secret', 'reader-token', '-o', 'jsonpath={.data.token}'])).stdout;
+        return token !== '';
+      },
+      30_000,
+    );
     const jwt = Buffer.from(token, 'base64').toString();
-    const claims = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as { sub: string };
+    const claims = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()) as { sub: string };
     assert.equal(claims.sub, 'system:serviceaccount:harness:reader');
     const requested = (await c.kubectl(['-n', 'harness', 'create', 'token', 'reader', '--duration=10m'])).stdout.trim();
     assert.equal(requested.split('.').length, 3);
     // The token authenticates: the API server says who it is.
-    const who = await execa(bin('kubectl'), ['--server', c.server, '--certificate-authority', join(c.state.dir, 'pki', 'ca.crt'), '--token', requested, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { stdin: 'ignore' });
+    const who = await execa(
+      bin('kubectl'),
+      [
+        '--server',
+        c.server,
+        '--certificate-authority',
+        join(c.state.dir, 'pki', 'ca.crt'),
+        '--token',
+        requested,
+        'auth',
+        'whoami',
+        '-o',
+        'jsonpath={.status.userInfo.username}',
+      ],
+      { stdin: 'ignore' },
+    );
     assert.equal(who.stdout, 'system:serviceaccount:harness:reader');
   });
 
@@ -162,7 +199,11 @@ spec:
     const offline = await execa(istioctl, ['analyze', '--use-kube=false', join(dir, 'ok.yaml')], { reject: false, stdin: 'ignore' });
     assert.ok([0, 79].includes(offline.exitCode ?? -1), offline.stderr);
     // Against the cluster: a route to a subset no DestinationRule defines is reported (IST0101).
-    await c.apply(VS('ghost').replace(/subset: v2}}]/, 'subset: v9}}]').replace('hosts: [reviews]', 'hosts: [ghost.example.com]'));
+    await c.apply(
+      VS('ghost')
+        .replace(/subset: v2}}]/, 'subset: v9}}]')
+        .replace('hosts: [reviews]', 'hosts: [ghost.example.com]'),
+    );
     const live = await execa(istioctl, ['analyze', '--kubeconfig', c.kubeconfig, '-n', 'harness'], { reject: false, stdin: 'ignore' });
     assert.match(live.stdout + live.stderr, /IST0101/);
     assert.match(live.stdout + live.stderr, /v9/);
@@ -175,6 +216,10 @@ spec:
     assert.match(denied.stderr, /User "mallory" cannot list resource "pods" in API group "" in the namespace "harness"/);
     await c.kubectl(['-n', 'harness', 'create', 'role', 'pod-reader', '--verb=get,list', '--resource=pods']);
     await c.kubectl(['-n', 'harness', 'create', 'rolebinding', 'devs-read', '--role=pod-reader', '--group=developers']);
-    await until('the role binding to apply', async () => (await c.kubectl(['-n', 'harness', 'get', 'pods'], { kubeconfig: kc, reject: false })).exitCode === 0, 10_000);
+    await until(
+      'the role binding to apply',
+      async () => (await c.kubectl(['-n', 'harness', 'get', 'pods'], { kubeconfig: kc, reject: false })).exitCode === 0,
+      10_000,
+    );
   });
 });

@@ -35,7 +35,18 @@ function legacy(ns: string): object[] {
         selector: { matchLabels: labels },
         template: {
           metadata: { labels },
-          spec: { containers: [{ name: 'nginx-ingress-controller', image: 'registry.cn-hangzhou.aliyuncs.com/acs/aliyun-ingress-controller:aliyun-nginx-0.9.0-beta.19.2', ports: [{ name: 'http', containerPort: 80 }, { name: 'https', containerPort: 443 }] }] },
+          spec: {
+            containers: [
+              {
+                name: 'nginx-ingress-controller',
+                image: 'registry.cn-hangzhou.aliyuncs.com/acs/aliyun-ingress-controller:aliyun-nginx-0.9.0-beta.19.2',
+                ports: [
+                  { name: 'http', containerPort: 80 },
+                  { name: 'https', containerPort: 443 },
+                ],
+              },
+            ],
+          },
         },
       },
     },
@@ -43,7 +54,14 @@ function legacy(ns: string): object[] {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: LB, namespace: ns, labels: { app: LB } },
-      spec: { type: 'LoadBalancer', selector: labels, ports: [{ name: 'http', port: 80, targetPort: 80 }, { name: 'https', port: 443, targetPort: 443 }] },
+      spec: {
+        type: 'LoadBalancer',
+        selector: labels,
+        ports: [
+          { name: 'http', port: 80, targetPort: 80 },
+          { name: 'https', port: 443, targetPort: 443 },
+        ],
+      },
     },
   ];
 }
@@ -68,9 +86,12 @@ function watch(kube: Kube, ns: string): { stop: () => Promise<Sample[]> } {
         kube.list<SliceItem>('discovery.k8s.io/v1', 'EndpointSlice', { namespace: ns, labelSelector: `kubernetes.io/service-name=${LB}` }),
         kube.get({ apiVersion: 'v1', kind: 'Service', name: LB, namespace: ns }),
       ]);
-      const controller = pods.filter((p) => p.metadata?.labels?.['app'] === 'ingress-nginx' || p.metadata?.labels?.['app.kubernetes.io/name'] === 'ingress-nginx');
+      const controller = pods.filter(
+        (p) => p.metadata?.labels?.['app'] === 'ingress-nginx' || p.metadata?.labels?.['app.kubernetes.io/name'] === 'ingress-nginx',
+      );
       samples.push({
-        readyPods: controller.filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')).length,
+        readyPods: controller.filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'))
+          .length,
         readyEndpoints: slices.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).length,
         uid: svc.metadata?.uid ?? '',
       });
@@ -132,15 +153,27 @@ describe('kubectl ingress-ha deploy --adopt', function () {
     assert.equal(r.exitCode, 0, r.stderr);
     const lines = r.stdout.split('\n');
     // The Service switched to the new pods first (policy kept), then set to Local, then the old controller deleted.
-    assert.deepEqual(lines.slice(-4), ['poddisruptionbudget.policy/ingress-nginx-controller created', `service/${LB} configured`, `service/${LB} configured`, `deployment.apps/${OLD} deleted`]);
+    assert.deepEqual(lines.slice(-4), [
+      'poddisruptionbudget.policy/ingress-nginx-controller created',
+      `service/${LB} configured`,
+      `service/${LB} configured`,
+      `deployment.apps/${OLD} deleted`,
+    ]);
     assert.ok(samples.length > 20, `${samples.length} samples`);
     assert.deepEqual([...new Set(samples.map((s) => s.uid))], [uid], 'the Service was never recreated');
     assert.ok(Math.min(...samples.map((s) => s.readyPods)) >= 1, `Ready controller pods: ${samples.map((s) => s.readyPods).join(' ')}`);
     assert.ok(Math.min(...samples.map((s) => s.readyEndpoints)) >= 1, `ready endpoints: ${samples.map((s) => s.readyEndpoints).join(' ')}`);
     assert.ok(Math.max(...samples.map((s) => s.readyPods)) >= 4, 'old and new pods overlapped');
 
-    const svc = JSON.parse((await c.kubectl(['-n', ns, 'get', 'svc', LB, '-o', 'json'])).stdout) as { spec: { selector: Record<string, string>; externalTrafficPolicy: string }; metadata: { annotations: Record<string, string> } };
-    assert.deepEqual(svc.spec.selector, { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/instance': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' });
+    const svc = JSON.parse((await c.kubectl(['-n', ns, 'get', 'svc', LB, '-o', 'json'])).stdout) as {
+      spec: { selector: Record<string, string>; externalTrafficPolicy: string };
+      metadata: { annotations: Record<string, string> };
+    };
+    assert.deepEqual(svc.spec.selector, {
+      'app.kubernetes.io/name': 'ingress-nginx',
+      'app.kubernetes.io/instance': 'ingress-nginx',
+      'app.kubernetes.io/component': 'controller',
+    });
     assert.equal(svc.spec.externalTrafficPolicy, 'Local');
     assert.equal(svc.metadata.annotations['service.beta.kubernetes.io/alibaba-cloud-loadbalancer-backend-label'], 'node-role.kubernetes.io/ingress=true');
     assert.equal(svc.metadata.annotations['traffic.kubectl-plugins.io/previous-selector'], '{"app":"ingress-nginx"}');
@@ -151,7 +184,10 @@ describe('kubectl ingress-ha deploy --adopt', function () {
     // Run again: the adoption is recorded, nothing changes.
     const again = await ha(c, ns, ['deploy', '--adopt', OLD, '--cloud', 'alibaba']);
     assert.equal(again.exitCode, 0, again.stderr);
-    assert.ok(again.stdout.split('\n').every((l) => l.endsWith(' unchanged')), again.stdout);
+    assert.ok(
+      again.stdout.split('\n').every((l) => l.endsWith(' unchanged')),
+      again.stdout,
+    );
     assert.match(again.stderr, new RegExp(`deployment.apps/${OLD} was adopted already \\(service/${LB} records it\\); applying the rest`));
   });
 
@@ -172,7 +208,12 @@ describe('kubectl ingress-ha deploy --adopt', function () {
       assert.equal(r.exitCode, 1);
       const error = r.stderr.split('\n').at(-1)!;
       assert.match(error, /^error: timed out after 4s waiting for daemonset\.apps\/ingress-nginx-controller to run on every ingress node: /);
-      assert.match(error, new RegExp(`deployment\\.apps/${OLD} still serves service/${LB}, which is unchanged; to go on, fix what is named and run 'kubectl ingress-ha deploy -n ${ns} --adopt ${OLD}' again; to undo: kubectl -n ${ns} delete daemonset\\.apps/ingress-nginx-controller$`));
+      assert.match(
+        error,
+        new RegExp(
+          `deployment\\.apps/${OLD} still serves service/${LB}, which is unchanged; to go on, fix what is named and run 'kubectl ingress-ha deploy -n ${ns} --adopt ${OLD}' again; to undo: kubectl -n ${ns} delete daemonset\\.apps/ingress-nginx-controller$`,
+        ),
+      );
       const svc = (await c.kubectl(['-n', ns, 'get', 'svc', LB, '-o', 'jsonpath={.metadata.uid} {.spec.selector}'])).stdout;
       assert.equal(svc, `${uid} {"app":"ingress-nginx"}`);
       assert.equal((await c.kubectl(['-n', ns, 'get', 'deploy', OLD, '-o', 'jsonpath={.status.readyReplicas}'])).stdout, '2');

@@ -27,7 +27,9 @@ interface PodList {
 /** node -> Ready controller pod count. */
 async function controllerPods(c: Cluster): Promise<Record<string, boolean>> {
   const list = JSON.parse((await c.kubectl(['-n', NS, 'get', 'pods', '-l', SELECTOR, '-o', 'json'])).stdout) as PodList;
-  return Object.fromEntries(list.items.map((p) => [p.spec.nodeName ?? '', p.status.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ?? false]));
+  return Object.fromEntries(
+    list.items.map((p) => [p.spec.nodeName ?? '', p.status.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ?? false]),
+  );
 }
 
 async function verdicts(c: Cluster): Promise<{ code: number; rules: Record<string, { status: string; reason: string; fix: string }> }> {
@@ -62,7 +64,10 @@ describe('kubectl ingress-ha (nodes, deploy, check, status)', function () {
     const r = await ha(c, ['deploy', '-n', NS]);
     assert.equal(r.exitCode, 1);
     assert.equal(r.stdout, '');
-    assert.equal(r.stderr.split('\n').at(-1), 'error: no node is labelled node-role.kubernetes.io/ingress=true, so the controller would run nowhere; label two or more first (one per zone): kubectl ingress-ha nodes add ing-a1 ing-b1');
+    assert.equal(
+      r.stderr.split('\n').at(-1),
+      'error: no node is labelled node-role.kubernetes.io/ingress=true, so the controller would run nowhere; label two or more first (one per zone): kubectl ingress-ha nodes add ing-a1 ing-b1',
+    );
   });
 
   it('bad input is one line: unknown node, unknown cloud, missing namespace', async () => {
@@ -71,7 +76,10 @@ describe('kubectl ingress-ha (nodes, deploy, check, status)', function () {
     const cloud = await ha(c, ['deploy', '-n', NS, '--cloud', 'ibm']);
     assert.deepEqual([cloud.exitCode, cloud.stdout, cloud.stderr], [2, '', 'error: unknown cloud "ibm": use one of alibaba, aws, azure, gcp, none']);
     const ns = await ha(c, ['deploy', '-n', 'missing']);
-    assert.deepEqual([ns.exitCode, ns.stdout, ns.stderr], [1, '', 'error: namespace "missing" not found; create it first (kubectl create namespace missing) or choose another with -n']);
+    assert.deepEqual(
+      [ns.exitCode, ns.stdout, ns.stderr],
+      [1, '', 'error: namespace "missing" not found; create it first (kubectl create namespace missing) or choose another with -n'],
+    );
     const labels = (await c.kubectl(['get', 'nodes', '-l', 'node-role.kubernetes.io/ingress', '-o', 'name'])).stdout;
     assert.equal(labels, '', 'nothing was labelled');
   });
@@ -91,13 +99,22 @@ describe('kubectl ingress-ha (nodes, deploy, check, status)', function () {
     assert.equal(r.exitCode, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 12);
-    assert.ok(lines.every((l) => l.endsWith(' created')), r.stdout);
+    assert.ok(
+      lines.every((l) => l.endsWith(' created')),
+      r.stdout,
+    );
     assert.match(r.stderr, /^Warning: ingress-nginx is end-of-life since March 2026/);
     assert.deepEqual(await controllerPods(c), { 'ing-a1': true, 'ing-b1': true });
 
     const again = await ha(c, ['deploy', '-n', NS, '--cloud', 'alibaba', '-v']);
     assert.equal(again.exitCode, 0, again.stderr);
-    assert.deepEqual(again.stdout.trim().split('\n').map((l) => l.split(' ').slice(1).join(' ')), Array(12).fill('unchanged'));
+    assert.deepEqual(
+      again.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ').slice(1).join(' ')),
+      Array(12).fill('unchanged'),
+    );
     // One read and one (no-op) apply per object, plus the namespace, two lists and the readiness check.
     assert.match(again.stderr, /\(get 1[34], list 2, patch 12\)/);
     const chk = await ha(c, ['check', '-n', NS, '-v']);
@@ -111,20 +128,29 @@ describe('kubectl ingress-ha (nodes, deploy, check, status)', function () {
     // Taking every ingress node away would stop the whole ingress layer: refused without --force.
     const last = await ha(c, ['nodes', 'remove', 'ing-a1', 'ing-b1']);
     assert.deepEqual([last.exitCode, last.stdout], [1, '']);
-    assert.equal(last.stderr, 'error: removing ing-a1, ing-b1 would leave no ingress node, so no controller pod would serve; add other nodes first (kubectl ingress-ha nodes add <node>...), or pass --force');
+    assert.equal(
+      last.stderr,
+      'error: removing ing-a1, ing-b1 would leave no ingress node, so no controller pod would serve; add other nodes first (kubectl ingress-ha nodes add <node>...), or pass --force',
+    );
     const r = await ha(c, ['nodes', 'add', 'ing-a2']);
     assert.equal(r.exitCode, 0, r.stderr);
     await until('a Ready controller pod on ing-a2', async () => (await controllerPods(c))['ing-a2'] === true, 30_000);
     assert.deepEqual(Object.keys(await controllerPods(c)).sort(), ['ing-a1', 'ing-a2', 'ing-b1']);
     const list = await ha(c, ['nodes', 'list']);
-    assert.match(list.stdout, /^NODE +ZONE +STATUS +EXCLUSIVE +CONTROLLER +POD-READY\ning-a1 +zone-a +Ready +no +kube-system\/ingress-nginx-controller-\w+ +true\ning-a2 .*\ning-b1 +zone-b .*true$/);
+    assert.match(
+      list.stdout,
+      /^NODE +ZONE +STATUS +EXCLUSIVE +CONTROLLER +POD-READY\ning-a1 +zone-a +Ready +no +kube-system\/ingress-nginx-controller-\w+ +true\ning-a2 .*\ning-b1 +zone-b .*true$/,
+    );
     const status = JSON.parse((await ha(c, ['status', '-n', NS, '-o', 'json'])).stdout) as {
       controller: { daemonSet: string; desired: number; ready: number };
       nodes: { node: string; zone: string; podReady: boolean }[];
       service: { name: string; externalAddresses: string[]; nodeSelection: string };
     };
     assert.deepEqual([status.controller.daemonSet, status.controller.desired, status.controller.ready], [DS, 3, 3]);
-    assert.deepEqual(status.nodes.map((n) => `${n.node}/${n.zone}/${n.podReady}`), ['ing-a1/zone-a/true', 'ing-a2/zone-a/true', 'ing-b1/zone-b/true']);
+    assert.deepEqual(
+      status.nodes.map((n) => `${n.node}/${n.zone}/${n.podReady}`),
+      ['ing-a1/zone-a/true', 'ing-a2/zone-a/true', 'ing-b1/zone-b/true'],
+    );
     assert.deepEqual(status.service, {
       name: DS,
       type: 'LoadBalancer',
@@ -138,7 +164,20 @@ describe('kubectl ingress-ha (nodes, deploy, check, status)', function () {
     const client = await ha(c, ['deploy', '-n', NS, '--dry-run=client', '--cloud', 'aws']);
     assert.equal(client.exitCode, 0, client.stderr);
     const kinds = [...client.stdout.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]);
-    assert.deepEqual(kinds, ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ConfigMap', 'ConfigMap', 'ConfigMap', 'IngressClass', 'DaemonSet', 'PodDisruptionBudget', 'Service']);
+    assert.deepEqual(kinds, [
+      'ServiceAccount',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Role',
+      'RoleBinding',
+      'ConfigMap',
+      'ConfigMap',
+      'ConfigMap',
+      'IngressClass',
+      'DaemonSet',
+      'PodDisruptionBudget',
+      'Service',
+    ]);
     assert.match(client.stdout, /service\.beta\.kubernetes\.io\/aws-load-balancer-target-node-labels: node-role\.kubernetes\.io\/ingress=true/);
     const server = await ha(c, ['deploy', '-n', NS, '--dry-run=server', '--image', 'registry.k8s.io/ingress-nginx/controller:v1.13.2']);
     assert.equal(server.exitCode, 0, server.stderr);
@@ -157,7 +196,7 @@ describe('kubectl ingress-ha (nodes, deploy, check, status)', function () {
     assert.match(r.stdout, /^daemonset\.apps\/ingress-nginx-controller unchanged$/m);
     const [after, annotations] = (await uid()).split(' ');
     assert.equal(after, before);
-    assert.deepEqual(JSON.parse(annotations!), { 'service.beta.kubernetes.io/aws-load-balancer-target-node-labels': 'node-role.kubernetes.io/ingress=true' });
+    assert.deepEqual(JSON.parse(annotations), { 'service.beta.kubernetes.io/aws-load-balancer-target-node-labels': 'node-role.kubernetes.io/ingress=true' });
   });
 
   it('--controller istio-gateway: the gateway DaemonSet on the ingress nodes, probed on 15021, and check passes', async () => {
@@ -168,17 +207,25 @@ describe('kubectl ingress-ha (nodes, deploy, check, status)', function () {
       assert.equal(r.exitCode, 0, r.stderr);
       assert.equal(r.stderr.includes('end-of-life'), false);
       // No istiod here: the warning says the image "auto" will not be filled in (kwok runs the pods anyway).
-      assert.match(r.stderr, /^Warning: no Istio sidecar injector in this cluster \(no istio-sidecar-injector webhook\): the gateway's image "auto" is filled in by istiod, so install Istio first or pass --image$/m);
-      assert.deepEqual(r.stdout.split('\n').map((l) => l.split(' ')[0]), [
-        'serviceaccount/istio-ingressgateway',
-        'role.rbac.authorization.k8s.io/istio-ingressgateway',
-        'rolebinding.rbac.authorization.k8s.io/istio-ingressgateway',
-        'ingressclass.networking.k8s.io/istio',
-        'daemonset.apps/istio-ingressgateway-controller',
-        'poddisruptionbudget.policy/istio-ingressgateway-controller',
-        'service/istio-ingressgateway-controller',
-      ]);
-      const probe = (await c.kubectl(['-n', ns, 'get', 'ds', 'istio-ingressgateway-controller', '-o', 'jsonpath={.spec.template.spec.containers[0].readinessProbe.httpGet}'])).stdout;
+      assert.match(
+        r.stderr,
+        /^Warning: no Istio sidecar injector in this cluster \(no istio-sidecar-injector webhook\): the gateway's image "auto" is filled in by istiod, so install Istio first or pass --image$/m,
+      );
+      assert.deepEqual(
+        r.stdout.split('\n').map((l) => l.split(' ')[0]),
+        [
+          'serviceaccount/istio-ingressgateway',
+          'role.rbac.authorization.k8s.io/istio-ingressgateway',
+          'rolebinding.rbac.authorization.k8s.io/istio-ingressgateway',
+          'ingressclass.networking.k8s.io/istio',
+          'daemonset.apps/istio-ingressgateway-controller',
+          'poddisruptionbudget.policy/istio-ingressgateway-controller',
+          'service/istio-ingressgateway-controller',
+        ],
+      );
+      const probe = (
+        await c.kubectl(['-n', ns, 'get', 'ds', 'istio-ingressgateway-controller', '-o', 'jsonpath={.spec.template.spec.containers[0].readinessProbe.httpGet}'])
+      ).stdout;
       assert.deepEqual(JSON.parse(probe), { path: '/healthz/ready', port: 15021, scheme: 'HTTP' });
       const pods = JSON.parse((await c.kubectl(['-n', ns, 'get', 'pods', '-o', 'json'])).stdout) as PodList;
       assert.deepEqual(pods.items.map((p) => p.spec.nodeName).sort(), ['ing-a1', 'ing-a2', 'ing-b1']);
@@ -195,15 +242,53 @@ describe('kubectl ingress-ha (nodes, deploy, check, status)', function () {
     // what is broken, how, the rule and verdict expected, the reason, how to repair; other rules that may
     // follow from the same break are listed in ALSO.
     const cases: [string, () => Promise<unknown>, string, string, RegExp, () => Promise<unknown>][] = [
-      ['Service with externalTrafficPolicy Cluster', () => c.kubectl(['-n', NS, 'patch', 'svc', DS, '-p', '{"spec":{"externalTrafficPolicy":"Cluster"}}']), 'service-policy', 'FAIL', /externalTrafficPolicy Cluster/, restore],
-      ['node-selection annotation naming another label', () => c.kubectl(['-n', NS, 'annotate', 'svc', DS, '--overwrite', 'service.beta.kubernetes.io/aws-load-balancer-target-node-labels=pool=web']), 'service-node-selection', 'FAIL', /="pool=web", not node-role/, restore],
-      ['Service turned into a NodePort', () => c.kubectl(['-n', NS, 'patch', 'svc', DS, '-p', '{"spec":{"type":"NodePort"}}']), 'service-type', 'FAIL', /is of type NodePort/, restore],
+      [
+        'Service with externalTrafficPolicy Cluster',
+        () => c.kubectl(['-n', NS, 'patch', 'svc', DS, '-p', '{"spec":{"externalTrafficPolicy":"Cluster"}}']),
+        'service-policy',
+        'FAIL',
+        /externalTrafficPolicy Cluster/,
+        restore,
+      ],
+      [
+        'node-selection annotation naming another label',
+        () => c.kubectl(['-n', NS, 'annotate', 'svc', DS, '--overwrite', 'service.beta.kubernetes.io/aws-load-balancer-target-node-labels=pool=web']),
+        'service-node-selection',
+        'FAIL',
+        /="pool=web", not node-role/,
+        restore,
+      ],
+      [
+        'Service turned into a NodePort',
+        () => c.kubectl(['-n', NS, 'patch', 'svc', DS, '-p', '{"spec":{"type":"NodePort"}}']),
+        'service-type',
+        'FAIL',
+        /is of type NodePort/,
+        restore,
+      ],
       ['PDB deleted', () => c.kubectl(['-n', NS, 'delete', 'pdb', DS]), 'pdb', 'WARN', /no PodDisruptionBudget covers/, restore],
-      ['readiness probe removed', () => c.kubectl(['-n', NS, 'patch', 'ds', DS, '--type', 'json', '-p', '[{"op":"remove","path":"/spec/template/spec/containers/0/readinessProbe"}]']), 'probes', 'FAIL', /lacks probes: controller \(readiness\)/, restore],
+      [
+        'readiness probe removed',
+        () => c.kubectl(['-n', NS, 'patch', 'ds', DS, '--type', 'json', '-p', '[{"op":"remove","path":"/spec/template/spec/containers/0/readinessProbe"}]']),
+        'probes',
+        'FAIL',
+        /lacks probes: controller \(readiness\)/,
+        restore,
+      ],
       [
         'DaemonSet unpinned: pods on every node',
         async () => {
-          await c.kubectl(['-n', NS, 'patch', 'ds', DS, '--type', 'json', '-p', '[{"op":"remove","path":"/spec/template/spec/nodeSelector/node-role.kubernetes.io~1ingress"}]']);
+          await c.kubectl([
+            '-n',
+            NS,
+            'patch',
+            'ds',
+            DS,
+            '--type',
+            'json',
+            '-p',
+            '[{"op":"remove","path":"/spec/template/spec/nodeSelector/node-role.kubernetes.io~1ingress"}]',
+          ]);
           await until('a controller pod on ing-b2', async () => (await controllerPods(c))['ing-b2'] !== undefined, 30_000);
         },
         'pods-placement',
@@ -225,9 +310,30 @@ describe('kubectl ingress-ha (nodes, deploy, check, status)', function () {
         /no Ready controller pod on ing-b1/,
         () => c.kubectl(['taint', 'node', 'ing-b1', 'maintenance-']),
       ],
-      ['ingress nodes all in one zone', () => ha(c, ['nodes', 'remove', 'ing-b1']), 'zone-spread', 'FAIL', /ingress nodes are all in zone zone-a while the cluster spans 2 zones/, () => ha(c, ['nodes', 'add', 'ing-b1'])],
-      ['a single ingress node', () => ha(c, ['nodes', 'remove', 'ing-a2', 'ing-b1']), 'ingress-nodes', 'FAIL', /only ing-a1 is an ingress node/, () => ha(c, ['nodes', 'add', 'ing-a2', 'ing-b1'])],
-      ['a control-plane node carrying ingress', () => c.kubectl(['label', 'node', 'ing-a2', 'node-role.kubernetes.io/control-plane=']), 'control-plane', 'WARN', /control-plane nodes carry ingress traffic: ing-a2/, () => c.kubectl(['label', 'node', 'ing-a2', 'node-role.kubernetes.io/control-plane-'])],
+      [
+        'ingress nodes all in one zone',
+        () => ha(c, ['nodes', 'remove', 'ing-b1']),
+        'zone-spread',
+        'FAIL',
+        /ingress nodes are all in zone zone-a while the cluster spans 2 zones/,
+        () => ha(c, ['nodes', 'add', 'ing-b1']),
+      ],
+      [
+        'a single ingress node',
+        () => ha(c, ['nodes', 'remove', 'ing-a2', 'ing-b1']),
+        'ingress-nodes',
+        'FAIL',
+        /only ing-a1 is an ingress node/,
+        () => ha(c, ['nodes', 'add', 'ing-a2', 'ing-b1']),
+      ],
+      [
+        'a control-plane node carrying ingress',
+        () => c.kubectl(['label', 'node', 'ing-a2', 'node-role.kubernetes.io/control-plane=']),
+        'control-plane',
+        'WARN',
+        /control-plane nodes carry ingress traffic: ing-a2/,
+        () => c.kubectl(['label', 'node', 'ing-a2', 'node-role.kubernetes.io/control-plane-']),
+      ],
       [
         'an ordinary pod on an exclusive ingress node',
         async () => {
@@ -247,8 +353,8 @@ describe('kubectl ingress-ha (nodes, deploy, check, status)', function () {
         try {
           const v = await verdicts(c);
           assert.equal(v.rules[rule]?.status, status, JSON.stringify(v.rules[rule]));
-          assert.match(v.rules[rule]!.reason, reason);
-          assert.notEqual(v.rules[rule]!.fix, '');
+          assert.match(v.rules[rule].reason, reason);
+          assert.notEqual(v.rules[rule].fix, '');
           assert.equal(v.code, status === 'FAIL' ? 3 : 0);
           // The PDB's minAvailable follows the node count at deploy time, so it may warn when nodes go.
           const allowed = new Set([rule, 'pdb', ...(ALSO[rule] ?? [])]);

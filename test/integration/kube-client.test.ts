@@ -1,6 +1,10 @@
 // The shared API client against the real API server: apply, patch, dry runs, conflicts, waits,
 // pagination and the error messages people see.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sharedCluster } from '../support/fixture.js';
 import type { Cluster } from '../harness/cluster.js';
 import { Kube, retryOnConflict, type KubeObject } from '../../shared/kube/client.js';
@@ -40,15 +44,43 @@ describe('shared API client on the real API server', function () {
   });
 
   it('maps 404 and 422 to one actionable line', async () => {
-    await assert.rejects(kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'ghost', namespace: NS }), (e: Error) => e instanceof KubeApiError && e.message === `deployments.apps "ghost" not found in namespace "${NS}" (context "${c.name}")`);
-    const bad = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'bad', namespace: NS }, spec: { replicas: -1, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } };
-    await assert.rejects(kube.apply(bad), (e: Error) => e instanceof KubeApiError && e.status === 422 && /the server rejected deployments\.apps "bad" in namespace "client-test" .*: spec\.replicas: Invalid value: -1: must be greater than or equal to 0/.test(e.message));
+    await assert.rejects(
+      kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'ghost', namespace: NS }),
+      (e: Error) => e instanceof KubeApiError && e.message === `deployments.apps "ghost" not found in namespace "${NS}" (context "${c.name}")`,
+    );
+    const bad = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'bad', namespace: NS },
+      spec: {
+        replicas: -1,
+        selector: { matchLabels: { a: 'b' } },
+        template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+      },
+    };
+    await assert.rejects(
+      kube.apply(bad),
+      (e: Error) =>
+        e instanceof KubeApiError &&
+        e.status === 422 &&
+        /the server rejected deployments\.apps "bad" in namespace "client-test" .*: spec\.replicas: Invalid value: -1: must be greater than or equal to 0/.test(
+          e.message,
+        ),
+    );
     await assert.rejects(kube.list('networking.example.com/v1', 'Nothing', { namespace: NS }), /does not serve|not found/);
   });
 
   it('403 names the user, verb and resource', async () => {
     const denied = make(await c.userKubeconfig('eve'));
-    await assert.rejects(denied.list('v1', 'Secret', { namespace: NS }), (e: Error) => e instanceof KubeApiError && e.status === 403 && /^forbidden: .*User "eve" cannot list resource "secrets" in API group "" in the namespace "client-test" \(context .*\); ask for RBAC permission to list secrets/.test(e.message));
+    await assert.rejects(
+      denied.list('v1', 'Secret', { namespace: NS }),
+      (e: Error) =>
+        e instanceof KubeApiError &&
+        e.status === 403 &&
+        /^forbidden: .*User "eve" cannot list resource "secrets" in API group "" in the namespace "client-test" \(context .*\); ask for RBAC permission to list secrets/.test(
+          e.message,
+        ),
+    );
   });
 
   it('re-reads and retries on a real 409 conflict', async () => {
@@ -74,7 +106,10 @@ describe('shared API client on the real API server', function () {
     // Pods that can never be scheduled: the wait must give up at its deadline.
     await c.kubectl(['-n', NS, 'create', 'deployment', 'stuck', '--image=nginx']);
     await c.kubectl(['-n', NS, 'patch', 'deployment', 'stuck', '-p', '{"spec":{"template":{"spec":{"nodeSelector":{"nowhere":"true"}}}}}']);
-    await assert.rejects(waitForRollout(kube, NS, 'stuck', { timeoutMs: 1500, intervalMs: 200, clock: systemClock }), (e: Error) => e instanceof TimeoutError && /timed out after 2s waiting for deployment\.apps\/stuck to roll out: /.test(e.message));
+    await assert.rejects(
+      waitForRollout(kube, NS, 'stuck', { timeoutMs: 1500, intervalMs: 200, clock: systemClock }),
+      (e: Error) => e instanceof TimeoutError && /timed out after 2s waiting for deployment\.apps\/stuck to roll out: /.test(e.message),
+    );
   });
 
   it('waits for a condition, and names it when it times out', async () => {
@@ -84,31 +119,56 @@ describe('shared API client on the real API server', function () {
     assert.deepEqual(r, { done: true, message: 'Established is True' });
     await assert.rejects(
       waitForCondition(kube, ref, 'Frozen', 'True', { timeoutMs: 600, intervalMs: 200, clock: systemClock }),
-      (e: Error) => e instanceof TimeoutError && e.message.startsWith('timed out after 600ms waiting for customresourcedefinition/virtualservices.networking.istio.io to be Frozen=True: Frozen is not reported yet'),
+      (e: Error) =>
+        e instanceof TimeoutError &&
+        e.message.startsWith(
+          'timed out after 600ms waiting for customresourcedefinition/virtualservices.networking.istio.io to be Frozen=True: Frozen is not reported yet',
+        ),
     );
   });
 
   it('lists page by page: 1,100 objects in 3 requests', async () => {
-    const items = Array.from({ length: 1100 }, (_, i) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `bulk-${i}`, namespace: NS, labels: { bulk: 'yes' } } }));
+    const items = Array.from({ length: 1100 }, (_, i) =>
+      JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `bulk-${i}`, namespace: NS, labels: { bulk: 'yes' } } }),
+    );
     await c.kubectl(['apply', '--server-side', '-f', '-'], { input: items.join('\n') });
     const k = make(c.kubeconfig);
     const before = k.requests;
     const got = await k.list('v1', 'ConfigMap', { namespace: NS, labelSelector: 'bulk=yes' });
     assert.equal(got.length, 1100);
     assert.equal(k.requests - before, 3);
-    assert.equal(got[0]!.kind, 'ConfigMap');
+    assert.equal(got[0].kind, 'ConfigMap');
   });
 
   it('a plan that fails half-way says what changed and how to undo it', async () => {
     const changes: Change[] = [
-      { action: 'apply', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'step-1', namespace: NS }, data: { a: '1' } }, undo: `kubectl -n ${NS} delete configmap step-1` },
+      {
+        action: 'apply',
+        object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'step-1', namespace: NS }, data: { a: '1' } },
+        undo: `kubectl -n ${NS} delete configmap step-1`,
+      },
       { action: 'patch', ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'missing', namespace: NS }, patch: { spec: { replicas: 1 } }, verb: 'scaled' },
     ];
-    await assert.rejects(applyPlan(kube, changes, 'none'), (e: Error) => e.message === `deployments.apps "missing" not found in namespace "${NS}" (context "${c.name}"); already changed: configmap/step-1; to undo: kubectl -n ${NS} delete configmap step-1`);
-    const ok = await applyPlan(kube, [changes[0]!], 'none');
-    assert.deepEqual(ok.map((r) => r.line), ['configmap/step-1 configured']);
-    const dry = await applyPlan(kube, [changes[0]!, { action: 'delete', ref: { apiVersion: 'v1', kind: 'ConfigMap', name: 'step-1', namespace: NS } }], 'server');
-    assert.deepEqual(dry.map((r) => r.line), ['configmap/step-1 configured (server dry run)', 'configmap/step-1 deleted (server dry run)']);
+    await assert.rejects(
+      applyPlan(kube, changes, 'none'),
+      (e: Error) =>
+        e.message ===
+        `deployments.apps "missing" not found in namespace "${NS}" (context "${c.name}"); already changed: configmap/step-1; to undo: kubectl -n ${NS} delete configmap step-1`,
+    );
+    const ok = await applyPlan(kube, [changes[0]], 'none');
+    assert.deepEqual(
+      ok.map((r) => r.line),
+      ['configmap/step-1 configured'],
+    );
+    const dry = await applyPlan(
+      kube,
+      [changes[0], { action: 'delete', ref: { apiVersion: 'v1', kind: 'ConfigMap', name: 'step-1', namespace: NS } }],
+      'server',
+    );
+    assert.deepEqual(
+      dry.map((r) => r.line),
+      ['configmap/step-1 configured (server dry run)', 'configmap/step-1 deleted (server dry run)'],
+    );
     assert.ok(await kube.find({ apiVersion: 'v1', kind: 'ConfigMap', name: 'step-1', namespace: NS }), 'server dry run deleted nothing');
   });
 });
@@ -133,7 +193,16 @@ describe('executePlan output', function () {
           builder: dryRunFlag,
           options: (args) => ({ dryRun: readDryRun(args) }),
           run: async (ctx, o) => {
-            await executePlan(ctx, [{ action: 'apply', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'planned', namespace: ctx.config().namespace }, data: { k: 'v' } } }], o.dryRun);
+            await executePlan(
+              ctx,
+              [
+                {
+                  action: 'apply',
+                  object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'planned', namespace: ctx.config().namespace }, data: { k: 'v' } },
+                },
+              ],
+              o.dryRun,
+            );
           },
         }),
       ],
@@ -158,16 +227,16 @@ describe('credentials against the real API server', function () {
   this.timeout(60_000);
   it('an exec credential plugin supplies a token the API server accepts', async () => {
     const c = await sharedCluster();
-    const { mkdtempSync, writeFileSync, chmodSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     await c.kubectl(['-n', NS, 'create', 'serviceaccount', 'plugin-user']);
     await c.kubectl(['-n', NS, 'create', 'rolebinding', 'plugin-user-view', '--clusterrole=view', `--serviceaccount=${NS}:plugin-user`]);
     const token = (await c.kubectl(['-n', NS, 'create', 'token', 'plugin-user'])).stdout.trim();
     const dir = mkdtempSync(join(tmpdir(), 'exec-'));
     const plugin = join(dir, 'get-token');
     // The plugin checks it got KUBERNETES_EXEC_INFO, as real plugins do.
-    writeFileSync(plugin, `#!/bin/sh\n[ -n "$KUBERNETES_EXEC_INFO" ] || exit 3\nprintf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}' "$MY_TOKEN"\n`);
+    writeFileSync(
+      plugin,
+      `#!/bin/sh\n[ -n "$KUBERNETES_EXEC_INFO" ] || exit 3\nprintf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}' "$MY_TOKEN"\n`,
+    );
     chmodSync(plugin, 0o755);
     const ca = Buffer.from((await import('node:fs')).readFileSync(join(c.state.dir, 'pki', 'ca.crt'))).toString('base64');
     const kc = join(dir, 'config');
@@ -183,13 +252,24 @@ describe('credentials against the real API server', function () {
 
   it('a wrong CA is reported as an untrusted certificate', async () => {
     const c = await sharedCluster();
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'badca-'));
-    const other = (await import('node:child_process')).execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'k'), '-subj', '/CN=other', '-days', '1'], { encoding: 'utf8' });
+    const other = execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'k'), '-subj', '/CN=other', '-days', '1'],
+      { encoding: 'utf8' },
+    );
     const kc = join(dir, 'config');
-    writeFileSync(kc, `clusters: [{name: c, cluster: {server: "${c.server}", certificate-authority-data: ${Buffer.from(other).toString('base64')}}}]\nusers: [{name: u, user: {token: x}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`);
-    await assert.rejects(make(kc).serverVersion(), (e: Error) => e instanceof KubeApiError && /cannot reach the cluster at https:\/\/127\.0\.0\.1:\d+ \(context "x"\): the server's certificate (cannot be verified|chain is not trusted)/.test(e.message));
+    writeFileSync(
+      kc,
+      `clusters: [{name: c, cluster: {server: "${c.server}", certificate-authority-data: ${Buffer.from(other).toString('base64')}}}]\nusers: [{name: u, user: {token: x}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
+    );
+    await assert.rejects(
+      make(kc).serverVersion(),
+      (e: Error) =>
+        e instanceof KubeApiError &&
+        /cannot reach the cluster at https:\/\/127\.0\.0\.1:\d+ \(context "x"\): the server's certificate (cannot be verified|chain is not trusted)/.test(
+          e.message,
+        ),
+    );
   });
 });

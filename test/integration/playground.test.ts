@@ -37,7 +37,10 @@ describe('playground', function () {
     assert.ok(pids.every(isRunning), 'everything runs after the command returned');
 
     // The seeds' checks, as the printed commands do them.
-    const plugins = await execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), ['context', '-o', 'json'], { env: { ...env, KUBECONFIG: kubeconfig }, stdin: 'ignore' });
+    const plugins = await execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), ['context', '-o', 'json'], {
+      env: { ...env, KUBECONFIG: kubeconfig },
+      stdin: 'ignore',
+    });
     assert.equal((JSON.parse(plugins.stdout) as { namespace: string }).namespace, 'default');
     const seen = new Set<string>();
     for (let i = 0; i < 40; i++) seen.add(await curl(port, 'nginx.default'));

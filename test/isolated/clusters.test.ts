@@ -22,7 +22,10 @@ describe('several independent clusters', function () {
     const both = Date.now() - t0;
     console.log(`      start-up: east ${east.state.startupMs} ms, west ${west.state.startupMs} ms, both ready after ${both} ms`);
     assert.notEqual(east.server, west.server);
-    for (const [c, pod, svc] of [[east, '10.10.', '10.110.'], [west, '10.20.', '10.120.']] as const) {
+    for (const [c, pod, svc] of [
+      [east, '10.10.', '10.110.'],
+      [west, '10.20.', '10.120.'],
+    ] as const) {
       await c.kubectl(['create', 'deployment', 'app', '--image=nginx']);
       await c.kubectl(['expose', 'deployment', 'app', '--port=80']);
       await c.kubectl(['rollout', 'status', 'deployment/app', '--timeout=60s']);

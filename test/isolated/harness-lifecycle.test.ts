@@ -26,7 +26,7 @@ describe('harness lifecycle', function () {
     `;
     const child = execa(process.execPath, ['--input-type=module', '-e', script], { stdin: 'ignore', reject: false });
     const line = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => resolve(d.toString()));
+      child.stdout.on('data', (d: Buffer) => resolve(d.toString()));
       void child.then((r) => reject(new Error(`child exited early: ${r.stderr}`)));
     });
     const { dir, pids } = JSON.parse(line) as { dir: string; pids: number[] };
@@ -42,7 +42,10 @@ describe('harness lifecycle', function () {
     const assets = mkdtempSync(join(tmpdir(), 'assets-'));
     for (const b of BINARIES) symlinkSync(join(binDir(), b), join(assets, b));
     const cache = mkdtempSync(join(tmpdir(), 'kpc-'));
-    const r = await execa('bash', [join(REPO_ROOT, 'test/controlplane/build.sh')], { env: { KUBEBUILDER_ASSETS: assets, KPLUGINS_CACHE: cache }, stdin: 'ignore' });
+    const r = await execa('bash', [join(REPO_ROOT, 'test/controlplane/build.sh')], {
+      env: { KUBEBUILDER_ASSETS: assets, KPLUGINS_CACHE: cache },
+      stdin: 'ignore',
+    });
     const out = r.stdout.trim();
     for (const b of BINARIES) assert.ok(lstatSync(join(out, b)).isSymbolicLink(), `${b} linked from the assets`);
     assert.match(r.stderr, /using kube-apiserver from KUBEBUILDER_ASSETS/);

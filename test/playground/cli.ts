@@ -9,7 +9,8 @@ import { freePort, isOurs, isRunning, startProcess, stopPid } from '../harness/p
 import { REPO_ROOT, binDir } from '../harness/binaries.js';
 
 // State lives outside the repo; KPLUGINS_PLAYGROUND_DIR moves it (tests run their own playground).
-const HOME = process.env['KPLUGINS_PLAYGROUND_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'kubectl-traffic-plugins', 'playground');
+const HOME =
+  process.env['KPLUGINS_PLAYGROUND_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'kubectl-traffic-plugins', 'playground');
 const STATE = join(HOME, 'playground.json');
 const SCENARIOS = fileURLToPath(new URL('../../../test/playground/scenarios', import.meta.url));
 
@@ -77,7 +78,9 @@ async function start(): Promise<void> {
     log,
   });
   try {
-    for (const f of readdirSync(SCENARIOS).filter((x) => x.endsWith('.yaml')).sort()) {
+    for (const f of readdirSync(SCENARIOS)
+      .filter((x) => x.endsWith('.yaml'))
+      .sort()) {
       log(`loading scenario ${f}`);
       await cluster.apply(readFileSync(join(SCENARIOS, f), 'utf8'));
     }
@@ -90,7 +93,10 @@ async function start(): Promise<void> {
     // Ready when it answers its health check.
     const deadline = Date.now() + 15_000;
     for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/__dataplane/healthz`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/__dataplane/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() > deadline || !isRunning(dp.pid)) {
         await stopPid(dp.pid, dp.match);
@@ -99,7 +105,9 @@ async function start(): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
     writeFileSync(STATE, JSON.stringify(state, null, 2));
-    log(`cluster ready in ${(cluster.state.startupMs / 1000).toFixed(1)} s, scenarios and data plane loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s in all`);
+    log(
+      `cluster ready in ${(cluster.state.startupMs / 1000).toFixed(1)} s, scenarios and data plane loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s in all`,
+    );
     process.stdout.write(instructions(state));
   } catch (err) {
     await cluster.stop({ keepDir: true });
@@ -128,7 +136,9 @@ async function status(): Promise<number> {
   }
   if (!(await running(s))) {
     const dead = [...s.cluster.processes, { name: 'dataplane', pid: s.dataplane.pid }].filter((p) => !isRunning(p.pid)).map((p) => p.name);
-    process.stdout.write(`The playground is not healthy${dead.length ? ` (not running: ${dead.join(', ')})` : ''}; restart it with: npm run playground -- stop && npm run playground\n`);
+    process.stdout.write(
+      `The playground is not healthy${dead.length ? ` (not running: ${dead.join(', ')})` : ''}; restart it with: npm run playground -- stop && npm run playground\n`,
+    );
     return 1;
   }
   process.stdout.write(instructions(s));

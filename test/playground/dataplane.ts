@@ -9,6 +9,7 @@ import { route, type Snapshot, type StringMatch } from './routing.js';
 
 type Obj = Record<string, unknown>;
 const get = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((a, k) => (a && typeof a === 'object' ? (a as Obj)[k] : undefined), o);
+const text = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback);
 const arr = (o: unknown): Obj[] => (Array.isArray(o) ? (o as Obj[]) : []);
 
 export async function readSnapshot(kube: Kube): Promise<Snapshot> {
@@ -35,8 +36,8 @@ export async function readSnapshot(kube: Kube): Promise<Snapshot> {
       arr(sl['endpoints']).map((e) => ({
         namespace: ns(sl),
         service: sl.metadata?.labels?.['kubernetes.io/service-name'] ?? '',
-        podName: String(get(e, 'targetRef', 'name') ?? ''),
-        ip: String(arr(e['addresses'])[0] ?? ''),
+        podName: text(get(e, 'targetRef', 'name')),
+        ip: text(arr(e['addresses'])[0]),
         ready: get(e, 'conditions', 'ready') !== false,
       })),
     ),
@@ -48,14 +49,14 @@ export async function readSnapshot(kube: Kube): Promise<Snapshot> {
       http: arr(get(v, 'spec', 'http')).map((h) => ({
         match: arr(h['match']).map((m) => ({ headers: m['headers'] as Record<string, StringMatch> | undefined, uri: m['uri'] as StringMatch | undefined })),
         route: arr(h['route']).map((r) => ({
-          destination: { host: String(get(r, 'destination', 'host') ?? ''), subset: get(r, 'destination', 'subset') as string | undefined },
+          destination: { host: text(get(r, 'destination', 'host')), subset: get(r, 'destination', 'subset') as string | undefined },
           weight: r['weight'] as number | undefined,
         })),
       })),
     })),
     destinationRules: drs.map((d) => ({
       namespace: ns(d),
-      host: String(get(d, 'spec', 'host') ?? ''),
+      host: text(get(d, 'spec', 'host')),
       subsets: arr(get(d, 'spec', 'subsets')).map((s) => ({ name: String(s['name']), labels: (s['labels'] as Record<string, string>) ?? {} })),
     })),
     ingresses: ings.map((i) => ({
@@ -65,9 +66,9 @@ export async function readSnapshot(kube: Kube): Promise<Snapshot> {
       rules: arr(get(i, 'spec', 'rules')).map((r) => ({
         host: r['host'] as string | undefined,
         paths: arr(get(r, 'http', 'paths')).map((p) => ({
-          path: String(p['path'] ?? '/'),
-          pathType: String(p['pathType'] ?? 'Prefix'),
-          service: String(get(p, 'backend', 'service', 'name') ?? ''),
+          path: text(p['path'], '/'),
+          pathType: text(p['pathType'], 'Prefix'),
+          service: text(get(p, 'backend', 'service', 'name')),
         })),
       })),
     })),
@@ -76,8 +77,11 @@ export async function readSnapshot(kube: Kube): Promise<Snapshot> {
       name: r.metadata?.name ?? '',
       hostnames: (get(r, 'spec', 'hostnames') as string[] | undefined) ?? [],
       rules: arr(get(r, 'spec', 'rules')).map((rule) => ({
-        matches: arr(rule['matches']).map((m) => ({ path: m['path'] as { type?: string; value?: string } | undefined, headers: m['headers'] as { type?: string; name: string; value: string }[] | undefined })),
-        backendRefs: arr(rule['backendRefs']).map((b) => ({ name: String(b['name'] ?? ''), weight: b['weight'] as number | undefined })),
+        matches: arr(rule['matches']).map((m) => ({
+          path: m['path'] as { type?: string; value?: string } | undefined,
+          headers: m['headers'] as { type?: string; name: string; value: string }[] | undefined,
+        })),
+        backendRefs: arr(rule['backendRefs']).map((b) => ({ name: text(b['name']), weight: b['weight'] as number | undefined })),
       })),
     })),
   };
@@ -101,14 +105,20 @@ export async function startDataPlane(opts: { kubeconfig: string; port?: number; 
   };
   const loop = () => {
     if (stopped) return;
-    timer = setTimeout(() => void refresh().catch(() => {}).finally(loop), opts.refreshMs ?? 300);
+    timer = setTimeout(
+      () =>
+        void refresh()
+          .catch(() => {})
+          .finally(loop),
+      opts.refreshMs ?? 300,
+    );
   };
   loop();
   const server = createServer((req, res) => {
     if (req.url === '/__dataplane/healthz') return void res.end('ok\n');
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
-    const d = route(snapshot, { host: req.headers.host ?? '', path: (req.url ?? '/').split('?')[0]!, headers });
+    const d = route(snapshot, { host: req.headers.host ?? '', path: (req.url ?? '/').split('?')[0], headers });
     if (d.status !== 200) {
       res.writeHead(d.status, { 'content-type': 'text/plain' });
       return void res.end(`${d.reason}\n`);

@@ -80,9 +80,7 @@ export interface Request {
   headers: Record<string, string | undefined>;
 }
 
-export type Decision =
-  | { status: 200; via: string; service: ServiceInfo; pod: PodInfo; version: string }
-  | { status: 404 | 503; reason: string };
+export type Decision = { status: 200; via: string; service: ServiceInfo; pod: PodInfo; version: string } | { status: 404 | 503; reason: string };
 
 const SUFFIX = '.svc.cluster.local';
 
@@ -136,13 +134,12 @@ function viaVirtualService(s: Snapshot, vs: VirtualServiceInfo, req: Request, ra
     const ok =
       !route.match?.length ||
       route.match.some(
-        (m) =>
-          Object.entries(m.headers ?? {}).every(([k, sm]) => matches(sm, req.headers[k.toLowerCase()])) && (!m.uri || matches(m.uri, req.path)),
+        (m) => Object.entries(m.headers ?? {}).every(([k, sm]) => matches(sm, req.headers[k.toLowerCase()])) && (!m.uri || matches(m.uri, req.path)),
       );
     if (!ok || !route.route?.length) continue;
     const total = route.route.reduce((a, d) => a + (d.weight ?? (route.route!.length === 1 ? 100 : 0)), 0);
     let r = rand() * total;
-    const dest = route.route.find((d) => (r -= d.weight ?? (route.route!.length === 1 ? 100 : 0)) < 0) ?? route.route[route.route.length - 1]!;
+    const dest = route.route.find((d) => (r -= d.weight ?? (route.route!.length === 1 ? 100 : 0)) < 0) ?? route.route[route.route.length - 1];
     const target = fqdn(dest.destination.host, vs.namespace);
     const svc = serviceOf(target, s);
     if (!svc) return { status: 503, reason: `virtualservice ${vs.namespace}/${vs.name} routes to unknown host ${dest.destination.host}` };
@@ -161,9 +158,7 @@ function viaVirtualService(s: Snapshot, vs: VirtualServiceInfo, req: Request, ra
 export function route(s: Snapshot, req: Request, rand: () => number = Math.random): Decision {
   const host = req.host.toLowerCase().replace(/:\d+$/, '');
   // 1. Ingress rules for external hosts (longest matching path wins, as controllers do).
-  const ingressPaths = s.ingresses.flatMap((ing) =>
-    ing.rules.filter((r) => r.host === host).flatMap((r) => r.paths.map((p) => ({ ing, p }))),
-  );
+  const ingressPaths = s.ingresses.flatMap((ing) => ing.rules.filter((r) => r.host === host).flatMap((r) => r.paths.map((p) => ({ ing, p }))));
   const matching = ingressPaths.filter(({ p }) => (p.pathType === 'Exact' ? req.path === p.path : req.path.startsWith(p.path)));
   const hit = matching.filter(({ ing }) => !canaryPrefix(ing)).sort((a, b) => b.p.path.length - a.p.path.length)[0];
   if (hit) {
@@ -203,7 +198,13 @@ export function weightedService(ing: IngressInfo, services: string[], rand: () =
   const relative = a['nginx.ingress.kubernetes.io/service-weight'];
   let weights: number[];
   if (relative !== undefined) {
-    const table = new Map(relative.split(/[,\n]/).map((part) => part.split(':').map((x) => x.trim())).filter((kv) => kv.length === 2).map(([k, v]) => [k!, Number(v)]));
+    const table = new Map(
+      relative
+        .split(/[,\n]/)
+        .map((part) => part.split(':').map((x) => x.trim()))
+        .filter((kv) => kv.length === 2)
+        .map(([k, v]) => [k, Number(v)]),
+    );
     weights = services.map((x) => table.get(x) ?? 0);
   } else {
     const given = services.map((x) => a[`ingress.aliyun.weight/${x}`]);
@@ -212,9 +213,9 @@ export function weightedService(ing: IngressInfo, services: string[], rand: () =
     weights = given.map((g) => (g !== undefined ? Number(g) : free ? Math.max(0, 100 - sum) / free : 0));
   }
   const total = weights.reduce((t, w) => t + w, 0);
-  if (total <= 0) return services[0]!;
+  if (total <= 0) return services[0];
   let r = rand() * total;
-  return services.find((_, i) => (r -= weights[i]!) < 0) ?? services[services.length - 1]!;
+  return services.find((_, i) => (r -= weights[i]) < 0) ?? services[services.length - 1];
 }
 
 export function canaryTakes(ing: IngressInfo, req: Request, rand: () => number): boolean {
@@ -249,7 +250,8 @@ function viaHTTPRoute(s: Snapshot, host: string, req: Request, rand: () => numbe
     .filter(({ m }) => {
       const type = m.path?.type ?? 'PathPrefix';
       const value = m.path?.value ?? '/';
-      const pathOk = type === 'Exact' ? req.path === value : type === 'RegularExpression' ? new RegExp(`^(?:${value})$`).test(req.path) : req.path.startsWith(value);
+      const pathOk =
+        type === 'Exact' ? req.path === value : type === 'RegularExpression' ? new RegExp(`^(?:${value})$`).test(req.path) : req.path.startsWith(value);
       const headersOk = (m.headers ?? []).every((h) => {
         const v = req.headers[h.name.toLowerCase()];
         return v !== undefined && (h.type === 'RegularExpression' ? new RegExp(h.value).test(v) : v === h.value);
@@ -268,7 +270,7 @@ function viaHTTPRoute(s: Snapshot, host: string, req: Request, rand: () => numbe
   const total = refs.reduce((t, b) => t + (b.weight ?? 1), 0);
   if (total <= 0) return { status: 503, reason: `httproute ${hit.r.namespace}/${hit.r.name}: every backend has weight 0` };
   let x = rand() * total;
-  const ref = refs.find((b) => (x -= b.weight ?? 1) < 0) ?? refs[refs.length - 1]!;
+  const ref = refs.find((b) => (x -= b.weight ?? 1) < 0) ?? refs[refs.length - 1];
   const svc = s.services.find((v) => v.namespace === hit.r.namespace && v.name === ref.name);
   if (!svc) return { status: 503, reason: `httproute ${hit.r.namespace}/${hit.r.name} routes to missing service ${ref.name}` };
   return routeService(s, svc, `httproute/${hit.r.name}`, undefined, rand);

@@ -19,10 +19,16 @@ export function bluegreenIn(c: Cluster, ns: string) {
 
 /** Seed 001 chapter 2 (old-nginx, new-nginx, Ingress echo for mini-echo.io or opts.host) in namespace ns, pods ready. */
 export async function applySeed(c: Cluster, ns: string, opts: { ingress?: boolean; host?: string } = {}): Promise<void> {
-  let docs = readFileSync(join(REPO_ROOT, 'test/playground/scenarios/02-ingress-bluegreen.yaml'), 'utf8').replace(/namespace: ingress-demo/g, `namespace: ${ns}`).replace(/name: ingress-demo/, `name: ${ns}`);
+  let docs = readFileSync(join(REPO_ROOT, 'test/playground/scenarios/02-ingress-bluegreen.yaml'), 'utf8')
+    .replace(/namespace: ingress-demo/g, `namespace: ${ns}`)
+    .replace(/name: ingress-demo/, `name: ${ns}`);
   // Hosts are cluster-wide for the data plane (as for a real controller): one per namespace.
   if (opts.host) docs = docs.replace(/mini-echo\.io/g, opts.host);
-  if (opts.ingress === false) docs = docs.split(/^---$/m).filter((d) => !/kind: Ingress\n/.test(d)).join('---');
+  if (opts.ingress === false)
+    docs = docs
+      .split(/^---$/m)
+      .filter((d) => !/kind: Ingress\n/.test(d))
+      .join('---');
   await c.apply(docs);
   await c.kubectl(['-n', ns, 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=60s']);
   for (const svc of ['old-nginx', 'new-nginx']) await readyEndpoints(c, ns, svc, 1, 60_000);

@@ -7,5 +7,8 @@ export function assertShare(observedPercent: number, expectedPercent: number, re
   const p = expectedPercent / 100;
   const sd = Math.sqrt((p * (1 - p)) / requests) * 100;
   const tolerance = Math.max(4.5 * sd, 0.5);
-  assert.ok(Math.abs(observedPercent - expectedPercent) <= tolerance, `${what} observed ${observedPercent}% of ${requests} requests, expected ${expectedPercent}% ± ${tolerance.toFixed(1)}%`);
+  assert.ok(
+    Math.abs(observedPercent - expectedPercent) <= tolerance,
+    `${what} observed ${observedPercent}% of ${requests} requests, expected ${expectedPercent}% ± ${tolerance.toFixed(1)}%`,
+  );
 }

@@ -7,14 +7,20 @@ import { parseTarget } from '../../plugins/bluegreen/observe.js';
 describe('kubectl bluegreen usage errors', () => {
   const cases: [string[], string][] = [
     [['set', 'echo', 'new-nginx', '120'], 'percentage "120" must be a whole number from 0 to 100'],
-    [['set', 'echo', 'New_Nginx', '20'], 'service name "New_Nginx" is not a valid DNS-1123 label: use lower case letters, digits and \'-\', starting and ending with a letter or digit'],
+    [
+      ['set', 'echo', 'New_Nginx', '20'],
+      'service name "New_Nginx" is not a valid DNS-1123 label: use lower case letters, digits and \'-\', starting and ending with a letter or digit',
+    ],
     [['set', 'echo', 'new-nginx', '20', '--path', 'api'], '--path "api" must start with /'],
     [['set', 'echo', 'new-nginx', '20', '--dry-run=maybe'], 'invalid --dry-run value "maybe": use none, client or server'],
     [['set', 'gadget/echo', 'new-nginx', '20'], '"gadget" is not a kind blue-green works on: use ingress/NAME, httproute/NAME or virtualservice/NAME'],
     [['preview', 'echo', 'new-nginx'], 'give exactly one of --header NAME=VALUE, --header-pattern NAME=REGEX or --cookie NAME'],
     [['preview', 'echo', 'new-nginx', '--header', 'x-env'], '--header "x-env" must look like key=value'],
     [['preview', 'echo', 'new-nginx', '--header-pattern', 'x=(('], '--header-pattern "((" is not a valid regular expression'],
-    [['preview', 'echo', 'new-nginx', '--header-pattern', 'x=^(?!prod)'], '--header-pattern "^(?!prod)": lookarounds and backreferences are not supported by Envoy\'s RE2 regular expressions'],
+    [
+      ['preview', 'echo', 'new-nginx', '--header-pattern', 'x=^(?!prod)'],
+      '--header-pattern "^(?!prod)": lookarounds and backreferences are not supported by Envoy\'s RE2 regular expressions',
+    ],
     [['preview', 'echo', 'new-nginx', '--cookie', 'a b'], '"a b" is not an HTTP cookie name'],
     [['status', '-o', 'name'], 'unknown output format "name": use one of json|yaml'],
     [['probe', 'ftp://x/'], 'only http:// and https:// URLs can be probed, not ftp:'],

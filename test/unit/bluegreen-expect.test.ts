@@ -2,13 +2,29 @@ import assert from 'node:assert/strict';
 import { expectedShares, previewMatches, serviceVersion, slotFor, type PodLike } from '../../plugins/bluegreen/expect.js';
 import type { ServiceLike, Slot } from '../../plugins/bluegreen/model.js';
 
-const pod = (name: string, labels: Record<string, string>, deleting = false): PodLike => ({ metadata: { name, labels, ...(deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) } });
+const pod = (name: string, labels: Record<string, string>, deleting = false): PodLike => ({
+  metadata: { name, labels, ...(deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) },
+});
 const svc = (name: string, selector: Record<string, string>): ServiceLike => ({ metadata: { name }, spec: { selector } });
-const pods = [pod('o1', { run: 'old-nginx', version: 'old' }), pod('n1', { run: 'new-nginx', version: 'new' }), pod('n0', { run: 'new-nginx', version: 'older' }, true), pod('m1', { run: 'mixed', version: 'a' }), pod('m2', { run: 'mixed', version: 'b' })];
+const pods = [
+  pod('o1', { run: 'old-nginx', version: 'old' }),
+  pod('n1', { run: 'new-nginx', version: 'new' }),
+  pod('n0', { run: 'new-nginx', version: 'older' }, true),
+  pod('m1', { run: 'mixed', version: 'a' }),
+  pod('m2', { run: 'mixed', version: 'b' }),
+];
 const services = [svc('old-nginx', { run: 'old-nginx' }), svc('new-nginx', { run: 'new-nginx' }), svc('mixed', { run: 'mixed' }), svc('headless', {})];
 
 const slots: Slot[] = [
-  { host: 'mini-echo.io', path: '/', backends: [{ service: 'old-nginx', percent: 70 }, { service: 'new-nginx', percent: 30 }], preview: { service: 'new-nginx', header: { name: 'X-Env', value: 'test' } } },
+  {
+    host: 'mini-echo.io',
+    path: '/',
+    backends: [
+      { service: 'old-nginx', percent: 70 },
+      { service: 'new-nginx', percent: 30 },
+    ],
+    preview: { service: 'new-nginx', header: { name: 'X-Env', value: 'test' } },
+  },
   { host: 'mini-echo.io', path: '/api', backends: [{ service: 'mixed', percent: 100 }] },
   { host: 'a.io,b.io', path: '/', backends: [{ service: 'old-nginx', percent: 100 }], preview: { service: 'new-nginx', cookie: 'beta' } },
 ];
@@ -37,8 +53,11 @@ describe('bluegreen probe expectations', () => {
   });
 
   it('shares: the weights, or all to the preview Service for a request that carries its header', () => {
-    assert.deepEqual(expectedShares(slots[0]!, {}, services, pods), [{ service: 'old-nginx', percent: 70, version: 'old' }, { service: 'new-nginx', percent: 30, version: 'new' }]);
-    assert.deepEqual(expectedShares(slots[0]!, { 'x-env': 'test' }, services, pods), [{ service: 'new-nginx', percent: 100, version: 'new' }]);
-    assert.deepEqual(expectedShares(slots[1]!, {}, services, pods), [{ service: 'mixed', percent: 100, version: undefined }]);
+    assert.deepEqual(expectedShares(slots[0], {}, services, pods), [
+      { service: 'old-nginx', percent: 70, version: 'old' },
+      { service: 'new-nginx', percent: 30, version: 'new' },
+    ]);
+    assert.deepEqual(expectedShares(slots[0], { 'x-env': 'test' }, services, pods), [{ service: 'new-nginx', percent: 100, version: 'new' }]);
+    assert.deepEqual(expectedShares(slots[1], {}, services, pods), [{ service: 'mixed', percent: 100, version: undefined }]);
   });
 });

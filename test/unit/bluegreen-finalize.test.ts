@@ -18,7 +18,7 @@ describe('bluegreen finalize --delete-old', () => {
     const target = ing('echo', ['new-nginx']);
     const cluster: Cluster = {
       namespace: 'shop',
-      target: target as KubeObject,
+      target: target,
       ingresses: [target, ing('echo-canary', ['old-nginx']), ing('admin', ['legacy'])],
       services: ['new-nginx', 'old-nginx', 'legacy'].map(svc),
       slices: [],
@@ -35,7 +35,12 @@ describe('bluegreen finalize --delete-old', () => {
   });
 
   it('an HTTPRoute target of the same name as an Ingress, and other routes, keep the Services they route to', () => {
-    const route = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'echo' }, spec: { rules: [{ backendRefs: [{ name: 'new-nginx' }] }] } };
+    const route = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'echo' },
+      spec: { rules: [{ backendRefs: [{ name: 'new-nginx' }] }] },
+    };
     const cluster: Cluster = {
       namespace: 'shop',
       target: route,
@@ -56,7 +61,14 @@ describe('bluegreen finalize --delete-old', () => {
       { kind: 'HTTPRoute', metadata: { name: 'elsewhere' }, spec: { rules: [{ backendRefs: [{ name: 'stats', namespace: 'other' }] }] } },
     ];
     const r = oldServices(cluster, plan, others);
-    assert.deepEqual(r.stillRouted, [['old-nginx', 'ingress/echo'], ['api', 'virtualservice/api']]);
-    assert.deepEqual(r.deletes.map((d) => (d.action === 'delete' ? d.ref.name : '')), ['stats'], "a backendRef to another namespace's stats is not this one");
+    assert.deepEqual(r.stillRouted, [
+      ['old-nginx', 'ingress/echo'],
+      ['api', 'virtualservice/api'],
+    ]);
+    assert.deepEqual(
+      r.deletes.map((d) => (d.action === 'delete' ? d.ref.name : '')),
+      ['stats'],
+      "a backendRef to another namespace's stats is not this one",
+    );
   });
 });

@@ -10,7 +10,12 @@ import { parseServiceWeight } from '../../plugins/bluegreen/providers/aliyun.js'
 import { ObjectStore } from '../support/objects.js';
 
 const NS = 'shop';
-const service = (name: string, port = 80): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: NS }, spec: { ports: [{ name: 'http', port }] } });
+const service = (name: string, port = 80): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace: NS },
+  spec: { ports: [{ name: 'http', port }] },
+});
 const ingressPath = (svc: string) => ({ path: '/', pathType: 'Prefix', backend: { service: { name: svc, port: { number: 80 } } } });
 export const seedIngress = (annotations: Record<string, string> = {}, services = ['old-nginx']): KubeObject => ({
   apiVersion: 'networking.k8s.io/v1',
@@ -22,7 +27,11 @@ const httpRoute = (): KubeObject => ({
   apiVersion: 'gateway.networking.k8s.io/v1',
   kind: 'HTTPRoute',
   metadata: { name: 'echo', namespace: NS },
-  spec: { parentRefs: [{ name: 'gw' }], hostnames: ['mini-echo.io'], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'old-nginx', port: 80 }] }] },
+  spec: {
+    parentRefs: [{ name: 'gw' }],
+    hostnames: ['mini-echo.io'],
+    rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'old-nginx', port: 80 }] }],
+  },
 });
 const virtualService = (): KubeObject => ({
   apiVersion: 'networking.istio.io/v1',
@@ -48,7 +57,7 @@ class World {
     this.store = new ObjectStore([target, service('old-nginx'), service('new-nginx'), service('other')]);
   }
   get kind() {
-    return TARGET[this.p.name]!.kind;
+    return TARGET[this.p.name].kind;
   }
   observed(): Observed {
     return {
@@ -65,38 +74,84 @@ class World {
   }
   split(): Record<string, number> {
     const slots = this.p.read(this.observed()).slots;
-    return Object.fromEntries(slots[0]!.backends.map((b) => [b.service, b.percent]));
+    return Object.fromEntries(slots[0].backends.map((b) => [b.service, b.percent]));
   }
   ingressNames(): string[] {
-    return this.store.objects.filter((o) => o.kind === 'Ingress').map((o) => o.metadata?.name ?? '').sort();
+    return this.store.objects
+      .filter((o) => o.kind === 'Ingress')
+      .map((o) => o.metadata?.name ?? '')
+      .sort();
   }
 }
 
-const world = (name: string) => new World(providerNamed(name), TARGET[name]!.make());
+const world = (name: string) => new World(providerNamed(name), TARGET[name].make());
 
 describe('bluegreen weights', () => {
   const cases: [number[], number[]][] = [
-    [[1, 1, 1], [34, 33, 33]],
-    [[1, 2], [33, 67]],
-    [[2, 1], [67, 33]],
-    [[20, 60], [25, 75]],
-    [[50, 50], [50, 50]],
-    [[0, 0], [0, 0]],
-    [[0, 5], [0, 100]],
-    [[1, 1, 1, 1, 1, 1, 1], [15, 15, 14, 14, 14, 14, 14]],
-    [[999, 1], [100, 0]],
+    [
+      [1, 1, 1],
+      [34, 33, 33],
+    ],
+    [
+      [1, 2],
+      [33, 67],
+    ],
+    [
+      [2, 1],
+      [67, 33],
+    ],
+    [
+      [20, 60],
+      [25, 75],
+    ],
+    [
+      [50, 50],
+      [50, 50],
+    ],
+    [
+      [0, 0],
+      [0, 0],
+    ],
+    [
+      [0, 5],
+      [0, 100],
+    ],
+    [
+      [1, 1, 1, 1, 1, 1, 1],
+      [15, 15, 14, 14, 14, 14, 14],
+    ],
+    [
+      [999, 1],
+      [100, 0],
+    ],
   ];
   for (const [weights, percents] of cases) {
     it(`${weights.join(':')} reads as ${percents.join('/')}%`, () => {
       const got = toPercents(weights);
       assert.deepEqual(got, percents);
-      if (weights.some((w) => w > 0)) assert.equal(got.reduce((a, b) => a + b, 0), 100);
+      if (weights.some((w) => w > 0))
+        assert.equal(
+          got.reduce((a, b) => a + b, 0),
+          100,
+        );
     });
   }
 
   it('parses the service-weight annotation, commas or new lines, and rejects anything else', () => {
-    assert.deepEqual([...parseServiceWeight('new-nginx: 20, old-nginx: 80')!], [['new-nginx', 20], ['old-nginx', 80]]);
-    assert.deepEqual([...parseServiceWeight('new-nginx:20\nold-nginx:60\n')!], [['new-nginx', 20], ['old-nginx', 60]]);
+    assert.deepEqual(
+      [...parseServiceWeight('new-nginx: 20, old-nginx: 80')!],
+      [
+        ['new-nginx', 20],
+        ['old-nginx', 80],
+      ],
+    );
+    assert.deepEqual(
+      [...parseServiceWeight('new-nginx:20\nold-nginx:60\n')!],
+      [
+        ['new-nginx', 20],
+        ['old-nginx', 60],
+      ],
+    );
     assert.equal(parseServiceWeight('new-nginx=20'), undefined);
     assert.equal(parseServiceWeight('new-nginx: lots'), undefined);
   });
@@ -133,12 +188,17 @@ describe('bluegreen providers: round trips', () => {
         w.run({ kind: 'set', service: 'new-nginx', percent: 70 });
         const state = readState(w.observed().target);
         assert.equal(state['bluegreen.new-service'], 'new-nginx');
-        assert.deepEqual(JSON.parse(state['bluegreen.previous-split']!), { 'mini-echo.io/': { host: 'mini-echo.io', path: '/', backends: [{ service: 'old-nginx', percent: 100, port: { number: 80 } }] } });
+        assert.deepEqual(JSON.parse(state['bluegreen.previous-split']), {
+          'mini-echo.io/': { host: 'mini-echo.io', path: '/', backends: [{ service: 'old-nginx', percent: 100, port: { number: 80 } }] },
+        });
         w.run({ kind: 'rollback' });
         assert.deepEqual(w.split(), { 'old-nginx': 100 });
         assert.deepEqual(readState(w.observed().target), {});
         assert.deepEqual(w.observed().target.spec, before.spec);
-        assert.deepEqual(w.ingressNames(), ['echo'].filter(() => w.kind === 'Ingress'));
+        assert.deepEqual(
+          w.ingressNames(),
+          ['echo'].filter(() => w.kind === 'Ingress'),
+        );
       });
 
       it('switch then finalize: the new Service alone, no weights or companions left', () => {
@@ -168,13 +228,16 @@ describe('bluegreen providers: what each writes', () => {
     const ing = w.observed().target as KubeObject & { spec: { rules: { http: { paths: unknown[] } }[] } };
     assert.equal(ing.metadata?.annotations?.['ingress.aliyun.weight/new-nginx'], '50');
     assert.equal(ing.metadata?.annotations?.['ingress.aliyun.weight/old-nginx'], undefined);
-    assert.deepEqual(ing.spec.rules[0]!.http.paths, [ingressPath('old-nginx'), ingressPath('new-nginx')]);
+    assert.deepEqual(ing.spec.rules[0].http.paths, [ingressPath('old-nginx'), ingressPath('new-nginx')]);
   });
 
   it('aliyun: reads the seed as written by hand, and keeps the service-weight form where it is used', () => {
     const seed = new World(providerNamed('aliyun'), seedIngress({ 'ingress.aliyun.weight/new-nginx': '50' }, ['old-nginx', 'new-nginx']));
     assert.deepEqual(seed.split(), { 'old-nginx': 50, 'new-nginx': 50 });
-    const w = new World(providerNamed('aliyun'), seedIngress({ 'nginx.ingress.kubernetes.io/service-weight': 'new-nginx: 20, old-nginx: 60' }, ['old-nginx', 'new-nginx']));
+    const w = new World(
+      providerNamed('aliyun'),
+      seedIngress({ 'nginx.ingress.kubernetes.io/service-weight': 'new-nginx: 20, old-nginx: 60' }, ['old-nginx', 'new-nginx']),
+    );
     assert.deepEqual(w.split(), { 'old-nginx': 75, 'new-nginx': 25 }, 'relative weights');
     w.run({ kind: 'set', service: 'new-nginx', percent: 30 });
     assert.equal(w.observed().target.metadata?.annotations?.['nginx.ingress.kubernetes.io/service-weight'], 'old-nginx: 70, new-nginx: 30');
@@ -184,7 +247,10 @@ describe('bluegreen providers: what each writes', () => {
   it('aliyun: unannotated backends share what the annotated leave; three-way splits are refused', () => {
     const w = new World(providerNamed('aliyun'), seedIngress({ 'ingress.aliyun.weight/new-nginx': '40' }, ['old-nginx', 'new-nginx', 'other']));
     assert.deepEqual(w.split(), { 'old-nginx': 30, 'new-nginx': 40, other: 30 });
-    assert.throws(() => w.run({ kind: 'set', service: 'new-nginx', percent: 50 }), (e: unknown) => e instanceof CliError && /splits traffic between old-nginx, other/.test(e.message));
+    assert.throws(
+      () => w.run({ kind: 'set', service: 'new-nginx', percent: 50 }),
+      (e: unknown) => e instanceof CliError && /splits traffic between old-nginx, other/.test(e.message),
+    );
   });
 
   it('aliyun cannot preview by header: a usage error naming the providers that can', () => {
@@ -209,15 +275,30 @@ describe('bluegreen providers: what each writes', () => {
     });
     assert.equal(c.metadata?.labels?.['app.kubernetes.io/managed-by'], 'kubectl-bluegreen');
     assert.deepEqual(c.spec, { ingressClassName: 'nginx', rules: [{ host: 'mini-echo.io', http: { paths: [ingressPath('new-nginx')] } }] });
-    const slot = w.p.read(w.observed()).slots[0]!;
+    const slot = w.p.read(w.observed()).slots[0];
     assert.deepEqual(slot.preview, { service: 'new-nginx', header: { name: 'x-canary', value: 'yes' } });
     assert.throws(() => w.run({ kind: 'preview', service: 'other', match: { cookie: 'beta' } }), /one canary Ingress per rule/);
   });
 
   it('nginx: a weight of 3 out of a canary-weight-total of 7 reads as 43%', () => {
     const canary: KubeObject = {
-      ...seedIngress({ 'nginx.ingress.kubernetes.io/canary': 'true', 'nginx.ingress.kubernetes.io/canary-weight': '3', 'nginx.ingress.kubernetes.io/canary-weight-total': '7' }, ['new-nginx']),
-      metadata: { name: 'mine', namespace: NS, annotations: { 'nginx.ingress.kubernetes.io/canary': 'true', 'nginx.ingress.kubernetes.io/canary-weight': '3', 'nginx.ingress.kubernetes.io/canary-weight-total': '7' } },
+      ...seedIngress(
+        {
+          'nginx.ingress.kubernetes.io/canary': 'true',
+          'nginx.ingress.kubernetes.io/canary-weight': '3',
+          'nginx.ingress.kubernetes.io/canary-weight-total': '7',
+        },
+        ['new-nginx'],
+      ),
+      metadata: {
+        name: 'mine',
+        namespace: NS,
+        annotations: {
+          'nginx.ingress.kubernetes.io/canary': 'true',
+          'nginx.ingress.kubernetes.io/canary-weight': '3',
+          'nginx.ingress.kubernetes.io/canary-weight-total': '7',
+        },
+      },
     };
     const w = world('nginx');
     w.store.objects.push(canary);
@@ -234,8 +315,14 @@ describe('bluegreen providers: what each writes', () => {
     assert.equal(fresh.store.find('Ingress', 'mine')!.metadata?.annotations?.['nginx.ingress.kubernetes.io/canary-weight'], '0');
     // A second canary Ingress for the rule: a warning when reading, a refusal to write (not a silent delete).
     w.store.objects.push({ ...canary, metadata: { ...canary.metadata, name: 'theirs' } });
-    assert.match(w.p.read(w.observed()).warnings.join(), /2 canary Ingresses \(mine, theirs\) route mini-echo\.io\/, but ingress-nginx uses only one canary Ingress per rule/);
-    assert.throws(() => w.run({ kind: 'set', service: 'new-nginx', percent: 15 }), /^CliError: ingress\/mine, ingress\/theirs are all canary Ingresses of mini-echo\.io\/; ingress-nginx uses one per rule: delete the extra ones first$/);
+    assert.match(
+      w.p.read(w.observed()).warnings.join(),
+      /2 canary Ingresses \(mine, theirs\) route mini-echo\.io\/, but ingress-nginx uses only one canary Ingress per rule/,
+    );
+    assert.throws(
+      () => w.run({ kind: 'set', service: 'new-nginx', percent: 15 }),
+      /^CliError: ingress\/mine, ingress\/theirs are all canary Ingresses of mini-echo\.io\/; ingress-nginx uses one per rule: delete the extra ones first$/,
+    );
   });
 
   it('alb: header and weight on two canary Ingresses (ALB cannot combine them on one); no regex headers', () => {
@@ -243,7 +330,10 @@ describe('bluegreen providers: what each writes', () => {
     w.run({ kind: 'set', service: 'new-nginx', percent: 20 });
     w.run({ kind: 'preview', service: 'new-nginx', match: { header: { name: 'x-canary', value: 'yes' } } });
     assert.deepEqual(w.ingressNames(), ['echo', 'echo-canary', 'echo-preview']);
-    assert.deepEqual(w.store.find('Ingress', 'echo-canary')!.metadata?.annotations, { 'alb.ingress.kubernetes.io/canary': 'true', 'alb.ingress.kubernetes.io/canary-weight': '20' });
+    assert.deepEqual(w.store.find('Ingress', 'echo-canary')!.metadata?.annotations, {
+      'alb.ingress.kubernetes.io/canary': 'true',
+      'alb.ingress.kubernetes.io/canary-weight': '20',
+    });
     assert.deepEqual(w.store.find('Ingress', 'echo-preview')!.metadata?.annotations, {
       'alb.ingress.kubernetes.io/canary': 'true',
       'alb.ingress.kubernetes.io/canary-by-header': 'x-canary',
@@ -261,15 +351,25 @@ describe('bluegreen providers: what each writes', () => {
     w.run({ kind: 'preview', service: 'new-nginx', match: { header: { name: 'x-canary', value: 'yes' } } });
     const rules = (w.observed().target.spec as { rules: unknown[] }).rules;
     assert.deepEqual(rules, [
-      { name: 'bluegreen-preview', matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Exact', name: 'x-canary', value: 'yes' }] }], backendRefs: [{ name: 'new-nginx', port: 80 }] },
-      { matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'old-nginx', port: 80, weight: 70 }, { name: 'new-nginx', port: 80, weight: 30 }] },
+      {
+        name: 'bluegreen-preview',
+        matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Exact', name: 'x-canary', value: 'yes' }] }],
+        backendRefs: [{ name: 'new-nginx', port: 80 }],
+      },
+      {
+        matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+        backendRefs: [
+          { name: 'old-nginx', port: 80, weight: 70 },
+          { name: 'new-nginx', port: 80, weight: 30 },
+        ],
+      },
     ]);
     w.run({ kind: 'preview', service: 'new-nginx', match: { cookie: 'beta' } });
-    assert.deepEqual(w.p.read(w.observed()).slots[0]!.preview, { service: 'new-nginx', cookie: 'beta' });
+    assert.deepEqual(w.p.read(w.observed()).slots[0].preview, { service: 'new-nginx', cookie: 'beta' });
     assert.equal((w.observed().target.spec as { rules: unknown[] }).rules.length, 2, 'the preview rule replaced, not added');
   });
 
-  it("header routes and rules of others are never taken for a preview: set, preview, rollback and finalize leave them as they were", () => {
+  it('header routes and rules of others are never taken for a preview: set, preview, rollback and finalize leave them as they were', () => {
     const vs = virtualService();
     const theirs = [
       { name: 'debug', match: [{ headers: { 'x-debug': { exact: '1' } } }], route: [{ destination: { host: 'debug-svc' } }], timeout: '30s' },
@@ -277,10 +377,11 @@ describe('bluegreen providers: what each writes', () => {
     ];
     (vs.spec as { http: unknown[] }).http.unshift(...structuredClone(theirs));
     const w = new World(providerNamed('istio'), vs);
-    const foreign = () => (w.observed().target.spec as { http: { name?: string }[] }).http.filter((r) => r.name !== 'bluegreen-preview' && (r as { match?: unknown }).match);
+    const foreign = () =>
+      (w.observed().target.spec as { http: { name?: string }[] }).http.filter((r) => r.name !== 'bluegreen-preview' && (r as { match?: unknown }).match);
     w.run({ kind: 'set', service: 'new-nginx', percent: 10 });
     assert.deepEqual(foreign(), theirs);
-    assert.equal(w.p.read(w.observed()).slots[0]!.preview, undefined, 'no preview read from them');
+    assert.equal(w.p.read(w.observed()).slots[0].preview, undefined, 'no preview read from them');
     w.run({ kind: 'preview', service: 'new-nginx', match: { header: { name: 'x-canary', value: 'yes' } } });
     assert.deepEqual(foreign(), theirs);
     w.run({ kind: 'rollback' });
@@ -290,7 +391,11 @@ describe('bluegreen providers: what each writes', () => {
     assert.deepEqual(foreign(), theirs);
 
     const route = httpRoute();
-    const rule = { matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Exact', name: 'x-qa', value: '1' }] }], backendRefs: [{ name: 'qa-svc', port: 80 }], filters: [{ type: 'RequestHeaderModifier' }] };
+    const rule = {
+      matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Exact', name: 'x-qa', value: '1' }] }],
+      backendRefs: [{ name: 'qa-svc', port: 80 }],
+      filters: [{ type: 'RequestHeaderModifier' }],
+    };
     (route.spec as { rules: unknown[] }).rules.unshift(structuredClone(rule));
     const g = new World(providerNamed('gateway'), route);
     g.run({ kind: 'set', service: 'new-nginx', percent: 10 });
@@ -301,7 +406,10 @@ describe('bluegreen providers: what each writes', () => {
 
   it('gateway: proportional weights written by others read as rounded percentages', () => {
     const route = httpRoute();
-    (route.spec as { rules: { backendRefs: unknown[] }[] }).rules[0]!.backendRefs = [{ name: 'old-nginx', port: 80 }, { name: 'new-nginx', port: 80, weight: 2 }];
+    (route.spec as { rules: { backendRefs: unknown[] }[] }).rules[0].backendRefs = [
+      { name: 'old-nginx', port: 80 },
+      { name: 'new-nginx', port: 80, weight: 2 },
+    ];
     const w = new World(providerNamed('gateway'), route);
     assert.deepEqual(w.split(), { 'old-nginx': 33, 'new-nginx': 67 });
   });
@@ -311,8 +419,17 @@ describe('bluegreen providers: what each writes', () => {
     w.run({ kind: 'set', service: 'new-nginx', percent: 25 });
     w.run({ kind: 'preview', service: 'new-nginx', match: { cookie: 'beta' } });
     assert.deepEqual((w.observed().target.spec as { http: unknown[] }).http, [
-      { name: 'bluegreen-preview', match: [{ headers: { cookie: { regex: cookieRegex('beta') } } }], route: [{ destination: { host: 'new-nginx', port: { number: 80 } } }] },
-      { route: [{ destination: { host: 'old-nginx', port: { number: 80 } }, weight: 75 }, { destination: { host: 'new-nginx', port: { number: 80 } }, weight: 25 }] },
+      {
+        name: 'bluegreen-preview',
+        match: [{ headers: { cookie: { regex: cookieRegex('beta') } } }],
+        route: [{ destination: { host: 'new-nginx', port: { number: 80 } } }],
+      },
+      {
+        route: [
+          { destination: { host: 'old-nginx', port: { number: 80 } }, weight: 75 },
+          { destination: { host: 'new-nginx', port: { number: 80 } }, weight: 25 },
+        ],
+      },
     ]);
     w.run({ kind: 'finalize' });
     assert.deepEqual((w.observed().target.spec as { http: unknown[] }).http, [{ route: [{ destination: { host: 'new-nginx', port: { number: 80 } } }] }]);
@@ -325,15 +442,23 @@ describe('bluegreen providers: what each writes', () => {
       (e: unknown) => e instanceof UsageError && e.message === 'httproute.gateway.networking.k8s.io/echo has no route for path "/api"; it routes mini-echo.io/',
     );
     const vs = virtualService();
-    (vs.spec as { http: { route: unknown[] }[] }).http[0]!.route.push({ destination: { host: 'new-nginx' }, weight: 0 });
-    (vs.spec as { http: { route: { weight?: number }[] }[] }).http[0]!.route[0]!.weight = 100;
-    assert.throws(() => new World(providerNamed('istio'), vs).run({ kind: 'finalize' }), /cannot tell which backend of virtualservice\.networking\.istio\.io\/echo is the new one .*; name it with --service$/);
+    (vs.spec as { http: { route: unknown[] }[] }).http[0].route.push({ destination: { host: 'new-nginx' }, weight: 0 });
+    (vs.spec as { http: { route: { weight?: number }[] }[] }).http[0].route[0].weight = 100;
+    assert.throws(
+      () => new World(providerNamed('istio'), vs).run({ kind: 'finalize' }),
+      /cannot tell which backend of virtualservice\.networking\.istio\.io\/echo is the new one .*; name it with --service$/,
+    );
     assert.deepEqual(world('istio').run({ kind: 'finalize' }).changes, [], 'one backend: already final');
   });
 });
 
 describe('bluegreen provider detection', () => {
-  const cls = (name: string, controller: string, dflt = false) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name, ...(dflt ? { annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } } : {}) }, spec: { controller } });
+  const cls = (name: string, controller: string, dflt = false) => ({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'IngressClass',
+    metadata: { name, ...(dflt ? { annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } } : {}) },
+    spec: { controller },
+  });
   const classes = [cls('nginx', 'k8s.io/ingress-nginx'), cls('alb', 'ingress.k8s.alibabacloud/alb'), cls('traefik', 'traefik.io/ingress-controller')];
   const withClass = (c: string | undefined, annotations: Record<string, string> = {}) => {
     const i = seedIngress(annotations) as IngressLike;
@@ -341,7 +466,8 @@ describe('bluegreen provider detection', () => {
     else i.spec!.ingressClassName = c;
     return i;
   };
-  const canaryOf = (prefix: string): IngressLike => ({ ...seedIngress({}, ['new-nginx']), metadata: { name: 'c', namespace: NS, annotations: { [`${prefix}/canary`]: 'true' } } }) as IngressLike;
+  const canaryOf = (prefix: string): IngressLike =>
+    ({ ...seedIngress({}, ['new-nginx']), metadata: { name: 'c', namespace: NS, annotations: { [`${prefix}/canary`]: 'true' } } }) as IngressLike;
   const cases: [string, KubeObject, IngressLike[], string | undefined, string][] = [
     ['an HTTPRoute', httpRoute(), [], undefined, 'gateway'],
     ['a VirtualService', virtualService(), [], undefined, 'istio'],
@@ -357,26 +483,49 @@ describe('bluegreen provider detection', () => {
     it(`${what} -> ${want}`, () => assert.equal(detectProvider(target, { ingresses, classes: what.includes('legacy') ? [] : classes, explicit }).name, want));
   }
   it('an unknown controller or a provider for another kind is a one-line usage error', () => {
-    assert.throws(() => detectProvider(withClass('traefik'), { ingresses: [], classes }), (e: unknown) => e instanceof UsageError && /IngressClass "traefik" names controller "traefik.io\/ingress-controller"; pass --provider aliyun\|nginx\|alb$/.test(e.message));
-    assert.throws(() => detectProvider(withClass('nginx'), { ingresses: [], classes, explicit: 'gateway' }), /provider gateway works on HTTPRoute objects, and ingress "echo" is an Ingress/);
-    assert.throws(() => detectProvider(withClass('nginx'), { ingresses: [], classes, explicit: 'haproxy' }), /unknown provider "haproxy": use one of aliyun, nginx, alb, gateway, istio/);
+    assert.throws(
+      () => detectProvider(withClass('traefik'), { ingresses: [], classes }),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        /IngressClass "traefik" names controller "traefik.io\/ingress-controller"; pass --provider aliyun\|nginx\|alb$/.test(e.message),
+    );
+    assert.throws(
+      () => detectProvider(withClass('nginx'), { ingresses: [], classes, explicit: 'gateway' }),
+      /provider gateway works on HTTPRoute objects, and ingress "echo" is an Ingress/,
+    );
+    assert.throws(
+      () => detectProvider(withClass('nginx'), { ingresses: [], classes, explicit: 'haproxy' }),
+      /unknown provider "haproxy": use one of aliyun, nginx, alb, gateway, istio/,
+    );
   });
 });
 
 describe('bluegreen providers: one host or path of several', () => {
   it('istio: --path /api changes only the /api route; its preview route is named for the path and placed before it', () => {
     const vs = virtualService();
-    (vs.spec as { http: unknown[] }).http.unshift({ match: [{ uri: { prefix: '/api' } }], route: [{ destination: { host: 'old-nginx', port: { number: 80 } } }] });
+    (vs.spec as { http: unknown[] }).http.unshift({
+      match: [{ uri: { prefix: '/api' } }],
+      route: [{ destination: { host: 'old-nginx', port: { number: 80 } } }],
+    });
     const w = new World(providerNamed('istio'), vs);
     w.run({ kind: 'set', service: 'new-nginx', percent: 10 }, { path: '/api' });
     w.run({ kind: 'preview', service: 'new-nginx', match: { header: { name: 'x-env', value: 'test' } } }, { path: '/api' });
     const http = (w.observed().target.spec as { http: { name?: string; route: { destination: { host: string }; weight?: number }[] }[] }).http;
-    assert.deepEqual(http.map((r) => [r.name, r.route.map((d) => `${d.destination.host}:${d.weight ?? '-'}`).join(' ')]), [
-      ['bluegreen-preview-api', 'new-nginx:-'],
-      [undefined, 'old-nginx:90 new-nginx:10'],
-      [undefined, 'old-nginx:-'],
-    ]);
-    assert.deepEqual(w.p.read(w.observed()).slots.map((s) => [s.path, s.backends.length, Boolean(s.preview)]), [['/api', 2, true], ['/', 1, false]]);
+    assert.deepEqual(
+      http.map((r) => [r.name, r.route.map((d) => `${d.destination.host}:${d.weight ?? '-'}`).join(' ')]),
+      [
+        ['bluegreen-preview-api', 'new-nginx:-'],
+        [undefined, 'old-nginx:90 new-nginx:10'],
+        [undefined, 'old-nginx:-'],
+      ],
+    );
+    assert.deepEqual(
+      w.p.read(w.observed()).slots.map((s) => [s.path, s.backends.length, Boolean(s.preview)]),
+      [
+        ['/api', 2, true],
+        ['/', 1, false],
+      ],
+    );
   });
 
   it('nginx: --host picks one rule of an Ingress with two hosts; its canary Ingress covers that host only', () => {
@@ -385,8 +534,14 @@ describe('bluegreen providers: one host or path of several', () => {
     const w = new World(providerNamed('nginx'), two);
     w.run({ kind: 'set', service: 'new-nginx', percent: 40 }, { host: 'other.io' });
     assert.deepEqual(w.ingressNames(), ['echo', 'echo-canary-1']);
-    assert.deepEqual((w.store.find('Ingress', 'echo-canary-1')!.spec as { rules: { host: string }[] }).rules.map((r) => r.host), ['other.io']);
-    assert.deepEqual(w.p.read(w.observed()).slots.map((s) => s.backends.map((b) => `${b.service}:${b.percent}`).join(' ')), ['old-nginx:100', 'old-nginx:60 new-nginx:40']);
+    assert.deepEqual(
+      (w.store.find('Ingress', 'echo-canary-1')!.spec as { rules: { host: string }[] }).rules.map((r) => r.host),
+      ['other.io'],
+    );
+    assert.deepEqual(
+      w.p.read(w.observed()).slots.map((s) => s.backends.map((b) => `${b.service}:${b.percent}`).join(' ')),
+      ['old-nginx:100', 'old-nginx:60 new-nginx:40'],
+    );
     w.run({ kind: 'rollback' }, { host: 'other.io' });
     assert.deepEqual(w.ingressNames(), ['echo']);
     assert.deepEqual(readState(w.observed().target), {});
@@ -400,8 +555,14 @@ describe('bluegreen providers: one host or path of several', () => {
     const fin = w.run({ kind: 'finalize' });
     assert.deepEqual(fin.plan.selected, ['mini-echo.io/']);
     assert.deepEqual(fin.plan.released, ['old-nginx']);
-    assert.deepEqual(w.p.read(w.observed()).slots.map((s) => s.backends.map((b) => `${b.service}:${b.percent}`).join(' ')), ['new-nginx:100', 'other:100']);
-    assert.throws(() => w.run({ kind: 'finalize', service: 'new-nginx' }, { host: 'other.io' }), /^CliError: other\.io\/ does not route to service "new-nginx"; nothing to finalize there$/);
+    assert.deepEqual(
+      w.p.read(w.observed()).slots.map((s) => s.backends.map((b) => `${b.service}:${b.percent}`).join(' ')),
+      ['new-nginx:100', 'other:100'],
+    );
+    assert.throws(
+      () => w.run({ kind: 'finalize', service: 'new-nginx' }, { host: 'other.io' }),
+      /^CliError: other\.io\/ does not route to service "new-nginx"; nothing to finalize there$/,
+    );
   });
 
   it('aliyun: rolling back one host keeps the record of the other host changed since', () => {
@@ -410,10 +571,16 @@ describe('bluegreen providers: one host or path of several', () => {
     const w = new World(providerNamed('aliyun'), two);
     w.run({ kind: 'set', service: 'new-nginx', percent: 40 });
     w.run({ kind: 'rollback' }, { host: 'other.io' });
-    assert.deepEqual(Object.keys(JSON.parse(readState(w.observed().target)['bluegreen.previous-split']!) as object), ['mini-echo.io/']);
-    assert.deepEqual(w.p.read(w.observed()).slots.map((s) => s.backends.map((b) => `${b.service}:${b.percent}`).join(' ')), ['old-nginx:60 new-nginx:40', 'old-nginx:100']);
+    assert.deepEqual(Object.keys(JSON.parse(readState(w.observed().target)['bluegreen.previous-split']) as object), ['mini-echo.io/']);
+    assert.deepEqual(
+      w.p.read(w.observed()).slots.map((s) => s.backends.map((b) => `${b.service}:${b.percent}`).join(' ')),
+      ['old-nginx:60 new-nginx:40', 'old-nginx:100'],
+    );
     w.run({ kind: 'rollback' });
-    assert.deepEqual(w.p.read(w.observed()).slots.map((s) => s.backends.length), [1, 1]);
+    assert.deepEqual(
+      w.p.read(w.observed()).slots.map((s) => s.backends.length),
+      [1, 1],
+    );
     assert.deepEqual(readState(w.observed().target), {});
   });
 });

@@ -10,7 +10,10 @@ const ing = (name: string, cls: string, services: string[], annotations: Record<
   apiVersion: 'networking.k8s.io/v1',
   kind: 'Ingress',
   metadata: { name, namespace: NS, annotations },
-  spec: { ingressClassName: cls, rules: [{ host, http: { paths: services.map((s) => ({ path: '/', pathType: 'Prefix', backend: { service: { name: s, port: { number: 80 } } } })) } }] },
+  spec: {
+    ingressClassName: cls,
+    rules: [{ host, http: { paths: services.map((s) => ({ path: '/', pathType: 'Prefix', backend: { service: { name: s, port: { number: 80 } } } })) } }],
+  },
 });
 const slice = (service: string, ready: boolean[], name = `${service}-abc`): EndpointSliceLike => ({
   metadata: { name, namespace: NS, labels: { 'kubernetes.io/service-name': service } },
@@ -27,43 +30,73 @@ describe('bluegreen status view', () => {
     assert.equal(readyEndpoints(slices, 'other', 'old-nginx'), 0);
   });
 
-  const input = (targets: KubeObject[], slices: EndpointSliceLike[], ingresses = targets as IngressLike[]): StatusInput => ({ targets, ingresses, services, slices, classes });
+  const input = (targets: KubeObject[], slices: EndpointSliceLike[], ingresses = targets as IngressLike[]): StatusInput => ({
+    targets,
+    ingresses,
+    services,
+    slices,
+    classes,
+  });
 
   it('a split with a backend that gets traffic but has no ready endpoint is an error; deprecation is a warning', () => {
     const echo = ing('echo', 'nginx', ['old-nginx', 'new-nginx'], { 'ingress.aliyun.weight/new-nginx': '30' });
     const [v] = blueGreenViews(input([echo], [slice('old-nginx', [true]), slice('new-nginx', [false])]), false);
     assert.deepEqual(
-      { provider: v!.provider, slots: v!.slots, errors: v!.errors },
+      { provider: v.provider, slots: v.slots, errors: v.errors },
       {
         provider: 'aliyun',
-        slots: [{ host: 'mini-echo.io', path: '/', backends: [{ service: 'old-nginx', percent: 70, ready: 1 }, { service: 'new-nginx', percent: 30, ready: 0 }] }],
+        slots: [
+          {
+            host: 'mini-echo.io',
+            path: '/',
+            backends: [
+              { service: 'old-nginx', percent: 70, ready: 1 },
+              { service: 'new-nginx', percent: 30, ready: 0 },
+            ],
+          },
+        ],
         errors: ['service "new-nginx" gets 30% of mini-echo.io/ but has no ready endpoints'],
       },
     );
-    assert.match(v!.warnings[0]!, /deprecated/);
+    assert.match(v.warnings[0], /deprecated/);
   });
 
   it('lists splits and previews in progress, not their canary Ingresses, not plain Ingresses unless named', () => {
     const main = ing('echo', 'nginx', ['old-nginx']);
-    const canary = ing('echo-canary', 'nginx', ['new-nginx'], { 'nginx.ingress.kubernetes.io/canary': 'true', 'nginx.ingress.kubernetes.io/canary-by-cookie': 'beta' });
+    const canary = ing('echo-canary', 'nginx', ['new-nginx'], {
+      'nginx.ingress.kubernetes.io/canary': 'true',
+      'nginx.ingress.kubernetes.io/canary-by-cookie': 'beta',
+    });
     const plain = ing('plain', 'nginx', ['old-nginx'], {}, 'plain.io');
     const odd = ing('odd', 'traefik', ['old-nginx', 'new-nginx'], {}, 'odd.io');
     const slices = [slice('old-nginx', [true]), slice('new-nginx', [true])];
     const views = blueGreenViews(input([main, canary, plain, odd], slices), false);
-    assert.deepEqual(views.map((v) => [v.name, v.provider, v.slots[0]!.preview]), [['echo', 'nginx', { service: 'new-nginx', cookie: 'beta', ready: 1 }]]);
-    assert.deepEqual(blueGreenViews(input([plain], slices, [main, canary, plain]), true).map((v) => v.slots[0]!.backends), [[{ service: 'old-nginx', percent: 100, ready: 1 }]]);
+    assert.deepEqual(
+      views.map((v) => [v.name, v.provider, v.slots[0].preview]),
+      [['echo', 'nginx', { service: 'new-nginx', cookie: 'beta', ready: 1 }]],
+    );
+    assert.deepEqual(
+      blueGreenViews(input([plain], slices, [main, canary, plain]), true).map((v) => v.slots[0].backends),
+      [[{ service: 'old-nginx', percent: 100, ready: 1 }]],
+    );
     assert.throws(() => blueGreenViews(input([odd], slices), true), /cannot tell which controller serves ingress "odd"/);
   });
 
   it('reads a canary Ingress a few times, not once per other Ingress of the namespace', () => {
     const main = ing('echo', 'nginx', ['old-nginx']);
-    const canary = ing('echo-canary', 'nginx', ['new-nginx'], { 'nginx.ingress.kubernetes.io/canary': 'true', 'nginx.ingress.kubernetes.io/canary-weight': '20' });
+    const canary = ing('echo-canary', 'nginx', ['new-nginx'], {
+      'nginx.ingress.kubernetes.io/canary': 'true',
+      'nginx.ingress.kubernetes.io/canary-weight': '20',
+    });
     let reads = 0;
     const spec = canary.spec;
     Object.defineProperty(canary, 'spec', { enumerable: true, get: () => (reads++, spec) });
     const plain = Array.from({ length: 50 }, (_, i) => ing(`plain-${i}`, 'nginx', ['old-nginx'], {}, `plain-${i}.io`));
     const views = blueGreenViews(input([main, canary, ...plain], [slice('old-nginx', [true]), slice('new-nginx', [true])]), false);
-    assert.deepEqual(views.map((v) => [v.name, v.slots[0]!.backends.map((b) => b.percent)]), [['echo', [80, 20]]]);
+    assert.deepEqual(
+      views.map((v) => [v.name, v.slots[0].backends.map((b) => b.percent)]),
+      [['echo', [80, 20]]],
+    );
     assert.ok(reads <= 5, `the canary Ingress's rules were read ${reads} times for 51 other Ingresses`);
   });
 });

@@ -16,17 +16,28 @@ describe('canary run steps and verdicts', () => {
     const patch = runPatch({ steps: [10, 50], step: 1 }) as { metadata: { annotations: Record<string, string> } };
     assert.deepEqual(readRun({ metadata: patch.metadata }), { steps: [10, 50], step: 1 });
     assert.deepEqual(runPatch(null), { metadata: { annotations: { 'traffic.kubectl-plugins.io/run': null } } });
-    for (const bad of ['{', '{"steps":[10],"step":1}', '{"steps":[0],"step":0}', '{"steps":"10","step":0}']) assert.equal(readRun(annotated(bad)), undefined, bad);
+    for (const bad of ['{', '{"steps":[10],"step":1}', '{"steps":[0],"step":0}', '{"steps":"10","step":0}'])
+      assert.equal(readRun(annotated(bad)), undefined, bad);
   });
 
   it('a step passes with all canary pods ready and the probe within its limits', () => {
     const ready = { metadata: { name: 'new' }, spec: { replicas: 2 }, status: { readyReplicas: 2 } };
-    const samples = (errors: number, ms: number): Sample[] => Array.from({ length: 100 }, (_, i) => (i < errors ? { status: 503, ms } : { status: 200, version: 'v2', ms }));
+    const samples = (errors: number, ms: number): Sample[] =>
+      Array.from({ length: 100 }, (_, i) => (i < errors ? { status: 503, ms } : { status: 200, version: 'v2', ms }));
     assert.deepEqual(verdict(ready, undefined, {}), { ok: true, reasons: [] });
     assert.deepEqual(verdict(ready, summarize(samples(1, 20)), { maxErrorRate: 1, maxP99Ms: 50 }), { ok: true, reasons: [] }, 'at the limit is within it');
-    assert.deepEqual(verdict(ready, summarize(samples(2, 80)), { maxErrorRate: 1, maxP99Ms: 50 }).reasons, ['error rate 2% is above 1%', 'p99 latency 80 ms is above 50 ms']);
+    assert.deepEqual(verdict(ready, summarize(samples(2, 80)), { maxErrorRate: 1, maxP99Ms: 50 }).reasons, [
+      'error rate 2% is above 1%',
+      'p99 latency 80 ms is above 50 ms',
+    ]);
     assert.deepEqual(verdict({ ...ready, status: { readyReplicas: 1 } }, undefined, {}).reasons, ['deployment new has 1 of 2 pods ready']);
-    assert.deepEqual(verdict({ ...ready, spec: { replicas: 0 }, status: {} }, undefined, {}).reasons, ['deployment new has no replicas'], 'scaled away by another command: not a pass');
-    assert.deepEqual(verdict(ready, summarize(Array.from({ length: 5 }, () => ({ error: 'ECONNREFUSED', ms: 1 }))), {}).reasons, ['none of 5 probe requests was answered']);
+    assert.deepEqual(
+      verdict({ ...ready, spec: { replicas: 0 }, status: {} }, undefined, {}).reasons,
+      ['deployment new has no replicas'],
+      'scaled away by another command: not a pass',
+    );
+    assert.deepEqual(verdict(ready, summarize(Array.from({ length: 5 }, () => ({ error: 'ECONNREFUSED', ms: 1 }))), {}).reasons, [
+      'none of 5 probe requests was answered',
+    ]);
   });
 });

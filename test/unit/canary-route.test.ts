@@ -5,7 +5,10 @@ import type { DestinationRule, HttpRoute, VirtualService } from '../../plugins/c
 import type { DeploymentLike } from '../../plugins/canary/topology.js';
 
 const NS = 'bookinfo';
-const reviews = (v: string): DeploymentLike => ({ metadata: { name: `reviews-${v}`, namespace: NS }, spec: { template: { metadata: { labels: { app: 'reviews', version: v } } } } });
+const reviews = (v: string): DeploymentLike => ({
+  metadata: { name: `reviews-${v}`, namespace: NS },
+  spec: { template: { metadata: { labels: { app: 'reviews', version: v } } } },
+});
 const service = { metadata: { name: 'reviews', namespace: NS }, spec: { selector: { app: 'reviews' } } };
 const DEFAULT: HttpRoute = { route: [{ destination: { host: 'reviews', subset: 'v1', port: { number: 9080 } } }] };
 const vs = (http: HttpRoute[]): VirtualService => ({ metadata: { name: 'reviews', namespace: NS, resourceVersion: '3' }, spec: { hosts: ['reviews'], http } });
@@ -25,9 +28,9 @@ describe('canary header routes', () => {
     assert.equal(p.action, 'added');
     assert.equal(p.rule, undefined, 'the subset exists');
     const [first, second] = p.virtualService!.spec!.http!;
-    assert.deepEqual(first!.match, [{ headers: { 'end-user': { exact: 'jason' } } }]);
-    assert.deepEqual(first!.route, [{ destination: { host: 'reviews', subset: 'v2', port: { number: 9080 } } }]);
-    assert.match(first!.name!, /^kubectl-canary-[0-9a-f]{10}$/);
+    assert.deepEqual(first.match, [{ headers: { 'end-user': { exact: 'jason' } } }]);
+    assert.deepEqual(first.route, [{ destination: { host: 'reviews', subset: 'v2', port: { number: 9080 } } }]);
+    assert.match(first.name!, /^kubectl-canary-[0-9a-f]{10}$/);
     assert.deepEqual(second, DEFAULT);
     assert.equal(p.virtualService!.metadata?.resourceVersion, '3', 'conditional on the version read');
   });
@@ -38,7 +41,7 @@ describe('canary header routes', () => {
     const moved = planRoute(input(once, [rule(['v1', 'v2', 'v3'])], 'v3'));
     assert.equal(moved.action, 'moved');
     assert.equal(moved.virtualService!.spec!.http!.length, 2);
-    assert.equal(moved.virtualService!.spec!.http![0]!.route![0]!.destination!.subset, 'v3');
+    assert.equal(moved.virtualService!.spec!.http![0].route![0].destination!.subset, 'v3');
   });
 
   it('to a Deployment without a subset: the subset is added first (and recorded), and removed after the route goes', () => {
@@ -47,7 +50,17 @@ describe('canary header routes', () => {
     assert.deepEqual(added.rule, {
       action: 'patch',
       order: 'before',
-      object: { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'reviews', namespace: NS, resourceVersion: '4' }, spec: { subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v3', labels: { version: 'v3' } }] } },
+      object: {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'DestinationRule',
+        metadata: { name: 'reviews', namespace: NS, resourceVersion: '4' },
+        spec: {
+          subsets: [
+            { name: 'v1', labels: { version: 'v1' } },
+            { name: 'v3', labels: { version: 'v3' } },
+          ],
+        },
+      },
       state: { 'traffic.kubectl-plugins.io/added-subsets': '["v3"]' },
     });
     const written = rule(['v1', 'v3'], { annotations: { 'traffic.kubectl-plugins.io/added-subsets': '["v3"]' } });
@@ -57,14 +70,26 @@ describe('canary header routes', () => {
     assert.deepEqual(removed.rule, {
       action: 'patch',
       order: 'after',
-      object: { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'reviews', namespace: NS, resourceVersion: '4' }, spec: { subsets: [{ name: 'v1', labels: { version: 'v1' } }] } },
+      object: {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'DestinationRule',
+        metadata: { name: 'reviews', namespace: NS, resourceVersion: '4' },
+        spec: { subsets: [{ name: 'v1', labels: { version: 'v1' } }] },
+      },
       state: { 'traffic.kubectl-plugins.io/added-subsets': null },
     });
   });
 
   it('a subset we added is kept while another route still uses it; a rule we created goes when emptied', () => {
-    const ours = rule(['v3'], { labels: { 'app.kubernetes.io/managed-by': 'kubectl-canary' }, annotations: { 'traffic.kubectl-plugins.io/added-subsets': '["v3"]' } });
-    const route = { name: 'kubectl-canary-x', match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [{ destination: { host: 'reviews', subset: 'v3' } }] };
+    const ours = rule(['v3'], {
+      labels: { 'app.kubernetes.io/managed-by': 'kubectl-canary' },
+      annotations: { 'traffic.kubectl-plugins.io/added-subsets': '["v3"]' },
+    });
+    const route = {
+      name: 'kubectl-canary-x',
+      match: [{ headers: { 'end-user': { exact: 'jason' } } }],
+      route: [{ destination: { host: 'reviews', subset: 'v3' } }],
+    };
     const other = { match: [{ uri: { prefix: '/beta' } }], route: [{ destination: { host: 'reviews', subset: 'v3' } }] };
     assert.equal(planRoute(input([route, other, { route: [{ destination: { host: 'reviews' } }] }], [ours])).rule, undefined, 'still routed to by /beta');
     const gone = planRoute(input([route, { route: [{ destination: { host: 'reviews' } }] }], [ours]));
@@ -74,7 +99,10 @@ describe('canary header routes', () => {
 
   it('removing a route that is not there is a no-op; an unknown --to is one clear error', () => {
     assert.deepEqual(planRoute(input([DEFAULT], [rule(['v1'])])), { action: 'absent' });
-    assert.throws(() => planRoute(input([DEFAULT], [rule(['v1'])], 'v9')), /"v9" is neither a subset of destinationrule\/reviews nor a Deployment behind service "reviews"; name one of subset v1, deployment reviews-v1/);
+    assert.throws(
+      () => planRoute(input([DEFAULT], [rule(['v1'])], 'v9')),
+      /"v9" is neither a subset of destinationrule\/reviews nor a Deployment behind service "reviews"; name one of subset v1, deployment reviews-v1/,
+    );
   });
 
   it('cookies match the Cookie header anywhere in it, with the name and value taken literally', () => {

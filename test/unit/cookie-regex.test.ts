@@ -10,7 +10,12 @@ describe('cookie regex (header-only routers)', () => {
   });
 
   it('reads back what it wrote, and nothing else', () => {
-    for (const [name, value] of [['beta', 'always'], ['a.b', 'x(1)'], ['c', 'v=w']] as const) assert.deepEqual(cookieFromRegex(cookieRegex(name, value)), { name, value });
+    for (const [name, value] of [
+      ['beta', 'always'],
+      ['a.b', 'x(1)'],
+      ['c', 'v=w'],
+    ] as const)
+      assert.deepEqual(cookieFromRegex(cookieRegex(name, value)), { name, value });
     assert.equal(cookieFromRegex('^foo$'), undefined);
   });
 });

@@ -12,7 +12,15 @@ writeFileSync(join(dir, 'token'), 'file-token\n');
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 function config(cluster: string, user: string) {
-  return resolveKubeconfig([{ path: join(dir, 'config'), content: `clusters: [{name: c, cluster: ${cluster}}]\nusers: [{name: u, user: ${user}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n` }], {});
+  return resolveKubeconfig(
+    [
+      {
+        path: join(dir, 'config'),
+        content: `clusters: [{name: c, cluster: ${cluster}}]\nusers: [{name: u, user: ${user}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
+      },
+    ],
+    {},
+  );
 }
 const noExec: ExecRunner = async () => {
   throw new Error('not expected');
@@ -20,8 +28,18 @@ const noExec: ExecRunner = async () => {
 
 describe('credentials from the kubeconfig', () => {
   it('inline CA and client certificate, TLS server name', async () => {
-    const c = await connectionFor(config(`{server: "https://k:6443/", certificate-authority-data: ${b64('CA')}, tls-server-name: api.internal}`, `{client-certificate-data: ${b64('CERT')}, client-key-data: ${b64('KEY')}}`), noExec);
-    assert.deepEqual(c, { server: 'https://k:6443', tls: { ca: 'CA', rejectUnauthorized: true, servername: 'api.internal', cert: 'CERT', key: 'KEY' }, headers: {} });
+    const c = await connectionFor(
+      config(
+        `{server: "https://k:6443/", certificate-authority-data: ${b64('CA')}, tls-server-name: api.internal}`,
+        `{client-certificate-data: ${b64('CERT')}, client-key-data: ${b64('KEY')}}`,
+      ),
+      noExec,
+    );
+    assert.deepEqual(c, {
+      server: 'https://k:6443',
+      tls: { ca: 'CA', rejectUnauthorized: true, servername: 'api.internal', cert: 'CERT', key: 'KEY' },
+      headers: {},
+    });
   });
 
   it('CA file relative to the kubeconfig, token file re-read, insecure-skip-tls-verify', async () => {
@@ -32,8 +50,12 @@ describe('credentials from the kubeconfig', () => {
   });
 
   it('bearer token wins over basic auth; basic auth when alone', async () => {
-    assert.deepEqual((await connectionFor(config('{server: "https://k"}', '{token: t, username: a, password: b}'), noExec)).headers, { Authorization: 'Bearer t' });
-    assert.deepEqual((await connectionFor(config('{server: "https://k"}', '{username: admin, password: s3cret}'), noExec)).headers, { Authorization: `Basic ${b64('admin:s3cret')}` });
+    assert.deepEqual((await connectionFor(config('{server: "https://k"}', '{token: t, username: a, password: b}'), noExec)).headers, {
+      Authorization: 'Bearer t',
+    });
+    assert.deepEqual((await connectionFor(config('{server: "https://k"}', '{username: admin, password: s3cret}'), noExec)).headers, {
+      Authorization: `Basic ${b64('admin:s3cret')}`,
+    });
   });
 
   it('exec plugins: arguments, env and KUBERNETES_EXEC_INFO in; token or certificate out', async () => {
@@ -43,7 +65,10 @@ describe('credentials from the kubeconfig', () => {
       return JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'from-plugin' } });
     };
     const c = await connectionFor(
-      config('{server: "https://k"}', '{exec: {apiVersion: client.authentication.k8s.io/v1, command: aws, args: [eks, get-token, --cluster-name, prod], env: [{name: AWS_PROFILE, value: ops}], interactiveMode: Never}}'),
+      config(
+        '{server: "https://k"}',
+        '{exec: {apiVersion: client.authentication.k8s.io/v1, command: aws, args: [eks, get-token, --cluster-name, prod], env: [{name: AWS_PROFILE, value: ops}], interactiveMode: Never}}',
+      ),
       run,
       true,
     );
@@ -51,7 +76,11 @@ describe('credentials from the kubeconfig', () => {
     assert.equal(seen?.command, 'aws');
     assert.deepEqual(seen?.args, ['eks', 'get-token', '--cluster-name', 'prod']);
     assert.equal(seen?.env['AWS_PROFILE'], 'ops');
-    assert.deepEqual(JSON.parse(seen!.env['KUBERNETES_EXEC_INFO']!), { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: false } });
+    assert.deepEqual(JSON.parse(seen.env['KUBERNETES_EXEC_INFO']), {
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      spec: { interactive: false },
+    });
   });
 
   it('a failing or silent plugin is one clear line with the install hint', async () => {
@@ -60,13 +89,21 @@ describe('credentials from the kubeconfig', () => {
     };
     await assert.rejects(
       connectionFor(config('{server: "https://k"}', '{exec: {command: kubelogin, installHint: "install kubelogin from your package manager"}}'), failing),
-      (e: Error) => e instanceof ConfigError && e.message === 'the credential plugin "kubelogin" for user "u" failed: spawn kubelogin ENOENT; install kubelogin from your package manager',
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.message === 'the credential plugin "kubelogin" for user "u" failed: spawn kubelogin ENOENT; install kubelogin from your package manager',
     );
-    await assert.rejects(connectionFor(config('{server: "https://k"}', '{exec: {command: x}}'), async () => '{}'), /did not print an ExecCredential/);
+    await assert.rejects(
+      connectionFor(config('{server: "https://k"}', '{exec: {command: x}}'), async () => '{}'),
+      /did not print an ExecCredential/,
+    );
   });
 
   it('a missing certificate file is named', async () => {
-    await assert.rejects(connectionFor(config('{server: "https://k", certificate-authority: missing.crt}', '{}'), noExec), /cannot read the certificate authority .*missing\.crt named in the kubeconfig: ENOENT/);
+    await assert.rejects(
+      connectionFor(config('{server: "https://k", certificate-authority: missing.crt}', '{}'), noExec),
+      /cannot read the certificate authority .*missing\.crt named in the kubeconfig: ENOENT/,
+    );
   });
 
   it('legacy auth-provider entries and proxy-url go to client-node', () => {
@@ -86,7 +123,16 @@ describe('more kubeconfig credentials', () => {
     const c = await connectionFor(config('{server: "10.0.0.1:6443"}', '{token: 12345}'), noExec);
     assert.equal(c.server, 'https://10.0.0.1:6443');
     assert.deepEqual(c.headers, { Authorization: 'Bearer 12345' });
-    const ns = resolveKubeconfig([{ path: '/k', content: 'clusters: [{name: c, cluster: {server: s}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: "1", context: {cluster: c, user: u, namespace: 007}}]\ncurrent-context: 1\n' }], {});
+    const ns = resolveKubeconfig(
+      [
+        {
+          path: '/k',
+          content:
+            'clusters: [{name: c, cluster: {server: s}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: "1", context: {cluster: c, user: u, namespace: 007}}]\ncurrent-context: 1\n',
+        },
+      ],
+      {},
+    );
     assert.equal(ns.namespace, '007');
     assert.equal(ns.contextName, '1');
   });
@@ -95,10 +141,13 @@ describe('more kubeconfig credentials', () => {
     const failing: ExecRunner = async () => {
       throw Object.assign(new Error('Command failed with exit code 1: kubelogin get-token --oidc-client-secret=S3CRET'), { exitCode: 1 });
     };
-    await assert.rejects(connectionFor(config('{server: "https://k"}', '{exec: {command: kubelogin, args: [get-token, --oidc-client-secret=S3CRET]}}'), failing), (e: Error) => {
-      assert.equal(e.message, 'the credential plugin "kubelogin" for user "u" failed: failed with exit code 1');
-      return true;
-    });
+    await assert.rejects(
+      connectionFor(config('{server: "https://k"}', '{exec: {command: kubelogin, args: [get-token, --oidc-client-secret=S3CRET]}}'), failing),
+      (e: Error) => {
+        assert.equal(e.message, 'the credential plugin "kubelogin" for user "u" failed: failed with exit code 1');
+        return true;
+      },
+    );
   });
 });
 

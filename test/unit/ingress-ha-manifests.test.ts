@@ -80,7 +80,9 @@ describe('ingress-ha manifests', () => {
     type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
     const rules = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((o) => o['rules'] as Rule[]);
     const writes = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
-    const written = rules.filter((r) => r.verbs.some((v) => writes.has(v))).map((r) => `${r.resources.join(',')}:${r.verbs.join(',')}${r.resourceNames ? `@${r.resourceNames.join(',')}` : ''}`);
+    const written = rules
+      .filter((r) => r.verbs.some((v) => writes.has(v)))
+      .map((r) => `${r.resources.join(',')}:${r.verbs.join(',')}${r.resourceNames ? `@${r.resourceNames.join(',')}` : ''}`);
     assert.deepEqual(written.sort(), ['events:create,patch', 'ingresses/status:update', 'leases:create', 'leases:get,update@ingress-nginx-leader'].sort());
     for (const r of rules) {
       assert.ok(!r.verbs.includes('*') && !r.resources.includes('*') && !r.apiGroups.includes('*'), JSON.stringify(r));
@@ -97,7 +99,7 @@ describe('ingress-ha manifests', () => {
     const spec = podSpec(ds);
     assert.equal(spec.nodeSelector?.['node-role.kubernetes.io/ingress'], 'true');
     assert.equal(spec.tolerations, undefined, 'no toleration without --exclusive');
-    const c = spec.containers[0]!;
+    const c = spec.containers[0];
     assert.deepEqual(c.livenessProbe?.httpGet.port, 10254);
     assert.deepEqual(c.readinessProbe?.httpGet.path, '/healthz');
     assert.ok(c.resources?.requests?.['cpu'] && c.resources.requests['memory']);
@@ -114,7 +116,7 @@ describe('ingress-ha manifests', () => {
 
   it('istio-gateway: probes on 15021/healthz/ready, no ClusterRole, an IngressClass for istio', () => {
     const { objects, warnings } = build('istio-gateway', 'none');
-    const c = podSpec(find(objects, 'DaemonSet')).containers[0]!;
+    const c = podSpec(find(objects, 'DaemonSet')).containers[0];
     assert.deepEqual(c.readinessProbe?.httpGet, { path: '/healthz/ready', port: 15021, scheme: 'HTTP' });
     assert.equal(objects.filter((o) => o.kind === 'ClusterRole').length, 0);
     assert.deepEqual(find(objects, 'IngressClass').spec, { controller: 'istio.io/ingress-controller' });
@@ -135,7 +137,7 @@ describe('ingress-ha manifests', () => {
       const w = build('ingress-nginx', cloud).warnings;
       assert.equal(w[0], NGINX_EOL_WARNING);
       assert.equal(w.length, warns ? 2 : 1);
-      if (warns) assert.match(w[1]!, new RegExp(`^--cloud ${cloud} has no annotation that attaches only labelled nodes`));
+      if (warns) assert.match(w[1], new RegExp(`^--cloud ${cloud} has no annotation that attaches only labelled nodes`));
     });
   }
 

@@ -12,12 +12,21 @@ function layer(cloud: Cloud, lb?: { ip?: string; hostname?: string }[]): Layer {
   ds.status = { desiredNumberScheduled: 2, numberReady: 1, numberAvailable: 1 };
   const svc = structuredClone(objects.find((o) => o.kind === 'Service')) as ServiceLike;
   if (lb) svc.status = { loadBalancer: { ingress: lb } };
-  const node = (name: string, zone: string): NodeLike => ({ metadata: { name, labels: { 'node-role.kubernetes.io/ingress': 'true', 'topology.kubernetes.io/zone': zone } }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+  const node = (name: string, zone: string): NodeLike => ({
+    metadata: { name, labels: { 'node-role.kubernetes.io/ingress': 'true', 'topology.kubernetes.io/zone': zone } },
+    status: { conditions: [{ type: 'Ready', status: 'True' }] },
+  });
   return {
     namespace: 'kube-system',
     nodes: [node('b1', 'zone-b'), node('a1', 'zone-a')],
     daemonSet: ds,
-    controllerPods: [{ metadata: { name: 'c-a1', namespace: 'kube-system' }, spec: { nodeName: 'a1', containers: [] }, status: { conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ restartCount: 1 }] } }],
+    controllerPods: [
+      {
+        metadata: { name: 'c-a1', namespace: 'kube-system' },
+        spec: { nodeName: 'a1', containers: [] },
+        status: { conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ restartCount: 1 }] },
+      },
+    ],
     pdbs: [],
     services: [svc],
   };
@@ -26,8 +35,20 @@ function layer(cloud: Cloud, lb?: { ip?: string; hostname?: string }[]): Layer {
 describe('ingress-ha status view', () => {
   it('controller counts, a row per ingress node (missing pod shown), the LB address and node selection', () => {
     const v = statusView(layer('aws', [{ hostname: 'lb-1.elb.example' }]));
-    assert.deepEqual(v.controller, { daemonSet: 'ingress-nginx-controller', image: 'registry.k8s.io/ingress-nginx/controller:v1.13.3', desired: 2, ready: 1, available: 1 });
-    assert.deepEqual(v.nodes.map((n) => [n.node, n.pod, n.podReady, n.restarts]), [['a1', 'c-a1', true, 1], ['b1', '', false, 0]]);
+    assert.deepEqual(v.controller, {
+      daemonSet: 'ingress-nginx-controller',
+      image: 'registry.k8s.io/ingress-nginx/controller:v1.13.3',
+      desired: 2,
+      ready: 1,
+      available: 1,
+    });
+    assert.deepEqual(
+      v.nodes.map((n) => [n.node, n.pod, n.podReady, n.restarts]),
+      [
+        ['a1', 'c-a1', true, 1],
+        ['b1', '', false, 0],
+      ],
+    );
     assert.deepEqual(v.service, {
       name: 'ingress-nginx-controller',
       type: 'LoadBalancer',

@@ -57,9 +57,15 @@ describe('kubeconfig resolution (as kubectl)', () => {
   it('merges files with the first definition of each name and of current-context winning', () => {
     const m = mergeKubeconfigs([fileA, fileB]);
     assert.equal(m['current-context'], 'dev');
-    assert.deepEqual(m.clusters.map((c) => c.name), ['dev-cluster', 'shared', 'prod-cluster']);
-    assert.equal((m.clusters[1]!['cluster'] as { server: string }).server, 'https://from-a.example');
-    assert.deepEqual(m.contexts.map((c) => c.name), ['dev', 'nons', 'prod']);
+    assert.deepEqual(
+      m.clusters.map((c) => c.name),
+      ['dev-cluster', 'shared', 'prod-cluster'],
+    );
+    assert.equal((m.clusters[1]['cluster'] as { server: string }).server, 'https://from-a.example');
+    assert.deepEqual(
+      m.contexts.map((c) => c.name),
+      ['dev', 'nons', 'prod'],
+    );
   });
 
   it('takes current-context from a later file when earlier files do not set it', () => {
@@ -84,8 +90,8 @@ describe('kubeconfig resolution (as kubectl)', () => {
 
   it('makes relative certificate and token paths absolute against the file that holds them', () => {
     const r = resolveKubeconfig([fileA], {});
-    const cluster = r.minified.clusters[0]!['cluster'] as Record<string, string>;
-    const user = r.minified.users[0]!['user'] as Record<string, string>;
+    const cluster = r.minified.clusters[0]['cluster'] as Record<string, string>;
+    const user = r.minified.users[0]['user'] as Record<string, string>;
     assert.equal(cluster['certificate-authority'], '/etc/kube/certs/ca.crt');
     assert.equal(user['client-certificate'], '/etc/kube/dev.crt');
     assert.equal(user['client-key'], '/abs/dev.key');
@@ -93,15 +99,21 @@ describe('kubeconfig resolution (as kubectl)', () => {
   });
 
   it('resolves an exec plugin path with a slash against the file; a bare command stays for PATH lookup', () => {
-    const f = (cmd: string): LoadedFile => ({ path: '/etc/kube/c', content: `clusters: [{name: c, cluster: {server: s}}]\nusers: [{name: u, user: {exec: {command: ${cmd}}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n` });
-    const cmd = (file: LoadedFile) => ((resolveKubeconfig([file], {}).minified.users[0]!['user'] as Record<string, Record<string, string>>)['exec']!['command']);
+    const f = (cmd: string): LoadedFile => ({
+      path: '/etc/kube/c',
+      content: `clusters: [{name: c, cluster: {server: s}}]\nusers: [{name: u, user: {exec: {command: ${cmd}}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
+    });
+    const cmd = (file: LoadedFile) => (resolveKubeconfig([file], {}).minified.users[0]['user'] as Record<string, Record<string, string>>)['exec']['command'];
     assert.equal(cmd(f('./bin/get-token')), '/etc/kube/bin/get-token');
     assert.equal(cmd(f('aws')), 'aws');
     assert.equal(cmd(f('/usr/bin/aws')), '/usr/bin/aws');
   });
 
   it('fails with one clear line for an unknown context, a missing cluster, no current context', () => {
-    assert.throws(() => resolveKubeconfig([fileA], { context: 'nope' }), (e: Error) => e instanceof ConfigError && /context "nope" not found in \/etc\/kube\/a.yaml; known contexts: dev, nons/.test(e.message));
+    assert.throws(
+      () => resolveKubeconfig([fileA], { context: 'nope' }),
+      (e: Error) => e instanceof ConfigError && /context "nope" not found in \/etc\/kube\/a.yaml; known contexts: dev, nons/.test(e.message),
+    );
     const broken: LoadedFile = { path: '/k', content: 'contexts: [{name: x, context: {cluster: gone, user: u}}]\ncurrent-context: x\n' };
     assert.throws(() => resolveKubeconfig([broken], {}), /refers to cluster "gone"/);
     assert.throws(() => resolveKubeconfig([{ path: '/e', content: '' }], {}), /no current context is set in \/e; pass --context/);

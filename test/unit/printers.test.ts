@@ -1,5 +1,15 @@
 import assert from 'node:assert/strict';
-import { objectName, parseOutputFormat, render, renderJson, renderTable, renderTree, renderYaml, renderYamlStream, type Column } from '../../shared/output/printers.js';
+import {
+  objectName,
+  parseOutputFormat,
+  render,
+  renderJson,
+  renderTable,
+  renderTree,
+  renderYaml,
+  renderYamlStream,
+  type Column,
+} from '../../shared/output/printers.js';
 import { colorEnabled, painter, visibleLength } from '../../shared/output/color.js';
 import { UsageError } from '../../shared/errors.js';
 
@@ -53,14 +63,25 @@ describe('printers', () => {
     });
     assert.equal(
       out,
-      ['service/nginx', '├── deployment.apps/old-nginx', '│   ├── pod/old-1', '│   └── pod/old-2', '└── deployment.apps/new-nginx', '    └── pod/new-1', ''].join('\n'),
+      [
+        'service/nginx',
+        '├── deployment.apps/old-nginx',
+        '│   ├── pod/old-1',
+        '│   └── pod/old-2',
+        '└── deployment.apps/new-nginx',
+        '    └── pod/new-1',
+        '',
+      ].join('\n'),
     );
   });
 
   it('render dispatches on -o and refuses unknown formats and unsupported -o name', () => {
     assert.equal(parseOutputFormat(undefined), 'table');
     assert.equal(parseOutputFormat('wide'), 'wide');
-    assert.throws(() => parseOutputFormat('xml'), (e: Error) => e instanceof UsageError && /unknown output format "xml": use one of wide\|json\|yaml\|name/.test(e.message));
+    assert.throws(
+      () => parseOutputFormat('xml'),
+      (e: Error) => e instanceof UsageError && /unknown output format "xml": use one of wide\|json\|yaml\|name/.test(e.message),
+    );
     assert.throws(() => parseOutputFormat('name', ['table', 'json']), UsageError);
     assert.throws(() => render('name', { data: {}, rows, columns }), /-o name is not supported/);
     assert.equal(render('name', { data: {}, rows, columns, names: ['service/nginx'] }), 'service/nginx\n');

@@ -28,7 +28,13 @@ describe('probe statistics', () => {
     assert.equal(s.ok, 3);
     assert.equal(s.errorRate, 40);
     assert.deepEqual(s.errorKinds, { 'HTTP 503': 1, ECONNREFUSED: 1 });
-    assert.deepEqual(s.versions.map((v) => [v.version, v.count, v.percent]), [['old', 2, 66.7], ['new', 1, 33.3]]);
+    assert.deepEqual(
+      s.versions.map((v) => [v.version, v.count, v.percent]),
+      [
+        ['old', 2, 66.7],
+        ['new', 1, 33.3],
+      ],
+    );
     assert.deepEqual(s.latencyMs, { p50: 10, p95: 30, p99: 30, max: 30 });
   });
 });

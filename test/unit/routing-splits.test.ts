@@ -36,7 +36,10 @@ describe('data plane: Ingress splits', () => {
   });
 
   it('service-weight is relative: 20 and 60 send a quarter to new', () => {
-    assert.equal(shares(world([ing('echo', ['old-nginx', 'new-nginx'], { 'nginx.ingress.kubernetes.io/service-weight': 'new-nginx: 20, old-nginx: 60' })])), 25);
+    assert.equal(
+      shares(world([ing('echo', ['old-nginx', 'new-nginx'], { 'nginx.ingress.kubernetes.io/service-weight': 'new-nginx: 20, old-nginx: 60' })])),
+      25,
+    );
   });
 
   it('an ingress-nginx canary Ingress: weight out of the total, header first, never wins over weight', () => {
@@ -54,20 +57,52 @@ describe('data plane: Ingress splits', () => {
   });
 
   it('an ALB canary Ingress by cookie', () => {
-    const s = world([ing('echo', ['old-nginx']), ing('echo-preview', ['new-nginx'], { 'alb.ingress.kubernetes.io/canary': 'true', 'alb.ingress.kubernetes.io/canary-by-cookie': 'beta' })]);
+    const s = world([
+      ing('echo', ['old-nginx']),
+      ing('echo-preview', ['new-nginx'], { 'alb.ingress.kubernetes.io/canary': 'true', 'alb.ingress.kubernetes.io/canary-by-cookie': 'beta' }),
+    ]);
     assert.equal(shares(s), 0);
     assert.equal(shares(s, { cookie: 'a=1; beta=always' }), 100);
   });
 });
 
 describe('data plane: Gateway API HTTPRoutes', () => {
-  const routeWorld = (rules: NonNullable<Snapshot['httpRoutes']>[number]['rules']): Snapshot => ({ ...world([]), httpRoutes: [{ namespace: NS, name: 'echo', hostnames: ['mini-echo.io'], rules }] });
+  const routeWorld = (rules: NonNullable<Snapshot['httpRoutes']>[number]['rules']): Snapshot => ({
+    ...world([]),
+    httpRoutes: [{ namespace: NS, name: 'echo', hostnames: ['mini-echo.io'], rules }],
+  });
   const prefix = { path: { type: 'PathPrefix', value: '/' } };
 
   it('weights split proportionally (default 1); 0 takes nothing', () => {
-    assert.equal(shares(routeWorld([{ matches: [prefix], backendRefs: [{ name: 'old-nginx', weight: 70 }, { name: 'new-nginx', weight: 30 }] }])), 30);
+    assert.equal(
+      shares(
+        routeWorld([
+          {
+            matches: [prefix],
+            backendRefs: [
+              { name: 'old-nginx', weight: 70 },
+              { name: 'new-nginx', weight: 30 },
+            ],
+          },
+        ]),
+      ),
+      30,
+    );
     assert.equal(shares(routeWorld([{ matches: [prefix], backendRefs: [{ name: 'old-nginx' }, { name: 'new-nginx' }] }])), 50);
-    assert.equal(shares(routeWorld([{ matches: [prefix], backendRefs: [{ name: 'old-nginx', weight: 0 }, { name: 'new-nginx', weight: 1 }] }])), 100);
+    assert.equal(
+      shares(
+        routeWorld([
+          {
+            matches: [prefix],
+            backendRefs: [
+              { name: 'old-nginx', weight: 0 },
+              { name: 'new-nginx', weight: 1 },
+            ],
+          },
+        ]),
+      ),
+      100,
+    );
   });
 
   it('a rule with a header match outranks the plain rule for requests carrying the header', () => {

@@ -14,7 +14,16 @@ const base: Snapshot = {
     { namespace: 'bookinfo', name: 'r3', labels: { version: 'v3' } },
   ],
   virtualServices: [],
-  destinationRules: [{ namespace: 'bookinfo', host: 'reviews', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] }],
+  destinationRules: [
+    {
+      namespace: 'bookinfo',
+      host: 'reviews',
+      subsets: [
+        { name: 'v1', labels: { version: 'v1' } },
+        { name: 'v2', labels: { version: 'v2' } },
+      ],
+    },
+  ],
   ingresses: [],
 };
 
@@ -54,7 +63,12 @@ describe('data plane routing', () => {
           hosts: ['reviews'],
           http: [
             { match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [{ destination: { host: 'reviews', subset: 'v2' } }] },
-            { route: [{ destination: { host: 'reviews', subset: 'v1' }, weight: 80 }, { destination: { host: 'reviews', subset: 'v2' }, weight: 20 }] },
+            {
+              route: [
+                { destination: { host: 'reviews', subset: 'v1' }, weight: 80 },
+                { destination: { host: 'reviews', subset: 'v2' }, weight: 20 },
+              ],
+            },
           ],
         },
       ],
@@ -74,7 +88,21 @@ describe('data plane routing', () => {
   it('Ingress: host and longest path prefix choose the Service; unknown hosts are 404', () => {
     const s: Snapshot = {
       ...base,
-      ingresses: [{ namespace: 'bookinfo', name: 'web', rules: [{ host: 'shop.io', paths: [{ path: '/', pathType: 'Prefix', service: 'missing' }, { path: '/reviews', pathType: 'Prefix', service: 'reviews' }] }] }],
+      ingresses: [
+        {
+          namespace: 'bookinfo',
+          name: 'web',
+          rules: [
+            {
+              host: 'shop.io',
+              paths: [
+                { path: '/', pathType: 'Prefix', service: 'missing' },
+                { path: '/reviews', pathType: 'Prefix', service: 'reviews' },
+              ],
+            },
+          ],
+        },
+      ],
     };
     const d = route(s, { host: 'shop.io', path: '/reviews/1', headers: {} }, () => 0);
     assert.equal(d.status === 200 && d.via, 'ingress/web');

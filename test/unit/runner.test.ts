@@ -107,19 +107,29 @@ describe('runner: exit codes and messages', () => {
     );
     const off = await runInProcess(plugin, ['context', '--offline', '-o', 'json'], { KUBECONFIG: kc });
     assert.equal(off.code, 0);
-    assert.deepEqual(JSON.parse(off.stdout), { context: 'here', cluster: 'c', server: `https://127.0.0.1:${port}`, user: 'u', namespace: 'shop', kubeconfig: [kc] });
+    assert.deepEqual(JSON.parse(off.stdout), {
+      context: 'here',
+      cluster: 'c',
+      server: `https://127.0.0.1:${port}`,
+      user: 'u',
+      namespace: 'shop',
+      kubeconfig: [kc],
+    });
     const ns = await runInProcess(plugin, ['context', '--offline', '-n', 'other'], { KUBECONFIG: kc });
     assert.match(ns.stdout, /Namespace:\s+other/);
     const down = await runInProcess(plugin, ['context'], { KUBECONFIG: kc });
     assert.equal(down.code, 1);
     assert.equal(down.stdout, '');
-    assert.equal(down.stderr, `error: cannot reach the cluster at https://127.0.0.1:${port} (context "here"): connection refused; is the cluster running and is this the right context?\n`);
+    assert.equal(
+      down.stderr,
+      `error: cannot reach the cluster at https://127.0.0.1:${port} (context "here"): connection refused; is the cluster running and is this the right context?\n`,
+    );
     const unknown = await runInProcess(plugin, ['context', '--context', 'nope'], { KUBECONFIG: kc });
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /^error: context "nope" not found in .*; known contexts: here\n$/);
   });
 
-  it('completion: __complete speaks kubectl\'s protocol; the helper is installed executable', async () => {
+  it("completion: __complete speaks kubectl's protocol; the helper is installed executable", async () => {
     const top = await runInProcess(plugin, ['__complete', '']);
     assert.equal(top.stdout, 'set\ncontext\ncompletion\n:4\n');
     const flags = await runInProcess(plugin, ['__complete', 'context', '--o']);

@@ -29,7 +29,14 @@ describe('rollout status (kubectl rollout status rules)', () => {
     it(name, () => assert.deepEqual(deploymentRollout(d), { done, message }));
   }
   it('a progress deadline is a failure', () => {
-    const d = { metadata: { name: 'web', generation: 1 }, spec: { replicas: 1 }, status: { observedGeneration: 1, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "web-1" has timed out progressing.' }] } };
+    const d = {
+      metadata: { name: 'web', generation: 1 },
+      spec: { replicas: 1 },
+      status: {
+        observedGeneration: 1,
+        conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "web-1" has timed out progressing.' }],
+      },
+    };
     assert.match(deploymentRollout(d).failed ?? '', /exceeded its progress deadline/);
   });
 });
@@ -39,7 +46,12 @@ describe('waitFor', () => {
     const clock = fakeClock();
     const states = ['0 of 2', '0 of 2', '1 of 2', '2 of 2'];
     const seen: string[] = [];
-    const r = await waitFor('x', async () => ({ done: states[0] === '2 of 2', message: states.shift()! }), { timeoutMs: 10_000, intervalMs: 500, clock, onProgress: (m) => seen.push(m) });
+    const r = await waitFor('x', async () => ({ done: states[0] === '2 of 2', message: states.shift()! }), {
+      timeoutMs: 10_000,
+      intervalMs: 500,
+      clock,
+      onProgress: (m) => seen.push(m),
+    });
     assert.equal(r.done, true);
     assert.deepEqual(seen, ['0 of 2', '1 of 2', '2 of 2']);
     assert.deepEqual(clock.slept, [500, 500, 500]);
@@ -48,8 +60,15 @@ describe('waitFor', () => {
   it('times out with what it waited for and the last state', async () => {
     const clock = fakeClock();
     await assert.rejects(
-      waitFor('deployment.apps/web to roll out', async () => ({ done: false, message: '1 of 3 updated replicas are available' }), { timeoutMs: 90_000, intervalMs: 1000, clock }),
-      (e: Error) => e instanceof TimeoutError && e.message === 'timed out after 1m30s waiting for deployment.apps/web to roll out: 1 of 3 updated replicas are available; raise --timeout or check the pods (kubectl get pods)',
+      waitFor('deployment.apps/web to roll out', async () => ({ done: false, message: '1 of 3 updated replicas are available' }), {
+        timeoutMs: 90_000,
+        intervalMs: 1000,
+        clock,
+      }),
+      (e: Error) =>
+        e instanceof TimeoutError &&
+        e.message ===
+          'timed out after 1m30s waiting for deployment.apps/web to roll out: 1 of 3 updated replicas are available; raise --timeout or check the pods (kubectl get pods)',
     );
     assert.equal(formatDuration(500), '500ms');
   });

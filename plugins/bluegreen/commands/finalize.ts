@@ -25,10 +25,17 @@ export function routedServices(o: KubeObject, ns: string): string[] {
   const spec = (o as { spec?: Record<string, unknown> }).spec ?? {};
   if (o.kind === 'HTTPRoute') {
     const rules = (spec['rules'] ?? []) as { backendRefs?: { name?: string; kind?: string; group?: string; namespace?: string }[] }[];
-    return rules.flatMap((r) => r.backendRefs ?? []).filter((b) => (b.kind ?? 'Service') === 'Service' && (b.group ?? '') === '' && (b.namespace ?? ns) === ns).map((b) => b.name ?? '');
+    return rules
+      .flatMap((r) => r.backendRefs ?? [])
+      .filter((b) => (b.kind ?? 'Service') === 'Service' && (b.group ?? '') === '' && (b.namespace ?? ns) === ns)
+      .map((b) => b.name ?? '');
   }
   const routes = ['http', 'tcp', 'tls'].flatMap((k) => (spec[k] ?? []) as { route?: { destination?: { host?: string } }[] }[]);
-  return routes.flatMap((r) => r.route ?? []).map((d) => (d.destination?.host ?? '').split('.')).filter((p) => p.length === 1 || p[1] === ns).map((p) => p[0]!);
+  return routes
+    .flatMap((r) => r.route ?? [])
+    .map((d) => (d.destination?.host ?? '').split('.'))
+    .filter((p) => p.length === 1 || p[1] === ns)
+    .map((p) => p[0]);
 }
 
 const refOf = (o: KubeObject) => `${o.kind?.toLowerCase()}/${o.metadata?.name}`;
@@ -42,7 +49,8 @@ export function oldServices(c: Cluster, r: BlueGreenPlan, routes: KubeObject[] =
   const gone = new Set(r.changes.filter((x) => x.action === 'delete').map((x) => (x.action === 'delete' ? `${x.ref.kind.toLowerCase()}/${x.ref.name}` : '')));
   const target = refOf(c.target);
   const others = [...c.ingresses.map((i) => ({ ...i, kind: 'Ingress' })), ...routes].filter((o) => refOf(o) !== target && !gone.has(refOf(o)));
-  const uses = (o: KubeObject, name: string) => (o.kind === 'Ingress' ? pathGroups(o as IngressLike).some((g) => g.entries.some((e) => e.service === name)) : routedServices(o, c.namespace).includes(name));
+  const uses = (o: KubeObject, name: string) =>
+    o.kind === 'Ingress' ? pathGroups(o as IngressLike).some((g) => g.entries.some((e) => e.service === name)) : routedServices(o, c.namespace).includes(name);
   const deletes: Change[] = [];
   const stillRouted: [string, string][] = [];
   for (const name of r.plan.released.filter((s) => c.services.some((x) => x.metadata?.name === s))) {
@@ -88,6 +96,7 @@ export const finalizeCommand = defineCommand<Options>({
       return deletes;
     });
     for (const [svc, user] of kept) ctx.warn(`service/${svc} not deleted: ${user} still routes to it`);
-    if (!o.deleteOld && result.plan.released.length) ctx.stderr.write(`kept ${result.plan.released.map((s) => `service/${s}`).join(', ')} (delete with --delete-old)\n`);
+    if (!o.deleteOld && result.plan.released.length)
+      ctx.stderr.write(`kept ${result.plan.released.map((s) => `service/${s}`).join(', ')} (delete with --delete-old)\n`);
   },
 });

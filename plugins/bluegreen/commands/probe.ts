@@ -3,7 +3,16 @@
 // backend's observed share is set against the split the Ingress/HTTPRoute/VirtualService is set to.
 import { defineCommand, str } from '../../../shared/cli/command.js';
 import { CliError } from '../../../shared/errors.js';
-import { compareShare, comparisonText, printProbe, probeFlags, readProbeArgs, runProbe, type ProbeArgs, type ShareComparison } from '../../../shared/probe/cli.js';
+import {
+  compareShare,
+  comparisonText,
+  printProbe,
+  probeFlags,
+  readProbeArgs,
+  runProbe,
+  type ProbeArgs,
+  type ShareComparison,
+} from '../../../shared/probe/cli.js';
 import { detectProvider } from '../detect.js';
 import { PROVIDERS } from '../model.js';
 import { expectedShares, slotFor, type ExpectedShare, type PodLike } from '../expect.js';
@@ -15,7 +24,8 @@ interface Options extends ProbeArgs {
   provider?: string | undefined;
 }
 
-type Comparison = (ShareComparison & { service: string }) | { service: string; configuredPercent: number; version?: undefined; consistent?: undefined; why: string };
+type Comparison =
+  (ShareComparison & { service: string }) | { service: string; configuredPercent: number; version?: undefined; consistent?: undefined; why: string };
 
 export const probeCommand = defineCommand<Options>({
   command: 'probe <url>',
@@ -48,13 +58,18 @@ export const probeCommand = defineCommand<Options>({
     }
     const s = await runProbe(ctx, o);
     const comparisons: Comparison[] = (expected?.shares ?? []).map((e) =>
-      e.version !== undefined ? { service: e.service, ...compareShare(s, e.version, e.percent) } : { service: e.service, configuredPercent: e.percent, why: 'its pods carry no single version label' },
+      e.version !== undefined
+        ? { service: e.service, ...compareShare(s, e.version, e.percent) }
+        : { service: e.service, configuredPercent: e.percent, why: 'its pods carry no single version label' },
     );
     const lines = comparisons.map((c) =>
-      c.version !== undefined ? `service ${c.service} (version ${c.version}): ${comparisonText(c)}` : `service ${c.service}: set to ${c.configuredPercent}%, not compared: ${'why' in c ? c.why : ''}`,
+      c.version !== undefined
+        ? `service ${c.service} (version ${c.version}): ${comparisonText(c)}`
+        : `service ${c.service}: set to ${c.configuredPercent}%, not compared: ${'why' in c ? c.why : ''}`,
     );
     if (expected) lines.unshift(`split of ${expected.what}:`);
     await printProbe(ctx, o, s, { ...(expected ? { data: { route: expected.what, backends: comparisons } } : {}), lines });
-    if (comparisons.some((c) => c.consistent === false)) ctx.warn('an observed share is not consistent with the split set (routing not updated yet, or another router in the way?)');
+    if (comparisons.some((c) => c.consistent === false))
+      ctx.warn('an observed share is not consistent with the split set (routing not updated yet, or another router in the way?)');
   },
 });

@@ -46,7 +46,13 @@ export const statusCommand = defineCommand<Options>({
       .positional('target', { type: 'string', describe: 'An Ingress, HTTPRoute or VirtualService (default: all with a split or preview)' })
       .option('provider', { type: 'string', choices: [...PROVIDERS], describe: 'How to read the split (default: detected)' })
       .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep watching: print again whenever something changes (Ctrl-C to stop)' }),
-  options: (args) => ({ target: str(args, 'target'), allNamespaces: bool(args, 'all-namespaces'), watch: bool(args, 'watch'), output: readOutput(args, ['table', 'json', 'yaml']), provider: str(args, 'provider') }),
+  options: (args) => ({
+    target: str(args, 'target'),
+    allNamespaces: bool(args, 'all-namespaces'),
+    watch: bool(args, 'watch'),
+    output: readOutput(args, ['table', 'json', 'yaml']),
+    provider: str(args, 'provider'),
+  }),
   run: async (ctx, o) => (o.watch ? watchOutput(ctx, (c) => showStatus(c, o)) : showStatus(ctx, o)),
 });
 
@@ -66,9 +72,14 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
   ]);
   const withNs = <T extends KubeObject>(xs: T[]) => xs.map((x) => ({ ...x, metadata: { ...x.metadata, namespace: x.metadata?.namespace ?? kube.namespace } }));
   const targets = named ? withNs([named]) : withNs([...ingresses, ...routes, ...vss.filter((v) => (v.spec?.gateways ?? []).length > 0)]);
-  const views = blueGreenViews({ targets, ingresses: withNs(ingresses), services: withNs(services), slices: withNs(slices), classes, provider: o.provider }, Boolean(named));
+  const views = blueGreenViews(
+    { targets, ingresses: withNs(ingresses), services: withNs(services), slices: withNs(slices), classes, provider: o.provider },
+    Boolean(named),
+  );
   if (views.length === 0 && o.output === 'table') {
-    ctx.stderr.write(`No blue-green routes found${o.allNamespaces ? '' : ` in namespace "${kube.namespace}"`} (an object is listed once it has two backends or a preview)\n`);
+    ctx.stderr.write(
+      `No blue-green routes found${o.allNamespaces ? '' : ` in namespace "${kube.namespace}"`} (an object is listed once it has two backends or a preview)\n`,
+    );
     return;
   }
   const rows: Row[] = views.flatMap((view) =>
@@ -96,4 +107,3 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
   for (const e of errors) ctx.stderr.write(`${ctx.paint('red', 'Error:')} ${e}\n`);
   if (errors.length) throw new SilentExit(1);
 }
-

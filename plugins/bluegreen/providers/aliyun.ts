@@ -15,10 +15,13 @@ export const SERVICE_WEIGHT = 'nginx.ingress.kubernetes.io/service-weight';
 /** "new-nginx: 20, old-nginx: 80" (commas or new lines) -> weights; undefined when it does not parse. */
 export function parseServiceWeight(value: string): Map<string, number> | undefined {
   const out = new Map<string, number>();
-  for (const part of value.split(/[,\n]/).map((x) => x.trim()).filter(Boolean)) {
+  for (const part of value
+    .split(/[,\n]/)
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     const m = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)\s*:\s*(\d+)$/.exec(part);
     if (!m) return undefined;
-    out.set(m[1]!, Number(m[3]));
+    out.set(m[1], Number(m[3]));
   }
   return out;
 }
@@ -46,7 +49,8 @@ export const aliyunProvider: Provider = {
     const warnings: string[] = [];
     const serviceWeight = ing.metadata?.annotations?.[SERVICE_WEIGHT];
     const relative = serviceWeight !== undefined ? parseServiceWeight(serviceWeight) : undefined;
-    if (serviceWeight !== undefined && !relative) warnings.push(`${SERVICE_WEIGHT} "${serviceWeight}" does not parse (expected "svc: weight, svc: weight"); shares are read as equal`);
+    if (serviceWeight !== undefined && !relative)
+      warnings.push(`${SERVICE_WEIGHT} "${serviceWeight}" does not parse (expected "svc: weight, svc: weight"); shares are read as equal`);
     const absolute = aliyunWeights(ing);
     const slots: Slot[] = pathGroups(ing).map((g) => {
       const n = g.entries.length;
@@ -65,7 +69,7 @@ export const aliyunProvider: Provider = {
       if (n > 1 && !relative && absolute.size === 0 && serviceWeight === undefined) {
         warnings.push(`${slotKey(g)} lists ${n} Services without weights; the controller splits it evenly`);
       }
-      return { host: g.host, path: g.path, backends: g.entries.map((e, i) => ({ service: e.service, percent: percents[i]!, port: e.port })) };
+      return { host: g.host, path: g.path, backends: g.entries.map((e, i) => ({ service: e.service, percent: percents[i], port: e.port })) };
     });
     const annotated = [...absolute.keys()];
     return { slots, warnings, newService: !relative && annotated.length === 1 ? annotated[0] : undefined };
@@ -82,7 +86,9 @@ export const aliyunProvider: Provider = {
         if (!useServiceWeight && i === 0) continue; // the first backend takes what the others leave
         const had = weights.get(b.service);
         if (had !== undefined && had !== b.percent) {
-          throw new CliError(`service "${b.service}" would need ${had}% in one path and ${b.percent}% in another, but its weight annotation applies to the whole Ingress; use --host/--path on an Ingress per host`);
+          throw new CliError(
+            `service "${b.service}" would need ${had}% in one path and ${b.percent}% in another, but its weight annotation applies to the whole Ingress; use --host/--path on an Ingress per host`,
+          );
         }
         weights.set(b.service, b.percent);
       }
@@ -100,7 +106,10 @@ export const aliyunProvider: Provider = {
     const rulesChanged = !isDeepStrictEqual(rules, ing.spec?.rules ?? []);
     if (!rulesChanged && Object.keys(annotations).length === 0) return [];
     const ref = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: ing.metadata?.name ?? '', namespace: o.namespace };
-    const patch: Record<string, unknown> = { metadata: { resourceVersion: ing.metadata?.resourceVersion, annotations }, ...(rulesChanged ? { spec: { rules } } : {}) };
+    const patch: Record<string, unknown> = {
+      metadata: { resourceVersion: ing.metadata?.resourceVersion, annotations },
+      ...(rulesChanged ? { spec: { rules } } : {}),
+    };
     return [{ action: 'patch', ref, patch, verb: 'configured' }];
   },
 };

@@ -6,7 +6,20 @@ import { isDeepStrictEqual } from 'node:util';
 import { stateAnnotations } from '../../../shared/kube/ownership.js';
 import type { KubeObject } from '../../../shared/kube/client.js';
 import type { Change } from '../../../shared/kube/plan.js';
-import { cookieFromRegex, cookieRegex, isOurPreview, portFor, previewName, slotKey, toPercents, type Observed, type PreviewRule, type Provider, type ReadResult, type Slot } from '../model.js';
+import {
+  cookieFromRegex,
+  cookieRegex,
+  isOurPreview,
+  portFor,
+  previewName,
+  slotKey,
+  toPercents,
+  type Observed,
+  type PreviewRule,
+  type Provider,
+  type ReadResult,
+  type Slot,
+} from '../model.js';
 
 interface HeaderMatch {
   type?: string;
@@ -45,8 +58,8 @@ function previewOf(r: RouteRule): PreviewRule | undefined {
   const refs = r.backendRefs ?? [];
   const h = r.matches?.[0]?.headers;
   if (refs.length !== 1 || !h || h.length !== 1 || (r.matches ?? []).length !== 1) return undefined;
-  const m = h[0]!;
-  const service = refs[0]!.name;
+  const m = h[0];
+  const service = refs[0].name;
   if (m.type === 'RegularExpression') {
     const cookie = m.name.toLowerCase() === 'cookie' ? cookieFromRegex(m.value) : undefined;
     return cookie !== undefined ? { service, cookie } : { service, header: { name: m.name, pattern: m.value } };
@@ -76,7 +89,7 @@ export const gatewayProvider: Provider = {
       slots.push({
         host,
         path,
-        backends: refs.map((b, i) => ({ service: b.name, percent: percents[i]!, port: b.port !== undefined ? { number: b.port } : undefined })),
+        backends: refs.map((b, i) => ({ service: b.name, percent: percents[i], port: b.port !== undefined ? { number: b.port } : undefined })),
         ...(previewRule ? { preview: previewOf(previewRule) } : {}),
       });
     }
@@ -130,7 +143,10 @@ export const gatewayProvider: Provider = {
     const changed = !isDeepStrictEqual(rules, old);
     if (!changed && Object.keys(state).length === 0) return [];
     const ref = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', name: route.metadata?.name ?? '', namespace: o.namespace };
-    const patch = { metadata: { resourceVersion: route.metadata?.resourceVersion, ...stateAnnotations(state).metadata }, ...(changed ? { spec: { rules } } : {}) };
+    const patch = {
+      metadata: { resourceVersion: route.metadata?.resourceVersion, ...stateAnnotations(state).metadata },
+      ...(changed ? { spec: { rules } } : {}),
+    };
     return [{ action: 'patch', ref, patch, verb: 'configured' }];
   },
 };

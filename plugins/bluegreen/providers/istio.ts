@@ -6,7 +6,20 @@ import { isDeepStrictEqual } from 'node:util';
 import { stateAnnotations } from '../../../shared/kube/ownership.js';
 import type { KubeObject } from '../../../shared/kube/client.js';
 import type { Change } from '../../../shared/kube/plan.js';
-import { cookieFromRegex, cookieRegex, isOurPreview, portFor, previewName, slotKey, toPercents, type Observed, type PreviewRule, type Provider, type ReadResult, type Slot } from '../model.js';
+import {
+  cookieFromRegex,
+  cookieRegex,
+  isOurPreview,
+  portFor,
+  previewName,
+  slotKey,
+  toPercents,
+  type Observed,
+  type PreviewRule,
+  type Provider,
+  type ReadResult,
+  type Slot,
+} from '../model.js';
 
 interface StringMatch {
   exact?: string;
@@ -35,11 +48,12 @@ const pathOf = (r: HttpRoute): string => {
   const u = r.match?.[0]?.uri;
   return u?.prefix ?? u?.exact ?? (u?.regex !== undefined ? `~${u.regex}` : '/');
 };
-const isPlain = (r: HttpRoute): boolean => !(r.match ?? []).some((m) => Object.keys(m.headers ?? {}).length > 0 || Object.keys(m).some((k) => k !== 'uri' && k !== 'headers' && k !== 'name'));
+const isPlain = (r: HttpRoute): boolean =>
+  !(r.match ?? []).some((m) => Object.keys(m.headers ?? {}).length > 0 || Object.keys(m).some((k) => k !== 'uri' && k !== 'headers' && k !== 'name'));
 /** The Service a destination host names, within the VirtualService's namespace. */
 const serviceOf = (host: string, ns: string): string => {
   const parts = host.split('.');
-  return parts.length === 1 || parts[1] === ns ? parts[0]! : host;
+  return parts.length === 1 || parts[1] === ns ? parts[0] : host;
 };
 
 function previewOf(r: HttpRoute, ns: string): PreviewRule | undefined {
@@ -47,8 +61,8 @@ function previewOf(r: HttpRoute, ns: string): PreviewRule | undefined {
   const h = Object.entries(r.match?.[0]?.headers ?? {});
   const dest = r.route ?? [];
   if (dest.length !== 1 || h.length !== 1 || (r.match ?? []).length !== 1) return undefined;
-  const [name, m] = h[0]!;
-  const service = serviceOf(dest[0]!.destination?.host ?? '', ns);
+  const [name, m] = h[0];
+  const service = serviceOf(dest[0].destination?.host ?? '', ns);
   if (m.regex !== undefined) {
     const cookie = name.toLowerCase() === 'cookie' ? cookieFromRegex(m.regex) : undefined;
     return cookie !== undefined ? { service, cookie } : { service, header: { name, pattern: m.regex } };
@@ -66,18 +80,23 @@ export const istioProvider: Provider = {
     const host = (vs.spec?.hosts ?? []).join(',') || '*';
     const http = vs.spec?.http ?? [];
     const warnings: string[] = [];
-    if (!(vs.spec?.gateways ?? []).length) warnings.push(`virtualservice "${vs.metadata?.name}" is bound to no Gateway, so it routes mesh traffic only, not the ingress`);
+    if (!(vs.spec?.gateways ?? []).length)
+      warnings.push(`virtualservice "${vs.metadata?.name}" is bound to no Gateway, so it routes mesh traffic only, not the ingress`);
     const slots: Slot[] = [];
     for (const r of http.filter(isPlain)) {
       const path = pathOf(r);
       if (slots.some((s) => s.path === path)) continue; // Istio takes the first matching route
       const dest = r.route ?? [];
-      const percents = dest.length === 1 && dest[0]!.weight === undefined ? [100] : toPercents(dest.map((d) => d.weight ?? 0));
+      const percents = dest.length === 1 && dest[0].weight === undefined ? [100] : toPercents(dest.map((d) => d.weight ?? 0));
       const previewRoute = http.slice(0, http.indexOf(r)).find((x) => !isPlain(x) && pathOf(x) === path && previewOf(x, o.namespace));
       slots.push({
         host,
         path,
-        backends: dest.map((d, i) => ({ service: serviceOf(d.destination?.host ?? '', o.namespace), percent: percents[i]!, port: d.destination?.port?.number !== undefined ? { number: d.destination.port.number } : undefined })),
+        backends: dest.map((d, i) => ({
+          service: serviceOf(d.destination?.host ?? '', o.namespace),
+          percent: percents[i],
+          port: d.destination?.port?.number !== undefined ? { number: d.destination.port.number } : undefined,
+        })),
         ...(previewRoute ? { preview: previewOf(previewRoute, o.namespace) } : {}),
       });
     }
@@ -102,7 +121,10 @@ export const istioProvider: Provider = {
       const dests = r.route ?? [];
       const dest = (service: string, port: number | undefined, weight: number | undefined): RouteDestination => {
         const had = dests.find((d) => serviceOf(d.destination?.host ?? '', o.namespace) === service)?.destination;
-        return { destination: { ...(had ?? {}), host: had?.host ?? service, ...(port !== undefined ? { port: { number: port } } : {}) }, ...(weight !== undefined ? { weight } : {}) };
+        return {
+          destination: { ...(had ?? {}), host: had?.host ?? service, ...(port !== undefined ? { port: { number: port } } : {}) },
+          ...(weight !== undefined ? { weight } : {}),
+        };
       };
       const p = s.preview;
       if (p) {

@@ -19,7 +19,9 @@ export const abortCommand = defineCommand<ScaleArgs>({
   run: async (ctx, o) => {
     const { t, plan, istio } = await abortCanary(ctx, { ...o, lines: true });
     const verb = o.dryRun === 'none' ? 'aborted' : 'would be aborted';
-    const where = istio ? `the route of virtualservice/${istio.virtualService.metadata?.name} from before the canary` : `${t.stable.metadata?.name} (${plan!.stable} pods)`;
+    const where = istio
+      ? `the route of virtualservice/${istio.virtualService.metadata?.name} from before the canary`
+      : `${t.stable.metadata?.name} (${plan!.stable} pods)`;
     ctx.stdout.write(`canary ${t.canary.metadata?.name} ${verb}: all traffic of service/${t.service.metadata?.name} to ${where}\n`);
   },
 });

@@ -4,7 +4,16 @@
 // it is set to.
 import { defineCommand, str } from '../../../shared/cli/command.js';
 import { UsageError } from '../../../shared/errors.js';
-import { compareShare, comparisonText, printProbe, probeFlags, readProbeArgs, runProbe, type ProbeArgs, type ShareComparison } from '../../../shared/probe/cli.js';
+import {
+  compareShare,
+  comparisonText,
+  printProbe,
+  probeFlags,
+  readProbeArgs,
+  runProbe,
+  type ProbeArgs,
+  type ShareComparison,
+} from '../../../shared/probe/cli.js';
 import { dnsSubdomain } from '../../../shared/validate.js';
 import { canaryViews } from '../status.js';
 import { listCanaryObjects } from '../observe.js';
@@ -43,7 +52,9 @@ export const probeCommand = defineCommand<Options>({
       expected = { canary: o.canary, version: labels['version'] ?? labels['app.kubernetes.io/version'] ?? o.canary, configured: view.canary.weight };
     }
     const s = await runProbe(ctx, o);
-    const comparison: CanaryComparison | undefined = expected ? { canary: expected.canary, ...compareShare(s, expected.version, expected.configured) } : undefined;
+    const comparison: CanaryComparison | undefined = expected
+      ? { canary: expected.canary, ...compareShare(s, expected.version, expected.configured) }
+      : undefined;
     const line = comparison ? `canary ${comparison.canary} (version ${comparison.version}): ${comparisonText(comparison)}` : undefined;
     await printProbe(ctx, o, s, { ...(comparison ? { data: { canary: comparison } } : {}), lines: line ? [line] : [] });
   },

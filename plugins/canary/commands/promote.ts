@@ -13,7 +13,8 @@ export const promoteCommand = defineCommand<ScaleArgs & { deleteStable: boolean 
     ['$0 promote new-nginx', 'new-nginx takes all pods; old-nginx stays at 0 replicas (abort brings it back)'],
     ['$0 promote new-nginx --delete-stable', 'The same, and old-nginx is deleted'],
   ],
-  builder: (y) => scaleFlags(y).option('delete-stable', { type: 'boolean', default: false, describe: 'Delete the stable Deployment instead of keeping it at 0 replicas' }),
+  builder: (y) =>
+    scaleFlags(y).option('delete-stable', { type: 'boolean', default: false, describe: 'Delete the stable Deployment instead of keeping it at 0 replicas' }),
   options: (args) => ({ ...readScaleArgs(args), deleteStable: bool(args, 'delete-stable') }),
   run: async (ctx, o) => {
     let result;

@@ -26,7 +26,11 @@ interface Options {
 
 function readMatches(args: Args): HeaderMatch[] {
   const matches: HeaderMatch[] = [];
-  const flags: [string, MatchKind][] = [['header', 'exact'], ['header-prefix', 'prefix'], ['header-regex', 'regex']];
+  const flags: [string, MatchKind][] = [
+    ['header', 'exact'],
+    ['header-prefix', 'prefix'],
+    ['header-regex', 'regex'],
+  ];
   for (const [flag, kind] of flags) {
     for (const raw of strList(args, flag)) {
       const [name, value] = keyValue(raw, `--${flag}`);
@@ -64,7 +68,14 @@ function ruleChangeOf(w: RuleWrite, plugin: string): Change {
 function changesOf(plan: RoutePlan, plugin: string): Change[] {
   const vs = plan.virtualService;
   const route: Change[] = vs
-    ? [{ action: 'patch', ref: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', name: vs.metadata?.name ?? '', namespace: vs.metadata?.namespace }, patch: { metadata: vs.metadata, spec: vs.spec }, verb: 'configured' }]
+    ? [
+        {
+          action: 'patch',
+          ref: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', name: vs.metadata?.name ?? '', namespace: vs.metadata?.namespace },
+          patch: { metadata: vs.metadata, spec: vs.spec },
+          verb: 'configured',
+        },
+      ]
     : [];
   if (!plan.rule) return route;
   const rule = ruleChangeOf(plan.rule, plugin);
@@ -92,7 +103,10 @@ export const routeCommand = defineCommand<Options>({
   options: (args) => {
     const to = str(args, 'to');
     const remove = bool(args, 'remove');
-    if (remove === (to !== undefined)) throw new UsageError(remove ? '--remove takes no --to: the route is found by its match' : 'say where matching requests go with --to <subset-or-deployment> (or --remove)');
+    if (remove === (to !== undefined))
+      throw new UsageError(
+        remove ? '--remove takes no --to: the route is found by its match' : 'say where matching requests go with --to <subset-or-deployment> (or --remove)',
+      );
     return {
       service: dnsSubdomain(requiredStr(args, 'service'), 'service name'),
       matches: readMatches(args),
@@ -124,7 +138,15 @@ export const routeCommand = defineCommand<Options>({
       vsName = vs.metadata?.name ?? '';
       const labels = (d: (typeof deployments)[number]) => d.spec?.template?.metadata?.labels ?? {};
       const behind = deployments.filter((d) => selects(service.spec?.selector, labels(d)));
-      plan = planRoute({ svc: { namespace: ns, service }, behind, vs, virtualServices: istio.virtualServices as VirtualService[], rules: istio.destinationRules, matches: o.matches, to: o.to });
+      plan = planRoute({
+        svc: { namespace: ns, service },
+        behind,
+        vs,
+        virtualServices: istio.virtualServices as VirtualService[],
+        rules: istio.destinationRules,
+        matches: o.matches,
+        to: o.to,
+      });
       const changes = changesOf(plan, ctx.plugin);
       if (o.dryRun !== 'none') {
         if (lines) await executePlan(ctx, changes, o.dryRun);
@@ -136,7 +158,19 @@ export const routeCommand = defineCommand<Options>({
     const p = plan!;
     const match = describeMatch(o.matches);
     if (!lines) {
-      return print(ctx, o.output, { data: { service: o.service, namespace: ns, virtualService: vsName, match, action: p.action, ...(p.subset ? { subset: p.subset } : {}), dryRun: o.dryRun !== 'none' }, rows: [], columns: [] });
+      return print(ctx, o.output, {
+        data: {
+          service: o.service,
+          namespace: ns,
+          virtualService: vsName,
+          match,
+          action: p.action,
+          ...(p.subset ? { subset: p.subset } : {}),
+          dryRun: o.dryRun !== 'none',
+        },
+        rows: [],
+        columns: [],
+      });
     }
     const would = o.dryRun === 'none' ? '' : ' (dry run)';
     const said: Record<RoutePlan['action'], string> = {

@@ -49,7 +49,10 @@ export const runCommand = defineCommand<Options>({
   describe: 'Progressive delivery: raise the canary step by step, check it after each step, abort on a failed check, promote after the last',
   examples: [
     ['$0 run new-nginx --steps 10,25,50,100 --interval 30s', 'Four steps, 30 s apart, then promote'],
-    ['$0 run new-nginx --steps 20,50 --interval 1m --probe http://203.0.113.10/ --max-error-rate 1 --max-p99 500ms', 'Abort if errors pass 1% or p99 passes 500 ms'],
+    [
+      '$0 run new-nginx --steps 20,50 --interval 1m --probe http://203.0.113.10/ --max-error-rate 1 --max-p99 500ms',
+      'Abort if errors pass 1% or p99 passes 500 ms',
+    ],
     ['$0 run new-nginx --resume', 'Continue a run stopped with Ctrl-C'],
   ],
   builder: (y) =>
@@ -80,7 +83,15 @@ export const runCommand = defineCommand<Options>({
       intervalMs: duration(str(args, 'interval') ?? '1m', '--interval'),
       resume,
       mode: readMode(args),
-      probe: rawProbe === undefined ? undefined : { url: probeUrl(rawProbe, '--probe'), headers: probeHeaders(strList(args, 'probe-header'), str(args, 'probe-host')), count, versionHeader: str(args, 'version-header') ?? 'x-version' },
+      probe:
+        rawProbe === undefined
+          ? undefined
+          : {
+              url: probeUrl(rawProbe, '--probe'),
+              headers: probeHeaders(strList(args, 'probe-header'), str(args, 'probe-host')),
+              count,
+              versionHeader: str(args, 'version-header') ?? 'x-version',
+            },
       limits: {
         maxErrorRate: percentage(requiredStr(args, 'max-error-rate'), '--max-error-rate', true),
         maxP99Ms: maxP99 === undefined ? undefined : duration(maxP99, '--max-p99'),
@@ -101,12 +112,16 @@ export const runCommand = defineCommand<Options>({
     if (o.resume) {
       if (!recorded) throw new CliError(`no run of canary ${o.canary} is recorded to resume; start one with --steps`);
       if (o.steps && o.steps.join(',') !== recorded.steps.join(',')) {
-        throw new UsageError(`the recorded run of ${o.canary} has steps ${recorded.steps.join(',')}, not ${o.steps.join(',')}; resume without --steps, or abort it first (kubectl canary abort ${o.canary})`);
+        throw new UsageError(
+          `the recorded run of ${o.canary} has steps ${recorded.steps.join(',')}, not ${o.steps.join(',')}; resume without --steps, or abort it first (kubectl canary abort ${o.canary})`,
+        );
       }
       state = recorded;
     } else {
       if (recorded) {
-        throw new CliError(`a run of canary ${o.canary} stopped at step ${recorded.step + 1} of ${recorded.steps.length} (${recorded.steps[recorded.step]}%); continue it with --resume, or undo it with: kubectl canary abort ${o.canary}`);
+        throw new CliError(
+          `a run of canary ${o.canary} stopped at step ${recorded.step + 1} of ${recorded.steps.length} (${recorded.steps[recorded.step]}%); continue it with --resume, or undo it with: kubectl canary abort ${o.canary}`,
+        );
       }
       // Run again after it finished (a CI retry): the canary has everything, so starting over would hand traffic back.
       const view = canaryViews(deployments, services, o.canary, istio)[0];
@@ -131,13 +146,16 @@ export const runCommand = defineCommand<Options>({
       try {
         await kube.patch(ref, { metadata: { resourceVersion: version, ...(runPatch({ steps: state.steps, step: i }) as { metadata: object }).metadata } });
       } catch (err) {
-        if (err instanceof KubeApiError && err.status === 409) throw new CliError(`canary ${o.canary} was changed by another command during the run; stopping before step ${i + 1} of ${n} (see kubectl canary status ${o.canary})`);
+        if (err instanceof KubeApiError && err.status === 409)
+          throw new CliError(
+            `canary ${o.canary} was changed by another command during the run; stopping before step ${i + 1} of ${n} (see kubectl canary status ${o.canary})`,
+          );
         throw err;
       }
     };
     for (let i = state.step; i < n; i++) {
       if (signal.aborted) return interrupted(i, false);
-      const percent = state.steps[i]!;
+      const percent = state.steps[i];
       say(`step ${i + 1}/${n}: ${o.canary} to ${percent}%`);
       if (!dry) await record(i);
       let done;
@@ -156,13 +174,18 @@ export const runCommand = defineCommand<Options>({
       if (dry) continue; // nothing changed, so there is nothing to watch or check
       const progress = await startProgress(ctx.stderr, ctx.interactive, ctx.color, '', !ctx.interactive);
       if (!ctx.interactive) say(`step ${i + 1}/${n}: watching for ${Math.round(o.intervalMs / 1000)}s`);
-      const watched = await watch(ctx, o.intervalMs, signal, (left) => progress.update(`step ${i + 1}/${n} at ${percent}%: watching, ${Math.ceil(left / 1000)}s left`));
+      const watched = await watch(ctx, o.intervalMs, signal, (left) =>
+        progress.update(`step ${i + 1}/${n} at ${percent}%: watching, ${Math.ceil(left / 1000)}s left`),
+      );
       progress.stop();
       if (!watched) return interrupted(i, true);
       let summary: Summary | undefined;
       if (o.probe) {
         const p = o.probe;
-        const samples = await Promise.race([probe({ ...p, concurrency: 10, timeoutMs: 5000 }), new Promise<undefined>((r) => signal.addEventListener('abort', () => r(undefined), { once: true }))]);
+        const samples = await Promise.race([
+          probe({ ...p, concurrency: 10, timeoutMs: 5000 }),
+          new Promise<undefined>((r) => signal.addEventListener('abort', () => r(undefined), { once: true })),
+        ]);
         if (!samples) return interrupted(i, true);
         summary = summarize(samples);
         say(`step ${i + 1}/${n}: probe ${summary.requests} requests, ${summary.errors} errors (${summary.errorRate}%), p99 ${summary.latencyMs.p99} ms`);
@@ -172,7 +195,9 @@ export const runCommand = defineCommand<Options>({
       // An abort, promote or another run in the meantime ended this one: going on would undo it.
       const now = readRun(fresh);
       if (!now || now.step !== i || now.steps.join(',') !== state.steps.join(',')) {
-        throw new CliError(`the run of canary ${o.canary} was ended by another command during step ${i + 1} of ${n} (its record on the Deployment is gone or changed); stopping without changing anything`);
+        throw new CliError(
+          `the run of canary ${o.canary} was ended by another command during step ${i + 1} of ${n} (its record on the Deployment is gone or changed); stopping without changing anything`,
+        );
       }
       const check = verdict(fresh, summary, o.limits);
       if (!check.ok) {
@@ -182,7 +207,9 @@ export const runCommand = defineCommand<Options>({
           await abortCanary(ctx, { ...o, lines: true });
         } catch (err) {
           // The failure comes first; how far the abort got comes with it.
-          throw new CliError(`${failed}; the abort did not finish (${err instanceof Error ? err.message : String(err)}); run it again: kubectl canary abort ${o.canary} -n ${ns}`);
+          throw new CliError(
+            `${failed}; the abort did not finish (${err instanceof Error ? err.message : String(err)}); run it again: kubectl canary abort ${o.canary} -n ${ns}`,
+          );
         }
         throw new CliError(`${failed}; it was aborted and all traffic is back on the stable version`);
       }

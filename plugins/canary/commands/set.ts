@@ -1,6 +1,6 @@
 // kubectl canary set <canary-deployment> <percent>: give the canary that share of the traffic its
 // Service receives. Replicas mode (L4): the share is the canary's fraction of the ready pods.
-import { defineCommand, requiredStr } from '../../../shared/cli/command.js';
+import { defineCommand, requiredStr, scalarText } from '../../../shared/cli/command.js';
 import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { UsageError } from '../../../shared/errors.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
@@ -32,12 +32,12 @@ export const setCommand = defineCommand<Options>({
   options: (args) => {
     const total = args['total'];
     if (total !== undefined && (typeof total !== 'number' || !Number.isInteger(total) || total < 1)) {
-      throw new UsageError(`--total "${String(total)}" must be a whole number of pods, at least 1`);
+      throw new UsageError(`--total "${scalarText(total)}" must be a whole number of pods, at least 1`);
     }
     return {
       ...readScaleArgs(args),
       percent: percentage(requiredStr(args, 'percent')),
-      total: total as number | undefined,
+      total: total,
       output: readOutput(args, ['table', 'json', 'yaml']),
       mode: readMode(args),
     };
@@ -48,15 +48,30 @@ export const setCommand = defineCommand<Options>({
     if (istio) {
       const vsName = istio.virtualService.metadata?.name;
       if (!lines) {
-        const data = { canary: t.canary.metadata?.name, stable: t.stable.metadata?.name, service: t.service.metadata?.name, namespace: t.namespace, mode: 'istio', virtualService: vsName, requestedPercent: o.percent, achievedPercent: o.percent, exact: true, subsets: { canary: istio.canarySubset, stable: istio.stableSubset } };
+        const data = {
+          canary: t.canary.metadata?.name,
+          stable: t.stable.metadata?.name,
+          service: t.service.metadata?.name,
+          namespace: t.namespace,
+          mode: 'istio',
+          virtualService: vsName,
+          requestedPercent: o.percent,
+          achievedPercent: o.percent,
+          exact: true,
+          subsets: { canary: istio.canarySubset, stable: istio.stableSubset },
+        };
         return print(ctx, o.output, { data, rows: [], columns: [] });
       }
-      ctx.stdout.write(`canary ${t.canary.metadata?.name} ${o.dryRun === 'none' ? 'gets' : 'would get'} ${o.percent}% of service/${t.service.metadata?.name} (subset ${istio.canarySubset}; mode istio, virtualservice/${vsName})\n`);
+      ctx.stdout.write(
+        `canary ${t.canary.metadata?.name} ${o.dryRun === 'none' ? 'gets' : 'would get'} ${o.percent}% of service/${t.service.metadata?.name} (subset ${istio.canarySubset}; mode istio, virtualservice/${vsName})\n`,
+      );
       return;
     }
     const s = plan!.solution;
     if (!s.exact) {
-      ctx.warn(`${o.percent}% of ${s.total} pods is not a whole number of pods; the canary gets ${s.canary} of ${s.total} (${s.achieved}%). --total ${s.exactTotal} would give exactly ${o.percent}%`);
+      ctx.warn(
+        `${o.percent}% of ${s.total} pods is not a whole number of pods; the canary gets ${s.canary} of ${s.total} (${s.achieved}%). --total ${s.exactTotal} would give exactly ${o.percent}%`,
+      );
     }
     if (o.output !== 'table') {
       const data = {

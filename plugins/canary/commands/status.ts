@@ -69,7 +69,9 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
   }
   if (views.length === 0 && (o.output === 'table' || o.output === 'wide')) {
     // As kubectl does for an empty list: nothing on stdout, a note on stderr.
-    ctx.stderr.write(`No canaries found${o.allNamespaces ? '' : ` in namespace "${kube.namespace}"`} (a canary is listed after its first 'kubectl canary set')\n`);
+    ctx.stderr.write(
+      `No canaries found${o.allNamespaces ? '' : ` in namespace "${kube.namespace}"`} (a canary is listed after its first 'kubectl canary set')\n`,
+    );
     return;
   }
   const wide = o.output === 'wide';
@@ -87,7 +89,10 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
       { header: 'Effective', value: (v: CanaryView) => pct(v.canary.effectiveWeight) },
       { header: 'Canary-Ready', value: (v: CanaryView) => `${v.canary.ready}/${v.canary.desired}` },
       { header: 'Stable-Ready', value: (v: CanaryView) => `${v.stable.ready}/${v.stable.desired}` },
-      { header: 'Status', value: (v: CanaryView) => (ctx.color && v.health !== 'Healthy' ? ctx.paint(v.health === 'Degraded' ? 'red' : 'yellow', v.health) : v.health) },
+      {
+        header: 'Status',
+        value: (v: CanaryView) => (ctx.color && v.health !== 'Healthy' ? ctx.paint(v.health === 'Degraded' ? 'red' : 'yellow', v.health) : v.health),
+      },
       { header: 'Traffic', value: (v: CanaryView) => `${bar(v.canary.effectiveWeight)} ${pct(v.canary.effectiveWeight)}`, wide: true },
     ],
   });
@@ -95,8 +100,10 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
     ctx.warn(`${v.failingWeight}% of the traffic of service/${v.service} (virtualservice/${v.virtualService}) goes to a subset with no ready pod and fails`);
   }
   if (!wide && o.output === 'table' && o.canary && views.length === 1) {
-    const v = views[0]!;
-    ctx.stdout.write(`\n${v.canary.deployment.padEnd(20)} ${bar(v.canary.effectiveWeight)} ${pct(v.canary.effectiveWeight)}\n${v.stable.deployment.padEnd(20)} ${bar(v.stable.effectiveWeight)} ${pct(v.stable.effectiveWeight)}\n`);
+    const v = views[0];
+    ctx.stdout.write(
+      `\n${v.canary.deployment.padEnd(20)} ${bar(v.canary.effectiveWeight)} ${pct(v.canary.effectiveWeight)}\n${v.stable.deployment.padEnd(20)} ${bar(v.stable.effectiveWeight)} ${pct(v.stable.effectiveWeight)}\n`,
+    );
   }
   if (o.failOnDegraded && views.some((v) => v.health === 'Degraded')) throw new SilentExit(DEGRADED_EXIT);
 }

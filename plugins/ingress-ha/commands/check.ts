@@ -29,7 +29,11 @@ export const checkCommand = defineCommand<Options>({
       .option('name', { type: 'string', describe: 'Base name given to deploy (when several controllers share the namespace)' }),
   options: (args) => {
     const name = str(args, 'name');
-    return { output: readOutput(args, ['table', 'wide', 'json', 'yaml']), strict: bool(args, 'strict'), name: name === undefined ? undefined : dnsLabel(name, '--name') };
+    return {
+      output: readOutput(args, ['table', 'wide', 'json', 'yaml']),
+      strict: bool(args, 'strict'),
+      name: name === undefined ? undefined : dnsLabel(name, '--name'),
+    };
   },
   run: async (ctx, o) => {
     const kube = ctx.kube();

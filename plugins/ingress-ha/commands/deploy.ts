@@ -50,8 +50,17 @@ export const deployCommand = defineCommand<Options>({
   ],
   builder: (y) =>
     timeoutFlag(dryRunFlag(y), '5m')
-      .option('controller', { type: 'string', choices: [...CONTROLLERS], default: 'ingress-nginx', describe: 'ingress-nginx (end-of-life since March 2026) or the Istio ingress gateway' })
-      .option('cloud', { type: 'string', default: 'none', describe: `Load balancer node selection: ${CLOUDS.join('|')} (azure and gcp cannot select nodes by label)` })
+      .option('controller', {
+        type: 'string',
+        choices: [...CONTROLLERS],
+        default: 'ingress-nginx',
+        describe: 'ingress-nginx (end-of-life since March 2026) or the Istio ingress gateway',
+      })
+      .option('cloud', {
+        type: 'string',
+        default: 'none',
+        describe: `Load balancer node selection: ${CLOUDS.join('|')} (azure and gcp cannot select nodes by label)`,
+      })
       .option('image', { type: 'string', describe: 'Controller image (default: a pinned release; "auto" for the Istio gateway, filled in by istiod)' })
       .option('exclusive', { type: 'boolean', default: false, describe: 'Tolerate the ingress taint (automatic when an ingress node has it)' })
       .option('name', { type: 'string', describe: 'Base name of the objects (default: ingress-nginx or istio-ingressgateway)' })
@@ -93,7 +102,8 @@ export const deployCommand = defineCommand<Options>({
     const base = ingressOptions({ namespace, controller: o.controller, cloud: o.cloud, plugin: ctx.plugin, ...(o.name ? { name: o.name } : {}) });
     const front = resolveService(services, base, o.adopt ? { name: o.adopt, deployment: oldDeployment } : undefined, o.service);
     const existingService = typeof front === 'string' ? undefined : front;
-    if (o.adopt && oldDeployment && !existingService) throw new CliError(`service "${String(front)}" not found in namespace "${namespace}"; --adopt keeps an existing Service`);
+    if (o.adopt && oldDeployment && !existingService)
+      throw new CliError(`service "${typeof front === 'string' ? front : ''}" not found in namespace "${namespace}"; --adopt keeps an existing Service`);
     const ingress = ingressOptions({
       ...base,
       ...(o.image ? { image: o.image } : {}),
@@ -121,13 +131,21 @@ export const deployCommand = defineCommand<Options>({
     const ingressNodes = nodes.filter(isIngressNode).length;
     if (ingressNodes === 0) ctx.warn(noIngressNodesMessage(nodes));
     if (o.adopt && oldDeployment && existingService) {
-      await runAdoption(ctx, ingress, planAdoption(objects, existingService, o.adopt, ingress.namespace), existingService, { dryRun: o.dryRun, timeoutMs: o.timeoutMs, ingressNodes });
+      await runAdoption(ctx, ingress, planAdoption(objects, existingService, o.adopt, ingress.namespace), existingService, {
+        dryRun: o.dryRun,
+        timeoutMs: o.timeoutMs,
+        ingressNodes,
+      });
       return;
     }
     if (o.adopt) ctx.stderr.write(`deployment.apps/${o.adopt} was adopted already (service/${ingress.serviceName} records it); applying the rest\n`);
     const desired = objects.map((obj): KubeObject => (obj.kind === 'Service' ? withState(obj, existingService) : obj));
     if (o.dryRun === 'client') {
-      await executePlan(ctx, desired.map((object): Change => ({ action: 'apply', object })), 'client');
+      await executePlan(
+        ctx,
+        desired.map((object): Change => ({ action: 'apply', object })),
+        'client',
+      );
       return;
     }
     await applyObjects(ctx, desired, o.dryRun);

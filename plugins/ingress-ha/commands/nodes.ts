@@ -39,7 +39,11 @@ export const nodesCommand = defineCommand<Options>({
     dryRunFlag(outputFlag(y, ['table', 'wide', 'json', 'yaml', 'name']))
       .positional('action', { type: 'string', choices: [...ACTIONS], describe: 'add, remove or list' })
       .positional('nodes', { type: 'string', array: true, describe: 'Node names (add, remove)' })
-      .option('exclusive', { type: 'boolean', default: false, describe: 'add: also taint node-role.kubernetes.io/ingress=true:NoSchedule (the controller tolerates it)' })
+      .option('exclusive', {
+        type: 'boolean',
+        default: false,
+        describe: 'add: also taint node-role.kubernetes.io/ingress=true:NoSchedule (the controller tolerates it)',
+      })
       .option('force', { type: 'boolean', default: false, describe: 'remove: even the last ingress nodes (the ingress layer stops serving)' }),
   options: (args) => {
     const action = requiredStr(args, 'action') as Options['action'];
@@ -48,7 +52,14 @@ export const nodesCommand = defineCommand<Options>({
     if (action !== 'list' && nodes.length === 0) throw new UsageError(`nodes ${action} needs at least one node name`);
     if (action !== 'add' && bool(args, 'exclusive')) throw new UsageError('--exclusive goes with nodes add');
     if (action !== 'remove' && bool(args, 'force')) throw new UsageError('--force goes with nodes remove');
-    return { action, nodes: [...new Set(nodes)], exclusive: bool(args, 'exclusive'), force: bool(args, 'force'), dryRun: readDryRun(args), output: readOutput(args, ['table', 'wide', 'json', 'yaml', 'name']) };
+    return {
+      action,
+      nodes: [...new Set(nodes)],
+      exclusive: bool(args, 'exclusive'),
+      force: bool(args, 'force'),
+      dryRun: readDryRun(args),
+      output: readOutput(args, ['table', 'wide', 'json', 'yaml', 'name']),
+    };
   },
   run: async (ctx, o) => (o.action === 'list' ? list(ctx, o) : change(ctx, o)),
 });
@@ -58,7 +69,8 @@ async function readNodes(ctx: CommandContext, names: string[]): Promise<{ all: N
   const all = await ctx.kube().list<NodeLike>('v1', 'Node');
   const byName = new Map(all.map((n) => [nameOf(n), n]));
   const missing = names.filter((n) => !byName.has(n));
-  if (missing.length) throw new CliError(`node${missing.length > 1 ? 's' : ''} ${missing.map((n) => `"${n}"`).join(', ')} not found (kubectl get nodes lists them)`);
+  if (missing.length)
+    throw new CliError(`node${missing.length > 1 ? 's' : ''} ${missing.map((n) => `"${n}"`).join(', ')} not found (kubectl get nodes lists them)`);
   return { all, named: names.map((n) => byName.get(n)!) };
 }
 
@@ -68,17 +80,23 @@ async function change(ctx: CommandContext, o: Options): Promise<void> {
     const { all, named } = await readNodes(ctx, o.nodes);
     const plan = o.action === 'add' ? planAdd(named, o.exclusive) : planRemove(named);
     const ingress = new Set(all.filter(isIngressNode).map(nameOf));
-    for (const n of o.nodes) if (o.action === 'add') ingress.add(n); else ingress.delete(n);
+    for (const n of o.nodes)
+      if (o.action === 'add') ingress.add(n);
+      else ingress.delete(n);
     left = ingress.size;
     // Removing the last ingress nodes takes every controller pod away: the whole ingress layer stops.
     if (o.action === 'remove' && left === 0 && plan.changes.length && !o.force) {
-      throw new CliError(`removing ${o.nodes.join(', ')} would leave no ingress node, so no controller pod would serve; add other nodes first (kubectl ingress-ha nodes add <node>...), or pass --force`);
+      throw new CliError(
+        `removing ${o.nodes.join(', ')} would leave no ingress node, so no controller pod would serve; add other nodes first (kubectl ingress-ha nodes add <node>...), or pass --force`,
+      );
     }
     for (const line of plan.unchanged) ctx.stdout.write(`${line}\n`);
     if (plan.changes.length) await executePlan(ctx, plan.changes, o.dryRun);
   });
   if (left < 2) {
-    ctx.warn(`${left === 0 ? 'no ingress node is' : 'only 1 ingress node is'} left: the ingress layer needs 2 or more (in different zones) to survive a node failure`);
+    ctx.warn(
+      `${left === 0 ? 'no ingress node is' : 'only 1 ingress node is'} left: the ingress layer needs 2 or more (in different zones) to survive a node failure`,
+    );
   }
 }
 

@@ -21,7 +21,11 @@ export const statusCommand = defineCommand<Options>({
     ['$0 status -n kube-system', 'Nodes and load balancer'],
     ['$0 status -n kube-system -o json', 'The same for scripts'],
   ],
-  builder: (y) => outputFlag(y, ['table', 'wide', 'json', 'yaml']).option('name', { type: 'string', describe: 'Base name given to deploy (when several controllers share the namespace)' }),
+  builder: (y) =>
+    outputFlag(y, ['table', 'wide', 'json', 'yaml']).option('name', {
+      type: 'string',
+      describe: 'Base name given to deploy (when several controllers share the namespace)',
+    }),
   options: (args) => {
     const name = str(args, 'name');
     return { output: readOutput(args, ['table', 'wide', 'json', 'yaml']), name: name === undefined ? undefined : dnsLabel(name, '--name') };
@@ -29,9 +33,14 @@ export const statusCommand = defineCommand<Options>({
   run: async (ctx, o) => {
     const kube = ctx.kube();
     const v = statusView(await readLayer(kube, kube.namespace, ctx.plugin, o.name));
-    if (o.output === 'json' || o.output === 'yaml') return print(ctx, o.output, { data: { apiVersion: 'v1', kind: 'IngressStatus', ...v }, rows: [], columns: [] });
+    if (o.output === 'json' || o.output === 'yaml')
+      return print(ctx, o.output, { data: { apiVersion: 'v1', kind: 'IngressStatus', ...v }, rows: [], columns: [] });
     const out: string[] = [];
-    out.push(v.controller ? `Controller: daemonset.apps/${v.controller.daemonSet} (${v.controller.image}), ${v.controller.ready}/${v.controller.desired} ready` : `Controller: none in namespace "${v.namespace}" (kubectl ingress-ha deploy -n ${v.namespace})`);
+    out.push(
+      v.controller
+        ? `Controller: daemonset.apps/${v.controller.daemonSet} (${v.controller.image}), ${v.controller.ready}/${v.controller.desired} ready`
+        : `Controller: none in namespace "${v.namespace}" (kubectl ingress-ha deploy -n ${v.namespace})`,
+    );
     if (v.service) {
       out.push(`Service:    service/${v.service.name} (${v.service.type}, externalTrafficPolicy ${v.service.externalTrafficPolicy})`);
       out.push(`Address:    ${v.service.externalAddresses.length ? v.service.externalAddresses.join(', ') : '<pending>'}`);
