@@ -31,12 +31,13 @@ const CONNECTION_FLAGS = {
 
 /** Connection and display flags every command takes (kubectl's ConfigFlags plus -v and --no-color). */
 export function globalFlags(y: Argv): Argv {
-  let g = y;
-  for (const [name, spec] of Object.entries(CONNECTION_FLAGS)) g = g.option(name, { ...spec, global: true });
-  return g
-    .group(Object.keys(CONNECTION_FLAGS), 'Connection flags (as kubectl):')
+  let g = y
     .option('v', { alias: 'verbose', type: 'count', describe: 'More detail (stack traces on errors with -v)', global: true })
-    .option('color', { type: 'boolean', default: true, describe: 'Colour output (--no-color, or NO_COLOR, turns it off)', global: true });
+    .option('color', { type: 'boolean', default: true, describe: 'Colour output (--no-color, or NO_COLOR, turns it off)', global: true })
+    // Named first so a command's own flags are listed before the long list of connection flags.
+    .group(['v', 'color'], 'Options:');
+  for (const [name, spec] of Object.entries(CONNECTION_FLAGS)) g = g.option(name, { ...spec, global: true });
+  return g.group(Object.keys(CONNECTION_FLAGS), 'Connection flags (as kubectl):');
 }
 
 const OWNED = Symbol.for('kubectl-traffic-plugins/command-owned-flags');
