@@ -258,13 +258,13 @@ export class Transport {
         ...(proxyAuth ? { 'Proxy-Authorization': proxyAuth } : {}),
         ...(payload !== undefined ? { 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
       },
-      ...(streaming?.signal ? { signal: streaming.signal } : {}),
     };
     const idle = streaming ? streaming.idleTimeoutMs : deadline === undefined ? (this.opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS) : undefined;
     if (idle) options.timeout = idle;
     const event: RequestEvent = { method: req.method, url: url.href, attempt, ...(proxy ? { proxy: redact(proxy.url) } : {}) };
     return new Promise<Attempt>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
+      let answer: Attempt | undefined;
       const noAnswer = (what: string) => Object.assign(new Error(what), { code: 'KPLUGIN_NO_ANSWER' });
       const r = (secure ? httpsRequest : httpRequest)(options, (res) => {
         event.status = res.statusCode;
@@ -274,8 +274,22 @@ export class Transport {
         if (encoding === 'gzip') body = pipeline(res, createGunzip(), () => {});
         // The deadline covers reading the body too (client-go's http.Client timeout).
         if (timer) body.once('close', () => clearTimeout(timer));
-        resolve({ res, body });
+        answer = { res, body };
+        resolve(answer);
       });
+      // A stream stopped on purpose just ends: destroyed without an error, so readers see no "aborted".
+      const signal = streaming?.signal;
+      if (signal) {
+        const stop = () => {
+          if (answer) {
+            answer.body.destroy();
+            answer.res.destroy();
+            r.destroy();
+          } else r.destroy(Object.assign(new Error('the request was cancelled'), { name: 'AbortError', code: 'ABORT_ERR' }));
+        };
+        if (signal.aborted) stop();
+        else signal.addEventListener('abort', stop, { once: true });
+      }
       if (deadline !== undefined) {
         timer = setTimeout(() => r.destroy(noAnswer(`no answer within ${goDuration(this.config.requestTimeoutMs)} (--request-timeout)`)), Math.max(0, deadline - this.now()));
       }
