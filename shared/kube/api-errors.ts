@@ -33,7 +33,7 @@ const NETWORK_CODES: Record<string, string> = {
   EPROTO: 'the TLS handshake failed (does the server speak plain HTTP on this port?)',
   DEPTH_ZERO_SELF_SIGNED_CERT: "the server's certificate is self-signed and not trusted",
   SELF_SIGNED_CERT_IN_CHAIN: "the server's certificate chain is not trusted",
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's certificate cannot be verified (wrong certificate-authority?)",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's certificate cannot be verified",
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the server's certificate is not trusted",
   UNABLE_TO_GET_ISSUER_CERT: "the server's certificate is not trusted",
   CERT_UNTRUSTED: "the server's certificate is not trusted",

@@ -57,7 +57,9 @@ export class TokenFileAuth implements Authenticator {
     } catch (err) {
       // Keep the last token read; without one, fall back to `token`; without that, fail as kubectl does.
       if (this.token === undefined && this.fallback === undefined) {
-        throw new ConfigError(`cannot read the tokenFile ${this.file} of user "${this.user}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        throw new ConfigError(
+          `cannot read the tokenFile ${this.file} of user "${this.user}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        );
       }
     }
   }

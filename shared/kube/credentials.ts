@@ -100,7 +100,8 @@ export function validateConnection(config: ResolvedConfig): void {
     if (!field(exec, 'command')) fail(`the exec credential plugin of ${u} has no command`);
     const apiVersion = field(exec, 'apiVersion');
     if (!apiVersion) fail(`the exec credential plugin of ${u} has no apiVersion; use ${EXEC_API_VERSIONS[0]}`);
-    if (!EXEC_API_VERSIONS.includes(apiVersion!)) fail(`the exec credential plugin of ${u} has apiVersion "${apiVersion}"; use one of ${EXEC_API_VERSIONS.join(', ')}`);
+    if (!EXEC_API_VERSIONS.includes(apiVersion!))
+      fail(`the exec credential plugin of ${u} has apiVersion "${apiVersion}"; use one of ${EXEC_API_VERSIONS.join(', ')}`);
     for (const e of Array.isArray(exec['env']) ? (exec['env'] as unknown[]).map(mapping) : []) {
       if (!field(e, 'name')) fail(`the exec credential plugin of ${u} has an env entry without a name`);
     }
@@ -155,7 +156,8 @@ function authenticator(config: ResolvedConfig, user: Obj, cluster: Obj, staticCe
   if (token) return new StaticAuth({ headers: { Authorization: `Bearer ${token}` } });
   const username = field(user, 'username');
   const password = field(user, 'password');
-  if (username || password) return new StaticAuth({ headers: { Authorization: `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}` } });
+  if (username || password)
+    return new StaticAuth({ headers: { Authorization: `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}` } });
   // client-go skips the exec plugin when the kubeconfig already authenticates (a token, basic auth or a client certificate).
   if (user['exec'] !== undefined && !staticCert) return new ExecAuthenticator(mapping(user['exec']), execCluster(config, cluster), name, deps);
   if (user['auth-provider'] !== undefined) return new AuthProviderAuth(mapping(user['auth-provider']), name, config.server);

@@ -133,7 +133,8 @@ export class ExecAuthenticator implements Authenticator {
     if (doc.kind !== undefined && doc.kind !== 'ExecCredential') throw this.problem(`printed a ${JSON.stringify(doc.kind)}, not an ExecCredential`);
     const status = typeof doc.status === 'object' && doc.status !== null ? (doc.status as ExecStatus) : undefined;
     if (!status) throw this.problem('did not print an ExecCredential with a status');
-    if (!status.token && !status.clientCertificateData && !status.clientKeyData) throw this.problem('did not print an ExecCredential with a token or certificate');
+    if (!status.token && !status.clientCertificateData && !status.clientKeyData)
+      throw this.problem('did not print an ExecCredential with a token or certificate');
     if (!status.clientCertificateData !== !status.clientKeyData) throw this.problem('printed only a client certificate or only its key, not both');
     return status;
   }

@@ -124,7 +124,9 @@ function withTypedExtensions(file: LoadedFile, clusters: Named[]): Named[] {
   const byName = new Map<string, unknown>();
   for (const c of Array.isArray(typed['clusters']) ? (typed['clusters'] as unknown[]) : []) {
     const e = mapping(c);
-    if (e['name'] !== undefined && e['name'] !== null) byName.set(String(e['name']), mapping(e['cluster'])['extensions']);
+    const name = e['name'];
+    // Names are read as text elsewhere; a name YAML types as a number matches by its text here.
+    if (typeof name === 'string' || typeof name === 'number') byName.set(String(name), mapping(e['cluster'])['extensions']);
   }
   return clusters.map((c) => (byName.has(c.name) ? { ...c, cluster: { ...mapping(c['cluster']), extensions: byName.get(c.name) } } : c));
 }
@@ -192,7 +194,9 @@ export function resolveKubeconfig(files: LoadedFile[], flags: ConnectionFlags): 
   const server = text(clusterFields['server']);
   if (!server) {
     throw new ConfigError(
-      clusterName ? `cluster "${clusterName}" in ${where} has no server address` : `no server address: the context names no cluster; pass --server or --cluster`,
+      clusterName
+        ? `cluster "${clusterName}" in ${where} has no server address`
+        : `no server address: the context names no cluster; pass --server or --cluster`,
     );
   }
   const userFields = overrideUser(mapping(user?.['user']), flags);

@@ -159,7 +159,11 @@ export class Transport {
     return this.exchange(req, opts, async (a) => ({ status: a.res.statusCode ?? 0, headers: a.res.headers, body: a.body }));
   }
 
-  private async exchange<T>(req: HttpRequest, streaming: { signal?: AbortSignal; idleTimeoutMs?: number } | undefined, done: (a: Attempt) => Promise<T>): Promise<T> {
+  private async exchange<T>(
+    req: HttpRequest,
+    streaming: { signal?: AbortSignal; idleTimeoutMs?: number } | undefined,
+    done: (a: Attempt) => Promise<T>,
+  ): Promise<T> {
     const conn = this.connection();
     const timeoutMs = this.config.requestTimeoutMs;
     const deadline = timeoutMs > 0 ? this.now() + timeoutMs : undefined;
@@ -291,7 +295,10 @@ export class Transport {
         else signal.addEventListener('abort', stop, { once: true });
       }
       if (deadline !== undefined) {
-        timer = setTimeout(() => r.destroy(noAnswer(`no answer within ${goDuration(this.config.requestTimeoutMs)} (--request-timeout)`)), Math.max(0, deadline - this.now()));
+        timer = setTimeout(
+          () => r.destroy(noAnswer(`no answer within ${goDuration(this.config.requestTimeoutMs)} (--request-timeout)`)),
+          Math.max(0, deadline - this.now()),
+        );
       }
       if (idle) r.on('timeout', () => r.destroy(noAnswer(`no answer within ${idle / 1000}s`)));
       r.on('error', (err: Error) => {

@@ -99,7 +99,7 @@ const UNTRUSTED = new Set([
 /** What the user can do about a TLS failure, or undefined when it is not about trust or names. */
 export function tlsHint(code: string, trust: Trust, cluster: string): string | undefined {
   if (UNTRUSTED.has(code)) {
-    const fix = "set certificate-authority (or certificate-authority-data) for the cluster in the kubeconfig, or pass --certificate-authority";
+    const fix = 'set certificate-authority (or certificate-authority-data) for the cluster in the kubeconfig, or pass --certificate-authority';
     return trust.source === 'kubeconfig'
       ? `it is not signed by the certificate authority the kubeconfig gives for cluster "${cluster}"; ${fix} with the CA that signed it`
       : `it is not signed by an authority in ${trust.where}; ${fix}, or add the CA to NODE_EXTRA_CA_CERTS${trust.source === 'system' ? ' or to the system store' : ''}`;

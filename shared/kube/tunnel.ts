@@ -119,7 +119,9 @@ async function socks5Connect(s: Socket, proxy: URL, host: string, port: number):
     const ok = await readReply(s, (b) => (b.length >= 2 ? 2 : undefined), 'SOCKS5 login');
     if (ok[1] !== 0) throw new ProxyError('the SOCKS5 proxy rejected the username and password in the proxy URL');
   } else if (choice[1] !== 0) {
-    throw new ProxyError(withAuth ? 'the SOCKS5 proxy accepts none of our login methods' : 'the SOCKS5 proxy requires a login; put user:password@ in the proxy URL');
+    throw new ProxyError(
+      withAuth ? 'the SOCKS5 proxy accepts none of our login methods' : 'the SOCKS5 proxy requires a login; put user:password@ in the proxy URL',
+    );
   }
   const family = isIP(host);
   const addr =

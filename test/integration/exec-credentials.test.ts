@@ -52,7 +52,12 @@ describe('exec credential plugins against the real API server', function () {
   });
 
   /** A folder for one plugin's state, and a kubeconfig whose user runs the plugin. */
-  function setup(o: { exp: number; mode?: string; clusterInfo?: boolean; revoke?: number }): { dir: string; id: string; kubeconfig: string; runs: () => number } {
+  function setup(o: { exp: number; mode?: string; clusterInfo?: boolean; revoke?: number }): {
+    dir: string;
+    id: string;
+    kubeconfig: string;
+    runs: () => number;
+  } {
     const dir = mkdtempSync(join(tmpdir(), 'exec-state-'));
     const id = (setups++).toString();
     const env = { ID: id, DIR: dir, KUBECTL: bin('kubectl'), ADMIN: c.kubeconfig, NS, SA, EXP: String(o.exp), REVOKE: String(o.revoke ?? 0) };

@@ -183,7 +183,9 @@ describe('proxies against the real API server (kubectl as the oracle)', function
 
   it('lists arrive gzip-compressed (fewer bytes through the proxy) unless disable-compression', async () => {
     const filler = 'x'.repeat(1000);
-    const items = Array.from({ length: 300 }, (_, i) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `big-${i}`, namespace: NS }, data: { filler } }));
+    const items = Array.from({ length: 300 }, (_, i) =>
+      JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `big-${i}`, namespace: NS }, data: { filler } }),
+    );
     await c.kubectl(['apply', '--server-side', '-f', '-'], { input: items.join('\n') });
     const p = await proxy({ kind: 'http' });
     const bytes = async (file: string) => {
@@ -206,8 +208,12 @@ describe('proxies against the real API server (kubectl as the oracle)', function
   it('a watch streams line by line through a SOCKS5 tunnel with the same credentials', async () => {
     const p = await proxy({ kind: 'socks5' });
     const k = ours(kubeconfig((cl) => (cl['proxy-url'] = p.url)));
-    const rv = (await k.call<{ metadata: { resourceVersion: string } }>({ verb: 'list', resource: 'configmaps' }, { method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps`, query: { limit: 1 } }))
-      .metadata.resourceVersion;
+    const rv = (
+      await k.call<{ metadata: { resourceVersion: string } }>(
+        { verb: 'list', resource: 'configmaps' },
+        { method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps`, query: { limit: 1 } },
+      )
+    ).metadata.resourceVersion;
     const abort = new AbortController();
     const s = await k.stream(
       { verb: 'watch', resource: 'configmaps', namespace: NS },

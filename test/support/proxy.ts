@@ -93,7 +93,10 @@ export async function startProxy(opts: ProxyOptions): Promise<CountingProxy> {
     const port = Number(u.port) || 80;
     if (!opts.allow(u.hostname, port)) return refuse('403 Forbidden');
     p.targets.push(`${u.hostname}:${port}`);
-    const rewritten = Buffer.from([`${method} ${u.pathname}${u.search} HTTP/1.1`, ...headerLines.filter((h) => !/^proxy-authorization:/i.test(h))].join('\r\n'), 'latin1');
+    const rewritten = Buffer.from(
+      [`${method} ${u.pathname}${u.search} HTTP/1.1`, ...headerLines.filter((h) => !/^proxy-authorization:/i.test(h))].join('\r\n'),
+      'latin1',
+    );
     tunnel(client, u.hostname, port, Buffer.concat([rewritten, rest]), () => {});
   };
 
@@ -135,7 +138,13 @@ export async function startProxy(opts: ProxyOptions): Promise<CountingProxy> {
     });
     const h = req.head;
     const host =
-      h[3] === 1 ? [...h.subarray(4, 8)].join('.') : h[3] === 3 ? h.subarray(5, 5 + h[4]).toString() : h[3] === 4 ? (h.subarray(4, 20).toString('hex').match(/.{4}/g) ?? []).join(':') : '';
+      h[3] === 1
+        ? [...h.subarray(4, 8)].join('.')
+        : h[3] === 3
+          ? h.subarray(5, 5 + h[4]).toString()
+          : h[3] === 4
+            ? (h.subarray(4, 20).toString('hex').match(/.{4}/g) ?? []).join(':')
+            : '';
     const port = h.readUInt16BE(h.length - 2);
     if (h[1] !== 1 || !opts.allow(host, port)) {
       p.refused++;

@@ -82,7 +82,14 @@ const MAIN = { server: 'https://main.example:6443', 'certificate-authority-data'
 describe("kubectl's connection flags as kubeconfig overrides", () => {
   it('without flags: the current context as written', async () => {
     const r = await resolved(['show']);
-    assert.deepEqual(r, { context: 'main', server: MAIN.server, namespace: 'shop', cluster: MAIN, user: { 'client-certificate-data': 'Q0VSVA==', 'client-key-data': 'S0VZ' }, timeout: 0 });
+    assert.deepEqual(r, {
+      context: 'main',
+      server: MAIN.server,
+      namespace: 'shop',
+      cluster: MAIN,
+      user: { 'client-certificate-data': 'Q0VSVA==', 'client-key-data': 'S0VZ' },
+      timeout: 0,
+    });
   });
 
   // [flags, expected cluster fields]
@@ -92,7 +99,10 @@ describe("kubectl's connection flags as kubeconfig overrides", () => {
     [['--tls-server-name', 'n'], { ...MAIN, 'tls-server-name': 'n' }],
     [['--insecure-skip-tls-verify'], { server: MAIN.server, 'tls-server-name': 'main-internal', 'insecure-skip-tls-verify': 'true' }],
     [['--insecure-skip-tls-verify=false'], MAIN],
-    [['--certificate-authority', 'ca.pem'], { server: MAIN.server, 'tls-server-name': 'main-internal', 'certificate-authority': join(process.cwd(), 'ca.pem') }],
+    [
+      ['--certificate-authority', 'ca.pem'],
+      { server: MAIN.server, 'tls-server-name': 'main-internal', 'certificate-authority': join(process.cwd(), 'ca.pem') },
+    ],
     [['--cluster', 'other'], { server: 'https://other.example', 'insecure-skip-tls-verify': 'true' }],
     [['--cluster', 'other', '--certificate-authority', '/ca.pem'], { server: 'https://other.example', 'certificate-authority': '/ca.pem' }],
     [['--disable-compression'], { ...MAIN, 'disable-compression': 'true' }],

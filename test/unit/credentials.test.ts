@@ -52,7 +52,10 @@ describe('credentials from the kubeconfig', () => {
       const c = connectionFor(config(`{server: "https://k", insecure-skip-tls-verify: ${yes}}`, '{}'), deps());
       assert.equal(c.tls.rejectUnauthorized, false, yes);
     }
-    assert.throws(() => connectionFor(config('{server: "https://k", insecure-skip-tls-verify: maybe}', '{}'), deps()), /insecure-skip-tls-verify .* must be true or false/);
+    assert.throws(
+      () => connectionFor(config('{server: "https://k", insecure-skip-tls-verify: maybe}', '{}'), deps()),
+      /insecure-skip-tls-verify .* must be true or false/,
+    );
   });
 
   it('tokenFile wins over token (as in client-go), and a missing file falls back to the token', async () => {
@@ -92,7 +95,10 @@ describe('credentials from the kubeconfig', () => {
   });
 
   it('a client certificate without its key, or a key without its certificate, is an error', () => {
-    assert.throws(() => connectionFor(config('{server: "https://k"}', `{client-certificate-data: ${b64('C')}}`), deps()), /has a client certificate but no client-key/);
+    assert.throws(
+      () => connectionFor(config('{server: "https://k"}', `{client-certificate-data: ${b64('C')}}`), deps()),
+      /has a client certificate but no client-key/,
+    );
     assert.throws(() => connectionFor(config('{server: "https://k"}', '{client-key: k.pem}'), deps()), /has a client key but no client-certificate/);
     assert.throws(
       () => connectionFor(config('{server: "https://k"}', `{client-certificate: c.pem, client-certificate-data: ${b64('C')}, client-key: k}`), deps()),
@@ -119,14 +125,20 @@ describe('credentials from the kubeconfig', () => {
   });
 
   it('impersonation from the kubeconfig (as, as-groups, as-uid, as-user-extra); groups without a user are refused', async () => {
-    const c = connectionFor(config('{server: "https://k"}', '{token: t, as: jane, as-groups: [ops, dev], as-uid: "42", as-user-extra: {scopes.io/x: [a, b]}}'), deps());
+    const c = connectionFor(
+      config('{server: "https://k"}', '{token: t, as: jane, as-groups: [ops, dev], as-uid: "42", as-user-extra: {scopes.io/x: [a, b]}}'),
+      deps(),
+    );
     assert.deepEqual(c.impersonation, {
       'Impersonate-User': 'jane',
       'Impersonate-Uid': '42',
       'Impersonate-Group': ['ops', 'dev'],
       'Impersonate-Extra-scopes.io%2Fx': ['a', 'b'],
     });
-    assert.throws(() => connectionFor(config('{server: "https://k"}', '{as-groups: [ops]}'), deps()), /impersonated groups, uid or extras without a user to impersonate/);
+    assert.throws(
+      () => connectionFor(config('{server: "https://k"}', '{as-groups: [ops]}'), deps()),
+      /impersonated groups, uid or extras without a user to impersonate/,
+    );
   });
 
   it('a server without a scheme is plain http, as client-go treats it, and gets no credentials', async () => {
@@ -154,8 +166,14 @@ describe('credentials from the kubeconfig', () => {
   });
 
   it('legacy auth-providers: gcp and azure were removed from kubectl; oidc is kept', () => {
-    assert.throws(() => connectionFor(config('{server: "https://k"}', '{auth-provider: {name: gcp}}'), deps()), /gcp auth-provider was removed .*gke-gcloud-auth-plugin/);
-    assert.throws(() => connectionFor(config('{server: "https://k"}', '{auth-provider: {name: azure}}'), deps()), /azure auth-provider was removed .*kubelogin/);
+    assert.throws(
+      () => connectionFor(config('{server: "https://k"}', '{auth-provider: {name: gcp}}'), deps()),
+      /gcp auth-provider was removed .*gke-gcloud-auth-plugin/,
+    );
+    assert.throws(
+      () => connectionFor(config('{server: "https://k"}', '{auth-provider: {name: azure}}'), deps()),
+      /azure auth-provider was removed .*kubelogin/,
+    );
     assert.doesNotThrow(() => connectionFor(config('{server: "https://k"}', '{auth-provider: {name: oidc, config: {id-token: x}}}'), deps()));
   });
 });
@@ -196,7 +214,7 @@ describe('exec credential plugins', () => {
     });
     await headers(config('{server: "https://k"}', execUser()), deps({ run, stdinTerminal: true }));
     assert.equal(seen[1].interactive, true);
-    assert.equal(JSON.parse(seen[1].env['KUBERNETES_EXEC_INFO']).spec.interactive, true);
+    assert.equal((JSON.parse(seen[1].env['KUBERNETES_EXEC_INFO']) as { spec: { interactive: boolean } }).spec.interactive, true);
     await headers(config('{server: "https://k"}', execUser().replace('IfAvailable', 'Never')), deps({ run, stdinTerminal: true }));
     assert.equal(seen[2].interactive, false);
   });
@@ -209,7 +227,10 @@ describe('exec credential plugins', () => {
         e.message ===
           'the credential plugin "aws" for user "u" must ask on a terminal (interactiveMode: Always), but standard input is not a terminal; run the command from a terminal, or log in with the plugin first',
     );
-    assert.throws(() => connectionFor(config('{server: "https://k"}', '{exec: {apiVersion: client.authentication.k8s.io/v1, command: x}}'), deps()), /has no interactiveMode/);
+    assert.throws(
+      () => connectionFor(config('{server: "https://k"}', '{exec: {apiVersion: client.authentication.k8s.io/v1, command: x}}'), deps()),
+      /has no interactiveMode/,
+    );
     assert.throws(() => connectionFor(config('{server: "https://k"}', '{exec: {command: x}}'), deps()), /has no apiVersion/);
     assert.doesNotThrow(() => connectionFor(config('{server: "https://k"}', '{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: x}}'), deps()));
   });
@@ -264,7 +285,10 @@ describe('exec credential plugins', () => {
   });
 
   it('a client certificate from the plugin; only one of certificate and key is an error', async () => {
-    const c = await connectionFor(config('{server: "https://k"}', execUser()), deps({ run: async () => credential({ clientCertificateData: 'C', clientKeyData: 'K' }) })).auth.current();
+    const c = await connectionFor(
+      config('{server: "https://k"}', execUser()),
+      deps({ run: async () => credential({ clientCertificateData: 'C', clientKeyData: 'K' }) }),
+    ).auth.current();
     assert.deepEqual(c, { headers: {}, cert: { cert: 'C', key: 'K' } });
     await assert.rejects(
       connectionFor(config('{server: "https://k"}', execUser()), deps({ run: async () => credential({ clientCertificateData: 'C' }) })).auth.current(),
@@ -300,7 +324,10 @@ describe('exec credential plugins', () => {
     };
     await assert.rejects(
       connectionFor(
-        config('{server: "https://k"}', '{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: kubelogin, args: [get-token, --oidc-client-secret=S3CRET]}}'),
+        config(
+          '{server: "https://k"}',
+          '{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: kubelogin, args: [get-token, --oidc-client-secret=S3CRET]}}',
+        ),
         deps({ run: failing }),
       ).auth.current(),
       (e: Error) => {

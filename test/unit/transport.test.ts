@@ -65,7 +65,8 @@ describe('transport: retries, refresh, compression, timeouts', function () {
   const version = { gitVersion: 'v1.37.2' };
 
   it('429 and 503 with Retry-After are retried after the seconds the server gives', async () => {
-    handler = (_req, res, n) => (n === 1 ? json(res, 429, {}, { 'Retry-After': '2' }) : n === 2 ? json(res, 503, {}, { 'Retry-After': '1' }) : json(res, 200, version));
+    handler = (_req, res, n) =>
+      n === 1 ? json(res, 429, {}, { 'Retry-After': '2' }) : n === 2 ? json(res, 503, {}, { 'Retry-After': '1' }) : json(res, 200, version);
     const sleeps: number[] = [];
     const k = kube('{token: t}', {}, { sleeps });
     assert.equal(await k.serverVersion(), 'v1.37.2');
