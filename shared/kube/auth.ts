@@ -82,8 +82,13 @@ const REMOVED_PROVIDERS: Record<string, string> = {
   azure: 'the azure auth-provider was removed from kubectl; use the kubelogin exec plugin instead',
 };
 
-/** A legacy auth-provider entry: oidc through @kubernetes/client-node (loaded only for it). */
+/**
+ * A legacy auth-provider entry: oidc through @kubernetes/client-node (loaded only for it), which uses
+ * the id-token until its exp claim passes and then refreshes it with the refresh-token at the issuer.
+ * (kubectl also writes refreshed tokens back to the kubeconfig; client-node keeps them in memory.)
+ */
 export class AuthProviderAuth implements Authenticator {
+  private kc: Promise<{ applyToHTTPSOptions(o: { headers?: Record<string, unknown> }): Promise<void> }> | undefined;
   private creds: Credentials | undefined;
 
   constructor(
@@ -96,21 +101,25 @@ export class AuthProviderAuth implements Authenticator {
     if (name !== 'oidc') throw new ConfigError(`user "${user}" names auth-provider "${name}", which kubectl does not know; use an exec credential plugin`);
   }
 
-  async current(): Promise<Credentials> {
-    if (this.creds) return this.creds;
+  private async load() {
     const k8s = await import('@kubernetes/client-node');
     const kc = new k8s.KubeConfig();
     const config = typeof this.provider['config'] === 'object' && this.provider['config'] !== null ? { ...(this.provider['config'] as Obj) } : {};
     kc.loadFromClusterAndUser({ name: 'cluster', server: this.server, skipTLSVerify: false }, { name: this.user, authProvider: { name: 'oidc', config } });
+    return kc;
+  }
+
+  async current(): Promise<Credentials> {
+    const kc = await (this.kc ??= this.load());
     const opts: { headers?: Record<string, unknown> } = {};
     await kc.applyToHTTPSOptions(opts);
     const auth = opts.headers?.['Authorization'];
-    this.creds = { headers: typeof auth === 'string' ? { Authorization: auth } : {} };
+    const header = typeof auth === 'string' ? auth : undefined;
+    if (!this.creds || this.creds.headers['Authorization'] !== header) this.creds = { headers: header ? { Authorization: header } : {} };
     return this.creds;
   }
 
   async refresh(used: Credentials): Promise<boolean> {
-    this.creds = undefined;
     return (await this.current()).headers['Authorization'] !== used.headers['Authorization'];
   }
 }

@@ -170,6 +170,7 @@ export class Transport {
     const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     let retries = 0;
     let refreshed = false;
+    let staleRetried = false;
     for (let attempt = 1; ; attempt++) {
       const creds = await conn.auth.current();
       let a: Attempt;
@@ -177,6 +178,12 @@ export class Transport {
         a = await this.attempt(req, creds, attempt, deadline, streaming);
       } catch (err) {
         const code = (err as { code?: unknown }).code;
+        // A kept-alive connection the server had already closed: send again at once on a new one, as Go's
+        // transport does, except a create (POST), which might then happen twice.
+        if ((err as { staleSocket?: boolean }).staleSocket && req.method !== 'POST' && !staleRetried) {
+          staleRetried = true;
+          continue;
+        }
         // client-go retries a GET whose connection broke (a server restarting), after a second.
         if (req.method === 'GET' && typeof code === 'string' && RETRYABLE_NETWORK.has(code) && retries < MAX_RETRIES && this.fits(deadline, 1000)) {
           retries++;
@@ -305,7 +312,8 @@ export class Transport {
         clearTimeout(timer);
         event.error = (err as { code?: string }).code ?? err.message;
         this.opts.onRequest?.(event);
-        reject(this.explain(err, proxy));
+        const stale = r.reusedSocket && !answer && ['ECONNRESET', 'EPIPE'].includes(String((err as { code?: unknown }).code));
+        reject(stale ? Object.assign(err, { staleSocket: true }) : this.explain(err, proxy));
       });
       if (payload !== undefined) r.write(payload);
       r.end();

@@ -66,9 +66,10 @@ export function systemTrust(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = 
 }
 
 function readSystemTrust(platform: NodeJS.Platform, certFile: string | undefined, certDir: string | undefined, extra: string | undefined): Trust {
-  const extraPem = extra ? readable(extra) : undefined;
   const files = certFile ? [certFile] : (BUNDLES[platform] ?? []);
   const found = files.map((f) => [f, readable(f)] as const).find(([, text]) => text !== undefined);
+  // NODE_EXTRA_CA_CERTS often names the system bundle itself: read it once.
+  const extraPem = extra && extra !== found?.[0] ? readable(extra) : undefined;
   const dirs = certDir ? certDir.split(':').filter(Boolean) : found ? [] : (CERT_DIRS[platform] ?? []);
   const fromDirs = dirs.flatMap(dirCerts);
   if (found || fromDirs.length) {

@@ -174,7 +174,21 @@ describe('credentials from the kubeconfig', () => {
       () => connectionFor(config('{server: "https://k"}', '{auth-provider: {name: azure}}'), deps()),
       /azure auth-provider was removed .*kubelogin/,
     );
-    assert.doesNotThrow(() => connectionFor(config('{server: "https://k"}', '{auth-provider: {name: oidc, config: {id-token: x}}}'), deps()));
+    assert.throws(
+      () => connectionFor(config('{server: "https://k"}', '{auth-provider: {name: keystone}}'), deps()),
+      /auth-provider "keystone", which kubectl does not know/,
+    );
+  });
+
+  it('an oidc auth-provider sends its id-token while the token has not expired (client-node does it)', async function () {
+    this.timeout(20_000);
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const jwt = `${part({ alg: 'RS256' })}.${part({ sub: 'jane', exp: Math.floor(Date.now() / 1000) + 3600 })}.c2ln`;
+    const c = connectionFor(
+      config('{server: "https://k"}', `{auth-provider: {name: oidc, config: {client-id: kube, id-token: "${jwt}", idp-issuer-url: "https://idp"}}}`),
+      deps(),
+    );
+    assert.deepEqual(await c.auth.current(), { headers: { Authorization: `Bearer ${jwt}` } });
   });
 });
 

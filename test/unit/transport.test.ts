@@ -193,6 +193,26 @@ describe('transport: retries, refresh, compression, timeouts', function () {
     assert.equal(seen.length, 1);
   });
 
+  it('a kept-alive connection the server closed is replaced at once for reads and patches, not for creates', async () => {
+    const sockets = new Set<unknown>();
+    handler = (req, res) => {
+      const reused = sockets.has(req.socket);
+      sockets.add(req.socket);
+      // The second request on a connection finds it closed, as after the server's idle timeout.
+      if (reused) return void req.socket.destroy();
+      json(res, 200, req.method === 'GET' ? version : { apiVersion: 'v1', kind: 'ConfigMap' });
+    };
+    const sleeps: number[] = [];
+    const k = kube('{token: t}', {}, { sleeps });
+    await k.serverVersion();
+    await k.patch({ apiVersion: 'v1', kind: 'ConfigMap', name: 'a', namespace: 'ns' }, { data: { a: '1' } });
+    assert.deepEqual(sleeps, [], 'no wait: nothing reached the server');
+    assert.equal(seen.length, 3);
+    seen = [];
+    await assert.rejects(k.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: 'ns' } }), /connection reset/);
+    assert.equal(seen.length, 1);
+  });
+
   it('streams a watch line by line, gzip-compressed, through the same connection settings', async () => {
     handler = (req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' });
@@ -206,5 +226,34 @@ describe('transport: retries, refresh, compression, timeouts', function () {
     assert.deepEqual(types, ['ADDED', 'DELETED']);
     assert.equal(seen[0].headers.authorization, 'Bearer t');
     assert.equal(k.requestsByVerb['watch'], 1);
+  });
+
+  it('a watch stopped with its signal ends quietly, gzip or not', async () => {
+    const { createGzip } = await import('node:zlib');
+    const { createInterface } = await import('node:readline');
+    for (const gzip of [true, false]) {
+      handler = (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json', ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) });
+        const line = '{"type":"ADDED","object":{"metadata":{"name":"a"}}}\n';
+        if (!gzip) return void res.write(line); // and never ends
+        const z = createGzip();
+        z.pipe(res);
+        z.write(line);
+        z.flush();
+      };
+      const abort = new AbortController();
+      const s = await kube().stream(
+        { verb: 'watch', resource: 'configmaps' },
+        { method: 'GET', path: '/api/v1/configmaps', query: { watch: 1 } },
+        { signal: abort.signal },
+      );
+      for await (const line of createInterface({ input: s.body })) {
+        assert.match(line, /ADDED/);
+        break;
+      }
+      abort.abort();
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(s.body.destroyed, `${gzip ? 'gzip' : 'plain'} stream closed`);
+    }
   });
 });
