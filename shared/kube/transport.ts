@@ -266,6 +266,7 @@ export class Transport {
         ...(conn.disableCompression ? {} : { 'Accept-Encoding': 'gzip' }),
         ...conn.impersonation,
         ...creds.headers,
+        ...(forward ? { Host: url.host } : {}),
         ...(proxyAuth ? { 'Proxy-Authorization': proxyAuth } : {}),
         ...(payload !== undefined ? { 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
       },

@@ -210,7 +210,8 @@ export class HttpTunnelAgent extends HttpAgent {
   override createConnection(options: ConnectArgs, callback: CreateCallback): undefined {
     const host = String(options.host ?? '').replace(/^\[|\]$/g, '');
     openTunnel(this.proxy, host, Number(options.port), this.proxyTls).then(
-      (socket) => callback(null, socket),
+      // The handshake left the socket paused; node:http reads it as an ordinary stream.
+      (socket) => callback(null, socket.resume()),
       (err: Error) => callback(err),
     );
     return undefined;

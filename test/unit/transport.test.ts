@@ -213,6 +213,35 @@ describe('transport: retries, refresh, compression, timeouts', function () {
     assert.equal(seen.length, 1);
   });
 
+  it('a plain-http server through a proxy-url: absolute-URI requests to an http proxy, a tunnel through socks5', async () => {
+    const { createServer: createHttpServer } = await import('node:http');
+    const { startProxy } = await import('../support/proxy.js');
+    const plain = createHttpServer((req, res) => json(res, 200, { gitVersion: `plain ${req.url} for ${req.headers.host}` }));
+    await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
+    const plainPort = (plain.address() as AddressInfo).port;
+    try {
+      for (const kind of ['http', 'socks5'] as const) {
+        const proxy = await startProxy({ kind, allow: (h, p) => h === '127.0.0.1' && p === plainPort });
+        const config = resolveKubeconfig(
+          [
+            {
+              path: join(dir, 'plain'),
+              content: `clusters: [{name: c, cluster: {server: "http://127.0.0.1:${plainPort}", proxy-url: "${proxy.url}"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
+            },
+          ],
+          {},
+        );
+        const k = new Kube(config, 'kubectl-test', { env: {} });
+        assert.equal(await k.serverVersion(), `plain /version for 127.0.0.1:${plainPort}`, kind);
+        k.close();
+        assert.deepEqual(proxy.targets, [`127.0.0.1:${plainPort}`], kind);
+        await proxy.close();
+      }
+    } finally {
+      plain.close();
+    }
+  });
+
   it('streams a watch line by line, gzip-compressed, through the same connection settings', async () => {
     handler = (req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' });
