@@ -1,7 +1,8 @@
 // Exec credential plugins against the real API server, with a counting plugin that issues real,
 // revocable ServiceAccount tokens (each bound to a Secret of its own, so deleting the Secret makes the
 // API server answer 401) and says they expire after EXP seconds; run REVOKE hands out a revoked one. kubectl runs the same plugin from the
-// same kubeconfig as the oracle for what the plugin is told.
+// same kubeconfig as the oracle for what the plugin is told. Token files are rotated under a running
+// client the same way.
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -187,5 +188,57 @@ describe('exec credential plugins against the real API server', function () {
     const r = await child;
     assert.doesNotMatch(r.stderr, /error/i, r.stderr);
     assert.match(r.stderr, /No canaries found in namespace "conn-exec"/);
+  });
+});
+
+describe('token files against the real API server', function () {
+  this.timeout(60_000);
+  let c: Cluster;
+  const dir = mkdtempSync(join(tmpdir(), 'token-file-'));
+  const file = join(dir, 'token');
+  const whoami = async (k: Kube) =>
+    (
+      await k.create<{ apiVersion: string; kind: string; status?: { userInfo?: { username?: string } } }>({
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'SelfSubjectReview',
+      })
+    ).status?.userInfo?.username;
+  const token = async (sa: string, secret?: string) => {
+    if (secret) await c.kubectl(['-n', NS, 'create', 'secret', 'generic', secret]);
+    return (
+      await c.kubectl(['-n', NS, 'create', 'token', sa, ...(secret ? ['--bound-object-kind', 'Secret', '--bound-object-name', secret] : [])])
+    ).stdout.trim();
+  };
+
+  before(async () => {
+    c = await sharedCluster();
+    await c.kubectl(['create', 'namespace', NS], { reject: false });
+    for (const sa of ['rotate-a', 'rotate-b']) await c.kubectl(['-n', NS, 'create', 'serviceaccount', sa]);
+    const ca = Buffer.from(readFileSync(join(c.state.dir, 'pki', 'ca.crt'))).toString('base64');
+    writeFileSync(
+      join(dir, 'config'),
+      `clusters: [{name: c, cluster: {server: "${c.server}", certificate-authority-data: ${ca}}}]\nusers: [{name: u, user: {tokenFile: ${file}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
+    );
+  });
+
+  it('a rotated token file is read again after a minute (client-go period), and at once after a 401', async () => {
+    writeFileSync(file, await token('rotate-a'));
+    let now = 0;
+    const k = new Kube(loadKubeconfig({ kubeconfig: join(dir, 'config') }, {}), 'kubectl-test', { env: {}, now: () => now });
+    assert.equal(await whoami(k), `system:serviceaccount:${NS}:rotate-a`);
+    writeFileSync(file, await token('rotate-b'));
+    now = 30_000;
+    assert.equal(await whoami(k), `system:serviceaccount:${NS}:rotate-a`, 'kept within the period');
+    now = 61_000;
+    assert.equal(await whoami(k), `system:serviceaccount:${NS}:rotate-b`, 'read again after it');
+
+    // A token revoked before its first use is refused at once (the API server caches only successes).
+    writeFileSync(file, await token('rotate-a', 'rotate-gone'));
+    await c.kubectl(['-n', NS, 'delete', 'secret', 'rotate-gone']);
+    const k2 = new Kube(loadKubeconfig({ kubeconfig: join(dir, 'config') }, {}), 'kubectl-test', { env: {}, now: () => now });
+    await k2.transport.connection().auth.current(); // the revoked token is read and kept
+    writeFileSync(file, await token('rotate-b'));
+    assert.equal(await whoami(k2), `system:serviceaccount:${NS}:rotate-b`, 'the 401 read the file again and the request was sent once more');
+    assert.equal(k2.requests, 2, 'discovery and one create, the retry inside it');
   });
 });
