@@ -5,7 +5,7 @@
 // shows for it.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -61,6 +61,8 @@ describe("connection flags against kubectl's own requests", function () {
   let fileToken: string;
   let eve: { cert: string; key: string };
   let caFile: string;
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   before(async () => {
     c = await sharedCluster();

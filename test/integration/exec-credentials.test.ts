@@ -4,7 +4,7 @@
 // same kubeconfig as the oracle for what the plugin is told. Token files are rotated under a running
 // client the same way.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -38,6 +38,8 @@ describe('exec credential plugins against the real API server', function () {
   let script: string;
   let ca: string;
   let setups = 0;
+  const root = mkdtempSync(join(tmpdir(), 'exec-plugin-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
 
   before(async () => {
     c = await sharedCluster();
@@ -45,8 +47,7 @@ describe('exec credential plugins against the real API server', function () {
     await c.kubectl(['-n', NS, 'create', 'serviceaccount', SA]);
     await c.kubectl(['-n', NS, 'create', 'role', 'everything', '--verb=*', '--resource=*.*']);
     await c.kubectl(['-n', NS, 'create', 'rolebinding', 'exec-user-everything', '--role=everything', `--serviceaccount=${NS}:${SA}`]);
-    const dir = mkdtempSync(join(tmpdir(), 'exec-plugin-'));
-    script = join(dir, 'get-token');
+    script = join(root, 'get-token');
     writeFileSync(script, PLUGIN);
     chmodSync(script, 0o755);
     ca = Buffer.from(readFileSync(join(c.state.dir, 'pki', 'ca.crt'))).toString('base64');
@@ -59,7 +60,7 @@ describe('exec credential plugins against the real API server', function () {
     kubeconfig: string;
     runs: () => number;
   } {
-    const dir = mkdtempSync(join(tmpdir(), 'exec-state-'));
+    const dir = mkdtempSync(join(root, 'state-'));
     const id = (setups++).toString();
     const env = { ID: id, DIR: dir, KUBECTL: bin('kubectl'), ADMIN: c.kubeconfig, NS, SA, EXP: String(o.exp), REVOKE: String(o.revoke ?? 0) };
     const kubeconfig = join(dir, 'config');
@@ -195,6 +196,7 @@ describe('token files against the real API server', function () {
   this.timeout(60_000);
   let c: Cluster;
   const dir = mkdtempSync(join(tmpdir(), 'token-file-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'token');
   const whoami = async (k: Kube) =>
     (

@@ -4,7 +4,7 @@
 // gzip-compressed lists, and a watch stream through a tunnel. A counting proxy on loopback sees what
 // passes.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -37,6 +37,7 @@ describe('proxies against the real API server (kubectl as the oracle)', function
   });
   after(async () => {
     for (const p of proxies) await p.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   /** The cluster's kubeconfig with the cluster entry changed. */

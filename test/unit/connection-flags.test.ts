@@ -1,7 +1,7 @@
 // kubectl's connection flags through the runner: each flag as an override of the resolved kubeconfig,
 // with clientcmd's rules (the integration test checks the same flags against kubectl's own requests).
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInProcess } from '../support/buffers.js';
@@ -11,6 +11,7 @@ import { ownsConnectionFlags } from '../../shared/cli/flags.js';
 import { goDuration } from '../../shared/kube/overrides.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'flags-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const kubeconfig = join(dir, 'config');
 writeFileSync(
   kubeconfig,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectionFor, type ConnectionDeps, type ExecRunner } from '../../shared/kube/credentials.js';
@@ -7,6 +7,7 @@ import { resolveKubeconfig } from '../../shared/kube/kubeconfig.js';
 import { ConfigError } from '../../shared/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'creds-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(join(dir, 'ca.crt'), 'CA-PEM');
 writeFileSync(join(dir, 'token'), 'file-token\n');
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -355,7 +356,7 @@ describe('exec credential plugins', () => {
 describe('in-cluster configuration', () => {
   it('uses the pod service account when there is no kubeconfig', async () => {
     const { inClusterConfig } = await import('../../shared/kube/kubeconfig.js');
-    const sa = mkdtempSync(join(tmpdir(), 'sa-'));
+    const sa = mkdtempSync(join(dir, 'sa-'));
     writeFileSync(join(sa, 'token'), 'pod-token');
     writeFileSync(join(sa, 'namespace'), 'ci\n');
     writeFileSync(join(sa, 'ca.crt'), 'POD-CA');

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -39,7 +39,10 @@ describe('transport: retries, refresh, compression, timeouts', function () {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as AddressInfo).port;
   });
-  after(() => server.close());
+  after(() => {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
   beforeEach(() => (seen = []));
 
   function kube(user = '{token: t}', flags = {}, opts: { sleeps?: number[]; events?: RequestEvent[] } = {}) {
