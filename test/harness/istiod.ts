@@ -64,6 +64,19 @@ export interface IstiodState {
   startupMs: number;
 }
 
+/** One endpoint of a Service in istiod's endpoint index (model.IstioEndpoint; some of its fields). */
+export interface IstioEndpoint {
+  Addresses?: string[];
+  Labels?: Record<string, string>;
+  ServicePortName?: string;
+  EndpointPort?: number;
+  ServiceAccount?: string;
+  Network?: string;
+  Namespace?: string;
+  WorkloadName?: string;
+  Locality?: { Label?: string; ClusterID?: string };
+}
+
 /** A remote cluster as /debug/clusterz lists it (pkg/cluster DebugInfo). */
 export interface ClusterzEntry {
   id: string;
@@ -133,8 +146,8 @@ export class Istiod {
   registryz(): Promise<{ hostname: string; attributes?: { namespace?: string; name?: string } }[]> {
     return this.debug('registryz');
   }
-  /** Endpoint shards by hostname and namespace (/debug/endpointz). */
-  endpointz(): Promise<Record<string, Record<string, { Shards: Record<string, { address?: string; addresses?: string[] }[]> }>>> {
+  /** Endpoint shards by hostname, namespace and shard (<provider>/<cluster>) (/debug/endpointz, Go field names). */
+  endpointz(): Promise<Record<string, Record<string, { Shards: Record<string, IstioEndpoint[]> }>>> {
     return this.debug('endpointz');
   }
   /** The clusters istiod reads, the config cluster included (/debug/clusterz). */
@@ -142,13 +155,10 @@ export class Istiod {
     return this.debug('clusterz');
   }
 
-  /** The addresses istiod holds for a Service, from every cluster it reads. */
-  async endpointAddresses(service: string, namespace: string, domain = 'cluster.local'): Promise<string[]> {
+  /** The endpoints istiod holds for a Service, from every cluster it reads. */
+  async endpoints(service: string, namespace: string, domain = 'cluster.local'): Promise<IstioEndpoint[]> {
     const shards = (await this.endpointz())[`${service}.${namespace}.svc.${domain}`]?.[namespace]?.Shards ?? {};
-    return Object.values(shards)
-      .flat()
-      .flatMap((e) => e.addresses ?? (e.address ? [e.address] : []))
-      .sort();
+    return Object.values(shards).flat();
   }
 
   async ready(): Promise<boolean> {
@@ -287,7 +297,10 @@ async function startOnce(cluster: Cluster, opts: IstiodOptions & { detached?: bo
   return istiod;
 }
 
-/** Does every namespace (not being deleted) hold istio-ca-root-cert? */
+// Namespaces istiod's namespace controller leaves alone (inject.IgnoredNamespaces without kube-system).
+const NO_ROOT_CERT = new Set(['kube-public', 'kube-node-lease', 'local-path-storage']);
+
+/** Does every active namespace istiod serves hold istio-ca-root-cert? */
 export async function rootCertEverywhere(cluster: Cluster): Promise<boolean> {
   const [ns, cms] = await Promise.all([
     cluster.kubectl(['get', 'namespaces', '-o', 'jsonpath={range .items[?(@.status.phase=="Active")]}{.metadata.name}{"\\n"}{end}']),
@@ -303,6 +316,6 @@ export async function rootCertEverywhere(cluster: Cluster): Promise<boolean> {
   const have = new Set(cms.stdout.split('\n').filter(Boolean));
   return ns.stdout
     .split('\n')
-    .filter(Boolean)
+    .filter((n) => n && !NO_ROOT_CERT.has(n))
     .every((n) => have.has(n));
 }

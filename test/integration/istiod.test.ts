@@ -7,7 +7,7 @@ import yaml from 'js-yaml';
 import { sharedMeshCluster } from '../support/fixture.js';
 import { parseClusterEnv, workloadEntryConfigure, WORKLOAD_ENTRY_FILES } from '../support/istioctl-oracle.js';
 import { until, type Cluster } from '../harness/cluster.js';
-import type { Istiod } from '../harness/istiod.js';
+import type { Istiod, IstioEndpoint } from '../harness/istiod.js';
 
 const rootCert = async (c: Cluster, ns: string) =>
   (await c.kubectl(['-n', ns, 'get', 'configmap', 'istio-ca-root-cert', '-o', 'jsonpath={.data.root-cert\\.pem}'], { reject: false })).stdout;
@@ -119,21 +119,24 @@ spec:
       30_000,
       istiod.processes,
     );
-    let got: string[] = [];
+    let got: IstioEndpoint[] = [];
     await until(
       'the WorkloadEntry among the Service endpoints',
       async () => {
-        got = await istiod.endpointAddresses('details', ns);
-        return got.includes('192.0.2.10');
+        got = await istiod.endpoints('details', ns);
+        return got.some((e) => e.Addresses?.includes('192.0.2.10'));
       },
       30_000,
       istiod.processes,
     );
-    assert.deepEqual(got, ['192.0.2.10']);
+    assert.deepEqual(
+      got.map((e) => [e.Addresses, e.WorkloadName, e.EndpointPort, e.ServiceAccount]),
+      [[['192.0.2.10'], 'details-vm', 9080, `spiffe://cluster.local/ns/${ns}/sa/details`]],
+    );
     await c.kubectl(['-n', ns, 'delete', 'workloadentry', 'details-vm']);
     await until(
       'the WorkloadEntry to leave the endpoints',
-      async () => !(await istiod.endpointAddresses('details', ns)).includes('192.0.2.10'),
+      async () => (await istiod.endpoints('details', ns)).length === 0,
       30_000,
       istiod.processes,
     );
