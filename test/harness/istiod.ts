@@ -137,7 +137,14 @@ export class Istiod {
   async debug<T>(name: string): Promise<T> {
     const crash = this.crashReport();
     if (crash) throw new Error(crash);
-    const res = await fetch(this.httpURL(`/debug/${name}`), { signal: AbortSignal.timeout(5000) });
+    let res: Response;
+    try {
+      res = await fetch(this.httpURL(`/debug/${name}`), { signal: AbortSignal.timeout(5000) });
+    } catch (err) {
+      // Refused because istiod just died? Its exit may not have been reaped yet: give it a moment.
+      if (this.started) await Promise.race([this.started.exited, new Promise((r) => setTimeout(r, 1000))]);
+      throw new Error(this.crashReport() ?? `istiod /debug/${name}: ${(err as Error).message}`);
+    }
     if (!res.ok) throw new Error(`istiod /debug/${name}: HTTP ${res.status}`);
     return (await res.json()) as T;
   }
