@@ -134,12 +134,7 @@ spec:
       [[['192.0.2.10'], 'details-vm', 9080, `spiffe://cluster.local/ns/${ns}/sa/details`]],
     );
     await c.kubectl(['-n', ns, 'delete', 'workloadentry', 'details-vm']);
-    await until(
-      'the WorkloadEntry to leave the endpoints',
-      async () => (await istiod.endpoints('details', ns)).length === 0,
-      30_000,
-      istiod.processes,
-    );
+    await until('the WorkloadEntry to leave the endpoints', async () => (await istiod.endpoints('details', ns)).length === 0, 30_000, istiod.processes);
   });
 
   it('istioctl x workload entry configure writes the five VM files from this cluster (the meshvm oracle)', async () => {
