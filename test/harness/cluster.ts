@@ -126,6 +126,7 @@ export class Cluster {
   private readonly procs: Started[];
   private readonly ca: string;
   private readonly forgetDir: () => void;
+  private admin?: ClientCert;
 
   constructor(state: ClusterState, procs: Started[] = [], forgetDir: () => void = () => {}) {
     this.state = state;
@@ -135,11 +136,24 @@ export class Cluster {
     if (state.istiod) this.istiod = new Istiod(state.istiod);
   }
 
-  /** Start istiod against this cluster (see istiod.ts); it is stopped first when the cluster stops. */
-  async startIstiod(opts: IstiodOptions = {}, detached = this.procs.length === 0): Promise<Istiod> {
+  /** GET an API path as the admin and parse it: cheaper than spawning kubectl where a wait polls. */
+  async getJSON<T>(path: string): Promise<T> {
+    const pki = join(this.state.dir, 'pki');
+    this.admin ??= { cert: readFileSync(join(pki, 'admin.crt'), 'utf8'), key: readFileSync(join(pki, 'admin.key'), 'utf8') };
+    const r = await get(`${this.server}${path}`, this.admin, this.ca);
+    if (r.status !== 200) throw new Error(`GET ${path}: HTTP ${r.status} ${r.body.slice(0, 200)}`);
+    return JSON.parse(r.body) as T;
+  }
+
+  /**
+   * Start istiod against this cluster (see istiod.ts); it is stopped first when the cluster stops.
+   * after: what to wait for before istiod's objects are applied (the CRDs), while its install renders.
+   */
+  async startIstiod(opts: IstiodOptions = {}, detached = this.procs.length === 0, after?: Promise<unknown>): Promise<Istiod> {
     this.istiod = await startIstiod(this, {
       ...opts,
       detached,
+      after,
       onStart: (p) => {
         this.state.processes.push({ name: p.name, pid: p.pid, match: p.match, log: p.log });
         if (!detached) this.procs.push(p);
@@ -431,7 +445,7 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
     waits.push(crdsServed);
     if (opts.istiod) {
       const istiodOpts = opts.istiod === true ? {} : opts.istiod;
-      waits.push(crdsServed.then(async () => void (await cluster.startIstiod(istiodOpts, detached))));
+      waits.push(cluster.startIstiod({ log, ...istiodOpts }, detached, crdsServed).then(() => undefined));
     }
     // Settle every wait before cleaning up, so nothing is started after the cleanup below.
     const failed = (await Promise.allSettled(waits)).find((r) => r.status === 'rejected');

@@ -30,6 +30,15 @@ export interface IstiodOptions {
   /** Extra environment for istiod (feature flags). */
   env?: Record<string, string>;
   timeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+/** How the harness runs istiod: kept or not after this process, registered with its cluster. */
+interface RunOptions {
+  detached?: boolean;
+  onStart?: (p: Started) => void;
+  /** Wait for this (the cluster's CRDs) before applying anything; the install renders meanwhile. */
+  after?: Promise<unknown>;
 }
 
 // A type, not an interface, so Object.values() sees numbers.
@@ -143,7 +152,7 @@ export class Istiod {
     } catch (err) {
       // Refused because istiod just died? Its exit may not have been reaped yet: give it a moment.
       if (this.started) await Promise.race([this.started.exited, new Promise((r) => setTimeout(r, 1000))]);
-      throw new Error(this.crashReport() ?? `istiod /debug/${name}: ${(err as Error).message}`);
+      throw new Error(this.crashReport() ?? `istiod /debug/${name}: ${(err as Error).message}`, { cause: err });
     }
     if (!res.ok) throw new Error(`istiod /debug/${name}: HTTP ${res.status}`);
     return (await res.json()) as T;
@@ -195,7 +204,7 @@ export { namespaceManifest as istioNamespaceManifest };
  * ready, the API server's Istio webhooks fail closed with istiod's CA, and every namespace has
  * istio-ca-root-cert. onStart registers the process with the cluster (stopped with it).
  */
-export async function startIstiod(cluster: Cluster, opts: IstiodOptions & { detached?: boolean; onStart?: (p: Started) => void } = {}): Promise<Istiod> {
+export async function startIstiod(cluster: Cluster, opts: IstiodOptions & RunOptions = {}): Promise<Istiod> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await startOnce(cluster, opts);
@@ -205,7 +214,7 @@ export async function startIstiod(cluster: Cluster, opts: IstiodOptions & { deta
   }
 }
 
-async function startOnce(cluster: Cluster, opts: IstiodOptions & { detached?: boolean; onStart?: (p: Started) => void }): Promise<Istiod> {
+async function startOnce(cluster: Cluster, opts: IstiodOptions & RunOptions): Promise<Istiod> {
   const t0 = Date.now();
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const address = opts.address ?? '127.0.0.1';
@@ -227,9 +236,12 @@ async function startOnce(cluster: Cluster, opts: IstiodOptions & { detached?: bo
     validationURL: `https://${hostPort(address, webhook)}/validate`,
     externalIstiod: opts.externalIstiod,
   });
-  await cluster.apply([namespaceManifest(network)]);
-  // Forced: a previous istiod of this cluster changed the webhooks' failurePolicy, as istiod does.
-  await cluster.apply([...(opts.cacerts ? [cacertsSecret(opts.cacerts)] : []), ...appliedObjects(objects)], { force: true });
+  const log = opts.log ?? (() => {});
+  log(`istiod install rendered in ${Date.now() - t0} ms`);
+  await opts.after;
+  // One stream, the namespace first. Forced: a previous istiod of this cluster changed the webhooks'
+  // failurePolicy, as istiod does.
+  await cluster.apply([namespaceManifest(network), ...(opts.cacerts ? [cacertsSecret(opts.cacerts)] : []), ...appliedObjects(objects)], { force: true });
 
   const container = istiodContainer(objects);
   const a = (p: number) => hostPort(address, p);
@@ -261,9 +273,11 @@ async function startOnce(cluster: Cluster, opts: IstiodOptions & { detached?: bo
     ...(opts.cacerts ? { USE_REMOTE_CERTS: 'true' } : {}),
     ...opts.env,
   };
-  const log = join(dir, 'istiod.log');
+  const logFile = join(dir, 'istiod.log');
   writeFileSync(join(dir, 'command'), [...Object.entries(env).map(([k, v]) => `${k}=${v}`), bin('pilot-discovery'), ...args].join('\n') + '\n');
-  const started = startProcess('istiod', bin('pilot-discovery'), args, log, { detached: opts.detached, env, cwd: dir });
+  const started = startProcess('istiod', bin('pilot-discovery'), args, logFile, { detached: opts.detached, env, cwd: dir });
+  const t1 = Date.now();
+  log(`istiod on ${address} (http ${http}, xDS ${grpc}/${secureGrpc}, webhook ${webhook}) for cluster ${clusterName}`);
   opts.onStart?.(started);
   const state: IstiodState = {
     clusterName,
@@ -274,7 +288,7 @@ async function startOnce(cluster: Cluster, opts: IstiodOptions & { detached?: bo
     ports,
     pid: started.pid,
     match: started.match,
-    log,
+    log: logFile,
     dir,
     pluggedCA: Boolean(opts.cacerts),
     startupMs: 0,
@@ -282,20 +296,14 @@ async function startOnce(cluster: Cluster, opts: IstiodOptions & { detached?: bo
   const istiod = new Istiod(state, started);
   try {
     await until('istiod /ready', () => istiod.ready(), timeoutMs, [started]);
-    // istiod patches its CA into the webhooks, then switches them to fail closed once a dry run of an
-    // invalid Gateway is denied: from then on the API server refuses what Istio refuses.
-    await until(
-      "the Istio validating webhooks to fail closed with istiod's CA",
-      async () => {
-        const r = await cluster.kubectl(['get', 'validatingwebhookconfigurations', '-l', 'istio.io/rev=default', '-o', 'json']);
-        const items = (JSON.parse(r.stdout) as { items: { webhooks?: { failurePolicy?: string; clientConfig: { caBundle?: string } }[] }[] }).items;
-        const hooks = items.flatMap((i) => i.webhooks ?? []);
-        return hooks.length > 0 && hooks.every((h) => h.failurePolicy === 'Fail' && Boolean(h.clientConfig.caBundle));
-      },
-      timeoutMs,
-      [started],
-    );
-    await until('istio-ca-root-cert in every namespace', () => rootCertEverywhere(cluster), timeoutMs, [started]);
+    log(`istiod /ready ${Date.now() - t1} ms after its start`);
+    await Promise.all([
+      // istiod patches its CA into the webhooks, then switches them to fail closed once a dry run of an
+      // invalid Gateway is denied: from then on the API server refuses what Istio refuses.
+      until("the Istio validating webhooks to fail closed with istiod's CA", () => webhooksFailClosed(cluster), timeoutMs, [started]),
+      until('istio-ca-root-cert in every namespace', () => rootCertEverywhere(cluster), timeoutMs, [started]),
+    ]);
+    log(`istiod's webhooks fail closed and istio-ca-root-cert is everywhere ${Date.now() - t1} ms after its start`);
   } catch (err) {
     await istiod.stop();
     throw err;
@@ -307,22 +315,21 @@ async function startOnce(cluster: Cluster, opts: IstiodOptions & { detached?: bo
 // Namespaces istiod's namespace controller leaves alone (inject.IgnoredNamespaces without kube-system).
 const NO_ROOT_CERT = new Set(['kube-public', 'kube-node-lease', 'local-path-storage']);
 
+/** Do the Istio validating webhooks carry a CA bundle and fail closed (istiod switched them)? */
+async function webhooksFailClosed(cluster: Cluster): Promise<boolean> {
+  type List = { items: { webhooks?: { failurePolicy?: string; clientConfig: { caBundle?: string } }[] }[] };
+  const list = await cluster.getJSON<List>('/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations?labelSelector=istio.io%2Frev%3Ddefault');
+  const hooks = list.items.flatMap((i) => i.webhooks ?? []);
+  return hooks.length > 0 && hooks.every((h) => h.failurePolicy === 'Fail' && Boolean(h.clientConfig.caBundle));
+}
+
 /** Does every active namespace istiod serves hold istio-ca-root-cert? */
 export async function rootCertEverywhere(cluster: Cluster): Promise<boolean> {
+  type List = { items: { metadata: { name: string; namespace?: string }; status?: { phase?: string } }[] };
   const [ns, cms] = await Promise.all([
-    cluster.kubectl(['get', 'namespaces', '-o', 'jsonpath={range .items[?(@.status.phase=="Active")]}{.metadata.name}{"\\n"}{end}']),
-    cluster.kubectl([
-      'get',
-      'configmaps',
-      '-A',
-      '--field-selector=metadata.name=istio-ca-root-cert',
-      '-o',
-      'jsonpath={range .items[*]}{.metadata.namespace}{"\\n"}{end}',
-    ]),
+    cluster.getJSON<List>('/api/v1/namespaces'),
+    cluster.getJSON<List>('/api/v1/configmaps?fieldSelector=metadata.name%3Distio-ca-root-cert'),
   ]);
-  const have = new Set(cms.stdout.split('\n').filter(Boolean));
-  return ns.stdout
-    .split('\n')
-    .filter((n) => n && !NO_ROOT_CERT.has(n))
-    .every((n) => have.has(n));
+  const have = new Set(cms.items.map((c) => c.metadata.namespace));
+  return ns.items.filter((n) => n.status?.phase === 'Active' && !NO_ROOT_CERT.has(n.metadata.name)).every((n) => have.has(n.metadata.name));
 }
