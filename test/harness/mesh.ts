@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { bin } from './binaries.js';
 import { startCluster, type Cluster, type ClusterOptions } from './cluster.js';
 import { appliedObjects, renderInstall } from './istio-install.js';
-import { ISTIO_NAMESPACE, istioNamespaceManifest, rootCertEverywhere } from './istiod.js';
+import { ISTIO_NAMESPACE, istioNamespaceManifest, istioRootCert, rootCertEverywhere } from './istiod.js';
 import { makeIntermediate, makeMeshRoot, type CACerts, type MeshRoot } from './mesh-ca.js';
 import { removeOnExit } from './processes.js';
 import { until } from './wait.js';
@@ -150,7 +150,8 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
 export async function prepareRemote(remote: Cluster, primary: Cluster, network: string): Promise<void> {
   const istiod = primary.istiod;
   if (!istiod) throw new Error(`cluster ${primary.name} runs no istiod`);
-  const root = await primary.kubectl(['-n', ISTIO_NAMESPACE, 'get', 'configmap', 'istio-ca-root-cert', '-o', 'jsonpath={.data.root-cert\\.pem}']);
+  const root = await istioRootCert(primary, ISTIO_NAMESPACE);
+  if (!root) throw new Error(`no istio-ca-root-cert in ${ISTIO_NAMESPACE} of ${primary.name}: is its istiod ready?`);
   const objects = await renderInstall({
     profile: 'remote',
     clusterName: remote.name,
@@ -158,7 +159,7 @@ export async function prepareRemote(remote: Cluster, primary: Cluster, network: 
     meshID: istiod.state.meshID,
     trustDomain: istiod.state.trustDomain,
     validationURL: istiod.validationURL,
-    validationCABundle: root.stdout,
+    validationCABundle: root,
   });
   await remote.apply([istioNamespaceManifest(network, { 'topology.istio.io/controlPlaneClusters': istiod.state.clusterName })]);
   await remote.apply(appliedObjects(objects), { force: true });

@@ -4,13 +4,12 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
+import { execa } from 'execa';
+import { bin } from '../harness/binaries.js';
 import { sharedMeshCluster } from '../support/fixture.js';
 import { parseClusterEnv, workloadEntryConfigure, WORKLOAD_ENTRY_FILES } from '../support/istioctl-oracle.js';
 import { until, type Cluster } from '../harness/cluster.js';
-import type { Istiod, IstioEndpoint } from '../harness/istiod.js';
-
-const rootCert = async (c: Cluster, ns: string) =>
-  (await c.kubectl(['-n', ns, 'get', 'configmap', 'istio-ca-root-cert', '-o', 'jsonpath={.data.root-cert\\.pem}'], { reject: false })).stdout;
+import { istioRootCert, type Istiod, type IstioEndpoint } from '../harness/istiod.js';
 
 describe('istiod in the test control plane', function () {
   this.timeout(120_000);
@@ -21,6 +20,16 @@ describe('istiod in the test control plane', function () {
     c = await sharedMeshCluster();
     istiod = c.istiod!;
     console.log(`      istiod ready ${istiod.state.startupMs} ms after its start; cluster and istiod ready in ${c.state.startupMs} ms`);
+  });
+
+  it('runs pilot-discovery built from the same Istio module as istioctl and pilot-agent', async () => {
+    const version = async (b: 'pilot-discovery' | 'pilot-agent' | 'istioctl') =>
+      (await execa(bin(b), b === 'istioctl' ? ['version', '--remote=false', '--short'] : ['version', '--short'], { stdin: 'ignore' })).stdout.trim();
+    const [discovery, agent, ctl] = await Promise.all([version('pilot-discovery'), version('pilot-agent'), version('istioctl')]);
+    assert.match(discovery, /^client version: v0\.0\.0-\d{14}-[0-9a-f]{12}$/);
+    assert.equal(agent, discovery);
+    assert.equal(ctl, discovery);
+    assert.ok(istiod.running());
   });
 
   it('leaves what an install leaves: mesh config, injector values, the istiod Service, webhooks on istiod with its CA', async () => {
@@ -43,7 +52,7 @@ describe('istiod in the test control plane', function () {
     };
     assert.deepEqual(svc.spec.ports.map((p) => `${p.port}->${p.targetPort}`).sort(), ['15010->15010', '15012->15012', '15014->15014', '443->15017'].sort());
 
-    const root = await rootCert(c, 'istio-system');
+    const root = await istioRootCert(c, 'istio-system');
     assert.match(root, /BEGIN CERTIFICATE/);
     const vwcs = JSON.parse((await c.kubectl(['get', 'validatingwebhookconfigurations', '-o', 'json'])).stdout) as {
       items: { metadata: { name: string }; webhooks: { failurePolicy: string; clientConfig: { url: string; caBundle: string } }[] }[];
@@ -86,13 +95,13 @@ spec:
     await until(
       'istio-ca-root-cert in late-comer',
       async () => {
-        cert = await rootCert(c, 'late-comer');
+        cert = await istioRootCert(c, 'late-comer');
         return cert !== '';
       },
       30_000,
       istiod.processes,
     );
-    assert.equal(cert, await rootCert(c, 'istio-system'));
+    assert.equal(cert, await istioRootCert(c, 'istio-system'));
   });
 
   it('lists a WorkloadEntry selected by a Kubernetes Service among its endpoints, and drops it when removed', async () => {
@@ -160,7 +169,7 @@ spec:
     assert.equal(env['TRUST_DOMAIN'], 'cluster.local');
     const meshYaml = yaml.load(r.files['mesh.yaml']) as { defaultConfig: { discoveryAddress: string } };
     assert.equal(meshYaml.defaultConfig.discoveryAddress, 'istiod.istio-system.svc:15012');
-    assert.equal(r.files['root-cert.pem'].trim(), (await rootCert(c, ns)).trim());
+    assert.equal(r.files['root-cert.pem'].trim(), (await istioRootCert(c, ns)).trim());
     assert.equal(r.files['hosts'].trim(), `${istiod.address} istiod.istio-system.svc`);
     const claims = JSON.parse(Buffer.from(r.files['istio-token'].split('.')[1], 'base64url').toString()) as { aud: string[]; sub: string };
     assert.deepEqual(claims.aud, ['istio-ca']);

@@ -5,9 +5,7 @@ import assert from 'node:assert/strict';
 import { startMesh, remoteSecretName, type Mesh } from '../harness/mesh.js';
 import { until, type Cluster } from '../harness/cluster.js';
 import { isRunning } from '../harness/processes.js';
-
-const rootCert = async (c: Cluster, ns = 'default') =>
-  (await c.kubectl(['-n', ns, 'get', 'configmap', 'istio-ca-root-cert', '-o', 'jsonpath={.data.root-cert\\.pem}'])).stdout;
+import { istioRootCert } from '../harness/istiod.js';
 
 describe('several clusters in one mesh', function () {
   this.timeout(300_000);
@@ -65,8 +63,8 @@ describe('several clusters in one mesh', function () {
 
     // One root: every cluster's istio-ca-root-cert is that root, each primary signing with its own intermediate.
     const root = mesh.roots[0].cert.trim();
-    for (const c of [east, west, edge]) assert.equal((await rootCert(c)).trim(), root, c.name);
-    assert.equal((await rootCert(edge, 'bookinfo')).trim(), root, 'the remote namespace created later gets it too');
+    for (const c of [east, west, edge]) assert.equal((await istioRootCert(c)).trim(), root, c.name);
+    assert.equal((await istioRootCert(edge, 'bookinfo')).trim(), root, 'the remote namespace created later gets it too');
     const intermediate = async (c: Cluster) =>
       (await c.kubectl(['-n', 'istio-system', 'get', 'secret', 'cacerts', '-o', 'jsonpath={.data.ca-cert\\.pem}'])).stdout;
     assert.notEqual(await intermediate(east), await intermediate(west));
@@ -100,7 +98,7 @@ spec:
       ],
     });
     const [north, south] = [mesh.cluster('north'), mesh.cluster('south')];
-    const [a, b] = [await rootCert(north), await rootCert(south)];
+    const [a, b] = [await istioRootCert(north), await istioRootCert(south)];
     assert.equal(a.trim(), mesh.roots[0].cert.trim());
     assert.equal(b.trim(), mesh.roots[1].cert.trim());
     assert.notEqual(a, b);
