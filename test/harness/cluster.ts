@@ -147,13 +147,13 @@ export class Cluster {
 
   /**
    * Start istiod against this cluster (see istiod.ts); it is stopped first when the cluster stops.
-   * after: what to wait for before istiod's objects are applied (the CRDs), while its install renders.
+   * crdsServed: the CRDs being applied meanwhile (istiod's readiness then includes them).
    */
-  async startIstiod(opts: IstiodOptions = {}, detached = this.procs.length === 0, after?: Promise<unknown>): Promise<Istiod> {
+  async startIstiod(opts: IstiodOptions = {}, detached = this.procs.length === 0, crdsServed?: Promise<unknown>): Promise<Istiod> {
     this.istiod = await startIstiod(this, {
       ...opts,
       detached,
-      after,
+      crdsServed,
       onStart: (p) => {
         this.state.processes.push({ name: p.name, pid: p.pid, match: p.match, log: p.log });
         if (!detached) this.procs.push(p);

@@ -37,8 +37,12 @@ export interface IstiodOptions {
 interface RunOptions {
   detached?: boolean;
   onStart?: (p: Started) => void;
-  /** Wait for this (the cluster's CRDs) before applying anything; the install renders meanwhile. */
-  after?: Promise<unknown>;
+  /**
+   * The cluster's CRDs being served. istiod starts without them (it watches for CRDs, as it does when
+   * Gateway API CRDs are installed after it) and is ready only once the API server, with the CRDs,
+   * sends an invalid Istio object to istiod and refuses it.
+   */
+  crdsServed?: Promise<unknown>;
 }
 
 // A type, not an interface, so Object.values() sees numbers.
@@ -238,7 +242,6 @@ async function startOnce(cluster: Cluster, opts: IstiodOptions & RunOptions): Pr
   });
   const log = opts.log ?? (() => {});
   log(`istiod install rendered in ${Date.now() - t0} ms`);
-  await opts.after;
   // One stream, the namespace first. Forced: a previous istiod of this cluster changed the webhooks'
   // failurePolicy, as istiod does.
   await cluster.apply([namespaceManifest(network), ...(opts.cacerts ? [cacertsSecret(opts.cacerts)] : []), ...appliedObjects(objects)], { force: true });
@@ -303,6 +306,8 @@ async function startOnce(cluster: Cluster, opts: IstiodOptions & RunOptions): Pr
       until("the Istio validating webhooks to fail closed with istiod's CA", () => webhooksFailClosed(cluster), timeoutMs, [started]),
       until('istio-ca-root-cert in every namespace', () => rootCertEverywhere(cluster), timeoutMs, [started]),
     ]);
+    await opts.crdsServed;
+    await until('the API server to refuse an invalid Istio object through istiod', () => refusesInvalidGateway(cluster), timeoutMs, [started]);
     log(`istiod's webhooks fail closed and istio-ca-root-cert is everywhere ${Date.now() - t1} ms after its start`);
   } catch (err) {
     await istiod.stop();
@@ -319,6 +324,23 @@ const NO_ROOT_CERT = new Set(['kube-public', 'kube-node-lease', 'local-path-stor
 export async function istioRootCert(cluster: Cluster, namespace = 'default'): Promise<string> {
   const r = await cluster.kubectl(['-n', namespace, 'get', 'configmap', 'istio-ca-root-cert', '-o', 'jsonpath={.data.root-cert\\.pem}'], { reject: false });
   return r.exitCode === 0 ? r.stdout : '';
+}
+
+/**
+ * Does the API server refuse, through istiod, the Gateway istiod itself probes with before it makes the
+ * webhooks fail closed (annotated internal.istio.io/webhook-always-reject; a dry run, nothing is stored)?
+ */
+export async function refusesInvalidGateway(cluster: Cluster): Promise<boolean> {
+  const gateway = {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'Gateway',
+    metadata: { name: 'harness-invalid-gateway', namespace: ISTIO_NAMESPACE, annotations: { 'internal.istio.io/webhook-always-reject': 'true' } },
+    spec: {},
+  };
+  const r = await cluster.kubectl(['create', '--dry-run=server', '-f', '-'], { input: JSON.stringify(gateway), reject: false });
+  if (r.exitCode === 0) return false;
+  if (/admission webhook "[^"]*validation\.istio\.io" denied the request/.test(r.stderr)) return true;
+  throw new Error(r.stderr.trim());
 }
 
 /** Do the Istio validating webhooks carry a CA bundle and fail closed (istiod switched them)? */

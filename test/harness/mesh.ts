@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { bin } from './binaries.js';
 import { startCluster, type Cluster, type ClusterOptions } from './cluster.js';
 import { appliedObjects, renderInstall } from './istio-install.js';
-import { ISTIO_NAMESPACE, istioNamespaceManifest, istioRootCert, rootCertEverywhere } from './istiod.js';
+import { ISTIO_NAMESPACE, istioNamespaceManifest, istioRootCert, refusesInvalidGateway, rootCertEverywhere } from './istiod.js';
 import { makeIntermediate, makeMeshRoot, type CACerts, type MeshRoot } from './mesh-ca.js';
 import { removeOnExit } from './processes.js';
 import { until } from './wait.js';
@@ -163,6 +163,12 @@ export async function prepareRemote(remote: Cluster, primary: Cluster, network: 
   });
   await remote.apply([istioNamespaceManifest(network, { 'topology.istio.io/controlPlaneClusters': istiod.state.clusterName })]);
   await remote.apply(appliedObjects(objects), { force: true });
+  await until(
+    `the API server of ${remote.name} to refuse an invalid Istio object through ${primary.name}'s istiod`,
+    () => refusesInvalidGateway(remote),
+    30_000,
+    istiod.processes,
+  );
 }
 
 /** Give primary a remote secret for other and wait until its istiod has synced that cluster. */
