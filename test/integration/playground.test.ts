@@ -1,7 +1,7 @@
 // `npm run playground` as a newcomer uses it: start, reuse, status, the curl loop, stop.
 import assert from 'node:assert/strict';
 import { isRunning } from '../harness/processes.js';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostGet } from '../support/http.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ describe('playground', function () {
 
   after(async () => {
     await run(['stop']);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('starts in the background, prints the KUBECONFIG line, serves the seeds, reuses, stops cleanly', async () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { bin } from '../harness/binaries.js';
 import type { Cluster } from '../harness/cluster.js';
+import { removeOnExit } from '../harness/processes.js';
 
 export const WORKLOAD_ENTRY_FILES = ['mesh.yaml', 'cluster.env', 'root-cert.pem', 'istio-token', 'hosts'] as const;
 export type WorkloadEntryFiles = Record<(typeof WORKLOAD_ENTRY_FILES)[number], string>;
@@ -26,7 +27,7 @@ export interface WorkloadEntryConfigureOptions {
   tokenDuration?: number;
   captureDNS?: boolean;
   revision?: string;
-  /** Output folder (default: a new temp folder). */
+  /** Output folder (default: a new temp folder, removed when this process exits). */
   output?: string;
 }
 
@@ -39,6 +40,7 @@ export interface WorkloadEntryConfigureResult {
 
 export async function workloadEntryConfigure(cluster: Cluster, o: WorkloadEntryConfigureOptions): Promise<WorkloadEntryConfigureResult> {
   const dir = o.output ?? mkdtempSync(join(tmpdir(), 'istioctl-vm-'));
+  if (!o.output) removeOnExit(dir);
   const ingressIP = o.ingressIP ?? cluster.istiod?.address;
   const args = [
     'x',
