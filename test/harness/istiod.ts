@@ -192,8 +192,8 @@ export class Istiod {
   }
 }
 
-/** The objects the harness applies before istiod starts, so it finds its configuration as in a pod. */
-function namespaceManifest(network: string, annotations: Record<string, string> = {}): Manifest {
+/** istio-system, labelled with its network (and, in a remote cluster, annotated with its control plane). */
+export function istioNamespaceManifest(network: string, annotations: Record<string, string> = {}): Manifest {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -201,12 +201,11 @@ function namespaceManifest(network: string, annotations: Record<string, string> 
   } as Manifest;
 }
 
-export { namespaceManifest as istioNamespaceManifest };
-
 /**
  * Install Istio's configuration into the cluster and start istiod against it; resolves once istiod is
- * ready, the API server's Istio webhooks fail closed with istiod's CA, and every namespace has
- * istio-ca-root-cert. onStart registers the process with the cluster (stopped with it).
+ * ready, the API server's Istio webhooks fail closed with istiod's CA and refuse an invalid Istio
+ * object, and every namespace has istio-ca-root-cert. onStart registers the process with the cluster
+ * (stopped with it). A port taken before istiod binds it: started again on new ports.
  */
 export async function startIstiod(cluster: Cluster, opts: IstiodOptions & RunOptions = {}): Promise<Istiod> {
   for (let attempt = 1; ; attempt++) {
@@ -244,7 +243,7 @@ async function startOnce(cluster: Cluster, opts: IstiodOptions & RunOptions): Pr
   log(`istiod install rendered in ${Date.now() - t0} ms`);
   // One stream, the namespace first. Forced: a previous istiod of this cluster changed the webhooks'
   // failurePolicy, as istiod does.
-  await cluster.apply([namespaceManifest(network), ...(opts.cacerts ? [cacertsSecret(opts.cacerts)] : []), ...appliedObjects(objects)], { force: true });
+  await cluster.apply([istioNamespaceManifest(network), ...(opts.cacerts ? [cacertsSecret(opts.cacerts)] : []), ...appliedObjects(objects)], { force: true });
 
   const container = istiodContainer(objects);
   const a = (p: number) => hostPort(address, p);
