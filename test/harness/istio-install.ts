@@ -43,9 +43,42 @@ export function installFlags(v: InstallValues): string[] {
   return set.flatMap((s) => ['--set', s]);
 }
 
+/** `istioctl manifest generate` for the values, as text. */
+export async function generateManifest(v: InstallValues): Promise<string> {
+  return (await execa(bin('istioctl'), ['manifest', 'generate', ...installFlags(v)], { stdin: 'ignore' })).stdout;
+}
+
+// A render costs istioctl several CPU-seconds, and clusters' renders differ only in their name, network,
+// webhook URL and CA bundle: so each profile is rendered once per process with stand-ins for those,
+// which are then replaced (a test compares the result with a direct render).
+const STAND_IN = {
+  clusterName: 'kplugins-stand-in-cluster',
+  network: 'kplugins-stand-in-network',
+  validationURL: 'https://kplugins-stand-in.invalid:15017/validate',
+  validationCABundle: 'kplugins-stand-in-ca-bundle',
+};
+const rendered = new Map<string, Promise<string>>();
+
 export async function renderInstall(v: InstallValues): Promise<Manifest[]> {
-  const r = await execa(bin('istioctl'), ['manifest', 'generate', ...installFlags(v)], { stdin: 'ignore' });
-  return yaml.loadAll(r.stdout).filter((o): o is Manifest => typeof o === 'object' && o !== null && 'kind' in o);
+  const generic: InstallValues = { ...v, ...STAND_IN, validationCABundle: v.validationCABundle ? STAND_IN.validationCABundle : undefined };
+  const key = JSON.stringify(generic);
+  let text = rendered.get(key);
+  if (!text) {
+    text = generateManifest(generic);
+    rendered.set(key, text);
+    text.catch(() => rendered.delete(key));
+  }
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const specific = (await text)
+    .replaceAll(STAND_IN.clusterName, v.clusterName)
+    .replaceAll(STAND_IN.network, v.network)
+    .replaceAll(STAND_IN.validationURL, v.validationURL)
+    .replaceAll(b64(STAND_IN.validationCABundle), b64(v.validationCABundle ?? ''));
+  return parseManifests(specific);
+}
+
+export function parseManifests(text: string): Manifest[] {
+  return yaml.loadAll(text).filter((o): o is Manifest => typeof o === 'object' && o !== null && 'kind' in o);
 }
 
 // Kinds a control plane leaves that matter without pods: configuration, the Service, identities and

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { execa } from 'execa';
 import { bin } from '../harness/binaries.js';
+import { generateManifest, parseManifests, renderInstall, type InstallValues } from '../harness/istio-install.js';
 import { sharedMeshCluster } from '../support/fixture.js';
 import { parseClusterEnv, workloadEntryConfigure, WORKLOAD_ENTRY_FILES } from '../support/istioctl-oracle.js';
 import { until, type Cluster } from '../harness/cluster.js';
@@ -30,6 +31,30 @@ describe('istiod in the test control plane', function () {
     assert.equal(agent, discovery);
     assert.equal(ctl, discovery);
     assert.ok(istiod.running());
+  });
+
+  it("renders an install through stand-ins exactly as istioctl renders it for the cluster's own values", async () => {
+    const cases: InstallValues[] = [
+      {
+        profile: 'minimal',
+        clusterName: 'east-1',
+        network: 'net-a',
+        meshID: 'mesh1',
+        trustDomain: 'cluster.local',
+        validationURL: 'https://127.0.0.1:40123/validate',
+        externalIstiod: true,
+      },
+      {
+        profile: 'remote',
+        clusterName: 'edge',
+        network: 'net-b',
+        meshID: 'mesh1',
+        trustDomain: 'cluster.local',
+        validationURL: 'https://127.0.0.1:40124/validate',
+        validationCABundle: await istioRootCert(c, 'istio-system'),
+      },
+    ];
+    for (const v of cases) assert.deepEqual(await renderInstall(v), parseManifests(await generateManifest(v)), v.profile);
   });
 
   it('leaves what an install leaves: mesh config, injector values, the istiod Service, webhooks on istiod with its CA', async () => {
