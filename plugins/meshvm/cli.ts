@@ -1,5 +1,7 @@
 import { definePlugin } from '../../shared/cli/plugin.js';
 import { registerCommand } from './commands/register.js';
+import { unregisterCommand } from './commands/unregister.js';
+import { bootstrapCommand } from './commands/bootstrap.js';
 
 export const plugin = definePlugin({
   name: 'meshvm',
@@ -9,5 +11,5 @@ export const plugin = definePlugin({
     ['kubectl meshvm context -n bookinfo', 'Show the cluster the plugin acts on'],
     ['kubectl meshvm completion --install-kubectl-helper', "Make 'kubectl meshvm <TAB>' complete"],
   ],
-  commands: [registerCommand],
+  commands: [registerCommand, unregisterCommand, bootstrapCommand],
 });
