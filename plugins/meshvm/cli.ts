@@ -2,6 +2,8 @@ import { definePlugin } from '../../shared/cli/plugin.js';
 import { registerCommand } from './commands/register.js';
 import { unregisterCommand } from './commands/unregister.js';
 import { bootstrapCommand } from './commands/bootstrap.js';
+import { groupCommand } from './commands/group.js';
+import { exposeIstiodCommand } from './commands/expose-istiod.js';
 
 export const plugin = definePlugin({
   name: 'meshvm',
@@ -11,5 +13,5 @@ export const plugin = definePlugin({
     ['kubectl meshvm context -n bookinfo', 'Show the cluster the plugin acts on'],
     ['kubectl meshvm completion --install-kubectl-helper', "Make 'kubectl meshvm <TAB>' complete"],
   ],
-  commands: [registerCommand, unregisterCommand, bootstrapCommand],
+  commands: [registerCommand, unregisterCommand, groupCommand, bootstrapCommand, exposeIstiodCommand],
 });
