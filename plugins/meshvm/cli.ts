@@ -4,6 +4,7 @@ import { unregisterCommand } from './commands/unregister.js';
 import { bootstrapCommand } from './commands/bootstrap.js';
 import { groupCommand } from './commands/group.js';
 import { exposeIstiodCommand } from './commands/expose-istiod.js';
+import { iptablesCommand } from './commands/iptables.js';
 
 export const plugin = definePlugin({
   name: 'meshvm',
@@ -13,5 +14,5 @@ export const plugin = definePlugin({
     ['kubectl meshvm context -n bookinfo', 'Show the cluster the plugin acts on'],
     ['kubectl meshvm completion --install-kubectl-helper', "Make 'kubectl meshvm <TAB>' complete"],
   ],
-  commands: [registerCommand, unregisterCommand, groupCommand, bootstrapCommand, exposeIstiodCommand],
+  commands: [registerCommand, unregisterCommand, groupCommand, bootstrapCommand, exposeIstiodCommand, iptablesCommand],
 });
