@@ -56,7 +56,7 @@ export function canonicalIPv6(address: string): string {
   // The longest run of two or more zero groups (the first of equal runs) is written as "::".
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && hex[j] === '0') j++;
     if (j - i > bestLen) [best, bestLen] = [i, j - i];
@@ -189,7 +189,9 @@ const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 /** A label value as the API server accepts it: empty, or up to 63 alphanumerics, '-', '_', '.' between alphanumerics. */
 export function labelValue(value: string, what = 'label value'): string {
   if (!LABEL_VALUE.test(value))
-    throw new ValidationError(`${what} "${value}" is not a valid label value: up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`);
+    throw new ValidationError(
+      `${what} "${value}" is not a valid label value: up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`,
+    );
   return value;
 }
 
@@ -201,7 +203,9 @@ export function labelPair(value: string, what = 'label'): [string, string] {
   const name = slash >= 0 ? key.slice(slash + 1) : key;
   if (prefix !== undefined) dnsSubdomain(prefix, `prefix of ${what} key "${key}"`);
   if (!LABEL_NAME.test(name))
-    throw new ValidationError(`${what} key "${key}" is not valid: the name part must be up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`);
+    throw new ValidationError(
+      `${what} key "${key}" is not valid: the name part must be up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`,
+    );
   return [key, labelValue(val, `${what} value in "${value}"`)];
 }
 

@@ -112,7 +112,8 @@ export function renderBootstrap(i: BootstrapInput): RenderedBootstrap {
   metadata['ISTIO_META_MESH_ID'] = typeof proxy['meshId'] === 'string' ? proxy['meshId'] : '';
   metadata['ISTIO_META_NETWORK'] = template.network ?? '';
   const ports = Object.entries(template.ports ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  if (ports.length) metadata['ISTIO_META_POD_PORTS'] = `[${ports.map(([n, p]) => `{"name":${JSON.stringify(n)},"containerPort":${p},"protocol":""}`).join(',')}]`;
+  if (ports.length)
+    metadata['ISTIO_META_POD_PORTS'] = `[${ports.map(([n, p]) => `{"name":${JSON.stringify(n)},"containerPort":${p},"protocol":""}`).join(',')}]`;
   metadata['ISTIO_META_WORKLOAD_NAME'] = name;
   labels['service.istio.io/canonical-name'] = service;
   labels['service.istio.io/canonical-revision'] = revision;

@@ -59,13 +59,18 @@ async function ingressAddresses(kube: Kube, r: BootstrapRequest, resolve: Resolv
       `no east-west gateway: service ${name} not found in namespace ${namespace}; install one and expose istiod (kubectl meshvm expose-istiod), name yours with --ingress-service <svc>.<namespace>, or give the address VMs reach istiod at with --ingress-ip`,
     );
   const at = externalAddress(svc);
-  if (!at) throw new CliError(`service ${name} in namespace ${namespace} has no external address yet (is its load balancer pending?); wait for it, or pass --ingress-ip`);
+  if (!at)
+    throw new CliError(
+      `service ${name} in namespace ${namespace} has no external address yet (is its load balancer pending?); wait for it, or pass --ingress-ip`,
+    );
   if (at.ip) return [at.ip];
   let addresses: string[];
   try {
     addresses = await resolve(at.hostname ?? '');
   } catch (err) {
-    throw new CliError(`the load balancer of service ${name} is the host name ${at.hostname}, which does not resolve here (${(err as Error).message}); pass --ingress-ip`);
+    throw new CliError(
+      `the load balancer of service ${name} is the host name ${at.hostname}, which does not resolve here (${(err as Error).message}); pass --ingress-ip`,
+    );
   }
   if (addresses.length === 0) throw new CliError(`the load balancer host name ${at.hostname} resolves to no address; pass --ingress-ip`);
   warnings.push(
@@ -76,7 +81,10 @@ async function ingressAddresses(kube: Kube, r: BootstrapRequest, resolve: Resolv
 
 /** The cluster ID istioctl reads: values.global.multiCluster.clusterName of the istio-sidecar-injector ConfigMap. */
 function clusterIDFrom(cm: ConfigMap | undefined, name: string, namespace: string): string {
-  if (!cm) throw new CliError(`cannot tell the cluster ID: ConfigMap ${name} not found in namespace ${namespace}; pass --cluster-id (the cluster name istiod was installed with)`);
+  if (!cm)
+    throw new CliError(
+      `cannot tell the cluster ID: ConfigMap ${name} not found in namespace ${namespace}; pass --cluster-id (the cluster name istiod was installed with)`,
+    );
   try {
     const values = JSON.parse(cm.data?.['values'] ?? '{}') as { global?: { multiCluster?: { clusterName?: unknown } } };
     const id = values.global?.multiCluster?.clusterName;
@@ -100,8 +108,11 @@ export async function prepareBootstrap(kube: Kube, r: BootstrapRequest, resolve:
     ingressAddresses(kube, r, resolve, warnings),
   ] as const);
   if (!group)
-    throw new CliError(`workloadgroup ${r.group} not found in namespace ${r.namespace}; create it first: kubectl meshvm -n ${r.namespace} group create ${r.group} --port <name>=<port>`);
-  if (!mesh?.data?.['mesh']) throw new CliError(`no mesh config: ConfigMap ${meshCM} (key mesh) not found in namespace ${r.istioNamespace}; is this istiod's namespace and revision?`);
+    throw new CliError(
+      `workloadgroup ${r.group} not found in namespace ${r.namespace}; create it first: kubectl meshvm -n ${r.namespace} group create ${r.group} --port <name>=<port>`,
+    );
+  if (!mesh?.data?.['mesh'])
+    throw new CliError(`no mesh config: ConfigMap ${meshCM} (key mesh) not found in namespace ${r.istioNamespace}; is this istiod's namespace and revision?`);
   const clusterID = r.clusterID ?? clusterIDFrom(injector, injectorCM, r.istioNamespace);
   const serviceAccount = group.spec?.template?.serviceAccount || 'default';
   const sa = await kube.find({ apiVersion: 'v1', kind: 'ServiceAccount', name: serviceAccount, namespace: r.namespace });
@@ -136,7 +147,9 @@ export async function prepareBootstrap(kube: Kube, r: BootstrapRequest, resolve:
     externalIP: r.vmExternalIP,
   });
   if (Object.keys(group.spec?.metadata?.labels ?? {}).length === 0 && Object.keys(group.spec?.template?.labels ?? {}).length === 0)
-    warnings.push(`WorkloadGroup ${r.group} gives its workloads no labels, so no Service can select them; add some: kubectl meshvm group create ${r.group} -l app=${r.group} ...`);
+    warnings.push(
+      `WorkloadGroup ${r.group} gives its workloads no labels, so no Service can select them; add some: kubectl meshvm group create ${r.group} -l app=${r.group} ...`,
+    );
   warnings.push(...rendered.notes);
   return { rendered, tokenExpires, warnings, issuedAt };
 }

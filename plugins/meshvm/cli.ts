@@ -5,6 +5,7 @@ import { bootstrapCommand } from './commands/bootstrap.js';
 import { groupCommand } from './commands/group.js';
 import { exposeIstiodCommand } from './commands/expose-istiod.js';
 import { iptablesCommand } from './commands/iptables.js';
+import { checkCommand } from './commands/check.js';
 
 export const plugin = definePlugin({
   name: 'meshvm',
@@ -14,5 +15,5 @@ export const plugin = definePlugin({
     ['kubectl meshvm context -n bookinfo', 'Show the cluster the plugin acts on'],
     ['kubectl meshvm completion --install-kubectl-helper', "Make 'kubectl meshvm <TAB>' complete"],
   ],
-  commands: [registerCommand, unregisterCommand, groupCommand, bootstrapCommand, exposeIstiodCommand, iptablesCommand],
+  commands: [registerCommand, unregisterCommand, groupCommand, bootstrapCommand, exposeIstiodCommand, checkCommand, iptablesCommand],
 });

@@ -31,7 +31,8 @@ export function istioMissing(err: unknown, ref: { apiVersion: string; kind: stri
 
 export async function requireNamespace(kube: Kube, namespace: string): Promise<void> {
   const found = await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
-  if (!found) throw new CliError(`namespace "${namespace}" not found (context "${kube.config.contextName}"); create it first: kubectl create namespace ${namespace}`);
+  if (!found)
+    throw new CliError(`namespace "${namespace}" not found (context "${kube.config.contextName}"); create it first: kubectl create namespace ${namespace}`);
 }
 
 /**

@@ -4,7 +4,7 @@
 // bearer credential, the cluster ID as istio-agent sends it) asked for a certificate. The protobuf and
 // gRPC framing of the two messages are written here; nothing else of gRPC is needed.
 import { X509Certificate } from 'node:crypto';
-import { connect as http2Connect, type ClientHttp2Session } from 'node:http2';
+import { connect as http2Connect, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
 import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
 import { certificateRequest } from './csr.js';
 
@@ -30,9 +30,18 @@ const hostPort = (t: Target) => (t.address.includes(':') ? `[${t.address}]:${t.p
 function describeTlsError(err: NodeJS.ErrnoException, t: Target): string {
   const code = err.code ?? '';
   if (code === 'ECONNREFUSED') return `nothing listens on ${hostPort(t)} (connection refused)`;
-  if (code === 'ETIMEDOUT' || code === 'KPLUGIN_TIMEOUT') return `no answer from ${hostPort(t)} within ${t.timeoutMs / 1000}s (a firewall, or a wrong address?)`;
+  if (code === 'ETIMEDOUT' || code === 'KPLUGIN_TIMEOUT')
+    return `no answer from ${hostPort(t)} within ${t.timeoutMs / 1000}s (a firewall, or a wrong address?)`;
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `${hostPort(t)} cannot be reached from here (${code})`;
-  if (['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE', 'DEPTH_ZERO_SELF_SIGNED_CERT'].includes(code))
+  if (
+    [
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+      'CERT_SIGNATURE_FAILURE',
+      'DEPTH_ZERO_SELF_SIGNED_CERT',
+    ].includes(code)
+  )
     return `the server at ${hostPort(t)} presented a certificate root-cert.pem does not verify (${code}): the bundle's root is not this istiod's`;
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the server at ${hostPort(t)} is not ${t.servername}: ${err.message}`;
   if (code === 'CERT_HAS_EXPIRED') return `the server's certificate at ${hostPort(t)} has expired`;
@@ -56,7 +65,7 @@ export function tlsHandshake(t: Target): Promise<HandshakeResult> {
       const names = dnsNames(cert);
       resolve({
         ok: true,
-        detail: `${hostPort(t)} is ${t.servername} (certificate for ${names.join(', ') || cert.subject?.CN}, verified by root-cert.pem, ${socket.getProtocol()}, ALPN ${socket.alpnProtocol || 'none'})`,
+        detail: `${hostPort(t)} is ${t.servername} (certificate for ${names.join(', ') || String(cert.subject?.CN ?? '')}, verified by root-cert.pem, ${socket.getProtocol()}, ALPN ${socket.alpnProtocol || 'none'})`,
         names,
       });
       socket.end();
@@ -128,19 +137,23 @@ export interface CertificateResult {
   validTo?: string;
 }
 
-const grpcFrame = (msg: Buffer) => Buffer.concat([Buffer.from([0, (msg.length >>> 24) & 0xff, (msg.length >>> 16) & 0xff, (msg.length >>> 8) & 0xff, msg.length & 0xff]), msg]);
+const grpcFrame = (msg: Buffer) =>
+  Buffer.concat([Buffer.from([0, (msg.length >>> 24) & 0xff, (msg.length >>> 16) & 0xff, (msg.length >>> 8) & 0xff, msg.length & 0xff]), msg]);
 
 /** gRPC status codes people meet here. */
 const GRPC_CODES: Record<string, string> = { '3': 'InvalidArgument', '7': 'PermissionDenied', '13': 'Internal', '14': 'Unavailable', '16': 'Unauthenticated' };
 
-export async function requestCertificate(t: Target, o: { token: string; clusterID?: string | undefined; validitySeconds?: number }): Promise<CertificateResult> {
+export async function requestCertificate(
+  t: Target,
+  o: { token: string; clusterID?: string | undefined; validitySeconds?: number },
+): Promise<CertificateResult> {
   const csr = certificateRequest();
   let session: ClientHttp2Session | undefined;
   try {
     const answer = await new Promise<{ status: string; message: string; body: Buffer }>((resolve, reject) => {
       session = http2Connect(`https://${hostPort(t)}`, { servername: t.servername, ca: t.rootCert, rejectUnauthorized: true });
       const timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: 'KPLUGIN_TIMEOUT' })), t.timeoutMs);
-      session.once('error', (err) => (clearTimeout(timer), reject(err)));
+      session.once('error', (err: Error) => (clearTimeout(timer), reject(err)));
       const req = session.request({
         ':method': 'POST',
         ':path': '/istio.v1.auth.IstioCertificateService/CreateCertificate',
@@ -152,16 +165,17 @@ export async function requestCertificate(t: Target, o: { token: string; clusterI
       const chunks: Buffer[] = [];
       let status = '';
       let message = '';
+      const grpcStatus = (h: IncomingHttpHeaders) => {
+        if (h['grpc-status'] !== undefined) [status, message] = [String(h['grpc-status']), String(h['grpc-message'] ?? '')];
+      };
       req.on('response', (h) => {
-        if (h['grpc-status'] !== undefined) [status, message] = [String(h['grpc-status']), String(h['grpc-message'] ?? '')];
-        if (h[':status'] !== 200) [status, message] = ['', `HTTP ${h[':status']}`];
+        grpcStatus(h);
+        if (h[':status'] !== 200) [status, message] = ['', `HTTP ${String(h[':status'])}`];
       });
-      req.on('trailers', (h) => {
-        if (h['grpc-status'] !== undefined) [status, message] = [String(h['grpc-status']), String(h['grpc-message'] ?? '')];
-      });
+      req.on('trailers', (h: IncomingHttpHeaders) => grpcStatus(h));
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => (clearTimeout(timer), resolve({ status, message: decodeURIComponent(message), body: Buffer.concat(chunks) })));
-      req.on('error', (err) => (clearTimeout(timer), reject(err)));
+      req.on('error', (err: Error) => (clearTimeout(timer), reject(err)));
       req.end(grpcFrame(encodeCertificateRequest(csr.pem, o.validitySeconds ?? 3600)));
     });
     if (answer.status !== '0') {
@@ -175,16 +189,22 @@ export async function requestCertificate(t: Target, o: { token: string; clusterI
     const chain = decodeCertificateResponse(answer.body.subarray(5));
     if (chain.length === 0) return { ok: false, detail: "istiod's CA answered with no certificate" };
     const leaf = new X509Certificate(chain[0]);
-    if (!leaf.publicKey.export({ type: 'spki', format: 'der' }).equals(csr.spki)) return { ok: false, detail: 'the certificate istiod issued is not for the key requested' };
+    if (!leaf.publicKey.export({ type: 'spki', format: 'der' }).equals(csr.spki))
+      return { ok: false, detail: 'the certificate istiod issued is not for the key requested' };
     const root = new X509Certificate(t.rootCert);
     const issuers = [...chain.slice(1).map((c) => new X509Certificate(c)), root];
     if (!verifiesUpTo(leaf, issuers, root))
-      return { ok: false, detail: 'the certificate istiod issued does not chain up to root-cert.pem: the bundle\'s root is not the mesh\'s' };
+      return { ok: false, detail: "the certificate istiod issued does not chain up to root-cert.pem: the bundle's root is not the mesh's" };
     const identity = (leaf.subjectAltName ?? '')
       .split(', ')
       .find((s) => s.startsWith('URI:'))
       ?.slice(4);
-    return { ok: true, detail: `istiod issued a certificate for ${identity ?? 'no SPIFFE identity'}, valid until ${leaf.validTo}`, identity, validTo: leaf.validTo };
+    return {
+      ok: true,
+      detail: `istiod issued a certificate for ${identity ?? 'no SPIFFE identity'}, valid until ${leaf.validTo}`,
+      identity,
+      validTo: leaf.validTo,
+    };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     return { ok: false, detail: describeTlsError(e, t) };

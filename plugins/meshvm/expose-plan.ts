@@ -49,7 +49,10 @@ export function desiredVirtualService(namespace: string, revision?: string): Ist
   const istiod = revision ? `istiod-${revision}` : 'istiod';
   const fqdn = `${istiod}.${namespace}.svc.cluster.local`;
   const sni = revision ? [`${istiod}.${namespace}.svc`, fqdn] : ['*'];
-  const route = (port: number, target: number): TlsRoute => ({ match: [{ port, sniHosts: sni }], route: [{ destination: { host: fqdn, port: { number: target } } }] });
+  const route = (port: number, target: number): TlsRoute => ({
+    match: [{ port, sniHosts: sni }],
+    route: [{ destination: { host: fqdn, port: { number: target } } }],
+  });
   return markManaged(
     {
       apiVersion: NETWORKING_V1,
@@ -74,7 +77,9 @@ export function routesToIstiod(vs: IstioVirtualService | undefined, namespace: s
   const istiod = revision ? `istiod-${revision}` : 'istiod';
   const hosts = new Set([`${istiod}.${namespace}.svc.cluster.local`, `${istiod}.${namespace}.svc`, `${istiod}.${namespace}`]);
   return (vs?.spec?.tls ?? []).some(
-    (r) => (r.match ?? []).some((m) => m.port === 15012) && (r.route ?? []).some((d) => hosts.has(d.destination?.host ?? '') && d.destination?.port?.number === 15012),
+    (r) =>
+      (r.match ?? []).some((m) => m.port === 15012) &&
+      (r.route ?? []).some((d) => hosts.has(d.destination?.host ?? '') && d.destination?.port?.number === 15012),
   );
 }
 
@@ -97,9 +102,19 @@ export function planExpose(o: {
       );
     }
     if (existing && isDeepStrictEqual(existing.spec, desired.spec)) return;
-    changes.push({ action: 'apply', object: desired, verb: existing ? 'configured' : 'created', undo: existing ? undefined : `kubectl -n ${o.namespace} delete ${what} ${name}` });
+    changes.push({
+      action: 'apply',
+      object: desired,
+      verb: existing ? 'configured' : 'created',
+      undo: existing ? undefined : `kubectl -n ${o.namespace} delete ${what} ${name}`,
+    });
   };
   plan(o.gateway, desiredGateway(o.namespace, o.selector), exposesIstiod(o.gateway, o.selector), 'gateway.networking.istio.io');
-  plan(o.virtualService, desiredVirtualService(o.namespace, o.revision), routesToIstiod(o.virtualService, o.namespace, o.revision), 'virtualservice.networking.istio.io');
+  plan(
+    o.virtualService,
+    desiredVirtualService(o.namespace, o.revision),
+    routesToIstiod(o.virtualService, o.namespace, o.revision),
+    'virtualservice.networking.istio.io',
+  );
   return { changes, kept };
 }

@@ -18,7 +18,10 @@ export function workloadFlags(y: Argv): Argv {
   return y
     .option('labels', { alias: 'l', type: 'string', array: true, describe: 'Label of the workload, KEY=VALUE (repeatable)' })
     .option('service-account', { type: 'string', describe: 'Identity of the workload (a ServiceAccount of the namespace; default: default)' })
-    .option('network', { type: 'string', describe: 'The network the VM is on, when it is not the pods\' (Istio then reaches it through that network\'s gateway)' })
+    .option('network', {
+      type: 'string',
+      describe: "The network the VM is on, when it is not the pods' (Istio then reaches it through that network's gateway)",
+    })
     .option('locality', { type: 'string', describe: 'region[/zone[/subzone]] of the VM, for locality-aware load balancing' })
     .option('weight', { type: 'string', describe: 'Load-balancing weight of the VM among the endpoints (a whole number from 1)' });
 }

@@ -60,7 +60,7 @@ const SPECS: FlagSpec[] = [
     long: '--istio-local-exclude-ports',
     env: 'ISTIO_LOCAL_EXCLUDE_PORTS',
     fallback: '',
-    meaning: 'Inbound ports never redirected (when -b is *): ssh, and the agent\'s own ports',
+    meaning: "Inbound ports never redirected (when -b is *): ssh, and the agent's own ports",
   },
   {
     flag: '-i',
@@ -76,7 +76,13 @@ const SPECS: FlagSpec[] = [
     fallback: '',
     meaning: 'Outbound destinations (CIDRs) never redirected (when -i is *)',
   },
-  { flag: '-q', long: '--istio-outbound-ports', env: 'ISTIO_OUTBOUND_PORTS', fallback: '', meaning: 'Outbound ports redirected even when their destination is excluded' },
+  {
+    flag: '-q',
+    long: '--istio-outbound-ports',
+    env: 'ISTIO_OUTBOUND_PORTS',
+    fallback: '',
+    meaning: 'Outbound ports redirected even when their destination is excluded',
+  },
   {
     flag: '-o',
     long: '--istio-local-outbound-ports-exclude',
@@ -91,7 +97,13 @@ const SPECS: FlagSpec[] = [
     fallback: '',
     meaning: 'Virtual interfaces whose inbound traffic (from VMs nested in this one) is treated as outbound',
   },
-  { flag: '-c', long: '--istio-exclude-interfaces', env: 'ISTIO_EXCLUDE_INTERFACES', fallback: '', meaning: 'Interfaces whose traffic is never redirected, either way' },
+  {
+    flag: '-c',
+    long: '--istio-exclude-interfaces',
+    env: 'ISTIO_EXCLUDE_INTERFACES',
+    fallback: '',
+    meaning: 'Interfaces whose traffic is never redirected, either way',
+  },
   {
     flag: '--redirect-dns',
     long: '--redirect-dns',

@@ -62,7 +62,11 @@ export interface PortResolution {
  * the arguments' ports. `what` names the object ("service/details"); `canAdd`: it is ours, so missing
  * ports are added; otherwise they are refused with `addHint(port)` as the fix.
  */
-export function resolvePorts(args: PortArg[], existing: RoutedPort[] | undefined, o: { what: string; canAdd: boolean; addHint: (p: RoutedPort) => string }): PortResolution {
+export function resolvePorts(
+  args: PortArg[],
+  existing: RoutedPort[] | undefined,
+  o: { what: string; canAdd: boolean; addHint: (p: RoutedPort) => string },
+): PortResolution {
   const out: PortResolution = { ports: [], added: [], notes: [] };
   const have = existing ?? [];
   const targetOf = (p: RoutedPort) => (p.target === undefined ? p.port : p.target);
@@ -86,7 +90,9 @@ export function resolvePorts(args: PortArg[], existing: RoutedPort[] | undefined
         const guess = guessPortName(a.port);
         const clash = have.find((p) => p.name === guess.name);
         if (clash)
-          throw new CliError(`${o.what} already has a port named "${guess.name}" (${clash.port}); give port ${a.port} a name of its own, e.g. ${guess.name}-${a.port}:${a.port}`);
+          throw new CliError(
+            `${o.what} already has a port named "${guess.name}" (${clash.port}); give port ${a.port} a name of its own, e.g. ${guess.name}-${a.port}:${a.port}`,
+          );
         name = guess.name;
         out.notes.push(
           guess.known

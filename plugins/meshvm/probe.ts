@@ -34,7 +34,9 @@ const count = (v: string, what: string) => {
 
 export function readProbe(args: Args): WorkloadProbe | undefined {
   const spec = str(args, 'probe');
-  const timing = ['probe-period', 'probe-timeout', 'probe-initial-delay', 'probe-failure-threshold', 'probe-success-threshold'].filter((k) => str(args, k) !== undefined);
+  const timing = ['probe-period', 'probe-timeout', 'probe-initial-delay', 'probe-failure-threshold', 'probe-success-threshold'].filter(
+    (k) => str(args, k) !== undefined,
+  );
   if (spec === undefined) {
     if (timing.length) throw new UsageError(`--${timing[0]} needs --probe`);
     return undefined;

@@ -116,7 +116,14 @@ function entryChange(r: RegisterRequest, existing: WorkloadEntry | undefined, de
   }
   if (existing && isDeepStrictEqual(existing.spec ?? {}, desired.spec) && isDeepStrictEqual(existing.metadata?.labels ?? {}, desired.metadata?.labels ?? {}))
     return [];
-  return [{ action: 'apply', object: desired, verb: existing ? 'configured' : 'created', undo: existing ? undefined : `kubectl ${ns(r)} delete workloadentry ${name}` }];
+  return [
+    {
+      action: 'apply',
+      object: desired,
+      verb: existing ? 'configured' : 'created',
+      undo: existing ? undefined : `kubectl ${ns(r)} delete workloadentry ${name}`,
+    },
+  ];
 }
 
 function toServicePorts(ports: ResolvedPort[]): ServicePort[] {
@@ -202,11 +209,7 @@ function planServiceEntryMode(r: RegisterRequest, o: RegisterObserved, name: str
     resolution = resolvePorts(r.ports, undefined, { what, canAdd: true, addHint: () => '' });
     changes.push({
       action: 'apply',
-      object: object(
-        selector,
-        sePorts(resolution.ports.map((p) => ({ name: p.name, port: p.servicePort }))),
-        [host],
-      ),
+      object: object(selector, sePorts(resolution.ports.map((p) => ({ name: p.name, port: p.servicePort }))), [host]),
       verb: 'created',
       undo: `kubectl ${ns(r)} delete serviceentry ${r.service}`,
     });
@@ -275,7 +278,12 @@ function planLegacyMode(r: RegisterRequest, o: RegisterObserved, name: string): 
       [slice.addressType, slice.endpoints, slice.ports, slice.metadata?.labels],
     );
   if (!same)
-    changes.push({ action: 'apply', object: slice, verb: o.slice ? 'configured' : 'created', undo: o.slice ? undefined : `kubectl ${ns(r)} delete endpointslice ${name}` });
+    changes.push({
+      action: 'apply',
+      object: slice,
+      verb: o.slice ? 'configured' : 'created',
+      undo: o.slice ? undefined : `kubectl ${ns(r)} delete endpointslice ${name}`,
+    });
   return { name, changes, ports: resolution.ports, notes: resolution.notes, host: defaultHost(r.service, r.namespace) };
 }
 

@@ -21,7 +21,13 @@ export function decodeToken(token: string): TokenClaims | undefined {
     const c = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown>;
     const aud = typeof c['aud'] === 'string' ? [c['aud']] : Array.isArray(c['aud']) ? c['aud'].filter((x): x is string => typeof x === 'string') : [];
     const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
-    return { aud, sub: typeof c['sub'] === 'string' ? c['sub'] : '', exp: num(c['exp']), iat: num(c['iat']), iss: typeof c['iss'] === 'string' ? c['iss'] : undefined };
+    return {
+      aud,
+      sub: typeof c['sub'] === 'string' ? c['sub'] : '',
+      exp: num(c['exp']),
+      iat: num(c['iat']),
+      iss: typeof c['iss'] === 'string' ? c['iss'] : undefined,
+    };
   } catch {
     return undefined;
   }

@@ -37,7 +37,9 @@ export function planUnregister(r: { service: string; namespace: string; address:
   const kept: string[] = [];
   for (const x of [o.entry, o.slice]) {
     if (x && !isManagedBy(x, PLUGIN))
-      throw new CliError(`${x.kind?.toLowerCase()} ${name} ${ns} was not written by kubectl meshvm; delete it yourself if it should go (kubectl ${ns} delete ${x.kind?.toLowerCase()} ${name})`);
+      throw new CliError(
+        `${x.kind?.toLowerCase()} ${name} ${ns} was not written by kubectl meshvm; delete it yourself if it should go (kubectl ${ns} delete ${x.kind?.toLowerCase()} ${name})`,
+      );
   }
   if (o.entry) changes.push({ action: 'delete', ref: { apiVersion: NETWORKING_V1, kind: 'WorkloadEntry', name, namespace: r.namespace } });
   if (o.slice) changes.push({ action: 'delete', ref: { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', name, namespace: r.namespace } });
@@ -55,7 +57,8 @@ export function planUnregister(r: { service: string; namespace: string; address:
     const still = legacy
       ? o.slices.filter((s) => s.metadata?.name !== name && (s.endpoints ?? []).length > 0).map((s) => `endpointslice ${s.metadata?.name}`)
       : behind(selector ?? {});
-    if (still.length) return void kept.push(`${what} stays: ${still.slice(0, 3).join(', ')}${still.length > 3 ? ` and ${still.length - 3} more` : ''} still behind it`);
+    if (still.length)
+      return void kept.push(`${what} stays: ${still.slice(0, 3).join(', ')}${still.length > 3 ? ` and ${still.length - 3} more` : ''} still behind it`);
     changes.push({ action: 'delete', ref: { apiVersion, kind, name: r.service, namespace: r.namespace } });
   };
   const selectorless = Object.keys(o.service?.spec?.selector ?? {}).length === 0;

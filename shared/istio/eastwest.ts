@@ -5,7 +5,8 @@ import type { KubeObject } from '../kube/client.js';
 
 export const EASTWEST_SERVICE = 'istio-eastwestgateway';
 export const EASTWEST_LABELS = { istio: 'eastwestgateway' } as const;
-export const EASTWEST_INSTALL_HINT = 'samples/multicluster/gen-eastwest-gateway.sh --single-cluster | istioctl install -y -f - (from the Istio release of your istiod)';
+export const EASTWEST_INSTALL_HINT =
+  'samples/multicluster/gen-eastwest-gateway.sh --single-cluster | istioctl install -y -f - (from the Istio release of your istiod)';
 
 export interface GatewayService extends KubeObject {
   spec?: { selector?: Record<string, string>; externalIPs?: string[]; ports?: { name?: string; port: number }[]; type?: string };

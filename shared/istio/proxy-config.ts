@@ -75,7 +75,10 @@ export function protoDuration(nanos: bigint): string {
   const sign = nanos < 0n ? '-' : '';
   const abs = nanos < 0n ? -nanos : nanos;
   let text = `${abs / 1_000_000_000n}.${String(abs % 1_000_000_000n).padStart(9, '0')}`;
-  text = text.replace(/000$/, '').replace(/000$/, '').replace(/\.000$/, '');
+  text = text
+    .replace(/000$/, '')
+    .replace(/000$/, '')
+    .replace(/\.000$/, '');
   return `${sign}${text}s`;
 }
 
@@ -92,10 +95,10 @@ function normalizeValue(key: string, v: unknown, inMap: boolean): unknown {
   }
   if (isObject(v)) return normalizeMessage(v);
   if (Array.isArray(v)) {
-    const items = v.map((x) => (isObject(x) ? normalizeMessage(x) : x));
+    const items = (v as unknown[]).map((x) => (isObject(x) ? normalizeMessage(x) : x));
     return items.length ? items : undefined;
   }
-  if (WRAPPERS.has(key)) return INT64.has(key) ? String(v) : v;
+  if (WRAPPERS.has(key)) return INT64.has(key) && (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint') ? String(v) : v;
   if (v === '' || v === 0 || v === false || ENUM_ZERO[key] === v) return undefined;
   return v;
 }

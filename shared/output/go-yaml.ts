@@ -68,7 +68,12 @@ function resolvesToNonString(s: string): boolean {
 }
 
 const isPrintable = (cp: number) =>
-  cp === 0x0a || (cp >= 0x20 && cp <= 0x7e) || cp === 0x85 || (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd && cp !== 0xfeff) || (cp >= 0x10000 && cp <= 0x10ffff);
+  cp === 0x0a ||
+  (cp >= 0x20 && cp <= 0x7e) ||
+  cp === 0x85 ||
+  (cp >= 0xa0 && cp <= 0xd7ff) ||
+  (cp >= 0xe000 && cp <= 0xfffd && cp !== 0xfeff) ||
+  (cp >= 0x10000 && cp <= 0x10ffff);
 
 interface Analysis {
   blockPlain: boolean;
@@ -93,7 +98,8 @@ function analyze(s: string): Analysis {
   let precededByWhitespace = true;
   let previousSpace = false;
   let previousBreak = false;
-  const blank = (c: string | undefined) => c === undefined || c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\u0085' || c === '\u2028' || c === '\u2029';
+  const blank = (c: string | undefined) =>
+    c === undefined || c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\u0085' || c === '\u2028' || c === '\u2029';
   const isBreak = (c: string) => c === '\n' || c === '\r' || c === '\u0085' || c === '\u2028' || c === '\u2029';
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i];
@@ -253,7 +259,7 @@ function scalar(v: unknown, column: number, indent: number): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'number') return number(v);
-  return stringScalar(String(v), column, indent, false);
+  return stringScalar(typeof v === 'string' ? v : JSON.stringify(v), column, indent, false);
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

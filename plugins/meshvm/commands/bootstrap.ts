@@ -29,14 +29,14 @@ interface Options extends BootstrapFlags {
 /** The flags that say how to build the bundle (bootstrap, and setup --group). */
 export function bundleFlags(y: Argv): Argv {
   return y
-    .option('ingress-ip', { type: 'string', describe: 'The address VMs reach istiod at (default: the east-west gateway\'s)' })
+    .option('ingress-ip', { type: 'string', describe: "The address VMs reach istiod at (default: the east-west gateway's)" })
     .option('ingress-service', { type: 'string', describe: 'The east-west gateway Service, <name>[.<namespace>] (default istio-eastwestgateway)' })
     .option('token-duration', { type: 'string', default: '1h', describe: 'How long the token lets the VM get its first certificate (at least 10m)' })
-    .option('autoregister', { type: 'boolean', default: false, describe: 'Have istiod create the VM\'s WorkloadEntry when it connects' })
+    .option('autoregister', { type: 'boolean', default: false, describe: "Have istiod create the VM's WorkloadEntry when it connects" })
     .option('capture-dns', { type: 'boolean', default: true, describe: 'Let the sidecar answer DNS for mesh names (ISTIO_META_DNS_CAPTURE)' })
-    .option('cluster-id', { type: 'string', describe: 'The cluster\'s name in the mesh (default: from istiod\'s injector configuration)' })
-    .option('vm-ip', { type: 'string', describe: 'The VM\'s address, when it has several (ISTIO_SVC_IP)' })
-    .option('vm-external-ip', { type: 'string', describe: 'The VM\'s address as the cluster reaches it, when that is not its own (NAT)' })
+    .option('cluster-id', { type: 'string', describe: "The cluster's name in the mesh (default: from istiod's injector configuration)" })
+    .option('vm-ip', { type: 'string', describe: "The VM's address, when it has several (ISTIO_SVC_IP)" })
+    .option('vm-external-ip', { type: 'string', describe: "The VM's address as the cluster reaches it, when that is not its own (NAT)" })
     .option('revision', { type: 'string', describe: 'The istiod revision to join' })
     .option('istio-namespace', { type: 'string', default: ISTIO_NAMESPACE, describe: 'Where istiod runs' });
 }
@@ -130,7 +130,9 @@ async function deliver(ctx: CommandContext, o: Options, namespace: string, p: Pr
   if (o.dryRun !== 'none') {
     if (o.output !== 'table') return print(ctx, o.output, { data: { ...summary, dryRun: o.dryRun }, rows: [], columns: [] });
     for (const name of BOOTSTRAP_FILES) {
-      ctx.stdout.write(`# ${o.outputDir ? `${o.outputDir}/` : ''}${name} (0${FILE_MODES[name].toString(8)})${o.dryRun === 'client' ? '' : ', server dry run'}\n`);
+      ctx.stdout.write(
+        `# ${o.outputDir ? `${o.outputDir}/` : ''}${name} (0${FILE_MODES[name].toString(8)})${o.dryRun === 'client' ? '' : ', server dry run'}\n`,
+      );
       ctx.stdout.write(name === 'istio-token' ? `<a token for serviceaccount ${p.rendered.serviceAccount}, audience istio-ca>\n` : files[name]);
     }
     return;

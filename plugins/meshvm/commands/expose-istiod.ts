@@ -55,20 +55,34 @@ export const exposeIstiodCommand = defineCommand<Options>({
       findObject<IstioVirtualService>(kube, { apiVersion: NETWORKING_V1, kind: 'VirtualService', name: virtualServiceName(o.revision), namespace: ns }),
     ] as const);
     const ew = findEastWestService(services);
-    if (!ew) throw new CliError(`no east-west gateway in namespace ${ns} (a Service labelled istio=eastwestgateway) to expose istiod on; install one: ${EASTWEST_INSTALL_HINT}`);
+    if (!ew)
+      throw new CliError(
+        `no east-west gateway in namespace ${ns} (a Service labelled istio=eastwestgateway) to expose istiod on; install one: ${EASTWEST_INSTALL_HINT}`,
+      );
     const istiod = o.revision ? `istiod-${o.revision}` : 'istiod';
     if (!services.some((s) => s.metadata?.name === istiod))
       throw new CliError(`no ${istiod} Service in namespace ${ns}: is istiod${o.revision ? ` of revision ${o.revision}` : ''} installed there?`);
     const missing = ISTIOD_PORTS.filter((p) => !(ew.spec?.ports ?? []).some((x) => x.port === p));
     if (missing.length)
-      ctx.warn(`service ${ew.metadata?.name} does not open port${missing.length > 1 ? 's' : ''} ${missing.join(' and ')}, so VMs cannot reach istiod through it yet; install the gateway as ${EASTWEST_INSTALL_HINT}`);
+      ctx.warn(
+        `service ${ew.metadata?.name} does not open port${missing.length > 1 ? 's' : ''} ${missing.join(' and ')}, so VMs cannot reach istiod through it yet; install the gateway as ${EASTWEST_INSTALL_HINT}`,
+      );
     const plan = planExpose({ namespace: ns, revision: o.revision, selector: gatewaySelector(ew), gateway, virtualService });
     for (const k of plan.kept) ctx.stderr.write(`${k}\n`);
     if (o.dryRun === 'client' && o.output !== 'table')
-      return printObjects(ctx, o.output, plan.changes.flatMap((c) => (c.action === 'apply' ? [c.object] : [])));
+      return printObjects(
+        ctx,
+        o.output,
+        plan.changes.flatMap((c) => (c.action === 'apply' ? [c.object] : [])),
+      );
     const quiet = o.output !== 'table';
     const results = plan.changes.length ? await executePlan(quiet ? { ...ctx, stdout: { write: () => true } } : ctx, plan.changes, o.dryRun) : [];
-    if (quiet) return printObjects(ctx, o.output, results.flatMap((r) => (r.object ? [r.object] : [])));
+    if (quiet)
+      return printObjects(
+        ctx,
+        o.output,
+        results.flatMap((r) => (r.object ? [r.object] : [])),
+      );
     const changed = new Set(plan.changes.map((c) => (c.action === 'apply' ? c.object.kind : '')));
     if (!changed.has('Gateway') && gateway) ctx.stdout.write(`gateway.networking.istio.io/${ISTIOD_GATEWAY} unchanged\n`);
     if (!changed.has('VirtualService') && virtualService) ctx.stdout.write(`virtualservice.networking.istio.io/${virtualServiceName(o.revision)} unchanged\n`);

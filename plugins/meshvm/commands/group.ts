@@ -35,14 +35,17 @@ export const groupCommand = defineCommand<Options>({
   describe: 'group create: the WorkloadGroup VMs join (the template of their WorkloadEntries, and what bootstrap reads)',
   examples: [
     ['$0 -n bookinfo group create details --port http=9080 -l app=details --service-account details', 'VMs of details, serving HTTP on 9080'],
-    ['$0 -n bookinfo group create details --port http=9080 --probe http:9080/health --probe-period 5s', 'With a readiness probe (health on the auto-registered entries)'],
+    [
+      '$0 -n bookinfo group create details --port http=9080 --probe http:9080/health --probe-period 5s',
+      'With a readiness probe (health on the auto-registered entries)',
+    ],
     ['$0 -n bookinfo group create details --port http=9080 --dry-run=client -o yaml', 'Print it, as istioctl x workload group create does'],
   ],
   builder: (y) =>
     outputFlag(dryRunFlag(probeFlags(workloadFlags(y))), OUTPUTS)
       .positional('action', { type: 'string', choices: [...ACTIONS], describe: 'create' })
       .positional('name', { type: 'string', describe: 'The WorkloadGroup' })
-      .option('port', { alias: 'p', type: 'string', array: true, describe: 'A port the VMs serve, NAME=PORT (repeatable; the name as the Service port\'s)' })
+      .option('port', { alias: 'p', type: 'string', array: true, describe: "A port the VMs serve, NAME=PORT (repeatable; the name as the Service port's)" })
       .option('annotations', { alias: 'a', type: 'string', array: true, describe: 'Annotation of the workloads, KEY=VALUE (repeatable)' }),
   options: (args) => {
     const ports: Record<string, number> = {};
@@ -107,7 +110,12 @@ export const groupCommand = defineCommand<Options>({
     }
     const quiet = o.output !== 'table';
     const results = await executePlan(quiet ? { ...ctx, stdout: { write: () => true } } : ctx, changes, o.dryRun);
-    if (quiet) await printObjects(ctx, o.output, results.flatMap((r) => (r.object ? [r.object] : [])));
+    if (quiet)
+      await printObjects(
+        ctx,
+        o.output,
+        results.flatMap((r) => (r.object ? [r.object] : [])),
+      );
   },
 });
 

@@ -125,7 +125,8 @@ export const iptablesCommand = defineCommand<Options>({
       'virtual-interfaces': 'Interfaces whose inbound traffic is treated as outbound',
       'exclude-interfaces': 'Interfaces never captured',
     };
-    for (const [flag] of FLAGS) b = b.option(flag, { type: 'string', describe: describe[flag] ?? flag, ...(flag === 'mode' ? { choices: ['REDIRECT', 'TPROXY'] } : {}) });
+    for (const [flag] of FLAGS)
+      b = b.option(flag, { type: 'string', describe: describe[flag] ?? flag, ...(flag === 'mode' ? { choices: ['REDIRECT', 'TPROXY'] } : {}) });
     return b.option('redirect-dns', { type: 'boolean', describe: "Capture DNS for istio-agent's DNS proxy (--no-redirect-dns: leave DNS alone)" });
   },
   options: (args) => ({ bootstrap: str(args, 'bootstrap'), overrides: readOverrides(args), output: readOutput(args, OUTPUTS) }),

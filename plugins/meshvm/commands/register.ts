@@ -48,7 +48,12 @@ export const registerCommand = defineCommand<Options>({
       .positional('service', { type: 'string', describe: 'The service name clients use (a Kubernetes Service name)' })
       .positional('ip', { type: 'string', describe: "The VM's address (IPv4 or IPv6)" })
       .positional('ports', { type: 'string', array: true, describe: '[name:]port: a port the VM serves, with the Service port name (guessed when left out)' })
-      .option('mode', { type: 'string', choices: [...REGISTER_MODES], default: 'service', describe: 'What routes to the VM: a Kubernetes Service (default), a ServiceEntry, or the pre-1.9 selector-less Service with an EndpointSlice' })
+      .option('mode', {
+        type: 'string',
+        choices: [...REGISTER_MODES],
+        default: 'service',
+        describe: 'What routes to the VM: a Kubernetes Service (default), a ServiceEntry, or the pre-1.9 selector-less Service with an EndpointSlice',
+      })
       .option('host', { type: 'string', describe: 'With --mode serviceentry: the host clients use (default <service>.<namespace>.svc.cluster.local)' }),
   options: (args) => {
     const ports = strList(args, 'ports').map(parsePortArg);
