@@ -401,7 +401,6 @@ export class Network {
   async addHost(opts: VMHostOptions): Promise<VMHost> {
     const host = await addVMHost(this, opts, this.ctx);
     this.hosts.push(host);
-    this.state.hosts.push({ name: host.name, address: host.address, netns: host.netns, sshConfig: host.sshConfig });
     return host;
   }
 

@@ -86,9 +86,11 @@ export async function addVMHost(net: Network, opts: VMHostOptions, ctx: { detach
     // This machine reaches the VM through the cluster's veth (the route goes when the veth does).
     await ip(['route', 'add', `${opts.address}/32`, 'via', s.insideAddress, 'dev', s.hostLink]);
   });
+  const dir = join(s.dir, 'hosts', opts.name);
+  const sshConfig = join(dir, 'ssh_config');
+  s.hosts.push({ name: opts.name, address: opts.address, netns, sshConfig });
 
   // Its files: an overlay of the cached root; per-run keys and sshd's configuration in the upper layer.
-  const dir = join(s.dir, 'hosts', opts.name);
   const upper = join(dir, 'upper');
   for (const d of ['work', 'root', 'upper/etc/ssh', 'upper/root/.ssh']) mkdirSync(join(dir, d), { recursive: true });
   chmodSync(join(upper, 'root'), 0o700);
@@ -119,7 +121,6 @@ export async function addVMHost(net: Network, opts: VMHostOptions, ctx: { detach
   const knownHosts = join(dir, 'known_hosts');
   const hostPub = readFileSync(join(upper, 'etc/ssh/ssh_host_ed25519_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
   writeFileSync(knownHosts, `${opts.address} ${hostPub}\n${opts.name} ${hostPub}\n`);
-  const sshConfig = join(dir, 'ssh_config');
   writeFileSync(
     sshConfig,
     [
