@@ -72,7 +72,7 @@ check_proxy() {
 }
 
 step=0
-total=8
+total=9
 progress() { step=$((step+1)); say "[$step/$total] $*"; }
 
 # A wrapper module for commands of k8s.io/kubernetes, which replaces its staging modules with local paths.
@@ -208,6 +208,14 @@ if have kube-proxy && [ "$(cat "$OUT/kube-proxy.version" 2>/dev/null)" = "$K8S_V
   (cd "$w" && go build -trimpath -tags selinux,notest -ldflags "$(k8s_ldflags)" -o "$OUT/kube-proxy.tmp" k8s.io/kubernetes/cmd/kube-proxy >&2)
   mv "$OUT/kube-proxy.tmp" "$OUT/kube-proxy"
   echo "$K8S_VERSION" > "$OUT/kube-proxy.version"
+fi
+
+# 8. The VM hosts' Debian root (debootstrap; vm-root.sh has its own cache and lock). Needs root.
+progress "VM host root (debootstrap)"
+if [ "$(id -u)" = 0 ] && command -v debootstrap >/dev/null 2>&1; then
+  bash "$(dirname "$0")/vm-root.sh" > /dev/null || say "  not built; the VM host tests will say why"
+else
+  say "  skipped: needs root and debootstrap (the test network's VM hosts are unavailable)"
 fi
 
 progress "done: $(du -sh "$OUT" 2>/dev/null | cut -f1) in $OUT"
