@@ -130,6 +130,9 @@ describe('test network', function () {
     assert.equal(doc.errors, 0);
     assert.equal(doc.canary.configuredPercent, 25);
     assertShare(doc.canary.observedPercent, 25, 400, 'new-nginx through kube-proxy');
+    // kube-proxy balances connections, not requests: one kept-alive connection sees one pod only.
+    const pinned = await canary(['probe', `http://${lb}/`, '--count', '30', '--concurrency', '1', '--keep-alive', '-o', 'json']);
+    assert.equal((JSON.parse(pinned.stdout) as { versions: unknown[] }).versions.length, 1, pinned.stdout);
   });
 
   it("reaches pods through the API server's service proxy", async () => {

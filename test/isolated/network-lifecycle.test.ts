@@ -7,12 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { REPO_ROOT } from '../harness/binaries.js';
-import { until } from '../harness/cluster.js';
+import { startCluster, until } from '../harness/cluster.js';
 import { networkUnavailable } from '../harness/network/ip.js';
 import { Network } from '../harness/network/network.js';
 import { REGISTRY } from '../harness/network/registry.js';
 import { isRunning } from '../harness/processes.js';
-import { sharedCluster } from '../support/fixture.js';
 
 /** Every trace of a network id on this machine: namespaces, links, routes, registry entry. */
 async function traces(id: string): Promise<string[]> {
@@ -68,18 +67,22 @@ describe('test network lifecycle', function () {
   });
 
   it("without a network, the API server's service proxy to a pod IP is refused before anything is sent", async () => {
-    const c = await sharedCluster();
-    assert.equal(c.network, undefined);
-    await c.kubectl(['create', 'namespace', 'no-network']);
-    await c.kubectl(['-n', 'no-network', 'create', 'deployment', 'web', '--image=x', '--port=80']);
-    await c.kubectl(['-n', 'no-network', 'expose', 'deployment', 'web', '--port=80']);
-    await c.kubectl(['-n', 'no-network', 'rollout', 'status', 'deployment/web', '--timeout=60s']);
-    const ip = (await c.kubectl(['-n', 'no-network', 'get', 'pods', '-o', 'jsonpath={.items[0].status.podIP}'])).stdout;
-    await until('web endpoints', async () => (await c.kubectl(['-n', 'no-network', 'get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[0].addresses[0].ip}'])).stdout === ip, 30_000);
-    const r = await c.kubectl(['get', '--raw', '/api/v1/namespaces/no-network/services/web:80/proxy/'], { reject: false });
-    assert.notEqual(r.exitCode, 0);
-    const log = readFileSync(join(c.state.dir, 'logs', 'egress-guard.log'), 'utf8');
-    assert.match(log, new RegExp(`refused ${ip.replace(/\./g, '\\.')}:80: ${ip.replace(/\./g, '\\.')} is not routed into this cluster's network namespace .*without a network`));
+    const c = await startCluster({ name: 'no-network', istio: false, nodes: [{ name: 'nn-1' }] });
+    try {
+      assert.equal(c.network, undefined);
+      await c.kubectl(['create', 'namespace', 'no-network']);
+      await c.kubectl(['-n', 'no-network', 'create', 'deployment', 'web', '--image=x', '--port=80']);
+      await c.kubectl(['-n', 'no-network', 'expose', 'deployment', 'web', '--port=80']);
+      await c.kubectl(['-n', 'no-network', 'rollout', 'status', 'deployment/web', '--timeout=60s']);
+      const ip = (await c.kubectl(['-n', 'no-network', 'get', 'pods', '-o', 'jsonpath={.items[0].status.podIP}'])).stdout;
+      await until('web endpoints', async () => (await c.kubectl(['-n', 'no-network', 'get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[0].addresses[0].ip}'])).stdout === ip, 30_000);
+      const r = await c.kubectl(['get', '--raw', '/api/v1/namespaces/no-network/services/web:80/proxy/'], { reject: false });
+      assert.notEqual(r.exitCode, 0);
+      const log = readFileSync(join(c.state.dir, 'logs', 'egress-guard.log'), 'utf8');
+      assert.match(log, new RegExp(`refused ${ip.replace(/\./g, '\\.')}:80: ${ip.replace(/\./g, '\\.')} is not routed into this cluster's network namespace .*without a network`));
+    } finally {
+      await c.stop();
+    }
   });
 
   it('says in one line why there is no network when it cannot make one', async () => {

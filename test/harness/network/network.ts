@@ -95,6 +95,7 @@ async function takenOnHost(): Promise<{ cidr: Cidr; what: string }[]> {
 
 export class Network {
   private readonly hosts: VMHost[] = [];
+  private proxy?: { proc: Started; kubeconfig: string; node: string };
 
   constructor(
     readonly state: NetworkState,
@@ -233,8 +234,8 @@ export class Network {
     writeFileSync(agentFile, JSON.stringify(agentCfg, null, 2));
     const agent = this.inside('network-agent', process.execPath, [join(HERE, 'agent.js'), agentFile], join(logs, 'agent.log'));
     const proxy = await this.startKubeProxy(o.kubeProxyKubeconfig, o.node);
+    this.proxy = { proc: proxy, kubeconfig: o.kubeProxyKubeconfig, node: o.node };
     await waitFor('the network agent', () => this.control('GET', '/healthz').then(() => true), 15_000, [agent]);
-    void proxy;
     await this.checkRoutes();
   }
 
@@ -289,6 +290,15 @@ export class Network {
     s.kubeProxyNote = `nftables mode refused: ${r}`;
     this.ctx.log(`kube-proxy: nftables mode was refused (${r}); running in iptables mode`);
     return second;
+  }
+
+  /** Stop kube-proxy and start it again (a full sync of whatever the cluster holds); ms until healthy. */
+  async restartKubeProxy(): Promise<number> {
+    if (!this.proxy) throw new Error(`network ${this.netns} runs no kube-proxy`);
+    await stopPid(this.proxy.proc.pid, this.proxy.proc.match);
+    const t = Date.now();
+    this.proxy.proc = await this.startKubeProxy(this.proxy.kubeconfig, this.proxy.node);
+    return Date.now() - t;
   }
 
   /** The routes this machine has for the network's addresses: each must go into the namespace. */
