@@ -29,11 +29,22 @@ for (let i = 0; i < (argv.includes('--skip-startup') ? 0 : runs); i++) {
   withNet.push(b.state.startupMs);
   await b.stop();
 }
-if (without.length) console.log(`cluster ready without network: ${without.map((x) => `${(x / 1000).toFixed(1)} s`).join(', ')} (median ${(median(without) / 1000).toFixed(1)} s)`);
-if (withNet.length) console.log(`cluster ready with network:    ${withNet.map((x) => `${(x / 1000).toFixed(1)} s`).join(', ')} (median ${(median(withNet) / 1000).toFixed(1)} s)`);
+if (without.length)
+  console.log(
+    `cluster ready without network: ${without.map((x) => `${(x / 1000).toFixed(1)} s`).join(', ')} (median ${(median(without) / 1000).toFixed(1)} s)`,
+  );
+if (withNet.length)
+  console.log(
+    `cluster ready with network:    ${withNet.map((x) => `${(x / 1000).toFixed(1)} s`).join(', ')} (median ${(median(withNet) / 1000).toFixed(1)} s)`,
+  );
 if (withNet.length) console.log(`extra start-up of the network: ${((median(withNet) - median(without)) / 1000).toFixed(1)} s (medians)`);
 
-const c: Cluster = await startCluster({ name: 'bench-net', network: true, istio: false, nodes: [{ name: 'bench-1' }, { name: 'bench-2' }, { name: 'bench-3' }, { name: 'bench-4' }, { name: 'bench-5' }] });
+const c: Cluster = await startCluster({
+  name: 'bench-net',
+  network: true,
+  istio: false,
+  nodes: [{ name: 'bench-1' }, { name: 'bench-2' }, { name: 'bench-3' }, { name: 'bench-4' }, { name: 'bench-5' }],
+});
 const net = c.network as Network;
 try {
   // 2. Pod addresses: when this process's own watch sees a pod's IP vs. when the agent had it on the interface.
@@ -41,9 +52,14 @@ try {
   const api = new ApiClient(apiAccessFromFiles(c.server, join(pki, 'ca.crt'), join(pki, 'admin.crt'), join(pki, 'admin.key')));
   const ipSeen = new Map<string, number>();
   const note = (o: { metadata: { name: string }; status?: Record<string, unknown> }) => {
-    if (o.metadata.name.startsWith('burst-') && typeof o.status?.['podIP'] === 'string' && !ipSeen.has(o.metadata.name)) ipSeen.set(o.metadata.name, Date.now());
+    if (o.metadata.name.startsWith('burst-') && typeof o.status?.['podIP'] === 'string' && !ipSeen.has(o.metadata.name))
+      ipSeen.set(o.metadata.name, Date.now());
   };
-  const w = api.watch('/api/v1/namespaces/default/pods', (items) => items.forEach(note), (_t, o) => note(o));
+  const w = api.watch(
+    '/api/v1/namespaces/default/pods',
+    (items) => items.forEach(note),
+    (_t, o) => note(o),
+  );
   await new Promise((r) => setTimeout(r, 500));
   const t0 = Date.now();
   await c.kubectl(['create', 'deployment', 'burst', '--image=x', `--replicas=${podCount}`, '--port=80']);
@@ -58,7 +74,9 @@ try {
   const fromWatch = pods.map((p) => (p.addedAt ?? 0) - (ipSeen.get(p.name) ?? 0));
   const inAgent = pods.map((p) => (p.addedAt ?? 0) - p.seenAt);
   console.log(`${podCount} pods created and addressed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  console.log(`pod address on the namespace after its IP was seen by a watch of ours: ${dist(fromWatch)}; within 1 s: ${fromWatch.filter((x) => x < 1000).length}/${podCount}`);
+  console.log(
+    `pod address on the namespace after its IP was seen by a watch of ours: ${dist(fromWatch)}; within 1 s: ${fromWatch.filter((x) => x < 1000).length}/${podCount}`,
+  );
   console.log(`  (after the agent's own watch saw it: ${dist(inAgent)})`);
   await c.kubectl(['scale', 'deployment/burst', '--replicas=10']);
 
@@ -78,10 +96,13 @@ try {
   const applied = Date.now() - t1;
   await until(
     `${serviceCount} EndpointSlices`,
-    async () => Number((await c.kubectl(['get', 'endpointslices', '-l', 'kubernetes.io/service-name', '--no-headers'])).stdout.trim().split('\n').length) >= serviceCount,
+    async () =>
+      Number((await c.kubectl(['get', 'endpointslices', '-l', 'kubernetes.io/service-name', '--no-headers'])).stdout.trim().split('\n').length) >= serviceCount,
     600_000,
   );
-  console.log(`${serviceCount} Services applied in ${(applied / 1000).toFixed(1)} s; their EndpointSlices (controller-manager) all there ${((Date.now() - t1 - applied) / 1000).toFixed(1)} s after`);
+  console.log(
+    `${serviceCount} Services applied in ${(applied / 1000).toFixed(1)} s; their EndpointSlices (controller-manager) all there ${((Date.now() - t1 - applied) / 1000).toFixed(1)} s after`,
+  );
   const last = (await c.kubectl(['get', 'svc', `svc-${serviceCount - 1}`, '-o', 'jsonpath={.spec.clusterIP}'])).stdout;
   await net.assertRouted(last);
   const answers = (address: string) =>
@@ -115,7 +136,9 @@ try {
   const fullN = await metric('kubeproxy_sync_full_proxy_rules_duration_seconds_count');
   const part = await metric('kubeproxy_sync_partial_proxy_rules_duration_seconds_sum');
   const partN = await metric('kubeproxy_sync_partial_proxy_rules_duration_seconds_count');
-  console.log(`kube-proxy totals: ${fullN} full syncs (mean ${((full / fullN) * 1000).toFixed(0)} ms), ${partN} partial syncs (mean ${((part / partN) * 1000).toFixed(0)} ms)`);
+  console.log(
+    `kube-proxy totals: ${fullN} full syncs (mean ${((full / fullN) * 1000).toFixed(0)} ms), ${partN} partial syncs (mean ${((part / partN) * 1000).toFixed(0)} ms)`,
+  );
 } finally {
   await c.stop();
 }

@@ -65,18 +65,7 @@ describe('kubectl canary probe', function () {
         if (doc.versions.length === 2) break;
         await new Promise((r) => setTimeout(r, 200));
       }
-      const r = await canary([
-        'probe',
-        ...target,
-        '--count',
-        '600',
-        '--concurrency',
-        '20',
-        '--canary',
-        'new-nginx',
-        '-o',
-        'json',
-      ]);
+      const r = await canary(['probe', ...target, '--count', '600', '--concurrency', '20', '--canary', 'new-nginx', '-o', 'json']);
       assert.equal(r.exitCode, 0, r.stderr);
       const doc = JSON.parse(r.stdout) as {
         requests: number;

@@ -38,7 +38,15 @@ describe('test network', function () {
   const hostsBefore = readFileSync('/etc/hosts', 'utf8');
 
   before(async function () {
-    c = await startCluster({ name: 'network', network: true, istio: false, nodes: [{ name: 'net-1', zone: 'a' }] });
+    c = await startCluster({
+      name: 'network',
+      network: true,
+      istio: false,
+      nodes: [
+        { name: 'net-1', zone: 'a' },
+        { name: 'net-2', zone: 'b' },
+      ],
+    });
     if (!c.network) return this.skip(); // not root: the harness said why in one line
     net = c.network;
     await c.apply(readFileSync(join(REPO_ROOT, 'test/playground/scenarios/01-l4-canary.yaml'), 'utf8'));
@@ -71,7 +79,10 @@ describe('test network', function () {
       },
       90_000,
     );
-    assert.ok([...seen.values()].every((ms) => ms < 1000), `address latencies (ms): ${[...seen.values()].join(',')}`);
+    assert.ok(
+      [...seen.values()].every((ms) => ms < 1000),
+      `address latencies (ms): ${[...seen.values()].join(',')}`,
+    );
     const pod = (await net.pods()).find((p) => p.name.startsWith('burst-'))!;
     const r = await get(net, pod.ip, 8080);
     assert.equal(r.status, 200);
@@ -80,7 +91,7 @@ describe('test network', function () {
     const old = (await net.pods()).find((p) => p.name.startsWith('old-nginx'))!;
     assert.equal((await get(net, old.ip)).body, 'old\n');
     await c.kubectl(['delete', 'deployment', 'burst', '--wait=true']);
-    await until('the burst pods\' addresses gone', async () => !(await net.pods()).some((p) => p.name.startsWith('burst-')), 60_000);
+    await until("the burst pods' addresses gone", async () => !(await net.pods()).some((p) => p.name.startsWith('burst-')), 60_000);
     const addrs = await execa('ip', ['-n', net.netns, '-4', 'addr', 'show', 'dev', 'lo'], { stdin: 'ignore' });
     assert.doesNotMatch(addrs.stdout, new RegExp(`inet ${pod.ip.replace(/\./g, '\\.')}/32`));
     assert.match(await net.metrics(), new RegExp(`kplugins_pod_requests_total\\{namespace="default",pod="${old.name}",port="80",version="old"\\} \\d+`));
@@ -89,7 +100,10 @@ describe('test network', function () {
   it('answers a ClusterIP and a LoadBalancer address through kube-proxy, with a ready pod chosen by its rules', async () => {
     assert.match(net.state.kubeProxyMode ?? '', /^(nftables|iptables)$/);
     const lb = await jsonpath(c, ['svc', 'nginx'], '{.status.loadBalancer.ingress[0].ip}');
-    assert.ok(net.owns(lb) && lb.startsWith(net.state.loadBalancerCIDR.split('.').slice(0, 3).join('.')), `LB address ${lb} from the pool ${net.state.loadBalancerCIDR}`);
+    assert.ok(
+      net.owns(lb) && lb.startsWith(net.state.loadBalancerCIDR.split('.').slice(0, 3).join('.')),
+      `LB address ${lb} from the pool ${net.state.loadBalancerCIDR}`,
+    );
     const clusterIP = await jsonpath(c, ['svc', 'nginx'], '{.spec.clusterIP}');
     for (const address of [clusterIP, lb]) {
       const seen = new Set<string>();
@@ -99,7 +113,14 @@ describe('test network', function () {
     // Not ready: kube-proxy stops sending to it.
     await c.kubectl(['scale', 'deployment/old-nginx', '--replicas=0']);
     try {
-      await until('only new behind nginx', async () => (await jsonpath(c, ['endpointslices', '-l', 'kubernetes.io/service-name=nginx'], '{.items[*].endpoints[*].targetRef.name}')).split(' ').every((n) => n.startsWith('new-')), 30_000);
+      await until(
+        'only new behind nginx',
+        async () =>
+          (await jsonpath(c, ['endpointslices', '-l', 'kubernetes.io/service-name=nginx'], '{.items[*].endpoints[*].targetRef.name}'))
+            .split(' ')
+            .every((n) => n.startsWith('new-')),
+        30_000,
+      );
       await new Promise((r) => setTimeout(r, 1500)); // kube-proxy's min sync period is 1 s
       const seen = new Set<string>();
       for (let i = 0; i < 20; i++) seen.add((await get(net, lb)).body.trim());
@@ -120,7 +141,14 @@ describe('test network', function () {
       });
     const set = await canary(['set', 'new-nginx', '25', '--total', '4']);
     assert.equal(set.exitCode, 0, set.stderr);
-    await until('4 ready endpoints behind nginx', async () => (await jsonpath(c, ['endpointslices', '-l', 'kubernetes.io/service-name=nginx'], '{.items[*].endpoints[?(@.conditions.ready==true)].targetRef.name}')).split(' ').filter(Boolean).length === 4, 60_000);
+    await until(
+      '4 ready endpoints behind nginx',
+      async () =>
+        (await jsonpath(c, ['endpointslices', '-l', 'kubernetes.io/service-name=nginx'], '{.items[*].endpoints[?(@.conditions.ready==true)].targetRef.name}'))
+          .split(' ')
+          .filter(Boolean).length === 4,
+      60_000,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     const lb = await jsonpath(c, ['svc', 'nginx'], '{.status.loadBalancer.ingress[0].ip}');
     await net.assertRouted(lb);
@@ -133,6 +161,51 @@ describe('test network', function () {
     // kube-proxy balances connections, not requests: one kept-alive connection sees one pod only.
     const pinned = await canary(['probe', `http://${lb}/`, '--count', '30', '--concurrency', '1', '--keep-alive', '-o', 'json']);
     assert.equal((JSON.parse(pinned.stdout) as { versions: unknown[] }).versions.length, 1, pinned.stdout);
+  });
+
+  it("externalTrafficPolicy Local: the LoadBalancer address only reaches pods on kube-proxy's own node", async () => {
+    const web = (node: string) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: `local-${node}`, namespace: 'default' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { run: `local-${node}` } },
+        template: {
+          metadata: { labels: { run: `local-${node}`, app: 'local', version: node } },
+          spec: { nodeName: node, containers: [{ name: 'web', image: 'x', ports: [{ containerPort: 80 }] }] },
+        },
+      },
+    });
+    await c.apply([
+      web('net-2'),
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'local', namespace: 'default' },
+        spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local', selector: { app: 'local' }, ports: [{ port: 80 }] },
+      },
+    ]);
+    await c.kubectl(['rollout', 'status', 'deployment/local-net-2', '--timeout=60s']);
+    const lb = await until(
+      'the local LoadBalancer address',
+      async () => Boolean(await jsonpath(c, ['svc', 'local'], '{.status.loadBalancer.ingress[0].ip}')),
+      30_000,
+    ).then(() => jsonpath(c, ['svc', 'local'], '{.status.loadBalancer.ingress[0].ip}'));
+    const clusterIP = await jsonpath(c, ['svc', 'local'], '{.spec.clusterIP}');
+    await until('the ClusterIP through kube-proxy', async () => (await get(net, clusterIP).catch(() => ({ body: '' }))).body === 'net-2\n', 30_000);
+    // The only pod is on net-2; kube-proxy acts as net-1: the external address gets no answer.
+    await assert.rejects(get(net, lb));
+    await c.apply([web('net-1')]);
+    await c.kubectl(['rollout', 'status', 'deployment/local-net-1', '--timeout=60s']);
+    await until(
+      'the LoadBalancer address answered by the pod on net-1',
+      async () => (await get(net, lb).catch(() => ({ body: '' }))).body === 'net-1\n',
+      30_000,
+    );
+    const seen = new Set<string>();
+    for (let i = 0; i < 20; i++) seen.add((await get(net, lb)).body.trim());
+    assert.deepEqual([...seen], ['net-1'], 'never the pod on net-2');
   });
 
   it("reaches pods through the API server's service proxy", async () => {
@@ -148,19 +221,31 @@ describe('test network', function () {
         metadata: { name: 'tracing', namespace: 'default', labels: { app: 'tracing' } },
         spec: { containers: [{ name: 'query', image: 'jaeger', ports: [{ containerPort: 16686 }] }] },
       },
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'tracing', namespace: 'default' }, spec: { selector: { app: 'tracing' }, ports: [{ port: 80, targetPort: 16686 }] } },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'tracing', namespace: 'default' },
+        spec: { selector: { app: 'tracing' }, ports: [{ port: 80, targetPort: 16686 }] },
+      },
     ]);
     const program = "require('http').createServer((q, r) => r.end('real ' + process.env.POD_NAME + ' ' + q.url + '\\n')).listen(16686, process.argv[1])";
-    const served = await net.serve({ namespace: 'default', pod: 'tracing', command: process.execPath, args: ['-e', program, '{podIP}'] }, { waitForPort: 16686 });
+    const served = await net.serve(
+      { namespace: 'default', pod: 'tracing', command: process.execPath, args: ['-e', program, '{podIP}'] },
+      { waitForPort: 16686 },
+    );
     const [p] = await served.programs();
     assert.equal((await get(net, p.ip, 16686, '/api/services')).body, 'real tracing /api/services\n');
-    await until('tracing endpoints', async () => (await jsonpath(c, ['endpointslices', '-l', 'kubernetes.io/service-name=tracing'], '{.items[*].endpoints[*].addresses[0]}')) === p.ip, 30_000);
+    await until(
+      'tracing endpoints',
+      async () => (await jsonpath(c, ['endpointslices', '-l', 'kubernetes.io/service-name=tracing'], '{.items[*].endpoints[*].addresses[0]}')) === p.ip,
+      30_000,
+    );
     const viaApi = await c.kubectl(['get', '--raw', '/api/v1/namespaces/default/services/tracing:80/proxy/api/traces']);
     assert.equal(viaApi.stdout, 'real tracing /api/traces'); // execa drops the last newline
     await served.stop();
   });
 
-  it('sends the loopback data plane\'s upstream requests to the pods\' real addresses', async () => {
+  it("sends the loopback data plane's upstream requests to the pods' real addresses", async () => {
     const dp = await startDataPlane({ kubeconfig: c.kubeconfig, refreshMs: 100, networkDevices: [net.state.hostLink] });
     try {
       await dp.refresh();
@@ -191,7 +276,9 @@ describe('test network', function () {
     const who = await ssh('hostname; id -u');
     assert.equal(who.stdout, 'vm\n0', who.stderr);
     // What meshvm installs lands on the VM only.
-    const put = await ssh('mkdir -p /etc/certs /var/lib/istio && echo 10.0.0.9 istiod.istio-system.svc >> /etc/hosts && echo pem > /etc/certs/root-cert.pem && cat /etc/hosts');
+    const put = await ssh(
+      'mkdir -p /etc/certs /var/lib/istio && echo 10.0.0.9 istiod.istio-system.svc >> /etc/hosts && echo pem > /etc/certs/root-cert.pem && cat /etc/hosts',
+    );
     assert.equal(put.exitCode, 0, put.stderr);
     assert.match(put.stdout, /istiod\.istio-system\.svc/);
     assert.equal(readFileSync('/etc/hosts', 'utf8'), hostsBefore, "this machine's /etc/hosts is unchanged");
@@ -208,6 +295,12 @@ describe('test network', function () {
     assert.match(pw.stderr, /Permission denied \(publickey\)/);
     // sshd listens on the VM's address only.
     const listening = await execa('ip', ['netns', 'exec', host.netns, 'ss', '-ltnH'], { stdin: 'ignore' });
-    assert.deepEqual(listening.stdout.trim().split('\n').map((l) => l.split(/\s+/)[3]), ['192.168.3.202:22']);
+    assert.deepEqual(
+      listening.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/)[3]),
+      ['192.168.3.202:22'],
+    );
   });
 });

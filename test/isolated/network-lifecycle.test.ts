@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { harnessChild } from '../support/child.js';
 import { REPO_ROOT } from '../harness/binaries.js';
 import { startCluster, until } from '../harness/cluster.js';
 import { networkUnavailable } from '../harness/network/ip.js';
@@ -53,12 +54,8 @@ describe('test network lifecycle', function () {
       console.log(JSON.stringify({ id: c.network.state.id, pids: [...pids, ...c.state.processes.map((p) => p.pid)] }));
       setInterval(() => {}, 1000);
     `;
-    const child = execa(process.execPath, ['--input-type=module', '-e', script], { stdin: 'ignore', reject: false });
-    const line = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => resolve(d.toString()));
-      void child.then((r) => reject(new Error(`child exited early: ${r.stderr}`)));
-    });
-    const { id, pids } = JSON.parse(line) as { id: string; pids: number[] };
+    const { child, ready } = await harnessChild<{ id: string; pids: number[] }>(script);
+    const { id, pids } = ready;
     assert.ok(pids.length >= 3 && pids.every(isRunning), 'agent, kube-proxy and the control plane run');
     assert.ok((await traces(id)).length > 0);
     child.kill('SIGKILL');
@@ -75,11 +72,20 @@ describe('test network lifecycle', function () {
       await c.kubectl(['-n', 'no-network', 'expose', 'deployment', 'web', '--port=80']);
       await c.kubectl(['-n', 'no-network', 'rollout', 'status', 'deployment/web', '--timeout=60s']);
       const ip = (await c.kubectl(['-n', 'no-network', 'get', 'pods', '-o', 'jsonpath={.items[0].status.podIP}'])).stdout;
-      await until('web endpoints', async () => (await c.kubectl(['-n', 'no-network', 'get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[0].addresses[0].ip}'])).stdout === ip, 30_000);
+      await until(
+        'web endpoints',
+        async () => (await c.kubectl(['-n', 'no-network', 'get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[0].addresses[0].ip}'])).stdout === ip,
+        30_000,
+      );
       const r = await c.kubectl(['get', '--raw', '/api/v1/namespaces/no-network/services/web:80/proxy/'], { reject: false });
       assert.notEqual(r.exitCode, 0);
       const log = readFileSync(join(c.state.dir, 'logs', 'egress-guard.log'), 'utf8');
-      assert.match(log, new RegExp(`refused ${ip.replace(/\./g, '\\.')}:80: ${ip.replace(/\./g, '\\.')} is not routed into this cluster's network namespace .*without a network`));
+      assert.match(
+        log,
+        new RegExp(
+          `refused ${ip.replace(/\./g, '\\.')}:80: ${ip.replace(/\./g, '\\.')} is not routed into this cluster's network namespace .*without a network`,
+        ),
+      );
     } finally {
       await c.stop();
     }

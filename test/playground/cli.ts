@@ -44,8 +44,10 @@ function instructions(s: PlaygroundState): string {
     ? `
 The cluster has a real network (namespace ${net.netns}): pod IPs answer with their pod's version, and
 Services (ClusterIP ${net.serviceCIDR}, LoadBalancer ${net.loadBalancerCIDR}) go through kube-proxy (${net.kubeProxyMode} mode).${
-        vm ? `
-Seed 001 chapter 5's VM (a Debian root of its own): ssh -F ${vm.sshConfig} root@${vm.address}` : ''
+        vm
+          ? `
+Seed 001 chapter 5's VM (a Debian root of its own): ssh -F ${vm.sshConfig} root@${vm.address}`
+          : ''
       }
 `
     : '';

@@ -126,7 +126,8 @@ export class NetworkAgent {
 
   private observePod(p: WatchedObject): void {
     const k = key(p.metadata.namespace ?? '', p.metadata.name);
-    const ip = typeof p.status?.['podIP'] === 'string' ? (p.status['podIP'] as string) : '';
+    const podIP = p.status?.['podIP'];
+    const ip = typeof podIP === 'string' ? podIP : '';
     const phase = p.status?.['phase'];
     const spec = p.spec as { hostNetwork?: boolean; containers?: { ports?: { containerPort: number; protocol?: string }[] }[] } | undefined;
     // Only addresses of our own Pod CIDR ever go on the interface (a hostNetwork pod has the node's).
@@ -312,10 +313,7 @@ export class NetworkAgent {
   }
 
   metrics(): string {
-    const lines = [
-      '# HELP kplugins_pod_requests_total HTTP requests the responder answered, by pod and port.',
-      '# TYPE kplugins_pod_requests_total counter',
-    ];
+    const lines = ['# HELP kplugins_pod_requests_total HTTP requests the responder answered, by pod and port.', '# TYPE kplugins_pod_requests_total counter'];
     for (const [k, n] of this.requests) {
       const [ns, pod, port, version] = k.split('\0');
       lines.push(`kplugins_pod_requests_total{namespace="${ns}",pod="${pod}",port="${port}",version="${version}"} ${n}`);
@@ -342,7 +340,11 @@ export class NetworkAgent {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       return void res.end(this.metrics());
     }
-    if (req.method === 'GET' && url === '/serve') return send(200, [...this.programs.values()].map((p) => p.info));
+    if (req.method === 'GET' && url === '/serve')
+      return send(
+        200,
+        [...this.programs.values()].map((p) => p.info),
+      );
     if (req.method === 'POST' && url === '/serve') {
       const rule = JSON.parse(body) as ServeRule;
       if (!rule.namespace || !rule.command || (!rule.pod && !rule.selector)) return send(400, { error: 'namespace, command and pod or selector are required' });
@@ -364,7 +366,10 @@ export class NetworkAgent {
   async stop(): Promise<void> {
     this.watches.forEach((w) => w.stop());
     for (const k of [...this.programs.keys()]) this.stopProgram(k);
-    for (const srv of this.listeners.values()) srv.closeAllConnections(), srv.close();
+    for (const srv of this.listeners.values()) {
+      srv.closeAllConnections();
+      srv.close();
+    }
     this.control?.close();
     this.api.close();
   }

@@ -34,7 +34,10 @@ export class ApiClient {
       port: u.port,
       path: u.pathname + u.search,
       agent: this.agent,
-      headers: { Accept: 'application/json', ...(body ? { 'Content-Type': contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}) },
+      headers: {
+        Accept: 'application/json',
+        ...(body ? { 'Content-Type': contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
+      },
     });
   }
 

@@ -22,7 +22,14 @@ export async function networkFor(
     o.log(`no network for this cluster: ${why}; the loopback data plane keeps working`);
     return undefined;
   }
-  return Network.create({ ...(typeof opts === 'object' ? opts : {}), podCIDR: o.podCIDR, serviceCIDR: o.serviceCIDR, dir: o.dir, detached: o.detached, log: o.log });
+  return Network.create({
+    ...(typeof opts === 'object' ? opts : {}),
+    podCIDR: o.podCIDR,
+    serviceCIDR: o.serviceCIDR,
+    dir: o.dir,
+    detached: o.detached,
+    log: o.log,
+  });
 }
 
 /**
@@ -40,7 +47,10 @@ export function startEgressGuard(dir: string, net: Network | undefined, detached
 }
 
 /** Credentials for the agent and kube-proxy, then both inside the namespace. */
-export async function startNetworkServices(net: Network, o: { pki: string; dir: string; server: string; ca: string; cluster: string; node: string }): Promise<void> {
+export async function startNetworkServices(
+  net: Network,
+  o: { pki: string; dir: string; server: string; ca: string; cluster: string; node: string },
+): Promise<void> {
   const [agent, proxy] = await Promise.all([
     signCert(o.pki, 'network-agent', '/CN=kplugins:network-agent/O=system:masters'),
     // The user the built-in system:node-proxier binding names.

@@ -144,7 +144,11 @@ export class Network {
             taken.push({ cidr: c, what: `this network's ${what}` });
             return c;
           }
-          const c = firstFree(range, bits, taken.map((t) => t.cidr));
+          const c = firstFree(
+            range,
+            bits,
+            taken.map((t) => t.cidr),
+          );
           if (!c) throw new Error(`no free ${what} left in ${formatCidr(range)} on this machine`);
           taken.push({ cidr: c, what: `this network's ${what}` });
           return c;
@@ -187,7 +191,9 @@ export class Network {
             detached: true,
           });
         }
-        log(`network ${netns}: ${hostAddress} <-> ${insideAddress}, pods ${state.podCIDR}, services ${state.serviceCIDR}, load balancers ${state.loadBalancerCIDR}`);
+        log(
+          `network ${netns}: ${hostAddress} <-> ${insideAddress}, pods ${state.podCIDR}, services ${state.serviceCIDR}, load balancers ${state.loadBalancerCIDR}`,
+        );
         return new Network(state, { detached: Boolean(opts.detached), log });
       });
     } catch (err) {
@@ -208,13 +214,7 @@ export class Network {
    * Phase 2, once the API server answers on hostAddress: the agent and kube-proxy inside the namespace,
    * then the route checks. creds: client certs and the CA for the two (files).
    */
-  async startServices(o: {
-    server: string;
-    ca: string;
-    agentCert: { cert: string; key: string };
-    kubeProxyKubeconfig: string;
-    node: string;
-  }): Promise<void> {
+  async startServices(o: { server: string; ca: string; agentCert: { cert: string; key: string }; kubeProxyKubeconfig: string; node: string }): Promise<void> {
     const s = this.state;
     const logs = join(s.dir, 'logs');
     const agentCfg: AgentConfig = {
@@ -269,7 +269,12 @@ export class Network {
       const log = join(s.dir, 'logs', `kube-proxy-${mode}.log`);
       const p = this.inside('kube-proxy', join(bins, 'kube-proxy'), [`--config=${cfg}`, '--v=2'], log);
       try {
-        await waitFor(`kube-proxy (${mode} mode) to sync`, () => httpStatus(`http://${s.insideAddress}:${KUBE_PROXY_HEALTHZ_PORT}/healthz`).then((c) => c === 200), 30_000, [p]);
+        await waitFor(
+          `kube-proxy (${mode} mode) to sync`,
+          () => httpStatus(`http://${s.insideAddress}:${KUBE_PROXY_HEALTHZ_PORT}/healthz`).then((c) => c === 200),
+          30_000,
+          [p],
+        );
         return p;
       } catch (err) {
         await stopPid(p.pid, p.match, 2000);
@@ -304,7 +309,10 @@ export class Network {
   /** The routes this machine has for the network's addresses: each must go into the namespace. */
   async routes(): Promise<RouteCheck[]> {
     const s = this.state;
-    const probes = [s.insideAddress, ...[s.podCIDR, s.serviceCIDR, s.loadBalancerCIDR].flatMap((c) => [nth(parseCidr(c), 1), nth(parseCidr(c), 2 ** (32 - parseCidr(c).bits) - 2)])];
+    const probes = [
+      s.insideAddress,
+      ...[s.podCIDR, s.serviceCIDR, s.loadBalancerCIDR].flatMap((c) => [nth(parseCidr(c), 1), nth(parseCidr(c), 2 ** (32 - parseCidr(c).bits) - 2)]),
+    ];
     probes.push(...s.hosts.map((h) => h.address));
     return Promise.all(
       probes.map(async (address) => {
@@ -317,7 +325,8 @@ export class Network {
   /** Throws unless every address of the network is routed into its namespace (run before reporting ready). */
   async checkRoutes(): Promise<void> {
     const bad = (await this.routes()).filter((r) => !r.ok);
-    if (bad.length) throw new Error(`not routed into ${this.netns}: ${bad.map((b) => `${b.address} (dev ${b.dev ?? 'none'})`).join(', ')}; refusing to use the network`);
+    if (bad.length)
+      throw new Error(`not routed into ${this.netns}: ${bad.map((b) => `${b.address} (dev ${b.dev ?? 'none'})`).join(', ')}; refusing to use the network`);
   }
 
   /** Is this address one the network routes into its namespace (safe to send to)? */
@@ -337,7 +346,11 @@ export class Network {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (text += c));
-        res.on('end', () => ((res.statusCode ?? 0) >= 300 ? reject(new Error(`network agent: ${text}`)) : resolve((res.headers['content-type']?.includes('json') ? JSON.parse(text) : text) as T)));
+        res.on('end', () =>
+          (res.statusCode ?? 0) >= 300
+            ? reject(new Error(`network agent: ${text}`))
+            : resolve((res.headers['content-type']?.includes('json') ? JSON.parse(text) : text) as T),
+        );
       });
       req.on('timeout', () => req.destroy(new Error('the network agent did not answer')));
       req.on('error', reject);
@@ -360,7 +373,10 @@ export class Network {
    * inside the namespace with POD_IP/POD_NAME/POD_NAMESPACE set and {podIP} in its arguments replaced,
    * bound to the pod's address. Resolves once it runs (and, with waitForPort, accepts connections).
    */
-  async serve(rule: ServeRule, opts: { waitForPort?: number; timeoutMs?: number } = {}): Promise<{ id: string; programs: () => Promise<ServedProgram[]>; stop: () => Promise<void> }> {
+  async serve(
+    rule: ServeRule,
+    opts: { waitForPort?: number; timeoutMs?: number } = {},
+  ): Promise<{ id: string; programs: () => Promise<ServedProgram[]>; stop: () => Promise<void> }> {
     const { id } = await this.control<{ id: string }>('POST', '/serve', rule);
     const programs = async () => (await this.control<ServedProgram[]>('GET', '/serve')).filter((p) => p.rule === id);
     await waitFor(

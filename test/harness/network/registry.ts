@@ -48,7 +48,7 @@ export function readRecord(id: string): NetworkRecord | undefined {
 }
 
 export function listRecords(): NetworkRecord[] {
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(REGISTRY).filter((f) => f.startsWith(PREFIX) && f.endsWith('.json'));
   } catch {

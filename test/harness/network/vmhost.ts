@@ -50,7 +50,8 @@ export async function addVMHost(net: Network, opts: VMHostOptions, ctx: { detach
   const s = net.state;
   if (!/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/.test(opts.name)) throw new Error(`VM host name "${opts.name}" must be a DNS label of up to 32 characters`);
   parseIPv4(opts.address);
-  if (isLoopback(opts.address) || net.owns(opts.address)) throw new Error(`${opts.address} cannot be a VM host's address: it is loopback or already the network's`);
+  if (isLoopback(opts.address) || net.owns(opts.address))
+    throw new Error(`${opts.address} cannot be a VM host's address: it is loopback or already the network's`);
   if (s.hosts.some((h) => h.name === opts.name)) throw new Error(`network ${s.netns} already has a VM host named ${opts.name}`);
   const root = await vmRoot();
   const n = s.hosts.length;
@@ -81,7 +82,8 @@ export async function addVMHost(net: Network, opts: VMHostOptions, ctx: { detach
     await inVM(['addr', 'add', `${opts.address}/32`, 'dev', 'eth0']);
     await inVM(['link', 'set', 'eth0', 'up']);
     await inVM(['route', 'add', `${s.insideAddress}/32`, 'dev', 'eth0']);
-    for (const dst of [`${s.hostAddress}/32`, s.podCIDR, s.serviceCIDR, s.loadBalancerCIDR]) await inVM(['route', 'add', dst, 'via', s.insideAddress, 'dev', 'eth0']);
+    for (const dst of [`${s.hostAddress}/32`, s.podCIDR, s.serviceCIDR, s.loadBalancerCIDR])
+      await inVM(['route', 'add', dst, 'via', s.insideAddress, 'dev', 'eth0']);
     await execa('ip', ['netns', 'exec', netns, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1'], { stdin: 'ignore' });
     // This machine reaches the VM through the cluster's veth (the route goes when the veth does).
     await ip(['route', 'add', `${opts.address}/32`, 'via', s.insideAddress, 'dev', s.hostLink]);
@@ -140,7 +142,22 @@ export async function addVMHost(net: Network, opts: VMHostOptions, ctx: { detach
   const sshd = startProcess(
     `sshd-${opts.name}`,
     'ip',
-    ['netns', 'exec', netns, 'unshare', '--mount', '--propagation', 'private', '--', 'bash', join(REPO_ROOT, 'test/harness/network/vm-init.sh'), root, upper, join(dir, 'work'), join(dir, 'root')],
+    [
+      'netns',
+      'exec',
+      netns,
+      'unshare',
+      '--mount',
+      '--propagation',
+      'private',
+      '--',
+      'bash',
+      join(REPO_ROOT, 'test/harness/network/vm-init.sh'),
+      root,
+      upper,
+      join(dir, 'work'),
+      join(dir, 'root'),
+    ],
     join(s.dir, 'logs', `sshd-${opts.name}.log`),
     { detached: ctx.detached },
   );
