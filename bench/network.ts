@@ -128,7 +128,7 @@ try {
   // A full sync of everything: kube-proxy started afresh with the Services present.
   const restart = await net.restartKubeProxy();
   console.log(
-    `kube-proxy restarted with ${serviceCount} Services: healthy after ${restart} ms, its full sync took ${(
+    `kube-proxy restarted with ${serviceCount} Services: first sync done ${restart} ms after its start, the sync itself took ${(
       (await metric('kubeproxy_sync_full_proxy_rules_duration_seconds_sum')) * 1000
     ).toFixed(0)} ms`,
   );

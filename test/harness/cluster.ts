@@ -253,7 +253,15 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
   let net: Network | undefined;
   try {
     // The network first: it claims free CIDRs (unless given) and the address the API server binds.
-    net = await networkFor(opts.network, { dir, detached, podCIDR: opts.podCIDR, serviceCIDR: opts.serviceCIDR, log });
+    net = await networkFor(opts.network, {
+      dir,
+      detached,
+      podCIDR: opts.podCIDR,
+      serviceCIDR: opts.serviceCIDR,
+      log,
+      // Said even when the caller logs nothing: a test asked for a network and runs without one.
+      warn: opts.log ?? ((m) => process.stderr.write(`${m}\n`)),
+    });
     const podCIDR = net?.state.podCIDR ?? opts.podCIDR ?? `10.${(200 + index * 4) % 250}.0.0/16`;
     const serviceCIDR = net?.state.serviceCIDR ?? opts.serviceCIDR ?? `10.${(96 + index) % 250}.0.0/16`;
     const bindAddress = net?.hostAddress ?? '127.0.0.1';

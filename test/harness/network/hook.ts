@@ -14,12 +14,12 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 /** The network, or undefined with one line said when this machine cannot make one. */
 export async function networkFor(
   opts: boolean | NetworkOptions | undefined,
-  o: { dir: string; detached: boolean; podCIDR?: string; serviceCIDR?: string; log: (m: string) => void },
+  o: { dir: string; detached: boolean; podCIDR?: string; serviceCIDR?: string; log: (m: string) => void; warn: (m: string) => void },
 ): Promise<Network | undefined> {
   if (!opts) return undefined;
   const why = await networkUnavailable();
   if (why) {
-    o.log(`no network for this cluster: ${why}; the loopback data plane keeps working`);
+    o.warn(`no network for this cluster: ${why}; the loopback data plane keeps working`);
     return undefined;
   }
   return Network.create({

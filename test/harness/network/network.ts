@@ -271,7 +271,12 @@ export class Network {
       try {
         await waitFor(
           `kube-proxy (${mode} mode) to sync`,
-          () => httpStatus(`http://${s.insideAddress}:${KUBE_PROXY_HEALTHZ_PORT}/healthz`).then((c) => c === 200),
+          // healthz answers 200 before the first sync: that sync must be done too.
+          async () =>
+            (await httpStatus(`http://${s.insideAddress}:${KUBE_PROXY_HEALTHZ_PORT}/healthz`)) === 200 &&
+            /^kubeproxy_sync_proxy_rules_last_timestamp_seconds(?:\{[^}]*\})? [1-9]/m.test(
+              await (await fetch(`http://${s.insideAddress}:${KUBE_PROXY_METRICS_PORT}/metrics`)).text(),
+            ),
           30_000,
           [p],
         );
@@ -297,7 +302,7 @@ export class Network {
     return second;
   }
 
-  /** Stop kube-proxy and start it again (a full sync of whatever the cluster holds); ms until healthy. */
+  /** Stop kube-proxy and start it again (a full sync of whatever the cluster holds); ms until it synced. */
   async restartKubeProxy(): Promise<number> {
     if (!this.proxy) throw new Error(`network ${this.netns} runs no kube-proxy`);
     await stopPid(this.proxy.proc.pid, this.proxy.proc.match);
