@@ -200,7 +200,7 @@ fi
 # 7. kube-proxy from the same Kubernetes module, for the test clusters' network (test/harness/network/).
 # Its own cache check (a version file beside it), so adding it did not change KEY.
 progress "kube-proxy $K8S_VERSION"
-if have kube-proxy && [ "$(cat "$OUT/kube-proxy.version" 2>/dev/null)" = "$K8S_VERSION" ]; then say "  cached"; else
+if have kube-proxy && { [ -L "$OUT/kube-proxy" ] || [ "$(cat "$OUT/kube-proxy.version" 2>/dev/null)" = "$K8S_VERSION" ]; }; then say "  cached"; else
   check_proxy k8s.io/kubernetes "$K8S_VERSION"
   w="$SRC/k8s-proxy-$K8S_VERSION"
   k8s_wrapper "$w" kube-proxy
@@ -212,7 +212,9 @@ fi
 
 # 8. The VM hosts' Debian root (debootstrap; vm-root.sh has its own cache and lock). Needs root.
 progress "VM host root (debootstrap)"
-if [ "$(id -u)" = 0 ] && command -v debootstrap >/dev/null 2>&1; then
+if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
+  say "  skipped with KUBEBUILDER_ASSETS (built on first use by test/controlplane/vm-root.sh)"
+elif [ "$(id -u)" = 0 ] && command -v debootstrap >/dev/null 2>&1; then
   bash "$(dirname "$0")/vm-root.sh" > /dev/null || say "  not built; the VM host tests will say why"
 else
   say "  skipped: needs root and debootstrap (the test network's VM hosts are unavailable)"

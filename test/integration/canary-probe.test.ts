@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { sharedCluster } from '../support/fixture.js';
 import { REPO_ROOT } from '../harness/binaries.js';
 import { until, type Cluster } from '../harness/cluster.js';
+import { kubeProxyServes, readyEndpoints } from '../support/endpoints.js';
 import { startDataPlane, type DataPlane } from '../playground/dataplane.js';
 
 const NS = 'canary-probe';
@@ -20,6 +21,8 @@ describe('kubectl canary probe', function () {
   let dp: DataPlane;
   /** Where the probe goes: the LoadBalancer address through kube-proxy, or the loopback data plane. */
   let target: string[] = [];
+  /** The nginx LoadBalancer address, with the network. */
+  let lb = '';
   const canary = (args: string[]) =>
     execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), [...args, '--kubeconfig', c.kubeconfig, '-n', NS], {
       reject: false,
@@ -41,6 +44,7 @@ describe('kubectl canary probe', function () {
         async () => {
           const ip = (await c.kubectl(['-n', NS, 'get', 'svc', 'nginx', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).stdout;
           if (ip) await net.assertRouted(ip);
+          lb = ip;
           target = ip ? [`http://${ip}/`] : target;
           return Boolean(ip);
         },
@@ -57,7 +61,9 @@ describe('kubectl canary probe', function () {
     it(`after set ${percent}% the measured share of the canary agrees with it`, async () => {
       const set = await canary(['set', 'new-nginx', String(percent), '--total', String(total)]);
       assert.equal(set.exitCode, 0, set.stderr);
-      // Wait until the EndpointSlices (and so the data plane) have every ready pod.
+      // Wait until the EndpointSlices (and so the data plane, or kube-proxy's rules) have every ready pod.
+      await readyEndpoints(c, NS, 'nginx', total);
+      if (lb) await kubeProxyServes(c, lb, NS, 'nginx');
       for (let i = 0; i < 50; i++) {
         await dp.refresh();
         const first = await canary(['probe', ...target, '--count', '40', '-o', 'json']);

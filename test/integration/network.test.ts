@@ -11,23 +11,9 @@ import { startCluster, until, type Cluster } from '../harness/cluster.js';
 import { routeGet } from '../harness/network/ip.js';
 import type { Network } from '../harness/network/network.js';
 import { startDataPlane } from '../playground/dataplane.js';
+import { kubeProxyServes, readyEndpoints } from '../support/endpoints.js';
+import { netGet as get } from '../support/http.js';
 import { assertShare } from '../support/share.js';
-
-/** GET http://address:port/ after checking its route goes into the network's namespace. */
-async function get(net: Network, address: string, port = 80, path = '/'): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
-  await net.assertRouted(address);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: address, port, path, timeout: 3000, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${address}:${port}`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 const jsonpath = async (c: Cluster, what: string[], path: string) => (await c.kubectl(['get', ...what, '-o', `jsonpath=${path}`])).stdout.trim();
 
@@ -121,7 +107,7 @@ describe('test network', function () {
             .every((n) => n.startsWith('new-')),
         30_000,
       );
-      await new Promise((r) => setTimeout(r, 1500)); // kube-proxy's min sync period is 1 s
+      await kubeProxyServes(c, lb, 'default', 'nginx');
       const seen = new Set<string>();
       for (let i = 0; i < 20; i++) seen.add((await get(net, lb)).body.trim());
       assert.deepEqual([...seen], ['new']);
@@ -141,17 +127,9 @@ describe('test network', function () {
       });
     const set = await canary(['set', 'new-nginx', '25', '--total', '4']);
     assert.equal(set.exitCode, 0, set.stderr);
-    await until(
-      '4 ready endpoints behind nginx',
-      async () =>
-        (await jsonpath(c, ['endpointslices', '-l', 'kubernetes.io/service-name=nginx'], '{.items[*].endpoints[?(@.conditions.ready==true)].targetRef.name}'))
-          .split(' ')
-          .filter(Boolean).length === 4,
-      60_000,
-    );
-    await new Promise((r) => setTimeout(r, 1500));
+    await readyEndpoints(c, 'default', 'nginx', 4, 60_000);
     const lb = await jsonpath(c, ['svc', 'nginx'], '{.status.loadBalancer.ingress[0].ip}');
-    await net.assertRouted(lb);
+    await kubeProxyServes(c, lb, 'default', 'nginx');
     const r = await canary(['probe', `http://${lb}/`, '--count', '400', '--concurrency', '8', '--canary', 'new-nginx', '-o', 'json']);
     assert.equal(r.exitCode, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as { requests: number; errors: number; canary: { configuredPercent: number; observedPercent: number } };
@@ -267,14 +245,14 @@ describe('test network', function () {
   });
 
   it('runs a VM host at the seed address with key-only ssh, its own files, and routes to the pods', async function () {
-    const host = await net.addHost({ name: 'vm', address: '192.168.3.202' }).catch((err: Error) => {
+    const host = await net.addHost({ name: 'details-vm', address: '192.168.3.202' }).catch((err: Error) => {
       if (/already routed/.test(err.message)) return undefined; // another run holds the seed's address
       throw err;
     });
     if (!host) return this.skip();
     const ssh = (cmd: string, extra: string[] = []) => execa('ssh', [...extra, ...host.sshArgs([cmd])], { reject: false, stdin: 'ignore' });
     const who = await ssh('hostname; id -u');
-    assert.equal(who.stdout, 'vm\n0', who.stderr);
+    assert.equal(who.stdout, 'details-vm\n0', who.stderr); // its own hostname (UTS namespace), not this machine's
     // What meshvm installs lands on the VM only.
     const put = await ssh(
       'mkdir -p /etc/certs /var/lib/istio && echo 10.0.0.9 istiod.istio-system.svc >> /etc/hosts && echo pem > /etc/certs/root-cert.pem && cat /etc/hosts',

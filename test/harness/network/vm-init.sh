@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Runs inside a VM host's network namespace and a private mount namespace (unshare --mount): mounts the
-# host's own root (the cached Debian root under an overlay of this host's), /proc, a minimal /dev, then
-# runs Debian's sshd chrooted there. The mounts exist only in this mount namespace and go with it, so
+# Runs inside a VM host's network namespace and private mount and UTS namespaces (unshare): sets its
+# hostname, mounts the host's own root (the cached Debian root under an overlay of this host's), /proc,
+# a minimal /dev, then runs Debian's sshd chrooted there. The mounts exist only in this mount namespace and go with it, so
 # nothing written "on the VM" reaches this machine's files.
 set -euo pipefail
-lower=$1 upper=$2 work=$3 root=$4
+lower=$1 upper=$2 work=$3 root=$4 name=$5
+hostname "$name"
 mount --make-rprivate /
 mount -t overlay overlay -o "lowerdir=$lower,upperdir=$upper,workdir=$work" "$root"
 mount -t proc proc "$root/proc"
