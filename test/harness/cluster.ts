@@ -434,7 +434,7 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
       ...(net ? { network: net.state } : {}),
     };
     const cluster = new Cluster(state, detached ? [] : procs, forgetDir, net);
-    net?.adopt(state.processes);
+    net?.adopt(state.processes, opts.dir || detached ? [] : [dir]);
     const watched = procs;
     const waits: Promise<void>[] = [
       cluster.addNodes(opts.nodes ?? DEFAULT_NODES),

@@ -2,7 +2,7 @@
 // (SIGKILL: no exit hook runs, the reaper does it), and two networks at once never share addresses.
 // Without a network, the API server's service proxy cannot reach a pod IP at all.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -43,24 +43,29 @@ describe('test network lifecycle', function () {
     await execa('ip', ['netns', 'exec', a.netns, 'nft', 'add', 'table', 'inet', 'probe'], { stdin: 'ignore' });
     assert.ok((await traces(a.state.id)).length > 0);
     await Promise.all([a.stop(), b.stop()]);
+    rmSync(dir, { recursive: true, force: true });
     assert.deepEqual([...(await traces(a.state.id)), ...(await traces(b.state.id))], []);
   });
 
-  it('a killed test process (SIGKILL) leaves no namespace, link, route or process behind', async () => {
+  it('a killed test process (SIGKILL) leaves no namespace, link, route, process or temp folder behind', async () => {
     const script = `
       import { startCluster } from ${JSON.stringify(join(REPO_ROOT, 'build/test/harness/cluster.js'))};
       const c = await startCluster({ istio: false, network: true, nodes: [{ name: 'n1' }] });
       const pids = (await import('node:child_process')).execFileSync('ip', ['netns', 'pids', c.network.netns]).toString().split(/\\s+/).filter(Boolean).map(Number);
-      console.log(JSON.stringify({ id: c.network.state.id, pids: [...pids, ...c.state.processes.map((p) => p.pid)] }));
+      console.log(JSON.stringify({ id: c.network.state.id, dir: c.state.dir, pids: [...pids, ...c.state.processes.map((p) => p.pid)] }));
       setInterval(() => {}, 1000);
     `;
-    const { child, ready } = await harnessChild<{ id: string; pids: number[] }>(script);
-    const { id, pids } = ready;
+    const { child, ready } = await harnessChild<{ id: string; dir: string; pids: number[] }>(script);
+    const { id, dir, pids } = ready;
     assert.ok(pids.length >= 3 && pids.every(isRunning), 'agent, kube-proxy and the control plane run');
     assert.ok((await traces(id)).length > 0);
     child.kill('SIGKILL');
     await child;
-    await until('the reaper to remove the network', async () => (await traces(id)).length === 0 && !pids.some(isRunning), 30_000);
+    await until(
+      'the reaper to remove the network and the folder',
+      async () => (await traces(id)).length === 0 && !pids.some(isRunning) && !existsSync(dir),
+      30_000,
+    );
   });
 
   it("without a network, the API server's service proxy to a pod IP is refused before anything is sent", async () => {

@@ -202,11 +202,12 @@ export class Network {
     }
   }
 
-  /** Processes outside the namespace that go with the network (a crash leaves nothing running). */
-  adopt(procs: { name: string; pid: number; match: string }[]): void {
+  /** Processes outside the namespace, and temp folders, that go with the network (a crash leaves nothing). */
+  adopt(procs: { name: string; pid: number; match: string }[], dirs: string[] = []): void {
     const r = readRecord(this.state.id);
     if (!r) return;
     r.processes.push(...procs);
+    r.dirs = [...(r.dirs ?? []), ...dirs];
     writeRecord(r);
   }
 

@@ -29,6 +29,8 @@ export interface NetworkRecord {
   hostLinks: string[];
   /** Processes outside the namespaces to stop with the network (the cluster's control plane). */
   processes: OwnedProcess[];
+  /** Temp folders of the run (the cluster's), removed last. */
+  dirs?: string[];
   createdAt: string;
 }
 
@@ -121,6 +123,7 @@ export async function removeRecorded(r: NetworkRecord, graceMs = 3000): Promise<
   await killAll([...new Set([...inside, ...adopted])], graceMs);
   for (const link of r.hostLinks) await ip(['link', 'del', link]).catch(() => {});
   for (const ns of [...r.netns].reverse()) await ip(['netns', 'del', ns]).catch(() => {});
+  for (const d of r.dirs ?? []) rmSync(d, { recursive: true, force: true });
   rmSync(file(r.id), { force: true });
 }
 
