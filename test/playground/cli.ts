@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attachCluster, startCluster, until, type ClusterState } from '../harness/cluster.js';
 import { removeNetwork } from '../harness/network/network.js';
+import { kubeProxyServes, readyEndpoints } from '../support/endpoints.js';
 import { freePort, isOurs, isRunning, startProcess, stopPid } from '../harness/processes.js';
 import { REPO_ROOT, binDir } from '../harness/binaries.js';
 
@@ -106,6 +107,8 @@ async function start(): Promise<void> {
       await cluster.apply(readFileSync(join(SCENARIOS, f), 'utf8'));
     }
     await cluster.kubectl(['wait', '--for=condition=Available', 'deployment', '--all', '-A', '--timeout=60s']);
+    // Chapter 1's Service lists both pods before anyone curls it (EndpointSlices trail pod readiness).
+    await readyEndpoints(cluster, 'default', 'nginx', 2, 60_000);
     const dpLog = join(dir, 'logs', 'dataplane.log');
     const dpScript = fileURLToPath(new URL('./dataplane.js', import.meta.url));
     const port = await freePort();
@@ -129,6 +132,7 @@ async function start(): Promise<void> {
         },
         15_000,
       );
+      await kubeProxyServes(cluster, state.nginxAddress!, 'default', 'nginx');
       // Chapter 5: the VM that joins the mesh, at the seed's address (unless another run holds it).
       await net.addHost({ name: 'mesh-vm', address: '192.168.3.202' }).catch((err: Error) => log(`no VM host for chapter 5: ${err.message}`));
     }
