@@ -1,6 +1,5 @@
-// kubectl canary probe: the measured share follows the weight set. With the test network (root) it
-// probes the nginx LoadBalancer address, so kube-proxy's own rules pick the pods; without, the
-// playground's loopback data plane.
+// kubectl canary probe against the playground's data plane: the measured share follows the weight set.
+// (Through the real kube-proxy on a LoadBalancer address: test/integration/network.test.ts.)
 import assert from 'node:assert/strict';
 import { assertShare } from '../support/share.js';
 import { readFileSync } from 'node:fs';
@@ -9,8 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { sharedCluster } from '../support/fixture.js';
 import { REPO_ROOT } from '../harness/binaries.js';
-import { until, type Cluster } from '../harness/cluster.js';
-import { kubeProxyServes, readyEndpoints } from '../support/endpoints.js';
+import type { Cluster } from '../harness/cluster.js';
 import { startDataPlane, type DataPlane } from '../playground/dataplane.js';
 
 const NS = 'canary-probe';
@@ -19,10 +17,6 @@ describe('kubectl canary probe', function () {
   this.timeout(180_000);
   let c: Cluster;
   let dp: DataPlane;
-  /** Where the probe goes: the LoadBalancer address through kube-proxy, or the loopback data plane. */
-  let target: string[] = [];
-  /** The nginx LoadBalancer address, with the network. */
-  let lb = '';
   const canary = (args: string[]) =>
     execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), [...args, '--kubeconfig', c.kubeconfig, '-n', NS], {
       reject: false,
@@ -37,20 +31,6 @@ describe('kubectl canary probe', function () {
     await c.apply(readFileSync(join(REPO_ROOT, 'test/playground/scenarios/01-l4-canary.yaml'), 'utf8').replace(/namespace: default/g, `namespace: ${NS}`));
     await c.kubectl(['-n', NS, 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=60s']);
     dp = await startDataPlane({ kubeconfig: c.kubeconfig, refreshMs: 100 });
-    if (c.network) {
-      const net = c.network;
-      await until(
-        'the nginx LoadBalancer address',
-        async () => {
-          const ip = (await c.kubectl(['-n', NS, 'get', 'svc', 'nginx', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).stdout;
-          if (ip) await net.assertRouted(ip);
-          lb = ip;
-          target = ip ? [`http://${ip}/`] : target;
-          return Boolean(ip);
-        },
-        30_000,
-      );
-    } else target = [`http://127.0.0.1:${dp.port}/`, '--host', `nginx.${NS}`];
   });
   after(async () => dp?.close());
 
@@ -61,17 +41,28 @@ describe('kubectl canary probe', function () {
     it(`after set ${percent}% the measured share of the canary agrees with it`, async () => {
       const set = await canary(['set', 'new-nginx', String(percent), '--total', String(total)]);
       assert.equal(set.exitCode, 0, set.stderr);
-      // Wait until the EndpointSlices (and so the data plane, or kube-proxy's rules) have every ready pod.
-      await readyEndpoints(c, NS, 'nginx', total);
-      if (lb) await kubeProxyServes(c, lb, NS, 'nginx');
+      // Wait until the EndpointSlices (and so the data plane) have every ready pod.
       for (let i = 0; i < 50; i++) {
         await dp.refresh();
-        const first = await canary(['probe', ...target, '--count', '40', '-o', 'json']);
+        const first = await canary(['probe', `http://127.0.0.1:${dp.port}/`, '--host', `nginx.${NS}`, '--count', '40', '-o', 'json']);
         const doc = JSON.parse(first.stdout) as { versions: { version: string }[] };
         if (doc.versions.length === 2) break;
         await new Promise((r) => setTimeout(r, 200));
       }
-      const r = await canary(['probe', ...target, '--count', '600', '--concurrency', '20', '--canary', 'new-nginx', '-o', 'json']);
+      const r = await canary([
+        'probe',
+        `http://127.0.0.1:${dp.port}/`,
+        '--host',
+        `nginx.${NS}`,
+        '--count',
+        '600',
+        '--concurrency',
+        '20',
+        '--canary',
+        'new-nginx',
+        '-o',
+        'json',
+      ]);
       assert.equal(r.exitCode, 0, r.stderr);
       const doc = JSON.parse(r.stdout) as {
         requests: number;
@@ -88,7 +79,7 @@ describe('kubectl canary probe', function () {
   }
 
   it('table output: versions with intervals, errors, latency, the comparison line', async () => {
-    const r = await canary(['probe', ...target, '--count', '200', '--canary', 'new-nginx']);
+    const r = await canary(['probe', `http://127.0.0.1:${dp.port}/`, '--host', `nginx.${NS}`, '--count', '200', '--canary', 'new-nginx']);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stdout, /^VERSION {3}COUNT {3}SHARE {3}95% INTERVAL\n(new|old) +\d+ +[\d.]+% +[\d.]+% - [\d.]+%\n/);
     assert.match(
