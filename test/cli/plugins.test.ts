@@ -114,7 +114,10 @@ describe('plugin binaries', function () {
     );
     const denied = await kubectlWithPlugins(['trace', 'context'], { KUBECONFIG: forged });
     assert.equal(denied.exitCode, 1);
-    assert.match(denied.stderr, /^error: unauthorized: the cluster at https:\/\/127\.0\.0\.1:\d+ rejected the credentials of user "nobody" \(context "c"\)/);
+    assert.ok(
+      denied.stderr.startsWith(`error: unauthorized: the cluster at ${c.server} rejected the credentials of user "nobody" (context "c")`),
+      denied.stderr,
+    );
   });
 
   it('`npm install -g` from the clone puts the six binaries on PATH', async function () {

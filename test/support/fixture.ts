@@ -12,6 +12,8 @@ let sharedMesh: Promise<Cluster> | undefined;
 
 export function sharedCluster(): Promise<Cluster> {
   shared ??= startCluster({
+    // The real network under it (as root; without root it starts without one and says so).
+    network: true,
     nodes: [
       { name: 'node-a1', zone: 'zone-a', labels: { 'node-role.kubernetes.io/ingress': 'true' } },
       { name: 'node-a2', zone: 'zone-a' },
