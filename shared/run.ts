@@ -176,14 +176,14 @@ export async function runCli(plugin: PluginDefinition, argv: string[], io: IO): 
   }
 }
 
-/** The entry point each plugin's main.ts calls: the only place that exits the process. */
-export async function main(plugin: PluginDefinition): Promise<void> {
+/** The entry point each plugin's main.ts calls (and sea/main.ts, with the arguments and path it dispatched on): the only place that exits the process. */
+export async function main(plugin: PluginDefinition, argv = process.argv.slice(2), self = process.argv[1] ?? ''): Promise<void> {
   quietOnClosedPipe(process.stdout);
-  const code = await runCli(plugin, process.argv.slice(2), {
+  const code = await runCli(plugin, argv, {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    self: process.argv[1] ?? '',
+    self,
     interrupts: (handler) => void process.once('SIGINT', handler),
   });
   // Exit only once both streams have handed everything to the OS (pipes are asynchronous).
