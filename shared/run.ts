@@ -10,6 +10,7 @@ import { systemClock, type CommandContext, type IO } from './context.js';
 import type { ResolvedConfig } from './kube/kubeconfig.js';
 import { VERSION } from './version.js';
 import { completeWords } from './commands/completion.js';
+import { completeNames } from './commands/complete-names.js';
 
 interface Selected {
   spec: AnyCommand;
@@ -127,10 +128,12 @@ export async function runCli(plugin: PluginDefinition, argv: string[], io: IO): 
   if (argv[0] === '__complete') {
     // Completion words may look like flags; they are data here, so yargs must not parse them.
     try {
+      const names = (words: string[]) => completeNames(plugin, words, async (args) => makeContext(plugin, io, args, await loadKube()).ctx);
       io.stdout.write(
         await completeWords(
           buildParser(plugin, [], () => {}, io),
           argv.slice(1),
+          names,
         ),
       );
       return ExitCode.ok;

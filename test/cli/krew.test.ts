@@ -169,6 +169,19 @@ describe('krew: our own index, with the real krew, offline', function () {
     const ours2 = await kubectl('trace', '--version');
     assert.equal(ours2.stdout.trim(), info.version, 'kubectl trace is ours, not the default index one');
 
+    // Completion the krew way: the helper goes beside the link krew made (on PATH), not into krew's store.
+    const helper = await kubectl('canary', 'completion', '--install-kubectl-helper');
+    assert.equal(helper.exitCode, 0, helper.stderr);
+    assert.ok(existsSync(join(env['KREW_ROOT']!, 'bin', 'kubectl_complete-canary')), helper.stderr);
+    const words = await kubectl('__complete', 'canary', 'co');
+    assert.deepEqual(
+      words.stdout
+        .split('\n')
+        .filter((l) => l && !l.startsWith(':'))
+        .sort(),
+      ['completion', 'context'],
+    );
+
     // A new version in the index: update, then upgrade one plugin.
     const next = info.version.replace(/\d+$/, (n) => String(Number(n) + 1));
     writeIndex(repo, next, base, platforms());

@@ -100,6 +100,67 @@ describe('plugin binaries', function () {
     );
   });
 
+  it('`kubectl <plugin> <command> <TAB>` completes object names from the cluster (Deployments, Ingresses, Nodes, namespaces)', async function () {
+    this.timeout(120_000);
+    const c = await sharedCluster();
+    const ns = 'complete-names';
+    const deployment = (name: string) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: ns },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+      },
+    });
+    await c.apply([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+      deployment('new-nginx'),
+      deployment('old-nginx'),
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'nginx', namespace: ns }, spec: { selector: { app: 'nginx' }, ports: [{ port: 80 }] } },
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: { name: 'echo', namespace: ns },
+        spec: { defaultBackend: { service: { name: 'nginx', port: { number: 80 } } } },
+      },
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'complete-'));
+    for (const p of ['canary', 'bluegreen', 'ingress-ha']) {
+      const install = await run(p, ['completion', '--install-kubectl-helper', '--dir', dir]);
+      assert.equal(install.exitCode, 0, install.stderr);
+    }
+    const complete = async (...words: string[]) => {
+      const r = await kubectlWithPlugins(['__complete', ...words], { PATH: [dir, pluginPath()].join(':'), KUBECONFIG: c.kubeconfig });
+      assert.equal(r.exitCode, 0, r.stderr);
+      return r.stdout
+        .split('\n')
+        .filter((l) => l && !l.startsWith(':'))
+        .sort();
+    };
+    assert.deepEqual(await complete('canary', 'promote', '-n', ns, ''), ['new-nginx', 'old-nginx']);
+    assert.deepEqual(await complete('canary', '-n', ns, 'abort', 'new'), ['new-nginx']);
+    // The second positional of set is a percentage: no names there.
+    const percent = await complete('canary', 'set', 'new-nginx', '-n', ns, '');
+    assert.ok(!percent.includes('old-nginx') && !percent.includes('new-nginx'), percent.join(' '));
+    assert.deepEqual(await complete('canary', 'route', '--namespace', ns, ''), ['nginx']);
+    assert.deepEqual(await complete('bluegreen', 'set', '-n', ns, ''), ['echo']);
+    assert.deepEqual(await complete('bluegreen', 'set', 'echo', '-n', ns, ''), ['nginx']);
+    assert.deepEqual(await complete('ingress-ha', 'nodes', 'add', 'node-a1', 'node-'), ['node-a1', 'node-a2', 'node-b1']);
+    assert.ok((await complete('canary', 'status', '-n', 'complete-')).includes(ns), 'namespaces after -n');
+    // No cluster to ask: nothing offered, and no error on the terminal.
+    const port = await closedPort();
+    const none = await kubectlWithPlugins(['__complete', 'canary', 'promote', ''], {
+      PATH: [dir, pluginPath()].join(':'),
+      KUBECONFIG: tempKubeconfig(
+        `clusters: [{name: x, cluster: {server: "https://127.0.0.1:${port}"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: x, user: u}}]\ncurrent-context: x\n`,
+      ),
+    });
+    assert.equal(none.exitCode, 0);
+    assert.equal(none.stdout.split('\n').filter((l) => l && !l.startsWith(':')).length, 0);
+  });
+
   it('talks to a real cluster through kubectl: `kubectl canary context`', async function () {
     this.timeout(120_000);
     const c = await sharedCluster();
