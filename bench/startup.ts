@@ -22,7 +22,7 @@ const runs = Number(argv[argv.indexOf('--runs') + 1]) || 30;
 const kubectl = join(binDir(['kubectl']), 'kubectl');
 const SEA_BIN = join(REPO_ROOT, 'build', 'release-test', 'bin');
 const BUNDLE_BIN = join(REPO_ROOT, 'dist', 'bin');
-const node26 = nodeFiles(TARGETS[0]!.node).exe;
+const node26 = nodeFiles(TARGETS[0].node).exe;
 for (const f of [join(SEA_BIN, 'kubectl-canary'), node26])
   if (!existsSync(f)) throw new Error(`${f} is missing: run 'node build/scripts/release/test-build.js' (npm run bench does)`);
 const bin = (dir: string, p: string) => join(dir, `kubectl-${p.replace(/-/g, '_')}`);
@@ -43,7 +43,7 @@ interface Case {
 }
 const offline = ['context', '--offline', '--kubeconfig', kubeconfigFile];
 const cases: Case[] = [
-  { name: `node -e 0 (Node ${TARGETS[0]!.node.version}, the executable's)`, cmd: node26, args: ['-e', '0'] },
+  { name: `node -e 0 (Node ${TARGETS[0].node.version}, the executable's)`, cmd: node26, args: ['-e', '0'] },
   { name: `node -e 0 (Node ${process.versions.node}, on PATH)`, cmd: process.execPath, args: ['-e', '0'] },
   { name: 'kubectl version --client', cmd: kubectl, args: ['version', '--client'] },
   ...PLUGINS.map((p) => ({ name: `exe: kubectl-${p.replace(/-/g, '_')} --help`, cmd: bin(SEA_BIN, p), args: ['--help'] })),
@@ -79,9 +79,9 @@ for (let i = 0; i < runs; i++) {
 rmSync(work, { recursive: true, force: true });
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const floor = median(times.get(cases[0]!.name)!);
+const floor = median(times.get(cases[0].name)!);
 const kubectlFloor = median(times.get('kubectl version --client')!);
 const rows = cases.map((c) => {
   const m = median(times.get(c.name)!);

@@ -172,7 +172,7 @@ describe('krew: our own index, with the real krew, offline', function () {
     // Completion the krew way: the helper goes beside the link krew made (on PATH), not into krew's store.
     const helper = await kubectl('canary', 'completion', '--install-kubectl-helper');
     assert.equal(helper.exitCode, 0, helper.stderr);
-    assert.ok(existsSync(join(env['KREW_ROOT']!, 'bin', 'kubectl_complete-canary')), helper.stderr);
+    assert.ok(existsSync(join(env['KREW_ROOT'], 'bin', 'kubectl_complete-canary')), helper.stderr);
     const words = await kubectl('__complete', 'canary', 'co');
     assert.deepEqual(
       words.stdout
