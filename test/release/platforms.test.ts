@@ -73,7 +73,9 @@ describe('release: every platform', function () {
     const sums = parseSums(readFileSync(join(RELEASE, 'SHA256SUMS'), 'utf8'));
     for (const [file, sum] of Object.entries(sums)) assert.equal(sha256File(join(RELEASE, file)), sum, file);
     for (const e of CATALOG) {
-      const m = yaml.load(readFileSync(join(REPO_ROOT, 'krew', 'index', 'plugins', `${e.name}.yaml`), 'utf8')) as { spec: { platforms: { uri: string; sha256: string }[] } };
+      const m = yaml.load(readFileSync(join(REPO_ROOT, 'krew', 'index', 'plugins', `${e.name}.yaml`), 'utf8')) as {
+        spec: { platforms: { uri: string; sha256: string }[] };
+      };
       for (const p of m.spec.platforms) assert.equal(sums[p.uri.split('/').pop()!], p.sha256, `${e.name}: ${p.uri}`);
     }
   });
