@@ -42,7 +42,7 @@ export function typedWords(plugin: PluginDefinition, words: string[]): { spec: A
     let y = globalFlags(Yargs()).exitProcess(false).help(false).version(false).parserConfiguration({ 'camel-case-expansion': false });
     y = y.fail(() => undefined);
     if (spec?.builder) y = spec.builder(y);
-    return y.parseSync(words) as Args;
+    return y.parseSync(words);
   };
   const first = String(parse()._[0] ?? '');
   const spec = plugin.commands.find((c) => c.command.split(' ')[0] === first || (c.aliases ?? []).includes(first));
