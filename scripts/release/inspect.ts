@@ -1,5 +1,6 @@
 // Reads what a built executable is from its headers: format, machine, whether the SEA fuse was
 // flipped, where its code signature is. Enough to check a file we cannot run here.
+import { createHash } from 'node:crypto';
 import type { Arch } from './targets.js';
 
 export interface Inspection {
@@ -42,4 +43,46 @@ export function inspectExecutable(b: Buffer, fuse: string): Inspection {
     }
   }
   return { format: 'unknown', arch: 'other', seaFuseFlipped, signed: false };
+}
+
+/**
+ * Checks a Mach-O's code signature the way the kernel does when it pages code in: the CodeDirectory's
+ * hash of every page up to its code limit must match the file. Returns what is wrong, or [] if
+ * nothing is. (rcodesign's own `verify` expects a CMS signature and fails on ad-hoc ones.)
+ */
+export function checkMachoCodeDirectory(b: Buffer): { problems: string[]; flags: number; identifier: string; pages: number } {
+  let off = 32;
+  let sig: { dataoff: number; datasize: number } | undefined;
+  for (let i = 0, n = b.readUInt32LE(16); i < n; i++) {
+    if (b.readUInt32LE(off) === 0x1d) sig = { dataoff: b.readUInt32LE(off + 8), datasize: b.readUInt32LE(off + 12) };
+    off += b.readUInt32LE(off + 4);
+  }
+  if (!sig) return { problems: ['no LC_CODE_SIGNATURE'], flags: 0, identifier: '', pages: 0 };
+  const sb = sig.dataoff;
+  if (b.readUInt32BE(sb) !== 0xfade0cc0) return { problems: ['no code signature superblob'], flags: 0, identifier: '', pages: 0 };
+  let cd = -1;
+  for (let i = 0, n = b.readUInt32BE(sb + 8); i < n; i++) {
+    const at = sb + b.readUInt32BE(sb + 12 + i * 8 + 4);
+    if (b.readUInt32BE(at) === 0xfade0c02 && cd < 0) cd = at;
+  }
+  if (cd < 0) return { problems: ['no CodeDirectory'], flags: 0, identifier: '', pages: 0 };
+  const flags = b.readUInt32BE(cd + 12);
+  const hashOffset = b.readUInt32BE(cd + 16);
+  const identOffset = b.readUInt32BE(cd + 20);
+  const nCodeSlots = b.readUInt32BE(cd + 28);
+  const codeLimit = b.readUInt32BE(cd + 32);
+  const hashSize = b.readUInt8(cd + 36);
+  const hashType = b.readUInt8(cd + 37);
+  const pageSize = 2 ** b.readUInt8(cd + 39);
+  const identifier = b.toString('latin1', cd + identOffset, b.indexOf(0, cd + identOffset));
+  const problems: string[] = [];
+  if (hashType !== 2 || hashSize !== 32) problems.push(`hash type ${hashType}, expected SHA-256`);
+  if (codeLimit !== sig.dataoff) problems.push(`code limit ${codeLimit} is not where the signature starts (${sig.dataoff})`);
+  if (nCodeSlots !== Math.ceil(codeLimit / pageSize)) problems.push(`${nCodeSlots} code slots for ${codeLimit} bytes`);
+  for (let i = 0; i < nCodeSlots && problems.length < 5; i++) {
+    const page = b.subarray(i * pageSize, Math.min((i + 1) * pageSize, codeLimit));
+    const want = b.subarray(cd + hashOffset + i * hashSize, cd + hashOffset + (i + 1) * hashSize);
+    if (!createHash('sha256').update(page).digest().equals(want)) problems.push(`page ${i} does not match its hash`);
+  }
+  return { problems, flags, identifier, pages: nCodeSlots };
 }

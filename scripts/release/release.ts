@@ -7,7 +7,7 @@ import { basename, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { nodeArchive, pkg, releaseBaseUrl, reproducibleTarGz, sha256File, writeIndex, type PlatformRelease } from '../../krew/package.js';
-import { inspectExecutable } from './inspect.js';
+import { checkMachoCodeDirectory, inspectExecutable } from './inspect.js';
 import { nodeFiles } from './node-binaries.js';
 import { REPO_ROOT } from './paths.js';
 import { sbom } from './sbom.js';
@@ -46,6 +46,7 @@ export function verifyExecutable(t: Target, exe: string, blob: string): void {
     !i.seaFuseFlipped && 'the SEA fuse is not flipped',
     t.format === 'macho' && !i.machoSeaSegment && 'no NODE_SEA segment',
     t.format === 'macho' && !i.signed && 'no code signature',
+    ...(t.format === 'macho' && i.signed ? checkMachoCodeDirectory(b).problems : []),
     t.format === 'pe' && i.signed && 'a stale Authenticode signature',
     !b.includes(readFileSync(blob)) && 'the SEA blob is not in the file',
   ].filter(Boolean);

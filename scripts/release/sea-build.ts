@@ -74,5 +74,6 @@ export async function buildSea(t: Target, inputs: SeaInputs, outDir: string, wor
     { stdin: 'ignore' },
   );
   if (t.format === 'macho') await adhocSign(exe, log);
+  chmodSync(exe, 0o755);
   return exe;
 }
