@@ -2,6 +2,7 @@
 // in release/, and the krew index in krew/index/. Run again, it compares its output with the previous
 // one in release/ and names the outputs and inputs that differ.
 //   node build/scripts/release/release.js [--targets linux-amd64,...] [--out DIR] [--index DIR | --no-index] [--base-url URL]
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -106,6 +107,7 @@ export async function release(opts: ReleaseOptions = {}): Promise<ReleaseResult>
   await bundleSea(script);
   const assets = { 'client-node.cjs': join(REPO_ROOT, 'dist', 'lib', 'client-node.cjs') };
   const inputs: Record<string, string> = {
+    'release build (build/scripts/release, krew/package)': buildCodeHash(),
     'sea script': sha256File(script),
     'asset client-node.cjs': sha256File(assets['client-node.cjs']),
     ...(await toolVersions(targets)),
@@ -222,6 +224,20 @@ export function reportReproducibility(
   if (built.length && !given.length)
     log(`built from the same inputs but different: ${differs(built)}; Node's snapshot builder is not byte-reproducible (it keeps some build timing)`);
   return changed;
+}
+
+/** The compiled build code itself: a change to how we build is an input too. */
+function buildCodeHash(): string {
+  const dir = join(REPO_ROOT, 'build', 'scripts', 'release');
+  const files = [
+    ...readdirSync(dir)
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => join(dir, f)),
+    join(REPO_ROOT, 'build', 'krew', 'package.js'),
+  ].sort();
+  const h = createHash('sha256');
+  for (const f of files) h.update(readFileSync(f));
+  return h.digest('hex');
 }
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
