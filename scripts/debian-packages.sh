@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the tests need on a fresh machine, installed only when missing (apt-get update
-# first): openssl signs the test clusters' certificates; tar and gzip build krew archives; the test
+# first): openssl signs the test clusters' certificates; tar and gzip build krew archives; git holds
+# the krew index the tests install from; llvm-objcopy (llvm) strips the Node binary of the linux-amd64
+# single executable the CLI tests run; the test
 # network (test/harness/network/) needs iproute2, nftables (kube-proxy's nftables mode) and iptables
 # (its fallback), debootstrap (the VM hosts' Debian root, with Debian's sshd inside it) and the ssh
 # client. Not root: says what is missing and goes on (the network tests then skip).
 set -euo pipefail
-declare -A pkg=([openssl]=openssl [tar]=tar [gzip]=gzip [ip]=iproute2 [nft]=nftables [iptables]=iptables
+declare -A pkg=([openssl]=openssl [tar]=tar [gzip]=gzip [git]=git [llvm-objcopy]=llvm [ip]=iproute2 [nft]=nftables [iptables]=iptables
   [debootstrap]=debootstrap [ssh]=openssh-client [ssh-keygen]=openssh-client [unshare]=util-linux)
 missing=()
 for cmd in "${!pkg[@]}"; do
