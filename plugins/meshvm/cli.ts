@@ -6,6 +6,7 @@ import { groupCommand } from './commands/group.js';
 import { exposeIstiodCommand } from './commands/expose-istiod.js';
 import { iptablesCommand } from './commands/iptables.js';
 import { checkCommand } from './commands/check.js';
+import { setupCommand } from './commands/setup.js';
 
 export const plugin = definePlugin({
   name: 'meshvm',
@@ -15,5 +16,5 @@ export const plugin = definePlugin({
     ['kubectl meshvm context -n bookinfo', 'Show the cluster the plugin acts on'],
     ['kubectl meshvm completion --install-kubectl-helper', "Make 'kubectl meshvm <TAB>' complete"],
   ],
-  commands: [registerCommand, unregisterCommand, groupCommand, bootstrapCommand, exposeIstiodCommand, checkCommand, iptablesCommand],
+  commands: [registerCommand, unregisterCommand, groupCommand, bootstrapCommand, setupCommand, exposeIstiodCommand, checkCommand, iptablesCommand],
 });
