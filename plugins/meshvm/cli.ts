@@ -7,6 +7,7 @@ import { exposeIstiodCommand } from './commands/expose-istiod.js';
 import { iptablesCommand } from './commands/iptables.js';
 import { checkCommand } from './commands/check.js';
 import { setupCommand } from './commands/setup.js';
+import { listCommand } from './commands/list.js';
 
 export const plugin = definePlugin({
   name: 'meshvm',
@@ -16,5 +17,5 @@ export const plugin = definePlugin({
     ['kubectl meshvm context -n bookinfo', 'Show the cluster the plugin acts on'],
     ['kubectl meshvm completion --install-kubectl-helper', "Make 'kubectl meshvm <TAB>' complete"],
   ],
-  commands: [registerCommand, unregisterCommand, groupCommand, bootstrapCommand, setupCommand, exposeIstiodCommand, checkCommand, iptablesCommand],
+  commands: [registerCommand, unregisterCommand, listCommand, groupCommand, bootstrapCommand, setupCommand, exposeIstiodCommand, checkCommand, iptablesCommand],
 });

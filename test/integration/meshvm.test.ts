@@ -11,6 +11,7 @@ import { execa } from 'execa';
 import { startCluster, until, type Cluster } from '../harness/cluster.js';
 import type { IstioEndpoint, Istiod } from '../harness/istiod.js';
 import type { VMHost } from '../harness/network/vmhost.js';
+import { workloadEntryConfigure } from '../support/istioctl-oracle.js';
 import { pluginBinary } from '../support/plugins.js';
 
 const VM = '192.168.3.202';
@@ -176,6 +177,31 @@ describe('kubectl meshvm: a VM joins the mesh of a real istiod over the test net
         istiod.processes,
       );
     }
+    // list: both services on the one VM, from three lists.
+    const list = await meshvm(['-n', NS, 'list', '-o', 'json', '-v']);
+    assert.equal(list.exitCode, 0, list.stderr);
+    const rows = (JSON.parse(list.stdout) as { items: { address: string; selectedBy: string[]; ports: { name: string; port: number }[] }[] }).items;
+    assert.deepEqual(rows.map((r) => [r.address, r.selectedBy.join(','), r.ports.map((p) => `${p.name}:${p.port}`).join(',')]).sort(), [
+      [VM, 'service/details', 'http:9080'],
+      [VM, 'service/mysqldb', 'mysql:3306'],
+    ]);
+    assert.match(list.stderr, /I: 4 API requests to \S+ \(get 1, list 3\)/);
+    const table = await meshvm(['-n', NS, 'list']);
+    assert.match(table.stdout, /^NAME\s+ADDRESS\s+SELECTED BY\s+PORTS\s+HEALTH\n/);
+    // Bad input: one line, exit 2, nothing sent.
+    for (const [args, message] of [
+      [['register', 'details', '192.168.3.256', 'http:9080'], /192\.168\.3\.256/],
+      [['register', 'details', '224.0.0.1', 'http:9080'], /unicast|multicast/],
+      [['register', 'details', VM, 'http:70000'], /70000/],
+    ] as const) {
+      const r = await meshvm(['-n', NS, ...args]);
+      assert.equal(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+    const noNs = await meshvm(['-n', 'nowhere', 'register', 'details', VM, 'http:9080']);
+    assert.equal(noNs.exitCode, 1);
+    assert.match(noNs.stderr, /namespace "nowhere" not found/);
     // A port that disagrees with the Service is refused with the fix, and nothing is written.
     const bad = await meshvm(['-n', NS, 'register', 'details', '192.168.3.203', 'grpc:9080']);
     assert.equal(bad.exitCode, 1);
@@ -196,6 +222,12 @@ describe('kubectl meshvm: a VM joins the mesh of a real istiod over the test net
     }
     assert.equal(readFileSync(join(bundle, 'hosts'), 'utf8'), `${lbIP} istiod.istio-system.svc\n`);
     assert.equal(statSync(join(bundle, 'istio-token')).mode & 0o777, 0o600);
+    // The same files as istioctl x workload entry configure on the same cluster (the token aside: a new one each time).
+    const oracle = await workloadEntryConfigure(c, { namespace: NS, name: 'details', ingressIP: lbIP });
+    for (const f of ['mesh.yaml', 'cluster.env', 'root-cert.pem', 'hosts'] as const) assert.equal(readFileSync(join(bundle, f), 'utf8'), oracle.files[f], f);
+    const claims = (t: string) => JSON.parse(Buffer.from(t.split('.')[1], 'base64url').toString()) as { sub: string; aud: string[] };
+    const [ours, theirs] = [claims(readFileSync(join(bundle, 'istio-token'), 'utf8')), claims(oracle.files['istio-token'])];
+    assert.deepEqual([ours.sub, ours.aud], [theirs.sub, theirs.aud]);
     const root = readFileSync(join(bundle, 'root-cert.pem'), 'utf8');
     assert.equal(root.trimEnd(), (await c.kubectl(['-n', NS, 'get', 'cm', 'istio-ca-root-cert', '-o', 'jsonpath={.data.root-cert\\.pem}'])).stdout);
 
