@@ -4,8 +4,9 @@
 // bearer credential, the cluster ID as istio-agent sends it) asked for a certificate. The protobuf and
 // gRPC framing of the two messages are written here; nothing else of gRPC is needed.
 import { X509Certificate } from 'node:crypto';
-import { connect as http2Connect, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
-import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
+// node:tls and node:http2 load on use: the single executable's startup snapshot cannot hold them.
+import type { ClientHttp2Session, IncomingHttpHeaders } from 'node:http2';
+import type { PeerCertificate } from 'node:tls';
 import { certificateRequest } from './csr.js';
 
 export interface Target {
@@ -55,7 +56,8 @@ function dnsNames(cert: PeerCertificate): string[] {
     .map((s) => s.slice(4));
 }
 
-export function tlsHandshake(t: Target): Promise<HandshakeResult> {
+export async function tlsHandshake(t: Target): Promise<HandshakeResult> {
+  const { connect: tlsConnect } = await import('node:tls');
   return new Promise((resolve) => {
     const socket = tlsConnect({ host: t.address, port: t.port, servername: t.servername, ca: t.rootCert, ALPNProtocols: ['h2'], rejectUnauthorized: true });
     const timer = setTimeout(() => socket.destroy(Object.assign(new Error('timeout'), { code: 'KPLUGIN_TIMEOUT' })), t.timeoutMs);
@@ -148,6 +150,7 @@ export async function requestCertificate(
   o: { token: string; clusterID?: string | undefined; validitySeconds?: number },
 ): Promise<CertificateResult> {
   const csr = certificateRequest();
+  const { connect: http2Connect } = await import('node:http2');
   let session: ClientHttp2Session | undefined;
   try {
     const answer = await new Promise<{ status: string; message: string; body: Buffer }>((resolve, reject) => {
