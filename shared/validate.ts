@@ -39,6 +39,65 @@ export function ipAddress(value: string, what = 'IP address'): { address: string
   throw new ValidationError(`${what} "${value}" is not a valid IPv4 or IPv6 address`);
 }
 
+/** IPv6 in RFC 5952's canonical form (lower case, leading zeros dropped, the longest zero run as "::"). */
+export function canonicalIPv6(address: string): string {
+  let text = address.toLowerCase();
+  // A dotted IPv4 tail (::ffff:1.2.3.4) becomes two hex groups.
+  const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dotted) {
+    const o = dotted[2].split('.').map(Number);
+    text = `${dotted[1]}${((o[0] << 8) | o[1]).toString(16)}:${((o[2] << 8) | o[3]).toString(16)}`;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail === undefined ? [] : tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  const hex = groups.map((g) => parseInt(g, 16).toString(16));
+  // The longest run of two or more zero groups (the first of equal runs) is written as "::".
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8;) {
+    let j = i;
+    while (j < 8 && hex[j] === '0') j++;
+    if (j - i > bestLen) [best, bestLen] = [i, j - i];
+    i = j === i ? i + 1 : j;
+  }
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
+
+/**
+ * The address of a machine that serves traffic (a VM, an endpoint): a unicast IPv4 or IPv6 address, as
+ * Kubernetes requires of endpoint addresses. Unspecified, loopback, link-local, multicast, broadcast,
+ * reserved and IPv4-mapped addresses are refused with the reason; IPv6 comes back in canonical form.
+ */
+export function unicastAddress(value: string, what = 'IP address'): { address: string; family: IpFamily } {
+  if (value.includes('%')) throw new ValidationError(`${what} "${value}" has a zone (%...); give an address without one`);
+  const ip = ipAddress(value, what);
+  const refuse = (why: string) => {
+    throw new ValidationError(`${what} "${value}" is ${why}, not the unicast address of a machine`);
+  };
+  if (ip.family === 4) {
+    const [a, b] = ip.address.split('.').map(Number);
+    if (a === 0) refuse('in 0.0.0.0/8 ("this network")');
+    if (a === 127) refuse('a loopback address');
+    if (a === 169 && b === 254) refuse('link-local (169.254.0.0/16)');
+    if (a >= 224 && a <= 239) refuse('multicast (224.0.0.0/4)');
+    if (ip.address === '255.255.255.255') refuse('the broadcast address');
+    if (a >= 240) refuse('reserved (240.0.0.0/4)');
+    return ip;
+  }
+  const address = canonicalIPv6(ip.address);
+  const first = parseInt(address.split(':')[0] || '0', 16);
+  if (address === '::') refuse('the unspecified address');
+  if (address === '::1') refuse('the loopback address');
+  if (address.startsWith('::ffff:') && /^::ffff:[0-9a-f]{1,4}:[0-9a-f]{1,4}$/.test(address))
+    throw new ValidationError(`${what} "${value}" is an IPv4-mapped IPv6 address; give the IPv4 address itself`);
+  if ((first & 0xffc0) === 0xfe80) refuse('link-local (fe80::/10)');
+  if ((first & 0xff00) === 0xff00) refuse('multicast (ff00::/8)');
+  return { address, family: 6 };
+}
+
 export function port(value: string | number, what = 'port'): number {
   const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > 65535) {
@@ -122,6 +181,32 @@ export function keyValue(value: string, what = 'value'): [string, string] {
   const i = value.indexOf('=');
   if (i <= 0) throw new ValidationError(`${what} "${value}" must look like key=value`);
   return [value.slice(0, i), value.slice(i + 1)];
+}
+
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** A label value as the API server accepts it: empty, or up to 63 alphanumerics, '-', '_', '.' between alphanumerics. */
+export function labelValue(value: string, what = 'label value'): string {
+  if (!LABEL_VALUE.test(value))
+    throw new ValidationError(
+      `${what} "${value}" is not a valid label value: up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`,
+    );
+  return value;
+}
+
+/** A label key=value (-l app=details) as the API server accepts it: [prefix/]name, the prefix a DNS subdomain. */
+export function labelPair(value: string, what = 'label'): [string, string] {
+  const [key, val] = keyValue(value, what);
+  const slash = key.lastIndexOf('/');
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  if (prefix !== undefined) dnsSubdomain(prefix, `prefix of ${what} key "${key}"`);
+  if (!LABEL_NAME.test(name))
+    throw new ValidationError(
+      `${what} key "${key}" is not valid: the name part must be up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`,
+    );
+  return [key, labelValue(val, `${what} value in "${value}"`)];
 }
 
 // HTTP tokens (RFC 9110): header and cookie names.
