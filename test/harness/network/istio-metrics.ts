@@ -101,7 +101,7 @@ export class IstioMetrics {
   record(ip: string, w: Workload, code: number, durationMs: number): void {
     const labels = istioLabels(w, code);
     let pod = this.byPod.get(ip);
-    if (!pod) this.byPod.set(ip, (pod = new Map()));
+    if (!pod) this.byPod.set(ip, (pod = new Map<string, Series>()));
     let s = pod.get(labels);
     if (!s) pod.set(labels, (s = { labels, count: 0, buckets: ISTIO_DURATION_BUCKETS.map(() => 0), sum: 0 }));
     s.count++;
