@@ -18,7 +18,10 @@ describe('canary metrics: PromQL builders', () => {
 
   it("selects the destination side's reports of the canary, and of both versions for --relative", () => {
     assert.equal(selector(t), '{reporter="destination",destination_workload_namespace="shop",destination_workload="new-nginx"}');
-    assert.equal(selector({ ...rel, canary: 'reviews.v2' }), '{reporter="destination",destination_workload_namespace="shop",destination_workload=~"reviews\\\\.v2|old-nginx"}');
+    assert.equal(
+      selector({ ...rel, canary: 'reviews.v2' }),
+      '{reporter="destination",destination_workload_namespace="shop",destination_workload=~"reviews\\\\.v2|old-nginx"}',
+    );
   });
 
   it('builds the error-rate, p99 and requests queries, summed by workload', () => {
@@ -40,7 +43,12 @@ describe('canary metrics: PromQL builders', () => {
 describe('canary metrics: --query', () => {
   it('reads NAME=PROMQL<=THRESHOLD and >=, the last comparison splitting', () => {
     assert.deepEqual(parseCustomQuery('restarts=sum(x{a="b"}) <= 0'), { name: 'restarts', query: 'sum(x{a="b"})', op: '<=', threshold: 0 });
-    assert.deepEqual(parseCustomQuery('rps=sum(rate(y[{{interval}}])) >= 2 >= 1.5'), { name: 'rps', query: 'sum(rate(y[{{interval}}])) >= 2', op: '>=', threshold: 1.5 });
+    assert.deepEqual(parseCustomQuery('rps=sum(rate(y[{{interval}}])) >= 2 >= 1.5'), {
+      name: 'rps',
+      query: 'sum(rate(y[{{interval}}])) >= 2',
+      op: '>=',
+      threshold: 1.5,
+    });
   });
   it('refuses a missing name, comparison or number, and the built-in names', () => {
     for (const bad of ['sum(x)<=1', 'Bad=x<=1', 'a=sum(x)', 'a=sum(x)<=', 'p99=x<=1']) assert.equal(typeof parseCustomQuery(bad), 'string', bad);
@@ -52,7 +60,11 @@ describe('canary metrics: judge', () => {
     judge(planChecks(target.stable ? rel : t, l), answers, target);
 
   it('passes within the limits and fails above them, naming the measured value', () => {
-    const ok = run(limits({ maxP99Ms: 500 }), [{ byWorkload: { 'new-nginx': 120 } }, { byWorkload: { 'new-nginx': 0.5 } }, { byWorkload: { 'new-nginx': 240 } }]);
+    const ok = run(limits({ maxP99Ms: 500 }), [
+      { byWorkload: { 'new-nginx': 120 } },
+      { byWorkload: { 'new-nginx': 0.5 } },
+      { byWorkload: { 'new-nginx': 240 } },
+    ]);
     assert.equal(ok.verdict, 'pass');
     assert.deepEqual(
       ok.checks.map((c) => [c.name, c.status, c.value]),
@@ -62,7 +74,11 @@ describe('canary metrics: judge', () => {
         ['p99', 'pass', 240],
       ],
     );
-    const bad = run(limits({ maxP99Ms: 500 }), [{ byWorkload: { 'new-nginx': 120 } }, { byWorkload: { 'new-nginx': 20 } }, { byWorkload: { 'new-nginx': 240 } }]);
+    const bad = run(limits({ maxP99Ms: 500 }), [
+      { byWorkload: { 'new-nginx': 120 } },
+      { byWorkload: { 'new-nginx': 20 } },
+      { byWorkload: { 'new-nginx': 240 } },
+    ]);
     assert.equal(bad.verdict, 'fail');
     assert.equal(bad.checks[1].message, 'error-rate of new-nginx is 20%, above 1%');
   });
@@ -135,7 +151,10 @@ describe('canary metrics: answers', () => {
       { labels: { pod: 'a' }, value: 1 },
       { labels: { pod: 'b' }, value: 1 },
     ];
-    assert.throws(() => toAnswer(custom, two), (e: unknown) => e instanceof CliError && /returned 2 series \(\{pod="a"\}, \{pod="b"\}\); a check needs one value/.test(e.message));
+    assert.throws(
+      () => toAnswer(custom, two),
+      (e: unknown) => e instanceof CliError && /returned 2 series \(\{pod="a"\}, \{pod="b"\}\); a check needs one value/.test(e.message),
+    );
     assert.deepEqual(toAnswer(custom, []), { value: undefined });
     const [requests] = planChecks(t, limits({}));
     assert.deepEqual(toAnswer(requests, [{ labels: { destination_workload: 'new-nginx' }, value: 3 }]), { byWorkload: { 'new-nginx': 3 } });
@@ -143,7 +162,17 @@ describe('canary metrics: answers', () => {
 
   it('the last analysis round trips through the annotation and reads as one line', () => {
     const checks = judge(planChecks(t, limits({})), [{ byWorkload: { 'new-nginx': 80 } }, { byWorkload: { 'new-nginx': 20 } }], t).checks;
-    const a: Analysis = { at: '2026-12-01T04:10:00.123Z', canary: 'new-nginx', windowMs: 30_000, verdict: 'fail', checks, source: 's', requests: 2, elapsedMs: 9, step: { index: 0, of: 2, weight: 20 } };
+    const a: Analysis = {
+      at: '2026-12-01T04:10:00.123Z',
+      canary: 'new-nginx',
+      windowMs: 30_000,
+      verdict: 'fail',
+      checks,
+      source: 's',
+      requests: 2,
+      elapsedMs: 9,
+      step: { index: 0, of: 2, weight: 20 },
+    };
     const patch = analysisPatch(a) as { metadata: { annotations: Record<string, string> } };
     const back = readAnalysis({ metadata: { annotations: patch.metadata.annotations } });
     assert.ok(back);
@@ -167,7 +196,10 @@ describe("test responder: Istio's metrics", () => {
     m.record('10.0.0.1', w, 200, 3);
     m.record('10.0.0.1', w, 500, 300);
     const text = m.render('10.0.0.1');
-    assert.match(text, /^istio_requests_total\{reporter="destination",.*destination_workload="new-nginx",destination_workload_namespace="shop",.*response_code="500".*\} 1$/m);
+    assert.match(
+      text,
+      /^istio_requests_total\{reporter="destination",.*destination_workload="new-nginx",destination_workload_namespace="shop",.*response_code="500".*\} 1$/m,
+    );
     assert.match(text, /istio_request_duration_milliseconds_bucket\{.*response_code="200".*,le="5"\} 1/);
     assert.match(text, /istio_request_duration_milliseconds_bucket\{.*response_code="500".*,le="250"\} 0/);
     assert.match(text, /istio_request_duration_milliseconds_bucket\{.*response_code="500".*,le="\+Inf"\} 1/);

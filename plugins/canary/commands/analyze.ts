@@ -89,7 +89,12 @@ export const analyzeCommand = defineCommand<Options>({
       if (missing.length)
         throw new UsageError(`--query ${q.name} uses {{${missing[0]}}}, which has no value; use {{namespace}}, {{canary}}, {{stable}} or {{interval}}`);
     }
-    const a = await analyze(prometheusClient(ctx, o.source), target, o.limits, () => ctx.clock.now());
+    const a = await analyze(
+      prometheusClient(o.source, () => ctx.kube()),
+      target,
+      o.limits,
+      () => ctx.clock.now(),
+    );
     await printAnalysis(ctx, o.output, a);
     if (o.output === 'table' || o.output === 'wide') {
       for (const c of a.checks.filter((x) => x.status !== 'pass')) ctx.stderr.write(`${c.status === 'fail' ? 'failed' : 'unknown'}: ${c.message}\n`);

@@ -265,7 +265,7 @@ function metricsFor(ctx: CommandContext, o: Options, m: MetricOptions, ns: strin
     if (missing.length)
       throw new UsageError(`--query ${q.name} uses {{${missing[0]}}}, which has no value; use {{namespace}}, {{canary}}, {{stable}} or {{interval}}`);
   }
-  return { prom: prometheusClient(ctx, m.source), options: m, target };
+  return { prom: prometheusClient(m.source, () => ctx.kube()), options: m, target };
 }
 
 /**

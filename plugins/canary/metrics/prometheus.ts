@@ -2,7 +2,6 @@
 // istio-system/prometheus:9090 by default; any kubeconfig allowed to `get services/proxy` works, no
 // port-forward), or at --metrics-url. One HTTP request per query; failures become one line that says
 // what to do (no Prometheus there, a query it rejects, an answer that is not its API).
-import type { CommandContext } from '../../../shared/context.js';
 import { CliError } from '../../../shared/errors.js';
 import { networkCode } from '../../../shared/kube/api-errors.js';
 import type { Kube } from '../../../shared/kube/client.js';
@@ -148,6 +147,7 @@ function viaUrl(source: Extract<PrometheusSource, { kind: 'url' }>): PrometheusC
   };
 }
 
-export function prometheusClient(ctx: CommandContext, source: PrometheusSource): PrometheusClient {
-  return source.kind === 'url' ? viaUrl(source) : viaService(ctx.kube(), source.ref);
+/** kube is only asked for (and the kubeconfig only read) when the source is a Service. */
+export function prometheusClient(source: PrometheusSource, kube: () => Kube): PrometheusClient {
+  return source.kind === 'url' ? viaUrl(source) : viaService(kube(), source.ref);
 }
