@@ -1,13 +1,12 @@
 // A real Prometheus for the metric analysis tests (Debian's package, /usr/bin/prometheus): on loopback
 // scraping given targets, or as Istio's addon runs it, a `prometheus` pod in istio-system served at its
-// pod IP on the cluster's test network, finding the pods through the API server (kubernetes_sd) and
-// scraping each one's Envoy stats port, where the responder serves Istio's metrics
+// pod IP on the cluster's test network, scraping each pod's Envoy stats port, where the responder serves Istio's metrics
 // (network/istio-metrics.ts). Its own config and data folder, removed on stop.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from './cluster.js';
-import { ISTIO_STATS_PATH, ISTIO_STATS_PORT } from './network/istio-metrics.js';
+import { ISTIO_STATS_PATH, ISTIO_STATS_PORT, ISTIO_TARGETS_PATH } from './network/istio-metrics.js';
 import { freePort, isRunning, removeOnExit, startProcess, stopProcess } from './processes.js';
 import { until } from './wait.js';
 
@@ -41,8 +40,12 @@ export function staticConfig(targets: string[]): string {
   ].join('\n');
 }
 
-/** Istio's envoy-stats job: every running pod with an IP, at its Envoy stats port, found through the API server. */
-export function kubernetesConfig(kubeconfig: string): string {
+/**
+ * Istio's envoy-stats job: every pod with an address, at its Envoy stats port. Debian's Prometheus is
+ * built without Kubernetes discovery, so the pods come from the network agent (which watches them
+ * through the API server) in http_sd's format, refreshed every second.
+ */
+export function networkConfig(targetsUrl: string): string {
   return [
     'global:',
     `  scrape_interval: ${SCRAPE_INTERVAL_S}s`,
@@ -50,23 +53,9 @@ export function kubernetesConfig(kubeconfig: string): string {
     'scrape_configs:',
     '  - job_name: envoy-stats',
     `    metrics_path: ${ISTIO_STATS_PATH}`,
-    '    kubernetes_sd_configs:',
-    '      - role: pod',
-    `        kubeconfig_file: ${kubeconfig}`,
-    '    relabel_configs:',
-    '      - source_labels: [__meta_kubernetes_pod_ip]',
-    '        regex: (.+)',
-    '        action: keep',
-    '      - source_labels: [__meta_kubernetes_pod_phase]',
-    '        regex: Running',
-    '        action: keep',
-    '      - source_labels: [__meta_kubernetes_pod_ip]',
-    '        target_label: __address__',
-    `        replacement: '$1:${ISTIO_STATS_PORT}'`,
-    '      - source_labels: [__meta_kubernetes_namespace]',
-    '        target_label: namespace',
-    '      - source_labels: [__meta_kubernetes_pod_name]',
-    '        target_label: pod',
+    '    http_sd_configs:',
+    `      - url: ${targetsUrl}`,
+    `        refresh_interval: ${SCRAPE_INTERVAL_S}s`,
     '',
   ].join('\n');
 }
@@ -125,7 +114,7 @@ export async function servePrometheus(c: Cluster): Promise<PrometheusServer> {
   if (!binary) throw new Error("prometheus is not installed (bash scripts/debian-packages.sh installs Debian's package)");
   const dir = mkdtempSync(join(tmpdir(), 'kplugins-prometheus-'));
   const forget = removeOnExit(dir);
-  writeFileSync(join(dir, 'prometheus.yml'), kubernetesConfig(c.kubeconfig));
+  writeFileSync(join(dir, 'prometheus.yml'), networkConfig(`http://${net.insideAddress}:${ISTIO_STATS_PORT}${ISTIO_TARGETS_PATH}`));
   await c.kubectl(['create', 'namespace', 'istio-system'], { reject: false });
   await c.apply([
     {

@@ -13,7 +13,7 @@ import { versionOf } from '../../playground/routing.js';
 import { ApiClient, apiAccessFromFiles, type WatchedObject } from './apiwatch.js';
 import { contains, nth, parseCidr, size, type Cidr } from './cidr.js';
 import { ipBatch } from './ip.js';
-import { ISTIO_STATS_PATH, ISTIO_STATS_PORT, IstioMetrics, failsAt, faultOf, type Fault } from './istio-metrics.js';
+import { ISTIO_STATS_PATH, ISTIO_STATS_PORT, ISTIO_TARGETS_PATH, IstioMetrics, failsAt, faultOf, type Fault } from './istio-metrics.js';
 
 export interface AgentConfig {
   server: string;
@@ -109,6 +109,12 @@ export class NetworkAgent {
     // Every pod address answers Envoy's stats port with its Istio metrics, as a sidecar would.
     this.stats = createServer((req, res) => {
       const ip = req.socket.localAddress ?? '';
+      // Prometheus's service discovery (http_sd): every pod address, as its Kubernetes discovery would list them.
+      if (req.url === ISTIO_TARGETS_PATH) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const pods = [...this.pods.values()].filter((p) => this.onInterface.has(p.ip));
+        return void res.end(JSON.stringify(pods.map((p) => ({ targets: [`${p.ip}:${ISTIO_STATS_PORT}`], labels: { namespace: p.namespace, pod: p.name } }))));
+      }
       if (req.url !== ISTIO_STATS_PATH || !this.byIP.has(ip)) return void res.writeHead(404).end();
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       res.end(this.istio.render(ip));

@@ -7,6 +7,8 @@
 /** Envoy's Prometheus stats port, where Istio's Prometheus scrapes each sidecar. */
 export const ISTIO_STATS_PORT = 15090;
 export const ISTIO_STATS_PATH = '/stats/prometheus';
+/** On the same port at any address of the namespace: the pods to scrape, in Prometheus's http_sd format. */
+export const ISTIO_TARGETS_PATH = '/targets';
 
 /** Pod annotations a test sets in a Deployment's template: "20" answers 500 to 20% of requests. */
 export const FAULT_ERROR_PERCENT = 'test.kplugins.io/error-percent';
