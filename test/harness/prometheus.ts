@@ -2,7 +2,7 @@
 // scraping given targets, or as Istio's addon runs it, a `prometheus` pod in istio-system served at its
 // pod IP on the cluster's test network, scraping each pod's Envoy stats port, where the responder serves Istio's metrics
 // (network/istio-metrics.ts). Its own config and data folder, removed on stop.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from './cluster.js';
@@ -107,13 +107,15 @@ export async function startPrometheus(targets: string[]): Promise<PrometheusServ
  * a `prometheus` pod whose address runs the real Prometheus (the plugin reaches it through the API
  * server's service proxy). url is the pod's address, routed from this machine into the namespace.
  */
-export async function servePrometheus(c: Cluster): Promise<PrometheusServer> {
+export async function servePrometheus(c: Cluster, opts: { dir?: string } = {}): Promise<PrometheusServer> {
   const net = c.network;
   if (!net) throw new Error('servePrometheus needs the cluster on the test network (startCluster({ network: true }) as root)');
   const binary = prometheusBinary();
   if (!binary) throw new Error("prometheus is not installed (bash scripts/debian-packages.sh installs Debian's package)");
-  const dir = mkdtempSync(join(tmpdir(), 'kplugins-prometheus-'));
-  const forget = removeOnExit(dir);
+  // A given folder (the playground's, outliving this process) is the caller's to remove.
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'kplugins-prometheus-'));
+  const forget = opts.dir ? () => {} : removeOnExit(dir);
+  mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'prometheus.yml'), networkConfig(`http://${net.insideAddress}:${ISTIO_STATS_PORT}${ISTIO_TARGETS_PATH}`));
   await c.kubectl(['create', 'namespace', 'istio-system'], { reject: false });
   await c.apply([
@@ -141,7 +143,7 @@ export async function servePrometheus(c: Cluster): Promise<PrometheusServer> {
     await c.kubectl(['-n', 'istio-system', 'delete', 'pod/prometheus', 'service/prometheus', '--ignore-not-found', '--wait=false'], { reject: false });
     // The program gets SIGTERM when its rule goes (SIGKILL 3 s later); its folder goes once it has let go of it.
     await until('prometheus to stop', async () => !isRunning(p.pid), 10_000).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    if (!opts.dir) rmSync(dir, { recursive: true, force: true });
     forget();
   };
   try {
