@@ -15,6 +15,11 @@ import { prometheusBinary, servePrometheus, type PrometheusServer } from '../har
 
 const NS = 'canary-metrics';
 const INTERVAL = '6s';
+/**
+ * A new pod's requests reach Prometheus after its discovery (Prometheus passes new targets on every 5 s)
+ * and two scrapes: a step that sees too little yet waits another interval, as a cautious user runs it.
+ */
+const WAIT = ['--on-no-data', 'wait', '--timeout', '90s'];
 
 /** Requests to address:80 at a steady pace until stopped (never more than `max`), a few at a time. */
 function traffic(address: string, max = 20_000): { stop: () => Promise<number> } {
@@ -125,6 +130,7 @@ describe('kubectl canary run/analyze judged by Prometheus metrics', function () 
       'istio-system/prometheus:9090',
       '--max-error-rate',
       '5',
+      ...WAIT,
     ]);
     assert.equal(r.exitCode, 1, r.stdout);
     assert.match(r.stdout, /^step 1\/2: analysis fail: \d+ requests to new-nginx in the last 6s; error-rate of new-nginx is [\d.]+%, above 5%$/m);
@@ -141,7 +147,19 @@ describe('kubectl canary run/analyze judged by Prometheus metrics', function () 
   it('a healthy canary is promoted, each step judged by its real traffic', async () => {
     await reset({});
     await startLoad();
-    const r = await canary(['run', 'new-nginx', '--steps', '50', '--interval', INTERVAL, '--prometheus', 'istio-system/prometheus:9090', '--max-p99', '200ms']);
+    const r = await canary([
+      'run',
+      'new-nginx',
+      '--steps',
+      '50',
+      '--interval',
+      INTERVAL,
+      '--prometheus',
+      'istio-system/prometheus:9090',
+      '--max-p99',
+      '200ms',
+      ...WAIT,
+    ]);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(
       r.stdout,
@@ -164,10 +182,40 @@ describe('kubectl canary run/analyze judged by Prometheus metrics', function () 
     assert.equal((await canary(['analyze', 'new-nginx', '--since', '5s', '--min-requests', '20', '--on-no-data', 'pass'])).exitCode, 0);
   });
 
+  it('--on-no-data wait watches another interval until traffic comes, then judges it', async () => {
+    await reset({});
+    const child = canary(['run', 'new-nginx', '--steps', '50', '--interval', '5s', '--min-requests', '20', '--on-no-data', 'wait', '--timeout', '2m']);
+    let started = false;
+    child.stdout?.on('data', (b: Buffer) => {
+      if (!started && b.toString().includes('too little traffic to judge')) {
+        started = true;
+        void startLoad();
+      }
+    });
+    const r = await child;
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^step 1\/1: analysis unknown: no data: \d+ requests to new-nginx in the last 5s, fewer than --min-requests 20;/m);
+    assert.match(r.stdout, /^step 1\/1: too little traffic to judge; watching another 5s$/m);
+    assert.match(r.stdout, /^step 1\/1: analysis pass: \d+ requests to new-nginx/m);
+    assert.match(r.stdout, /promoted after 1 steps/);
+  });
+
   it('a slow canary fails the p99 check', async () => {
     await reset({ new: { [FAULT_DELAY_MS]: '300' } });
     await startLoad();
-    const r = await canary(['run', 'new-nginx', '--steps', '50,100', '--interval', INTERVAL, '--max-p99', '200ms', '--prometheus', 'istio-system/prometheus']);
+    const r = await canary([
+      'run',
+      'new-nginx',
+      '--steps',
+      '50,100',
+      '--interval',
+      INTERVAL,
+      '--max-p99',
+      '200ms',
+      '--prometheus',
+      'istio-system/prometheus',
+      ...WAIT,
+    ]);
     assert.equal(r.exitCode, 1, r.stdout);
     // 300 ms answers fall in Istio's (250, 500] bucket: the p99 interpolates near 500.
     assert.match(r.stderr, /failed at step 1 of 2 \(50%\): p99 of new-nginx is (4\d\d|500) ms, above 200 ms; it was aborted/);
@@ -176,9 +224,15 @@ describe('kubectl canary run/analyze judged by Prometheus metrics', function () 
   it('--relative passes when both versions are equally slow; analyze shows both values, -o json, exit 3 when a check fails', async () => {
     await reset({ new: { [FAULT_DELAY_MS]: '300' }, old: { [FAULT_DELAY_MS]: '300' } });
     await startLoad();
-    await new Promise((r) => setTimeout(r, 7000)); // a window's worth of traffic
-    const rel = await canary(['analyze', 'new-nginx', '--since', INTERVAL, '--max-p99', '100ms', '--relative', '-o', 'json']);
+    // Until both versions' new pods are discovered and scraped twice (analyze exits 3 on no data).
+    let rel = await canary(['analyze', 'new-nginx', '--since', INTERVAL, '--max-p99', '100ms', '--relative', '-o', 'json', '-v']);
+    for (let i = 0; i < 30 && rel.exitCode === 3 && (JSON.parse(rel.stdout) as { verdict: string }).verdict === 'unknown'; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      rel = await canary(['analyze', 'new-nginx', '--since', INTERVAL, '--max-p99', '100ms', '--relative', '-o', 'json', '-v']);
+    }
     assert.equal(rel.exitCode, 0, rel.stdout + rel.stderr);
+    // The figure of one round through the API server's service proxy.
+    console.log(`      ${/^I: \d+ queries to .* answered and judged in \d+ ms$/m.exec(rel.stderr)?.[0] ?? rel.stderr}`);
     const doc = JSON.parse(rel.stdout) as {
       apiVersion: string;
       kind: string;
