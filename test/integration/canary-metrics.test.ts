@@ -27,7 +27,8 @@ function traffic(address: string, max = 20_000): { stop: () => Promise<number> }
   let sent = 0;
   const one = () =>
     new Promise<void>((resolve) => {
-      const req = request({ host: address, port: 80, path: '/', timeout: 5000 }, (res) => {
+      // A connection per request, as curl does: kube-proxy picks a backend per connection.
+      const req = request({ host: address, port: 80, path: '/', timeout: 5000, agent: false }, (res) => {
         res.resume();
         res.on('end', () => resolve());
       });
@@ -217,8 +218,10 @@ describe('kubectl canary run/analyze judged by Prometheus metrics', function () 
       ...WAIT,
     ]);
     assert.equal(r.exitCode, 1, r.stdout);
-    // 300 ms answers fall in Istio's (250, 500] bucket: the p99 interpolates near 500.
-    assert.match(r.stderr, /failed at step 1 of 2 \(50%\): p99 of new-nginx is (4\d\d|500) ms, above 200 ms; it was aborted/);
+    // 300 ms answers fall in Istio's (250, 500] bucket, the p99 interpolating near 500; on a loaded machine
+    // a few answer later than that and the p99 lands in (500, 1000].
+    const p99 = Number(/failed at step 1 of 2 \(50%\): p99 of new-nginx is (\d+) ms, above 200 ms; it was aborted/.exec(r.stderr)?.[1]);
+    assert.ok(p99 > 250 && p99 <= 1000, r.stderr);
   });
 
   it('--relative passes when both versions are equally slow; analyze shows both values, -o json, exit 3 when a check fails', async () => {
