@@ -232,3 +232,16 @@ export function re2Pattern(pattern: string, what = 'pattern'): string {
   }
   return pattern;
 }
+
+/** A Service as [namespace/]service[:port] (the port by number or name), e.g. istio-system/prometheus:9090. */
+export function serviceRef(
+  value: string,
+  defaults: { namespace: string; port: string },
+  what = 'service',
+): { namespace: string; service: string; port: string } {
+  const m = /^(?:([^/:]+)\/)?([^/:]+)(?::([^/:]+))?$/.exec(value.trim());
+  if (!m) throw new ValidationError(`${what} "${value}" must look like [namespace/]service[:port], e.g. istio-system/prometheus:9090`);
+  const port = m[3] ?? defaults.port;
+  if (!/^\d+$/.test(port)) dnsLabel(port, `${what} port`);
+  return { namespace: dnsLabel(m[1] ?? defaults.namespace, `${what} namespace`), service: dnsLabel(m[2], `${what} name`), port };
+}

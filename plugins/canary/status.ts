@@ -3,6 +3,7 @@
 import { readState } from '../../shared/kube/ownership.js';
 import { PREVIOUS_REPLICAS } from './plan-set.js';
 import { CANARY } from './istio.js';
+import { readAnalysis, type RecordedAnalysis } from './metrics/analysis.js';
 import {
   routingVirtualServices,
   selects,
@@ -38,6 +39,8 @@ export interface CanaryView {
   /** Istio mode: the share of traffic routed to a subset with no ready pod (those requests fail). */
   failingWeight?: number;
   health: Health;
+  /** The metric analysis of the last step `canary run` judged (kept on the canary Deployment). */
+  lastAnalysis?: RecordedAnalysis;
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
@@ -149,6 +152,7 @@ export function canaryViews(deployments: DeploymentLike[], services: ServiceLike
       });
       const cv = version(canary);
       const sv = version(stable);
+      const lastAnalysis = readAnalysis(canary);
       views.push({
         namespace,
         service: serviceName,
@@ -159,6 +163,7 @@ export function canaryViews(deployments: DeploymentLike[], services: ServiceLike
         // Weight routed to a subset with no ready pod is failing requests.
         ...(failing > 0 ? { failingWeight: round1(failing) } : {}),
         health: failing > 0 ? 'Degraded' : worst(cv.health, sv.health),
+        ...(lastAnalysis ? { lastAnalysis } : {}),
       });
     }
   }
@@ -169,4 +174,12 @@ export function canaryViews(deployments: DeploymentLike[], services: ServiceLike
 export function bar(percent: number, width = 20): string {
   const full = Math.round((percent / 100) * width);
   return '█'.repeat(full) + '░'.repeat(width - full);
+}
+
+/** The last analysis in one line: "fail at step 1/2 (20%), 10s window, 2026-12-01T04:10:00Z: error-rate ..." */
+export function analysisLine(a: RecordedAnalysis): string {
+  const where = a.step ? ` at step ${a.step.index + 1}/${a.step.of} (${a.step.weight}%)` : '';
+  const bad = a.checks.filter((c) => c.status !== 'pass');
+  const said = (bad.length ? bad : a.checks).map((c) => c.message).join('; ');
+  return `${a.verdict}${where}, ${Math.round(a.windowMs / 1000)}s window, ${a.at.replace(/\.\d+Z$/, 'Z')}: ${said}`;
 }

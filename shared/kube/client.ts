@@ -302,6 +302,22 @@ export class Kube {
     }
   }
 
+  /** A GET answered with its status and text, whatever they are: for the service proxy, where the body is the backend's. */
+  async getRaw(op: ApiOperation, path: string, query?: RequestSpec['query']): Promise<{ status: number; body: string }> {
+    return this.counted(op, async () => {
+      const transport = await this.transport();
+      try {
+        const res = await transport.request({ method: 'GET', path, ...(query ? { query } : {}) });
+        return { status: res.status, body: res.body.toString('utf8') };
+      } catch (err) {
+        // A non-2xx answer (transport.ts's HttpError, loaded lazily) is an answer here: the backend's, or the API server's Status.
+        const e = err as { code?: unknown; body?: unknown };
+        if (typeof e.code === 'number' && typeof e.body === 'string') return { status: e.code, body: e.body };
+        throw err;
+      }
+    });
+  }
+
   /** The server's version (one GET /version); also the cheapest reachability check. */
   async serverVersion(): Promise<string> {
     const info = await this.call<{ gitVersion: string }>({ verb: 'get', resource: 'version' }, { method: 'GET', path: '/version' });

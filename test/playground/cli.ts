@@ -10,6 +10,7 @@ import { removeNetwork } from '../harness/network/network.js';
 import { kubeProxyServes, readyEndpoints } from '../support/endpoints.js';
 import { freePort, isOurs, isRunning, startProcess, stopPid } from '../harness/processes.js';
 import { REPO_ROOT, binDir } from '../harness/binaries.js';
+import { servePrometheus } from '../harness/prometheus.js';
 
 // State lives outside the repo; KPLUGINS_PLAYGROUND_DIR moves it (tests run their own playground).
 const HOME =
@@ -22,6 +23,8 @@ interface PlaygroundState {
   dataplane: { pid: number; port: number; log: string; match: string };
   /** With the network: the nginx LoadBalancer address of seed 001 chapter 1. */
   nginxAddress?: string;
+  /** With the network: Istio's Prometheus addon (istio-system/prometheus:9090) at this pod address. */
+  prometheusUrl?: string;
 }
 
 function readState(): PlaygroundState | undefined {
@@ -60,6 +63,12 @@ Services (ClusterIP ${net.serviceCIDR}, LoadBalancer ${net.loadBalancerCIDR}) go
         vm
           ? `
 Seed 001 chapter 5's VM (a Debian root of its own): ssh -F ${vm.sshConfig} root@${vm.address}`
+          : ''
+      }${
+        s.prometheusUrl
+          ? `
+Istio's Prometheus addon (service istio-system/prometheus:9090, at ${s.prometheusUrl}) scrapes the pods' Istio metrics:
+  kubectl canary analyze new-nginx --since 1m    # the canary's real traffic: requests, error rate (5xx)`
           : ''
       }
 `
@@ -146,6 +155,11 @@ async function start(withIstiod: boolean): Promise<void> {
         15_000,
       );
       await kubeProxyServes(cluster, state.nginxAddress!, 'default', 'nginx');
+      // Istio's Prometheus addon, scraping the pods' Istio metrics (kubectl canary analyze, run --prometheus).
+      await servePrometheus(cluster, { dir: join(dir, 'prometheus') }).then(
+        (p) => (state.prometheusUrl = p.url),
+        (err: Error) => log(`no Prometheus: ${err.message}`),
+      );
       // Chapter 5: the VM that joins the mesh, at the seed's address (unless another run holds it).
       await net.addHost({ name: 'mesh-vm', address: '192.168.3.202' }).catch((err: Error) => log(`no VM host for chapter 5: ${err.message}`));
     }

@@ -1,9 +1,10 @@
-// kubectl canary run <canary> --steps 10,25,50,100 --interval 30s [--probe URL ...]: progressive
-// delivery without a controller. Each step sets the weight, watches for --interval, then checks the
-// canary's pods and (with --probe) the error rate and p99; a failed check aborts, and after the last
-// step the canary is promoted. The step in progress is recorded on the canary, so Ctrl-C stops at a
+// kubectl canary run <canary> --steps 10,25,50,100 --interval 30s [--probe URL ...] [--prometheus ...]:
+// progressive delivery without a controller. Each step sets the weight, watches for --interval, then
+// checks the canary's pods, (with --probe) the error rate and p99 of requests we send, and (with a
+// Prometheus) the error rate, p99 and custom queries of its real traffic over the interval, as Flagger
+// and Argo Rollouts do; a failed check aborts, and after the last step the canary is promoted. The step in progress is recorded on the canary, so Ctrl-C stops at a
 // consistent point and --resume continues from there.
-import { bool, defineCommand, requiredStr, str, strList } from '../../../shared/cli/command.js';
+import { bool, defineCommand, str, strList } from '../../../shared/cli/command.js';
 import type { CommandContext } from '../../../shared/context.js';
 import { CliError, KubeApiError, UsageError } from '../../../shared/errors.js';
 import { probe } from '../../../shared/probe/engine.js';
@@ -11,7 +12,7 @@ import { summarize, type Summary } from '../../../shared/probe/stats.js';
 import { probeHeaders, probeUrl } from '../../../shared/probe/target.js';
 import { intArg } from '../../../shared/probe/cli.js';
 import { startProgress } from '../../../shared/output/spinner.js';
-import { duration, percentage } from '../../../shared/validate.js';
+import { duration } from '../../../shared/validate.js';
 import { abortCanary, promoteCanary, setWeight } from '../actions.js';
 import { modeFlag, readMode, readScaleArgs, scaleFlags, type Mode, type ScaleArgs } from '../flags.js';
 import { parseSteps, readRun, runPatch, verdict, type Limits, type RunState } from '../progressive.js';
@@ -19,6 +20,10 @@ import type { DeploymentLike } from '../topology.js';
 import { listCanaryObjects } from '../observe.js';
 import { canaryViews } from '../status.js';
 import { NAMES } from '../../../shared/commands/complete-names.js';
+import { analyze, analysisPatch, reasons, type Analysis } from '../metrics/analysis.js';
+import { metricFlags, readLimits, readMetricOptions, wantsMetrics, type MetricOptions } from '../metrics/flags.js';
+import { prometheusClient, type PrometheusClient } from '../metrics/prometheus.js';
+import { unfilled } from '../metrics/promql.js';
 
 /** The exit code of a run stopped with Ctrl-C (as a shell reports SIGINT). */
 export const INTERRUPTED_EXIT = 130;
@@ -30,6 +35,8 @@ interface Options extends ScaleArgs {
   mode: Mode;
   probe?: { url: URL; headers: Record<string, string>; count: number; versionHeader: string } | undefined;
   limits: Limits;
+  /** Judging each step by the canary's real traffic in Prometheus. */
+  metrics?: MetricOptions | undefined;
 }
 
 /** Sleep, unless Ctrl-C comes first: true when the whole time passed. */
@@ -55,10 +62,14 @@ export const runCommand = defineCommand<Options>({
       '$0 run new-nginx --steps 20,50 --interval 1m --probe http://203.0.113.10/ --max-error-rate 1 --max-p99 500ms',
       'Abort if errors pass 1% or p99 passes 500 ms',
     ],
+    [
+      '$0 run reviews-v2 --steps 10,50,100 --interval 2m --prometheus istio-system/prometheus:9090 --max-p99 500ms --min-requests 50',
+      "Judge each step by the canary's real requests in Prometheus (Istio's metrics)",
+    ],
     ['$0 run new-nginx --resume', 'Continue a run stopped with Ctrl-C'],
   ],
   builder: (y) =>
-    modeFlag(scaleFlags(y))
+    metricFlags(modeFlag(scaleFlags(y)))
       .option('steps', { type: 'string', describe: 'Weights to go through, rising, e.g. 10,25,50,100 (the recorded ones with --resume)' })
       .option('interval', { type: 'string', default: '1m', describe: 'How long to watch each step before checking it' })
       .option('probe', { type: 'string', describe: 'URL to send requests to after each step (errors and latency are checked)' })
@@ -66,8 +77,6 @@ export const runCommand = defineCommand<Options>({
       .option('probe-header', { type: 'string', array: true, describe: 'Extra probe header "Name: value" (repeatable)' })
       .option('probe-count', { type: 'number', default: 100, describe: 'Probe requests per step' })
       .option('version-header', { type: 'string', default: 'x-version', describe: "Response header naming the version (else the body's first line)" })
-      .option('max-error-rate', { type: 'string', default: '1', describe: 'Highest error rate allowed, in percent of probe requests' })
-      .option('max-p99', { type: 'string', describe: 'Highest p99 latency allowed, e.g. 500ms' })
       .option('resume', { type: 'boolean', default: false, describe: 'Continue the run recorded on the canary from the step it stopped at' }),
   options: (args) => {
     const rawSteps = str(args, 'steps');
@@ -77,12 +86,12 @@ export const runCommand = defineCommand<Options>({
     const count = intArg(args['probe-count'], '--probe-count', 1, 100_000);
     // Each step is checked on ready pods, so a run always waits for them.
     if (args['wait'] === false) throw new UsageError('run always waits for each step to be ready before watching it; drop --wait=false');
-    const maxP99 = str(args, 'max-p99');
+    const intervalMs = duration(str(args, 'interval') ?? '1m', '--interval');
     return {
       ...readScaleArgs(args),
       wait: true,
       steps: rawSteps === undefined ? undefined : parseSteps(rawSteps),
-      intervalMs: duration(str(args, 'interval') ?? '1m', '--interval'),
+      intervalMs,
       resume,
       mode: readMode(args),
       probe:
@@ -94,10 +103,8 @@ export const runCommand = defineCommand<Options>({
               count,
               versionHeader: str(args, 'version-header') ?? 'x-version',
             },
-      limits: {
-        maxErrorRate: percentage(requiredStr(args, 'max-error-rate'), '--max-error-rate', true),
-        maxP99Ms: maxP99 === undefined ? undefined : duration(maxP99, '--max-p99'),
-      },
+      limits: readLimits(args),
+      metrics: wantsMetrics(args) ? readMetricOptions(args, { intervalMs }) : undefined,
     };
   },
   run: async (ctx, o) => {
@@ -110,6 +117,7 @@ export const runCommand = defineCommand<Options>({
     const canary = deployments.find((d) => d.metadata?.name === o.canary);
     if (!canary) throw new CliError(`deployment "${o.canary}" not found in namespace "${ns}"`);
     const recorded = readRun(canary);
+    const metrics = o.metrics ? metricsFor(ctx, o, o.metrics, ns, canaryViews(deployments, services, o.canary, istio)[0]?.stable.deployment) : undefined;
     let state: RunState;
     if (o.resume) {
       if (!recorded) throw new CliError(`no run of canary ${o.canary} is recorded to resume; start one with --steps`);
@@ -192,7 +200,13 @@ export const runCommand = defineCommand<Options>({
         summary = summarize(samples);
         say(`step ${i + 1}/${n}: probe ${summary.requests} requests, ${summary.errors} errors (${summary.errorRate}%), p99 ${summary.latencyMs.p99} ms`);
       }
-      const fresh = await kube.get<DeploymentLike>(ref);
+      let analysis: Analysis | undefined;
+      if (metrics) {
+        const judged = await judgeStep(ctx, o, metrics, { index: i, of: n, weight: percent }, signal, say);
+        if (judged === 'interrupted') return interrupted(i, true);
+        analysis = judged;
+      }
+      let fresh = await kube.get<DeploymentLike>(ref);
       version = fresh.metadata?.resourceVersion;
       // An abort, promote or another run in the meantime ended this one: going on would undo it.
       const now = readRun(fresh);
@@ -201,7 +215,17 @@ export const runCommand = defineCommand<Options>({
           `the run of canary ${o.canary} was ended by another command during step ${i + 1} of ${n} (its record on the Deployment is gone or changed); stopping without changing anything`,
         );
       }
+      if (analysis) {
+        // Kept on the canary for `canary status`, written over what this run saw.
+        fresh = await kube.patch<DeploymentLike>(ref, {
+          metadata: { resourceVersion: version, ...(analysisPatch(analysis) as { metadata: object }).metadata },
+        });
+        version = fresh.metadata?.resourceVersion;
+      }
       const check = verdict(fresh, summary, o.limits);
+      if (analysis?.verdict === 'fail') check.reasons.push(...reasons(analysis, 'fail'));
+      if (analysis?.verdict === 'unknown' && metrics?.options.onNoData !== 'pass') check.reasons.push(...reasons(analysis, 'unknown'));
+      check.ok = check.reasons.length === 0;
       if (!check.ok) {
         say(`step ${i + 1}/${n} failed: ${check.reasons.join('; ')}; aborting`);
         const failed = `canary ${o.canary} failed at step ${i + 1} of ${n} (${percent}%): ${check.reasons.join('; ')}`;
@@ -223,3 +247,54 @@ export const runCommand = defineCommand<Options>({
     return 0;
   },
 });
+
+interface StepMetrics {
+  prom: PrometheusClient;
+  options: MetricOptions;
+  target: { namespace: string; canary: string; stable?: string | undefined; windowMs: number };
+}
+
+/** The Prometheus client and what the checks ask about; --relative needs a stable version to compare with. */
+function metricsFor(ctx: CommandContext, o: Options, m: MetricOptions, ns: string, stable: string | undefined): StepMetrics {
+  const needsStable = m.limits.relative || m.limits.queries.some((q) => /\{\{\s*stable\s*\}\}/.test(q.query));
+  if (needsStable && !stable)
+    throw new CliError(`deployment "${o.canary}" shares no Service with a stable Deployment in namespace "${ns}": --relative has nothing to compare it with`);
+  const target = { namespace: ns, canary: o.canary, stable: needsStable ? stable : undefined, windowMs: o.intervalMs };
+  for (const q of m.limits.queries) {
+    const missing = unfilled(q.query, target);
+    if (missing.length)
+      throw new UsageError(`--query ${q.name} uses {{${missing[0]}}}, which has no value; use {{namespace}}, {{canary}}, {{stable}} or {{interval}}`);
+  }
+  return { prom: prometheusClient(m.source, () => ctx.kube()), options: m, target };
+}
+
+/**
+ * One analysis round over the step's interval, printed as one line. With --on-no-data wait, too little
+ * traffic means watching another interval and asking again, until --timeout has passed.
+ */
+async function judgeStep(
+  ctx: CommandContext,
+  o: Options,
+  m: StepMetrics,
+  step: { index: number; of: number; weight: number },
+  signal: AbortSignal,
+  say: (line: string) => void,
+): Promise<Analysis | 'interrupted'> {
+  const label = `step ${step.index + 1}/${step.of}`;
+  const deadline = ctx.clock.now().getTime() + o.timeoutMs;
+  for (;;) {
+    const a: Analysis = { ...(await analyze(m.prom, m.target, m.options.limits, () => ctx.clock.now())), step };
+    const shown = a.checks.filter((c) => c.status !== 'pass' || c.name !== 'requests').map((c) => c.message);
+    const requests = a.checks.find((c) => c.name === 'requests');
+    say(`${label}: analysis ${a.verdict}: ${[requests?.message, ...shown.filter((x) => x !== requests?.message)].filter(Boolean).join('; ')}`);
+    if (ctx.verbosity > 0) ctx.stderr.write(`I: ${a.requests} queries to ${a.source} answered and judged in ${a.elapsedMs} ms\n`);
+    if (a.verdict !== 'unknown' || m.options.onNoData !== 'wait') return a;
+    if (ctx.clock.now().getTime() + o.intervalMs > deadline) {
+      say(`${label}: still no data after --timeout ${Math.round(o.timeoutMs / 1000)}s`);
+      return a;
+    }
+    say(`${label}: too little traffic to judge; watching another ${Math.round(o.intervalMs / 1000)}s`);
+    const watched = await watch(ctx, o.intervalMs, signal, () => {});
+    if (!watched) return 'interrupted';
+  }
+}

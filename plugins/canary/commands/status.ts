@@ -9,7 +9,7 @@ import { ALL_NAMESPACES } from '../../../shared/kube/client.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsSubdomain } from '../../../shared/validate.js';
-import { bar, canaryViews, type CanaryView } from '../status.js';
+import { analysisLine, bar, canaryViews, type CanaryView } from '../status.js';
 import { listCanaryObjects } from '../observe.js';
 import { CliError } from '../../../shared/errors.js';
 import type { CommandContext } from '../../../shared/context.js';
@@ -96,6 +96,7 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
         value: (v: CanaryView) => (ctx.color && v.health !== 'Healthy' ? ctx.paint(v.health === 'Degraded' ? 'red' : 'yellow', v.health) : v.health),
       },
       { header: 'Traffic', value: (v: CanaryView) => `${bar(v.canary.effectiveWeight)} ${pct(v.canary.effectiveWeight)}`, wide: true },
+      { header: 'Analysis', value: (v: CanaryView) => v.lastAnalysis?.verdict ?? '-', wide: true },
     ],
   });
   for (const v of views.filter((x) => x.failingWeight)) {
@@ -106,6 +107,7 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
     ctx.stdout.write(
       `\n${v.canary.deployment.padEnd(20)} ${bar(v.canary.effectiveWeight)} ${pct(v.canary.effectiveWeight)}\n${v.stable.deployment.padEnd(20)} ${bar(v.stable.effectiveWeight)} ${pct(v.stable.effectiveWeight)}\n`,
     );
+    if (v.lastAnalysis) ctx.stdout.write(`\nLast analysis: ${analysisLine(v.lastAnalysis)}\n`);
   }
   if (o.failOnDegraded && views.some((v) => v.health === 'Degraded')) throw new SilentExit(DEGRADED_EXIT);
 }

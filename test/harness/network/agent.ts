@@ -13,6 +13,7 @@ import { versionOf } from '../../playground/routing.js';
 import { ApiClient, apiAccessFromFiles, type WatchedObject } from './apiwatch.js';
 import { contains, nth, parseCidr, size, type Cidr } from './cidr.js';
 import { ipBatch } from './ip.js';
+import { ISTIO_STATS_PATH, ISTIO_STATS_PORT, ISTIO_TARGETS_PATH, IstioMetrics, failsAt, faultOf, type Fault } from './istio-metrics.js';
 
 export interface AgentConfig {
   server: string;
@@ -66,6 +67,8 @@ export interface ServedProgram {
 
 interface Pod extends PodAddress {
   labels: Record<string, string>;
+  /** Faults a test asked for in the pod's annotations (istio-metrics.ts). */
+  fault: Fault;
 }
 
 const key = (ns: string, name: string) => `${ns}/${name}`;
@@ -76,6 +79,8 @@ export class NetworkAgent {
   private readonly onInterface = new Set<string>();
   private readonly listeners = new Map<string, Server>();
   private readonly requests = new Map<string, number>();
+  private readonly istio = new IstioMetrics();
+  private stats?: Server;
   private readonly rules = new Map<string, ServeRule>();
   private readonly programs = new Map<string, { child: ChildProcess; info: ServedProgram }>();
   private readonly podCIDR: Cidr;
@@ -100,6 +105,23 @@ export class NetworkAgent {
     await new Promise<void>((resolve, reject) => {
       this.control!.once('error', reject);
       this.control!.listen(this.cfg.control, () => resolve());
+    });
+    // Every pod address answers Envoy's stats port with its Istio metrics, as a sidecar would.
+    this.stats = createServer((req, res) => {
+      const ip = req.socket.localAddress ?? '';
+      // Prometheus's service discovery (http_sd): every pod address, as its Kubernetes discovery would list them.
+      if (req.url === ISTIO_TARGETS_PATH) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const pods = [...this.pods.values()].filter((p) => this.onInterface.has(p.ip));
+        return void res.end(JSON.stringify(pods.map((p) => ({ targets: [`${p.ip}:${ISTIO_STATS_PORT}`], labels: { namespace: p.namespace, pod: p.name } }))));
+      }
+      if (req.url !== ISTIO_STATS_PATH || !this.byIP.has(ip)) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      res.end(this.istio.render(ip));
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.stats!.once('error', reject);
+      this.stats!.listen({ host: '0.0.0.0', port: ISTIO_STATS_PORT, exclusive: true }, () => resolve());
     });
     this.watches.push(
       this.api.watch(
@@ -144,6 +166,7 @@ export class NetworkAgent {
       ip,
       ports,
       labels,
+      fault: faultOf(p.metadata.annotations),
       version: versionOf({ namespace: p.metadata.namespace ?? '', name: p.metadata.name, labels }),
       seenAt: prev && prev.ip === ip ? prev.seenAt : Date.now(),
       addedAt: prev && prev.ip === ip ? prev.addedAt : undefined,
@@ -157,6 +180,7 @@ export class NetworkAgent {
     if (!p) return;
     this.pods.delete(k);
     if (this.byIP.get(p.ip) === p) this.byIP.delete(p.ip);
+    this.istio.forget(p.ip);
   }
 
   /** Coalesce changes: one reconcile at a time, and one more if anything changed meanwhile. */
@@ -246,8 +270,16 @@ export class NetworkAgent {
     const counter = `${p.namespace}\0${p.name}\0${port}\0${p.version}`;
     this.requests.set(counter, (this.requests.get(counter) ?? 0) + 1);
     req.resume();
-    res.writeHead(200, { 'content-type': 'text/plain', 'x-version': p.version, 'x-pod': key(p.namespace, p.name), 'x-pod-ip': p.ip });
-    res.end(`${p.version}\n`);
+    const started = performance.now();
+    const code = failsAt(this.istio.next(p.ip), p.fault.errorPercent) ? 500 : 200;
+    const answer = () => {
+      res.writeHead(code, { 'content-type': 'text/plain', 'x-version': p.version, 'x-pod': key(p.namespace, p.name), 'x-pod-ip': p.ip });
+      res.end(code === 200 ? `${p.version}\n` : `fault injected by ${key(p.namespace, p.name)}\n`);
+    };
+    // Counted once the answer is sent, as Envoy records a request's duration at its end.
+    res.on('finish', () => this.istio.record(p.ip, { namespace: p.namespace, pod: p.name, labels: p.labels }, code, performance.now() - started));
+    if (p.fault.delayMs > 0) setTimeout(answer, p.fault.delayMs);
+    else answer();
   }
 
   private startPrograms(): void {
@@ -371,6 +403,8 @@ export class NetworkAgent {
       srv.close();
     }
     this.control?.close();
+    this.stats?.closeAllConnections();
+    this.stats?.close();
     this.api.close();
   }
 }

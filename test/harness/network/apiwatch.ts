@@ -11,7 +11,14 @@ export interface ApiAccess {
 }
 
 export interface WatchedObject {
-  metadata: { name: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; deletionTimestamp?: string };
+  metadata: {
+    name: string;
+    namespace?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    deletionTimestamp?: string;
+  };
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
 }
