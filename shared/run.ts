@@ -65,13 +65,16 @@ function makeContext(
   args: Args,
   kubeLib: Awaited<ReturnType<typeof loadKube>>,
 ): { ctx: CommandContext; requests: () => string | undefined } {
-  const { loadKubeconfig, Kube } = kubeLib;
+  const { loadKubeconfig, resolveKubeconfig, Kube } = kubeLib;
   const stderrTTY = Boolean(io.stderr.isTTY);
   // Decided per stream: data piped to a file gets no escapes even when stderr is a terminal.
   const color = colorEnabled(io.env, args['color'] === false, Boolean(io.stdout.isTTY));
   const stderrPaint = painter(colorEnabled(io.env, args['color'] === false, stderrTTY));
   let config: ResolvedConfig | undefined;
   let kube: InstanceType<typeof Kube> | undefined;
+  // Clients of other contexts and of stored credentials, in the order made (for -v).
+  const others = new Map<string, InstanceType<typeof Kube>>();
+  const connect = (c: ResolvedConfig) => new Kube(c, binaryName(plugin.name), { interactive: stderrTTY });
   let interruption: AbortController | undefined;
   const ctx: CommandContext = {
     stdout: io.stdout,
@@ -86,7 +89,20 @@ function makeContext(
     self: io.self ?? '',
     config: () =>
       (config ??= loadKubeconfig({ kubeconfig: str(args, 'kubeconfig'), context: str(args, 'context'), namespace: str(args, 'namespace') }, io.env)),
-    kube: () => (kube ??= new Kube(ctx.config(), binaryName(plugin.name), { interactive: stderrTTY })),
+    kube: () => (kube ??= connect(ctx.config())),
+    kubeFor: (context) => {
+      if (context === ctx.config().contextName) return ctx.kube();
+      const key = `context:${context}`;
+      let k = others.get(key);
+      if (!k) others.set(key, (k = connect(loadKubeconfig({ kubeconfig: str(args, 'kubeconfig'), context }, io.env))));
+      return k;
+    },
+    kubeForKubeconfig: (content, source) => {
+      const key = `stored:${source}:${content}`;
+      let k = others.get(key);
+      if (!k) others.set(key, (k = connect({ ...resolveKubeconfig([{ path: source, content }], {}), contextName: source, files: [] })));
+      return k;
+    },
     warn: (m) => void io.stderr.write(`${stderrPaint('yellow', 'Warning:')} ${m}\n`),
     interruption: () => {
       if (!interruption) {
@@ -96,13 +112,16 @@ function makeContext(
       return interruption.signal;
     },
   };
-  // For -v: how many API requests the command made, by verb.
+  // For -v: how many API requests the command made, by verb; other clients' lines name their context.
+  const line = (k: InstanceType<typeof Kube>, label: string) =>
+    `${k.requests} API requests to ${k.config.server} (${Object.entries(k.requestsByVerb)
+      .map(([v, n]) => `${v} ${n}`)
+      .join(', ')})${label}`;
   const requests = () =>
-    kube && kube.requests > 0
-      ? `${kube.requests} API requests to ${kube.config.server} (${Object.entries(kube.requestsByVerb)
-          .map(([v, n]) => `${v} ${n}`)
-          .join(', ')})`
-      : undefined;
+    [
+      ...(kube && kube.requests > 0 ? [line(kube, '')] : []),
+      ...[...others.values()].filter((k) => k.requests > 0).map((k) => line(k, ` for context "${k.config.contextName}"`)),
+    ].join('\nI: ') || undefined;
   return { ctx, requests };
 }
 

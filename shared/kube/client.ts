@@ -9,6 +9,7 @@ import { mapApiError, isConflict, type ApiOperation, type ApiTarget } from './ap
 import { connectionFor, type Connection, type ExecRunner } from './credentials.js';
 import { KNOWN, fromDiscovery, resourcePath, type ResourceInfo } from './resources.js';
 import { KubeApiError } from '../errors.js';
+import { handshakeKey, WebSocketConnection, type WebSocketHandlers } from './websocket.js';
 
 /** Object metadata as JSON carries it: client-node's model types timestamps as Date, the wire has strings. */
 export type ObjectMeta = Omit<V1ObjectMeta, 'creationTimestamp' | 'deletionTimestamp' | 'managedFields'> & {
@@ -323,6 +324,65 @@ export class Kube {
       // Only "this object is gone"; a 404 for the kind itself (CRD not installed) is an error.
       if (err instanceof KubeApiError && err.status === 404 && err.reason === 'NotFound') return false;
       throw err;
+    }
+  }
+
+  /**
+   * Open a WebSocket on an API path (pods/portforward, exec), with this client's server, TLS and
+   * credentials; counted as one request. Resolves once the server has switched protocols.
+   */
+  async websocket(
+    op: ApiOperation,
+    path: string,
+    query: Record<string, string | string[]>,
+    protocol: string,
+    handlers: WebSocketHandlers,
+  ): Promise<WebSocketConnection> {
+    this.requests++;
+    this.requestsByVerb[op.verb] = (this.requestsByVerb[op.verb] ?? 0) + 1;
+    try {
+      const conn = await (this.connection ??= connectionFor(this.config, runExecPlugin, this.interactive));
+      const url = new URL(conn.server + path);
+      for (const [k, v] of Object.entries(query)) for (const x of Array.isArray(v) ? v : [v]) url.searchParams.append(k, x);
+      const secure = url.protocol === 'https:';
+      const { key, accept } = handshakeKey();
+      return await new Promise<WebSocketConnection>((resolve, reject) => {
+        const req = (secure ? request : httpRequest)({
+          method: 'GET',
+          hostname: url.hostname.replace(/^\[|\]$/g, ''),
+          port: url.port || (secure ? 443 : 80),
+          path: url.pathname + url.search,
+          // A connection of its own: an upgraded socket leaves the keep-alive pool.
+          ...(conn.agent ? { agent: conn.agent } : secure ? { ...conn.tls, agent: false } : { agent: false }),
+          headers: {
+            'User-Agent': `${this.fieldManager} (node ${process.version})`,
+            ...conn.headers,
+            Connection: 'Upgrade',
+            Upgrade: 'websocket',
+            'Sec-WebSocket-Version': '13',
+            'Sec-WebSocket-Key': key,
+            'Sec-WebSocket-Protocol': protocol,
+          },
+          timeout: this.timeoutMs,
+        });
+        req.on('upgrade', (res, socket, head) => {
+          if (res.headers['sec-websocket-accept'] !== accept) {
+            socket.destroy();
+            return reject(new KubeApiError(`the server at ${conn.server} answered the WebSocket upgrade of ${url.pathname} wrongly (a proxy in between?)`));
+          }
+          resolve(new WebSocketConnection(socket, head, handlers));
+        });
+        req.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => reject(new HttpError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))));
+        });
+        req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs / 1000}s`), { code: 'KPLUGIN_NO_ANSWER' })));
+        req.on('error', reject);
+        req.end();
+      });
+    } catch (err) {
+      throw mapApiError(err, op, this.target);
     }
   }
 

@@ -38,6 +38,12 @@ export interface ClusterOptions {
   detached?: boolean;
   /** Run istiod against the cluster once its CRDs are served: true, or its options (istiod.ts). */
   istiod?: boolean | IstiodOptions;
+  /**
+   * Port-forward to pods through the API server, as to a kubelet: kwok serves the kubelet API on
+   * loopback and forwards a pod's ports to the addresses its PortForward objects name (default: when the
+   * cluster runs istiod, whose debug port is reached that way, as istioctl reaches it).
+   */
+  portForward?: boolean;
   log?: (message: string) => void;
 }
 
@@ -60,6 +66,8 @@ export interface ClusterState {
   /** Milliseconds from start() to ready. */
   startupMs: number;
   istiod?: IstiodState;
+  /** The kubelet API kwok serves on 127.0.0.1 (port-forward through the API server), when enabled. */
+  kubeletPort?: number;
 }
 
 let clusterCount = 0;
@@ -267,7 +275,8 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
   const started = (p: Started) => (procs.push(p), p);
   let made: Cluster | undefined;
   try {
-    const [etcdClient, etcdPeer, apiPort, schedPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const portForward = opts.portForward ?? Boolean(opts.istiod);
+    const [etcdClient, etcdPeer, apiPort, schedPort, kubeletPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
     const server = `https://127.0.0.1:${apiPort}`;
     const firstServiceIP = firstIP(serviceCIDR);
 
@@ -337,6 +346,8 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
           '--authorization-mode=Node,RBAC',
           `--service-cluster-ip-range=${serviceCIDR}`,
           '--endpoint-reconciler-type=none',
+          // kwok's nodes have a Hostname address nothing resolves: reach their kubelet API by InternalIP.
+          '--kubelet-preferred-address-types=InternalIP',
           '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
           `--service-account-key-file=${join(pki, 'sa.pub')}`,
           `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
@@ -360,6 +371,14 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
         .map((f) => join(stagesDir, 'pod/fast', f)),
     ];
     log('kube-controller-manager, kube-scheduler, kwok');
+    // kwok watches PortForward objects from its start, so their CRD is served first.
+    const portForwardCRD = portForward
+      ? (async () => {
+          const kubectl = (args: string[]) => execa(join(bins, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { stdin: 'ignore' });
+          await kubectl(['apply', '--server-side', '--field-manager=test-harness', '-f', join(bins, 'kwok-portforward-crd.yaml')]);
+          await kubectl(['wait', '--for=condition=Established', '--timeout=30s', 'crd/portforwards.kwok.x-k8s.io']);
+        })()
+      : Promise.resolve();
     started(
       startProcess(
         'kube-controller-manager',
@@ -391,6 +410,7 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
         { detached },
       ),
     );
+    await portForwardCRD;
     started(
       startProcess(
         'kwok',
@@ -405,6 +425,7 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
           // after its 50 s grace period, pods lose readiness, and later tests see rollouts stall.
           '--node-lease-duration-seconds=40',
           ...stageFiles.flatMap((f) => ['--config', f]),
+          ...(portForward ? [`--server-address=127.0.0.1:${kubeletPort}`, `--node-port=${kubeletPort}`, '--enable-crds=PortForward'] : []),
         ],
         join(logs, 'kwok.log'),
         { detached },
@@ -421,6 +442,7 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
       processes: procs.map((p) => ({ name: p.name, pid: p.pid, match: p.match, log: p.log })),
       startedAt: new Date().toISOString(),
       startupMs: 0,
+      ...(portForward ? { kubeletPort } : {}),
     };
     const cluster = new Cluster(state, detached ? [] : procs, forgetDir);
     made = cluster;
