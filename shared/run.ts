@@ -125,8 +125,26 @@ function makeContext(
   return { ctx, requests };
 }
 
+/**
+ * yargs reads `--flag -` as an empty value and a stray '-' (while `-f -` and `--flag=-` work); '-' is
+ * a value kubectl users type for stdin/stdout, so a long flag followed by '-' is joined as --flag=-.
+ */
+export function joinDashValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return [...out, ...argv.slice(i)];
+    if (/^--[^=]+$/.test(a) && argv[i + 1] === '-') {
+      out.push(`${a}=-`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** Run a plugin on argv (without node and script) and return the exit code. Never exits the process. */
-export async function runCli(plugin: PluginDefinition, argv: string[], io: IO): Promise<number> {
+export async function runCli(plugin: PluginDefinition, rawArgv: string[], io: IO): Promise<number> {
+  const argv = joinDashValues(rawArgv);
   let selected: Selected | undefined;
   let verbose = argv.some((a) => /^(-v+|--v(=\d+)?|--verbose)$/.test(a));
   const color = colorEnabled(io.env, argv.includes('--no-color'), Boolean(io.stderr.isTTY));

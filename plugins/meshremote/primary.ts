@@ -91,3 +91,15 @@ export function planSecret(
     Object.entries(desired.metadata?.annotations ?? {}).every(([k, v]) => have.metadata?.annotations?.[k] === v);
   return { changes: same ? [] : [{ action: 'apply', object: desired, verb: have ? 'configured' : 'created' }], secret: desired };
 }
+
+/**
+ * The value istiod's Deployment gives an environment variable ('' when unset), or undefined when there
+ * is no istiod Deployment to read (istiod installed otherwise, or not readable).
+ */
+export async function istiodEnv(kube: Kube, namespace: string, name: string): Promise<string | undefined> {
+  const d = await kube.find({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'istiod', namespace }).catch(() => undefined);
+  if (!d) return undefined;
+  type Spec = { template?: { spec?: { containers?: { name: string; env?: { name: string; value?: string }[] }[] } } };
+  const c = (d.spec as Spec | undefined)?.template?.spec?.containers?.find((x) => x.name === 'discovery');
+  return c?.env?.find((e) => e.name === name)?.value ?? '';
+}

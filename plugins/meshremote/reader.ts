@@ -22,13 +22,21 @@ export const MINIMAL_READER_RULES: readonly PolicyRule[] = [
   { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
 ];
 
+/** istiod's switch for reading a remote's Secrets (gateways' credentialName); on by default. */
+export const REMOTE_CREDENTIALS_ENV = 'PILOT_ENABLE_REMOTE_CREDENTIALS_CONTROLLER';
+
 /** What `--reader minimal` gives up, compared with Istio's reader role. */
 export const MINIMAL_COSTS = [
-  'Secrets and ConfigMaps: gateways and DestinationRules in this cluster cannot use credentialName (TLS keys read by istiod)',
-  'Istio configuration stored in this cluster (istiod reads its configuration from its own cluster; WorkloadEntries are still read)',
-  'MCS ServiceExports/ServiceImports (only with ENABLE_MCS_SERVICE_DISCOVERY) and ReplicaSets/ReplicationControllers',
-  'SubjectAccessReviews (istiod checks with them who may read a credentialName Secret)',
+  `istiod in the primary must run with ${REMOTE_CREDENTIALS_ENV}=false: otherwise it lists the remote's Secrets and never finishes syncing it`,
+  'no Secrets: gateways and DestinationRules in the remote cannot use credentialName (TLS keys istiod reads there)',
+  'no Istio configuration stored in the remote (istiod reads configuration from its own cluster; WorkloadEntries are still read)',
+  'no MCS ServiceExports/ServiceImports (used only with ENABLE_MCS_SERVICE_DISCOVERY), ReplicaSets, ReplicationControllers or SubjectAccessReviews',
 ];
+
+/** The costs of --reader minimal, as printed on stderr by the commands that make a reader. */
+export function minimalCostsText(): string {
+  return `--reader minimal costs:\n${MINIMAL_COSTS.map((c) => `  - ${c}\n`).join('')}`;
+}
 
 export function readerRules(reader: Reader, controlPlaneWrites: boolean): PolicyRule[] {
   return [...(reader === 'istio' ? ISTIO_READER_RULES : MINIMAL_READER_RULES), ...(controlPlaneWrites ? EXTERNAL_CONTROL_PLANE_RULES : [])];

@@ -53,7 +53,6 @@ export function remoteKubeconfig(cluster: string, c: RemoteCredentials): string 
     ],
     contexts: [{ name: cluster, context: { cluster, user: cluster } }],
     'current-context': cluster,
-    preferences: {},
     users: [{ name: cluster, user: { token: c.token } }],
   };
   return yaml.dump(doc, { lineWidth: -1, noRefs: true });
@@ -98,7 +97,7 @@ export interface CheckedKubeconfig {
 }
 
 type Obj = Record<string, unknown>;
-const text = (o: Obj, k: string): string | undefined => (typeof o[k] === 'string' && o[k] !== '' ? (o[k]) : undefined);
+const text = (o: Obj, k: string): string | undefined => (typeof o[k] === 'string' && o[k] !== '' ? o[k] : undefined);
 
 /**
  * Read a kubeconfig's context for a remote secret, which holds a bearer token inline. istiod itself

@@ -11,6 +11,7 @@ import { bin } from './binaries.js';
 import { cacertsSecret, type CACerts } from './mesh-ca.js';
 import { freePort, isOurs, isRunning, startProcess, stopPid, stopProcess, type Started } from './processes.js';
 import { logTail, until } from './wait.js';
+import type { ClusterSyncInfo } from '../../shared/istio/istiod-debug.js';
 
 export const ISTIO_NAMESPACE = 'istio-system';
 
@@ -90,13 +91,6 @@ export interface IstioEndpoint {
   Locality?: { Label?: string; ClusterID?: string };
 }
 
-/** A remote cluster as /debug/clusterz lists it (pkg/cluster DebugInfo). */
-export interface ClusterzEntry {
-  id: string;
-  secretName: string;
-  syncStatus: string;
-}
-
 /** `host:port` with IPv6 addresses bracketed. */
 function hostPort(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
@@ -171,7 +165,7 @@ export class Istiod {
     return this.debug('endpointz');
   }
   /** The clusters istiod reads, the config cluster included (/debug/clusterz). */
-  clusterz(): Promise<ClusterzEntry[]> {
+  clusterz(): Promise<ClusterSyncInfo[]> {
     return this.debug('clusterz');
   }
 

@@ -118,7 +118,7 @@ export const createSecretCommand = defineCommand<Options>({
     }
     if (changes.length === 0) ctx.stdout.write(`secret/${secret.metadata?.name} unchanged\n`);
     const results = await executePlan(ctx, changes, o.dryRun);
-    if (o.output !== 'table') await printObject(ctx, o.output, (results[0]?.object) ?? secret);
+    if (o.output !== 'table') await printObject(ctx, o.output, results[0]?.object ?? secret);
     if (o.dryRun !== 'none') return;
     await checkAnswers(ctx, o.link, kubeconfig, o.credentials!.server);
     if (o.wait) {

@@ -26,7 +26,7 @@ import {
   type TokenChoice,
 } from '../flags.js';
 import { readerName, tokenSecretName } from '../names.js';
-import { MINIMAL_COSTS, type Reader } from '../reader.js';
+import { minimalCostsText, type Reader } from '../reader.js';
 import { controlPlaneClusters, mintToken, observeRemote, planReader, type RemoteState } from '../remote.js';
 import { describeExpiry, kubeconfigCA, tryCredentials } from '../credentials.js';
 
@@ -118,7 +118,7 @@ export const generateKubeconfigCommand = defineCommand<Options>({
         `istio-system names ${cp.join(', ')} as its control plane: the reader may also write istio-ca-root-cert ConfigMaps and the webhook configurations' CA bundles, as Istio's remote profile grants\n`,
       );
     }
-    if (o.reader === 'minimal') ctx.stderr.write(`--reader minimal: istiod will not read ${MINIMAL_COSTS.join('; ')}\n`);
+    if (o.reader === 'minimal') ctx.stderr.write(minimalCostsText());
     const plan = planReader(
       state,
       { link: o.link, namespace: o.namespace, reader: o.reader, controlPlaneWrites: cp.length > 0 },

@@ -28,8 +28,8 @@ import {
   type TokenChoice,
 } from '../flags.js';
 import { readerName, REMOTE_CONTEXT_ANNOTATION, REMOTE_UID_ANNOTATION, tokenSecretName } from '../names.js';
-import { nameRefusal, observePrimary, planSecret, storedKubeconfig, type PrimaryState } from '../primary.js';
-import { MINIMAL_COSTS, type Reader } from '../reader.js';
+import { istiodEnv, nameRefusal, observePrimary, planSecret, storedKubeconfig, type PrimaryState } from '../primary.js';
+import { minimalCostsText, REMOTE_CREDENTIALS_ENV, type Reader } from '../reader.js';
 import { controlPlaneClusters, mintToken, observeRemote, planReader, type RemoteState } from '../remote.js';
 import { describeExpiry, kubeconfigCA, reusableToken, tryCredentials } from '../credentials.js';
 import { redactedSecret } from '../output.js';
@@ -108,7 +108,17 @@ export async function runLink(ctx: CommandContext, o: LinkOptions): Promise<void
   const control = controlledByPrimary(primary, remote);
   if (control.note && control.writes) ctx.stderr.write(`${control.note}\n`);
   else if (control.note) ctx.warn(control.note);
-  if (o.reader === 'minimal') ctx.stderr.write(`--reader minimal: istiod will not read ${MINIMAL_COSTS.join('; ')}\n`);
+  if (o.reader === 'minimal') {
+    ctx.stderr.write(minimalCostsText());
+    const env = await istiodEnv(primaryKube, o.namespace, REMOTE_CREDENTIALS_ENV);
+    if (env === undefined)
+      ctx.warn(`no istiod Deployment in ${o.namespace} to confirm ${REMOTE_CREDENTIALS_ENV}=false; without it istiod never syncs a minimal reader's cluster`);
+    else if (env !== 'false') {
+      throw new CliError(
+        `--reader minimal: istiod in context "${primary.context}" runs with ${REMOTE_CREDENTIALS_ENV}=${env || 'true (the default)'}, so it would never sync the remote; set it first: kubectl -n ${o.namespace} set env deployment/istiod ${REMOTE_CREDENTIALS_ENV}=false`,
+      );
+    }
+  }
 
   const here = ` (context ${remote.context})`;
   const there = ` (context ${primary.context})`;

@@ -8,6 +8,8 @@ import { dryRunFlag, readDryRun } from '../../../shared/cli/flags.js';
 import { CliError, errorText, KubeApiError, UsageError } from '../../../shared/errors.js';
 import type { DryRun } from '../../../shared/kube/client.js';
 import { executePlan, type Change } from '../../../shared/kube/plan.js';
+import { formatDuration } from '../../../shared/kube/wait.js';
+import type { CommandContext } from '../../../shared/context.js';
 import { tokenClaims, whoAmI } from '../../../shared/kube/tokens.js';
 import { checkKubeconfig, remoteKubeconfig, remoteSecretName } from '../../../shared/istio/multicluster.js';
 import {
@@ -38,6 +40,21 @@ interface Options extends TokenChoice {
   remoteContext: string;
   dryRun: DryRun;
   timeoutMs: number;
+}
+
+/** Milliseconds until the API server refused the old credentials (401), or undefined within `limitMs`. */
+async function oldTokenRefused(ctx: CommandContext, kubeconfig: string, limitMs: number): Promise<number | undefined> {
+  const start = ctx.clock.now().getTime();
+  for (;;) {
+    try {
+      await whoAmI(ctx.kubeForKubeconfig(kubeconfig, 'the previous credentials'));
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 401) return ctx.clock.now().getTime() - start;
+      throw err;
+    }
+    if (ctx.clock.now().getTime() - start >= limitMs) return undefined;
+    await ctx.clock.sleep(1000);
+  }
 }
 
 export const rotateCommand = defineCommand<Options>({
@@ -158,16 +175,13 @@ export const rotateCommand = defineCommand<Options>({
       ref: { apiVersion: 'v1', kind: 'Secret', name: x.metadata?.name ?? '', namespace: o.namespace },
     }));
     await executePlan(ctx, revoke, 'none', { kube: remoteKube, where: here });
-    // The old token, tried once: the API server should refuse it now (bound or legacy Secret deleted).
-    let oldRefused = false;
-    try {
-      await whoAmI(ctx.kubeForKubeconfig(stored, 'the previous credentials'));
-    } catch (err) {
-      oldRefused = err instanceof KubeApiError && err.status === 401;
-    }
+    // The old token must now be refused. The API server caches a token's successful authentication for
+    // 10 s (TokenSuccessCacheTTL), so it is tried until refused, at most 15 s.
+    const refusedAfter = await oldTokenRefused(ctx, stored, 15_000);
     ctx.stdout.write(
-      `link ${o.link} rotated: new token valid until ${describeExpiry(minted.token, ctx.clock.now())}; ${older.length} older token Secret(s) deleted, the previous token is ${oldRefused ? 'refused by the API server (revoked)' : 'still accepted (see the warnings above)'}\n`,
+      `link ${o.link} rotated: new token valid until ${describeExpiry(minted.token, ctx.clock.now())}; ${older.length} older token Secret(s) deleted; the previous token ${refusedAfter === undefined ? 'is still accepted' : `is refused by the API server (after ${formatDuration(refusedAfter)})`}\n`,
     );
-    if (!oldRefused) ctx.warn(`the previous token of ${o.link} is still accepted by ${old.server}; was it bound to a Secret of this link?`);
+    if (refusedAfter === undefined)
+      ctx.warn(`the previous token of ${o.link} is still accepted by ${old.server} after 15s; was it bound to a Secret of this link?`);
   },
 });
