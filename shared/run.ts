@@ -4,12 +4,13 @@ import Yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { CliError, ExitCode, UsageError } from './errors.js';
 import { colorEnabled, painter } from './output/color.js';
-import { globalFlags } from './cli/flags.js';
-import { binaryName, str, type AnyCommand, type Args, type PluginDefinition } from './cli/command.js';
+import { connectionFlags, globalFlags } from './cli/flags.js';
+import { binaryName, type AnyCommand, type Args, type PluginDefinition } from './cli/command.js';
 import { systemClock, type CommandContext, type IO } from './context.js';
 import type { ResolvedConfig } from './kube/kubeconfig.js';
 import { VERSION } from './version.js';
 import { completeWords } from './commands/completion.js';
+import { completeNames } from './commands/complete-names.js';
 
 interface Selected {
   spec: AnyCommand;
@@ -74,7 +75,7 @@ function makeContext(
   let kube: InstanceType<typeof Kube> | undefined;
   // Clients of other contexts and of stored credentials, in the order made (for -v).
   const others = new Map<string, InstanceType<typeof Kube>>();
-  const connect = (c: ResolvedConfig) => new Kube(c, binaryName(plugin.name), { interactive: stderrTTY });
+  const connect = (c: ResolvedConfig) => new Kube(c, binaryName(plugin.name), { env: io.env });
   let interruption: AbortController | undefined;
   const ctx: CommandContext = {
     stdout: io.stdout,
@@ -87,14 +88,16 @@ function makeContext(
     verbosity: typeof args['v'] === 'number' ? args['v'] : 0,
     plugin: plugin.name,
     self: io.self ?? '',
-    config: () =>
-      (config ??= loadKubeconfig({ kubeconfig: str(args, 'kubeconfig'), context: str(args, 'context'), namespace: str(args, 'namespace') }, io.env)),
+    config: () => (config ??= loadKubeconfig(connectionFlags(args), io.env)),
     kube: () => (kube ??= connect(ctx.config())),
     kubeFor: (context) => {
       if (context === ctx.config().contextName) return ctx.kube();
       const key = `context:${context}`;
       let k = others.get(key);
-      if (!k) others.set(key, (k = connect(loadKubeconfig({ kubeconfig: str(args, 'kubeconfig'), context }, io.env))));
+      // Only the kubeconfig's choice and the request timeout apply: the other connection flags
+      // (--server, --token, --user...) override the --context they come with, not this one.
+      const flags = connectionFlags(args);
+      if (!k) others.set(key, (k = connect(loadKubeconfig({ kubeconfig: flags.kubeconfig, context, requestTimeoutMs: flags.requestTimeoutMs }, io.env))));
       return k;
     },
     kubeForKubeconfig: (content, source) => {
@@ -164,10 +167,12 @@ export async function runCli(plugin: PluginDefinition, rawArgv: string[], io: IO
   if (argv[0] === '__complete') {
     // Completion words may look like flags; they are data here, so yargs must not parse them.
     try {
+      const names = (words: string[]) => completeNames(plugin, words, async (args) => makeContext(plugin, io, args, await loadKube()).ctx);
       io.stdout.write(
         await completeWords(
           buildParser(plugin, [], () => {}, io),
           argv.slice(1),
+          names,
         ),
       );
       return ExitCode.ok;
@@ -213,14 +218,14 @@ export async function runCli(plugin: PluginDefinition, rawArgv: string[], io: IO
   }
 }
 
-/** The entry point each plugin's main.ts calls: the only place that exits the process. */
-export async function main(plugin: PluginDefinition): Promise<void> {
+/** The entry point each plugin's main.ts calls (and sea/main.ts, with the arguments and path it dispatched on): the only place that exits the process. */
+export async function main(plugin: PluginDefinition, argv = process.argv.slice(2), self = process.argv[1] ?? ''): Promise<void> {
   quietOnClosedPipe(process.stdout);
-  const code = await runCli(plugin, process.argv.slice(2), {
+  const code = await runCli(plugin, argv, {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    self: process.argv[1] ?? '',
+    self,
     interrupts: (handler) => void process.once('SIGINT', handler),
   });
   // Exit only once both streams have handed everything to the OS (pipes are asynchronous).

@@ -124,15 +124,15 @@ export function apiServerFlags(y: Argv): Argv {
       describe:
         "The remote API server's address as istiod in the primary reaches it (default: the context's server); -s/--server is where this command connects",
     })
-    .option('tls-server-name', {
+    .option('api-server-tls-name', {
       type: 'string',
-      describe: "The name to check the API server's certificate against, when --api-server is an address it does not name",
+      describe: "The name istiod checks the remote API server's certificate against, when --api-server is an address it does not name",
     });
 }
 
 export function readApiServer(args: Args): { apiServer?: string | undefined; tlsServerName?: string | undefined } {
   const v = str(args, 'api-server');
-  const tlsServerName = str(args, 'tls-server-name') || undefined;
+  const tlsServerName = str(args, 'api-server-tls-name') || undefined;
   if (tlsServerName !== undefined) dnsName(tlsServerName);
   if (v === undefined || v === '') return { tlsServerName };
   let url: URL;
@@ -147,7 +147,7 @@ export function readApiServer(args: Args): { apiServer?: string | undefined; tls
 }
 
 function dnsName(v: string): void {
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i.test(v) || v.length > 253) throw new ValidationError(`--tls-server-name "${v}" is not a DNS name`);
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i.test(v) || v.length > 253) throw new ValidationError(`--api-server-tls-name "${v}" is not a DNS name`);
 }
 
 export function waitFlags(y: Argv, fallback = '2m'): Argv {

@@ -93,7 +93,7 @@ export async function podHttpGet(kube: Kube, r: PodHttpRequest): Promise<PodHttp
   const ws = await kube.websocket(
     { verb: 'portforward', resource: 'pods', name: r.pod, namespace: r.namespace },
     `/api/v1/namespaces/${encodeURIComponent(r.namespace)}/pods/${encodeURIComponent(r.pod)}/portforward`,
-    { ports: String(r.port) },
+    [['ports', String(r.port)]],
     'v4.channel.k8s.io',
     {
       message: (data) => {

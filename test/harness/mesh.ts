@@ -22,7 +22,8 @@ export interface MeshClusterSpec extends Omit<ClusterOptions, 'istiod' | 'name'>
   name: string;
   /** primary: runs istiod; remote: no istiod, managed by the first primary. */
   role: 'primary' | 'remote';
-  network?: string;
+  /** Istio's network name (global.network; default network1); `network` is the test network under the cluster. */
+  istioNetwork?: string;
   /** Extra environment for a primary's istiod (feature flags such as PILOT_ENABLE_REMOTE_CREDENTIALS_CONTROLLER). */
   istiodEnv?: Record<string, string>;
 }
@@ -129,7 +130,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
         istiod:
           s.role === 'primary'
             ? {
-                network: s.network,
+                network: s.istioNetwork,
                 meshID: opts.meshID,
                 cacerts: cacerts.get(s.name),
                 address: opts.address,
@@ -147,7 +148,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
     if (failed) throw failed.reason;
     const primary = clusters[firstPrimary];
     for (const [i, s] of specs.entries()) {
-      if (s.role === 'remote') await prepareRemote(clusters[i], primary, s.network ?? 'network1');
+      if (s.role === 'remote') await prepareRemote(clusters[i], primary, s.istioNetwork ?? 'network1');
     }
     if (opts.connect ?? true) {
       await Promise.all(

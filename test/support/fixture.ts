@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { startCluster, type Cluster } from '../harness/cluster.js';
 import { startMesh, type Mesh } from '../harness/mesh.js';
-import { REPO_ROOT, binDir } from '../harness/binaries.js';
+import { binDir } from '../harness/binaries.js';
+import { pluginBinDir } from './plugins.js';
 
 let shared: Promise<Cluster> | undefined;
 let sharedMesh: Promise<Cluster> | undefined;
@@ -14,6 +15,8 @@ let sharedPair: Promise<Mesh> | undefined;
 
 export function sharedCluster(): Promise<Cluster> {
   shared ??= startCluster({
+    // The real network under it (as root; without root it starts without one and says so).
+    network: true,
     nodes: [
       { name: 'node-a1', zone: 'zone-a', labels: { 'node-role.kubernetes.io/ingress': 'true' } },
       { name: 'node-a2', zone: 'zone-a' },
@@ -73,7 +76,7 @@ async function stopKeepingLogs(c: Cluster | undefined, what: string): Promise<vo
 
 /** PATH with the built plugins (as kubectl-<name>) and the cluster's kubectl first. */
 export function pluginPath(extra: string[] = []): string {
-  return [...extra, join(REPO_ROOT, 'dist', 'bin'), binDir(['kubectl']), process.env['PATH'] ?? ''].join(':');
+  return [...extra, pluginBinDir(), binDir(['kubectl']), process.env['PATH'] ?? ''].join(':');
 }
 
 /** Run `kubectl <args>` the way a user would, with the plugins on PATH. */
