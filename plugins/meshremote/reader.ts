@@ -28,6 +28,8 @@ export const REMOTE_CREDENTIALS_ENV = 'PILOT_ENABLE_REMOTE_CREDENTIALS_CONTROLLE
 /** What `--reader minimal` gives up, compared with Istio's reader role. */
 export const MINIMAL_COSTS = [
   `istiod in the primary must run with ${REMOTE_CREDENTIALS_ENV}=false: otherwise it lists the remote's Secrets and never finishes syncing it`,
+  // Seen with the istiod this suite runs: Component.clusterAdded hands the multicluster controller a typed nil.
+  `and istiod must survive that setting: Istio at eed52ebb66ad (2026-08-27) panics as it adds the remote (nil credentials controller); try it on a test cluster first`,
   'no Secrets: gateways and DestinationRules in the remote cannot use credentialName (TLS keys istiod reads there)',
   'no Istio configuration stored in the remote (istiod reads configuration from its own cluster; WorkloadEntries are still read)',
   'no MCS ServiceExports/ServiceImports (used only with ENABLE_MCS_SERVICE_DISCOVERY), ReplicaSets, ReplicationControllers or SubjectAccessReviews',

@@ -46,6 +46,11 @@ export interface ClusterOptions {
    * cluster runs istiod, whose debug port is reached that way, as istioctl reaches it).
    */
   portForward?: boolean;
+  /**
+   * The controller-manager gives each node a podCIDR from podCIDR (default true). False: nodes carry
+   * none, as with CNIs that allocate addresses themselves (kwok still gives pods IPs from podCIDR).
+   */
+  allocateNodeCIDRs?: boolean;
   log?: (message: string) => void;
   /**
    * A real network under the cluster (test/harness/network/): pod IPs that answer, kube-proxy, a
@@ -425,7 +430,7 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
           '--secure-port=0',
           `--service-account-private-key-file=${join(pki, 'sa.key')}`,
           `--root-ca-file=${join(pki, 'ca.crt')}`,
-          '--allocate-node-cidrs=true',
+          `--allocate-node-cidrs=${opts.allocateNodeCIDRs ?? true}`,
           `--cluster-cidr=${podCIDR}`,
           '--node-cidr-mask-size=24',
           `--service-cluster-ip-range=${serviceCIDR}`,

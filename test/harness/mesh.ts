@@ -69,11 +69,11 @@ export class Mesh {
    * One kubeconfig with a context per cluster, named after it (users renamed <name>-admin, since every
    * cluster's admin user has the same name), the first primary's context current; written 0600 into the
    * mesh's folder. What a user of several clusters has, and what --remote-context picks from.
+   * `servers`: another address for some clusters (a latency relay in front of one), by name.
    */
-  kubeconfig(): string {
-    const file = join(this.dir, 'kubeconfig');
+  kubeconfig(servers: Record<string, string> = {}, file = join(this.dir, 'kubeconfig')): string {
     const current = this.primaries[0]?.name ?? this.clusters[0].name;
-    writeFileSync(file, mergedKubeconfig(this.clusters, current), { mode: 0o600 });
+    writeFileSync(file, mergedKubeconfig(this.clusters, current, servers), { mode: 0o600 });
     return file;
   }
 
@@ -89,11 +89,12 @@ export class Mesh {
 type Named = { name: string; [k: string]: unknown };
 
 /** The clusters' kubeconfigs as one, a context per cluster named after it, `current` current. */
-export function mergedKubeconfig(clusters: Cluster[], current: string): string {
+export function mergedKubeconfig(clusters: Cluster[], current: string, servers: Record<string, string> = {}): string {
   const out = { apiVersion: 'v1', kind: 'Config', clusters: [] as Named[], users: [] as Named[], contexts: [] as Named[], 'current-context': current };
   for (const c of clusters) {
     const k = yaml.load(readFileSync(c.kubeconfig, 'utf8')) as { clusters: Named[]; users: Named[] };
-    out.clusters.push({ ...k.clusters[0], name: c.name });
+    const entry = k.clusters[0] as Named & { cluster: Record<string, unknown> };
+    out.clusters.push({ name: c.name, cluster: { ...entry.cluster, ...(servers[c.name] ? { server: servers[c.name] } : {}) } });
     out.users.push({ ...k.users[0], name: `${c.name}-admin` });
     out.contexts.push({ name: c.name, context: { cluster: c.name, user: `${c.name}-admin` } });
   }
