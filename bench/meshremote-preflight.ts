@@ -1,6 +1,7 @@
 // `kubectl meshremote preflight` over three clusters (a primary with istiod and two remotes, seed 001's
 // layout plus one) against each cluster alone, side by side with kubectl reading one cluster's version:
-// the clusters are read in parallel, so all three should take about as long as the slowest one.
+// the clusters are read in parallel, so all three should take about as long as the slowest one. Also
+// generate-kubeconfig beside its peer, istioctl create-remote-secret, on the same remote.
 // Measured twice: on loopback, where the three API servers and this process share the machine's cores
 // (reading three clusters then triples the servers' work on the same CPUs), and through relays that
 // add --delay ms each way (default 40, an 80 ms round trip), as clusters in other regions answer.
@@ -47,11 +48,34 @@ try {
     const slowest = Math.max(...cases.slice(1, 4).map((c) => medianOf(times, c.name)));
     console.log(`all three / slowest alone: ${(medianOf(times, 'preflight all three') / slowest).toFixed(2)}x\n`);
   };
+  // The peer: istioctl create-remote-secret prints the Secret for remote1 (its reader account exists, as the
+  // remote profile makes it); generate-kubeconfig makes ours, mints a token and proves it, then prints it.
+  const credentials = (where: string, kc: string) => {
+    sideBySide(
+      `the credentials for remote1 ${where}: istioctl create-remote-secret beside generate-kubeconfig (both print them)`,
+      [
+        {
+          name: 'istioctl create-remote-secret',
+          cmd: bin('istioctl'),
+          args: ['create-remote-secret', '--kubeconfig', kc, '--context', 'remote1', '--name', 'remote1'],
+        },
+        {
+          name: 'meshremote generate-kubeconfig -f -',
+          cmd: plugin,
+          args: ['generate-kubeconfig', 'remote1', '--kubeconfig', kc, '--context', 'remote1', '-f', '-'],
+        },
+      ],
+      runs,
+    );
+    console.log();
+  };
   const loopback = mesh.kubeconfig();
   measure('three clusters on loopback (one istiod), read by preflight alone and all at once', loopback);
+  credentials('on loopback', loopback);
   const relayed = mesh.kubeconfig(Object.fromEntries(mesh.clusters.map((c, i) => [c.name, urls[i]])), join(tmpdir(), `kplugins-relayed-${process.pid}`));
   try {
     measure(`the same clusters ${delay} ms away each way`, relayed);
+    credentials(`${delay} ms away each way`, relayed);
   } finally {
     rmSync(relayed, { force: true });
   }

@@ -30,6 +30,16 @@ export interface RemoteState {
   tokenSecrets: KubeObject[];
 }
 
+/**
+ * The remote's Istio install names the cluster (global.multiCluster.clusterName): its sidecars report that
+ * name, so istiod must know the remote by it too. A refusal when `link` is another name (pure).
+ */
+export function declaredNameRefusal(r: RemoteState, link: string): string | undefined {
+  const declared = r.values?.clusterName;
+  if (!declared || declared === link) return undefined;
+  return `the remote (context "${r.context}") calls itself "${declared}" (global.multiCluster.clusterName in its ${r.namespace}/istio-sidecar-injector): link it as "${declared}", or its sidecars and istiod would name the cluster differently`;
+}
+
 const get = (kube: Kube, apiVersion: string, kind: string, name: string, namespace?: string) => kube.find({ apiVersion, kind, name, namespace });
 
 /** Everything a link needs from the remote, read at once (ten requests in parallel). */

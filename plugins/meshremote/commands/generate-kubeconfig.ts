@@ -27,7 +27,7 @@ import {
 } from '../flags.js';
 import { readerName, tokenSecretName } from '../names.js';
 import { minimalCostsText, type Reader } from '../reader.js';
-import { controlPlaneClusters, mintToken, observeRemote, planReader, type RemoteState } from '../remote.js';
+import { controlPlaneClusters, declaredNameRefusal, mintToken, observeRemote, planReader, type RemoteState } from '../remote.js';
 import { describeExpiry, kubeconfigCA, tryCredentials } from '../credentials.js';
 
 interface Options extends TokenChoice {
@@ -111,6 +111,8 @@ export const generateKubeconfigCommand = defineCommand<Options>({
   run: async (ctx, o) => {
     const kube = ctx.kube();
     const state = await observeRemote(kube, o.link, o.namespace);
+    const refusal = declaredNameRefusal(state, o.link);
+    if (refusal) throw new CliError(refusal);
     // A remote controlled by a primary's istiod: that istiod also writes here with these credentials.
     const cp = controlPlaneClusters(state);
     if (cp.length) {

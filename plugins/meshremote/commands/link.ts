@@ -30,7 +30,7 @@ import {
 import { readerName, REMOTE_CONTEXT_ANNOTATION, REMOTE_UID_ANNOTATION, tokenSecretName } from '../names.js';
 import { istiodEnv, nameRefusal, observePrimary, planSecret, storedKubeconfig, type PrimaryState } from '../primary.js';
 import { minimalCostsText, REMOTE_CREDENTIALS_ENV, type Reader } from '../reader.js';
-import { controlPlaneClusters, mintToken, observeRemote, planReader, type RemoteState } from '../remote.js';
+import { controlPlaneClusters, declaredNameRefusal, mintToken, observeRemote, planReader, type RemoteState } from '../remote.js';
 import { describeExpiry, kubeconfigCA, reusableToken, tryCredentials } from '../credentials.js';
 import { redactedSecret } from '../output.js';
 import { waitForIstiod } from '../sync.js';
@@ -56,10 +56,8 @@ export function linkRefusal(o: LinkOptions, p: PrimaryState, r: RemoteState): st
   }
   const name = nameRefusal(p, o.link);
   if (name) return name;
-  const declared = r.values?.clusterName;
-  if (declared && declared !== o.link) {
-    return `the remote (context "${r.context}") calls itself "${declared}" (global.multiCluster.clusterName in its ${o.namespace}/istio-sidecar-injector): link it as "${declared}", or its sidecars and istiod would name the cluster differently`;
-  }
+  const declared = declaredNameRefusal(r, o.link);
+  if (declared) return declared;
   if (!p.namespaceExists) return `namespace ${o.namespace} does not exist in the primary (context "${p.context}"): is Istio installed there?`;
   return undefined;
 }
