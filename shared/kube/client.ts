@@ -310,7 +310,9 @@ export class Kube {
   async websocket(op: ApiOperation, path: string, query: [string, string][], protocol: string, handlers: WebSocketHandlers): Promise<WebSocketConnection> {
     return this.counted(op, async () => {
       const { key, accept } = handshakeKey();
-      const { res, socket, head } = await (await this.transport()).upgrade({
+      const { res, socket, head } = await (
+        await this.transport()
+      ).upgrade({
         path,
         query,
         headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Protocol': protocol },
