@@ -21,8 +21,13 @@ function run(c: Case, cmd: string, args: string[]) {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Median wall time of `runs` interleaved runs and max RSS (from /usr/bin/time) of each case. */
-export function sideBySide(title: string, cases: Case[], runs: number): void {
+/** The median of a case's times, as sideBySide returned them. */
+export function medianOf(times: Map<string, number[]>, name: string): number {
+  return median(times.get(name) ?? []);
+}
+
+/** Median wall time of `runs` interleaved runs and max RSS (from /usr/bin/time) of each case; the times by case. */
+export function sideBySide(title: string, cases: Case[], runs: number): Map<string, number[]> {
   const times = new Map(cases.map((c) => [c.name, [] as number[]]));
   for (const c of cases) run(c, c.cmd, c.args); // warm the page cache and the API server's
   for (let r = 0; r < runs; r++) {
@@ -46,4 +51,5 @@ export function sideBySide(title: string, cases: Case[], runs: number): void {
     const m = median(times.get(c.name)!);
     console.log(`${c.name.padEnd(width)} ${`${m.toFixed(0)} ms`.padStart(8)}  ${(m / base).toFixed(2)}x  max RSS ${rss(c).toFixed(0)} MiB`);
   }
+  return times;
 }

@@ -50,6 +50,13 @@ export interface CommandContext {
   config(): ResolvedConfig;
   /** Cluster access (built on first use). */
   kube(): Kube;
+  /**
+   * Access to another context of the same kubeconfig (a second cluster, e.g. --remote-context): the
+   * same loading rules and connection code as kube(), one client per context.
+   */
+  kubeFor(context: string): Kube;
+  /** Access with credentials that are not the user's (a kubeconfig stored in a Secret); `source` names it in errors. */
+  kubeForKubeconfig(content: string, source: string): Kube;
   /** Print a warning line to stderr, kubectl style. */
   warn(message: string): void;
   /**

@@ -66,13 +66,16 @@ function makeContext(
   args: Args,
   kubeLib: Awaited<ReturnType<typeof loadKube>>,
 ): { ctx: CommandContext; requests: () => string | undefined } {
-  const { loadKubeconfig, Kube } = kubeLib;
+  const { loadKubeconfig, resolveKubeconfig, Kube } = kubeLib;
   const stderrTTY = Boolean(io.stderr.isTTY);
   // Decided per stream: data piped to a file gets no escapes even when stderr is a terminal.
   const color = colorEnabled(io.env, args['color'] === false, Boolean(io.stdout.isTTY));
   const stderrPaint = painter(colorEnabled(io.env, args['color'] === false, stderrTTY));
   let config: ResolvedConfig | undefined;
   let kube: InstanceType<typeof Kube> | undefined;
+  // Clients of other contexts and of stored credentials, in the order made (for -v).
+  const others = new Map<string, InstanceType<typeof Kube>>();
+  const connect = (c: ResolvedConfig) => new Kube(c, binaryName(plugin.name), { env: io.env });
   let interruption: AbortController | undefined;
   const ctx: CommandContext = {
     stdout: io.stdout,
@@ -86,7 +89,23 @@ function makeContext(
     plugin: plugin.name,
     self: io.self ?? '',
     config: () => (config ??= loadKubeconfig(connectionFlags(args), io.env)),
-    kube: () => (kube ??= new Kube(ctx.config(), binaryName(plugin.name), { env: io.env })),
+    kube: () => (kube ??= connect(ctx.config())),
+    kubeFor: (context) => {
+      if (context === ctx.config().contextName) return ctx.kube();
+      const key = `context:${context}`;
+      let k = others.get(key);
+      // Only the kubeconfig's choice and the request timeout apply: the other connection flags
+      // (--server, --token, --user...) override the --context they come with, not this one.
+      const flags = connectionFlags(args);
+      if (!k) others.set(key, (k = connect(loadKubeconfig({ kubeconfig: flags.kubeconfig, context, requestTimeoutMs: flags.requestTimeoutMs }, io.env))));
+      return k;
+    },
+    kubeForKubeconfig: (content, source) => {
+      const key = `stored:${source}:${content}`;
+      let k = others.get(key);
+      if (!k) others.set(key, (k = connect({ ...resolveKubeconfig([{ path: source, content }], {}), contextName: source, files: [] })));
+      return k;
+    },
     warn: (m) => void io.stderr.write(`${stderrPaint('yellow', 'Warning:')} ${m}\n`),
     interruption: () => {
       if (!interruption) {
@@ -96,18 +115,39 @@ function makeContext(
       return interruption.signal;
     },
   };
-  // For -v: how many API requests the command made, by verb.
+  // For -v: how many API requests the command made, by verb; other clients' lines name their context.
+  const line = (k: InstanceType<typeof Kube>, label: string) =>
+    `${k.requests} API requests to ${k.config.server} (${Object.entries(k.requestsByVerb)
+      .map(([v, n]) => `${v} ${n}`)
+      .join(', ')})${label}`;
   const requests = () =>
-    kube && kube.requests > 0
-      ? `${kube.requests} API requests to ${kube.config.server} (${Object.entries(kube.requestsByVerb)
-          .map(([v, n]) => `${v} ${n}`)
-          .join(', ')})`
-      : undefined;
+    [
+      ...(kube && kube.requests > 0 ? [line(kube, '')] : []),
+      ...[...others.values()].filter((k) => k.requests > 0).map((k) => line(k, ` for context "${k.config.contextName}"`)),
+    ].join('\nI: ') || undefined;
   return { ctx, requests };
 }
 
+/**
+ * yargs reads `--flag -` as an empty value and a stray '-' (while `-f -` and `--flag=-` work); '-' is
+ * a value kubectl users type for stdin/stdout, so a long flag followed by '-' is joined as --flag=-.
+ */
+export function joinDashValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return [...out, ...argv.slice(i)];
+    if (/^--[^=]+$/.test(a) && argv[i + 1] === '-') {
+      out.push(`${a}=-`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** Run a plugin on argv (without node and script) and return the exit code. Never exits the process. */
-export async function runCli(plugin: PluginDefinition, argv: string[], io: IO): Promise<number> {
+export async function runCli(plugin: PluginDefinition, rawArgv: string[], io: IO): Promise<number> {
+  const argv = joinDashValues(rawArgv);
   let selected: Selected | undefined;
   let verbose = argv.some((a) => /^(-v+|--v(=\d+)?|--verbose)$/.test(a));
   const color = colorEnabled(io.env, argv.includes('--no-color'), Boolean(io.stderr.isTTY));

@@ -8,6 +8,7 @@ import { mapApiError, isConflict, type ApiOperation, type ApiTarget } from './ap
 import type { HttpRequest, StreamResponse, Transport, TransportOptions } from './transport.js';
 import { KNOWN, fromDiscovery, resourcePath, type ResourceInfo } from './resources.js';
 import { KubeApiError } from '../errors.js';
+import { handshakeKey, WebSocketConnection, type WebSocketHandlers } from './websocket.js';
 
 /** Object metadata as JSON carries it: client-node's model types timestamps as Date, the wire has strings. */
 export type ObjectMeta = Omit<V1ObjectMeta, 'creationTimestamp' | 'deletionTimestamp' | 'managedFields'> & {
@@ -315,6 +316,28 @@ export class Kube {
         if (typeof e.code === 'number' && typeof e.body === 'string') return { status: e.code, body: e.body };
         throw err;
       }
+    });
+  }
+
+  /**
+   * Open a WebSocket on an API path (pods/portforward, exec), with this client's server, TLS and
+   * credentials; counted as one request. Resolves once the server has switched protocols.
+   */
+  async websocket(op: ApiOperation, path: string, query: [string, string][], protocol: string, handlers: WebSocketHandlers): Promise<WebSocketConnection> {
+    return this.counted(op, async () => {
+      const { key, accept } = handshakeKey();
+      const { res, socket, head } = await (
+        await this.transport()
+      ).upgrade({
+        path,
+        query,
+        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Protocol': protocol },
+      });
+      if (res.headers['sec-websocket-accept'] !== accept) {
+        socket.destroy();
+        throw new KubeApiError(`the server at ${this.config.server} answered the WebSocket upgrade of ${path} wrongly (a proxy in between?)`);
+      }
+      return new WebSocketConnection(socket, head, handlers);
     });
   }
 

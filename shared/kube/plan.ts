@@ -91,14 +91,16 @@ export async function applyPlan(kube: Kube, changes: Change[], dryRun: ServerDry
 /**
  * Apply a plan and print the outcome, as a mutating command does: with --dry-run=client the planned
  * objects as a YAML stream on stdout (nothing sent); otherwise one kubectl-style line per object.
+ * `on`: another cluster than the context's (its lines end with `where`, e.g. ' (context remote1)').
  */
-export async function executePlan(ctx: CommandContext, changes: Change[], dryRun: DryRun): Promise<ApplyResult[]> {
+export async function executePlan(ctx: CommandContext, changes: Change[], dryRun: DryRun, on?: { kube: Kube; where: string }): Promise<ApplyResult[]> {
+  const where = on?.where ?? '';
   if (dryRun === 'client') {
     const { renderYamlStream } = await import('../output/printers.js');
     ctx.stdout.write(renderYamlStream(plannedObjects(changes)));
-    return dryRunLines(changes).map((line, i) => ({ change: changes[i], line }));
+    return dryRunLines(changes).map((line, i) => ({ change: changes[i], line: `${line}${where}` }));
   }
-  const results = await applyPlan(ctx.kube(), changes, dryRun);
-  for (const r of results) ctx.stdout.write(`${r.line}\n`);
+  const results = await applyPlan(on?.kube ?? ctx.kube(), changes, dryRun);
+  for (const r of results) ctx.stdout.write(`${r.line}${where}\n`);
   return results;
 }

@@ -11,7 +11,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, t
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createHash } from 'node:crypto';
 import { isatty } from 'node:tty';
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline, type Duplex, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { ConnectionOptions } from 'node:tls';
 import { KubeApiError } from '../errors.js';
@@ -317,6 +317,44 @@ export class Transport {
         reject(stale ? Object.assign(err, { staleSocket: true }) : this.explain(err, proxy));
       });
       if (payload !== undefined) r.write(payload);
+      r.end();
+    });
+  }
+
+  /**
+   * An upgraded connection (a WebSocket: pods/portforward, exec) on the same server, credentials, TLS
+   * and proxy as requests. `headers` carry the upgrade handshake; a non-101 answer rejects with
+   * HttpError, as requests do. The socket leaves the agent's keep-alive pool.
+   */
+  async upgrade(req: {
+    path: string;
+    query: [string, string][];
+    headers: Record<string, string>;
+  }): Promise<{ res: IncomingMessage; socket: Duplex; head: Buffer }> {
+    const conn = this.connection();
+    const creds = await conn.auth.current();
+    const url = new URL(conn.server + req.path);
+    for (const [k, v] of req.query) url.searchParams.append(k, v);
+    const proxy = this.proxyChoice(url);
+    const forward = url.protocol === 'http:' && proxy !== undefined && proxy.url.protocol !== 'socks5:';
+    if (forward) throw new KubeApiError(`an upgraded connection to ${conn.server} cannot go through the http proxy ${redact(proxy.url)}`);
+    const options: RequestOptions = {
+      method: 'GET',
+      hostname: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port || (url.protocol === 'https:' ? 443 : 80),
+      path: url.pathname + url.search,
+      agent: this.agentFor(conn, creds, url, proxy),
+      headers: { 'User-Agent': this.opts.userAgent, ...conn.impersonation, ...creds.headers, ...req.headers },
+      timeout: this.opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    };
+    return new Promise((resolve, reject) => {
+      const r = (url.protocol === 'https:' ? httpsRequest : httpRequest)(options);
+      r.on('upgrade', (res, socket, head) => resolve({ res, socket, head }));
+      r.on('response', (res) => {
+        void readAll(res).then((body) => reject(new HttpError(res.statusCode ?? 0, body.toString('utf8'))), reject);
+      });
+      r.on('timeout', () => r.destroy(Object.assign(new Error(`no answer within ${(options.timeout ?? 0) / 1000}s`), { code: 'KPLUGIN_NO_ANSWER' })));
+      r.on('error', (err: Error) => reject(this.explain(err, proxy)));
       r.end();
     });
   }

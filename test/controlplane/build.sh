@@ -55,7 +55,7 @@ flock 9
 have() { [ -x "$OUT/$1" ]; }
 
 if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
-  for b in kube-apiserver etcd kubectl kube-controller-manager kube-scheduler kube-proxy kwok istioctl pilot-discovery pilot-agent kubectl-krew kwok-stages istio-crds.yaml gateway-api-crds.yaml; do
+  for b in kube-apiserver etcd kubectl kube-controller-manager kube-scheduler kube-proxy kwok istioctl pilot-discovery pilot-agent kubectl-krew kwok-stages istio-crds.yaml gateway-api-crds.yaml kwok-portforward-crd.yaml; do
     if [ -x "$KUBEBUILDER_ASSETS/$b" ] && [ -f "$KUBEBUILDER_ASSETS/$b" ]; then
       ln -sfn "$KUBEBUILDER_ASSETS/$b" "$OUT/$b"; say "using $b from KUBEBUILDER_ASSETS"
     elif [ -e "$BASE_OUT/$b" ] && [ ! -e "$OUT/$b" ]; then
@@ -165,6 +165,15 @@ if have kwok && [ -d "$OUT/kwok-stages" ]; then say "  cached"; else
   dir=$(cd "$SRC" && go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
   rm -rf "$OUT/kwok-stages"; mkdir -p "$OUT/kwok-stages"
   cp -r "$dir/kustomize/stage/." "$OUT/kwok-stages/"; chmod -R u+w "$OUT/kwok-stages"
+fi
+# kwok's PortForward CRD: port-forward to a pod through the API server ends at an address kwok dials
+# (istiod's ports). Added after KEY was fixed: its own check, the version kept beside the file.
+if [ -f "$OUT/kwok-portforward-crd.yaml" ] && [ "$(cat "$OUT/kwok-portforward-crd.version" 2>/dev/null)" = "$KWOK_VERSION" ]; then :; else
+  check_proxy sigs.k8s.io/kwok "$KWOK_VERSION"
+  dir=$(cd "$SRC" && go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  cp "$dir/kustomize/crd/bases/kwok.x-k8s.io_portforwards.yaml" "$OUT/kwok-portforward-crd.yaml"; chmod u+w "$OUT/kwok-portforward-crd.yaml"
+  echo "$KWOK_VERSION" > "$OUT/kwok-portforward-crd.version"
+  say "  kwok's PortForward CRD copied"
 fi
 
 # 4. istioctl and the Istio CRDs from the same module version.

@@ -40,6 +40,17 @@ export interface ClusterOptions {
   detached?: boolean;
   /** Run istiod against the cluster once its CRDs are served: true, or its options (istiod.ts). */
   istiod?: boolean | IstiodOptions;
+  /**
+   * Port-forward to pods through the API server, as to a kubelet: kwok serves the kubelet API on
+   * loopback and forwards a pod's ports to the addresses its PortForward objects name (default: when the
+   * cluster runs istiod, whose debug port is reached that way, as istioctl reaches it).
+   */
+  portForward?: boolean;
+  /**
+   * The controller-manager gives each node a podCIDR from podCIDR (default true). False: nodes carry
+   * none, as with CNIs that allocate addresses themselves (kwok still gives pods IPs from podCIDR).
+   */
+  allocateNodeCIDRs?: boolean;
   log?: (message: string) => void;
   /**
    * A real network under the cluster (test/harness/network/): pod IPs that answer, kube-proxy, a
@@ -67,6 +78,8 @@ export interface ClusterState {
   /** Milliseconds from start() to ready. */
   startupMs: number;
   istiod?: IstiodState;
+  /** The kubelet API kwok serves on 127.0.0.1 (port-forward through the API server), when enabled. */
+  kubeletPort?: number;
   network?: NetworkState;
 }
 
@@ -293,7 +306,8 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
     const bindAddress = net?.hostAddress ?? '127.0.0.1';
     const egress = startEgressGuard(dir, net, detached);
     started(egress.proc);
-    const [etcdClient, etcdPeer, apiPort, schedPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const portForward = opts.portForward ?? Boolean(opts.istiod);
+    const [etcdClient, etcdPeer, apiPort, schedPort, kubeletPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
     const server = `https://${bindAddress}:${apiPort}`;
     const firstServiceIP = firstIP(serviceCIDR);
 
@@ -373,6 +387,8 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
           '--authorization-mode=Node,RBAC',
           `--service-cluster-ip-range=${serviceCIDR}`,
           '--endpoint-reconciler-type=none',
+          // kwok's nodes have a Hostname address nothing resolves: reach their kubelet API by InternalIP.
+          '--kubelet-preferred-address-types=InternalIP',
           '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
           `--service-account-key-file=${join(pki, 'sa.pub')}`,
           `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
@@ -396,6 +412,14 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
         .map((f) => join(stagesDir, 'pod/fast', f)),
     ];
     log('kube-controller-manager, kube-scheduler, kwok');
+    // kwok watches PortForward objects from its start, so their CRD is served first.
+    const portForwardCRD = portForward
+      ? (async () => {
+          const kubectl = (args: string[]) => execa(join(bins, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { stdin: 'ignore' });
+          await kubectl(['apply', '--server-side', '--field-manager=test-harness', '-f', join(bins, 'kwok-portforward-crd.yaml')]);
+          await kubectl(['wait', '--for=condition=Established', '--timeout=30s', 'crd/portforwards.kwok.x-k8s.io']);
+        })()
+      : Promise.resolve();
     started(
       startProcess(
         'kube-controller-manager',
@@ -406,7 +430,7 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
           '--secure-port=0',
           `--service-account-private-key-file=${join(pki, 'sa.key')}`,
           `--root-ca-file=${join(pki, 'ca.crt')}`,
-          '--allocate-node-cidrs=true',
+          `--allocate-node-cidrs=${opts.allocateNodeCIDRs ?? true}`,
           `--cluster-cidr=${podCIDR}`,
           '--node-cidr-mask-size=24',
           `--service-cluster-ip-range=${serviceCIDR}`,
@@ -427,6 +451,7 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
         { detached },
       ),
     );
+    await portForwardCRD;
     started(
       startProcess(
         'kwok',
@@ -441,6 +466,7 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
           // after its 50 s grace period, pods lose readiness, and later tests see rollouts stall.
           '--node-lease-duration-seconds=40',
           ...stageFiles.flatMap((f) => ['--config', f]),
+          ...(portForward ? [`--server-address=127.0.0.1:${kubeletPort}`, `--node-port=${kubeletPort}`, '--enable-crds=PortForward'] : []),
         ],
         join(logs, 'kwok.log'),
         { detached },
@@ -457,6 +483,7 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
       processes: procs.map((p) => ({ name: p.name, pid: p.pid, match: p.match, log: p.log })),
       startedAt: new Date().toISOString(),
       startupMs: 0,
+      ...(portForward ? { kubeletPort } : {}),
       ...(net ? { network: net.state } : {}),
     };
     const cluster = new Cluster(state, detached ? [] : procs, forgetDir, net);

@@ -11,6 +11,7 @@ import { bin } from './binaries.js';
 import { cacertsSecret, type CACerts } from './mesh-ca.js';
 import { freePort, isOurs, isRunning, startProcess, stopPid, stopProcess, type Started } from './processes.js';
 import { logTail, until } from './wait.js';
+import type { ClusterSyncInfo } from '../../shared/istio/istiod-debug.js';
 
 export const ISTIO_NAMESPACE = 'istio-system';
 
@@ -90,13 +91,6 @@ export interface IstioEndpoint {
   Locality?: { Label?: string; ClusterID?: string };
 }
 
-/** A remote cluster as /debug/clusterz lists it (pkg/cluster DebugInfo). */
-export interface ClusterzEntry {
-  id: string;
-  secretName: string;
-  syncStatus: string;
-}
-
 /** `host:port` with IPv6 addresses bracketed. */
 function hostPort(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
@@ -171,7 +165,7 @@ export class Istiod {
     return this.debug('endpointz');
   }
   /** The clusters istiod reads, the config cluster included (/debug/clusterz). */
-  clusterz(): Promise<ClusterzEntry[]> {
+  clusterz(): Promise<ClusterSyncInfo[]> {
     return this.debug('clusterz');
   }
 
@@ -306,7 +300,10 @@ async function startOnce(cluster: Cluster, opts: IstiodOptions & RunOptions): Pr
       until('istio-ca-root-cert in every namespace', () => rootCertEverywhere(cluster), timeoutMs, [started]),
     ]);
     await opts.crdsServed;
-    await until('the API server to refuse an invalid Istio object through istiod', () => refusesInvalidGateway(cluster), timeoutMs, [started]);
+    await Promise.all([
+      until('the API server to refuse an invalid Istio object through istiod', () => refusesInvalidGateway(cluster), timeoutMs, [started]),
+      cluster.state.kubeletPort ? podForIstiod(cluster, istiod, istiodImage(objects), timeoutMs) : Promise.resolve(),
+    ]);
     log(`istiod's webhooks fail closed and istio-ca-root-cert is everywhere ${Date.now() - t1} ms after its start`);
   } catch (err) {
     await istiod.stop();
@@ -314,6 +311,71 @@ async function startOnce(cluster: Cluster, opts: IstiodOptions & RunOptions): Pr
   }
   state.startupMs = Date.now() - t1;
   return istiod;
+}
+
+/** The name of the Pod standing for istiod (the POD_NAME istiod runs with, see istiodContainer). */
+export const ISTIOD_POD = 'istiod-harness';
+
+/** The image the install's istiod Deployment names (its tag is the Istio version the install renders). */
+function istiodImage(objects: Manifest[]): string {
+  type Spec = { template?: { spec?: { containers?: { name: string; image?: string }[] } } };
+  const deploy = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'istiod');
+  return (deploy?.['spec'] as Spec | undefined)?.template?.spec?.containers?.find((c) => c.name === 'discovery')?.image ?? 'istio/pilot';
+}
+
+/**
+ * A Running Pod for istiod, as the istiod Deployment leaves one (labels app=istiod and istio.io/rev,
+ * the prometheus.io/port annotation istioctl reads), whose ports kwok forwards to the istiod process:
+ * so a client reaches istiod's debug endpoints through the API server's pods/portforward, as istioctl
+ * does (the request arrives from loopback, which istiod's debug handlers trust). Without the label
+ * istio=pilot, the istiod Service does not select it: nothing is sent to its (kwok) pod IP.
+ */
+async function podForIstiod(cluster: Cluster, istiod: Istiod, image: string, timeoutMs: number): Promise<void> {
+  const nodes = await cluster.getJSON<{ items: { metadata: { name: string } }[] }>('/api/v1/nodes');
+  const node = nodes.items[0]?.metadata.name;
+  if (!node) throw new Error(`cluster ${cluster.name} has no node for the istiod pod`);
+  const p = istiod.ports;
+  // Container port -> the istiod process's port (a pod's numbers, as the Deployment declares them).
+  const ports: [number, number, string][] = [
+    [8080, p.http, 'http-debug'],
+    [15010, p.grpc, 'grpc-xds'],
+    [15012, p.secureGrpc, 'tls-xds'],
+    [15014, p.monitoring, 'http-monitoring'],
+    [15017, p.webhook, 'https-webhooks'],
+  ];
+  await cluster.apply(
+    [
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: ISTIOD_POD,
+          namespace: ISTIO_NAMESPACE,
+          labels: { app: 'istiod', 'istio.io/rev': 'default', 'app.kubernetes.io/name': 'istiod' },
+          annotations: { 'prometheus.io/port': '15014', 'prometheus.io/scrape': 'true' },
+        },
+        spec: {
+          nodeName: node,
+          serviceAccountName: 'istiod',
+          containers: [{ name: 'discovery', image, ports: ports.map(([containerPort, , name]) => ({ containerPort, name, protocol: 'TCP' })) }],
+        },
+      },
+      {
+        apiVersion: 'kwok.x-k8s.io/v1alpha1',
+        kind: 'PortForward',
+        metadata: { name: ISTIOD_POD, namespace: ISTIO_NAMESPACE },
+        spec: { forwards: ports.map(([containerPort, port]) => ({ ports: [containerPort], target: { address: istiod.address, port } })) },
+      },
+    ],
+    { force: true },
+  );
+  type PodStatus = { status?: { phase?: string } };
+  await until(
+    `the istiod pod of ${cluster.name} to run`,
+    async () => (await cluster.getJSON<PodStatus>(`/api/v1/namespaces/${ISTIO_NAMESPACE}/pods/${ISTIOD_POD}`)).status?.phase === 'Running',
+    timeoutMs,
+    istiod.processes,
+  );
 }
 
 // Namespaces istiod's namespace controller leaves alone (inject.IgnoredNamespaces without kube-system).

@@ -5,7 +5,8 @@
 // (`istioctl create-remote-secret`: a reader service account's token for that API server), which the
 // primary's secret controller watches. Optionally a plugged-in CA: one root with an intermediate per
 // primary, or a root per primary.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import yaml from 'js-yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -23,6 +24,8 @@ export interface MeshClusterSpec extends Omit<ClusterOptions, 'istiod' | 'name'>
   role: 'primary' | 'remote';
   /** Istio's network name (global.network; default network1); `network` is the test network under the cluster. */
   istioNetwork?: string;
+  /** Extra environment for a primary's istiod (feature flags such as PILOT_ENABLE_REMOTE_CREDENTIALS_CONTROLLER). */
+  istiodEnv?: Record<string, string>;
 }
 
 export type MeshCA = 'istiod' | 'shared-root' | 'separate-roots';
@@ -62,6 +65,18 @@ export class Mesh {
     return this.clusters.filter((_, i) => this.specs[i].role === 'remote');
   }
 
+  /**
+   * One kubeconfig with a context per cluster, named after it (users renamed <name>-admin, since every
+   * cluster's admin user has the same name), the first primary's context current; written 0600 into the
+   * mesh's folder. What a user of several clusters has, and what --remote-context picks from.
+   * `servers`: another address for some clusters (a latency relay in front of one), by name.
+   */
+  kubeconfig(servers: Record<string, string> = {}, file = join(this.dir, 'kubeconfig')): string {
+    const current = this.primaries[0]?.name ?? this.clusters[0].name;
+    writeFileSync(file, mergedKubeconfig(this.clusters, current, servers), { mode: 0o600 });
+    return file;
+  }
+
   async stop(): Promise<void> {
     // Remotes first: their validating webhook points at a primary's istiod.
     await Promise.all(this.remotes.map((c) => c.stop()));
@@ -71,10 +86,23 @@ export class Mesh {
   }
 }
 
-/** Secret name istioctl create-remote-secret gives a cluster's credentials. */
-export function remoteSecretName(cluster: string): string {
-  return `istio-remote-secret-${cluster}`;
+type Named = { name: string; [k: string]: unknown };
+
+/** The clusters' kubeconfigs as one, a context per cluster named after it, `current` current. */
+export function mergedKubeconfig(clusters: Cluster[], current: string, servers: Record<string, string> = {}): string {
+  const out = { apiVersion: 'v1', kind: 'Config', clusters: [] as Named[], users: [] as Named[], contexts: [] as Named[], 'current-context': current };
+  for (const c of clusters) {
+    const k = yaml.load(readFileSync(c.kubeconfig, 'utf8')) as { clusters: Named[]; users: Named[] };
+    const entry = k.clusters[0] as Named & { cluster: Record<string, unknown> };
+    out.clusters.push({ name: c.name, cluster: { ...entry.cluster, ...(servers[c.name] ? { server: servers[c.name] } : {}) } });
+    out.users.push({ ...k.users[0], name: `${c.name}-admin` });
+    out.contexts.push({ name: c.name, context: { cluster: c.name, user: `${c.name}-admin` } });
+  }
+  return yaml.dump(out, { lineWidth: -1 });
 }
+
+/** Secret name istioctl create-remote-secret gives a cluster's credentials. */
+export { remoteSecretName } from '../../shared/istio/multicluster.js';
 
 export async function startMesh(opts: MeshOptions): Promise<Mesh> {
   const specs = opts.clusters;
@@ -108,6 +136,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
                 cacerts: cacerts.get(s.name),
                 address: opts.address,
                 externalIstiod: i === firstPrimary && hasRemotes,
+                ...(s.istiodEnv ? { env: s.istiodEnv } : {}),
               }
             : undefined,
       }),

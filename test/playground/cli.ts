@@ -11,6 +11,7 @@ import { kubeProxyServes, readyEndpoints } from '../support/endpoints.js';
 import { freePort, isOurs, isRunning, startProcess, stopPid } from '../harness/processes.js';
 import { REPO_ROOT, binDir } from '../harness/binaries.js';
 import { servePrometheus } from '../harness/prometheus.js';
+import { meshInstructions, meshRunning, readMeshState, startMeshPlayground, stopMeshPlayground } from './mesh.js';
 
 // State lives outside the repo; KPLUGINS_PLAYGROUND_DIR moves it (tests run their own playground).
 const HOME =
@@ -190,6 +191,7 @@ async function start(withIstiod: boolean): Promise<void> {
 
 async function stop(quiet = false): Promise<void> {
   const s = readState();
+  if (!quiet && (await stopMeshPlayground(HOME))) process.stdout.write('Mesh playground stopped and removed.\n');
   if (!s) {
     if (!quiet) process.stdout.write('No playground is running.\n');
     return;
@@ -204,6 +206,15 @@ async function stop(quiet = false): Promise<void> {
 
 async function status(): Promise<number> {
   const s = readState();
+  const mesh = readMeshState(HOME);
+  if (mesh) {
+    if (!meshRunning(mesh)) {
+      process.stdout.write('The mesh playground is not healthy; restart it with: npm run playground -- stop && npm run playground -- --clusters 2\n');
+      return 1;
+    }
+    process.stdout.write(meshInstructions(mesh));
+    if (!s) return 0;
+  }
   if (!s) {
     process.stdout.write('No playground is running. Start one with: npm run playground\n');
     return 1;
@@ -221,14 +232,28 @@ async function status(): Promise<number> {
   return 0;
 }
 
-const cmd = process.argv.slice(2).find((a) => !a.startsWith('-')) ?? 'start';
-const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
+// --clusters N (or --clusters=N): seed 001 chapter 6's mesh of N clusters instead (mesh.ts).
+const argv = process.argv.slice(2).flatMap((a) => (a.startsWith('--clusters=') ? ['--clusters', a.slice('--clusters='.length)] : [a]));
+const clustersAt = argv.indexOf('--clusters');
+const clusters = clustersAt >= 0 ? argv.splice(clustersAt, 2)[1] : undefined;
+const cmd = argv.find((a) => !a.startsWith('-')) ?? 'start';
+const flags = argv.filter((a) => a.startsWith('-'));
 const unknown = flags.filter((f) => !(cmd === 'start' && f === '--no-istiod'));
-if (unknown.length) {
-  process.stderr.write(`error: unknown flag ${unknown[0]} for playground ${cmd} (start takes --no-istiod)\n`);
+if (unknown.length || (clusters !== undefined && (cmd !== 'start' || !['1', '2', '3'].includes(clusters)))) {
+  process.stderr.write(
+    `error: ${unknown.length ? `unknown flag ${unknown[0]}` : `--clusters ${clusters ?? ''}`} for playground ${cmd} (start takes --no-istiod or --clusters 2|3)\n`,
+  );
   process.exit(2);
 }
-const actions: Record<string, () => Promise<number | void>> = { start: () => start(!flags.includes('--no-istiod')), stop: () => stop(), status };
+const startMesh = async () => {
+  const log = (m: string) => process.stderr.write(`[playground] ${m}\n`);
+  process.stdout.write(meshInstructions(await startMeshPlayground(HOME, Number(clusters), log)));
+};
+const actions: Record<string, () => Promise<number | void>> = {
+  start: () => (clusters && clusters !== '1' ? startMesh() : start(!flags.includes('--no-istiod'))),
+  stop: () => stop(),
+  status,
+};
 const action = actions[cmd];
 if (!action) {
   process.stderr.write(`error: unknown playground command "${cmd}": use start, stop or status\n`);

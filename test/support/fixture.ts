@@ -5,11 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { startCluster, type Cluster } from '../harness/cluster.js';
+import { startMesh, type Mesh } from '../harness/mesh.js';
 import { binDir } from '../harness/binaries.js';
 import { pluginBinDir } from './plugins.js';
 
 let shared: Promise<Cluster> | undefined;
 let sharedMesh: Promise<Cluster> | undefined;
+let sharedPair: Promise<Mesh> | undefined;
 
 export function sharedCluster(): Promise<Cluster> {
   shared ??= startCluster({
@@ -28,6 +30,29 @@ export function sharedCluster(): Promise<Cluster> {
 export function sharedMeshCluster(): Promise<Cluster> {
   sharedMesh ??= startCluster({ name: 'mesh', nodes: [{ name: 'mesh-node-1', zone: 'zone-a' }], istiod: true });
   return sharedMesh;
+}
+
+/**
+ * Seed 001 chapter 6's two clusters, NOT linked (meshremote's tests do the linking): a primary with
+ * istiod (cluster ID primary) and a remote without (remote1, its istio-system naming primary as its
+ * control plane), with the seed's Pod and Service CIDRs; mesh.kubeconfig() holds both as contexts
+ * primary (current) and remote1. Started on first use.
+ */
+export function sharedMeshPair(): Promise<Mesh> {
+  sharedPair ??= startMesh({
+    connect: false,
+    clusters: [
+      { name: 'primary', role: 'primary', podCIDR: '172.16.0.0/16', serviceCIDR: '172.19.0.0/20', nodes: [{ name: 'primary-node-1', zone: 'zone-a' }] },
+      { name: 'remote1', role: 'remote', podCIDR: '172.20.0.0/16', serviceCIDR: '172.21.0.0/20', nodes: [{ name: 'remote1-node-1', zone: 'zone-b' }] },
+    ],
+  });
+  return sharedPair;
+}
+
+async function stopMeshPair(): Promise<void> {
+  const m = await sharedPair?.catch(() => undefined);
+  sharedPair = undefined;
+  await m?.stop();
 }
 
 async function stopMeshCluster(): Promise<void> {
@@ -74,6 +99,6 @@ export function tempKubeconfig(content: string): string {
 /** Mocha root hooks (loaded through .mocharc): stop the shared cluster after all tests. */
 export const mochaHooks = {
   async afterAll(this: unknown) {
-    await Promise.all([stopSharedCluster(), stopMeshCluster()]);
+    await Promise.all([stopSharedCluster(), stopMeshCluster(), stopMeshPair()]);
   },
 };
