@@ -74,6 +74,8 @@ interface RequestSpec {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /** Resolve to { status, body } whatever the status (bodies that are not the API's, e.g. the service proxy's). */
+  raw?: boolean;
 }
 
 /**
@@ -148,6 +150,7 @@ export class Kube {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
+          if (spec.raw) return resolve({ status, body: text } as T);
           if (status < 200 || status >= 300) return reject(new HttpError(status, text));
           try {
             resolve((text ? JSON.parse(text) : {}) as T);
@@ -324,6 +327,11 @@ export class Kube {
       if (err instanceof KubeApiError && err.status === 404 && err.reason === 'NotFound') return false;
       throw err;
     }
+  }
+
+  /** A GET answered with its status and text, whatever they are: for the service proxy, where the body is the backend's. */
+  async getRaw(op: ApiOperation, path: string, query?: RequestSpec['query']): Promise<{ status: number; body: string }> {
+    return this.call(op, { method: 'GET', path, ...(query ? { query } : {}), raw: true });
   }
 
   /** The server's version (one GET /version); also the cheapest reachability check. */

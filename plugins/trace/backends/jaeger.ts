@@ -1,0 +1,202 @@
+// Jaeger's query API, the one its UI uses (GET /api/services, /api/traces, /api/traces/{id},
+// /api/dependencies), and its JSON turned into our trace model.
+import {
+  normalizeSpanId,
+  normalizeTraceId,
+  type DependencyLink,
+  type Endpoint,
+  type Span,
+  type SpanEvent,
+  type SpanKind,
+  type SpanLink,
+  type TagValue,
+  type Trace,
+} from '../model.js';
+import type { Backend, Fetch, SearchQuery } from './backend.js';
+import { BackendError, finishTrace, parseJson } from './backend.js';
+
+interface JaegerKeyValue {
+  key: string;
+  type?: string;
+  value: unknown;
+}
+
+interface JaegerSpan {
+  traceID: string;
+  spanID: string;
+  operationName: string;
+  references?: { refType: 'CHILD_OF' | 'FOLLOWS_FROM'; traceID: string; spanID: string }[] | null;
+  startTime: number;
+  duration: number;
+  tags?: JaegerKeyValue[] | null;
+  logs?: { timestamp: number; fields?: JaegerKeyValue[] | null }[] | null;
+  processID: string;
+  warnings?: string[] | null;
+}
+
+export interface JaegerTrace {
+  traceID: string;
+  spans: JaegerSpan[];
+  processes: Record<string, { serviceName: string; tags?: JaegerKeyValue[] | null }>;
+  warnings?: string[] | null;
+}
+
+interface Envelope<T> {
+  data: T | null;
+  errors?: { code: number; msg: string; traceID?: string }[] | null;
+}
+
+// Tags that carry what our model has as fields, or are the backend's bookkeeping: left out of `tags`
+// so the same span reads the same from Jaeger and from Zipkin.
+const MODEL_TAGS = new Set([
+  'span.kind',
+  'error',
+  'otel.status_code',
+  'otel.status_description',
+  'internal.span.format',
+  'otel.scope.name',
+  'otel.scope.version',
+  'otel.library.name',
+  'otel.library.version',
+]);
+
+const KINDS: Record<string, SpanKind> = { client: 'client', server: 'server', producer: 'producer', consumer: 'consumer', internal: 'internal' };
+
+function tagValue(kv: JaegerKeyValue): TagValue {
+  const v = kv.value;
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  return JSON.stringify(v) ?? '';
+}
+
+const PEER_KEYS: Record<string, keyof Endpoint> = {
+  'peer.service': 'service',
+  'peer.ipv4': 'ipv4',
+  'net.peer.ip': 'ipv4',
+  'peer.ipv6': 'ipv6',
+  'peer.port': 'port',
+  'net.peer.port': 'port',
+};
+
+export function fromJaegerTrace(t: JaegerTrace): Trace {
+  const traceId = normalizeTraceId(t.traceID);
+  const warnings = [...(t.warnings ?? [])];
+  const spans: Span[] = t.spans.map((js) => {
+    const tags: Record<string, TagValue> = {};
+    let kind: SpanKind = 'internal';
+    let error = false;
+    let errorMessage: string | undefined;
+    let remote: Endpoint | undefined;
+    for (const kv of js.tags ?? []) {
+      const v = tagValue(kv);
+      if (kv.key === 'span.kind') kind = KINDS[String(v).toLowerCase()] ?? 'internal';
+      else if (kv.key === 'error') error = error || v === true || v === 'true';
+      else if (kv.key === 'otel.status_code') error = error || String(v).toUpperCase() === 'ERROR';
+      else if (kv.key === 'otel.status_description') errorMessage = String(v);
+      const peer = PEER_KEYS[kv.key];
+      if (peer) {
+        remote ??= {};
+        if (peer === 'port') remote.port = Number(v);
+        else remote[peer] = String(v);
+        continue;
+      }
+      if (!MODEL_TAGS.has(kv.key)) tags[kv.key] = v;
+    }
+    const refs = (js.references ?? []).filter((r) => normalizeTraceId(r.traceID) === traceId || !r.traceID);
+    // The tree parent is the first CHILD_OF reference, else the first FOLLOWS_FROM (as Jaeger UI does).
+    const parentRef = refs.find((r) => r.refType === 'CHILD_OF') ?? refs[0];
+    const links: SpanLink[] = (js.references ?? [])
+      .filter((r) => r !== parentRef)
+      .map((r) => ({
+        type: r.refType === 'FOLLOWS_FROM' ? 'follows-from' : 'child-of',
+        traceId: normalizeTraceId(r.traceID),
+        spanId: normalizeSpanId(r.spanID),
+      }));
+    const events: SpanEvent[] = (js.logs ?? []).map((l) => {
+      const fields: Record<string, TagValue> = {};
+      let name = '';
+      for (const f of l.fields ?? []) {
+        if (!name && (f.key === 'event' || f.key === 'message')) name = String(tagValue(f));
+        else fields[f.key] = tagValue(f);
+      }
+      return { timeMicros: l.timestamp, name, ...(Object.keys(fields).length ? { fields } : {}) };
+    });
+    for (const w of js.warnings ?? []) warnings.push(`span ${js.spanID}: ${w}`);
+    const span: Span = {
+      spanId: normalizeSpanId(js.spanID),
+      ...(parentRef ? { parentId: normalizeSpanId(parentRef.spanID) } : {}),
+      ...(parentRef?.refType === 'FOLLOWS_FROM' ? { parentType: 'follows-from' as const } : {}),
+      ...(links.length ? { links } : {}),
+      service: t.processes[js.processID]?.serviceName ?? js.processID,
+      operation: js.operationName,
+      kind,
+      startMicros: js.startTime,
+      durationMicros: js.duration,
+      error,
+      ...(error && errorMessage ? { errorMessage } : {}),
+      tags,
+      events,
+      ...(remote ? { remoteEndpoint: remote } : {}),
+    };
+    return span;
+  });
+  return finishTrace(traceId, spans, warnings);
+}
+
+function unwrap<T>(body: string, what: string): T {
+  const env = parseJson<Envelope<T>>(body, what);
+  const err = env.errors?.[0];
+  if (err && env.data === null) throw new BackendError(`Jaeger could not ${what}: ${err.msg}`, err.code === 404 ? 'not-found' : 'backend');
+  return env.data as T;
+}
+
+/** Jaeger's search takes durations as Go duration strings, times in microseconds. */
+export function jaegerSearchParams(q: SearchQuery): Record<string, string> {
+  const tags: Record<string, string> = { ...q.tags };
+  if (q.errorsOnly) tags['error'] = 'true';
+  return {
+    service: q.service,
+    ...(q.operation ? { operation: q.operation } : {}),
+    ...(Object.keys(tags).length ? { tags: JSON.stringify(tags) } : {}),
+    ...(q.minDurationMicros !== undefined ? { minDuration: `${q.minDurationMicros}us` } : {}),
+    ...(q.maxDurationMicros !== undefined ? { maxDuration: `${q.maxDurationMicros}us` } : {}),
+    start: String(q.startMicros),
+    end: String(q.endMicros),
+    limit: String(q.limit),
+  };
+}
+
+export class JaegerBackend implements Backend {
+  readonly type = 'jaeger' as const;
+  constructor(
+    private readonly get: Fetch,
+    readonly where: string,
+  ) {}
+
+  async services(): Promise<string[]> {
+    const r = await this.get('/api/services');
+    return (unwrap<string[] | null>(r.body, 'list services') ?? []).sort();
+  }
+
+  async operations(service: string): Promise<string[]> {
+    const r = await this.get(`/api/services/${encodeURIComponent(service)}/operations`);
+    return (unwrap<string[] | null>(r.body, `list the operations of ${service}`) ?? []).sort();
+  }
+
+  async search(q: SearchQuery): Promise<Trace[]> {
+    const r = await this.get('/api/traces', jaegerSearchParams(q));
+    return (unwrap<JaegerTrace[] | null>(r.body, 'search traces') ?? []).map(fromJaegerTrace);
+  }
+
+  async trace(id: string): Promise<Trace | undefined> {
+    const r = await this.get(`/api/traces/${encodeURIComponent(id)}`, {}, [404]);
+    if (r.status === 404) return undefined;
+    const data = unwrap<JaegerTrace[] | null>(r.body, `read trace ${id}`) ?? [];
+    return data.length ? fromJaegerTrace(data[0]) : undefined;
+  }
+
+  async dependencies(endMs: number, lookbackMs: number): Promise<DependencyLink[]> {
+    const r = await this.get('/api/dependencies', { endTs: String(endMs), lookback: String(lookbackMs) });
+    const links = unwrap<{ parent: string; child: string; callCount: number }[] | null>(r.body, 'read the service dependencies') ?? [];
+    return links.map((l) => ({ parent: l.parent, child: l.child, calls: l.callCount }));
+  }
+}

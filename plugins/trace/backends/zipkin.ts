@@ -1,0 +1,143 @@
+// Zipkin's v2 query API (GET /api/v2/services, /traces, /trace/{id}, /dependencies) and its JSON
+// turned into our trace model.
+import { normalizeSpanId, normalizeTraceId, type DependencyLink, type Endpoint, type Span, type SpanKind, type TagValue, type Trace } from '../model.js';
+import type { Backend, Fetch, SearchQuery } from './backend.js';
+import { BackendError, finishTrace, parseJson } from './backend.js';
+
+interface ZipkinEndpoint {
+  serviceName?: string;
+  ipv4?: string;
+  ipv6?: string;
+  port?: number;
+}
+
+export interface ZipkinSpan {
+  traceId: string;
+  id: string;
+  parentId?: string;
+  name?: string;
+  kind?: 'CLIENT' | 'SERVER' | 'PRODUCER' | 'CONSUMER';
+  timestamp?: number;
+  duration?: number;
+  localEndpoint?: ZipkinEndpoint;
+  remoteEndpoint?: ZipkinEndpoint;
+  annotations?: { timestamp: number; value: string }[];
+  tags?: Record<string, string>;
+  shared?: boolean;
+  debug?: boolean;
+}
+
+const KINDS: Record<string, SpanKind> = { CLIENT: 'client', SERVER: 'server', PRODUCER: 'producer', CONSUMER: 'consumer' };
+
+function endpoint(e: ZipkinEndpoint | undefined): Endpoint | undefined {
+  if (!e) return undefined;
+  const out: Endpoint = {
+    ...(e.serviceName ? { service: e.serviceName } : {}),
+    ...(e.ipv4 ? { ipv4: e.ipv4 } : {}),
+    ...(e.ipv6 ? { ipv6: e.ipv6 } : {}),
+    ...(e.port ? { port: e.port } : {}),
+  };
+  return Object.keys(out).length ? out : undefined;
+}
+
+export function fromZipkinTrace(spans: ZipkinSpan[]): Trace {
+  const traceId = normalizeTraceId(spans[0]?.traceId ?? '');
+  const warnings: string[] = [];
+  const out: Span[] = spans.map((z) => {
+    const tags: Record<string, TagValue> = {};
+    let error = false;
+    let errorMessage: string | undefined;
+    for (const [k, v] of Object.entries(z.tags ?? {})) {
+      if (k === 'error') {
+        error = true;
+        // Zipkin marks an error by the tag's presence; its value, when meaningful, is the message.
+        if (v !== '' && v !== 'true') errorMessage = v;
+        continue;
+      }
+      tags[k] = v;
+    }
+    if (z.timestamp === undefined) warnings.push(`span ${z.id} has no timestamp (an incomplete span); it is placed at the start of its parent`);
+    const remote = endpoint(z.remoteEndpoint);
+    return {
+      spanId: normalizeSpanId(z.id),
+      ...(z.parentId ? { parentId: normalizeSpanId(z.parentId) } : {}),
+      service: z.localEndpoint?.serviceName ?? 'unknown',
+      operation: z.name ?? '',
+      kind: z.kind ? (KINDS[z.kind] ?? 'internal') : 'internal',
+      startMicros: z.timestamp ?? 0,
+      durationMicros: z.duration ?? 0,
+      error,
+      ...(errorMessage ? { errorMessage } : {}),
+      tags,
+      events: (z.annotations ?? []).map((a) => ({ timeMicros: a.timestamp, name: a.value })),
+      ...(remote ? { remoteEndpoint: remote } : {}),
+    };
+  });
+  // Spans without a timestamp sit at their parent's start (or the trace's first start).
+  const first = out.reduce((m, s) => (s.startMicros > 0 && s.startMicros < m ? s.startMicros : m), Infinity);
+  const byId = new Map(out.map((s) => [s.spanId, s]));
+  for (const s of out)
+    if (s.startMicros === 0) s.startMicros = (s.parentId ? byId.get(s.parentId)?.startMicros : undefined) || (Number.isFinite(first) ? first : 0);
+  return finishTrace(traceId, out, warnings);
+}
+
+/** Zipkin's search takes durations in microseconds, the window as end and lookback in milliseconds. */
+export function zipkinSearchParams(q: SearchQuery): Record<string, string> {
+  const terms = Object.entries(q.tags).map(([k, v]) => `${k}=${v}`);
+  if (q.errorsOnly) terms.push('error');
+  return {
+    serviceName: q.service,
+    ...(q.operation ? { spanName: q.operation } : {}),
+    ...(terms.length ? { annotationQuery: terms.join(' and ') } : {}),
+    ...(q.minDurationMicros !== undefined ? { minDuration: String(q.minDurationMicros) } : {}),
+    ...(q.maxDurationMicros !== undefined ? { maxDuration: String(q.maxDurationMicros) } : {}),
+    endTs: String(Math.floor(q.endMicros / 1000)),
+    lookback: String(Math.max(1, Math.floor((q.endMicros - q.startMicros) / 1000))),
+    limit: String(q.limit),
+  };
+}
+
+export class ZipkinBackend implements Backend {
+  readonly type = 'zipkin' as const;
+  constructor(
+    private readonly get: Fetch,
+    readonly where: string,
+  ) {}
+
+  async services(): Promise<string[]> {
+    const r = await this.get('/api/v2/services');
+    return parseJson<string[]>(r.body, 'list services').sort();
+  }
+
+  async operations(service: string): Promise<string[]> {
+    const r = await this.get('/api/v2/spans', { serviceName: service });
+    return parseJson<string[]>(r.body, `list the span names of ${service}`).sort();
+  }
+
+  async search(q: SearchQuery): Promise<Trace[]> {
+    const r = await this.get('/api/v2/traces', zipkinSearchParams(q));
+    return parseJson<ZipkinSpan[][]>(r.body, 'search traces')
+      .filter((t) => t.length > 0)
+      .map(fromZipkinTrace);
+  }
+
+  async trace(id: string): Promise<Trace | undefined> {
+    // Our ids are 32 digits; a 64-bit id printed that way is asked for as Zipkin stored it (16 digits).
+    const asked = /^0{16}[0-9a-f]{16}$/.test(id) ? id.slice(16) : id.length < 16 ? id.padStart(16, '0') : id;
+    const r = await this.get(`/api/v2/trace/${encodeURIComponent(asked)}`, {}, [404]);
+    if (r.status === 404) return undefined;
+    const spans = parseJson<ZipkinSpan[]>(r.body, `read trace ${id}`);
+    if (!Array.isArray(spans)) throw new BackendError(`Zipkin answered trace ${id} with something that is not a list of spans`);
+    return spans.length ? fromZipkinTrace(spans) : undefined;
+  }
+
+  async dependencies(endMs: number, lookbackMs: number): Promise<DependencyLink[]> {
+    const r = await this.get('/api/v2/dependencies', { endTs: String(endMs), lookback: String(lookbackMs) });
+    return parseJson<{ parent: string; child: string; callCount?: number; errorCount?: number }[]>(r.body, 'read the service dependencies').map((l) => ({
+      parent: l.parent,
+      child: l.child,
+      calls: l.callCount ?? 0,
+      errors: l.errorCount ?? 0,
+    }));
+  }
+}

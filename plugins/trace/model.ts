@@ -1,0 +1,94 @@
+// One trace model whatever the backend: Jaeger's and Zipkin's JSON both become these shapes, so the
+// waterfall, the critical path and `-o json` never depend on where a trace was read from.
+
+/** Our group for -o json|yaml documents (not a Kubernetes API: nothing is stored under it). */
+export const API_VERSION = 'trace.kubectl-traffic-plugins.io/v1alpha1';
+
+export type SpanKind = 'client' | 'server' | 'producer' | 'consumer' | 'internal';
+export type TagValue = string | number | boolean;
+
+export interface SpanEvent {
+  /** Epoch microseconds. */
+  timeMicros: number;
+  name: string;
+  fields?: Record<string, TagValue>;
+}
+
+/** A link to another span besides the tree parent (Jaeger FOLLOWS_FROM, extra CHILD_OF). */
+export interface SpanLink {
+  type: 'child-of' | 'follows-from';
+  traceId: string;
+  spanId: string;
+}
+
+export interface Endpoint {
+  service?: string;
+  ipv4?: string;
+  ipv6?: string;
+  port?: number;
+}
+
+export interface Span {
+  spanId: string;
+  /** The span this one hangs under in the tree (absent for a root). */
+  parentId?: string;
+  /** How the parent was named: a FOLLOWS_FROM parent does not wait for this span. */
+  parentType?: 'follows-from';
+  links?: SpanLink[];
+  service: string;
+  operation: string;
+  kind: SpanKind;
+  /** Epoch microseconds. */
+  startMicros: number;
+  durationMicros: number;
+  error: boolean;
+  /** The error's message when the backend gave one (Zipkin's `error` tag value, OTel's status description). */
+  errorMessage?: string;
+  tags: Record<string, TagValue>;
+  events: SpanEvent[];
+  /** The other side of a client or server span, when reported. */
+  remoteEndpoint?: Endpoint;
+}
+
+export interface Trace {
+  /** 32 lower-case hex digits (64-bit ids are left-padded, as Jaeger prints them). */
+  traceId: string;
+  /** Ordered by start time, then span id. */
+  spans: Span[];
+  /** What the backend said was wrong with the data (duplicate ids, missing parents...). */
+  warnings: string[];
+}
+
+export interface DependencyLink {
+  parent: string;
+  child: string;
+  calls: number;
+  /** Absent when the backend does not count errors (Jaeger's dependency store). */
+  errors?: number;
+}
+
+/** Normalise a trace id: lower case, 64-bit ids left-padded to 32 hex digits. */
+export function normalizeTraceId(id: string): string {
+  const lower = id.trim().toLowerCase();
+  return lower.length < 32 ? lower.padStart(32, '0') : lower;
+}
+
+/** Normalise a span id: lower case, left-padded to 16 hex digits. */
+export function normalizeSpanId(id: string): string {
+  const lower = id.trim().toLowerCase();
+  return lower.length < 16 ? lower.padStart(16, '0') : lower;
+}
+
+/** A trace id as typed by a user: 1-32 hex digits. */
+export function isTraceId(id: string): boolean {
+  return /^[0-9a-fA-F]{1,32}$/.test(id);
+}
+
+export function endMicros(s: Span): number {
+  return s.startMicros + s.durationMicros;
+}
+
+/** Order spans as every view shows them: by start, then id, so output is stable. */
+export function sortSpans(spans: Span[]): Span[] {
+  return spans.sort((a, b) => a.startMicros - b.startMicros || (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0));
+}
