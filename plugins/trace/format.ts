@@ -57,3 +57,12 @@ export function parseMicros(value: string, what: string): number {
     throw new ValidationError(`${what} "${value}" is not a duration: use a number with a unit, e.g. 500us, 100ms, 1.5s`);
   return Math.round(total);
 }
+
+/** Cut a string to a width in the middle, keeping both ends (a host's start and a path's end). */
+export function truncateMiddle(s: string, width: number): string {
+  if (s.length <= width) return s;
+  if (width <= 3) return truncate(s, width);
+  const head = Math.ceil((width - 1) / 2);
+  const tail = width - 1 - head;
+  return `${s.slice(0, head)}…${s.slice(s.length - tail)}`;
+}

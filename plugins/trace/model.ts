@@ -21,10 +21,10 @@ export interface SpanLink {
   spanId: string;
 }
 
+/** An address as the span reported it (an IPv6 address wins over an IPv4 one, as in OpenTelemetry's net.*.ip). */
 export interface Endpoint {
   service?: string;
-  ipv4?: string;
-  ipv6?: string;
+  ip?: string;
   port?: number;
 }
 
@@ -46,6 +46,8 @@ export interface Span {
   errorMessage?: string;
   tags: Record<string, TagValue>;
   events: SpanEvent[];
+  /** Where the reporting process runs (its service is `service`), when reported. */
+  localEndpoint?: Endpoint;
   /** The other side of a client or server span, when reported. */
   remoteEndpoint?: Endpoint;
 }

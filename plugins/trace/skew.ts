@@ -34,7 +34,7 @@ export function adjustClockSkew(trace: Trace, tree: SpanTree): { trace: Trace; a
     for (let i = kids.length - 1; i >= 0; i--) {
       const c = kids[i];
       let d = delta;
-      if (c.service !== s.service) {
+      if (hostKey(c) !== hostKey(s)) {
         // Another host: its clock is its own. Only an RPC (server under client) tells us its offset.
         d = 0;
         if (s.kind === 'client' && c.kind === 'server') {
@@ -56,10 +56,16 @@ export function adjustClockSkew(trace: Trace, tree: SpanTree): { trace: Trace; a
     while (stackA.length) {
       const id = stackA.pop()!;
       a.spans++;
-      for (const c of tree.children.get(id) ?? []) if (c.service === a.service) stackA.push(c.spanId);
+      const key = hostKey(tree.byId.get(id)!);
+      for (const c of tree.children.get(id) ?? []) if (hostKey(c) === key) stackA.push(c.spanId);
     }
   }
   return { trace: { ...trace, spans: trace.spans.map((s) => adjusted.get(s.spanId) ?? s) }, adjustments };
+}
+
+/** Spans of one host share a clock: the service, and the address when reported (two pods differ). */
+export function hostKey(s: Span): string {
+  return `${s.service}|${s.localEndpoint?.ip ?? ''}`;
 }
 
 /** The shift that puts a server span inside its (already adjusted) client span; 0 when it fits. */

@@ -1,5 +1,6 @@
 // One line per trace for `list`: root, start, duration, size, services and errors. Pure.
 import { endMicros, type Trace } from './model.js';
+import { adjustClockSkew } from './skew.js';
 import { buildTree } from './tree.js';
 import { isoMicros } from './view.js';
 
@@ -15,8 +16,11 @@ export interface TraceSummary {
   errors: number;
 }
 
-export function summarize(t: Trace): TraceSummary {
-  const tree = buildTree(t);
+export function summarize(input: Trace): TraceSummary {
+  // Skew corrected as in `show`, so the duration listed is the one the waterfall shows.
+  const first = buildTree(input);
+  const { trace: t, adjustments } = adjustClockSkew(input, first);
+  const tree = adjustments.length ? buildTree(t) : first;
   const root = tree.roots[0];
   let start = Infinity;
   let end = -Infinity;

@@ -3,7 +3,7 @@
 // of a bar shaded) and summed per service under the chart. Pure: a view and options in, text out.
 import type { Color, Painter } from '../../shared/output/color.js';
 import { endMicros, type Span } from './model.js';
-import { formatMicros, truncate } from './format.js';
+import { formatMicros, truncate, truncateMiddle } from './format.js';
 import { isoMicros, rootSpan, type TraceView } from './view.js';
 
 export interface WaterfallOptions {
@@ -128,10 +128,9 @@ function tagLines(span: Span, indent: string, width: number): string[] {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([k, v]) => `${k}=${String(v)}`),
     ...(span.remoteEndpoint
-      ? [
-          `peer=${[span.remoteEndpoint.service, span.remoteEndpoint.ipv4 ?? span.remoteEndpoint.ipv6, span.remoteEndpoint.port].filter((x) => x !== undefined).join(' ')}`,
-        ]
+      ? [`peer=${[span.remoteEndpoint.service, span.remoteEndpoint.ip, span.remoteEndpoint.port].filter((x) => x !== undefined).join(' ')}`]
       : []),
+    ...(span.localEndpoint ? [`host=${[span.localEndpoint.ip, span.localEndpoint.port].filter((x) => x !== undefined).join(':')}`] : []),
     ...span.events.map((e) => `@${formatMicros(e.timeMicros - span.startMicros)} ${e.name}${e.fields ? ` ${JSON.stringify(e.fields)}` : ''}`),
     `span=${span.spanId}`,
   ];
@@ -177,7 +176,9 @@ export function renderWaterfall(view: TraceView, o: WaterfallOptions): string {
   const labelOf = (r: Row) =>
     `${r.guide}${r.span.error ? `${ERROR_MARK} ` : ''}${r.span.service} ${r.span.operation} ${r.span.kind}${r.hidden ? ` (+${r.hidden})` : ''}`;
   const maxLabel = list.reduce((m, r) => Math.max(m, labelOf(r).length), 4);
-  const labelWidth = Math.min(maxLabel, Math.max(24, Math.floor(o.width * 0.45)));
+  // The bar keeps at least 40% of the width (30 columns); the label takes what it needs of the rest.
+  const minBar = Math.max(30, Math.floor(o.width * 0.4));
+  const labelWidth = Math.min(maxLabel, Math.max(24, o.width - durWidth - 3 - minBar));
   const barWidth = Math.max(10, o.width - labelWidth - durWidth - 3);
   out.push(`${'SPAN'.padEnd(labelWidth)} ${'DURATION'.padStart(durWidth)}  ${axis(barWidth, total)}`.trimEnd());
   for (const r of list) {
@@ -187,7 +188,7 @@ export function renderWaterfall(view: TraceView, o: WaterfallOptions): string {
     const tail = ` ${s.kind}${r.hidden ? ` (+${r.hidden})` : ''}`;
     const opRoom = labelWidth - fixed.length - tail.length;
     let label: string;
-    if (opRoom >= 4) label = `${fixed}${truncate(s.operation, opRoom)}${tail}`;
+    if (opRoom >= 4) label = `${fixed}${truncateMiddle(s.operation, opRoom)}${tail}`;
     else label = truncate(`${fixed}${s.operation}${tail}`, labelWidth);
     const pad = ' '.repeat(Math.max(0, labelWidth - label.length));
     const painted = paintLabel(label, r, s, paint, svc);

@@ -219,7 +219,7 @@ progress "zipkin-server $ZIPKIN_VERSION"
 if [ -f "$OUT/zipkin-server.jar" ] && [ "$(cat "$OUT/zipkin.version" 2>/dev/null)" = "$ZIPKIN_VERSION" ]; then say "  cached"; else
   command -v mvn >/dev/null 2>&1 || die "Maven is needed to fetch zipkin-server $ZIPKIN_VERSION (apt-get install maven)"
   tmp=$(mktemp -d)
-  mvn -q dependency:copy "-Dartifact=io.zipkin:zipkin-server:$ZIPKIN_VERSION:jar:exec" -DoutputDirectory="$tmp" >&2 \
+  mvn -B -q dependency:copy "-Dartifact=io.zipkin:zipkin-server:$ZIPKIN_VERSION:jar:exec" -DoutputDirectory="$tmp" >&2 \
     || { rm -rf "$tmp"; die "cannot fetch io.zipkin:zipkin-server:$ZIPKIN_VERSION:exec from Maven Central"; }
   mv "$tmp/zipkin-server-$ZIPKIN_VERSION-exec.jar" "$OUT/zipkin-server.jar.tmp"; rm -rf "$tmp"
   mv "$OUT/zipkin-server.jar.tmp" "$OUT/zipkin-server.jar"

@@ -200,7 +200,7 @@ export function bookinfoTrace(o: BookinfoOptions): BookinfoTrace {
 }
 
 /**
- * A big trace: `count` spans, a tree up to 8 deep over 40 services, client/server pairs across
+ * A big trace (span names in lower case: Zipkin stores them so, Jaeger as given): `count` spans, a tree up to 8 deep over 40 services, client/server pairs across
  * services, some errors, children laid out sequentially or in parallel within their parent.
  */
 export function bigTrace(count: number, start: number, seed = 7): { traceId: string; spans: ZipkinSpan[] } {
@@ -211,7 +211,7 @@ export function bigTrace(count: number, start: number, seed = 7): { traceId: str
   const root: ZipkinSpan = {
     traceId,
     id: hexId(rand, 16),
-    name: 'GET /checkout',
+    name: 'get /checkout',
     kind: 'SERVER',
     timestamp: start,
     duration: 5_000_000,

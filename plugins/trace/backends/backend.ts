@@ -9,7 +9,6 @@ export interface SearchQuery {
   service: string;
   operation?: string | undefined;
   tags: Record<string, string>;
-  errorsOnly: boolean;
   minDurationMicros?: number | undefined;
   maxDurationMicros?: number | undefined;
   startMicros: number;
@@ -47,6 +46,11 @@ export function parseJson<T>(body: string, what: string): T {
   try {
     return JSON.parse(body) as T;
   } catch {
+    if (/^\s*</.test(body)) {
+      throw new BackendError(
+        `the tracing backend answered "${what}" with an HTML page, not JSON: is the base path right? (Istio's Jaeger addon serves its API under /jaeger)`,
+      );
+    }
     const head = body.trim().slice(0, 80).replace(/\s+/g, ' ');
     throw new BackendError(
       `the tracing backend answered "${what}" with something that is not JSON (${head || 'an empty body'}); is it a Jaeger or Zipkin query API?`,

@@ -47,6 +47,9 @@ function apiStatus(body: string): ApiStatus | undefined {
   }
 }
 
+const isJson = (body: string) => /^\s*[{[]/.test(body);
+const wrongBase = (r: Raw) => (r.status === 404 && !isJson(r.body)) || (r.status >= 200 && r.status < 300 && /^\s*</.test(r.body));
+
 const firstLine = (body: string) => body.trim().split('\n')[0].slice(0, 200);
 
 /** What the API server said when proxying failed, as one line a person can act on. */
@@ -85,8 +88,8 @@ function resolvingFetch(c: Candidate, raw: RawGet, mapStatus: (st: ApiStatus, st
       const mapped = st ? mapStatus(st, r.status) : undefined;
       if (mapped) throw mapped;
       last = r;
-      // A 404 that is not JSON is "nothing at this path" (a wrong base path), not an answer of the API.
-      if (base === undefined && r.status === 404 && !/^\s*[{[]/.test(r.body)) continue;
+      // Not an answer of the API at this base path: a 404 page, or Jaeger UI's HTML (it serves its page for any unknown path).
+      if (base === undefined && wrongBase(r)) continue;
       if (base === undefined) onBase((base = b));
       if (r.status >= 200 && r.status < 300) return r;
       if (accept.includes(r.status)) return r;
@@ -101,7 +104,7 @@ function resolvingFetch(c: Candidate, raw: RawGet, mapStatus: (st: ApiStatus, st
 
 export function writeOnlyError(c: Candidate, better?: Candidate): BackendError {
   return new BackendError(
-    `${c.namespace}/${c.service}:${c.port} only receives spans: it is Jaeger's Zipkin receiver, which has no query API; read from ${better ? `${better.namespace}/${better.service}:${better.port}` : "Jaeger's query Service (tracing in Istio's addon)"} instead${better ? ' (the default when --backend is not given)' : ''}`,
+    `${c.namespace ? `${c.namespace}/${c.service}:${c.port}` : c.service} only receives spans: it is a span receiver (in Istio's Jaeger addon, Jaeger's Zipkin receiver), which has no query API; read from ${better ? `${better.namespace}/${better.service}:${better.port}` : "Jaeger's query Service (tracing in Istio's addon)"} instead${better ? ' (the default when --backend is not given)' : ''}`,
     'write-only',
   );
 }
@@ -113,6 +116,7 @@ function make(c: Candidate, fetch: Fetch, where: () => string): Backend {
 
 /** An unknown Service: ask Jaeger's and then Zipkin's service list, and keep whichever answers. */
 async function guessType(c: Candidate, raw: RawGet, mapStatus: (st: ApiStatus, status: number) => BackendError | undefined): Promise<Candidate> {
+  let receiverLike = false;
   for (const [type, base, path] of [
     ['jaeger', '', '/api/services'],
     ['jaeger', '/jaeger', '/api/services'],
@@ -122,9 +126,11 @@ async function guessType(c: Candidate, raw: RawGet, mapStatus: (st: ApiStatus, s
     const st = r.status >= 400 ? apiStatus(r.body) : undefined;
     const mapped = st ? mapStatus(st, r.status) : undefined;
     if (mapped) throw mapped;
-    if (r.status === 200 && /^\s*[{[]/.test(r.body)) return { ...c, type, basePaths: [base] };
+    if (r.status === 200 && isJson(r.body)) return { ...c, type, basePaths: [base] };
+    // A span receiver reads any request as spans: a GET gets 400 (Jaeger's Zipkin receiver) or 405.
+    if (r.status === 400 || r.status === 405) receiverLike = true;
   }
-  if (c.port === '9411') throw writeOnlyError(c);
+  if (c.port === '9411' || receiverLike) throw writeOnlyError(c);
   throw new BackendError(
     `neither a Jaeger nor a Zipkin query API answered at service ${c.namespace}/${c.service}:${c.port}; is it the tracing query Service and port?`,
   );

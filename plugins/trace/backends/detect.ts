@@ -84,5 +84,7 @@ export function parseBackendRef(value: string, defaultNamespace: string): { name
 export function describeCandidate(c: Candidate, base?: string): string {
   const kind = c.writeOnly ? "Jaeger's Zipkin receiver" : c.type === 'zipkin' ? 'Zipkin' : c.type === 'jaeger' ? 'Jaeger' : 'unknown';
   const b = base ?? (c.basePaths.length === 1 ? c.basePaths[0] : undefined);
-  return `service ${c.namespace}/${c.service}:${c.port} (${kind}${b ? `, base path ${b}` : ''})`;
+  const details = `(${kind}${b ? `, base path ${b}` : ''})`;
+  // A --url candidate has no namespace: its "service" is the URL.
+  return c.namespace ? `service ${c.namespace}/${c.service}:${c.port} ${details}` : `${c.service} ${details}`;
 }

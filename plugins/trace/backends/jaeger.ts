@@ -68,38 +68,52 @@ function tagValue(kv: JaegerKeyValue): TagValue {
   return JSON.stringify(v) ?? '';
 }
 
+// Where Jaeger (through OpenTelemetry's Zipkin translation) keeps Zipkin's endpoints.
 const PEER_KEYS: Record<string, keyof Endpoint> = {
   'peer.service': 'service',
-  'peer.ipv4': 'ipv4',
-  'net.peer.ip': 'ipv4',
-  'peer.ipv6': 'ipv6',
-  'peer.port': 'port',
+  'net.peer.ip': 'ip',
+  'peer.ipv4': 'ip',
+  'peer.ipv6': 'ip',
   'net.peer.port': 'port',
+  'peer.port': 'port',
 };
+const HOST_KEYS: Record<string, keyof Endpoint> = { 'net.host.ip': 'ip', 'net.host.port': 'port' };
+
+function setEndpoint(e: Endpoint, field: keyof Endpoint, v: TagValue): void {
+  if (field === 'port') e.port = Number(v);
+  else e[field] = String(v);
+}
+
+// Jaeger's query service notes skew it could not correct; we correct it ourselves (skew.ts).
+const SKEW_WARNING = /clock skew adjustment/i;
 
 export function fromJaegerTrace(t: JaegerTrace): Trace {
   const traceId = normalizeTraceId(t.traceID);
-  const warnings = [...(t.warnings ?? [])];
+  const warnings = (t.warnings ?? []).filter((w) => !SKEW_WARNING.test(w));
   const spans: Span[] = t.spans.map((js) => {
     const tags: Record<string, TagValue> = {};
     let kind: SpanKind = 'internal';
     let error = false;
     let errorMessage: string | undefined;
     let remote: Endpoint | undefined;
+    let local: Endpoint | undefined;
     for (const kv of js.tags ?? []) {
       const v = tagValue(kv);
       if (kv.key === 'span.kind') kind = KINDS[String(v).toLowerCase()] ?? 'internal';
-      else if (kv.key === 'error') error = error || v === true || v === 'true';
-      else if (kv.key === 'otel.status_code') error = error || String(v).toUpperCase() === 'ERROR';
+      else if (kv.key === 'error') {
+        // A Zipkin error tag with a message stays a string tag; true/"true" is just the flag.
+        if (v === true || v === 'true') error = true;
+        else if (typeof v === 'string' && v !== 'false' && v !== '') {
+          error = true;
+          errorMessage ??= v;
+        }
+      } else if (kv.key === 'otel.status_code') error = error || String(v).toUpperCase() === 'ERROR';
       else if (kv.key === 'otel.status_description') errorMessage = String(v);
       const peer = PEER_KEYS[kv.key];
-      if (peer) {
-        remote ??= {};
-        if (peer === 'port') remote.port = Number(v);
-        else remote[peer] = String(v);
-        continue;
-      }
-      if (!MODEL_TAGS.has(kv.key)) tags[kv.key] = v;
+      const host = HOST_KEYS[kv.key];
+      if (peer) setEndpoint((remote ??= {}), peer, v);
+      else if (host) setEndpoint((local ??= {}), host, v);
+      else if (!MODEL_TAGS.has(kv.key)) tags[kv.key] = v;
     }
     const refs = (js.references ?? []).filter((r) => normalizeTraceId(r.traceID) === traceId || !r.traceID);
     // The tree parent is the first CHILD_OF reference, else the first FOLLOWS_FROM (as Jaeger UI does).
@@ -120,7 +134,7 @@ export function fromJaegerTrace(t: JaegerTrace): Trace {
       }
       return { timeMicros: l.timestamp, name, ...(Object.keys(fields).length ? { fields } : {}) };
     });
-    for (const w of js.warnings ?? []) warnings.push(`span ${js.spanID}: ${w}`);
+    for (const w of js.warnings ?? []) if (!SKEW_WARNING.test(w)) warnings.push(`span ${js.spanID}: ${w}`);
     const span: Span = {
       spanId: normalizeSpanId(js.spanID),
       ...(parentRef ? { parentId: normalizeSpanId(parentRef.spanID) } : {}),
@@ -135,6 +149,7 @@ export function fromJaegerTrace(t: JaegerTrace): Trace {
       ...(error && errorMessage ? { errorMessage } : {}),
       tags,
       events,
+      ...(local ? { localEndpoint: local } : {}),
       ...(remote ? { remoteEndpoint: remote } : {}),
     };
     return span;
@@ -151,8 +166,7 @@ function unwrap<T>(body: string, what: string): T {
 
 /** Jaeger's search takes durations as Go duration strings, times in microseconds. */
 export function jaegerSearchParams(q: SearchQuery): Record<string, string> {
-  const tags: Record<string, string> = { ...q.tags };
-  if (q.errorsOnly) tags['error'] = 'true';
+  const tags = q.tags;
   return {
     service: q.service,
     ...(q.operation ? { operation: q.operation } : {}),

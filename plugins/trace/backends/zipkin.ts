@@ -29,12 +29,12 @@ export interface ZipkinSpan {
 
 const KINDS: Record<string, SpanKind> = { CLIENT: 'client', SERVER: 'server', PRODUCER: 'producer', CONSUMER: 'consumer' };
 
-function endpoint(e: ZipkinEndpoint | undefined): Endpoint | undefined {
+function endpoint(e: ZipkinEndpoint | undefined, withService: boolean): Endpoint | undefined {
   if (!e) return undefined;
+  const ip = e.ipv6 ?? e.ipv4;
   const out: Endpoint = {
-    ...(e.serviceName ? { service: e.serviceName } : {}),
-    ...(e.ipv4 ? { ipv4: e.ipv4 } : {}),
-    ...(e.ipv6 ? { ipv6: e.ipv6 } : {}),
+    ...(withService && e.serviceName ? { service: e.serviceName } : {}),
+    ...(ip ? { ip } : {}),
     ...(e.port ? { port: e.port } : {}),
   };
   return Object.keys(out).length ? out : undefined;
@@ -57,7 +57,8 @@ export function fromZipkinTrace(spans: ZipkinSpan[]): Trace {
       tags[k] = v;
     }
     if (z.timestamp === undefined) warnings.push(`span ${z.id} has no timestamp (an incomplete span); it is placed at the start of its parent`);
-    const remote = endpoint(z.remoteEndpoint);
+    const local = endpoint(z.localEndpoint, false);
+    const remote = endpoint(z.remoteEndpoint, true);
     return {
       spanId: normalizeSpanId(z.id),
       ...(z.parentId ? { parentId: normalizeSpanId(z.parentId) } : {}),
@@ -70,6 +71,7 @@ export function fromZipkinTrace(spans: ZipkinSpan[]): Trace {
       ...(errorMessage ? { errorMessage } : {}),
       tags,
       events: (z.annotations ?? []).map((a) => ({ timeMicros: a.timestamp, name: a.value })),
+      ...(local ? { localEndpoint: local } : {}),
       ...(remote ? { remoteEndpoint: remote } : {}),
     };
   });
@@ -84,12 +86,12 @@ export function fromZipkinTrace(spans: ZipkinSpan[]): Trace {
 /** Zipkin's search takes durations in microseconds, the window as end and lookback in milliseconds. */
 export function zipkinSearchParams(q: SearchQuery): Record<string, string> {
   const terms = Object.entries(q.tags).map(([k, v]) => `${k}=${v}`);
-  if (q.errorsOnly) terms.push('error');
   return {
     serviceName: q.service,
     ...(q.operation ? { spanName: q.operation } : {}),
     ...(terms.length ? { annotationQuery: terms.join(' and ') } : {}),
-    ...(q.minDurationMicros !== undefined ? { minDuration: String(q.minDurationMicros) } : {}),
+    // Zipkin takes maxDuration only together with a minDuration of at least 1 µs.
+    ...(q.minDurationMicros !== undefined || q.maxDurationMicros !== undefined ? { minDuration: String(q.minDurationMicros || 1) } : {}),
     ...(q.maxDurationMicros !== undefined ? { maxDuration: String(q.maxDurationMicros) } : {}),
     endTs: String(Math.floor(q.endMicros / 1000)),
     lookback: String(Math.max(1, Math.floor((q.endMicros - q.startMicros) / 1000))),

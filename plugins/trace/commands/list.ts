@@ -42,12 +42,16 @@ export const listCommand = defineCommand<Options>({
     backendFlags(outputFlag(y, FORMATS))
       .option('service', { alias: 's', type: 'string', describe: 'The service whose traces to list (see kubectl trace services)' })
       .option('operation', { type: 'string', describe: 'Only traces with a span of this operation' })
-      .option('tag', { type: 'string', array: true, describe: 'Only traces with a span carrying this tag, key=value (repeatable; all must match)' })
-      .option('min-duration', { type: 'string', describe: 'Only traces at least this long (e.g. 100ms, 1.5s, 500us)' })
-      .option('max-duration', { type: 'string', describe: 'Only traces at most this long' })
+      .option('tag', { type: 'string', array: true, describe: 'Only traces where a span of the service has this tag, key=value (repeatable; all must match)' })
+      .option('min-duration', { type: 'string', describe: 'Only traces where a span of the service lasts at least this long (e.g. 100ms, 1.5s, 500us)' })
+      .option('max-duration', { type: 'string', describe: 'Only traces where a span of the service lasts at most this long' })
       .option('since', { type: 'string', default: '1h', describe: 'How far back to look (e.g. 15m, 24h)' })
       .option('limit', { type: 'number', default: 20, describe: 'At most this many traces (1-1000)' })
-      .option('errors', { type: 'boolean', default: false, describe: 'Only traces with an error span' }),
+      .option('errors', {
+        type: 'boolean',
+        default: false,
+        describe: 'Only traces with an error in any span (looked for among up to 10x --limit recent traces)',
+      }),
   options: (args) => {
     const tags: Record<string, string> = {};
     for (const t of strList(args, 'tag')) {
@@ -83,15 +87,15 @@ export const listCommand = defineCommand<Options>({
       service: o.service!,
       operation: o.operation,
       tags: o.tags,
-      errorsOnly: o.errorsOnly,
       minDurationMicros: o.minDurationMicros,
       maxDurationMicros: o.maxDurationMicros,
       startMicros: (nowMs - o.sinceMs) * 1000,
       endMicros: nowMs * 1000,
-      limit: o.limit,
+      // Backends match tags on the service's own spans; an error may be anywhere in the trace, so
+      // --errors is decided here, on whole traces, from a wider window.
+      limit: o.errorsOnly ? Math.min(1000, Math.max(100, o.limit * 10)) : o.limit,
     };
     let items = summarizeAll(await backend.search(q));
-    // Both backends match --errors per span; count it again on the whole trace, as the ERRORS column does.
     if (o.errorsOnly) items = items.filter((t) => t.errors > 0);
     items = items.slice(0, o.limit);
     if (items.length === 0 && (o.output === 'table' || o.output === 'wide')) {

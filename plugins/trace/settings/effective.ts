@@ -113,7 +113,7 @@ function legacyTracer(cfg: ProxyConfig | undefined): string | undefined {
   const t = cfg?.tracing;
   if (!t) return undefined;
   for (const k of ['zipkin', 'datadog', 'lightstep', 'openCensusAgent'] as const) {
-    const address = (t[k])?.address;
+    const address = t[k]?.address;
     if (t[k] !== undefined) return `${k}${address ? ` ${address}` : ''}`;
   }
   return t.stackdriver !== undefined ? 'stackdriver' : undefined;

@@ -43,7 +43,7 @@ function providerBody(p: ProviderSpec, prior: Record<string, unknown> | undefine
   } else if (p.path !== undefined) {
     // OTLP over HTTP: the path goes in `http`; a grpc block would contradict it.
     delete body['grpc'];
-    body['http'] = { ...((prior?.['http']) ?? {}), path: p.path };
+    body['http'] = { ...(prior?.['http'] ?? {}), path: p.path };
   }
   return body;
 }
