@@ -97,6 +97,18 @@ async function snapshot(ctx: CommandContext, o: WriteOptions): Promise<Snapshot>
   return { observed, plane, scope, reached };
 }
 
+/** "namespace a", "namespace a and 2 workloads", "3 namespaces and 1 workload". */
+function many(rows: EffectiveTracing[]): string {
+  const ns = rows.filter((r) => !r.workload);
+  const wl = rows.length - ns.length;
+  const nsText = ns.length === 0 ? '' : ns.length === 1 ? `namespace ${ns[0].namespace}` : `${ns.length} namespaces`;
+  const wlText = wl === 0 ? '' : wl === 1 && !ns.length ? who(rows.find((r) => r.workload)!) : `${wl} workload${wl === 1 ? '' : 's'}`;
+  return [nsText, wlText]
+    .filter(Boolean)
+    .join(' and its ')
+    .replace(/^(\d+ namespaces) and its /, '$1 and ');
+}
+
 const who = (r: EffectiveTracing) => (r.workload ? `${r.namespace}/${r.workload}` : `namespace ${r.namespace}`);
 
 /** What the sidecars in scope get after the change, and what still overrides it. */
@@ -119,10 +131,13 @@ function consequences(
       const b = before.find((x) => x.namespace === e.namespace && x.workload === e.workload);
       return b && sides(b).some((x) => x.enabled.value);
     });
-    if (off.length && (wasOn.length || edit.sampling !== undefined)) {
+    // Refuse to turn tracing off by accident, and to set sampling for a namespace or workloads where it cannot work.
+    const targeted = s.scope.level !== 'mesh' && edit.sampling !== undefined ? off : [];
+    const refused = wasOn.length ? wasOn : targeted;
+    if (refused.length) {
       const names = s.plane.mesh.extensionProviders?.filter((p) => p.name).map((p) => p.name) ?? [];
       refusal =
-        `this would leave ${off.length === 1 ? who(off[0]) : `${off.length} namespaces or workloads`} without a tracing provider, which turns span reporting off: ` +
+        `this would leave ${many(refused)} without a tracing provider, which turns span reporting off: ` +
         `the mesh config has no defaultProviders.tracing, so a Telemetry must name one; pass --provider NAME${names.length ? ` (defined: ${names.join(', ')})` : ''}, ` +
         `or make one the default with kubectl trace enable --provider zipkin --service HOST --port N --default`;
     }
