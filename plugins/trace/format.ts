@@ -5,17 +5,28 @@ import { ValidationError } from '../../shared/errors.js';
 export function formatMicros(us: number): string {
   const sign = us < 0 ? '-' : '';
   const a = Math.abs(us);
-  if (a < 1000) return `${sign}${Math.round(a)}µs`;
-  if (a < 1_000_000) return `${sign}${sig3(a / 1000)}ms`;
-  if (a < 60_000_000) return `${sign}${sig3(a / 1_000_000)}s`;
-  const m = Math.floor(a / 60_000_000);
-  const s = (a - m * 60_000_000) / 1_000_000;
-  return `${sign}${m}m${s >= 0.05 ? `${s.toFixed(1).replace(/\.0$/, '')}s` : ''}`;
+  // Each unit up to where rounding would reach 1000 of it (999.6µs shows as 1ms, not 1000µs).
+  if (a < 999.5) return `${sign}${Math.round(a)}µs`;
+  if (a < 999_500) return `${sign}${sig3(a / 1000)}ms`;
+  if (a < 59_950_000) return `${sign}${sig3(a / 1_000_000)}s`;
+  // Minutes (and hours) with seconds to a tenth, rounded before splitting so 59.99s is 1m.
+  const tenths = Math.round(a / 100_000);
+  const h = Math.floor(tenths / 36_000);
+  const m = Math.floor((tenths - h * 36_000) / 600);
+  const sec = (tenths - h * 36_000 - m * 600) / 10;
+  return `${sign}${h ? `${h}h` : ''}${m || h ? `${m}m` : ''}${sec ? `${sec}s` : ''}`;
 }
 
 function sig3(x: number): string {
   const digits = x >= 100 ? 0 : x >= 10 ? 1 : 2;
-  return x.toFixed(digits).replace(/\.?0+$/, '');
+  let s = x.toFixed(digits);
+  if (digits === 0) return s;
+  // Drop trailing zeros of the fraction (and the point): 3.40 -> 3.4, 12.0 -> 12.
+  let end = s.length;
+  while (s.charCodeAt(end - 1) === 48) end--;
+  if (s.charCodeAt(end - 1) === 46) end--;
+  if (end !== s.length) s = s.slice(0, end);
+  return s;
 }
 
 /** kubectl's age: 45s, 3m12s, 2h5m, 3d4h, 12d. */

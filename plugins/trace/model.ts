@@ -86,6 +86,29 @@ export function isTraceId(id: string): boolean {
   return /^[0-9a-fA-F]{1,32}$/.test(id);
 }
 
+/**
+ * A span with its fields always in the same order and the optional ones only when set: the backends
+ * build spans through this, so `-o json` is byte for byte the same whichever backend a trace came from.
+ */
+export function makeSpan(f: Span): Span {
+  const s = { spanId: f.spanId } as Span;
+  if (f.parentId !== undefined) s.parentId = f.parentId;
+  if (f.parentType !== undefined) s.parentType = f.parentType;
+  if (f.links?.length) s.links = f.links;
+  s.service = f.service;
+  s.operation = f.operation;
+  s.kind = f.kind;
+  s.startMicros = f.startMicros;
+  s.durationMicros = f.durationMicros;
+  s.error = f.error;
+  if (f.error && f.errorMessage) s.errorMessage = f.errorMessage;
+  s.tags = f.tags;
+  s.events = f.events;
+  if (f.localEndpoint) s.localEndpoint = f.localEndpoint;
+  if (f.remoteEndpoint) s.remoteEndpoint = f.remoteEndpoint;
+  return s;
+}
+
 export function endMicros(s: Span): number {
   return s.startMicros + s.durationMicros;
 }

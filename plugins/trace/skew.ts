@@ -15,57 +15,9 @@ export interface SkewAdjustment {
   spans: number;
 }
 
-/**
- * Return a copy of the trace with skew corrected, and what was moved. The tree is the input trace's;
- * span objects are replaced, ids and structure do not change.
- */
-export function adjustClockSkew(trace: Trace, tree: SpanTree): { trace: Trace; adjustments: SkewAdjustment[] } {
-  const shift = new Map<string, number>();
-  const adjustments: SkewAdjustment[] = [];
-  const adjusted = new Map<string, Span>();
-  const stack: Span[] = [...tree.roots].reverse();
-  for (const r of tree.roots) shift.set(r.spanId, 0);
-  while (stack.length) {
-    const s = stack.pop()!;
-    const delta = shift.get(s.spanId) ?? 0;
-    const moved = delta === 0 ? s : { ...s, startMicros: s.startMicros + delta, events: s.events.map((e) => ({ ...e, timeMicros: e.timeMicros + delta })) };
-    adjusted.set(s.spanId, moved);
-    const kids = tree.children.get(s.spanId) ?? [];
-    for (let i = kids.length - 1; i >= 0; i--) {
-      const c = kids[i];
-      let d = delta;
-      if (hostKey(c) !== hostKey(s)) {
-        // Another host: its clock is its own. Only an RPC (server under client) tells us its offset.
-        d = 0;
-        if (s.kind === 'client' && c.kind === 'server') {
-          const fix = skewFix(moved, c);
-          if (fix !== 0) {
-            d = fix;
-            adjustments.push({ service: c.service, shiftMicros: fix, spanId: c.spanId, spans: 0 });
-          }
-        }
-      }
-      shift.set(c.spanId, d);
-      stack.push(c);
-    }
-  }
-  if (adjustments.length === 0) return { trace, adjustments };
-  // Count the spans each adjustment moved (the server span and its same-service descendants).
-  for (const a of adjustments) {
-    const stackA = [a.spanId];
-    while (stackA.length) {
-      const id = stackA.pop()!;
-      a.spans++;
-      const key = hostKey(tree.byId.get(id)!);
-      for (const c of tree.children.get(id) ?? []) if (hostKey(c) === key) stackA.push(c.spanId);
-    }
-  }
-  return { trace: { ...trace, spans: trace.spans.map((s) => adjusted.get(s.spanId) ?? s) }, adjustments };
-}
-
 /** Spans of one host share a clock: the service, and the address when reported (two pods differ). */
-export function hostKey(s: Span): string {
-  return `${s.service}|${s.localEndpoint?.ip ?? ''}`;
+function sameHost(a: Span, b: Span): boolean {
+  return a.service === b.service && (a.localEndpoint?.ip ?? '') === (b.localEndpoint?.ip ?? '');
 }
 
 /** The shift that puts a server span inside its (already adjusted) client span; 0 when it fits. */
@@ -73,4 +25,58 @@ function skewFix(client: Span, server: Span): number {
   if (server.startMicros >= client.startMicros && endMicros(server) <= endMicros(client)) return 0;
   const latency = Math.max(0, Math.floor((client.durationMicros - server.durationMicros) / 2));
   return client.startMicros + latency - server.startMicros;
+}
+
+const isRpc = (client: Span, server: Span) => client.kind === 'client' && server.kind === 'server' && !sameHost(client, server);
+
+/**
+ * Return a copy of the trace with skew corrected (spans in the tree's order; moved spans are new
+ * objects), and what was moved. The trace is returned as it is when nothing needs moving.
+ */
+export function adjustClockSkew(trace: Trace, tree: SpanTree): { trace: Trace; adjustments: SkewAdjustment[] } {
+  const { spans, parent, children } = tree;
+  // Most traces need nothing: look first, without allocating.
+  let needed = false;
+  for (let i = 0; i < spans.length && !needed; i++) {
+    const p = parent[i];
+    if (p >= 0 && isRpc(spans[p], spans[i]) && skewFix(spans[p], spans[i]) !== 0) needed = true;
+  }
+  if (!needed) return { trace, adjustments: [] };
+  const shift = new Float64Array(spans.length);
+  const out = spans.slice();
+  const adjustments: SkewAdjustment[] = [];
+  const stack = [...tree.roots];
+  while (stack.length) {
+    const i = stack.pop()!;
+    const s = spans[i];
+    const delta = shift[i];
+    if (delta !== 0) out[i] = { ...s, startMicros: s.startMicros + delta, events: s.events.map((e) => ({ ...e, timeMicros: e.timeMicros + delta })) };
+    for (const c of children[i] ?? []) {
+      let d = delta;
+      if (!sameHost(spans[c], s)) {
+        // Another host: its clock is its own. Only an RPC (server under client) tells us its offset.
+        d = 0;
+        if (isRpc(s, spans[c])) {
+          const fix = skewFix(out[i], spans[c]);
+          if (fix !== 0) {
+            d = fix;
+            adjustments.push({ service: spans[c].service, shiftMicros: fix, spanId: spans[c].spanId, spans: 0 });
+          }
+        }
+      }
+      shift[c] = d;
+      stack.push(c);
+    }
+  }
+  if (adjustments.length === 0) return { trace, adjustments };
+  // Count the spans each adjustment moved (the server span and its same-host descendants).
+  for (const a of adjustments) {
+    const stackA = [tree.index.get(a.spanId)!];
+    while (stackA.length) {
+      const i = stackA.pop()!;
+      a.spans++;
+      for (const c of children[i] ?? []) if (sameHost(spans[c], spans[i])) stackA.push(c);
+    }
+  }
+  return { trace: { ...trace, spans: out }, adjustments };
 }

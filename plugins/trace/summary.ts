@@ -21,7 +21,7 @@ export function summarize(input: Trace): TraceSummary {
   const first = buildTree(input);
   const { trace: t, adjustments } = adjustClockSkew(input, first);
   const tree = adjustments.length ? buildTree(t) : first;
-  const root = tree.roots[0];
+  const root = tree.roots.length ? tree.spans[tree.roots[0]] : undefined;
   let start = Infinity;
   let end = -Infinity;
   let errors = 0;

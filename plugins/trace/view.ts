@@ -1,6 +1,6 @@
 // A trace made ready to show: clock skew corrected, the tree and the critical path computed once, and
 // the -o json|yaml document built from them. Pure.
-import { criticalPath, type CriticalPath } from './critical-path.js';
+import { criticalPath, isNonBlocking, type CriticalPath } from './critical-path.js';
 import { API_VERSION, endMicros, type Span, type Trace } from './model.js';
 import { adjustClockSkew, type SkewAdjustment } from './skew.js';
 import { buildTree, depthFirst, type SpanTree } from './tree.js';
@@ -33,16 +33,19 @@ export function analyze(input: Trace, opts: { raw?: boolean } = {}): TraceView {
     if (endMicros(s) > end) end = endMicros(s);
     if (s.error) errors++;
   }
-  for (const s of depthFirst(tree)) {
-    if (!seen.has(s.service)) {
-      seen.add(s.service);
-      services.push(s.service);
+  for (const i of depthFirst(tree)) {
+    const svc = tree.spans[i].service;
+    if (!seen.has(svc)) {
+      seen.add(svc);
+      services.push(svc);
     }
   }
   const overflows: Span[] = [];
-  for (const [id, p] of tree.parent) {
-    const s = tree.byId.get(id)!;
-    if (s.parentType === 'follows-from' || (p.kind === 'producer' && s.kind === 'consumer')) continue;
+  for (let i = 0; i < tree.spans.length; i++) {
+    if (tree.parent[i] < 0) continue;
+    const s = tree.spans[i];
+    const p = tree.spans[tree.parent[i]];
+    if (isNonBlocking(s, p)) continue;
     if (s.startMicros < p.startMicros || endMicros(s) > endMicros(p)) overflows.push(s);
   }
   return {
@@ -67,7 +70,8 @@ export function isoMicros(micros: number): string {
 
 /** The trace root shown in lists and headers: the earliest root span. */
 export function rootSpan(view: { tree: SpanTree }): Span | undefined {
-  return view.tree.roots[0];
+  const r = view.tree.roots[0];
+  return r === undefined ? undefined : view.tree.spans[r];
 }
 
 /** The document `show -o json|yaml` prints: the same whichever backend the trace came from. */
@@ -91,6 +95,6 @@ export function traceDocument(view: TraceView) {
     },
     clockSkewAdjustments: view.adjustments,
     warnings: view.trace.warnings,
-    spans: view.trace.spans.map((s) => ({ ...s, depth: view.tree.depth.get(s.spanId) ?? 0, criticalMicros: view.critical.bySpan.get(s.spanId) ?? 0 })),
+    spans: view.tree.spans.map((s, i) => ({ ...s, depth: view.tree.depth[i], criticalMicros: view.critical.byIndex[i] })),
   };
 }

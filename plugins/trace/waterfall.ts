@@ -4,6 +4,7 @@
 import type { Color, Painter } from '../../shared/output/color.js';
 import { endMicros, type Span } from './model.js';
 import { formatMicros, truncate, truncateMiddle } from './format.js';
+import { subtree } from './tree.js';
 import { isoMicros, rootSpan, type TraceView } from './view.js';
 
 export interface WaterfallOptions {
@@ -18,6 +19,7 @@ export interface WaterfallOptions {
   paint: Painter;
 }
 
+const NONE: number[] = [];
 const PALETTE: Color[] = ['cyan', 'magenta', 'blue', 'yellow', 'green'];
 const CRITICAL = '█';
 const OTHER = '░';
@@ -28,25 +30,23 @@ export function serviceMatches(service: string, wanted: string): boolean {
   return service === wanted || service.split('.')[0] === wanted;
 }
 
-/** The spans shown: always closed under "parent of", so the tree stays a tree. */
-function visibleSpans(view: TraceView, o: WaterfallOptions): Set<string> {
+/** The span numbers shown (undefined: all): always closed under "parent of", so the tree stays a tree. */
+function visibleSpans(view: TraceView, o: WaterfallOptions): Uint8Array | undefined {
+  if (o.depth === undefined && !o.criticalOnly && o.service === undefined) return undefined;
   const { tree } = view;
-  const keep = new Set<string>();
-  const addWithAncestors = (s: Span) => {
-    for (let x: Span | undefined = s; x && !keep.has(x.spanId); x = tree.parent.get(x.spanId)) keep.add(x.spanId);
-  };
-  for (const s of view.trace.spans) {
-    const depth = (tree.depth.get(s.spanId) ?? 0) + 1;
-    if (o.depth !== undefined && depth > o.depth) continue;
-    if (o.criticalOnly && !view.critical.bySpan.has(s.spanId)) continue;
-    if (o.service !== undefined && !serviceMatches(s.service, o.service)) continue;
-    addWithAncestors(s);
+  const keep = new Uint8Array(tree.spans.length);
+  for (let i = 0; i < tree.spans.length; i++) {
+    if (o.depth !== undefined && tree.depth[i] + 1 > o.depth) continue;
+    if (o.criticalOnly && view.critical.byIndex[i] === 0) continue;
+    if (o.service !== undefined && !serviceMatches(tree.spans[i].service, o.service)) continue;
+    for (let x = i; x >= 0 && !keep[x]; x = tree.parent[x]) keep[x] = 1;
   }
   return keep;
 }
 
 interface Row {
   span: Span;
+  i: number;
   guide: string;
   /** What goes under this row's guide for lines that belong to it (its tags). */
   under: string;
@@ -55,31 +55,30 @@ interface Row {
   context: boolean;
 }
 
-function rows(view: TraceView, keep: Set<string>, o: WaterfallOptions): Row[] {
+function rows(view: TraceView, keep: Uint8Array | undefined, o: WaterfallOptions): Row[] {
   const out: Row[] = [];
   const { tree } = view;
-  const countBelow = (s: Span): number => {
-    let n = 0;
-    const stack = [...(tree.children.get(s.spanId) ?? [])];
-    while (stack.length) {
-      const x = stack.pop()!;
-      n++;
-      for (const c of tree.children.get(x.spanId) ?? []) stack.push(c);
-    }
-    return n;
-  };
-  const stack: { span: Span; prefix: string; last: boolean; top: boolean }[] = [];
-  const roots = tree.roots.filter((r) => keep.has(r.spanId));
-  for (let i = roots.length - 1; i >= 0; i--) stack.push({ span: roots[i], prefix: '', last: true, top: true });
+  const shown = (x: number) => !keep || keep[x] === 1;
+  const stack: { i: number; prefix: string; last: boolean; top: boolean }[] = [];
+  const roots = keep ? tree.roots.filter(shown) : tree.roots;
+  for (let k = roots.length - 1; k >= 0; k--) stack.push({ i: roots[k], prefix: '', last: true, top: true });
   while (stack.length) {
-    const { span, prefix, last, top } = stack.pop()!;
-    const kids = (tree.children.get(span.spanId) ?? []).filter((c) => keep.has(c.spanId));
-    const all = tree.children.get(span.spanId) ?? [];
-    const hidden = o.depth !== undefined && kids.length === 0 && all.length > 0 ? countBelow(span) : 0;
+    const { i, prefix, last, top } = stack.pop()!;
+    const span = tree.spans[i];
+    const all = tree.children[i] ?? NONE;
+    const kids = keep ? all.filter(shown) : all;
+    const hidden = o.depth !== undefined && kids.length === 0 && all.length > 0 ? subtree(tree, i).length - 1 : 0;
     const context = o.service !== undefined && !serviceMatches(span.service, o.service);
     const childPrefix = top ? '' : `${prefix}${last ? '   ' : '│  '}`;
-    out.push({ span, guide: top ? '' : `${prefix}${last ? '└─ ' : '├─ '}`, under: `${childPrefix}${kids.length ? '│  ' : '   '}`, hidden, context });
-    for (let i = kids.length - 1; i >= 0; i--) stack.push({ span: kids[i], prefix: childPrefix, last: i === kids.length - 1, top: false });
+    out.push({
+      span,
+      i,
+      guide: top ? '' : `${prefix}${last ? '└─ ' : '├─ '}`,
+      under: o.tags ? `${childPrefix}${kids.length ? '│  ' : '   '}` : '',
+      hidden,
+      context,
+    });
+    for (let k = kids.length - 1; k >= 0; k--) stack.push({ i: kids[k], prefix: childPrefix, last: k === kids.length - 1, top: false });
   }
   return out;
 }
@@ -103,21 +102,31 @@ function axis(width: number, totalMicros: number): string {
   return line.join('').trimEnd();
 }
 
-function bar(span: Span, view: TraceView, width: number, sections: { startMicros: number; endMicros: number }[]): { text: string; critical: boolean[] } {
+/** A span's bar: blanks up to its start, then its cells, solid where its critical sections fall. */
+function bar(span: Span, view: TraceView, width: number, sections: { startMicros: number; endMicros: number }[] | undefined): string {
   const total = Math.max(1, view.endMicros - view.startMicros);
   const scale = width / total;
   const col = (t: number) => (t - view.startMicros) * scale;
   const c0 = Math.min(width - 1, Math.max(0, Math.floor(col(span.startMicros))));
   const c1 = Math.min(width, Math.max(c0 + 1, Math.ceil(col(endMicros(span)))));
-  const critical = Array.from({ length: width }, () => false);
-  for (const s of sections) {
-    const a = Math.min(width - 1, Math.max(0, Math.floor(col(s.startMicros))));
-    const b = Math.min(width, Math.max(a + 1, Math.ceil(col(s.endMicros))));
-    for (let i = a; i < b; i++) critical[i] = true;
-  }
+  if (!sections?.length) return ' '.repeat(c0) + OTHER.repeat(c1 - c0);
+  // Critical cells as sorted, merged column runs; the bar is built run by run.
+  const runs = sections
+    .map((x) => {
+      const a = Math.min(width - 1, Math.max(0, Math.floor(col(x.startMicros))));
+      return [a, Math.min(width, Math.max(a + 1, Math.ceil(col(x.endMicros))))] as [number, number];
+    })
+    .sort((x, y) => x[0] - y[0]);
   let text = ' '.repeat(c0);
-  for (let i = c0; i < c1; i++) text += critical[i] ? CRITICAL : OTHER;
-  return { text, critical };
+  let at = c0;
+  for (const [a0, b0] of runs) {
+    const a = Math.max(a0, at);
+    const b = Math.min(b0, c1);
+    if (b <= a) continue;
+    text += OTHER.repeat(a - at) + CRITICAL.repeat(b - a);
+    at = b;
+  }
+  return text + OTHER.repeat(Math.max(0, c1 - at));
 }
 
 function tagLines(span: Span, indent: string, width: number): string[] {
@@ -165,50 +174,45 @@ export function renderWaterfall(view: TraceView, o: WaterfallOptions): string {
 
   const keep = visibleSpans(view, o);
   const list = rows(view, keep, o);
-  const sectionsBySpan = new Map<string, { startMicros: number; endMicros: number }[]>();
-  for (const s of view.critical.sections) {
-    let l = sectionsBySpan.get(s.spanId);
-    if (!l) sectionsBySpan.set(s.spanId, (l = []));
-    l.push(s);
-  }
-  // Columns: label, duration, bar. The label takes what it needs up to 45% of the width.
+  // Columns: label, duration, bar.
   const durWidth = 9;
-  const labelOf = (r: Row) =>
-    `${r.guide}${r.span.error ? `${ERROR_MARK} ` : ''}${r.span.service} ${r.span.operation} ${r.span.kind}${r.hidden ? ` (+${r.hidden})` : ''}`;
-  const maxLabel = list.reduce((m, r) => Math.max(m, labelOf(r).length), 4);
+  const hiddenText = (r: Row) => (r.hidden ? ` (+${r.hidden})` : '');
+  let maxLabel = 4;
+  for (const r of list) {
+    const n = r.guide.length + (r.span.error ? 2 : 0) + r.span.service.length + r.span.operation.length + r.span.kind.length + 2 + hiddenText(r).length;
+    if (n > maxLabel) maxLabel = n;
+  }
   // The bar keeps at least 40% of the width (30 columns); the label takes what it needs of the rest.
   const minBar = Math.max(30, Math.floor(o.width * 0.4));
   const labelWidth = Math.min(maxLabel, Math.max(24, o.width - durWidth - 3 - minBar));
   const barWidth = Math.max(10, o.width - labelWidth - durWidth - 3);
   out.push(`${'SPAN'.padEnd(labelWidth)} ${'DURATION'.padStart(durWidth)}  ${axis(barWidth, total)}`.trimEnd());
+  const mark = paint('red', ERROR_MARK);
   for (const r of list) {
     const s = r.span;
-    // Truncate the operation first; the tree guides and the service stay readable.
-    const fixed = `${r.guide}${s.error ? `${ERROR_MARK} ` : ''}${s.service} `;
-    const tail = ` ${s.kind}${r.hidden ? ` (+${r.hidden})` : ''}`;
-    const opRoom = labelWidth - fixed.length - tail.length;
-    let label: string;
-    if (opRoom >= 4) label = `${fixed}${truncateMiddle(s.operation, opRoom)}${tail}`;
-    else label = truncate(`${fixed}${s.operation}${tail}`, labelWidth);
-    const pad = ' '.repeat(Math.max(0, labelWidth - label.length));
-    const painted = paintLabel(label, r, s, paint, svc);
-    const { text } = bar(s, view, barWidth, sectionsBySpan.get(s.spanId) ?? []);
-    const barText = s.error ? paint('red', text) : svc(s.service, text);
-    out.push(`${painted}${pad} ${formatMicros(s.durationMicros).padStart(durWidth)}  ${r.context ? paint('gray', text) : barText}`.trimEnd());
+    // Truncate the operation first (in its middle); the tree guides and the service stay readable.
+    const head = s.error ? `${r.guide}${ERROR_MARK} ` : r.guide;
+    const tail = ` ${s.kind}${hiddenText(r)}`;
+    const opRoom = labelWidth - head.length - s.service.length - 1 - tail.length;
+    let painted: string;
+    let length: number;
+    if (opRoom >= 4 || (opRoom >= 0 && s.operation.length <= opRoom)) {
+      const rest = ` ${truncateMiddle(s.operation, opRoom)}${tail}`;
+      length = head.length + s.service.length + rest.length;
+      painted = r.context ? paint('gray', `${head}${s.service}${rest}`) : `${s.error ? `${r.guide}${mark} ` : head}${svc(s.service)}${rest}`;
+    } else {
+      const label = truncate(`${head}${s.service} ${s.operation}${tail}`, labelWidth);
+      length = label.length;
+      painted = r.context ? paint('gray', label) : label;
+    }
+    const text = bar(s, view, barWidth, view.critical.sectionsOf[r.i]);
+    const barText = r.context ? paint('gray', text) : s.error ? paint('red', text) : svc(s.service, text);
+    out.push(`${painted}${' '.repeat(Math.max(0, labelWidth - length))} ${formatMicros(s.durationMicros).padStart(durWidth)}  ${barText}`);
     if (o.tags) for (const l of tagLines(s, r.under, o.width)) out.push(paint('gray', l));
   }
   out.push('');
   out.push(...criticalSummary(view, paint, svc));
   return out.join('\n') + '\n';
-}
-
-function paintLabel(label: string, r: Row, s: Span, paint: Painter, svc: (s: string, text?: string) => string): string {
-  if (r.context) return paint('gray', label);
-  const at = label.indexOf(s.service, r.guide.length);
-  if (at < 0) return label;
-  const before = label.slice(0, at);
-  const marked = s.error ? before.replace(ERROR_MARK, paint('red', ERROR_MARK)) : before;
-  return `${marked}${svc(s.service)}${label.slice(at + s.service.length)}`;
 }
 
 /** Time on the critical path per service, as a small kubectl-style table. */

@@ -83,7 +83,12 @@ describe('kubectl trace: the backend through the API server', function () {
   it('a user without services/proxy: forbidden, with the Role to ask for', async () => {
     const kc = await c.userKubeconfig('trace-reader');
     await c.apply([
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'list-services', namespace: NS }, rules: [{ apiGroups: [''], resources: ['services'], verbs: ['get', 'list'] }] },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'list-services', namespace: NS },
+        rules: [{ apiGroups: [''], resources: ['services'], verbs: ['get', 'list'] }],
+      },
       {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'RoleBinding',

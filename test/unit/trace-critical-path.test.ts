@@ -96,12 +96,11 @@ describe('trace critical path', () => {
     assert.equal(r.total, 1000);
   });
 
-  it('10,000 spans under one parent: linear enough (no quadratic walk back)', () => {
+  it('10,000 sequential spans under one parent: each on the path, with the gaps to the parent (bench/trace.ts times it)', () => {
     const spans = [span('root', undefined, 0, 10_000_000)];
     for (let i = 0; i < 10_000; i++) spans.push(span(`c${i}`, 'root', i * 1000, i * 1000 + 900));
-    const t0 = performance.now();
     const r = cp(spans);
-    assert.ok(performance.now() - t0 < 500, 'under half a second');
+    assert.equal(r.bySpan['root'], 10_000 * 100);
     assert.equal(r.total, 10_000_000);
     assert.equal(r.bySpan['c9999'], 900);
   });

@@ -1,6 +1,7 @@
 // Jaeger's query API, the one its UI uses (GET /api/services, /api/traces, /api/traces/{id},
 // /api/dependencies), and its JSON turned into our trace model.
 import {
+  makeSpan,
   normalizeSpanId,
   normalizeTraceId,
   type DependencyLink,
@@ -69,7 +70,7 @@ function tagValue(kv: JaegerKeyValue): TagValue {
 }
 
 // Where Jaeger (through OpenTelemetry's Zipkin translation) keeps Zipkin's endpoints.
-const PEER_KEYS: Record<string, keyof Endpoint> = {
+const PEER_KEYS: Partial<Record<string, keyof Endpoint>> = {
   'peer.service': 'service',
   'net.peer.ip': 'ip',
   'peer.ipv4': 'ip',
@@ -115,16 +116,20 @@ export function fromJaegerTrace(t: JaegerTrace): Trace {
       else if (host) setEndpoint((local ??= {}), host, v);
       else if (!MODEL_TAGS.has(kv.key)) tags[kv.key] = v;
     }
-    const refs = (js.references ?? []).filter((r) => normalizeTraceId(r.traceID) === traceId || !r.traceID);
-    // The tree parent is the first CHILD_OF reference, else the first FOLLOWS_FROM (as Jaeger UI does).
-    const parentRef = refs.find((r) => r.refType === 'CHILD_OF') ?? refs[0];
-    const links: SpanLink[] = (js.references ?? [])
-      .filter((r) => r !== parentRef)
-      .map((r) => ({
-        type: r.refType === 'FOLLOWS_FROM' ? 'follows-from' : 'child-of',
-        traceId: normalizeTraceId(r.traceID),
-        spanId: normalizeSpanId(r.spanID),
-      }));
+    const all = js.references ?? [];
+    // The tree parent is the first CHILD_OF reference in this trace, else the first FOLLOWS_FROM (as Jaeger UI does).
+    const inTrace = (r: (typeof all)[number]) => !r.traceID || r.traceID.toLowerCase() === t.traceID.toLowerCase() || normalizeTraceId(r.traceID) === traceId;
+    const parentRef = all.find((r) => r.refType === 'CHILD_OF' && inTrace(r)) ?? all.find(inTrace);
+    const links: SpanLink[] =
+      all.length > (parentRef ? 1 : 0)
+        ? all
+            .filter((r) => r !== parentRef)
+            .map((r) => ({
+              type: r.refType === 'FOLLOWS_FROM' ? 'follows-from' : 'child-of',
+              traceId: normalizeTraceId(r.traceID),
+              spanId: normalizeSpanId(r.spanID),
+            }))
+        : [];
     const events: SpanEvent[] = (js.logs ?? []).map((l) => {
       const fields: Record<string, TagValue> = {};
       let name = '';
@@ -135,24 +140,23 @@ export function fromJaegerTrace(t: JaegerTrace): Trace {
       return { timeMicros: l.timestamp, name, ...(Object.keys(fields).length ? { fields } : {}) };
     });
     for (const w of js.warnings ?? []) if (!SKEW_WARNING.test(w)) warnings.push(`span ${js.spanID}: ${w}`);
-    const span: Span = {
+    return makeSpan({
       spanId: normalizeSpanId(js.spanID),
-      ...(parentRef ? { parentId: normalizeSpanId(parentRef.spanID) } : {}),
-      ...(parentRef?.refType === 'FOLLOWS_FROM' ? { parentType: 'follows-from' as const } : {}),
-      ...(links.length ? { links } : {}),
+      parentId: parentRef ? normalizeSpanId(parentRef.spanID) : undefined,
+      parentType: parentRef?.refType === 'FOLLOWS_FROM' ? 'follows-from' : undefined,
+      links,
       service: t.processes[js.processID]?.serviceName ?? js.processID,
       operation: js.operationName,
       kind,
       startMicros: js.startTime,
       durationMicros: js.duration,
       error,
-      ...(error && errorMessage ? { errorMessage } : {}),
+      errorMessage,
       tags,
       events,
-      ...(local ? { localEndpoint: local } : {}),
-      ...(remote ? { remoteEndpoint: remote } : {}),
-    };
-    return span;
+      localEndpoint: local,
+      remoteEndpoint: remote,
+    });
   });
   return finishTrace(traceId, spans, warnings);
 }

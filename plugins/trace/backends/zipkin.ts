@@ -1,6 +1,16 @@
 // Zipkin's v2 query API (GET /api/v2/services, /traces, /trace/{id}, /dependencies) and its JSON
 // turned into our trace model.
-import { normalizeSpanId, normalizeTraceId, type DependencyLink, type Endpoint, type Span, type SpanKind, type TagValue, type Trace } from '../model.js';
+import {
+  makeSpan,
+  normalizeSpanId,
+  normalizeTraceId,
+  type DependencyLink,
+  type Endpoint,
+  type Span,
+  type SpanKind,
+  type TagValue,
+  type Trace,
+} from '../model.js';
 import type { Backend, Fetch, SearchQuery } from './backend.js';
 import { BackendError, finishTrace, parseJson } from './backend.js';
 
@@ -44,36 +54,34 @@ export function fromZipkinTrace(spans: ZipkinSpan[]): Trace {
   const traceId = normalizeTraceId(spans[0]?.traceId ?? '');
   const warnings: string[] = [];
   const out: Span[] = spans.map((z) => {
-    const tags: Record<string, TagValue> = {};
     let error = false;
     let errorMessage: string | undefined;
-    for (const [k, v] of Object.entries(z.tags ?? {})) {
-      if (k === 'error') {
-        error = true;
-        // Zipkin marks an error by the tag's presence; its value, when meaningful, is the message.
-        if (v !== '' && v !== 'true') errorMessage = v;
-        continue;
-      }
-      tags[k] = v;
+    // The parsed tags object is ours: used as it is, without its error tag.
+    const tags: Record<string, TagValue> = z.tags ?? {};
+    const e = z.tags?.['error'];
+    if (e !== undefined) {
+      error = true;
+      // Zipkin marks an error by the tag's presence; its value, when meaningful, is the message.
+      if (e !== '' && e !== 'true') errorMessage = e;
+      delete tags['error'];
     }
     if (z.timestamp === undefined) warnings.push(`span ${z.id} has no timestamp (an incomplete span); it is placed at the start of its parent`);
-    const local = endpoint(z.localEndpoint, false);
-    const remote = endpoint(z.remoteEndpoint, true);
-    return {
+    const events = z.annotations?.length ? z.annotations.map((a) => ({ timeMicros: a.timestamp, name: a.value })) : [];
+    return makeSpan({
       spanId: normalizeSpanId(z.id),
-      ...(z.parentId ? { parentId: normalizeSpanId(z.parentId) } : {}),
+      parentId: z.parentId ? normalizeSpanId(z.parentId) : undefined,
       service: z.localEndpoint?.serviceName ?? 'unknown',
       operation: z.name ?? '',
       kind: z.kind ? (KINDS[z.kind] ?? 'internal') : 'internal',
       startMicros: z.timestamp ?? 0,
       durationMicros: z.duration ?? 0,
       error,
-      ...(errorMessage ? { errorMessage } : {}),
+      errorMessage,
       tags,
-      events: (z.annotations ?? []).map((a) => ({ timeMicros: a.timestamp, name: a.value })),
-      ...(local ? { localEndpoint: local } : {}),
-      ...(remote ? { remoteEndpoint: remote } : {}),
-    };
+      events,
+      localEndpoint: endpoint(z.localEndpoint, false),
+      remoteEndpoint: endpoint(z.remoteEndpoint, true),
+    });
   });
   // Spans without a timestamp sit at their parent's start (or the trace's first start).
   const first = out.reduce((m, s) => (s.startMicros > 0 && s.startMicros < m ? s.startMicros : m), Infinity);
