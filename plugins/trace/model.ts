@@ -1,8 +1,8 @@
 // One trace model whatever the backend: Jaeger's and Zipkin's JSON both become these shapes, so the
 // waterfall, the critical path and `-o json` never depend on where a trace was read from.
 
-/** Our group for -o json|yaml documents (not a Kubernetes API: nothing is stored under it). */
-export const API_VERSION = 'trace.kubectl-traffic-plugins.io/v1alpha1';
+/** The group of every -o json|yaml document of the suite (not a Kubernetes API: nothing is stored under it). */
+export const API_VERSION = 'traffic.kubectl-plugins.io/v1alpha1';
 
 export type SpanKind = 'client' | 'server' | 'producer' | 'consumer' | 'internal';
 export type TagValue = string | number | boolean;
