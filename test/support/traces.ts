@@ -84,6 +84,10 @@ export interface BookinfoOptions {
   overflow?: boolean;
   /** reviews publishes an event that a consumer in `notifications` handles later. */
   messaging?: boolean;
+  /** Bookinfo's reviews v1 does not call ratings (v2 and v3 do); default v2. */
+  reviewsVersion?: 'v1' | 'v2' | 'v3';
+  /** Stretch every duration by this factor (a slower request), default 1. */
+  scale?: number;
 }
 
 export interface BookinfoTrace {
@@ -105,7 +109,8 @@ export function bookinfoTrace(o: BookinfoOptions): BookinfoTrace {
   const ids: Record<string, string> = {};
   for (const k of ['gateway', 'productpage', 'detailsClient', 'details', 'reviewsClient', 'reviews', 'ratingsClient', 'ratings', 'log', 'publish', 'consume'])
     ids[k] = hexId(rand, 16);
-  const t = (us: number) => o.start + us;
+  const k = o.scale ?? 1;
+  const t = (us: number) => o.start + Math.round(us * k);
   const skew = o.ratingsSkew ?? 0;
   const err = o.ratingsError ?? false;
   const host = (svc: string) => `${svc}.default.svc.cluster.local:9080`;
@@ -129,7 +134,7 @@ export function bookinfoTrace(o: BookinfoOptions): BookinfoTrace {
     name: `${host(target)}${path === '/productpage' ? '/productpage' : '/*'}`,
     kind,
     timestamp: t(from) + shift,
-    duration: to - from,
+    duration: Math.round((to - from) * k),
     localEndpoint: { serviceName: service, ipv4: POD_IP[service], ...(kind === 'SERVER' ? { port: 9080 } : {}) },
     tags: {
       ...envoyTags(service, host(target), path, status, kind === 'CLIENT' ? outbound(target) : inbound, requestId),
@@ -143,7 +148,7 @@ export function bookinfoTrace(o: BookinfoOptions): BookinfoTrace {
       name: `${host('productpage')}/productpage`,
       kind: 'CLIENT',
       timestamp: t(0),
-      duration: 30000,
+      duration: Math.round(30000 * k),
       localEndpoint: { serviceName: 'istio-ingressgateway.istio-system', ipv4: POD_IP['istio-ingressgateway.istio-system'] },
       tags: envoyTags('istio-ingressgateway.istio-system', host('productpage'), '/productpage', 200, outbound('productpage'), requestId),
     },
@@ -152,9 +157,14 @@ export function bookinfoTrace(o: BookinfoOptions): BookinfoTrace {
     hop(ids['details'], ids['detailsClient'], 'details.default', 'SERVER', 'details', '/details/0', 3500, 7500, 200),
     hop(ids['reviewsClient'], ids['productpage'], 'productpage.default', 'CLIENT', 'reviews', '/reviews/0', 9000, 27000, 200),
     hop(ids['reviews'], ids['reviewsClient'], 'reviews.default', 'SERVER', 'reviews', '/reviews/0', 9500, 26500, 200),
-    hop(ids['ratingsClient'], ids['reviews'], 'reviews.default', 'CLIENT', 'ratings', '/ratings/0', 11000, 24000, err ? 500 : 200),
-    hop(ids['ratings'], ids['ratingsClient'], 'ratings.default', 'SERVER', 'ratings', '/ratings/0', 11500, 23500, err ? 500 : 200, skew),
   ];
+  if (o.reviewsVersion !== 'v1') {
+    spans.push(
+      hop(ids['ratingsClient'], ids['reviews'], 'reviews.default', 'CLIENT', 'ratings', '/ratings/0', 11000, 24000, err ? 500 : 200),
+      hop(ids['ratings'], ids['ratingsClient'], 'ratings.default', 'SERVER', 'ratings', '/ratings/0', 11500, 23500, err ? 500 : 200, skew),
+    );
+  }
+  if (o.reviewsVersion) for (const s of spans) if (s.localEndpoint.serviceName === 'reviews.default') s.tags['istio.canonical_revision'] = o.reviewsVersion;
   if (o.overflow) {
     spans.push({
       traceId,
