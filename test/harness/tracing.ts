@@ -43,18 +43,20 @@ export function tracingArtifact(name: 'jaeger' | 'zipkin-server.jar'): string {
   return path;
 }
 
-function httpGet(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { timeout: 2000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
+async function httpGet(url: string): Promise<{ status: number; body: string }> {
+  const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  return { status: r.status, body: await r.text() };
+}
+
+/** Stop the server and remove its folder (unless the caller gave one). */
+function stopper(proc: Started, dir: string, opts: TracingOptions, forget: () => void): () => Promise<void> {
+  return async () => {
+    await stopProcess(proc);
+    if (!opts.dir) {
+      rmSync(dir, { recursive: true, force: true });
+      forget();
+    }
+  };
 }
 
 /** POST a JSON body; resolves to the status (202 from both receivers). */
@@ -145,13 +147,7 @@ export async function startJaeger(opts: TracingOptions = {}): Promise<TracingSer
     host,
     queryPort: query,
     process: proc,
-    stop: async () => {
-      await stopProcess(proc);
-      if (!opts.dir) {
-        rmSync(dir, { recursive: true, force: true });
-        forget();
-      }
-    },
+    stop: stopper(proc, dir, opts, forget),
   };
 }
 
@@ -186,13 +182,7 @@ export async function startZipkin(opts: TracingOptions = {}): Promise<TracingSer
     host,
     queryPort: port,
     process: proc,
-    stop: async () => {
-      await stopProcess(proc);
-      if (!opts.dir) {
-        rmSync(dir, { recursive: true, force: true });
-        forget();
-      }
-    },
+    stop: stopper(proc, dir, opts, forget),
   };
 }
 

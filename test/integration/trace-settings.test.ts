@@ -86,6 +86,19 @@ describe('kubectl trace settings on the control plane', function () {
   };
   const row = (s: Status, workload?: string) =>
     s.items.find((i) => i.workload === workload) ?? assert.fail(`no row ${workload ?? '*'} in ${JSON.stringify(s.items)}`);
+  const ENABLE_ZIPKIN = [
+    'enable',
+    '--provider',
+    'zipkin',
+    '--service',
+    `zipkin.${ISTIO}.svc.cluster.local`,
+    '--port',
+    '9411',
+    '--default',
+    '--revision',
+    'default',
+  ];
+  const OTEL = ['enable', '--provider', 'opentelemetry', '--name', 'otel', '--service', `otel-collector.${ISTIO}.svc.cluster.local`, '--port', '4317'];
   const meshOf = async (name = 'istio') =>
     yaml.load((JSON.parse((await c.kubectl(['get', 'configmap', name, '-n', ISTIO, '-o', 'json'])).stdout) as { data: { mesh: string } }).data.mesh) as Record<
       string,
@@ -172,18 +185,7 @@ describe('kubectl trace settings on the control plane', function () {
 
   it('enable --provider zipkin --default: the provider in the mesh config, every other field untouched; run twice, unchanged', async () => {
     const before = await meshOf();
-    const r = await run([
-      'enable',
-      '--provider',
-      'zipkin',
-      '--service',
-      `zipkin.${ISTIO}.svc.cluster.local`,
-      '--port',
-      '9411',
-      '--default',
-      '--revision',
-      'default',
-    ]);
+    const r = await run(ENABLE_ZIPKIN);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(r.stdout, 'configmap/istio configured');
     assert.match(r.stderr, /Warning: ConfigMap trace-istio\/istio is managed by Helm release istiod in trace-istio: the next helm upgrade replaces this edit/);
@@ -201,18 +203,7 @@ describe('kubectl trace settings on the control plane', function () {
     ]);
     assert.deepEqual(after['defaultProviders'], { tracing: ['zipkin'] });
     assert.deepEqual(await meshOf('istio-canary'), { rootNamespace: ISTIO, defaultConfig: { tracing: { sampling: 7 } } }, 'only the default revision changed');
-    const again = await run([
-      'enable',
-      '--provider',
-      'zipkin',
-      '--service',
-      `zipkin.${ISTIO}.svc.cluster.local`,
-      '--port',
-      '9411',
-      '--default',
-      '--revision',
-      'default',
-    ]);
+    const again = await run(ENABLE_ZIPKIN);
     assert.equal(again.stdout, 'configmap/istio unchanged');
   });
 
@@ -291,36 +282,13 @@ describe('kubectl trace settings on the control plane', function () {
   });
 
   it('revisions: enable needs --revision when several control planes exist; Telemetry can be limited to one', async () => {
-    const r = await run([
-      'enable',
-      '--provider',
-      'opentelemetry',
-      '--name',
-      'otel',
-      '--service',
-      `otel-collector.${ISTIO}.svc.cluster.local`,
-      '--port',
-      '4317',
-    ]);
+    const r = await run(OTEL);
     assert.equal(r.exitCode, 1);
     assert.match(
       r.stderr,
       /^error: 2 control-plane revisions have their own mesh config \(default: ConfigMap istio, canary: ConfigMap istio-canary\); choose one with --revision/,
     );
-    const canary = await run([
-      'enable',
-      '--provider',
-      'opentelemetry',
-      '--name',
-      'otel',
-      '--service',
-      `otel-collector.${ISTIO}.svc.cluster.local`,
-      '--port',
-      '4317',
-      '--revision',
-      'canary',
-      '--default',
-    ]);
+    const canary = await run([...OTEL, '--revision', 'canary', '--default']);
     assert.equal(canary.exitCode, 0, canary.stderr);
     assert.deepEqual((await meshOf('istio-canary'))['defaultProviders'], { tracing: ['otel'] });
     assert.equal(

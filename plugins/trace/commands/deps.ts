@@ -2,6 +2,7 @@
 // error counts, as a tree (default), Graphviz dot, Mermaid, or our JSON/YAML document.
 import { defineCommand, str } from '../../../shared/cli/command.js';
 import { UsageError } from '../../../shared/errors.js';
+import { print } from '../../../shared/output/print.js';
 import { duration } from '../../../shared/validate.js';
 import { connectBackend, type BackendOptions } from '../backends/connect.js';
 import { renderDependencyTree, renderDot, renderMermaid, graphOf } from '../deps.js';
@@ -47,7 +48,6 @@ export const depsCommand = defineCommand<Options>({
     switch (o.output) {
       case 'json':
       case 'yaml': {
-        const { renderJson, renderYaml } = await import('../../../shared/output/printers.js');
         const doc = {
           apiVersion: API_VERSION,
           kind: 'DependencyGraph',
@@ -57,7 +57,7 @@ export const depsCommand = defineCommand<Options>({
           services: graph.services,
           links: graph.links,
         };
-        ctx.stdout.write(o.output === 'json' ? renderJson(doc) : renderYaml(doc));
+        await print(ctx, o.output, { data: doc, rows: [], columns: [] });
         return;
       }
       case 'dot':

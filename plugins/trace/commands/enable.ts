@@ -9,6 +9,7 @@ import { retryOnConflict } from '../../../shared/kube/client.js';
 import { executePlan } from '../../../shared/kube/plan.js';
 import { meshConfigManager, type MeshConfig } from '../../../shared/istio/mesh-config.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
+import { print } from '../../../shared/output/print.js';
 import { port as parsePort } from '../../../shared/validate.js';
 import { istioNamespaceFlag, readIstioNamespace } from '../flags.js';
 import { API_VERSION } from '../model.js';
@@ -138,7 +139,6 @@ async function enableProvider(ctx: CommandContext, o: Options, spec: ProviderSpe
     );
   }
   if (data) {
-    const { renderJson, renderYaml } = await import('../../../shared/output/printers.js');
     const doc = {
       apiVersion: API_VERSION,
       kind: 'TracingProviderChange',
@@ -150,7 +150,7 @@ async function enableProvider(ctx: CommandContext, o: Options, spec: ProviderSpe
       defaultProviders: plan.mesh.defaultProviders?.tracing ?? [],
       warnings,
     };
-    ctx.stdout.write(o.output === 'json' ? renderJson(doc) : renderYaml(doc));
+    await print(ctx, o.output, { data: doc, rows: [], columns: [] });
   }
 }
 

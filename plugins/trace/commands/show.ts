@@ -4,6 +4,7 @@ import { bool, defineCommand, requiredStr, str } from '../../../shared/cli/comma
 import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { CliError, UsageError } from '../../../shared/errors.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
+import { print } from '../../../shared/output/print.js';
 import { intArg } from '../../../shared/probe/cli.js';
 import { connectBackend, type BackendOptions } from '../backends/connect.js';
 import { backendFlags, readBackendOptions } from '../flags.js';
@@ -85,9 +86,8 @@ export const showCommand = defineCommand<Options>({
       );
     }
     if (o.output === 'json' || o.output === 'yaml') {
-      const { renderJson, renderYaml } = await import('../../../shared/output/printers.js');
       const doc = traceDocument(view);
-      ctx.stdout.write(o.output === 'json' ? renderJson(doc) : renderYaml(doc));
+      await print(ctx, o.output, { data: doc, rows: [], columns: [] });
       return;
     }
     if (o.service !== undefined && !trace.spans.some((s) => serviceMatches(s.service, o.service!))) {

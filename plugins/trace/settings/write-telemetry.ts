@@ -10,6 +10,7 @@ import { executePlan } from '../../../shared/kube/plan.js';
 import { MESH_DEFAULTS } from '../../../shared/istio/mesh-config.js';
 import { TELEMETRY_API_VERSION, TELEMETRY_KIND, telemetryName, type Telemetry } from '../../../shared/istio/telemetry.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
+import { print } from '../../../shared/output/print.js';
 import { API_VERSION } from '../model.js';
 import { effectiveTracing, planeFor, revisionOf, type EffectiveTracing, type SideTracing } from './effective.js';
 import { listPodTemplates, observeControlPlanes, type ControlPlane, type NamespaceInfo, type Observed, type PodTemplateOwner } from './observe.js';
@@ -208,7 +209,6 @@ export async function writeTelemetry(ctx: CommandContext, o: WriteOptions, edit:
     ctx.stderr.write(`${describeEdit(edit)} for ${scopeLine}: istiod pushes Telemetry changes to the sidecars, no pod restart needed\n`);
   }
   if (data) {
-    const { renderJson, renderYaml } = await import('../../../shared/output/printers.js');
     const doc = {
       apiVersion: API_VERSION,
       kind: 'TracingChange',
@@ -222,6 +222,6 @@ export async function writeTelemetry(ctx: CommandContext, o: WriteOptions, edit:
       after: c.after,
       warnings: [...plan.warnings, ...c.warnings],
     };
-    ctx.stdout.write(o.output === 'json' ? renderJson(doc) : renderYaml(doc));
+    await print(ctx, o.output, { data: doc, rows: [], columns: [] });
   }
 }
