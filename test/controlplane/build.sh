@@ -59,7 +59,7 @@ flock 9
 have() { [ -x "$OUT/$1" ]; }
 
 if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
-  for b in kube-apiserver etcd kubectl kube-controller-manager kube-scheduler kwok istioctl kubectl-krew kwok-stages istio-crds.yaml gateway-api-crds.yaml jaeger zipkin-server.jar; do
+  for b in kube-apiserver etcd kubectl kube-controller-manager kube-scheduler kwok istioctl pilot-discovery pilot-agent kubectl-krew kwok-stages istio-crds.yaml gateway-api-crds.yaml jaeger zipkin-server.jar; do
     if [ -x "$KUBEBUILDER_ASSETS/$b" ] && [ -f "$KUBEBUILDER_ASSETS/$b" ]; then
       ln -sfn "$KUBEBUILDER_ASSETS/$b" "$OUT/$b"; say "using $b from KUBEBUILDER_ASSETS"
     elif [ -e "$BASE_OUT/$b" ] && [ ! -e "$OUT/$b" ]; then
@@ -76,7 +76,7 @@ check_proxy() {
 }
 
 step=0
-total=9
+total=10
 progress() { step=$((step+1)); say "[$step/$total] $*"; }
 
 # 1. Kubernetes: a wrapper module, since k8s.io/kubernetes replaces its staging modules with local paths.
@@ -163,23 +163,38 @@ if have kwok && [ -d "$OUT/kwok-stages" ]; then say "  cached"; else
 fi
 
 # 4. istioctl and the Istio CRDs from the same module version.
+ISTIO_LDFLAGS="-X istio.io/istio/pkg/version.buildVersion=$ISTIO_VERSION -X istio.io/istio/pkg/version.buildStatus=Clean"
 progress "istioctl ${ISTIO_VERSION}"
 if have istioctl && [ -f "$OUT/istio-crds.yaml" ]; then say "  cached"; else
   check_proxy istio.io/istio "$ISTIO_VERSION"
-  have istioctl || gobin_install istioctl "istio.io/istio/istioctl/cmd/istioctl@$ISTIO_VERSION" istioctl \
-    "-X istio.io/istio/pkg/version.buildVersion=$ISTIO_VERSION -X istio.io/istio/pkg/version.buildStatus=Clean"
+  have istioctl || gobin_install istioctl "istio.io/istio/istioctl/cmd/istioctl@$ISTIO_VERSION" istioctl "$ISTIO_LDFLAGS"
   dir=$(cd "$SRC" && go mod download -json "istio.io/istio@$ISTIO_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
   cp "$dir/manifests/charts/base/files/crd-all.gen.yaml" "$OUT/istio-crds.yaml"; chmod u+w "$OUT/istio-crds.yaml"
 fi
 
-# 5. krew, installed under the name kubectl discovers.
+# 5. istiod (pilot-discovery) and pilot-agent, from the same istio module as istioctl. Added after KEY was
+# fixed, so each has its own check: the binary plus a version file beside it (a link from
+# KUBEBUILDER_ASSETS is someone else's binary, used as it is).
+progress "pilot-discovery, pilot-agent ${ISTIO_VERSION}"
+istio_current() { have "$1" && { [ -L "$OUT/$1" ] || [ "$(cat "$OUT/$1.version" 2>/dev/null)" = "$ISTIO_VERSION" ]; }; }
+if istio_current pilot-discovery && istio_current pilot-agent; then say "  cached"; else
+  check_proxy istio.io/istio "$ISTIO_VERSION"
+  for b in pilot-discovery pilot-agent; do
+    istio_current "$b" && continue
+    say "  compiling $b"
+    gobin_install "$b" "istio.io/istio/pilot/cmd/$b@$ISTIO_VERSION" "$b" "$ISTIO_LDFLAGS"
+    echo "$ISTIO_VERSION" > "$OUT/$b.version"
+  done
+fi
+
+# 6. krew, installed under the name kubectl discovers.
 progress "krew $KREW_VERSION"
 if have kubectl-krew; then say "  cached"; else
   check_proxy sigs.k8s.io/krew "$KREW_VERSION"
   wrapper_build sigs.k8s.io/krew "$KREW_VERSION" sigs.k8s.io/krew/cmd/krew kubectl-krew "-X sigs.k8s.io/krew/internal/version.gitTag=$KREW_VERSION"
 fi
 
-# 6. The Gateway API CRDs (standard channel), one file; the version it holds is kept beside it.
+# 7. The Gateway API CRDs (standard channel), one file; the version it holds is kept beside it.
 progress "Gateway API CRDs $GATEWAY_API_VERSION"
 if [ -f "$OUT/gateway-api-crds.yaml" ] && [ "$(cat "$OUT/gateway-api-crds.version" 2>/dev/null)" = "$GATEWAY_API_VERSION" ]; then say "  cached"; else
   check_proxy sigs.k8s.io/gateway-api "$GATEWAY_API_VERSION"
@@ -192,7 +207,7 @@ if [ -f "$OUT/gateway-api-crds.yaml" ] && [ "$(cat "$OUT/gateway-api-crds.versio
   echo "$GATEWAY_API_VERSION" > "$OUT/gateway-api-crds.version"
 fi
 
-# 7. Jaeger v2 for kubectl trace. `go install` refuses the module (its go.mod has replace directives);
+# 8. Jaeger v2 for kubectl trace. `go install` refuses the module (its go.mod has replace directives);
 # a throwaway module that requires it as a tool builds it.
 progress "jaeger $JAEGER_VERSION"
 if have jaeger && [ "$(cat "$OUT/jaeger.version" 2>/dev/null)" = "$JAEGER_VERSION" ]; then say "  cached"; else
@@ -214,7 +229,7 @@ if have jaeger && [ "$(cat "$OUT/jaeger.version" 2>/dev/null)" = "$JAEGER_VERSIO
   echo "$JAEGER_VERSION" > "$OUT/jaeger.version"
 fi
 
-# 8. Zipkin server (the exec jar from Maven Central; run with Java >= 17).
+# 9. Zipkin server (the exec jar from Maven Central; run with Java >= 17).
 progress "zipkin-server $ZIPKIN_VERSION"
 if [ -f "$OUT/zipkin-server.jar" ] && [ "$(cat "$OUT/zipkin.version" 2>/dev/null)" = "$ZIPKIN_VERSION" ]; then say "  cached"; else
   command -v mvn >/dev/null 2>&1 || die "Maven is needed to fetch zipkin-server $ZIPKIN_VERSION (apt-get install maven)"

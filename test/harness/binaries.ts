@@ -6,7 +6,18 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
 
-export const BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'kubectl', 'istioctl', 'kubectl-krew'] as const;
+export const BINARIES = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kwok',
+  'kubectl',
+  'istioctl',
+  'pilot-discovery',
+  'pilot-agent',
+  'kubectl-krew',
+] as const;
 export type Binary = (typeof BINARIES)[number];
 
 let cached: string | undefined;

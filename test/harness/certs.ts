@@ -10,7 +10,7 @@ export interface ClientCert {
   key: string;
 }
 
-async function openssl(args: string[], cwd: string): Promise<void> {
+export async function openssl(args: string[], cwd: string): Promise<void> {
   await execa('openssl', args, { cwd, stdin: 'ignore' });
 }
 

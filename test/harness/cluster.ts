@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { bin, binDir } from './binaries.js';
 import { kubeconfigYaml, makeCA, makeServiceAccountKeys, signCert, type ClientCert } from './certs.js';
+import { Istiod, startIstiod, type IstiodOptions, type IstiodState } from './istiod.js';
 import { freePort, removeOnExit, startProcess, stopPid, stopProcess, type Started } from './processes.js';
+import { until } from './wait.js';
+
+export { until } from './wait.js';
 
 export interface NodeSpec {
   name: string;
@@ -32,6 +36,8 @@ export interface ClusterOptions {
   dir?: string;
   /** Keep running after this process exits (the playground). */
   detached?: boolean;
+  /** Run istiod against the cluster once its CRDs are served: true, or its options (istiod.ts). */
+  istiod?: boolean | IstiodOptions;
   log?: (message: string) => void;
 }
 
@@ -53,6 +59,7 @@ export interface ClusterState {
   startedAt: string;
   /** Milliseconds from start() to ready. */
   startupMs: number;
+  istiod?: IstiodState;
 }
 
 let clusterCount = 0;
@@ -112,42 +119,49 @@ function get(url: string, cert?: ClientCert, ca?: string): Promise<{ status: num
   });
 }
 
-/** Poll until check() is true; fails with what was being waited for and the last error. */
-export async function until(what: string, check: () => Promise<boolean>, timeoutMs: number, procs: Started[] = []): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  for (let delay = 25; ; delay = Math.min(delay * 2, 250)) {
-    const dead = procs.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
-    if (dead) throw new Error(`${dead.name} exited while waiting for ${what}; see ${dead.log}:\n${tail(dead.log)}`);
-    try {
-      if (await check()) return;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${last ? ` (last error: ${last})` : ''}`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}
-
-function tail(file: string, lines = 15): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
 export class Cluster {
   readonly state: ClusterState;
+  /** istiod, when the cluster runs one (ClusterOptions.istiod or startIstiod()). */
+  istiod?: Istiod;
   private readonly procs: Started[];
   private readonly ca: string;
   private readonly forgetDir: () => void;
+  private admin?: ClientCert;
 
   constructor(state: ClusterState, procs: Started[] = [], forgetDir: () => void = () => {}) {
     this.state = state;
     this.procs = procs;
     this.forgetDir = forgetDir;
     this.ca = readFileSync(join(state.dir, 'pki', 'ca.crt'), 'utf8');
+    if (state.istiod) this.istiod = new Istiod(state.istiod);
+  }
+
+  /** GET an API path as the admin and parse it: cheaper than spawning kubectl where a wait polls. */
+  async getJSON<T>(path: string): Promise<T> {
+    const pki = join(this.state.dir, 'pki');
+    this.admin ??= { cert: readFileSync(join(pki, 'admin.crt'), 'utf8'), key: readFileSync(join(pki, 'admin.key'), 'utf8') };
+    const r = await get(`${this.server}${path}`, this.admin, this.ca);
+    if (r.status !== 200) throw new Error(`GET ${path}: HTTP ${r.status} ${r.body.slice(0, 200)}`);
+    return JSON.parse(r.body) as T;
+  }
+
+  /**
+   * Start istiod against this cluster (see istiod.ts); it is stopped first when the cluster stops.
+   * crdsServed: the CRDs being applied meanwhile (istiod's readiness then includes them).
+   */
+  async startIstiod(opts: IstiodOptions = {}, detached = this.procs.length === 0, crdsServed?: Promise<unknown>): Promise<Istiod> {
+    this.istiod = await startIstiod(this, {
+      ...opts,
+      detached,
+      crdsServed,
+      onStart: (p) => {
+        this.state.processes.push({ name: p.name, pid: p.pid, match: p.match, log: p.log });
+        if (!detached) this.procs.push(p);
+      },
+    });
+    this.state.istiod = this.istiod.state;
+    if (detached) writeFileSync(join(this.state.dir, 'state.json'), JSON.stringify(this.state, null, 2));
+    return this.istiod;
   }
 
   get name(): string {
@@ -169,10 +183,21 @@ export class Cluster {
     });
   }
 
-  /** kubectl apply --server-side of a YAML or JSON document stream. */
-  async apply(manifest: string | object[], opts: { namespace?: string } = {}): Promise<void> {
+  /** kubectl apply --server-side of a YAML or JSON document stream (force: take fields others changed). */
+  async apply(manifest: string | object[], opts: { namespace?: string; force?: boolean } = {}): Promise<void> {
     const input = typeof manifest === 'string' ? manifest : manifest.map((m) => JSON.stringify(m)).join('\n');
-    await this.kubectl(['apply', '--server-side', '--field-manager=test-harness', ...(opts.namespace ? ['-n', opts.namespace] : []), '-f', '-'], { input });
+    await this.kubectl(
+      [
+        'apply',
+        '--server-side',
+        '--field-manager=test-harness',
+        ...(opts.force ? ['--force-conflicts'] : []),
+        ...(opts.namespace ? ['-n', opts.namespace] : []),
+        '-f',
+        '-',
+      ],
+      { input },
+    );
   }
 
   async addNodes(nodes: NodeSpec[]): Promise<void> {
@@ -240,6 +265,7 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
   // A temp folder of ours goes away with this process unless the cluster outlives it.
   const forgetDir = opts.dir || detached ? () => {} : removeOnExit(dir);
   const started = (p: Started) => (procs.push(p), p);
+  let made: Cluster | undefined;
   try {
     const [etcdClient, etcdPeer, apiPort, schedPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const server = `https://127.0.0.1:${apiPort}`;
@@ -397,6 +423,7 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
       startupMs: 0,
     };
     const cluster = new Cluster(state, detached ? [] : procs, forgetDir);
+    made = cluster;
     const watched = procs;
     const waits: Promise<void>[] = [
       cluster.addNodes(opts.nodes ?? DEFAULT_NODES),
@@ -409,20 +436,26 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
     ];
     // CRD bundles from build.sh: Istio's, and the Gateway API's (its standard channel).
     const crds = [...((opts.istio ?? true) ? ['istio-crds.yaml'] : []), ...((opts.gatewayApi ?? opts.istio ?? true) ? ['gateway-api-crds.yaml'] : [])];
-    if (crds.length) {
-      waits.push(
-        (async () => {
+    const crdsServed = crds.length
+      ? (async () => {
           await cluster.kubectl(['apply', '--server-side', '--field-manager=test-harness', ...crds.flatMap((f) => ['-f', join(bins, f)])]);
           await cluster.kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
-        })(),
-      );
+        })()
+      : Promise.resolve();
+    waits.push(crdsServed);
+    if (opts.istiod) {
+      const istiodOpts = opts.istiod === true ? {} : opts.istiod;
+      waits.push(cluster.startIstiod({ log, ...istiodOpts }, detached, crdsServed).then(() => undefined));
     }
-    await Promise.all(waits);
+    // Settle every wait before cleaning up, so nothing is started after the cleanup below.
+    const failed = (await Promise.allSettled(waits)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     state.startupMs = Date.now() - t0;
     writeFileSync(join(dir, 'state.json'), JSON.stringify(state, null, 2));
     log(`cluster ${name} ready in ${state.startupMs} ms`);
     return cluster;
   } catch (err) {
+    await made?.istiod?.stop();
     for (const p of [...procs].reverse()) await stopProcess(p, 2000);
     if (!opts.dir) rmSync(dir, { recursive: true, force: true });
     forgetDir();

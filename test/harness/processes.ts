@@ -112,12 +112,12 @@ export async function stopPid(pid: number, match: string, graceMs = 5000): Promi
   if (alive()) process.kill(pid, 'SIGKILL');
 }
 
-/** A free TCP port on loopback (the kernel picks; the harness binds right after). */
-export function freePort(): Promise<number> {
+/** A free TCP port on host, loopback by default (the kernel picks; the harness binds right after). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.listen(0, host, () => {
       const addr = srv.address();
       const port = typeof addr === 'object' && addr ? addr.port : 0;
       srv.close(() => resolve(port));

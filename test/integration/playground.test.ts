@@ -1,7 +1,7 @@
 // `npm run playground` as a newcomer uses it: start, reuse, status, the curl loop, stop.
 import assert from 'node:assert/strict';
 import { isRunning } from '../harness/processes.js';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostGet } from '../support/http.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ describe('playground', function () {
 
   after(async () => {
     await run(['stop']);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('starts in the background, prints the KUBECONFIG line, serves the seeds, reuses, stops cleanly', async () => {
@@ -31,10 +32,17 @@ describe('playground', function () {
     assert.equal(start.exitCode, 0, start.stderr);
     const kubeconfig = /export KUBECONFIG=(\S+)/.exec(start.stdout)?.[1];
     assert.ok(kubeconfig && existsSync(kubeconfig), start.stdout);
-    const port = Number(/http:\/\/127\.0\.0\.1:(\d+)\//.exec(start.stdout)?.[1]);
-    const state = JSON.parse(readFileSync(join(dir, 'playground.json'), 'utf8')) as { cluster: { processes: { pid: number }[] }; dataplane: { pid: number } };
+    const port = Number(/-H 'Host: nginx\.default' http:\/\/127\.0\.0\.1:(\d+)\//.exec(start.stdout)?.[1]);
+    const state = JSON.parse(readFileSync(join(dir, 'playground.json'), 'utf8')) as {
+      cluster: { processes: { name: string; pid: number }[] };
+      dataplane: { pid: number };
+    };
     const pids = [...state.cluster.processes.map((p) => p.pid), state.dataplane.pid];
     assert.ok(pids.every(isRunning), 'everything runs after the command returned');
+    assert.ok(
+      state.cluster.processes.some((p) => p.name === 'istiod'),
+      'istiod runs by default',
+    );
 
     // The seeds' checks, as the printed commands do them.
     const plugins = await execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), ['context', '-o', 'json'], {
@@ -54,6 +62,17 @@ describe('playground', function () {
     const status = await run(['status']);
     assert.equal(status.exitCode, 0);
     assert.match(status.stdout, /The playground is running/);
+    // istiod's ports as status prints them, and its debug endpoints answer there.
+    assert.match(status.stdout, /istiod \(pilot-discovery, cluster ID playground, network network1\) is running/);
+    const debug = /debug and \/ready +(http:\/\/127\.0\.0\.1:\d+)\/debug\/registryz/.exec(status.stdout)?.[1];
+    assert.ok(debug, status.stdout);
+    assert.match(status.stdout, /webhooks +https:\/\/127\.0\.0\.1:\d+\/validate/);
+    assert.match(status.stdout, /xDS +127\.0\.0\.1:\d+ \(plain, the pod's 15010\), 127\.0\.0\.1:\d+ \(TLS and CA, 15012\)/);
+    const clusterz = (await (await fetch(`${debug}/debug/clusterz`)).json()) as { id: string; syncStatus: string }[];
+    assert.deepEqual(
+      clusterz.map((x) => [x.id, x.syncStatus]),
+      [['playground', 'synced']],
+    );
 
     const stop = await run(['stop']);
     assert.equal(stop.exitCode, 0);

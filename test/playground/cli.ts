@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attachCluster, startCluster, type ClusterState } from '../harness/cluster.js';
+import { Istiod, type IstiodState } from '../harness/istiod.js';
 import { freePort, isOurs, isRunning, startProcess, stopPid } from '../harness/processes.js';
 import { REPO_ROOT, binDir } from '../harness/binaries.js';
 
@@ -30,11 +31,22 @@ async function running(state: PlaygroundState): Promise<boolean> {
   return r.exitCode === 0;
 }
 
+function istiodLines(i: IstiodState | undefined): string {
+  if (!i) return 'istiod is not running (started with --no-istiod).\n';
+  const at = (p: number) => `${i.address}:${p}`;
+  return `istiod (pilot-discovery, cluster ID ${i.clusterName}, network ${i.network}) is running, pid ${i.pid}, log ${i.log}:
+  debug and /ready   http://${at(i.ports.http)}/debug/registryz  (also /debug/endpointz, /debug/clusterz)
+  xDS                ${at(i.ports.grpc)} (plain, the pod's 15010), ${at(i.ports.secureGrpc)} (TLS and CA, 15012)
+  webhooks           https://${at(i.ports.webhook)}/validate (15017; the API server sends Istio objects here)
+  monitoring         http://${at(i.ports.monitoring)}/metrics (15014)
+`;
+}
+
 function instructions(s: PlaygroundState): string {
   const dp = `http://127.0.0.1:${s.dataplane.port}`;
   return `
 The playground is running (cluster ${s.cluster.name}, API ${s.cluster.server}).
-
+${istiodLines(s.cluster.istiod)}
   export KUBECONFIG=${s.cluster.kubeconfig}
   export PATH=${join(REPO_ROOT, 'dist', 'bin')}:${binDir(['kubectl'])}:$PATH
 
@@ -51,7 +63,7 @@ of the pod that served the request. Stop everything with: npm run playground -- 
 `;
 }
 
-async function start(): Promise<void> {
+async function start(withIstiod: boolean): Promise<void> {
   const t0 = Date.now();
   const prev = readState();
   if (prev && (await running(prev))) {
@@ -75,6 +87,7 @@ async function start(): Promise<void> {
       { name: 'worker-2', zone: 'cn-hangzhou-h' },
       { name: 'worker-3', zone: 'cn-hangzhou-i' },
     ],
+    istiod: withIstiod,
     log,
   });
   try {
@@ -106,7 +119,7 @@ async function start(): Promise<void> {
     }
     writeFileSync(STATE, JSON.stringify(state, null, 2));
     log(
-      `cluster ready in ${(cluster.state.startupMs / 1000).toFixed(1)} s, scenarios and data plane loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s in all`,
+      `cluster${withIstiod ? ' and istiod' : ''} ready in ${(cluster.state.startupMs / 1000).toFixed(1)} s, scenarios and data plane loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s in all`,
     );
     process.stdout.write(instructions(state));
   } catch (err) {
@@ -139,14 +152,22 @@ async function status(): Promise<number> {
     process.stdout.write(
       `The playground is not healthy${dead.length ? ` (not running: ${dead.join(', ')})` : ''}; restart it with: npm run playground -- stop && npm run playground\n`,
     );
+    const crash = s.cluster.istiod && new Istiod(s.cluster.istiod).crashReport();
+    if (crash) process.stdout.write(`${crash}\n`);
     return 1;
   }
   process.stdout.write(instructions(s));
   return 0;
 }
 
-const cmd = process.argv[2] ?? 'start';
-const actions: Record<string, () => Promise<number | void>> = { start, stop: () => stop(), status };
+const cmd = process.argv.slice(2).find((a) => !a.startsWith('-')) ?? 'start';
+const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
+const unknown = flags.filter((f) => !(cmd === 'start' && f === '--no-istiod'));
+if (unknown.length) {
+  process.stderr.write(`error: unknown flag ${unknown[0]} for playground ${cmd} (start takes --no-istiod)\n`);
+  process.exit(2);
+}
+const actions: Record<string, () => Promise<number | void>> = { start: () => start(!flags.includes('--no-istiod')), stop: () => stop(), status };
 const action = actions[cmd];
 if (!action) {
   process.stderr.write(`error: unknown playground command "${cmd}": use start, stop or status\n`);

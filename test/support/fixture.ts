@@ -8,6 +8,7 @@ import { startCluster, type Cluster } from '../harness/cluster.js';
 import { REPO_ROOT, binDir } from '../harness/binaries.js';
 
 let shared: Promise<Cluster> | undefined;
+let sharedMesh: Promise<Cluster> | undefined;
 
 export function sharedCluster(): Promise<Cluster> {
   shared ??= startCluster({
@@ -20,13 +21,29 @@ export function sharedCluster(): Promise<Cluster> {
   return shared;
 }
 
+/** One cluster with istiod for the mesh plugins' tests (meshvm, meshremote, trace), started on first use. */
+export function sharedMeshCluster(): Promise<Cluster> {
+  sharedMesh ??= startCluster({ name: 'mesh', nodes: [{ name: 'mesh-node-1', zone: 'zone-a' }], istiod: true });
+  return sharedMesh;
+}
+
+async function stopMeshCluster(): Promise<void> {
+  const c = await sharedMesh?.catch(() => undefined);
+  sharedMesh = undefined;
+  await stopKeepingLogs(c, 'mesh cluster');
+}
+
 export async function stopSharedCluster(): Promise<void> {
-  if (!shared) return;
-  const c = await shared.catch(() => undefined);
+  const c = await shared?.catch(() => undefined);
   shared = undefined;
-  // KPLUGINS_KEEP_LOGS=1 keeps the cluster's folder (logs, kubeconfig) to look into a failure.
-  await c?.stop({ keepDir: process.env['KPLUGINS_KEEP_LOGS'] === '1' });
-  if (c && process.env['KPLUGINS_KEEP_LOGS'] === '1') console.error(`cluster folder kept: ${c.state.dir}`);
+  await stopKeepingLogs(c, 'cluster');
+}
+
+// KPLUGINS_KEEP_LOGS=1 keeps the cluster's folder (logs, kubeconfig) to look into a failure.
+async function stopKeepingLogs(c: Cluster | undefined, what: string): Promise<void> {
+  const keep = process.env['KPLUGINS_KEEP_LOGS'] === '1';
+  await c?.stop({ keepDir: keep });
+  if (c && keep) console.error(`${what} folder kept: ${c.state.dir}`);
 }
 
 /** PATH with the built plugins (as kubectl-<name>) and the cluster's kubectl first. */
@@ -54,6 +71,6 @@ export function tempKubeconfig(content: string): string {
 /** Mocha root hooks (loaded through .mocharc): stop the shared cluster after all tests. */
 export const mochaHooks = {
   async afterAll(this: unknown) {
-    await stopSharedCluster();
+    await Promise.all([stopSharedCluster(), stopMeshCluster()]);
   },
 };
