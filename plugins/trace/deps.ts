@@ -49,11 +49,14 @@ export function renderDependencyTree(g: DependencyGraph, paint: Painter): string
     const edges = out.get(service) ?? [];
     edges.forEach((l, i) => {
       const last = i === edges.length - 1;
-      const again = path.has(l.child)
-        ? ' (calls back up the tree)'
-        : expanded.has(l.child) && (out.get(l.child)?.length ?? 0) > 0
-          ? ' (its calls are shown above)'
-          : '';
+      const again =
+        l.child === service
+          ? ' (calls itself)'
+          : path.has(l.child)
+            ? ' (calls back up the tree)'
+            : expanded.has(l.child) && (out.get(l.child)?.length ?? 0) > 0
+              ? ' (its calls are shown above)'
+              : '';
       const c = l.errors ? paint('red', counts(l)) : paint('gray', counts(l));
       lines.push(`${prefix}${last ? '└─ ' : '├─ '}${l.child}  ${c}${again}`);
       if (!again) walk(l.child, `${prefix}${last ? '   ' : '│  '}`, new Set([...path, l.child]));

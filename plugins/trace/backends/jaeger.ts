@@ -215,6 +215,8 @@ export class JaegerBackend implements Backend {
   async dependencies(endMs: number, lookbackMs: number): Promise<DependencyLink[]> {
     const r = await this.get('/api/dependencies', { endTs: String(endMs), lookback: String(lookbackMs) });
     const links = unwrap<{ parent: string; child: string; callCount: number }[] | null>(r.body, 'read the service dependencies') ?? [];
-    return links.map((l) => ({ parent: l.parent, child: l.child, calls: l.callCount }));
+    // Jaeger counts every parent/child span pair, so a service's spans under its own spans (a server
+    // span and the client spans it starts) show as the service calling itself: not a call between services.
+    return links.filter((l) => l.parent !== l.child).map((l) => ({ parent: l.parent, child: l.child, calls: l.callCount }));
   }
 }
