@@ -50,7 +50,7 @@ export const statusCommand = defineCommand<Options>({
   options: (args) => ({ allNamespaces: bool(args, 'all-namespaces'), istioNamespace: readIstioNamespace(args), output: readOutput(args, FORMATS) }),
   run: async (ctx, o) => {
     const kube = ctx.kube();
-    const observed = await observe(kube, o.istioNamespace, o.allNamespaces ? ALL_NAMESPACES : kube.namespace);
+    const observed = await observe(kube, o.istioNamespace, o.allNamespaces ? ALL_NAMESPACES : kube.namespace, (m) => ctx.warn(m));
     const rows = tracingStatus(observed);
     const planes = observed.planes.map(planeSummary);
     if (o.output === 'json' || o.output === 'yaml') {
@@ -92,6 +92,9 @@ export const statusCommand = defineCommand<Options>({
     if (rows.some((r) => [r.client, r.server].some((s) => s.sampling.atPodStart || s.provider?.atPodStart))) {
       ctx.stdout.write(`\n${AT_START} read by the sidecar when the pod starts: after changing it, restart the pods (kubectl rollout restart) to apply it\n`);
     }
-    for (const r of rows) for (const n of r.notes) ctx.warn(`${r.namespace}${r.workload ? `/${r.workload}` : ''}: ${n}`);
+    // A note about the mesh config repeats on every row it reaches: say it once.
+    const notes = new Map<string, string[]>();
+    for (const r of rows) for (const n of r.notes) notes.set(n, [...(notes.get(n) ?? []), `${r.namespace}${r.workload ? `/${r.workload}` : ''}`]);
+    for (const [n, where] of notes) ctx.warn(`${where.length > 3 ? `${where.slice(0, 3).join(', ')} and ${where.length - 3} more` : where.join(', ')}: ${n}`);
   },
 });

@@ -1,6 +1,7 @@
 // What the settings commands read from the cluster, each kind with one (paginated) list: the mesh
 // config of each control-plane revision, istiod's PILOT_TRACE_SAMPLING, revision tags, Telemetries,
 // namespaces and the pod templates of workloads.
+import { KubeApiError } from '../../../shared/errors.js';
 import { ALL_NAMESPACES, type Kube, type KubeObject } from '../../../shared/kube/client.js';
 import { optionalList } from '../../../shared/kube/api-errors.js';
 import { MESH_CONFIG_KEY, parseMeshConfig, type ConfigMapMeta, type MeshConfig } from '../../../shared/istio/mesh-config.js';
@@ -123,13 +124,27 @@ export async function listPodTemplates(kube: Kube, namespace: string): Promise<P
   return [...podTemplates('deployment', deployments), ...podTemplates('statefulset', statefulSets), ...podTemplates('daemonset', daemonSets)];
 }
 
+/** Telemetries everywhere, or (without cluster-wide list permission) in the namespaces that matter. */
+export async function listTelemetries(kube: Kube, namespaces: string[], warn: (m: string) => void): Promise<Telemetry[]> {
+  try {
+    return await optionalList(kube.list<Telemetry>(TELEMETRY_API_VERSION, TELEMETRY_KIND, { namespace: ALL_NAMESPACES }));
+  } catch (err) {
+    if (!(err instanceof KubeApiError && err.status === 403)) throw err;
+    warn('cannot list Telemetries in every namespace (RBAC); reading only the scope and root namespaces');
+    const lists = await Promise.all(
+      [...new Set(namespaces)].map((ns) => optionalList(kube.list<Telemetry>(TELEMETRY_API_VERSION, TELEMETRY_KIND, { namespace: ns }))),
+    );
+    return lists.flat();
+  }
+}
+
 /** Everything status needs: namespaces (one, or all with -A), their Telemetries, the root namespace's and the workloads. */
-export async function observe(kube: Kube, istioNamespace: string, namespace: string): Promise<Observed> {
+export async function observe(kube: Kube, istioNamespace: string, namespace: string, warn: (m: string) => void): Promise<Observed> {
   const all = namespace === ALL_NAMESPACES;
   const [cp, telemetries, namespaces, workloads] = await Promise.all([
     observeControlPlanes(kube, istioNamespace),
     // Every namespace's Telemetries: the root namespace's apply everywhere, and it is named only in the mesh config.
-    optionalList(kube.list<Telemetry>(TELEMETRY_API_VERSION, TELEMETRY_KIND, { namespace: ALL_NAMESPACES }), true),
+    listTelemetries(kube, all ? [istioNamespace] : [istioNamespace, namespace], warn),
     all
       ? kube.list('v1', 'Namespace')
       : kube.find({ apiVersion: 'v1', kind: 'Namespace', name: namespace }).then((n) => (n ? [n] : [{ metadata: { name: namespace, labels: {} } }])),

@@ -3,17 +3,24 @@
 // turn tracing off, say which more specific settings still win and what needs no restart, write once
 // (re-read and re-planned on a conflict), and print the outcome.
 import type { CommandContext } from '../../../shared/context.js';
-import { CliError, KubeApiError } from '../../../shared/errors.js';
-import { ALL_NAMESPACES, retryOnConflict, type DryRun, type Kube } from '../../../shared/kube/client.js';
-import { optionalList } from '../../../shared/kube/api-errors.js';
+import { CliError } from '../../../shared/errors.js';
+import { retryOnConflict, type DryRun } from '../../../shared/kube/client.js';
 import { executePlan } from '../../../shared/kube/plan.js';
 import { MESH_DEFAULTS } from '../../../shared/istio/mesh-config.js';
-import { TELEMETRY_API_VERSION, TELEMETRY_KIND, telemetryName, type Telemetry } from '../../../shared/istio/telemetry.js';
+import { telemetryName } from '../../../shared/istio/telemetry.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { API_VERSION } from '../model.js';
 import { effectiveTracing, planeFor, revisionOf, type EffectiveTracing, type SideTracing } from './effective.js';
-import { listPodTemplates, observeControlPlanes, type ControlPlane, type NamespaceInfo, type Observed, type PodTemplateOwner } from './observe.js';
+import {
+  listPodTemplates,
+  listTelemetries,
+  observeControlPlanes,
+  type ControlPlane,
+  type NamespaceInfo,
+  type Observed,
+  type PodTemplateOwner,
+} from './observe.js';
 import { planTelemetry, scopeText, selectorText, type Scope, type TelemetryPlan, type TracingEdit } from './plan-telemetry.js';
 import { toScope, type ScopeArgs } from './scope.js';
 
@@ -29,20 +36,6 @@ interface Snapshot {
   scope: Scope;
   /** The namespaces (and, for a namespace or selector scope, workloads) whose tracing the change reaches. */
   reached: { ns: NamespaceInfo; workload?: PodTemplateOwner }[];
-}
-
-/** Telemetries everywhere, or (without cluster-wide list permission) in the namespaces that matter. */
-async function listTelemetries(kube: Kube, namespaces: string[], warn: (m: string) => void): Promise<Telemetry[]> {
-  try {
-    return await optionalList(kube.list<Telemetry>(TELEMETRY_API_VERSION, TELEMETRY_KIND, { namespace: ALL_NAMESPACES }));
-  } catch (err) {
-    if (!(err instanceof KubeApiError && err.status === 403)) throw err;
-    warn('cannot list Telemetries in every namespace (RBAC); reading only the scope and root namespaces');
-    const lists = await Promise.all(
-      [...new Set(namespaces)].map((ns) => optionalList(kube.list<Telemetry>(TELEMETRY_API_VERSION, TELEMETRY_KIND, { namespace: ns }))),
-    );
-    return lists.flat();
-  }
 }
 
 async function snapshot(ctx: CommandContext, o: WriteOptions): Promise<Snapshot> {
