@@ -81,15 +81,22 @@ export const statusCommand = defineCommand<Options>({
         { header: 'Workload', value: (r) => r.workload ?? '*' },
         { header: 'Revision', value: (r) => r.revision ?? '-' },
         { header: 'Tracing', value: (r) => tracingText(r) },
-        { header: 'Provider', value: (r) => both(r, (s) => (s.enabled.value ? (s.provider?.value.split(' ')[0] ?? '-') : '-')) },
-        { header: 'Sampling', value: (r) => both(r, (s) => pct(s.sampling.value)) },
-        { header: 'Sampling from', value: (r) => both(r, (s) => mark(s.sampling)) },
-        { header: 'Provider from', value: (r) => both(r, (s) => (s.enabled.value ? mark(s.provider) : s.enabled.source)) },
+        // Without a sidecar nothing is traced: the values it would get stay in -o json.
+        { header: 'Provider', value: (r) => (r.injected ? both(r, (s) => (s.enabled.value ? (s.provider?.value.split(' ')[0] ?? '-') : '-')) : '-') },
+        { header: 'Sampling', value: (r) => (r.injected ? both(r, (s) => pct(s.sampling.value)) : '-') },
+        { header: 'Sampling from', value: (r) => (r.injected ? both(r, (s) => mark(s.sampling)) : '-') },
+        {
+          header: 'Provider from',
+          value: (r) =>
+            r.injected
+              ? both(r, (s) => (s.enabled.value ? mark(s.provider) : s.enabled.source))
+              : 'no sidecar injection (label istio-injection=enabled or istio.io/rev)',
+        },
         { header: 'Provider target', value: (r) => both(r, (s) => s.provider?.value ?? '-'), wide: true },
         { header: 'Notes', value: (r) => r.notes.join('; '), wide: true },
       ],
     });
-    if (rows.some((r) => [r.client, r.server].some((s) => s.sampling.atPodStart || s.provider?.atPodStart))) {
+    if (rows.some((r) => r.injected && [r.client, r.server].some((s) => s.sampling.atPodStart || s.provider?.atPodStart))) {
       ctx.stdout.write(`\n${AT_START} read by the sidecar when the pod starts: after changing it, restart the pods (kubectl rollout restart) to apply it\n`);
     }
     // A note about the mesh config repeats on every row it reaches: say it once.
