@@ -1,7 +1,7 @@
 // Bundles each plugin into dist/kubectl-<plugin>.cjs for fast start-up: CommonJS (Node's ESM loader
 // costs ~15 ms per run), minified, everything inlined except the heavy parts a command loads only
 // when it needs them: dist/lib/kube.cjs (kubeconfig + REST client), printers.cjs, ora.cjs, execa.cjs,
-// and client-node.cjs (only for kubeconfigs with auth-provider or proxy-url entries).
+// and client-node.cjs (only for kubeconfigs with a legacy oidc auth-provider entry).
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, readdirSync, rmSync, symlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';

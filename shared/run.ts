@@ -4,8 +4,8 @@ import Yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { CliError, ExitCode, UsageError } from './errors.js';
 import { colorEnabled, painter } from './output/color.js';
-import { globalFlags } from './cli/flags.js';
-import { binaryName, str, type AnyCommand, type Args, type PluginDefinition } from './cli/command.js';
+import { connectionFlags, globalFlags } from './cli/flags.js';
+import { binaryName, type AnyCommand, type Args, type PluginDefinition } from './cli/command.js';
 import { systemClock, type CommandContext, type IO } from './context.js';
 import type { ResolvedConfig } from './kube/kubeconfig.js';
 import { VERSION } from './version.js';
@@ -84,9 +84,8 @@ function makeContext(
     verbosity: typeof args['v'] === 'number' ? args['v'] : 0,
     plugin: plugin.name,
     self: io.self ?? '',
-    config: () =>
-      (config ??= loadKubeconfig({ kubeconfig: str(args, 'kubeconfig'), context: str(args, 'context'), namespace: str(args, 'namespace') }, io.env)),
-    kube: () => (kube ??= new Kube(ctx.config(), binaryName(plugin.name), { interactive: stderrTTY })),
+    config: () => (config ??= loadKubeconfig(connectionFlags(args), io.env)),
+    kube: () => (kube ??= new Kube(ctx.config(), binaryName(plugin.name), { env: io.env })),
     warn: (m) => void io.stderr.write(`${stderrPaint('yellow', 'Warning:')} ${m}\n`),
     interruption: () => {
       if (!interruption) {

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { bool, str, strList, type Args } from '../../shared/cli/command.js';
 import { UsageError } from '../../shared/errors.js';
 import { probeHeaders, probeUrl } from '../../shared/probe/target.js';
-import { dnsLabel } from '../../shared/validate.js';
+import { dnsLabel, duration } from '../../shared/validate.js';
 import type { BackendType } from './backends/backend.js';
 import type { BackendOptions } from './backends/connect.js';
 import { parseBackendRef } from './backends/detect.js';
@@ -31,9 +31,12 @@ export function backendFlags(y: Argv): Argv {
       describe: 'The query Service, [namespace/]service[:port], reached through the API server (default: found in the Istio namespace)',
     })
     .option('backend-type', { type: 'string', choices: ['jaeger', 'zipkin'], describe: 'What the backend is (default: found out from its answers)' })
-    .option('url', { type: 'string', describe: 'Read from this URL instead (a port-forward, or a gateway in front of Jaeger or Zipkin)' })
-    .option('header', { alias: 'H', type: 'string', array: true, describe: 'With --url: a header "Name: value" sent on every request (repeatable)' })
-    .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: "With an https --url: do not check the server's certificate" });
+    .option('url', {
+      type: 'string',
+      describe:
+        'Read from this URL instead (a port-forward, or a gateway in front of Jaeger or Zipkin); --request-timeout and --insecure-skip-tls-verify then apply to it',
+    })
+    .option('header', { alias: 'H', type: 'string', array: true, describe: 'With --url: a header "Name: value" sent on every request (repeatable)' });
 }
 
 export function readBackendOptions(args: Args): BackendOptions {
@@ -51,6 +54,8 @@ export function readBackendOptions(args: Args): BackendOptions {
     backend: backend ? parseBackendRef(backend, istioNamespace) : undefined,
     type,
     istioNamespace,
-    timeoutMs: URL_TIMEOUT_MS,
+    // With --url the cluster is not contacted: kubectl's --request-timeout and --insecure-skip-tls-verify are about the URL.
+    timeoutMs:
+      rawUrl && str(args, 'request-timeout') !== undefined ? duration(str(args, 'request-timeout')!, '--request-timeout') || URL_TIMEOUT_MS : URL_TIMEOUT_MS,
   };
 }

@@ -1,20 +1,82 @@
 // Flags shared across commands, named and shaped as kubectl's.
 import type { Argv } from 'yargs';
 import type { Args } from './command.js';
-import { scalarText, str } from './command.js';
+import { scalarText, str, strList } from './command.js';
 import { UsageError } from '../errors.js';
 import { duration } from '../validate.js';
 import { OUTPUT_FORMATS, parseOutputFormat, type OutputFormat } from '../output/format.js';
 import type { DryRun } from '../kube/client.js';
+import type { ConnectionFlags } from '../kube/kubeconfig.js';
+
+/** kubectl's connection flags (its ConfigFlags), accepted by every command and applied to the kubeconfig. */
+const CONNECTION_FLAGS = {
+  kubeconfig: { type: 'string', describe: 'Path to the kubeconfig file to use' },
+  context: { type: 'string', describe: 'The name of the kubeconfig context to use' },
+  namespace: { alias: 'n', type: 'string', describe: 'The namespace scope for this request' },
+  cluster: { type: 'string', describe: 'The name of the kubeconfig cluster to use' },
+  user: { type: 'string', describe: 'The name of the kubeconfig user to use' },
+  server: { alias: 's', type: 'string', describe: 'The address and port of the Kubernetes API server' },
+  token: { type: 'string', describe: 'Bearer token for authentication to the API server' },
+  as: { type: 'string', describe: 'Username to impersonate for the operation' },
+  'as-group': { type: 'string', describe: 'Group to impersonate for the operation (repeatable)' },
+  'as-uid': { type: 'string', describe: 'UID to impersonate for the operation' },
+  'request-timeout': { type: 'string', describe: 'How long to wait for a single server request (e.g. 1s, 2m; 0: no limit)' },
+  'insecure-skip-tls-verify': { type: 'boolean', describe: "Do not check the server's certificate (insecure)" },
+  'tls-server-name': { type: 'string', describe: "Server name to check the server's certificate against" },
+  'certificate-authority': { type: 'string', describe: 'Path to a cert file for the certificate authority' },
+  'client-certificate': { type: 'string', describe: 'Path to a client certificate file for TLS' },
+  'client-key': { type: 'string', describe: 'Path to a client key file for TLS' },
+  'disable-compression': { type: 'boolean', describe: 'Do not ask the server for compressed responses' },
+} as const;
 
 /** Connection and display flags every command takes (kubectl's ConfigFlags plus -v and --no-color). */
 export function globalFlags(y: Argv): Argv {
-  return y
-    .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file to use', global: true })
-    .option('context', { type: 'string', describe: 'The name of the kubeconfig context to use', global: true })
-    .option('namespace', { alias: 'n', type: 'string', describe: 'The namespace scope for this request', global: true })
+  let g = y
     .option('v', { alias: 'verbose', type: 'count', describe: 'More detail (stack traces on errors with -v)', global: true })
-    .option('color', { type: 'boolean', default: true, describe: 'Colour output (--no-color, or NO_COLOR, turns it off)', global: true });
+    .option('color', { type: 'boolean', default: true, describe: 'Colour output (--no-color, or NO_COLOR, turns it off)', global: true })
+    // Named first so a command's own flags are listed before the long list of connection flags.
+    .group(['v', 'color'], 'Options:');
+  for (const [name, spec] of Object.entries(CONNECTION_FLAGS)) g = g.option(name, { ...spec, global: true });
+  return g.group(Object.keys(CONNECTION_FLAGS), 'Connection flags (as kubectl):');
+}
+
+const OWNED = Symbol.for('kubectl-traffic-plugins/command-owned-flags');
+
+/**
+ * For a command that gives one of kubectl's connection flag names its own meaning (the probe's
+ * --request-timeout and --insecure-skip-tls-verify are about the probed URL): those flags then leave
+ * the cluster connection alone.
+ */
+export function ownsConnectionFlags(y: Argv, names: (keyof typeof CONNECTION_FLAGS)[]): Argv {
+  return y.middleware((argv) => {
+    (argv as unknown as Record<symbol, unknown>)[OWNED] = names;
+  });
+}
+
+/** The connection flags as kubeconfig overrides; a bad --request-timeout is a usage error. */
+export function connectionFlags(args: Args): ConnectionFlags {
+  const owned = (args as unknown as Record<symbol, unknown>)[OWNED];
+  const mine = (name: string) => !(Array.isArray(owned) && owned.includes(name));
+  const timeout = mine('request-timeout') ? str(args, 'request-timeout') : undefined;
+  return {
+    kubeconfig: str(args, 'kubeconfig'),
+    context: str(args, 'context'),
+    namespace: str(args, 'namespace'),
+    cluster: str(args, 'cluster'),
+    user: str(args, 'user'),
+    server: str(args, 'server'),
+    token: str(args, 'token'),
+    as: str(args, 'as'),
+    asGroups: strList(args, 'as-group'),
+    asUid: str(args, 'as-uid'),
+    requestTimeoutMs: timeout === undefined ? undefined : duration(timeout, '--request-timeout'),
+    insecureSkipTlsVerify: mine('insecure-skip-tls-verify') && args['insecure-skip-tls-verify'] === true,
+    tlsServerName: str(args, 'tls-server-name'),
+    certificateAuthority: str(args, 'certificate-authority'),
+    clientCertificate: str(args, 'client-certificate'),
+    clientKey: str(args, 'client-key'),
+    disableCompression: args['disable-compression'] === true,
+  };
 }
 
 export function outputFlag(y: Argv, formats: readonly OutputFormat[] = OUTPUT_FORMATS): Argv {

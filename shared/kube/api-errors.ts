@@ -33,7 +33,12 @@ const NETWORK_CODES: Record<string, string> = {
   EPROTO: 'the TLS handshake failed (does the server speak plain HTTP on this port?)',
   DEPTH_ZERO_SELF_SIGNED_CERT: "the server's certificate is self-signed and not trusted",
   SELF_SIGNED_CERT_IN_CHAIN: "the server's certificate chain is not trusted",
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's certificate cannot be verified (wrong certificate-authority?)",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's certificate cannot be verified",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the server's certificate is not trusted",
+  UNABLE_TO_GET_ISSUER_CERT: "the server's certificate is not trusted",
+  CERT_UNTRUSTED: "the server's certificate is not trusted",
+  CERT_SIGNATURE_FAILURE: "the server's certificate signature does not verify",
+  CERT_NOT_YET_VALID: "the server's certificate is not valid yet (is the clock right?)",
   ERR_TLS_CERT_ALTNAME_INVALID: "the server's certificate does not match its address",
   CERT_HAS_EXPIRED: "the server's certificate has expired",
 };
@@ -149,8 +154,10 @@ export function mapApiError(err: unknown, op: ApiOperation, target: ApiTarget): 
   const net = networkCode(err);
   if (net) {
     const why = NETWORK_CODES[net];
+    // The transport adds how to fix trust or names to TLS failures.
+    const hint = (err as { hint?: unknown }).hint;
     return new KubeApiError(
-      `cannot reach the cluster at ${target.server} (context "${target.context}"): ${why}; is the cluster running and is this the right context?`,
+      `cannot reach the cluster at ${target.server} (context "${target.context}"): ${why}; ${typeof hint === 'string' ? hint : 'is the cluster running and is this the right context?'}`,
       undefined,
       net,
       { cause: err },

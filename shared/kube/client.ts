@@ -1,12 +1,11 @@
 // Cluster access for commands: a thin REST client over node:https (connecting costs nothing to load,
 // where @kubernetes/client-node's generated API costs ~0.7 s and 100 MB per run). Every call is mapped
-// to a person-readable error and counted, so tests can assert round trips.
-import { Agent, request, type RequestOptions } from 'node:https';
-import { request as httpRequest, Agent as HttpAgent } from 'node:http';
+// to a person-readable error and counted, so tests can assert round trips. Connections, credentials,
+// proxies, retries and compression live in transport.ts.
 import type { V1ManagedFieldsEntry, V1ObjectMeta } from '@kubernetes/client-node';
 import type { ResolvedConfig } from './kubeconfig.js';
 import { mapApiError, isConflict, type ApiOperation, type ApiTarget } from './api-errors.js';
-import { connectionFor, type Connection, type ExecRunner } from './credentials.js';
+import { HttpError, Transport, type HttpRequest, type StreamResponse, type TransportOptions } from './transport.js';
 import { KNOWN, fromDiscovery, resourcePath, type ResourceInfo } from './resources.js';
 import { KubeApiError } from '../errors.js';
 
@@ -39,19 +38,10 @@ export interface ObjectRef {
   namespace?: string | undefined;
 }
 
-/** A non-2xx answer, with the status code and body mapApiError reads. */
 /** namespace value that lists across all namespaces (-A). */
 export const ALL_NAMESPACES = '*';
 
-export class HttpError extends Error {
-  readonly code: number;
-  readonly body: string;
-  constructor(code: number, body: string) {
-    super(`HTTP ${code}`);
-    this.code = code;
-    this.body = body;
-  }
-}
+export { HttpError };
 
 /** The plural resource name kubectl prints for a kind (for messages; requests use the real mapping). */
 export function resourceName(apiVersion: string, kind: string): string {
@@ -68,30 +58,13 @@ const PATCH_TYPES = {
   apply: 'application/apply-patch+yaml',
 } as const;
 
-interface RequestSpec {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  path: string;
-  query?: Record<string, string | number | boolean | undefined>;
+/** One API request: method, path, query and body (a string body is sent as is, anything else as JSON). */
+interface RequestSpec extends Omit<HttpRequest, 'body'> {
   body?: unknown;
-  contentType?: string;
-  /** Resolve to { status, body } whatever the status (bodies that are not the API's, e.g. the service proxy's). */
-  raw?: boolean;
 }
 
-/**
- * Runs exec credential plugins (execa is loaded only when a kubeconfig uses one). Their stderr goes to
- * the user, as with kubectl, so login prompts show; without a terminal they get a minute to answer.
- */
-const runExecPlugin: ExecRunner = async (command, args, env, interactive) => {
-  const { execa } = await import('execa');
-  const r = await execa(command, args, {
-    env,
-    stdin: interactive ? 'inherit' : 'ignore',
-    stderr: 'inherit',
-    ...(interactive ? {} : { timeout: 60_000 }),
-  });
-  return r.stdout;
-};
+/** Kube's options: the transport's (the User-Agent is the field manager's name). */
+export type KubeOptions = Omit<TransportOptions, 'userAgent'>;
 
 export class Kube {
   readonly config: ResolvedConfig;
@@ -99,17 +72,14 @@ export class Kube {
   /** Requests sent so far, and by verb (get, list, patch, ...); -v prints them, tests assert them. */
   requests = 0;
   readonly requestsByVerb: Record<string, number> = {};
-  private connection?: Promise<Connection>;
-  private agent?: Agent | HttpAgent;
+  /** Connections, credentials, proxies, retries: shared by buffered requests and streams (watches). */
+  readonly transport: Transport;
   private readonly resources = new Map<string, Promise<ResourceInfo>>();
-  private readonly interactive: boolean;
-  private readonly timeoutMs: number;
 
-  constructor(config: ResolvedConfig, fieldManager: string, opts: { interactive?: boolean; timeoutMs?: number } = {}) {
+  constructor(config: ResolvedConfig, fieldManager: string, opts: KubeOptions = {}) {
     this.config = config;
     this.fieldManager = fieldManager;
-    this.interactive = opts.interactive ?? false;
-    this.timeoutMs = opts.timeoutMs ?? 60_000;
+    this.transport = new Transport(config, { userAgent: `${fieldManager} (node ${process.version})`, ...opts });
   }
 
   get namespace(): string {
@@ -122,64 +92,41 @@ export class Kube {
 
   /** One HTTP request; resolves to the parsed JSON body, rejects with HttpError or a network error. */
   private async send<T>(spec: RequestSpec): Promise<T> {
-    const conn = await (this.connection ??= connectionFor(this.config, runExecPlugin, this.interactive));
-    const url = new URL(conn.server + spec.path);
-    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
-    const secure = url.protocol === 'https:';
-    this.agent ??= secure ? new Agent({ keepAlive: true, ...conn.tls }) : new HttpAgent({ keepAlive: true });
-    const payload = spec.body === undefined ? undefined : typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body);
-    const options: RequestOptions = {
-      method: spec.method,
-      hostname: url.hostname.replace(/^\[|\]$/g, ''),
-      port: url.port || (secure ? 443 : 80),
-      path: url.pathname + url.search,
-      agent: conn.agent ?? this.agent,
-      headers: {
-        Accept: 'application/json',
-        'User-Agent': `${this.fieldManager} (node ${process.version})`,
-        ...conn.headers,
-        ...(payload !== undefined ? { 'Content-Type': spec.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
-      },
-      timeout: this.timeoutMs,
-    };
-    return new Promise<T>((resolve, reject) => {
-      const req = (secure ? request : httpRequest)(options, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
-          if (spec.raw) return resolve({ status, body: text } as T);
-          if (status < 200 || status >= 300) return reject(new HttpError(status, text));
-          try {
-            resolve((text ? JSON.parse(text) : {}) as T);
-          } catch {
-            reject(
-              new KubeApiError(
-                `the server at ${conn.server} answered ${spec.method} ${url.pathname} with something that is not JSON; is it a Kubernetes API server?`,
-                status,
-              ),
-            );
-          }
-        });
-      });
-      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs / 1000}s`), { code: 'KPLUGIN_NO_ANSWER' })));
-      req.on('error', reject);
-      if (payload !== undefined) req.write(payload);
-      req.end();
-    });
+    const { body, ...rest } = spec;
+    const res = await this.transport.request({ ...rest, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });
+    const text = res.body.toString('utf8');
+    try {
+      return (text ? JSON.parse(text) : {}) as T;
+    } catch {
+      throw new KubeApiError(
+        `the server at ${this.transport.connection().server} answered ${spec.method} ${spec.path} with something that is not JSON; is it a Kubernetes API server?`,
+        res.status,
+      );
+    }
+  }
+
+  /** Count one API call and map its failure to a KubeApiError. */
+  private async counted<T>(op: ApiOperation, run: () => Promise<T>): Promise<T> {
+    this.requests++;
+    this.requestsByVerb[op.verb] = (this.requestsByVerb[op.verb] ?? 0) + 1;
+    try {
+      return await run();
+    } catch (err) {
+      throw mapApiError(err, op, this.target);
+    }
+  }
+
+  /**
+   * A streaming request (a watch: GET ...?watch=1, read line by line), counted like any call, with the
+   * same connection, credentials, proxy, refresh and gzip handling as buffered requests.
+   */
+  async stream(op: ApiOperation, spec: HttpRequest, opts: { signal?: AbortSignal; idleTimeoutMs?: number } = {}): Promise<StreamResponse> {
+    return this.counted(op, () => this.transport.stream(spec, opts));
   }
 
   /** Run one API call, counting it and mapping its failure to a KubeApiError. */
   async call<T>(op: ApiOperation, spec: RequestSpec): Promise<T> {
-    this.requests++;
-    this.requestsByVerb[op.verb] = (this.requestsByVerb[op.verb] ?? 0) + 1;
-    try {
-      return await this.send<T>(spec);
-    } catch (err) {
-      throw mapApiError(err, op, this.target);
-    }
+    return this.counted(op, () => this.send<T>(spec));
   }
 
   /** Plural and scope of a kind: known kinds need no request; others use discovery once per group-version. */
@@ -232,27 +179,42 @@ export class Kube {
     }
   }
 
-  /** List every object of a kind, following pagination (500 a page) so large namespaces stay bounded.
-   *  namespace: the context's by default, ALL_NAMESPACES for every namespace. */
+  /**
+   * List every object of a kind, following pagination (500 a page) so large namespaces stay bounded.
+   * namespace: the context's by default, ALL_NAMESPACES for every namespace. When a continue token
+   * expires (410: the list took longer than etcd keeps history) the list starts again from the first
+   * page; if that expires too, one unpaginated list, as client-go's pager falls back to.
+   */
   async list<T extends KubeObject = KubeObject>(
     apiVersion: string,
     kind: string,
     opts: { namespace?: string | undefined; labelSelector?: string; fieldSelector?: string } = {},
   ): Promise<T[]> {
     const path = await this.path({ apiVersion, kind, namespace: opts.namespace });
-    const items: T[] = [];
+    const op = this.op('list', { apiVersion, kind, namespace: opts.namespace });
+    let items: T[] = [];
     let token: string | undefined;
-    do {
-      const page: { items?: T[]; metadata?: { continue?: string } } = await this.call(this.op('list', { apiVersion, kind, namespace: opts.namespace }), {
-        method: 'GET',
-        path,
-        query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: 500, continue: token },
-      });
+    let restarts = 0;
+    for (;;) {
+      let page: { items?: T[]; metadata?: { continue?: string } };
+      try {
+        page = await this.call(op, {
+          method: 'GET',
+          path,
+          query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: restarts > 1 ? undefined : 500, continue: token },
+        });
+      } catch (err) {
+        if (token === undefined || !(err instanceof KubeApiError) || err.status !== 410) throw err;
+        items = [];
+        token = undefined;
+        restarts++;
+        continue;
+      }
       // The list endpoint leaves apiVersion/kind off items; put them back so printers and patches can use them.
       for (const it of page.items ?? []) items.push({ ...it, apiVersion: it.apiVersion ?? apiVersion, kind: it.kind ?? kind });
       token = page.metadata?.continue || undefined;
-    } while (token);
-    return items;
+      if (!token) return items;
+    }
   }
 
   /** Server-side apply with this plugin's field manager. */
@@ -331,7 +293,16 @@ export class Kube {
 
   /** A GET answered with its status and text, whatever they are: for the service proxy, where the body is the backend's. */
   async getRaw(op: ApiOperation, path: string, query?: RequestSpec['query']): Promise<{ status: number; body: string }> {
-    return this.call(op, { method: 'GET', path, ...(query ? { query } : {}), raw: true });
+    return this.counted(op, async () => {
+      try {
+        const res = await this.transport.request({ method: 'GET', path, ...(query ? { query } : {}) });
+        return { status: res.status, body: res.body.toString('utf8') };
+      } catch (err) {
+        // A non-2xx answer is an answer here (the backend's, or the API server's Status): the caller reads it.
+        if (err instanceof HttpError) return { status: err.code, body: err.body };
+        throw err;
+      }
+    });
   }
 
   /** The server's version (one GET /version); also the cheapest reachability check. */
@@ -342,7 +313,7 @@ export class Kube {
 
   /** Close idle keep-alive connections (long-running callers; a CLI just exits). */
   close(): void {
-    this.agent?.destroy();
+    this.transport.close();
   }
 }
 

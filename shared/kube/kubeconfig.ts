@@ -7,17 +7,17 @@ import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { ConfigError } from '../errors.js';
+import { mapping, text, type Obj } from './fields.js';
+import { overrideCluster, overrideUser, type ConfigOverrides } from './overrides.js';
 
-export interface ConnectionFlags {
+/** kubectl's ConfigFlags: which kubeconfig, which context and namespace, and overrides of its entries. */
+export interface ConnectionFlags extends ConfigOverrides {
   kubeconfig?: string | undefined;
   context?: string | undefined;
   namespace?: string | undefined;
 }
 
 type Named = { name: string; [key: string]: unknown };
-type Obj = Record<string, unknown>;
-/** A kubeconfig field that must be a string; anything else reads as empty. */
-const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 export interface RawKubeconfig {
   clusters: Named[];
@@ -41,8 +41,11 @@ export interface ResolvedConfig {
   namespace: string;
   /** True when -n was given (some commands treat an explicit namespace differently). */
   namespaceFromFlag: boolean;
-  /** A self-contained kubeconfig holding only what the chosen context needs, paths made absolute. */
+  /** A self-contained kubeconfig holding only what the chosen context needs, paths made absolute,
+   *  with the connection flags applied. */
   minified: RawKubeconfig;
+  /** --request-timeout in milliseconds; 0 when not given. */
+  requestTimeoutMs: number;
 }
 
 /** Which files to read, in order, and whether a missing one is an error. */
@@ -103,12 +106,29 @@ function parseFile(file: LoadedFile): RawKubeconfig {
       return { ...e, [spec.key]: copy };
     });
   const current = d['current-context'];
+  const clusters = absolutize(list('clusters'), 'clusters');
   return {
-    clusters: absolutize(list('clusters'), 'clusters'),
+    clusters: clusters.some((c) => mapping(c['cluster'])['extensions'] !== undefined) ? withTypedExtensions(file, clusters) : clusters,
     users: absolutize(list('users'), 'users'),
     contexts: list('contexts'),
     'current-context': typeof current === 'string' && current !== '' ? current : undefined,
   };
+}
+
+/**
+ * Cluster extensions are free-form (an exec plugin's `config` is passed to it as JSON), so they keep
+ * YAML's types: the file is parsed again with the default schema, only when a cluster has extensions.
+ */
+function withTypedExtensions(file: LoadedFile, clusters: Named[]): Named[] {
+  const typed = mapping(yaml.load(file.content));
+  const byName = new Map<string, unknown>();
+  for (const c of Array.isArray(typed['clusters']) ? (typed['clusters'] as unknown[]) : []) {
+    const e = mapping(c);
+    const name = e['name'];
+    // Names are read as text elsewhere; a name YAML types as a number matches by its text here.
+    if (typeof name === 'string' || typeof name === 'number') byName.set(String(name), mapping(e['cluster'])['extensions']);
+  }
+  return clusters.map((c) => (byName.has(c.name) ? { ...c, cluster: { ...mapping(c['cluster']), extensions: byName.get(c.name) } } : c));
 }
 
 /** Merge files the way clientcmd does: the first file that sets a name (or current-context) wins. */
@@ -129,45 +149,78 @@ export function mergeKubeconfigs(files: LoadedFile[]): RawKubeconfig {
   return merged;
 }
 
-/** Pick the context, cluster, user and namespace; pure over already-read files. */
+/**
+ * Pick the context, cluster, user and namespace, and apply the connection flags; pure over already-read
+ * files. As with kubectl, --server alone is enough when there is no context, and --cluster / --user pick
+ * other entries than the context's.
+ */
 export function resolveKubeconfig(files: LoadedFile[], flags: ConnectionFlags): ResolvedConfig {
-  const where = files.length === 1 ? files[0].path : `${files.length} kubeconfig files (${files.map((f) => f.path).join(', ')})`;
+  const where =
+    files.length === 0
+      ? 'the kubeconfig (none was found)'
+      : files.length === 1
+        ? files[0].path
+        : `${files.length} kubeconfig files (${files.map((f) => f.path).join(', ')})`;
   const merged = mergeKubeconfigs(files);
-  const contextName = flags.context || merged['current-context'];
-  if (!contextName) {
-    throw new ConfigError(`no current context is set in ${where || 'the kubeconfig'}; pass --context or run 'kubectl config use-context <name>'`);
-  }
-  const ctxEntry = merged.contexts.find((c) => c.name === contextName);
-  if (!ctxEntry) {
+  const contextName = flags.context || merged['current-context'] || '';
+  const ctxEntry = contextName ? merged.contexts.find((c) => c.name === contextName) : undefined;
+  if (contextName && !ctxEntry) {
     const names = merged.contexts.map((c) => c.name);
     throw new ConfigError(`context "${contextName}" not found in ${where}${names.length ? `; known contexts: ${names.join(', ')}` : ''}`);
   }
-  const ctx = (ctxEntry['context'] ?? {}) as Obj;
-  const clusterName = text(ctx['cluster']);
-  const userName = text(ctx['user']);
-  const cluster = merged.clusters.find((c) => c.name === clusterName);
-  if (!cluster) throw new ConfigError(`context "${contextName}" refers to cluster "${clusterName}", which is not defined in ${where}`);
-  const server = text(((cluster['cluster'] ?? {}) as Obj)['server']);
-  if (!server) throw new ConfigError(`cluster "${clusterName}" in ${where} has no server address`);
-  const user = merged.users.find((u) => u.name === userName);
-  if (userName && !user) throw new ConfigError(`context "${contextName}" refers to user "${userName}", which is not defined in ${where}`);
+  if (!ctxEntry && !flags.server && !flags.cluster) {
+    throw new ConfigError(`no current context is set in ${where}; pass --context or run 'kubectl config use-context <name>'`);
+  }
+  const ctx = mapping(ctxEntry?.['context']);
+  const clusterName = flags.cluster || text(ctx['cluster']);
+  const userName = flags.user || text(ctx['user']);
+  const cluster = clusterName ? merged.clusters.find((c) => c.name === clusterName) : undefined;
+  if (clusterName && !cluster) {
+    throw new ConfigError(
+      flags.cluster
+        ? `cluster "${clusterName}" (--cluster) is not defined in ${where}`
+        : `context "${contextName}" refers to cluster "${clusterName}", which is not defined in ${where}`,
+    );
+  }
+  const user = userName ? merged.users.find((u) => u.name === userName) : undefined;
+  if (userName && !user) {
+    throw new ConfigError(
+      flags.user
+        ? `user "${userName}" (--user) is not defined in ${where}`
+        : `context "${contextName}" refers to user "${userName}", which is not defined in ${where}`,
+    );
+  }
+  const clusterFields = overrideCluster(mapping(cluster?.['cluster']), flags);
+  const server = text(clusterFields['server']);
+  if (!server) {
+    throw new ConfigError(
+      clusterName
+        ? `cluster "${clusterName}" in ${where} has no server address`
+        : `no server address: the context names no cluster; pass --server or --cluster`,
+    );
+  }
+  const userFields = overrideUser(mapping(user?.['user']), flags);
   const fromFlag = flags.namespace !== undefined && flags.namespace !== '';
   const ctxNs = typeof ctx['namespace'] === 'string' && ctx['namespace'] !== '' ? ctx['namespace'] : undefined;
   const namespace = fromFlag ? flags.namespace! : (ctxNs ?? 'default');
+  const shownContext = contextName || '(none)';
+  const shownCluster = clusterName || 'cluster';
+  const shownUser = userName || 'anonymous';
   return {
     files: files.map((f) => f.path),
-    contextName,
+    contextName: shownContext,
     clusterName,
     userName,
     server,
     namespace,
     namespaceFromFlag: fromFlag,
     minified: {
-      clusters: [cluster],
-      users: user ? [user] : [{ name: userName || 'anonymous', user: {} }],
-      contexts: [{ name: contextName, context: { ...ctx, user: userName || 'anonymous', namespace } }],
-      'current-context': contextName,
+      clusters: [{ ...(cluster ?? {}), name: shownCluster, cluster: clusterFields }],
+      users: [{ ...(user ?? {}), name: shownUser, user: userFields }],
+      contexts: [{ name: shownContext, context: { ...ctx, cluster: shownCluster, user: shownUser, namespace } }],
+      'current-context': shownContext,
     },
+    requestTimeoutMs: flags.requestTimeoutMs ?? 0,
   };
 }
 
@@ -187,6 +240,8 @@ export function loadKubeconfig(flags: ConnectionFlags, env: NodeJS.ProcessEnv): 
   if (files.length === 0) {
     const inCluster = inClusterConfig(flags, env);
     if (inCluster) return inCluster;
+    // kubectl needs no kubeconfig at all when --server says where to go.
+    if (flags.server) return resolveKubeconfig([], flags);
     throw new ConfigError(`no kubeconfig found (looked in ${paths.join(', ')}); set KUBECONFIG or pass --kubeconfig`);
   }
   return resolveKubeconfig(files, flags);

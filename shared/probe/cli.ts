@@ -3,7 +3,7 @@
 // (versions with 95% intervals, errors, latency). Plugins add their own comparison lines.
 import type { Argv } from 'yargs';
 import { requiredStr, str, strList, type Args } from '../cli/command.js';
-import { outputFlag, readOutput } from '../cli/flags.js';
+import { outputFlag, ownsConnectionFlags, readOutput } from '../cli/flags.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { OutputFormat } from '../output/format.js';
@@ -22,7 +22,7 @@ export interface ProbeArgs extends Pick<ProbeOptions, 'url' | 'count' | 'concurr
 }
 
 export function probeFlags(y: Argv): Argv {
-  return outputFlag(y, PROBE_FORMATS)
+  const flags = outputFlag(y, PROBE_FORMATS)
     .positional('url', { type: 'string', describe: 'http:// or https:// URL to request' })
     .option('count', { type: 'number', default: 100, describe: 'Requests to send (1-100000)' })
     .option('concurrency', { type: 'number', default: 10, describe: 'Requests in flight at once (1-100)' })
@@ -31,6 +31,7 @@ export function probeFlags(y: Argv): Argv {
     .option('header', { alias: 'H', type: 'string', array: true, describe: 'Extra header "Name: value" (repeatable)' })
     .option('version-header', { type: 'string', default: 'x-version', describe: "Response header naming the version (else the body's first line)" })
     .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: "Do not verify the server's certificate" });
+  return ownsConnectionFlags(flags, ['request-timeout', 'insecure-skip-tls-verify']);
 }
 
 /** A whole-number flag within bounds (counts, concurrency). */

@@ -62,7 +62,7 @@ describe('kubectl trace: the backend through the API server', function () {
   });
 
   it('the write-only zipkin Service chosen with --backend: refused, pointing at the query Service', async () => {
-    const r = await run(['list', '-s', 'productpage.default', '--backend', `${NS}/zipkin:9411`]);
+    const r = await run(['list', '--service', 'productpage.default', '--backend', `${NS}/zipkin:9411`]);
     assert.equal(r.exitCode, 1);
     assert.match(
       r.stderr,

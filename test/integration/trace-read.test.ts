@@ -61,22 +61,25 @@ describe('kubectl trace: reading Jaeger and Zipkin', function () {
       assert.ok(rows[0].startsWith(bad.traceId), 'newest first');
       assert.match(rows[0], /istio-ingressgateway\.istio-system: productpage\.default\.svc\.cluster\.local:9080\/productpage\s+2m\d*s?\s+42ms\s+11\s+6\s+2$/);
       assert.match(rows[1], /\s+30ms\s+8\s+5\s+0$/);
-      const errors = await trace(['list', '-s', 'productpage.default', '--errors', '--url', s.queryUrl, '-o', 'json']);
+      const errors = await trace(['list', '--service', 'productpage.default', '--errors', '--url', s.queryUrl, '-o', 'json']);
       assert.deepEqual(
         (JSON.parse(errors.stdout) as { items: { traceId: string }[] }).items.map((i) => i.traceId),
         [bad.traceId],
       );
       // Durations, like tags, are matched on the service's own spans (productpage's server span lasts 28 ms).
       const ids = (out: string) => (JSON.parse(out) as { items: { traceId: string }[] }).items.map((i) => i.traceId);
-      assert.deepEqual(ids((await trace(['list', '-s', 'productpage.default', '--min-duration', '28ms', '--url', s.queryUrl, '-o', 'json'])).stdout), [
+      assert.deepEqual(ids((await trace(['list', '--service', 'productpage.default', '--min-duration', '28ms', '--url', s.queryUrl, '-o', 'json'])).stdout), [
         bad.traceId,
         ok.traceId,
       ]);
-      assert.deepEqual(ids((await trace(['list', '-s', 'productpage.default', '--min-duration', '28.5ms', '--url', s.queryUrl, '-o', 'json'])).stdout), []);
-      assert.deepEqual(ids((await trace(['list', '-s', 'notifications.default', '--max-duration', '2ms', '--url', s.queryUrl, '-o', 'json'])).stdout), [
+      assert.deepEqual(
+        ids((await trace(['list', '--service', 'productpage.default', '--min-duration', '28.5ms', '--url', s.queryUrl, '-o', 'json'])).stdout),
+        [],
+      );
+      assert.deepEqual(ids((await trace(['list', '--service', 'notifications.default', '--max-duration', '2ms', '--url', s.queryUrl, '-o', 'json'])).stdout), [
         bad.traceId,
       ]);
-      const tagged = await trace(['list', '-s', 'ratings.default', '--tag', 'http.status_code=500', '--url', s.queryUrl, '-o', 'json']);
+      const tagged = await trace(['list', '--service', 'ratings.default', '--tag', 'http.status_code=500', '--url', s.queryUrl, '-o', 'json']);
       assert.deepEqual(
         (JSON.parse(tagged.stdout) as { items: { traceId: string }[] }).items.map((i) => i.traceId),
         [bad.traceId],

@@ -35,12 +35,12 @@ export const listCommand = defineCommand<Options>({
   describe: 'List recent traces of a service: trace id, root, age, duration, spans, services, errors',
   examples: [
     ['$0 list --service productpage.default', 'The last hour of productpage traces, newest first'],
-    ['$0 list -s reviews.default --min-duration 100ms --errors', 'Slow traces with an error'],
-    ['$0 list -s productpage.default --tag http.status_code=500 --since 24h --limit 50', 'By tag, over a day'],
+    ['$0 list --service reviews.default --min-duration 100ms --errors', 'Slow traces with an error'],
+    ['$0 list --service productpage.default --tag http.status_code=500 --since 24h --limit 50', 'By tag, over a day'],
   ],
   builder: (y) =>
     backendFlags(outputFlag(y, FORMATS))
-      .option('service', { alias: 's', type: 'string', describe: 'The service whose traces to list (see kubectl trace services)' })
+      .option('service', { type: 'string', describe: "The service whose traces to list (see kubectl trace services); not -s, which is kubectl's --server" })
       .option('operation', { type: 'string', describe: 'Only traces with a span of this operation' })
       .option('tag', { type: 'string', array: true, describe: 'Only traces where a span of the service has this tag, key=value (repeatable; all must match)' })
       .option('min-duration', { type: 'string', describe: 'Only traces where a span of the service lasts at least this long (e.g. 100ms, 1.5s, 500us)' })
