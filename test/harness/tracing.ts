@@ -22,17 +22,16 @@ export interface TracingServer {
   /** The address it listens on, and its query port (for a Service pointing at it). */
   host: string;
   queryPort: number;
-  process: Started;
+  /** The process when it runs on this machine (until() fails fast when it dies). */
+  process?: Started;
   stop(): Promise<void>;
 }
 
 export interface TracingOptions {
-  /** Address to bind (a pod IP inside the harness's network namespace, or loopback). */
+  /** Address to bind (default loopback). */
   host?: string;
   /** Jaeger's query base path (Istio's addon uses /jaeger). */
   basePath?: string;
-  /** Run the process inside this network namespace (ip netns exec). */
-  netns?: string;
   dir?: string;
 }
 
@@ -73,19 +72,10 @@ export function postJson(url: string, body: unknown): Promise<number> {
   });
 }
 
-function command(opts: TracingOptions, cmd: string, args: string[]): [string, string[]] {
-  return opts.netns ? ['ip', ['netns', 'exec', opts.netns, cmd, ...args]] : [cmd, args];
-}
-
-export async function startJaeger(opts: TracingOptions = {}): Promise<TracingServer> {
-  const binary = tracingArtifact('jaeger');
-  const host = opts.host ?? '127.0.0.1';
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'kplugins-jaeger-'));
-  const forget = opts.dir ? () => {} : removeOnExit(dir);
-  // Ports are picked on loopback; inside a network namespace the pod IP has them all to itself.
-  const [query, grpc, otlp, zipkin] = opts.netns ? [16686, 16685, 4318, 9411] : await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const basePath = opts.basePath ?? '';
-  const config = [
+/** Jaeger v2's configuration: in-memory storage, the query API (and its base path), OTLP/HTTP and Zipkin receivers on `host`. */
+export function jaegerConfig(host: string, ports: { query: number; grpc: number; otlp: number; zipkin: number }, basePath = ''): string {
+  const { query, grpc, otlp, zipkin } = ports;
+  return [
     'service:',
     '  extensions: [jaeger_storage, jaeger_query]',
     '  pipelines:',
@@ -128,10 +118,19 @@ export async function startJaeger(opts: TracingOptions = {}): Promise<TracingSer
     '    trace_storage: memstore',
     '',
   ].join('\n');
+}
+
+export async function startJaeger(opts: TracingOptions = {}): Promise<TracingServer> {
+  const binary = tracingArtifact('jaeger');
+  const host = opts.host ?? '127.0.0.1';
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'kplugins-jaeger-'));
+  const forget = opts.dir ? () => {} : removeOnExit(dir);
+  const [query, grpc, otlp, zipkin] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const basePath = opts.basePath ?? '';
+  const config = jaegerConfig(host, { query, grpc, otlp, zipkin }, basePath);
   const configFile = join(dir, 'jaeger.yaml');
   writeFileSync(configFile, config);
-  const [cmd, args] = command(opts, binary, ['--config', configFile]);
-  const proc = startProcess('jaeger', cmd, args, join(dir, 'jaeger.log'));
+  const proc = startProcess('jaeger', binary, ['--config', configFile], join(dir, 'jaeger.log'));
   const queryUrl = `http://${host}:${query}${basePath}`;
   try {
     await until('jaeger query API', async () => (await httpGet(`${queryUrl}/api/services`)).status === 200, 90_000, [proc]);
@@ -151,13 +150,9 @@ export async function startJaeger(opts: TracingOptions = {}): Promise<TracingSer
   };
 }
 
-export async function startZipkin(opts: TracingOptions = {}): Promise<TracingServer> {
-  const jar = tracingArtifact('zipkin-server.jar');
-  const host = opts.host ?? '127.0.0.1';
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'kplugins-zipkin-'));
-  const forget = opts.dir ? () => {} : removeOnExit(dir);
-  const port = opts.netns ? 9411 : await freePort();
-  const [cmd, args] = command(opts, 'java', [
+/** Zipkin's server on `host`:`port` (both may be placeholders the caller fills in), in-memory storage. */
+export function zipkinArgs(jar: string, host: string, port: string): string[] {
+  return [
     '-Xmx512m',
     '-XX:TieredStopAtLevel=1',
     '-Dlogging.level.root=WARN',
@@ -166,8 +161,16 @@ export async function startZipkin(opts: TracingOptions = {}): Promise<TracingSer
     `--armeria.ports[0].port=${port}`,
     `--armeria.ports[0].ip=${host}`,
     '--armeria.ports[0].protocols[0]=http',
-  ]);
-  const proc = startProcess('zipkin', cmd, args, join(dir, 'zipkin.log'), { env: { ...process.env, JAVA_TOOL_OPTIONS: '' } });
+  ];
+}
+
+export async function startZipkin(opts: TracingOptions = {}): Promise<TracingServer> {
+  const jar = tracingArtifact('zipkin-server.jar');
+  const host = opts.host ?? '127.0.0.1';
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'kplugins-zipkin-'));
+  const forget = opts.dir ? () => {} : removeOnExit(dir);
+  const port = await freePort();
+  const proc = startProcess('zipkin', 'java', zipkinArgs(jar, host, String(port)), join(dir, 'zipkin.log'), { env: { ...process.env, JAVA_TOOL_OPTIONS: '' } });
   const queryUrl = `http://${host}:${port}`;
   try {
     await until('zipkin query API', async () => (await httpGet(`${queryUrl}/api/v2/services`)).status === 200, 120_000, [proc]);
@@ -207,8 +210,64 @@ export async function waitForTrace(server: TracingServer, traceId: string, spans
       return n >= spans;
     },
     timeoutMs,
-    [server.process],
+    server.process ? [server.process] : [],
   );
 }
 
 export { httpGet as tracingGet };
+
+/** What serving a pod's address with a real program needs from the test network (test/harness/network). */
+export interface PodServer {
+  serve(
+    rule: { namespace: string; selector?: Record<string, string>; pod?: string; command: string; args?: string[]; env?: Record<string, string> },
+    opts?: { waitForPort?: number; timeoutMs?: number },
+  ): Promise<{ programs: () => Promise<{ ip: string; log: string }[]>; stop: () => Promise<void> }>;
+  assertRouted(address: string): Promise<void>;
+}
+
+/**
+ * The backend of Istio's tracing addon in a cluster with a test network: the addon's Deployment and
+ * Services (test/playground/tracing.ts lays them out), and the real Jaeger or Zipkin serving the pod's
+ * address inside the network namespace, where the API server's service proxy reaches it.
+ */
+export async function serveTracing(
+  cluster: { apply(manifest: object[]): Promise<void>; kubectl(args: string[]): Promise<unknown> },
+  net: PodServer,
+  kind: TracingKind,
+  manifests: object[],
+  dir: string,
+): Promise<TracingServer> {
+  const app = kind === 'jaeger' ? 'jaeger' : 'zipkin';
+  await cluster.apply(manifests);
+  await cluster.kubectl(['wait', '--for=condition=Available', `deployment/${app}`, '-n', 'istio-system', '--timeout=60s']);
+  // The program reads its own address from POD_IP (Jaeger expands ${env:...} in its configuration).
+  const rule =
+    kind === 'jaeger'
+      ? (() => {
+          const file = join(dir, 'jaeger-in-cluster.yaml');
+          writeFileSync(file, jaegerConfig('${env:POD_IP}', { query: 16686, grpc: 16685, otlp: 4318, zipkin: 9411 }, '/jaeger'));
+          return { command: tracingArtifact('jaeger'), args: ['--config', file] };
+        })()
+      : { command: 'java', args: zipkinArgs(tracingArtifact('zipkin-server.jar'), '{podIP}', '9411') };
+  const served = await net.serve(
+    { namespace: 'istio-system', selector: { app }, ...rule },
+    { waitForPort: kind === 'jaeger' ? 16686 : 9411, timeoutMs: 180_000 },
+  );
+  const [program] = await served.programs();
+  await net.assertRouted(program.ip);
+  const queryUrl = kind === 'jaeger' ? `http://${program.ip}:16686/jaeger` : `http://${program.ip}:9411`;
+  await until(
+    `${kind} query API at ${program.ip}`,
+    async () => (await httpGet(`${queryUrl}${kind === 'jaeger' ? '/api/services' : '/api/v2/services'}`)).status === 200,
+    120_000,
+  );
+  return {
+    kind,
+    queryUrl,
+    zipkinSpansUrl: `http://${program.ip}:9411/api/v2/spans`,
+    ...(kind === 'jaeger' ? { otlpTracesUrl: `http://${program.ip}:4318/v1/traces` } : {}),
+    host: program.ip,
+    queryPort: kind === 'jaeger' ? 16686 : 9411,
+    stop: served.stop,
+  };
+}
