@@ -115,5 +115,25 @@ export function endMicros(s: Span): number {
 
 /** Order spans as every view shows them: by start, then id, so output is stable. */
 export function sortSpans(spans: Span[]): Span[] {
-  return spans.sort((a, b) => a.startMicros - b.startMicros || (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0));
+  const n = spans.length;
+  // The start times sorted natively (no comparator calls), then each time's spans in id order.
+  const times = new Float64Array(n);
+  const byTime = new Map<number, Span | Span[]>();
+  for (let i = 0; i < n; i++) {
+    const s = spans[i];
+    times[i] = s.startMicros;
+    const had = byTime.get(s.startMicros);
+    if (had === undefined) byTime.set(s.startMicros, s);
+    else if (Array.isArray(had)) had.push(s);
+    else byTime.set(s.startMicros, [had, s]);
+  }
+  times.sort();
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && times[i] === times[i - 1]) continue;
+    const group = byTime.get(times[i])!;
+    if (!Array.isArray(group)) spans[k++] = group;
+    else for (const s of group.sort((a, b) => (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0))) spans[k++] = s;
+  }
+  return spans;
 }

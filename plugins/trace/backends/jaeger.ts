@@ -85,6 +85,19 @@ function setEndpoint(e: Endpoint, field: keyof Endpoint, v: TagValue): void {
   else e[field] = String(v);
 }
 
+type Special = 'kind' | 'error' | 'status' | 'description' | 'dropped' | { side: 'remote' | 'local'; field: keyof Endpoint };
+const SPECIAL = new Map<string, Special>([
+  ['span.kind', 'kind'],
+  ['error', 'error'],
+  ['otel.status_code', 'status'],
+  ['otel.status_description', 'description'],
+  ...[...MODEL_TAGS]
+    .filter((k) => !['span.kind', 'error', 'otel.status_code', 'otel.status_description'].includes(k))
+    .map((k) => [k, 'dropped'] as [string, Special]),
+  ...Object.entries(PEER_KEYS).map(([k, field]) => [k, { side: 'remote', field: field! }] as [string, Special]),
+  ...Object.entries(HOST_KEYS).map(([k, field]) => [k, { side: 'local', field }] as [string, Special]),
+]);
+
 // Jaeger's query service notes skew it could not correct; we correct it ourselves (skew.ts).
 const SKEW_WARNING = /clock skew adjustment/i;
 
@@ -99,22 +112,36 @@ export function fromJaegerTrace(t: JaegerTrace): Trace {
     let remote: Endpoint | undefined;
     let local: Endpoint | undefined;
     for (const kv of js.tags ?? []) {
-      const v = tagValue(kv);
-      if (kv.key === 'span.kind') kind = KINDS[String(v).toLowerCase()] ?? 'internal';
-      else if (kv.key === 'error') {
-        // A Zipkin error tag with a message stays a string tag; true/"true" is just the flag.
-        if (v === true || v === 'true') error = true;
-        else if (typeof v === 'string' && v !== 'false' && v !== '') {
-          error = true;
-          errorMessage ??= v;
-        }
-      } else if (kv.key === 'otel.status_code') error = error || String(v).toUpperCase() === 'ERROR';
-      else if (kv.key === 'otel.status_description') errorMessage = String(v);
-      const peer = PEER_KEYS[kv.key];
-      const host = HOST_KEYS[kv.key];
-      if (peer) setEndpoint((remote ??= {}), peer, v);
-      else if (host) setEndpoint((local ??= {}), host, v);
-      else if (!MODEL_TAGS.has(kv.key)) tags[kv.key] = v;
+      const v = typeof kv.value === 'string' || typeof kv.value === 'number' || typeof kv.value === 'boolean' ? kv.value : tagValue(kv);
+      // One lookup for the few keys that mean something to the model; every other tag is copied.
+      const special = SPECIAL.get(kv.key);
+      if (special === undefined) {
+        tags[kv.key] = v;
+        continue;
+      }
+      switch (special) {
+        case 'kind':
+          kind = KINDS[String(v).toLowerCase()] ?? 'internal';
+          break;
+        case 'error':
+          // A Zipkin error tag with a message stays a string tag; true/"true" is just the flag.
+          if (v === true || v === 'true') error = true;
+          else if (typeof v === 'string' && v !== 'false' && v !== '') {
+            error = true;
+            errorMessage ??= v;
+          }
+          break;
+        case 'status':
+          error = error || String(v).toUpperCase() === 'ERROR';
+          break;
+        case 'description':
+          errorMessage = String(v);
+          break;
+        case 'dropped':
+          break;
+        default:
+          setEndpoint(special.side === 'remote' ? (remote ??= {}) : (local ??= {}), special.field, v);
+      }
     }
     const all = js.references ?? [];
     // The tree parent is the first CHILD_OF reference in this trace, else the first FOLLOWS_FROM (as Jaeger UI does).
