@@ -1,87 +1,122 @@
-// Start-up benchmark: `kubectl <plugin> --help` for each plugin, side by side in one run with the
-// runtime's floor (`node -e 0`), the plugin binary run directly, and `kubectl version --client`.
-// Runs are interleaved so machine noise hits every command alike; prints medians and ratios.
-// With --kubeconfig FILE it also times a command that reads from the cluster (`kubectl canary context`,
-// one GET /version) next to `kubectl version` (which does the same request), and reports peak memory.
+// Start-up benchmark, side by side in one run (interleaved, so machine noise hits every command alike):
+// the single executable (build/release-test, linux-amd64, Node 26 with a warmed startup snapshot)
+// beside the runtime's floor (`node -e 0` of the same Node 26, and of the Node running this script),
+// the Node bundles in dist/ run by node, `kubectl <plugin> --help` through kubectl for both builds
+// beside `kubectl version --client`, and a command that reads the kubeconfig. Then the executables'
+// and krew archives' sizes per platform (from release/ after `npm run release`, else the test build).
+// With --kubeconfig FILE it also times `context` against that cluster (one GET /version).
 //   node build/bench/startup.js [--runs N] [--json] [--kubeconfig FILE]
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { REPO_ROOT, binDir } from '../test/harness/binaries.js';
+import { nodeFiles } from '../scripts/release/node-binaries.js';
+import { TARGETS } from '../scripts/release/targets.js';
+import type { ReleaseInfo } from '../scripts/release/release.js';
 
 const PLUGINS = ['canary', 'bluegreen', 'ingress-ha', 'meshvm', 'meshremote', 'trace'];
 const argv = process.argv.slice(2);
 const runs = Number(argv[argv.indexOf('--runs') + 1]) || 30;
 const kubectl = join(binDir(['kubectl']), 'kubectl');
-const env = { ...process.env, PATH: `${join(REPO_ROOT, 'dist', 'bin')}:${process.env['PATH'] ?? ''}`, NO_COLOR: '1' };
+const SEA_BIN = join(REPO_ROOT, 'build', 'release-test', 'bin');
+const BUNDLE_BIN = join(REPO_ROOT, 'dist', 'bin');
+const node26 = nodeFiles(TARGETS[0].node).exe;
+for (const f of [join(SEA_BIN, 'kubectl-canary'), node26])
+  if (!existsSync(f)) throw new Error(`${f} is missing: run 'node build/scripts/release/test-build.js' (npm run bench does)`);
+const bin = (dir: string, p: string) => join(dir, `kubectl-${p.replace(/-/g, '_')}`);
+const envWith = (dir: string) => ({ ...process.env, PATH: `${dir}:${process.env['PATH'] ?? ''}`, NO_COLOR: '1' });
+
+const work = mkdtempSync(join(tmpdir(), 'bench-'));
+const kubeconfigFile = join(work, 'config');
+writeFileSync(
+  kubeconfigFile,
+  'apiVersion: v1\nkind: Config\nclusters: [{name: lab, cluster: {server: "https://127.0.0.1:6443"}}]\nusers: [{name: me, user: {token: t}}]\ncontexts: [{name: lab, context: {cluster: lab, user: me, namespace: shop}}]\ncurrent-context: lab\n',
+);
 
 interface Case {
   name: string;
   cmd: string;
   args: string[];
+  env?: NodeJS.ProcessEnv;
 }
+const offline = ['context', '--offline', '--kubeconfig', kubeconfigFile];
 const cases: Case[] = [
-  { name: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
+  { name: `node -e 0 (Node ${TARGETS[0].node.version}, the executable's)`, cmd: node26, args: ['-e', '0'] },
+  { name: `node -e 0 (Node ${process.versions.node}, on PATH)`, cmd: process.execPath, args: ['-e', '0'] },
   { name: 'kubectl version --client', cmd: kubectl, args: ['version', '--client'] },
-  { name: 'kubectl-canary --version', cmd: join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), args: ['--version'] },
-  ...PLUGINS.flatMap((p) => [
-    { name: `kubectl ${p} --help`, cmd: kubectl, args: [p, '--help'] },
-    { name: `kubectl-${p.replace(/-/g, '_')} --help`, cmd: join(REPO_ROOT, 'dist', 'bin', `kubectl-${p.replace(/-/g, '_')}`), args: ['--help'] },
-  ]),
+  ...PLUGINS.map((p) => ({ name: `exe: kubectl-${p.replace(/-/g, '_')} --help`, cmd: bin(SEA_BIN, p), args: ['--help'] })),
+  { name: 'exe: kubectl-canary --version', cmd: bin(SEA_BIN, 'canary'), args: ['--version'] },
+  { name: 'exe: kubectl-canary status --help', cmd: bin(SEA_BIN, 'canary'), args: ['status', '--help'] },
+  { name: 'exe: kubectl-canary context --offline', cmd: bin(SEA_BIN, 'canary'), args: offline },
+  { name: 'node bundle: kubectl-canary --help', cmd: bin(BUNDLE_BIN, 'canary'), args: ['--help'] },
+  { name: 'node bundle: kubectl-canary context --offline', cmd: bin(BUNDLE_BIN, 'canary'), args: offline },
+  { name: 'kubectl canary --help (exe)', cmd: kubectl, args: ['canary', '--help'], env: envWith(SEA_BIN) },
+  { name: 'kubectl canary --help (node bundle)', cmd: kubectl, args: ['canary', '--help'], env: envWith(BUNDLE_BIN) },
 ];
-
 const kubeconfig = argv.includes('--kubeconfig') ? argv[argv.indexOf('--kubeconfig') + 1] : undefined;
 if (kubeconfig) {
   cases.push(
     { name: 'kubectl version (server)', cmd: kubectl, args: ['--kubeconfig', kubeconfig, 'version'] },
-    { name: 'kubectl canary context', cmd: kubectl, args: ['canary', 'context', '--kubeconfig', kubeconfig] },
-    { name: 'kubectl-canary context', cmd: join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), args: ['--kubeconfig', kubeconfig, 'context'] },
+    { name: 'exe: kubectl-canary context', cmd: bin(SEA_BIN, 'canary'), args: ['--kubeconfig', kubeconfig, 'context'] },
+    { name: 'node bundle: kubectl-canary context', cmd: bin(BUNDLE_BIN, 'canary'), args: ['--kubeconfig', kubeconfig, 'context'] },
   );
 }
 
 const times = new Map<string, number[]>(cases.map((c) => [c.name, []]));
-for (const c of cases) spawnSync(c.cmd, c.args, { env, stdio: 'ignore' }); // warm the page cache
+const spawn = (c: Case) => spawnSync(c.cmd, c.args, { env: c.env ?? envWith(''), stdio: 'ignore' });
+for (const c of cases) spawn(c); // warm the page cache
 for (let i = 0; i < runs; i++) {
   for (const c of cases) {
     const t = process.hrtime.bigint();
-    const r = spawnSync(c.cmd, c.args, { env, stdio: 'ignore' });
+    const r = spawn(c);
     const ms = Number(process.hrtime.bigint() - t) / 1e6;
     if (r.status !== 0) throw new Error(`${c.name} exited ${r.status}`);
     times.get(c.name)!.push(ms);
   }
 }
+rmSync(work, { recursive: true, force: true });
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const floor = median(times.get('node -e 0')!);
+const floor = median(times.get(cases[0].name)!);
 const kubectlFloor = median(times.get('kubectl version --client')!);
-// Peak resident memory of one run of each, from /usr/bin/time when present.
-function maxRssKb(c: Case): number | undefined {
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', c.cmd, ...c.args], { env, encoding: 'utf8' });
-  const kb = Number(r.stderr.trim().split('\n').pop());
-  return r.status === 0 && Number.isFinite(kb) ? kb : undefined;
-}
 const rows = cases.map((c) => {
   const m = median(times.get(c.name)!);
-  const rss = maxRssKb(c);
+  return { command: c.name, medianMs: Number(m.toFixed(1)), vsNode: Number((m / floor).toFixed(2)), vsKubectlVersion: Number((m / kubectlFloor).toFixed(2)) };
+});
+
+// Sizes: the full release if built, else the test build (linux-amd64 only).
+const relDir = existsSync(join(REPO_ROOT, 'release', 'release.json')) ? join(REPO_ROOT, 'release') : join(REPO_ROOT, 'build', 'release-test');
+const info = JSON.parse(readFileSync(join(relDir, 'release.json'), 'utf8')) as ReleaseInfo;
+const mib = (n: number) => Number((n / 1024 / 1024).toFixed(1));
+const sizes = info.platforms.map((p) => {
+  const exe = p.executable ? join(relDir, `${p.os}-${p.arch}`, p.executable) : undefined;
   return {
-    command: c.name,
-    medianMs: Number(m.toFixed(1)),
-    vsNode: Number((m / floor).toFixed(2)),
-    vsKubectlVersion: Number((m / kubectlFloor).toFixed(2)),
-    ...(rss ? { maxRssMiB: Number((rss / 1024).toFixed(1)) } : {}),
+    platform: `${p.os}/${p.arch}`,
+    file: p.executable ?? 'six .cjs + lib/ (needs Node)',
+    node: info.node[`${p.os}-${p.arch}`] ?? 'Node on PATH',
+    executableMiB: exe && existsSync(exe) ? mib(statSync(exe).size) : undefined,
+    gzipMiB: exe && existsSync(exe) ? mib(gzipSync(readFileSync(exe), { level: 9 }).length) : undefined,
+    krewArchiveMiB: mib(statSync(join(relDir, p.archive)).size),
   };
 });
+
 if (argv.includes('--json')) {
-  console.log(JSON.stringify({ runs, node: process.version, rows }, null, 2));
+  console.log(JSON.stringify({ runs, node: process.version, rows, sizes }, null, 2));
 } else {
-  console.log(`start-up, median of ${runs} interleaved runs (node ${process.version})`);
-  console.log(`NODE_EXTRA_CA_CERTS is ${process.env['NODE_EXTRA_CA_CERTS'] ? 'set (node reads extra CA certificates at every start)' : 'not set'}`);
-  console.log(`${'command'.padEnd(34)} ${'median'.padStart(9)} ${'x node -e 0'.padStart(12)} ${'x kubectl version'.padStart(18)} ${'max RSS'.padStart(10)}`);
-  for (const r of rows) {
-    const rss = r.maxRssMiB ? `${r.maxRssMiB} MiB` : '';
+  console.log(`start-up, median of ${runs} interleaved runs; exe = ${SEA_BIN}/kubectl-* (one multi-call file)`);
+  console.log(`NODE_EXTRA_CA_CERTS is ${process.env['NODE_EXTRA_CA_CERTS'] ? 'set (node reads extra CA certificates at start)' : 'not set'}`);
+  const w = Math.max(...rows.map((r) => r.command.length)) + 2;
+  console.log(`${'command'.padEnd(w)} ${'median'.padStart(9)} ${'x node -e 0'.padStart(12)} ${'x kubectl version'.padStart(18)}`);
+  for (const r of rows)
+    console.log(`${r.command.padEnd(w)} ${`${r.medianMs} ms`.padStart(9)} ${r.vsNode.toFixed(2).padStart(12)} ${r.vsKubectlVersion.toFixed(2).padStart(18)}`);
+  console.log(`\nsizes (MiB) from ${relDir}`);
+  console.log(`${'platform'.padEnd(15)} ${'built on'.padEnd(26)} ${'executable'.padStart(10)} ${'gzip -9'.padStart(8)} ${'krew archive'.padStart(13)}`);
+  for (const s of sizes)
     console.log(
-      `${r.command.padEnd(34)} ${`${r.medianMs} ms`.padStart(9)} ${r.vsNode.toFixed(2).padStart(12)} ${r.vsKubectlVersion.toFixed(2).padStart(18)} ${rss.padStart(10)}`,
+      `${s.platform.padEnd(15)} ${s.node.padEnd(26)} ${String(s.executableMiB ?? '-').padStart(10)} ${String(s.gzipMiB ?? '-').padStart(8)} ${String(s.krewArchiveMiB).padStart(13)}`,
     );
-  }
 }

@@ -14,6 +14,7 @@ npx --no-install tsc -p . >&2
 node scripts/bundle.mjs >&2
 
 if [ "${SKIP_CONTROLPLANE:-0}" != "1" ]; then
+  bash scripts/debian-packages.sh
   command -v openssl >/dev/null 2>&1 || { echo "[prepare] openssl is required by the test control plane (apt-get install openssl)" >&2; exit 1; }
   bash test/controlplane/build.sh > /dev/null
 fi

@@ -10,6 +10,7 @@ import { systemClock, type CommandContext, type IO } from './context.js';
 import type { ResolvedConfig } from './kube/kubeconfig.js';
 import { VERSION } from './version.js';
 import { completeWords } from './commands/completion.js';
+import { completeNames } from './commands/complete-names.js';
 
 interface Selected {
   spec: AnyCommand;
@@ -126,10 +127,12 @@ export async function runCli(plugin: PluginDefinition, argv: string[], io: IO): 
   if (argv[0] === '__complete') {
     // Completion words may look like flags; they are data here, so yargs must not parse them.
     try {
+      const names = (words: string[]) => completeNames(plugin, words, async (args) => makeContext(plugin, io, args, await loadKube()).ctx);
       io.stdout.write(
         await completeWords(
           buildParser(plugin, [], () => {}, io),
           argv.slice(1),
+          names,
         ),
       );
       return ExitCode.ok;
@@ -175,14 +178,14 @@ export async function runCli(plugin: PluginDefinition, argv: string[], io: IO): 
   }
 }
 
-/** The entry point each plugin's main.ts calls: the only place that exits the process. */
-export async function main(plugin: PluginDefinition): Promise<void> {
+/** The entry point each plugin's main.ts calls (and sea/main.ts, with the arguments and path it dispatched on): the only place that exits the process. */
+export async function main(plugin: PluginDefinition, argv = process.argv.slice(2), self = process.argv[1] ?? ''): Promise<void> {
   quietOnClosedPipe(process.stdout);
-  const code = await runCli(plugin, process.argv.slice(2), {
+  const code = await runCli(plugin, argv, {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    self: process.argv[1] ?? '',
+    self,
     interrupts: (handler) => void process.once('SIGINT', handler),
   });
   // Exit only once both streams have handed everything to the OS (pipes are asynchronous).

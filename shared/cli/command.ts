@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
+import type { NameSource } from '../commands/complete-names.js';
 
 export type Args = Record<string, unknown> & { _: (string | number)[] };
 
@@ -15,6 +16,8 @@ export interface CommandSpec<O> {
   hidden?: boolean;
   /** Declare flags and positionals. */
   builder?: (y: Argv) => Argv;
+  /** Positionals that name objects: shell completion lists them from the cluster. */
+  completions?: Record<string, NameSource>;
   /** Pure: the parsed flags become a typed options object; argument mistakes throw UsageError. */
   options(args: Args, ctx: CommandContext): O;
   /** I/O allowed: fill in what the options need from the kubeconfig and the cluster. */

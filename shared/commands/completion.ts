@@ -83,9 +83,12 @@ export function completionCommands(plugin: () => PluginDefinition) {
  * that kubectl expects from kubectl_complete-<plugin>: one candidate a line, then ":4" (no file
  * completion). yargs computes them when parsing with --get-yargs-completions.
  */
-export async function completeWords(parser: Argv, words: string[]): Promise<string> {
+export async function completeWords(parser: Argv, words: string[], names?: (words: string[]) => Promise<string[] | undefined>): Promise<string> {
   const w = words.length ? words : [''];
   const current = w[w.length - 1] ?? '';
+  // Object names (and namespaces) where the word names one; otherwise what yargs knows.
+  const objects = await names?.(w);
+  if (objects) return [...new Set(objects.filter((n) => n.startsWith(current)))].map((n) => `${n}\n`).join('') + ':4\n';
   const out = await new Promise<string>((resolve) => {
     let text = '';
     // yargs calls back once per parse pass; the completions arrive in one of them.

@@ -5,7 +5,7 @@
 import type { V1ManagedFieldsEntry, V1ObjectMeta } from '@kubernetes/client-node';
 import type { ResolvedConfig } from './kubeconfig.js';
 import { mapApiError, isConflict, type ApiOperation, type ApiTarget } from './api-errors.js';
-import { HttpError, Transport, type HttpRequest, type StreamResponse, type TransportOptions } from './transport.js';
+import type { HttpRequest, StreamResponse, Transport, TransportOptions } from './transport.js';
 import { KNOWN, fromDiscovery, resourcePath, type ResourceInfo } from './resources.js';
 import { KubeApiError } from '../errors.js';
 
@@ -41,8 +41,6 @@ export interface ObjectRef {
 /** namespace value that lists across all namespaces (-A). */
 export const ALL_NAMESPACES = '*';
 
-export { HttpError };
-
 /** The plural resource name kubectl prints for a kind (for messages; requests use the real mapping). */
 export function resourceName(apiVersion: string, kind: string): string {
   const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
@@ -72,14 +70,26 @@ export class Kube {
   /** Requests sent so far, and by verb (get, list, patch, ...); -v prints them, tests assert them. */
   requests = 0;
   readonly requestsByVerb: Record<string, number> = {};
-  /** Connections, credentials, proxies, retries: shared by buffered requests and streams (watches). */
-  readonly transport: Transport;
   private readonly resources = new Map<string, Promise<ResourceInfo>>();
+  private readonly opts: KubeOptions;
+  private loading?: Promise<Transport>;
+  private loaded?: Transport;
 
   constructor(config: ResolvedConfig, fieldManager: string, opts: KubeOptions = {}) {
     this.config = config;
     this.fieldManager = fieldManager;
-    this.transport = new Transport(config, { userAgent: `${fieldManager} (node ${process.version})`, ...opts });
+    this.opts = opts;
+  }
+
+  /**
+   * Connections, credentials, proxies, retries: shared by buffered requests and streams (watches).
+   * Loaded on the first request: node:tls and node:http cost start-up, and the single executables'
+   * startup snapshot cannot hold them.
+   */
+  transport(): Promise<Transport> {
+    return (this.loading ??= import('./transport.js').then(
+      ({ Transport }) => (this.loaded = new Transport(this.config, { userAgent: `${this.fieldManager} (node ${process.version})`, ...this.opts })),
+    ));
   }
 
   get namespace(): string {
@@ -93,13 +103,14 @@ export class Kube {
   /** One HTTP request; resolves to the parsed JSON body, rejects with HttpError or a network error. */
   private async send<T>(spec: RequestSpec): Promise<T> {
     const { body, ...rest } = spec;
-    const res = await this.transport.request({ ...rest, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });
+    const transport = await this.transport();
+    const res = await transport.request({ ...rest, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });
     const text = res.body.toString('utf8');
     try {
       return (text ? JSON.parse(text) : {}) as T;
     } catch {
       throw new KubeApiError(
-        `the server at ${this.transport.connection().server} answered ${spec.method} ${spec.path} with something that is not JSON; is it a Kubernetes API server?`,
+        `the server at ${transport.connection().server} answered ${spec.method} ${spec.path} with something that is not JSON; is it a Kubernetes API server?`,
         res.status,
       );
     }
@@ -121,7 +132,7 @@ export class Kube {
    * same connection, credentials, proxy, refresh and gzip handling as buffered requests.
    */
   async stream(op: ApiOperation, spec: HttpRequest, opts: { signal?: AbortSignal; idleTimeoutMs?: number } = {}): Promise<StreamResponse> {
-    return this.counted(op, () => this.transport.stream(spec, opts));
+    return this.counted(op, async () => (await this.transport()).stream(spec, opts));
   }
 
   /** Run one API call, counting it and mapping its failure to a KubeApiError. */
@@ -294,12 +305,14 @@ export class Kube {
   /** A GET answered with its status and text, whatever they are: for the service proxy, where the body is the backend's. */
   async getRaw(op: ApiOperation, path: string, query?: RequestSpec['query']): Promise<{ status: number; body: string }> {
     return this.counted(op, async () => {
+      const transport = await this.transport();
       try {
-        const res = await this.transport.request({ method: 'GET', path, ...(query ? { query } : {}) });
+        const res = await transport.request({ method: 'GET', path, ...(query ? { query } : {}) });
         return { status: res.status, body: res.body.toString('utf8') };
       } catch (err) {
-        // A non-2xx answer is an answer here (the backend's, or the API server's Status): the caller reads it.
-        if (err instanceof HttpError) return { status: err.code, body: err.body };
+        // A non-2xx answer (transport.ts's HttpError, loaded lazily) is an answer here: the backend's, or the API server's Status.
+        const e = err as { code?: unknown; body?: unknown };
+        if (typeof e.code === 'number' && typeof e.body === 'string') return { status: e.code, body: e.body };
         throw err;
       }
     });
@@ -313,7 +326,7 @@ export class Kube {
 
   /** Close idle keep-alive connections (long-running callers; a CLI just exits). */
   close(): void {
-    this.transport.close();
+    this.loaded?.close();
   }
 }
 

@@ -98,16 +98,24 @@ function sameIp(a: string, b: string): boolean {
   return block.check(b, ipFamily(b));
 }
 
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
+// Built on first use: nothing runs at module load (the single executables' startup snapshot cannot
+// hold a BlockList, and --help never needs one).
+let loopback: BlockList | undefined;
+function isLoopback(ip: string): boolean {
+  if (!loopback) {
+    loopback = new BlockList();
+    loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+    loopback.addAddress('::1', 'ipv6');
+  }
+  return loopback.check(ip, ipFamily(ip));
+}
 
 /** Whether NO_PROXY (and the loopback rule) sends host:port direct. */
 export function bypassesProxy(host: string, port: string, noProxy: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   if (h === 'localhost') return true;
   const ip = isIP(h) ? h : undefined;
-  if (ip && LOOPBACK.check(ip, ipFamily(ip))) return true;
+  if (ip && isLoopback(ip)) return true;
   const { all, matchers } = parseNoProxy(noProxy);
   if (all) return true;
   for (const m of matchers) {

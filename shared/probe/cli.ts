@@ -16,7 +16,7 @@ import { consistent, summarize, wilson, type Share, type Summary } from './stats
 
 export const PROBE_FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml'];
 
-export interface ProbeArgs extends Pick<ProbeOptions, 'url' | 'count' | 'concurrency' | 'timeoutMs' | 'headers' | 'versionHeader'> {
+export interface ProbeArgs extends Pick<ProbeOptions, 'url' | 'count' | 'concurrency' | 'timeoutMs' | 'headers' | 'versionHeader' | 'keepAlive'> {
   insecure: boolean;
   output: OutputFormat;
 }
@@ -30,7 +30,12 @@ export function probeFlags(y: Argv): Argv {
     .option('host', { type: 'string', describe: 'Host header (route by host without DNS)' })
     .option('header', { alias: 'H', type: 'string', array: true, describe: 'Extra header "Name: value" (repeatable)' })
     .option('version-header', { type: 'string', default: 'x-version', describe: "Response header naming the version (else the body's first line)" })
-    .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: "Do not verify the server's certificate" });
+    .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: "Do not verify the server's certificate" })
+    .option('keep-alive', {
+      type: 'boolean',
+      default: false,
+      describe: 'Reuse connections (for an L7 proxy; an L4 load balancer picks a backend per connection, so the default opens one per request)',
+    });
   return ownsConnectionFlags(flags, ['request-timeout', 'insecure-skip-tls-verify']);
 }
 
@@ -52,6 +57,7 @@ export function readProbeArgs(args: Args): ProbeArgs {
     headers,
     versionHeader: str(args, 'version-header') ?? 'x-version',
     insecure: args['insecure-skip-tls-verify'] === true,
+    keepAlive: args['keep-alive'] === true,
     output: readOutput(args, PROBE_FORMATS),
   };
 }
@@ -67,6 +73,7 @@ export async function runProbe(ctx: CommandContext, o: ProbeArgs): Promise<Summa
     headers: o.headers,
     versionHeader: o.versionHeader,
     insecure: o.insecure,
+    keepAlive: o.keepAlive,
     onProgress: (n) => progress.update(`probing ${o.url.href}: ${n}/${o.count}`),
   });
   progress.stop();

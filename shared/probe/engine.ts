@@ -1,5 +1,7 @@
 // Sends the probe's requests: a fixed number, at most `concurrency` at a time, each with a deadline,
-// over keep-alive connections. The version that answered comes from a response header or the body's
+// each on a connection of its own as curl does (an L4 balancer such as kube-proxy or a cloud load
+// balancer picks a backend per connection, so reused connections would measure the connection split,
+// not the weight), or over keep-alive connections when asked (an L7 proxy balances each request). The version that answered comes from a response header or the body's
 // first line. Shared by kubectl canary probe and kubectl bluegreen probe.
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -15,6 +17,8 @@ export interface ProbeOptions {
   versionHeader: string;
   /** Skip TLS verification (self-signed test endpoints). */
   insecure?: boolean;
+  /** Reuse connections (default: a new connection per request). */
+  keepAlive?: boolean;
   onProgress?: (done: number) => void;
 }
 
@@ -60,8 +64,8 @@ function once(o: ProbeOptions, agent: HttpAgent | HttpsAgent): Promise<Sample> {
 export async function probe(o: ProbeOptions): Promise<Sample[]> {
   const secure = o.url.protocol === 'https:';
   const agent = secure
-    ? new HttpsAgent({ keepAlive: true, maxSockets: o.concurrency, rejectUnauthorized: !o.insecure })
-    : new HttpAgent({ keepAlive: true, maxSockets: o.concurrency });
+    ? new HttpsAgent({ keepAlive: o.keepAlive ?? false, maxSockets: o.concurrency, rejectUnauthorized: !o.insecure })
+    : new HttpAgent({ keepAlive: o.keepAlive ?? false, maxSockets: o.concurrency });
   const samples: Sample[] = [];
   let next = 0;
   const worker = async () => {

@@ -59,7 +59,7 @@ flock 9
 have() { [ -x "$OUT/$1" ]; }
 
 if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
-  for b in kube-apiserver etcd kubectl kube-controller-manager kube-scheduler kwok istioctl pilot-discovery pilot-agent kubectl-krew kwok-stages istio-crds.yaml gateway-api-crds.yaml jaeger zipkin-server.jar; do
+  for b in kube-apiserver etcd kubectl kube-controller-manager kube-scheduler kube-proxy kwok istioctl pilot-discovery pilot-agent kubectl-krew kwok-stages istio-crds.yaml gateway-api-crds.yaml jaeger zipkin-server.jar; do
     if [ -x "$KUBEBUILDER_ASSETS/$b" ] && [ -f "$KUBEBUILDER_ASSETS/$b" ]; then
       ln -sfn "$KUBEBUILDER_ASSETS/$b" "$OUT/$b"; say "using $b from KUBEBUILDER_ASSETS"
     elif [ -e "$BASE_OUT/$b" ] && [ ! -e "$OUT/$b" ]; then
@@ -76,46 +76,55 @@ check_proxy() {
 }
 
 step=0
-total=10
+total=12
 progress() { step=$((step+1)); say "[$step/$total] $*"; }
 
-# 1. Kubernetes: a wrapper module, since k8s.io/kubernetes replaces its staging modules with local paths.
+# A wrapper module for commands of k8s.io/kubernetes, which replaces its staging modules with local paths.
+k8s_ldflags() {
+  local minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
+  local ld="-s -w" p
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld="$ld -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
+  done
+  printf '%s' "$ld"
+}
+k8s_wrapper() { # dir cmd... : set up (once) a module requiring k8s.io/kubernetes for these commands
+  local w="$1"; shift
+  mkdir -p "$w"
+  (
+    cd "$w"
+    # .ready marks a finished set-up; an interrupted one is redone from scratch.
+    [ -f .ready ] && exit 0
+    rm -f go.mod go.sum tools.go
+    go mod init local/k8sbins >/dev/null 2>&1
+    go mod edit -go=1.26.0
+    local mod m c
+    mod=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+    for m in $(awk '$1 ~ /^k8s\.io\// && $2=="v0.0.0"{print $1}' "$mod"); do
+      go mod edit -replace="$m=$m@$K8S_STAGING_VERSION"
+    done
+    { printf '//go:build tools\n\npackage tools\n\nimport (\n'; for c in "$@"; do printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "$c"; done; printf ')\n'; } > tools.go
+    say "  resolving modules (first run downloads several hundred MB)"
+    go get "k8s.io/kubernetes@$K8S_VERSION" >&2
+    go mod tidy >&2 || true
+    touch .ready
+  )
+}
+
+# 1. Kubernetes: kube-apiserver, kube-controller-manager, kube-scheduler, kubectl.
 progress "kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $K8S_VERSION"
 if have kube-apiserver && have kube-controller-manager && have kube-scheduler && have kubectl; then
   say "  cached"
 else
   check_proxy k8s.io/kubernetes "$K8S_VERSION"
-  w="$SRC/k8s-$K8S_VERSION"; mkdir -p "$w"
-  (
-    cd "$w"
-    # .ready marks a finished set-up; an interrupted one is redone from scratch.
-    if [ ! -f .ready ]; then
-      rm -f go.mod go.sum tools.go
-      go mod init local/k8sbins >/dev/null 2>&1
-      go mod edit -go=1.26.0
-      mod=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-      for m in $(awk '$1 ~ /^k8s\.io\// && $2=="v0.0.0"{print $1}' "$mod"); do
-        go mod edit -replace="$m=$m@$K8S_STAGING_VERSION"
-      done
-      printf 'package tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager"\n\t_ "k8s.io/kubernetes/cmd/kube-scheduler"\n\t_ "k8s.io/kubernetes/cmd/kubectl"\n)\n' > tools.go
-      sed -i '1i //go:build tools' tools.go
-      say "  resolving modules (first run downloads several hundred MB)"
-      go get "k8s.io/kubernetes@$K8S_VERSION" >&2
-      go mod tidy >&2 || true
-      touch .ready
-    fi
-    minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
-    ld="-s -w"
-    for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-      ld="$ld -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
-    done
-    for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
-      have "$c" && continue
-      say "  compiling $c"
-      go build -trimpath -tags selinux,notest -ldflags "$ld" -o "$OUT/$c.tmp" "k8s.io/kubernetes/cmd/$c" >&2
-      mv "$OUT/$c.tmp" "$OUT/$c"
-    done
-  )
+  w="$SRC/k8s-$K8S_VERSION"
+  k8s_wrapper "$w" kube-apiserver kube-controller-manager kube-scheduler kubectl
+  for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+    have "$c" && continue
+    say "  compiling $c"
+    (cd "$w" && go build -trimpath -tags selinux,notest -ldflags "$(k8s_ldflags)" -o "$OUT/$c.tmp" "k8s.io/kubernetes/cmd/$c" >&2)
+    mv "$OUT/$c.tmp" "$OUT/$c"
+  done
 fi
 
 # Build one package through a wrapper module that requires its module at a pinned version. Used where
@@ -207,10 +216,33 @@ if [ -f "$OUT/gateway-api-crds.yaml" ] && [ "$(cat "$OUT/gateway-api-crds.versio
   echo "$GATEWAY_API_VERSION" > "$OUT/gateway-api-crds.version"
 fi
 
-# 8. Jaeger v2 for kubectl trace. `go install` refuses the module (its go.mod has replace directives);
+# 8. kube-proxy from the same Kubernetes module, for the test clusters' network (test/harness/network/).
+# Its own cache check (a version file beside it), so adding it did not change KEY.
+progress "kube-proxy $K8S_VERSION"
+if have kube-proxy && { [ -L "$OUT/kube-proxy" ] || [ "$(cat "$OUT/kube-proxy.version" 2>/dev/null)" = "$K8S_VERSION" ]; }; then say "  cached"; else
+  check_proxy k8s.io/kubernetes "$K8S_VERSION"
+  w="$SRC/k8s-proxy-$K8S_VERSION"
+  k8s_wrapper "$w" kube-proxy
+  say "  compiling kube-proxy"
+  (cd "$w" && go build -trimpath -tags selinux,notest -ldflags "$(k8s_ldflags)" -o "$OUT/kube-proxy.tmp" k8s.io/kubernetes/cmd/kube-proxy >&2)
+  mv "$OUT/kube-proxy.tmp" "$OUT/kube-proxy"
+  echo "$K8S_VERSION" > "$OUT/kube-proxy.version"
+fi
+
+# 9. The VM hosts' Debian root (debootstrap; vm-root.sh has its own cache and lock). Needs root.
+progress "VM host root (debootstrap)"
+if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
+  say "  skipped with KUBEBUILDER_ASSETS (built on first use by test/controlplane/vm-root.sh)"
+elif [ "$(id -u)" = 0 ] && command -v debootstrap >/dev/null 2>&1; then
+  bash "$(dirname "$0")/vm-root.sh" > /dev/null || say "  not built; the VM host tests will say why"
+else
+  say "  skipped: needs root and debootstrap (the test network's VM hosts are unavailable)"
+fi
+
+# 10. Jaeger v2 for kubectl trace. `go install` refuses the module (its go.mod has replace directives);
 # a throwaway module that requires it as a tool builds it.
 progress "jaeger $JAEGER_VERSION"
-if have jaeger && [ "$(cat "$OUT/jaeger.version" 2>/dev/null)" = "$JAEGER_VERSION" ]; then say "  cached"; else
+if have jaeger && { [ -L "$OUT/jaeger" ] || [ "$(cat "$OUT/jaeger.version" 2>/dev/null)" = "$JAEGER_VERSION" ]; }; then say "  cached"; else
   check_proxy github.com/jaegertracing/jaeger "$JAEGER_VERSION"
   w="$SRC/jaeger-$JAEGER_VERSION"; mkdir -p "$w"
   (
@@ -229,9 +261,9 @@ if have jaeger && [ "$(cat "$OUT/jaeger.version" 2>/dev/null)" = "$JAEGER_VERSIO
   echo "$JAEGER_VERSION" > "$OUT/jaeger.version"
 fi
 
-# 9. Zipkin server (the exec jar from Maven Central; run with Java >= 17).
+# 11. Zipkin server (the exec jar from Maven Central; run with Java >= 17).
 progress "zipkin-server $ZIPKIN_VERSION"
-if [ -f "$OUT/zipkin-server.jar" ] && [ "$(cat "$OUT/zipkin.version" 2>/dev/null)" = "$ZIPKIN_VERSION" ]; then say "  cached"; else
+if [ -f "$OUT/zipkin-server.jar" ] && { [ -L "$OUT/zipkin-server.jar" ] || [ "$(cat "$OUT/zipkin.version" 2>/dev/null)" = "$ZIPKIN_VERSION" ]; }; then say "  cached"; else
   command -v mvn >/dev/null 2>&1 || die "Maven is needed to fetch zipkin-server $ZIPKIN_VERSION (apt-get install maven)"
   tmp=$(mktemp -d)
   mvn -B -q dependency:copy "-Dartifact=io.zipkin:zipkin-server:$ZIPKIN_VERSION:jar:exec" -DoutputDirectory="$tmp" >&2 \

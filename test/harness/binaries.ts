@@ -17,6 +17,7 @@ export const BINARIES = [
   'pilot-discovery',
   'pilot-agent',
   'kubectl-krew',
+  'kube-proxy',
 ] as const;
 export type Binary = (typeof BINARIES)[number];
 

@@ -14,6 +14,8 @@ import { freePort, removeOnExit, startProcess, stopPid, stopProcess, type Starte
 import { until } from './wait.js';
 
 export { until } from './wait.js';
+import { networkFor, startEgressGuard, startNetworkServices } from './network/hook.js';
+import { removeNetwork, type Network, type NetworkOptions, type NetworkState } from './network/network.js';
 
 export interface NodeSpec {
   name: string;
@@ -39,6 +41,11 @@ export interface ClusterOptions {
   /** Run istiod against the cluster once its CRDs are served: true, or its options (istiod.ts). */
   istiod?: boolean | IstiodOptions;
   log?: (message: string) => void;
+  /**
+   * A real network under the cluster (test/harness/network/): pod IPs that answer, kube-proxy, a
+   * LoadBalancer pool, VM hosts. Needs root; without it the cluster starts without one and says so.
+   */
+  network?: boolean | NetworkOptions;
 }
 
 export interface ProcessInfo {
@@ -60,6 +67,7 @@ export interface ClusterState {
   /** Milliseconds from start() to ready. */
   startupMs: number;
   istiod?: IstiodState;
+  network?: NetworkState;
 }
 
 let clusterCount = 0;
@@ -127,9 +135,12 @@ export class Cluster {
   private readonly ca: string;
   private readonly forgetDir: () => void;
   private admin?: ClientCert;
+  /** The cluster's network, when it has one (startCluster({ network: true }) as root). */
+  network?: Network;
 
-  constructor(state: ClusterState, procs: Started[] = [], forgetDir: () => void = () => {}) {
+  constructor(state: ClusterState, procs: Started[] = [], forgetDir: () => void = () => {}, network?: Network) {
     this.state = state;
+    this.network = network;
     this.procs = procs;
     this.forgetDir = forgetDir;
     this.ca = readFileSync(join(state.dir, 'pki', 'ca.crt'), 'utf8');
@@ -226,6 +237,7 @@ export class Cluster {
     } else {
       for (const p of [...this.state.processes].reverse()) await stopPid(p.pid, p.match);
     }
+    if (this.state.network) await removeNetwork(this.state.network);
     if (!opts.keepDir) rmSync(this.state.dir, { recursive: true, force: true });
     this.forgetDir();
   }
@@ -252,8 +264,6 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
   const t0 = Date.now();
   const log = opts.log ?? (() => {});
   const name = opts.name ?? `kplugins-${process.pid}-${index}`;
-  const podCIDR = opts.podCIDR ?? `10.${(200 + index * 4) % 250}.0.0/16`;
-  const serviceCIDR = opts.serviceCIDR ?? `10.${(96 + index) % 250}.0.0/16`;
   const bins = binDir(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'kubectl']);
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), `${name}-`));
   const pki = join(dir, 'pki');
@@ -266,9 +276,25 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
   const forgetDir = opts.dir || detached ? () => {} : removeOnExit(dir);
   const started = (p: Started) => (procs.push(p), p);
   let made: Cluster | undefined;
+  let net: Network | undefined;
   try {
+    // The network first: it claims free CIDRs (unless given) and the address the API server binds.
+    net = await networkFor(opts.network, {
+      dir,
+      detached,
+      podCIDR: opts.podCIDR,
+      serviceCIDR: opts.serviceCIDR,
+      log,
+      // Said even when the caller logs nothing: a test asked for a network and runs without one.
+      warn: opts.log ?? ((m) => process.stderr.write(`${m}\n`)),
+    });
+    const podCIDR = net?.state.podCIDR ?? opts.podCIDR ?? `10.${(200 + index * 4) % 250}.0.0/16`;
+    const serviceCIDR = net?.state.serviceCIDR ?? opts.serviceCIDR ?? `10.${(96 + index) % 250}.0.0/16`;
+    const bindAddress = net?.hostAddress ?? '127.0.0.1';
+    const egress = startEgressGuard(dir, net, detached);
+    started(egress.proc);
     const [etcdClient, etcdPeer, apiPort, schedPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    const server = `https://127.0.0.1:${apiPort}`;
+    const server = `https://${bindAddress}:${apiPort}`;
     const firstServiceIP = firstIP(serviceCIDR);
 
     // Certificates (CA first, then the rest at once).
@@ -279,7 +305,15 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
         pki,
         'apiserver',
         '/CN=kube-apiserver',
-        ['IP:127.0.0.1', 'DNS:localhost', `IP:${firstServiceIP}`, 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc'],
+        [
+          'IP:127.0.0.1',
+          'DNS:localhost',
+          ...(net ? [`IP:${bindAddress}`] : []),
+          `IP:${firstServiceIP}`,
+          'DNS:kubernetes',
+          'DNS:kubernetes.default',
+          'DNS:kubernetes.default.svc',
+        ],
         'server',
       ),
       signCert(pki, 'admin', '/CN=kubernetes-admin/O=system:masters'),
@@ -327,8 +361,10 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
         join(bins, 'kube-apiserver'),
         [
           `--etcd-servers=http://127.0.0.1:${etcdClient}`,
-          '--bind-address=127.0.0.1',
-          '--advertise-address=127.0.0.1',
+          // Where the network's namespace reaches it (the host side of its veth), never 0.0.0.0.
+          `--bind-address=${bindAddress}`,
+          `--advertise-address=${bindAddress}`,
+          egress.flag,
           `--secure-port=${apiPort}`,
           `--cert-dir=${pki}`,
           `--tls-cert-file=${join(pki, 'apiserver.crt')}`,
@@ -421,9 +457,11 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
       processes: procs.map((p) => ({ name: p.name, pid: p.pid, match: p.match, log: p.log })),
       startedAt: new Date().toISOString(),
       startupMs: 0,
+      ...(net ? { network: net.state } : {}),
     };
-    const cluster = new Cluster(state, detached ? [] : procs, forgetDir);
+    const cluster = new Cluster(state, detached ? [] : procs, forgetDir, net);
     made = cluster;
+    net?.adopt(state.processes, opts.dir || detached ? [] : [dir]);
     const watched = procs;
     const waits: Promise<void>[] = [
       cluster.addNodes(opts.nodes ?? DEFAULT_NODES),
@@ -434,6 +472,10 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
         watched,
       ),
     ];
+    if (net) {
+      const node = (opts.nodes ?? DEFAULT_NODES)[0]?.name ?? 'kwok-node-1';
+      waits.push(startNetworkServices(net, { pki, dir, server, ca, cluster: name, node }));
+    }
     // CRD bundles from build.sh: Istio's, and the Gateway API's (its standard channel).
     const crds = [...((opts.istio ?? true) ? ['istio-crds.yaml'] : []), ...((opts.gatewayApi ?? opts.istio ?? true) ? ['gateway-api-crds.yaml'] : [])];
     const crdsServed = crds.length
@@ -457,6 +499,7 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
   } catch (err) {
     await made?.istiod?.stop();
     for (const p of [...procs].reverse()) await stopProcess(p, 2000);
+    if (net) await net.stop();
     if (!opts.dir) rmSync(dir, { recursive: true, force: true });
     forgetDir();
     throw err;

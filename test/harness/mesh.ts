@@ -21,7 +21,8 @@ export interface MeshClusterSpec extends Omit<ClusterOptions, 'istiod' | 'name'>
   name: string;
   /** primary: runs istiod; remote: no istiod, managed by the first primary. */
   role: 'primary' | 'remote';
-  network?: string;
+  /** Istio's network name (global.network; default network1); `network` is the test network under the cluster. */
+  istioNetwork?: string;
 }
 
 export type MeshCA = 'istiod' | 'shared-root' | 'separate-roots';
@@ -102,7 +103,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
         istiod:
           s.role === 'primary'
             ? {
-                network: s.network,
+                network: s.istioNetwork,
                 meshID: opts.meshID,
                 cacerts: cacerts.get(s.name),
                 address: opts.address,
@@ -119,7 +120,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
     if (failed) throw failed.reason;
     const primary = clusters[firstPrimary];
     for (const [i, s] of specs.entries()) {
-      if (s.role === 'remote') await prepareRemote(clusters[i], primary, s.network ?? 'network1');
+      if (s.role === 'remote') await prepareRemote(clusters[i], primary, s.istioNetwork ?? 'network1');
     }
     if (opts.connect ?? true) {
       await Promise.all(

@@ -1,4 +1,5 @@
 // kubectl canary probe against the playground's data plane: the measured share follows the weight set.
+// (Through the real kube-proxy on a LoadBalancer address: test/integration/network.test.ts.)
 import assert from 'node:assert/strict';
 import { assertShare } from '../support/share.js';
 import { readFileSync } from 'node:fs';

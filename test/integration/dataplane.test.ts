@@ -1,4 +1,5 @@
-// The playground data plane answers like kube-proxy, an ingress controller and Envoy would.
+// The playground data plane routes like kube-proxy, an ingress controller and Envoy would; with the test
+// network the chosen pod answers from its own address.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { hostGet, keepAlive } from '../support/http.js';
@@ -28,6 +29,8 @@ describe('playground data plane', function () {
     // marking pods ready for a minute and more, and these tests measure readiness-driven routing.
     c = await startCluster({
       name: 'dataplane',
+      // With the network (as root) the routing decision is the data plane's, the answer the pod's own.
+      network: true,
       nodes: [
         { name: 'dp-1', zone: 'a' },
         { name: 'dp-2', zone: 'b' },
@@ -39,7 +42,7 @@ describe('playground data plane', function () {
     // Only the seeds' namespaces: other tests share this cluster and leave Deployments of their own.
     for (const ns of ['default', 'ingress-demo', 'bookinfo'])
       await c.kubectl(['-n', ns, 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=60s']);
-    dp = await startDataPlane({ kubeconfig: c.kubeconfig, refreshMs: 100 });
+    dp = await startDataPlane({ kubeconfig: c.kubeconfig, refreshMs: 100, networkDevices: c.network ? [c.network.state.hostLink] : undefined });
   });
   after(async () => {
     keepAlive.destroy();

@@ -238,7 +238,7 @@ describe('token files against the real API server', function () {
     writeFileSync(file, await token('rotate-a', 'rotate-gone'));
     await c.kubectl(['-n', NS, 'delete', 'secret', 'rotate-gone']);
     const k2 = new Kube(loadKubeconfig({ kubeconfig: join(dir, 'config') }, {}), 'kubectl-test', { env: {}, now: () => now });
-    await k2.transport.connection().auth.current(); // the revoked token is read and kept
+    await (await k2.transport()).connection().auth.current(); // the revoked token is read and kept
     writeFileSync(file, await token('rotate-b'));
     assert.equal(await whoami(k2), `system:serviceaccount:${NS}:rotate-b`, 'the 401 read the file again and the request was sent once more');
     assert.equal(k2.requests, 2, 'discovery and one create, the retry inside it');

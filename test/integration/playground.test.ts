@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { REPO_ROOT } from '../harness/binaries.js';
+import type { ClusterState } from '../harness/cluster.js';
+import { contains, parseCidr } from '../harness/network/cidr.js';
+import { routeGet } from '../harness/network/ip.js';
 
 const CLI = join(REPO_ROOT, 'build', 'test', 'playground', 'cli.js');
 
@@ -56,6 +59,24 @@ describe('playground', function () {
     assert.equal(await curl(port, 'mini-echo.io'), 'old');
     assert.match(await curl(port, 'reviews.bookinfo'), /^v[123]$/);
 
+    // With the network (as root): chapter 1's loop goes to the nginx LoadBalancer address through
+    // kube-proxy, and chapter 5's VM answers ssh with the printed command.
+    const net = (JSON.parse(readFileSync(join(dir, 'playground.json'), 'utf8')) as { cluster: ClusterState }).cluster.network;
+    if (net) {
+      const lb = /curl -s http:\/\/(\d+\.\d+\.\d+\.\d+)\/; done/.exec(start.stdout)?.[1];
+      assert.ok(lb && contains(parseCidr(net.loadBalancerCIDR), lb), start.stdout);
+      assert.equal((await routeGet(lb))?.dev, net.hostLink, 'routed into the playground network');
+      const answers = new Set<string>();
+      for (let i = 0; i < 30; i++) answers.add((await execa('curl', ['-s', '-m', '3', `http://${lb}/`], { stdin: 'ignore' })).stdout.trim());
+      assert.deepEqual([...answers].sort(), ['new', 'old']);
+      const ssh = /ssh -F (\S+) root@192\.168\.3\.202/.exec(start.stdout);
+      if (ssh) {
+        assert.equal((await routeGet('192.168.3.202'))?.dev, net.hostLink);
+        const r = await execa('ssh', ['-F', ssh[1], '-o', 'BatchMode=yes', 'root@192.168.3.202', 'hostname'], { stdin: 'ignore', reject: false });
+        assert.equal(r.stdout, 'mesh-vm', r.stderr);
+      }
+    }
+
     const again = await run(['start']);
     assert.equal(again.exitCode, 0);
     assert.match(again.stdout, /Reusing the running playground/);
@@ -78,6 +99,7 @@ describe('playground', function () {
     assert.equal(stop.exitCode, 0);
     assert.match(stop.stdout, /stopped and removed/);
     assert.deepEqual(pids.filter(isRunning), [], 'no process left behind');
+    if (net) assert.equal((await execa('ip', ['netns', 'list'], { stdin: 'ignore' })).stdout.includes(net.id), false, 'no namespace left behind');
     assert.equal(existsSync(join(dir, 'playground.json')), false);
   });
 });

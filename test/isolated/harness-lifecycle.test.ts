@@ -6,6 +6,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, symlinkSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { harnessChild } from '../support/child.js';
 import { REPO_ROOT, binDir, BINARIES } from '../harness/binaries.js';
 
 async function gone(pids: number[], ms = 5000): Promise<number[]> {
@@ -24,12 +25,8 @@ describe('harness lifecycle', function () {
       console.log(JSON.stringify({ dir: c.state.dir, pids: c.state.processes.map((p) => p.pid) }));
       setInterval(() => {}, 1000);
     `;
-    const child = execa(process.execPath, ['--input-type=module', '-e', script], { stdin: 'ignore', reject: false });
-    const line = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => resolve(d.toString()));
-      void child.then((r) => reject(new Error(`child exited early: ${r.stderr}`)));
-    });
-    const { dir, pids } = JSON.parse(line) as { dir: string; pids: number[] };
+    const { child, ready } = await harnessChild<{ dir: string; pids: number[] }>(script);
+    const { dir, pids } = ready;
     assert.ok(pids.every(isRunning) && existsSync(dir));
     child.kill('SIGINT');
     const r = await child;

@@ -4,8 +4,10 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { attachCluster, startCluster, type ClusterState } from '../harness/cluster.js';
+import { attachCluster, startCluster, until, type ClusterState } from '../harness/cluster.js';
 import { Istiod, type IstiodState } from '../harness/istiod.js';
+import { removeNetwork } from '../harness/network/network.js';
+import { kubeProxyServes, readyEndpoints } from '../support/endpoints.js';
 import { freePort, isOurs, isRunning, startProcess, stopPid } from '../harness/processes.js';
 import { REPO_ROOT, binDir } from '../harness/binaries.js';
 
@@ -18,6 +20,8 @@ const SCENARIOS = fileURLToPath(new URL('../../../test/playground/scenarios', im
 interface PlaygroundState {
   cluster: ClusterState;
   dataplane: { pid: number; port: number; log: string; match: string };
+  /** With the network: the nginx LoadBalancer address of seed 001 chapter 1. */
+  nginxAddress?: string;
 }
 
 function readState(): PlaygroundState | undefined {
@@ -44,6 +48,22 @@ function istiodLines(i: IstiodState | undefined): string {
 
 function instructions(s: PlaygroundState): string {
   const dp = `http://127.0.0.1:${s.dataplane.port}`;
+  const net = s.cluster.network;
+  const vm = net?.hosts[0];
+  const chapter1 = s.nginxAddress
+    ? `for x in $(seq 10); do curl -s http://${s.nginxAddress}/; done                  # chapter 1's curl loop: the nginx LoadBalancer, through kube-proxy`
+    : `for x in $(seq 10); do curl -s -H 'Host: nginx.default' ${dp}/; done        # chapter 1's curl loop`;
+  const network = net
+    ? `
+The cluster has a real network (namespace ${net.netns}): pod IPs answer with their pod's version, and
+Services (ClusterIP ${net.serviceCIDR}, LoadBalancer ${net.loadBalancerCIDR}) go through kube-proxy (${net.kubeProxyMode} mode).${
+        vm
+          ? `
+Seed 001 chapter 5's VM (a Debian root of its own): ssh -F ${vm.sshConfig} root@${vm.address}`
+          : ''
+      }
+`
+    : '';
   return `
 The playground is running (cluster ${s.cluster.name}, API ${s.cluster.server}).
 ${istiodLines(s.cluster.istiod)}
@@ -53,13 +73,14 @@ ${istiodLines(s.cluster.istiod)}
 Try:
   kubectl get deploy,svc -A                       # seed 001 (default, ingress-demo) and 002 (bookinfo)
   kubectl canary context                          # the plugins act on this cluster
-  for x in $(seq 10); do curl -s -H 'Host: nginx.default' ${dp}/; done        # chapter 1's curl loop
+  ${chapter1}
   curl -s -H 'Host: mini-echo.io' ${dp}/                                       # chapter 2's Ingress echo
   kubectl bluegreen set echo new-nginx 50 --provider aliyun -n ingress-demo     # chapter 2: half of mini-echo.io to new-nginx
   curl -s -H 'Host: reviews.bookinfo' ${dp}/                                   # seed 002: v1, v2 or v3 until a VirtualService routes it
 
 The data plane at ${dp} answers like kube-proxy, the Ingress and Istio would: the body is the version
-of the pod that served the request. Stop everything with: npm run playground -- stop
+of the pod that served the request${net ? ' (routing is decided there, the pod itself answers)' : ''}.
+${network}Stop everything with: npm run playground -- stop
 `;
 }
 
@@ -82,6 +103,7 @@ async function start(withIstiod: boolean): Promise<void> {
     detached: true,
     podCIDR: '10.244.0.0/16',
     serviceCIDR: '10.96.0.0/16',
+    network: true,
     nodes: [
       { name: 'worker-1', zone: 'cn-hangzhou-g' },
       { name: 'worker-2', zone: 'cn-hangzhou-h' },
@@ -98,11 +120,35 @@ async function start(withIstiod: boolean): Promise<void> {
       await cluster.apply(readFileSync(join(SCENARIOS, f), 'utf8'));
     }
     await cluster.kubectl(['wait', '--for=condition=Available', 'deployment', '--all', '-A', '--timeout=60s']);
+    // Chapter 1's Service lists both pods before anyone curls it (EndpointSlices trail pod readiness).
+    await readyEndpoints(cluster, 'default', 'nginx', 2, 60_000);
     const dpLog = join(dir, 'logs', 'dataplane.log');
     const dpScript = fileURLToPath(new URL('./dataplane.js', import.meta.url));
     const port = await freePort();
-    const dp = startProcess('dataplane', process.execPath, [dpScript, '--kubeconfig', cluster.kubeconfig, '--port', String(port)], dpLog, { detached: true });
+    const net = cluster.network;
+    const dp = startProcess(
+      'dataplane',
+      process.execPath,
+      [dpScript, '--kubeconfig', cluster.kubeconfig, '--port', String(port), ...(net ? ['--network-device', net.state.hostLink] : [])],
+      dpLog,
+      { detached: true },
+    );
     const state: PlaygroundState = { cluster: cluster.state, dataplane: { pid: dp.pid, port, log: dpLog, match: dp.match } };
+    if (net) {
+      // Chapter 1: the nginx Service's LoadBalancer address, once the pool has given it one.
+      await until(
+        'the nginx LoadBalancer address',
+        async () => {
+          const r = await cluster.kubectl(['get', 'svc', 'nginx', '-n', 'default', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}']);
+          state.nginxAddress = r.stdout.trim() || undefined;
+          return Boolean(state.nginxAddress);
+        },
+        15_000,
+      );
+      await kubeProxyServes(cluster, state.nginxAddress!, 'default', 'nginx');
+      // Chapter 5: the VM that joins the mesh, at the seed's address (unless another run holds it).
+      await net.addHost({ name: 'mesh-vm', address: '192.168.3.202' }).catch((err: Error) => log(`no VM host for chapter 5: ${err.message}`));
+    }
     // Ready when it answers its health check.
     const deadline = Date.now() + 15_000;
     for (;;) {
@@ -136,6 +182,7 @@ async function stop(quiet = false): Promise<void> {
   }
   await stopPid(s.dataplane.pid, s.dataplane.match);
   for (const p of [...s.cluster.processes].reverse()) await stopPid(p.pid, p.match);
+  if (s.cluster.network) await removeNetwork(s.cluster.network);
   rmSync(s.cluster.dir, { recursive: true, force: true });
   rmSync(STATE, { force: true });
   if (!quiet) process.stdout.write(`Playground ${s.cluster.name} stopped and removed.\n`);

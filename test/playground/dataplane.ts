@@ -1,10 +1,11 @@
 // The playground's loopback data plane: answers HTTP for the cluster's Services, Ingresses, HTTPRoutes and
 // VirtualServices as kube-proxy, an ingress controller and Envoy would, from a snapshot of the
 // cluster refreshed every few hundred milliseconds. Replies with the chosen pod's version.
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { ALL_NAMESPACES, Kube, type KubeObject } from '../../shared/kube/client.js';
 import { loadKubeconfig } from '../../shared/kube/kubeconfig.js';
+import { refusal } from '../harness/network/egress.js';
 import { route, type Snapshot, type StringMatch } from './routing.js';
 
 type Obj = Record<string, unknown>;
@@ -38,6 +39,7 @@ export async function readSnapshot(kube: Kube): Promise<Snapshot> {
         service: sl.metadata?.labels?.['kubernetes.io/service-name'] ?? '',
         podName: text(get(e, 'targetRef', 'name')),
         ip: text(arr(e['addresses'])[0]),
+        port: arr(sl['ports'])[0]?.['port'] as number | undefined,
         ready: get(e, 'conditions', 'ready') !== false,
       })),
     ),
@@ -95,7 +97,12 @@ export interface DataPlane {
   close(): Promise<void>;
 }
 
-export async function startDataPlane(opts: { kubeconfig: string; port?: number; refreshMs?: number }): Promise<DataPlane> {
+/**
+ * With `networkDevices` (the cluster's network: its interfaces on this machine), the routing decision is
+ * ours but the request goes on to the chosen pod's real address, once its route is seen to go into the
+ * network's namespace; without, the data plane answers with the pod's version itself.
+ */
+export async function startDataPlane(opts: { kubeconfig: string; port?: number; refreshMs?: number; networkDevices?: string[] }): Promise<DataPlane> {
   const kube = new Kube(loadKubeconfig({ kubeconfig: opts.kubeconfig }, {}), 'playground-dataplane');
   let snapshot = await readSnapshot(kube);
   let stopped = false;
@@ -123,15 +130,17 @@ export async function startDataPlane(opts: { kubeconfig: string; port?: number; 
       res.writeHead(d.status, { 'content-type': 'text/plain' });
       return void res.end(`${d.reason}\n`);
     }
+    const decided = { 'x-service': `${d.service.namespace}/${d.service.name}`, 'x-route': d.via };
+    if (opts.networkDevices) return void forward(req, res, d.address, decided, opts.networkDevices, routes);
     res.writeHead(200, {
       'content-type': 'text/plain',
       'x-version': d.version,
       'x-pod': `${d.pod.namespace}/${d.pod.name}`,
-      'x-service': `${d.service.namespace}/${d.service.name}`,
-      'x-route': d.via,
+      ...decided,
     });
     res.end(`${d.version}\n`);
   });
+  const routes = new Map<string, { at: number; why?: string }>();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -151,7 +160,34 @@ export async function startDataPlane(opts: { kubeconfig: string; port?: number; 
   };
 }
 
-// Run as a process: node dataplane.js --kubeconfig FILE --port N
+/** Send the request on to the pod's own address, only if it is routed into the network's namespace. */
+function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  to: { ip: string; port?: number },
+  decided: Record<string, string>,
+  devices: string[],
+  cache: Map<string, { at: number; why?: string }>,
+): void {
+  void refusal(to.ip, devices, cache).then((why) => {
+    if (why || !to.port) {
+      res.writeHead(502, { 'content-type': 'text/plain', ...decided });
+      return void res.end(`${why ?? `no port for ${to.ip}`}\n`);
+    }
+    const up = httpRequest({ host: to.ip, port: to.port, method: req.method, path: req.url, headers: req.headers, timeout: 5000 }, (r) => {
+      res.writeHead(r.statusCode ?? 502, { ...r.headers, ...decided });
+      r.pipe(res);
+    });
+    up.on('timeout', () => up.destroy(new Error(`no answer from ${to.ip}:${to.port}`)));
+    up.on('error', (err) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain', ...decided });
+      res.end(`${err.message}\n`);
+    });
+    req.pipe(up);
+  });
+}
+
+// Run as a process: node dataplane.js --kubeconfig FILE --port N [--network-device DEV]
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const arg = (name: string) => {
     const i = process.argv.indexOf(`--${name}`);
@@ -159,7 +195,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   };
   const kubeconfig = arg('kubeconfig');
   if (!kubeconfig) throw new Error('usage: dataplane --kubeconfig FILE [--port N]');
-  const dp = await startDataPlane({ kubeconfig, port: Number(arg('port') ?? 0) });
+  const device = arg('network-device');
+  const dp = await startDataPlane({ kubeconfig, port: Number(arg('port') ?? 0), networkDevices: device ? [device] : undefined });
   console.log(`data plane listening on 127.0.0.1:${dp.port}`);
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => void dp.close().then(() => process.exit(0)));
 }

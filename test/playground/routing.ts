@@ -15,6 +15,8 @@ export interface EndpointInfo {
   service: string;
   podName: string;
   ip: string;
+  /** The slice's first port: where the pod takes the Service's traffic. */
+  port?: number;
   ready: boolean;
 }
 
@@ -80,7 +82,9 @@ export interface Request {
   headers: Record<string, string | undefined>;
 }
 
-export type Decision = { status: 200; via: string; service: ServiceInfo; pod: PodInfo; version: string } | { status: 404 | 503; reason: string };
+export type Decision =
+  | { status: 200; via: string; service: ServiceInfo; pod: PodInfo; version: string; address: { ip: string; port?: number } }
+  | { status: 404 | 503; reason: string };
 
 const SUFFIX = '.svc.cluster.local';
 
@@ -113,20 +117,21 @@ export function versionOf(pod: PodInfo): string {
   return pod.labels['version'] ?? pod.labels['app.kubernetes.io/version'] ?? pod.name;
 }
 
-function pickEndpoint(s: Snapshot, svc: ServiceInfo, subset: Labels | undefined, rand: () => number): PodInfo | undefined {
+function pickEndpoint(s: Snapshot, svc: ServiceInfo, subset: Labels | undefined, rand: () => number): { pod: PodInfo; e: EndpointInfo } | undefined {
   const candidates = s.endpoints
     .filter((e) => e.ready && e.namespace === svc.namespace && e.service === svc.name)
-    .map((e) => s.pods.find((p) => p.namespace === e.namespace && p.name === e.podName))
-    .filter((p): p is PodInfo => p !== undefined && Object.entries(subset ?? {}).every(([k, v]) => p.labels[k] === v));
+    .map((e) => ({ e, pod: s.pods.find((p) => p.namespace === e.namespace && p.name === e.podName) }))
+    .filter((c): c is { pod: PodInfo; e: EndpointInfo } => c.pod !== undefined && Object.entries(subset ?? {}).every(([k, v]) => c.pod!.labels[k] === v));
   // Several slices can list the same pod (one per port family); count each pod once.
-  const unique = [...new Map(candidates.map((p) => [p.name, p])).values()];
+  const unique = [...new Map(candidates.map((c) => [c.pod.name, c])).values()];
   return unique.length ? unique[Math.floor(rand() * unique.length)] : undefined;
 }
 
 function routeService(s: Snapshot, svc: ServiceInfo, via: string, subset: Labels | undefined, rand: () => number): Decision {
-  const pod = pickEndpoint(s, svc, subset, rand);
-  if (!pod) return { status: 503, reason: `no healthy upstream for ${svc.namespace}/${svc.name}${subset ? ` subset ${JSON.stringify(subset)}` : ''}` };
-  return { status: 200, via, service: svc, pod, version: versionOf(pod) };
+  const picked = pickEndpoint(s, svc, subset, rand);
+  if (!picked) return { status: 503, reason: `no healthy upstream for ${svc.namespace}/${svc.name}${subset ? ` subset ${JSON.stringify(subset)}` : ''}` };
+  const { pod, e } = picked;
+  return { status: 200, via, service: svc, pod, version: versionOf(pod), address: { ip: e.ip, port: e.port } };
 }
 
 function viaVirtualService(s: Snapshot, vs: VirtualServiceInfo, req: Request, rand: () => number): Decision {

@@ -5,13 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { startCluster, type Cluster } from '../harness/cluster.js';
-import { REPO_ROOT, binDir } from '../harness/binaries.js';
+import { binDir } from '../harness/binaries.js';
+import { pluginBinDir } from './plugins.js';
 
 let shared: Promise<Cluster> | undefined;
 let sharedMesh: Promise<Cluster> | undefined;
 
 export function sharedCluster(): Promise<Cluster> {
   shared ??= startCluster({
+    // The real network under it (as root; without root it starts without one and says so).
+    network: true,
     nodes: [
       { name: 'node-a1', zone: 'zone-a', labels: { 'node-role.kubernetes.io/ingress': 'true' } },
       { name: 'node-a2', zone: 'zone-a' },
@@ -48,7 +51,7 @@ async function stopKeepingLogs(c: Cluster | undefined, what: string): Promise<vo
 
 /** PATH with the built plugins (as kubectl-<name>) and the cluster's kubectl first. */
 export function pluginPath(extra: string[] = []): string {
-  return [...extra, join(REPO_ROOT, 'dist', 'bin'), binDir(['kubectl']), process.env['PATH'] ?? ''].join(':');
+  return [...extra, pluginBinDir(), binDir(['kubectl']), process.env['PATH'] ?? ''].join(':');
 }
 
 /** Run `kubectl <args>` the way a user would, with the plugins on PATH. */

@@ -14,6 +14,7 @@ import { pathGroups } from '../ingress-rules.js';
 import { mutate, type TargetOptions } from '../mutate.js';
 import type { Cluster } from '../observe.js';
 import type { BlueGreenPlan } from '../plan.js';
+import { NAMES } from '../../../shared/commands/complete-names.js';
 
 interface Options extends TargetOptions {
   service?: string | undefined;
@@ -63,6 +64,7 @@ export function oldServices(c: Cluster, r: BlueGreenPlan, routes: KubeObject[] =
 
 export const finalizeCommand = defineCommand<Options>({
   command: 'finalize <target>',
+  completions: { target: NAMES.ingress },
   describe: 'Make the new Service the only backend and remove weights, canary Ingresses and previews (--delete-old: the old Service too)',
   examples: [
     ['$0 finalize echo', 'new-nginx alone behind mini-echo.io; old-nginx is kept'],

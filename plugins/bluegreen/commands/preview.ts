@@ -6,6 +6,7 @@ import { httpToken, keyValue, re2Pattern } from '../../../shared/validate.js';
 import type { PreviewMatch } from '../model.js';
 import { readTargetArgs, serviceArg, targetFlags } from '../flags.js';
 import { mutate, type TargetOptions } from '../mutate.js';
+import { NAMES } from '../../../shared/commands/complete-names.js';
 
 interface Options extends TargetOptions {
   service: string;
@@ -14,6 +15,7 @@ interface Options extends TargetOptions {
 
 export const previewCommand = defineCommand<Options>({
   command: 'preview <target> <service>',
+  completions: { target: NAMES.ingress, service: NAMES.service },
   describe: 'Route only requests with a header or cookie to the new Service (nginx, alb, gateway, istio)',
   examples: [
     ['$0 preview echo new-nginx --header x-env=test', "curl -H 'x-env: test' reaches new-nginx; everyone else the old split"],

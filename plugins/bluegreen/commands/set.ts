@@ -4,6 +4,7 @@ import { defineCommand, requiredStr } from '../../../shared/cli/command.js';
 import { percentage } from '../../../shared/validate.js';
 import { readTargetArgs, serviceArg, targetFlags } from '../flags.js';
 import { mutate, type TargetOptions } from '../mutate.js';
+import { NAMES } from '../../../shared/commands/complete-names.js';
 
 interface Options extends TargetOptions {
   service: string;
@@ -12,6 +13,7 @@ interface Options extends TargetOptions {
 
 export const setCommand = defineCommand<Options>({
   command: 'set <target> <service> <percent>',
+  completions: { target: NAMES.ingress, service: NAMES.service },
   describe: 'Give a new Service a share of a host/path; the old Service gets the rest',
   examples: [
     ['$0 set echo new-nginx 50', 'Seed 001 chapter 2: half of mini-echo.io to new-nginx (ingress.aliyun.weight/new-nginx: "50" with --provider aliyun)'],

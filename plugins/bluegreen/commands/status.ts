@@ -15,6 +15,7 @@ import { PROVIDERS, type IngressLike, type ServiceLike } from '../model.js';
 import { findTarget, type EndpointSliceLike } from '../observe.js';
 import { optionalList } from '../../../shared/kube/api-errors.js';
 import { blueGreenViews, previewText, type BlueGreenView } from '../status.js';
+import { NAMES } from '../../../shared/commands/complete-names.js';
 
 interface Options {
   target?: string | undefined;
@@ -35,6 +36,7 @@ interface Row {
 
 export const statusCommand = defineCommand<Options>({
   command: 'status [target]',
+  completions: { target: NAMES.ingress },
   describe: 'Show hosts, paths, backends, weights, ready endpoints, provider and warnings (exit 1 when traffic goes to a Service without ready endpoints)',
   examples: [
     ['$0 status echo', 'Where mini-echo.io goes now'],

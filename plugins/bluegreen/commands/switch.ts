@@ -3,9 +3,11 @@
 import { defineCommand } from '../../../shared/cli/command.js';
 import { readTargetArgs, serviceArg, targetFlags } from '../flags.js';
 import { mutate, type TargetOptions } from '../mutate.js';
+import { NAMES } from '../../../shared/commands/complete-names.js';
 
 export const switchCommand = defineCommand<TargetOptions & { service: string }>({
   command: 'switch <target> <service>',
+  completions: { target: NAMES.ingress, service: NAMES.service },
   describe: 'Send all traffic of a host/path to the new Service (refused while it has no ready endpoints)',
   examples: [
     ['$0 switch echo new-nginx', 'mini-echo.io goes to new-nginx only; the old backend stays at 0% for rollback'],

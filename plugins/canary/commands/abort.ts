@@ -5,9 +5,11 @@
 import { defineCommand } from '../../../shared/cli/command.js';
 import { abortCanary } from '../actions.js';
 import { readScaleArgs, scaleFlags, type ScaleArgs } from '../flags.js';
+import { NAMES } from '../../../shared/commands/complete-names.js';
 
 export const abortCommand = defineCommand<ScaleArgs>({
   command: 'abort <canary>',
+  completions: { canary: NAMES.deployment },
   describe: 'Send all traffic back to the stable Deployment and restore its replicas (or VirtualService route) from before the canary',
   examples: [
     ['$0 abort new-nginx', 'old-nginx gets its replicas back, new-nginx is scaled to 0'],

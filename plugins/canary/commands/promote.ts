@@ -5,9 +5,11 @@ import { bool, defineCommand } from '../../../shared/cli/command.js';
 import { promoteCanary } from '../actions.js';
 import { readScaleArgs, scaleFlags, type ScaleArgs } from '../flags.js';
 import { NoStableError } from '../topology.js';
+import { NAMES } from '../../../shared/commands/complete-names.js';
 
 export const promoteCommand = defineCommand<ScaleArgs & { deleteStable: boolean }>({
   command: 'promote <canary>',
+  completions: { canary: NAMES.deployment },
   describe: 'Send all traffic to the canary; the stable Deployment is scaled to 0 (kept for undo) or deleted',
   examples: [
     ['$0 promote new-nginx', 'new-nginx takes all pods; old-nginx stays at 0 replicas (abort brings it back)'],

@@ -15,6 +15,7 @@ import { cookieMatch, describeMatch, planRoute, type HeaderMatch, type MatchKind
 import type { VirtualService } from '../istio.js';
 import { listCanaryObjects } from '../observe.js';
 import { routingVirtualServices, selects } from '../topology.js';
+import { NAMES } from '../../../shared/commands/complete-names.js';
 
 interface Options {
   service: string;
@@ -84,6 +85,7 @@ function changesOf(plan: RoutePlan, plugin: string): Change[] {
 
 export const routeCommand = defineCommand<Options>({
   command: 'route <service>',
+  completions: { service: NAMES.service },
   describe: 'Send requests with a header or cookie to one version (Istio), before every other route; --remove takes the route out again',
   examples: [
     ['$0 route reviews --header end-user=jason --to v2', "Seed 002: jason's requests go to subset v2"],

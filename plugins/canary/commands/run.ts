@@ -18,6 +18,7 @@ import { parseSteps, readRun, runPatch, verdict, type Limits, type RunState } fr
 import type { DeploymentLike } from '../topology.js';
 import { listCanaryObjects } from '../observe.js';
 import { canaryViews } from '../status.js';
+import { NAMES } from '../../../shared/commands/complete-names.js';
 
 /** The exit code of a run stopped with Ctrl-C (as a shell reports SIGINT). */
 export const INTERRUPTED_EXIT = 130;
@@ -46,6 +47,7 @@ async function watch(ctx: CommandContext, ms: number, signal: AbortSignal, onTic
 
 export const runCommand = defineCommand<Options>({
   command: 'run <canary>',
+  completions: { canary: NAMES.deployment },
   describe: 'Progressive delivery: raise the canary step by step, check it after each step, abort on a failed check, promote after the last',
   examples: [
     ['$0 run new-nginx --steps 10,25,50,100 --interval 30s', 'Four steps, 30 s apart, then promote'],

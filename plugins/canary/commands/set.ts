@@ -8,6 +8,7 @@ import { print } from '../../../shared/output/print.js';
 import { percentage } from '../../../shared/validate.js';
 import { setWeight } from '../actions.js';
 import { modeFlag, readMode, readScaleArgs, scaleFlags, type Mode, type ScaleArgs } from '../flags.js';
+import { NAMES } from '../../../shared/commands/complete-names.js';
 
 interface Options extends ScaleArgs {
   percent: number;
@@ -18,6 +19,7 @@ interface Options extends ScaleArgs {
 
 export const setCommand = defineCommand<Options>({
   command: 'set <canary> <percent>',
+  completions: { canary: NAMES.deployment },
   describe: "Give a canary Deployment a share of its Service's traffic (replicas mode: the share of ready pods)",
   examples: [
     ['$0 set new-nginx 50', 'Half of the pods behind the shared Service run new-nginx'],

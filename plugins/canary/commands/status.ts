@@ -13,6 +13,7 @@ import { bar, canaryViews, type CanaryView } from '../status.js';
 import { listCanaryObjects } from '../observe.js';
 import { CliError } from '../../../shared/errors.js';
 import type { CommandContext } from '../../../shared/context.js';
+import { NAMES } from '../../../shared/commands/complete-names.js';
 
 interface Options {
   canary?: string | undefined;
@@ -26,6 +27,7 @@ export const DEGRADED_EXIT = 3;
 
 export const statusCommand = defineCommand<Options>({
   command: 'status [canary]',
+  completions: { canary: NAMES.deployment },
   describe: 'Show canaries: versions, replicas, the weight set and in effect, health (exit 3 with --fail-on-degraded)',
   examples: [
     ['$0 status new-nginx', 'One canary, with a bar per version'],

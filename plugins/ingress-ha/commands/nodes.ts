@@ -14,6 +14,7 @@ import { nodeRows, planAdd, planRemove, type NodeRow } from '../nodes.js';
 import { isIngressNode, nameOf, type NodeLike } from '../observed.js';
 import { readIngressNodes } from '../observe.js';
 import { INGRESS_SELECTOR } from '../options.js';
+import { NAMES } from '../../../shared/commands/complete-names.js';
 
 const ACTIONS = ['add', 'remove', 'list'] as const;
 
@@ -28,6 +29,7 @@ interface Options {
 
 export const nodesCommand = defineCommand<Options>({
   command: 'nodes <action> [nodes..]',
+  completions: { nodes: NAMES.node },
   describe: `Add, remove or list ingress nodes (label ${INGRESS_SELECTOR}; --exclusive also taints)`,
   examples: [
     ['$0 nodes add node-a1 node-b1', 'Make two nodes (one per zone) ingress nodes'],

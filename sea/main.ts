@@ -1,0 +1,96 @@
+// Entry of the single executable (Node SEA): one file serving all six plugins, dispatching on the
+// name it was started as. Where the release build makes a startup snapshot (useSnapshot), this script
+// runs at build time: it warms the parser and the kubeconfig path inside the snapshot and keeps the
+// output of `--help`/`--version` (pure functions of the plugin and the output width), then hands over
+// to start() in every process started from the snapshot.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startupSnapshot } from 'node:v8';
+import { main, runCli } from '../shared/run.js';
+import type { PluginDefinition } from '../shared/cli/command.js';
+import type { Writer } from '../shared/context.js';
+import { dispatch } from './dispatch.js';
+import { invokedPath } from './invoked.js';
+import { PLUGINS, multicall } from './plugins.js';
+
+/** Arguments whose whole output is fixed at build time. */
+const FIXED = ['--help', '-h', '--version'];
+/** Output widths kept: not a terminal (undefined), and a terminal at least this wide (run.ts wraps at 110 at most). */
+const WIDE = 110;
+const fixedOutput = new Map<string, string>();
+const key = (plugin: string, columns: number | undefined, arg: string) => `${plugin}\0${columns ?? '-'}\0${arg}`;
+
+function buffer(columns: number | undefined): Writer & { text: string } {
+  return {
+    text: '',
+    isTTY: columns !== undefined,
+    columns,
+    write(chunk: string) {
+      this.text += chunk;
+      return true;
+    },
+  };
+}
+
+/** At build time: run what every start would run, so it is compiled and initialised in the snapshot. */
+async function warm(): Promise<void> {
+  for (const plugin of [...PLUGINS.values(), multicall]) {
+    for (const arg of FIXED) {
+      const seen = new Map<number | undefined, string>();
+      for (const columns of [undefined, WIDE, 4 * WIDE]) {
+        const out = buffer(columns);
+        const err = buffer(columns);
+        const code = await runCli(plugin, [arg], { stdout: out, stderr: err, env: {} });
+        if (code === 0 && err.text === '') seen.set(columns, out.text);
+      }
+      if (seen.has(undefined)) fixedOutput.set(key(plugin.name, undefined, arg), seen.get(undefined)!);
+      // Kept for wide terminals only if the width no longer changes it.
+      if (seen.has(WIDE) && seen.get(WIDE) === seen.get(4 * WIDE)) fixedOutput.set(key(plugin.name, WIDE, arg), seen.get(WIDE)!);
+    }
+  }
+  // A command that reads a kubeconfig, offline: loads the kubeconfig reader, YAML and the printers.
+  const dir = mkdtempSync(join(tmpdir(), 'sea-warm-'));
+  try {
+    const kubeconfig = join(dir, 'config');
+    writeFileSync(
+      kubeconfig,
+      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u, namespace: n}}]\ncurrent-context: c\n',
+    );
+    for (const output of ['table', 'json', 'yaml']) {
+      const code = await runCli(PLUGINS.get('canary')!, ['context', '--offline', '--kubeconfig', kubeconfig, '-o', output], {
+        stdout: buffer(undefined),
+        stderr: buffer(undefined),
+        env: {},
+      });
+      if (code !== 0) throw new Error(`warming the snapshot: context -o ${output} exited ${code}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function start(): void {
+  const self = invokedPath(process.argv0, process.env, process.cwd(), process.execPath);
+  const d = dispatch(self, process.argv.slice(2), [...PLUGINS.keys()]);
+  const plugin: PluginDefinition = (d.plugin && PLUGINS.get(d.plugin)) || multicall;
+  const out = process.stdout;
+  const columns = out.isTTY ? (out.columns >= WIDE ? WIDE : -1) : undefined;
+  const fixed = d.args.length === 1 ? fixedOutput.get(key(plugin.name, columns, d.args[0])) : undefined;
+  if (fixed !== undefined) {
+    out.write(fixed);
+    return;
+  }
+  void main(plugin, d.args, self);
+}
+
+if (startupSnapshot.isBuildingSnapshot()) {
+  startupSnapshot.setDeserializeMainFunction(start);
+  warm().catch((err: unknown) => {
+    // The build must fail rather than ship a snapshot without its warm state.
+    process.exitCode = 1;
+    console.error(err);
+  });
+} else {
+  start();
+}
