@@ -198,7 +198,7 @@ export async function postZipkin(server: TracingServer, spans: unknown[], batch 
 }
 
 /** Wait until the backend returns the trace with all its spans (receivers batch before storing). */
-export async function waitForTrace(server: TracingServer, traceId: string, spans: number, timeoutMs = 30_000): Promise<void> {
+export async function waitForTrace(server: TracingServer, traceId: string, spans: number, timeoutMs = 90_000): Promise<void> {
   const path = server.kind === 'jaeger' ? `/api/traces/${traceId}` : `/api/v2/trace/${traceId}`;
   await until(
     `trace ${traceId} with ${spans} spans in ${server.kind}`,
@@ -236,23 +236,21 @@ export async function serveTracing(
   kind: TracingKind,
   manifests: object[],
   dir: string,
+  namespace = 'istio-system',
 ): Promise<TracingServer> {
   const app = kind === 'jaeger' ? 'jaeger' : 'zipkin';
   await cluster.apply(manifests);
-  await cluster.kubectl(['wait', '--for=condition=Available', `deployment/${app}`, '-n', 'istio-system', '--timeout=60s']);
+  await cluster.kubectl(['wait', '--for=condition=Available', `deployment/${app}`, '-n', namespace, '--timeout=60s']);
   // The program reads its own address from POD_IP (Jaeger expands ${env:...} in its configuration).
   const rule =
     kind === 'jaeger'
       ? (() => {
-          const file = join(dir, 'jaeger-in-cluster.yaml');
+          const file = join(dir, `jaeger-${namespace}.yaml`);
           writeFileSync(file, jaegerConfig('${env:POD_IP}', { query: 16686, grpc: 16685, otlp: 4318, zipkin: 9411 }, '/jaeger'));
           return { command: tracingArtifact('jaeger'), args: ['--config', file] };
         })()
       : { command: 'java', args: zipkinArgs(tracingArtifact('zipkin-server.jar'), '{podIP}', '9411') };
-  const served = await net.serve(
-    { namespace: 'istio-system', selector: { app }, ...rule },
-    { waitForPort: kind === 'jaeger' ? 16686 : 9411, timeoutMs: 180_000 },
-  );
+  const served = await net.serve({ namespace, selector: { app }, ...rule }, { waitForPort: kind === 'jaeger' ? 16686 : 9411, timeoutMs: 180_000 });
   const [program] = await served.programs();
   await net.assertRouted(program.ip);
   const queryUrl = kind === 'jaeger' ? `http://${program.ip}:16686/jaeger` : `http://${program.ip}:9411`;

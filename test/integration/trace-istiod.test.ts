@@ -2,12 +2,10 @@
 // istiod loads (/debug/mesh), every Telemetry passes istiod's validating webhook and is in its config
 // store (/debug/configz), and status names the source istiod would use for each namespace and workload.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { execa } from 'execa';
 import yaml from 'js-yaml';
-import { REPO_ROOT } from '../harness/binaries.js';
 import { until, type Cluster } from '../harness/cluster.js';
 import { sharedMeshCluster } from '../support/fixture.js';
+import { runTrace } from '../support/trace-cli.js';
 
 const APP = 'trace-mesh-app';
 
@@ -28,13 +26,7 @@ describe('kubectl trace settings with a real istiod', function () {
   this.timeout(240_000);
   let c: Cluster;
   let originalMesh: string;
-  const run = (args: string[]) =>
-    execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-trace'), [...args, '--kubeconfig', c.kubeconfig], {
-      reject: false,
-      stdin: 'ignore',
-      env: { NO_COLOR: '1', PATH: process.env['PATH'] ?? '', HOME: '/nonexistent' },
-      extendEnv: false,
-    });
+  const run = (args: string[]) => runTrace(args, c.kubeconfig);
   const meshText = async () =>
     (JSON.parse((await c.kubectl(['get', 'configmap', 'istio', '-n', 'istio-system', '-o', 'json'])).stdout) as { data: { mesh: string } }).data.mesh;
 

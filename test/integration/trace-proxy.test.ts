@@ -2,10 +2,8 @@
 // Every Service here has no endpoints, so the API server never dials a pod address: each request ends
 // in the API server (RBAC, NotFound, "no endpoints available").
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { execa } from 'execa';
-import { REPO_ROOT } from '../harness/binaries.js';
 import type { Cluster } from '../harness/cluster.js';
+import { runTrace } from '../support/trace-cli.js';
 import { sharedCluster } from '../support/fixture.js';
 
 const NS = 'trace-addons';
@@ -34,13 +32,7 @@ const zipkinReceiver = (ns: string) => ({
 describe('kubectl trace: the backend through the API server', function () {
   this.timeout(120_000);
   let c: Cluster;
-  const run = (args: string[], kubeconfig?: string) =>
-    execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-trace'), [...args, '--kubeconfig', kubeconfig ?? c.kubeconfig], {
-      reject: false,
-      stdin: 'ignore',
-      env: { NO_COLOR: '1', PATH: process.env['PATH'] ?? '', HOME: '/nonexistent' },
-      extendEnv: false,
-    });
+  const run = (args: string[], kubeconfig?: string) => runTrace(args, kubeconfig ?? c.kubeconfig);
 
   before(async () => {
     c = await sharedCluster();
@@ -102,7 +94,7 @@ describe('kubectl trace: the backend through the API server', function () {
     assert.equal(r.stdout, '');
     assert.match(
       r.stderr,
-      /^error: forbidden: services "tracing:80" is forbidden: User "trace-reader" cannot get resource "services\/proxy" in API group "" in the namespace "trace-addons" \(context "[^"]+"\); reading traces through the API server needs RBAC permission to get services\/proxy \(kubectl create role trace-reader -n trace-addons --verb=get --resource=services\/proxy --resource-name=tracing\), or read through a port-forward with --url$/,
+      /^error: forbidden: services "tracing:80" is forbidden: User "trace-reader" cannot get resource "services\/proxy" in API group "" in the namespace "trace-addons" \(context "[^"]+"\); reading traces through the API server needs RBAC permission to get services\/proxy \(kubectl create role trace-reader -n trace-addons --verb=get --resource=services\/proxy --resource-name=tracing:80; RBAC names the Service and port\), or read through a port-forward with --url$/,
     );
     // Without permission to list Services, detection says how to name the Service instead.
     const denied = await run(['services', '--istio-namespace', EMPTY], kc);

@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import yaml from 'js-yaml';
-import { bin, REPO_ROOT } from '../harness/binaries.js';
+import { bin } from '../harness/binaries.js';
 import type { Cluster } from '../harness/cluster.js';
+import { runTrace } from '../support/trace-cli.js';
 import { sharedCluster } from '../support/fixture.js';
 
 // Our own Istio namespace: other tests of the run may use istio-system.
@@ -72,13 +73,7 @@ interface Status {
 describe('kubectl trace settings on the control plane', function () {
   this.timeout(180_000);
   let c: Cluster;
-  const run = (args: string[], kubeconfig?: string) =>
-    execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-trace'), [...args, '--kubeconfig', kubeconfig ?? c.kubeconfig, '--istio-namespace', ISTIO], {
-      reject: false,
-      stdin: 'ignore',
-      env: { NO_COLOR: '1', PATH: process.env['PATH'] ?? '', HOME: '/nonexistent' },
-      extendEnv: false,
-    });
+  const run = (args: string[], kubeconfig?: string) => runTrace([...args, '--istio-namespace', ISTIO], kubeconfig ?? c.kubeconfig);
   const status = async (ns: string): Promise<Status> => {
     const r = await run(['status', '-n', ns, '-o', 'json']);
     assert.equal(r.exitCode, 0, r.stderr);

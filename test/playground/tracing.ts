@@ -9,21 +9,20 @@ export const TRACING_NAMESPACE = 'istio-system';
 
 type Obj = Record<string, unknown>;
 
-const service = (name: string, app: string, ports: Obj[], labels: Record<string, string> = { app }): Obj => ({
-  apiVersion: 'v1',
-  kind: 'Service',
-  metadata: { name, namespace: TRACING_NAMESPACE, labels },
-  spec: { selector: { app }, ports },
-});
-
 /** The addon's Deployment (its pod is where the real server is served) and Services. */
-export function tracingManifests(kind: TracingKind): Obj[] {
+export function tracingManifests(kind: TracingKind, namespace = TRACING_NAMESPACE): Obj[] {
+  const service = (name: string, app: string, ports: Obj[], labels: Record<string, string> = { app }): Obj => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace, labels },
+    spec: { selector: { app }, ports },
+  });
   const app = kind === 'jaeger' ? 'jaeger' : 'zipkin';
   const port = kind === 'jaeger' ? 16686 : 9411;
   const deployment: Obj = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: app, namespace: TRACING_NAMESPACE, labels: { app } },
+    metadata: { name: app, namespace, labels: { app } },
     spec: {
       replicas: 1,
       selector: { matchLabels: { app } },

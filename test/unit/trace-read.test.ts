@@ -2,7 +2,7 @@
 // the dependency graph and a golden waterfall.
 import assert from 'node:assert/strict';
 import { formatAge, formatMicros, parseMicros, truncateMiddle } from '../../plugins/trace/format.js';
-import { candidateFor, detectCandidates, parseBackendRef, type ServiceLike } from '../../plugins/trace/backends/detect.js';
+import { candidateFor, detectCandidates, distinctBackends, parseBackendRef, type ServiceLike } from '../../plugins/trace/backends/detect.js';
 import { fromZipkinTrace, zipkinSearchParams } from '../../plugins/trace/backends/zipkin.js';
 import { fromJaegerTrace, jaegerSearchParams } from '../../plugins/trace/backends/jaeger.js';
 import { graphOf, renderDependencyTree, renderDot, renderMermaid } from '../../plugins/trace/deps.js';
@@ -69,6 +69,22 @@ describe('trace reading: finding the backend', () => {
     ]);
     assert.equal(candidateFor(svc('istiod', { app: 'istiod' }, [{ port: 15012 }])), undefined);
     assert.equal(candidateFor(svc('jaeger-collector', { app: 'jaeger' }, [{ port: 14268 }, { name: 'http-zipkin', port: 9411 }]))?.writeOnly, true);
+  });
+
+  it('two Services in front of the same pods are one backend; different pods are a choice', () => {
+    const services = [
+      svc('tracing', { app: 'zipkin' }, [{ name: 'http-query', port: 80, targetPort: 9411 }]),
+      svc('zipkin', { app: 'zipkin' }, [{ name: 'http-query', port: 9411, targetPort: 9411 }]),
+    ];
+    assert.deepEqual(
+      distinctBackends(services, detectCandidates(services)).map((c) => c.service),
+      ['tracing'],
+    );
+    const withJaeger = [...services, svc('jaeger-query', { 'app.kubernetes.io/name': 'jaeger' }, [{ name: 'http-query', port: 16686 }])];
+    assert.deepEqual(
+      distinctBackends(withJaeger, detectCandidates(withJaeger)).map((c) => c.service),
+      ['tracing', 'jaeger-query'],
+    );
   });
 
   it('--backend [ns/]svc[:port]', () => {

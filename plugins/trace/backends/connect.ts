@@ -6,7 +6,7 @@ import type { CommandContext } from '../../../shared/context.js';
 import { KubeApiError } from '../../../shared/errors.js';
 import type { Kube, KubeObject } from '../../../shared/kube/client.js';
 import { BackendError, type Backend, type BackendType, type Fetch } from './backend.js';
-import { candidateFor, describeCandidate, detectCandidates, type Candidate, type ServiceLike } from './detect.js';
+import { candidateFor, describeCandidate, detectCandidates, distinctBackends, type Candidate, type ServiceLike } from './detect.js';
 import { urlClient } from './http.js';
 import { JaegerBackend } from './jaeger.js';
 import { ZipkinBackend } from './zipkin.js';
@@ -59,7 +59,7 @@ function proxyError(kube: Kube, c: Candidate, st: ApiStatus, status: number): Ba
   if (status === 403) {
     return new BackendError(
       `forbidden: ${st.message ?? `cannot get services/proxy for ${svc}`} ${where}; reading traces through the API server needs RBAC permission to get services/proxy ` +
-        `(kubectl create role trace-reader -n ${c.namespace} --verb=get --resource=services/proxy --resource-name=${c.service}), or read through a port-forward with --url`,
+        `(kubectl create role trace-reader -n ${c.namespace} --verb=get --resource=services/proxy --resource-name=${c.service}:${c.port}; RBAC names the Service and port), or read through a port-forward with --url`,
       'forbidden',
     );
   }
@@ -111,7 +111,7 @@ export function writeOnlyError(c: Candidate, better?: Candidate): BackendError {
 
 function make(c: Candidate, fetch: Fetch, where: () => string): Backend {
   const type = c.type ?? 'jaeger';
-  return type === 'zipkin' ? new ZipkinBackend(fetch, where()) : new JaegerBackend(fetch, where());
+  return type === 'zipkin' ? new ZipkinBackend(fetch, where) : new JaegerBackend(fetch, where);
 }
 
 /** An unknown Service: ask Jaeger's and then Zipkin's service list, and keep whichever answers. */
@@ -206,7 +206,12 @@ async function chooseService(ctx: CommandContext, kube: Kube, o: BackendOptions)
       'unreachable',
     );
   }
-  if (usable.length > 1) ctx.warn(`several tracing Services in ${o.istioNamespace}; reading from ${usable[0].service} (choose with --backend)`);
+  const distinct = distinctBackends(services, usable);
+  if (distinct.length > 1) {
+    ctx.warn(
+      `several tracing backends in ${o.istioNamespace} (${distinct.map((c) => `${c.service}:${c.port}`).join(', ')}); reading from ${usable[0].service} (choose with --backend)`,
+    );
+  }
   return usable[0];
 }
 

@@ -74,6 +74,26 @@ export function detectCandidates(services: ServiceLike[]): Candidate[] {
     .sort((a, b) => RANK(a) - RANK(b) || (a.service < b.service ? -1 : 1));
 }
 
+/**
+ * The candidates that reach different pods, best first: Istio's Zipkin addon serves one Zipkin under
+ * two Services (tracing and zipkin), which is one backend, not a choice to warn about.
+ */
+export function distinctBackends(services: ServiceLike[], candidates: Candidate[]): Candidate[] {
+  const pods = (c: Candidate) => {
+    const s = services.find((x) => x.metadata?.name === c.service);
+    const sel = Object.entries(s?.spec?.selector ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+    // A Service without a selector has its own endpoints: a backend of its own.
+    return sel.length ? JSON.stringify(sel) : `service:${c.service}`;
+  };
+  const seen = new Set<string>();
+  return candidates.filter((c) => {
+    const key = pods(c);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /** --backend [ns/]svc[:port] */
 export function parseBackendRef(value: string, defaultNamespace: string): { namespace: string; service: string; port?: string } {
   const m = /^(?:([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/)?([a-z0-9]([-a-z0-9]*[a-z0-9])?)(?::([a-z0-9]([-a-z0-9]*[a-z0-9])?))?$/.exec(value);

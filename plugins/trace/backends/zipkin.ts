@@ -111,8 +111,13 @@ export class ZipkinBackend implements Backend {
   readonly type = 'zipkin' as const;
   constructor(
     private readonly get: Fetch,
-    readonly where: string,
+    private readonly describe: () => string,
   ) {}
+
+  /** Where it is read from, once known (the base path is found by the first request). */
+  get where(): string {
+    return this.describe();
+  }
 
   async services(): Promise<string[]> {
     const r = await this.get('/api/v2/services');
