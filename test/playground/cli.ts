@@ -10,6 +10,8 @@ import { removeNetwork } from '../harness/network/network.js';
 import { kubeProxyServes, readyEndpoints } from '../support/endpoints.js';
 import { freePort, isOurs, isRunning, startProcess, stopPid } from '../harness/processes.js';
 import { REPO_ROOT, binDir } from '../harness/binaries.js';
+import type { TracingKind } from '../harness/tracing.js';
+import { startPlaygroundTracing, type PlaygroundTracing } from './tracing.js';
 
 // State lives outside the repo; KPLUGINS_PLAYGROUND_DIR moves it (tests run their own playground).
 const HOME =
@@ -22,6 +24,8 @@ interface PlaygroundState {
   dataplane: { pid: number; port: number; log: string; match: string };
   /** With the network: the nginx LoadBalancer address of seed 001 chapter 1. */
   nginxAddress?: string;
+  /** With the network: seed 001 chapter 4's Jaeger (or Zipkin) as the addon's tracing pod. */
+  tracing?: PlaygroundTracing;
 }
 
 function readState(): PlaygroundState | undefined {
@@ -64,6 +68,15 @@ Seed 001 chapter 5's VM (a Debian root of its own): ssh -F ${vm.sshConfig} root@
       }
 `
     : '';
+  const t = s.tracing;
+  const tracing = t
+    ? `
+Seed 001 chapter 4: a real ${t.kind === 'jaeger' ? 'Jaeger' : 'Zipkin'} is the tracing pod in istio-system (query API ${t.queryUrl}),
+with ${t.requests} Bookinfo requests from the last hour. kubectl trace reads it through the API server:
+  kubectl trace list --service productpage.default --limit 5
+  kubectl trace deps --since 1h
+`
+    : '';
   return `
 The playground is running (cluster ${s.cluster.name}, API ${s.cluster.server}).
 ${istiodLines(s.cluster.istiod)}
@@ -80,11 +93,11 @@ Try:
 
 The data plane at ${dp} answers like kube-proxy, the Ingress and Istio would: the body is the version
 of the pod that served the request${net ? ' (routing is decided there, the pod itself answers)' : ''}.
-${network}Stop everything with: npm run playground -- stop
+${network}${tracing}Stop everything with: npm run playground -- stop
 `;
 }
 
-async function start(withIstiod: boolean): Promise<void> {
+async function start(withIstiod: boolean, tracing: TracingKind | 'none'): Promise<void> {
   const t0 = Date.now();
   const prev = readState();
   if (prev && (await running(prev))) {
@@ -148,6 +161,14 @@ async function start(withIstiod: boolean): Promise<void> {
       await kubeProxyServes(cluster, state.nginxAddress!, 'default', 'nginx');
       // Chapter 5: the VM that joins the mesh, at the seed's address (unless another run holds it).
       await net.addHost({ name: 'mesh-vm', address: '192.168.3.202' }).catch((err: Error) => log(`no VM host for chapter 5: ${err.message}`));
+      // Chapter 4: the tracing addon's pod served by a real Jaeger (or Zipkin), Bookinfo's hour posted.
+      if (tracing !== 'none') {
+        log(`starting ${tracing} as the tracing pod in istio-system`);
+        state.tracing = await startPlaygroundTracing(cluster, tracing, dir).catch((err: Error) => {
+          log(`no tracing backend for chapter 4: ${err.message}`);
+          return undefined;
+        });
+      }
     }
     // Ready when it answers its health check.
     const deadline = Date.now() + 15_000;
@@ -207,14 +228,27 @@ async function status(): Promise<number> {
   return 0;
 }
 
-const cmd = process.argv.slice(2).find((a) => !a.startsWith('-')) ?? 'start';
-const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
+const argv = process.argv.slice(2);
+// --tracing jaeger|zipkin|none (start only) takes a value: it is not the command.
+const tracingAt = argv.findIndex((a) => a === '--tracing' || a.startsWith('--tracing='));
+const tracingArg = tracingAt < 0 ? 'jaeger' : argv[tracingAt].includes('=') ? argv[tracingAt].slice('--tracing='.length) : (argv[tracingAt + 1] ?? '');
+const rest = tracingAt < 0 ? argv : argv.filter((_, i) => i !== tracingAt && !(i === tracingAt + 1 && !argv[tracingAt].includes('=')));
+const cmd = rest.find((a) => !a.startsWith('-')) ?? 'start';
+const flags = rest.filter((a) => a.startsWith('-'));
 const unknown = flags.filter((f) => !(cmd === 'start' && f === '--no-istiod'));
-if (unknown.length) {
-  process.stderr.write(`error: unknown flag ${unknown[0]} for playground ${cmd} (start takes --no-istiod)\n`);
+if (unknown.length || (tracingAt >= 0 && cmd !== 'start')) {
+  process.stderr.write(`error: unknown flag ${unknown[0] ?? '--tracing'} for playground ${cmd} (start takes --no-istiod and --tracing jaeger|zipkin|none)\n`);
   process.exit(2);
 }
-const actions: Record<string, () => Promise<number | void>> = { start: () => start(!flags.includes('--no-istiod')), stop: () => stop(), status };
+if (!['jaeger', 'zipkin', 'none'].includes(tracingArg)) {
+  process.stderr.write(`error: --tracing "${tracingArg}" must be jaeger, zipkin or none\n`);
+  process.exit(2);
+}
+const actions: Record<string, () => Promise<number | void>> = {
+  start: () => start(!flags.includes('--no-istiod'), tracingArg as TracingKind | 'none'),
+  stop: () => stop(),
+  status,
+};
 const action = actions[cmd];
 if (!action) {
   process.stderr.write(`error: unknown playground command "${cmd}": use start, stop or status\n`);

@@ -2,8 +2,9 @@
 // Service tracing on port 80 to the query API under /jaeger, and Service zipkin, Jaeger's Zipkin
 // receiver; Zipkin: Services tracing and zipkin to Zipkin's server), with an hour of Bookinfo requests
 // already posted as Envoy would report them.
+import type { Cluster } from '../harness/cluster.js';
+import { postZipkin, serveTracing, waitForTrace, type TracingKind } from '../harness/tracing.js';
 import { bookinfoTrace, prng, type ZipkinSpan } from '../support/traces.js';
-import type { TracingKind } from '../harness/tracing.js';
 
 export const TRACING_NAMESPACE = 'istio-system';
 
@@ -84,4 +85,29 @@ export function bookinfoTraffic(nowMicros: number, count: number, seed = 11): Zi
     );
   }
   return spans;
+}
+
+/** What the playground keeps about its tracing backend (for its instructions). */
+export interface PlaygroundTracing {
+  kind: TracingKind;
+  /** The query API at the pod's address, inside the test network. */
+  queryUrl: string;
+  requests: number;
+}
+
+/**
+ * The real Jaeger (or Zipkin) serving the addon's tracing pod in istio-system, with an hour of Bookinfo
+ * requests posted to it. It runs as long as the cluster's network does (cluster stop ends it).
+ */
+export async function startPlaygroundTracing(cluster: Cluster, kind: TracingKind, dir: string, requests = 240): Promise<PlaygroundTracing> {
+  if (!cluster.network) throw new Error('the tracing pod needs the test network (root and CAP_NET_ADMIN)');
+  await cluster.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: TRACING_NAMESPACE } }]);
+  const server = await serveTracing(cluster, cluster.network, kind, tracingManifests(kind), dir);
+  const now = Date.now() * 1000;
+  const spans = bookinfoTraffic(now, requests);
+  await postZipkin(server, spans);
+  // The newest request is the last one posted: once it is stored, the hour is there.
+  const last = spans[spans.length - 1].traceId;
+  await waitForTrace(server, last, spans.filter((s) => s.traceId === last).length);
+  return { kind, queryUrl: server.queryUrl, requests };
 }
