@@ -14,6 +14,7 @@ import { sharedCluster } from '../support/fixture.js';
 import { runInProcess } from '../support/buffers.js';
 import { signCert } from '../harness/certs.js';
 import { bin } from '../harness/binaries.js';
+import { startForwarder } from '../support/proxy.js';
 import type { Cluster } from '../harness/cluster.js';
 import { definePlugin } from '../../shared/cli/plugin.js';
 import { defineCommand } from '../../shared/cli/command.js';
@@ -62,11 +63,20 @@ describe("connection flags against kubectl's own requests", function () {
   let eve: { cert: string; key: string };
   let caFile: string;
 
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  // A loopback port that forwards to the API server (which listens on its test network address), for the
+  // cases about names the serving certificate lists for 127.0.0.1 (localhost).
+  let loopback: Awaited<ReturnType<typeof startForwarder>> | undefined;
+
+  after(async () => {
+    await loopback?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   before(async () => {
     c = await sharedCluster();
-    port = new URL(c.server).port;
+    const api = new URL(c.server);
+    loopback = await startForwarder('127.0.0.1', api.hostname, Number(api.port));
+    port = String(loopback.port);
     dir = mkdtempSync(join(tmpdir(), 'flags-'));
     await c.kubectl(['create', 'namespace', NS]);
     for (const sa of ['flag-user', 'flag-file']) await c.kubectl(['-n', NS, 'create', 'serviceaccount', sa]);
@@ -205,7 +215,7 @@ describe("connection flags against kubectl's own requests", function () {
     const system = await oursFor(['--context', 'system-ctx'], { KUBECONFIG: multi });
     assert.match(
       system.error ?? '',
-      /^error: cannot reach the cluster at https:\/\/127\.0\.0\.1:\d+ \(context "system-ctx"\): the server's certificate cannot be verified; it is not signed by an authority in \/etc\/ssl\/certs\/ca-certificates\.crt; set certificate-authority \(or certificate-authority-data\) for the cluster in the kubeconfig, or pass --certificate-authority, or add the CA to NODE_EXTRA_CA_CERTS or to the system store\n$/,
+      /^error: cannot reach the cluster at https:\/\/[\d.]+:\d+ \(context "system-ctx"\): the server's certificate cannot be verified; it is not signed by an authority in \/etc\/ssl\/certs\/ca-certificates\.crt; set certificate-authority \(or certificate-authority-data\) for the cluster in the kubeconfig, or pass --certificate-authority, or add the CA to NODE_EXTRA_CA_CERTS or to the system store\n$/,
     );
     const wrong = await oursFor(['--context', 'bad'], { KUBECONFIG: multi });
     assert.match(

@@ -27,12 +27,15 @@ describe('proxies against the real API server (kubectl as the oracle)', function
   this.timeout(120_000);
   let c: Cluster;
   let apiPort: number;
+  // On a cluster with the test network the API server binds the host end of its veth, not 127.0.0.1.
+  let apiHost: string;
   const dir = mkdtempSync(join(tmpdir(), 'proxy-'));
   const proxies: CountingProxy[] = [];
 
   before(async () => {
     c = await sharedCluster();
     apiPort = Number(new URL(c.server).port);
+    apiHost = new URL(c.server).hostname;
     await c.kubectl(['create', 'namespace', NS]);
   });
   after(async () => {
@@ -48,9 +51,9 @@ describe('proxies against the real API server (kubectl as the oracle)', function
     writeFileSync(file, yaml.dump(doc), { mode: 0o600 });
     return file;
   }
-  const loopbackOnly = (host: string) => host === '127.0.0.1';
+  const apiOnly = (host: string, port: number) => host === apiHost && port === apiPort;
   async function proxy(opts: Omit<ProxyOptions, 'allow'> & { allow?: ProxyOptions['allow'] }): Promise<CountingProxy> {
-    const p = await startProxy({ allow: loopbackOnly, ...opts });
+    const p = await startProxy({ allow: apiOnly, ...opts });
     proxies.push(p);
     return p;
   }
@@ -81,7 +84,7 @@ describe('proxies against the real API server (kubectl as the oracle)', function
       p,
     );
     assert.ok(counts.ours >= 1 && counts.kubectl >= 1, JSON.stringify(counts));
-    assert.deepEqual([...new Set(p.targets)], [`127.0.0.1:${apiPort}`]);
+    assert.deepEqual([...new Set(p.targets)], [`${apiHost}:${apiPort}`]);
   });
 
   it('proxy-url with credentials: sent as Proxy-Authorization; wrong ones fail in one line naming the proxy', async () => {
@@ -96,7 +99,7 @@ describe('proxies against the real API server (kubectl as the oracle)', function
       ours(wrong).serverVersion(),
       (e: Error) =>
         e instanceof KubeApiError &&
-        /^cannot reach the cluster at https:\/\/127\.0\.0\.1:\d+ \(context "[^"]+"\) through the proxy http:\/\/ops:\*\*\*@127\.0\.0\.1:\d+ from proxy-url of cluster "[^"]+": the proxy refused the tunnel to 127\.0\.0\.1:\d+: 407 Proxy Authentication Required$/.test(
+        /^cannot reach the cluster at https:\/\/[\d.]+:\d+ \(context "[^"]+"\) through the proxy http:\/\/ops:\*\*\*@127\.0\.0\.1:\d+ from proxy-url of cluster "[^"]+": the proxy refused the tunnel to [\d.]+:\d+: 407 Proxy Authentication Required$/.test(
           e.message,
         ),
     );
@@ -132,7 +135,17 @@ describe('proxies against the real API server (kubectl as the oracle)', function
 
   it('HTTPS_PROXY is never used for a loopback server (Go skips localhost and 127/8)', async () => {
     const p = await proxy({ kind: 'http' });
-    assert.deepEqual(await sameAsKubectl(c.kubeconfig, p, { HTTPS_PROXY: p.url }), { ours: 0, kubectl: 0 });
+    const loopback = await startForwarder('127.0.0.1', apiHost, apiPort);
+    try {
+      const file = kubeconfig((cl) => {
+        cl['server'] = `https://127.0.0.1:${loopback.port}`;
+        cl['tls-server-name'] = 'kubernetes';
+      });
+      assert.deepEqual(await sameAsKubectl(file, p, { HTTPS_PROXY: p.url }), { ours: 0, kubectl: 0 });
+      assert.ok(loopback.connections >= 2, 'both reached the server directly');
+    } finally {
+      await loopback.close();
+    }
   });
 
   describe('HTTPS_PROXY and NO_PROXY for a server on a non-loopback address', () => {
@@ -144,7 +157,7 @@ describe('proxies against the real API server (kubectl as the oracle)', function
     before(async function () {
       host = namespacedHostAddress();
       if (!host) return this.skip();
-      fwd = await startForwarder(host.address, apiPort);
+      fwd = await startForwarder(host.address, apiHost, apiPort);
       // The serving certificate names "kubernetes", not this address.
       file = kubeconfig((cl) => {
         cl['server'] = `https://${host!.address}:${fwd.port}`;

@@ -173,13 +173,17 @@ export async function startProxy(opts: ProxyOptions): Promise<CountingProxy> {
   return p;
 }
 
-/** A plain TCP forwarder from listenHost (an address in one of our namespaces) to a loopback port; counts connections. */
-export async function startForwarder(listenHost: string, toPort: number): Promise<{ port: number; connections: number; close(): Promise<void> }> {
+/** A plain TCP forwarder from listenHost to toHost:toPort (both loopback or in our namespaces); counts connections. */
+export async function startForwarder(
+  listenHost: string,
+  toHost: string,
+  toPort: number,
+): Promise<{ port: number; connections: number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const f = { port: 0, connections: 0, close: async () => {} };
   const server = createTcpServer((client) => {
     f.connections++;
-    const upstream = connect({ host: '127.0.0.1', port: toPort });
+    const upstream = connect({ host: toHost, port: toPort });
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
