@@ -242,7 +242,9 @@ fi
 # 10. Jaeger v2 for kubectl trace. `go install` refuses the module (its go.mod has replace directives);
 # a throwaway module that requires it as a tool builds it.
 progress "jaeger $JAEGER_VERSION"
-if have jaeger && { [ -L "$OUT/jaeger" ] || [ "$(cat "$OUT/jaeger.version" 2>/dev/null)" = "$JAEGER_VERSION" ]; }; then say "  cached"; else
+if have jaeger && { [ -L "$OUT/jaeger" ] || [ "$(cat "$OUT/jaeger.version" 2>/dev/null)" = "$JAEGER_VERSION" ]; }; then say "  cached"
+elif [ -n "${KUBEBUILDER_ASSETS:-}" ]; then say "  skipped: not in KUBEBUILDER_ASSETS (the kubectl trace tests need it)"
+else
   check_proxy github.com/jaegertracing/jaeger "$JAEGER_VERSION"
   w="$SRC/jaeger-$JAEGER_VERSION"; mkdir -p "$w"
   (
@@ -263,7 +265,9 @@ fi
 
 # 11. Zipkin server (the exec jar from Maven Central; run with Java >= 17).
 progress "zipkin-server $ZIPKIN_VERSION"
-if [ -f "$OUT/zipkin-server.jar" ] && { [ -L "$OUT/zipkin-server.jar" ] || [ "$(cat "$OUT/zipkin.version" 2>/dev/null)" = "$ZIPKIN_VERSION" ]; }; then say "  cached"; else
+if [ -f "$OUT/zipkin-server.jar" ] && { [ -L "$OUT/zipkin-server.jar" ] || [ "$(cat "$OUT/zipkin.version" 2>/dev/null)" = "$ZIPKIN_VERSION" ]; }; then say "  cached"
+elif [ -n "${KUBEBUILDER_ASSETS:-}" ]; then say "  skipped: not in KUBEBUILDER_ASSETS (the kubectl trace tests need it)"
+else
   command -v mvn >/dev/null 2>&1 || die "Maven is needed to fetch zipkin-server $ZIPKIN_VERSION (apt-get install maven)"
   tmp=$(mktemp -d)
   mvn -B -q dependency:copy "-Dartifact=io.zipkin:zipkin-server:$ZIPKIN_VERSION:jar:exec" -DoutputDirectory="$tmp" >&2 \
