@@ -13,6 +13,10 @@ ISTIO_VERSION=v0.0.0-20260827124520-eed52ebb66ad
 KREW_VERSION=v0.5.0
 # The Gateway API CRDs (standard channel) come from the module; not part of KEY (a file, not a build).
 GATEWAY_API_VERSION=v1.6.3
+# Tracing backends for kubectl trace; not part of KEY either: each has its own file and version file.
+# Jaeger's Go module tag v1.76.0 is the v2.13.0 release (the jaeger v2 binary, in-memory storage).
+JAEGER_VERSION=v1.76.0
+ZIPKIN_VERSION=3.5.1
 
 CACHE_ROOT=${KPLUGINS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-traffic-plugins}
 KEY="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_istio-${ISTIO_VERSION##*-}_krew-${KREW_VERSION}"
@@ -55,7 +59,7 @@ flock 9
 have() { [ -x "$OUT/$1" ]; }
 
 if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
-  for b in kube-apiserver etcd kubectl kube-controller-manager kube-scheduler kube-proxy kwok istioctl pilot-discovery pilot-agent kubectl-krew kwok-stages istio-crds.yaml gateway-api-crds.yaml kwok-portforward-crd.yaml; do
+  for b in kube-apiserver etcd kubectl kube-controller-manager kube-scheduler kube-proxy kwok istioctl pilot-discovery pilot-agent kubectl-krew kwok-stages istio-crds.yaml gateway-api-crds.yaml kwok-portforward-crd.yaml jaeger zipkin-server.jar; do
     if [ -x "$KUBEBUILDER_ASSETS/$b" ] && [ -f "$KUBEBUILDER_ASSETS/$b" ]; then
       ln -sfn "$KUBEBUILDER_ASSETS/$b" "$OUT/$b"; say "using $b from KUBEBUILDER_ASSETS"
     elif [ -e "$BASE_OUT/$b" ] && [ ! -e "$OUT/$b" ]; then
@@ -72,7 +76,7 @@ check_proxy() {
 }
 
 step=0
-total=10
+total=12
 progress() { step=$((step+1)); say "[$step/$total] $*"; }
 
 # A wrapper module for commands of k8s.io/kubernetes, which replaces its staging modules with local paths.
@@ -221,7 +225,7 @@ if [ -f "$OUT/gateway-api-crds.yaml" ] && [ "$(cat "$OUT/gateway-api-crds.versio
   echo "$GATEWAY_API_VERSION" > "$OUT/gateway-api-crds.version"
 fi
 
-# 7. kube-proxy from the same Kubernetes module, for the test clusters' network (test/harness/network/).
+# 8. kube-proxy from the same Kubernetes module, for the test clusters' network (test/harness/network/).
 # Its own cache check (a version file beside it), so adding it did not change KEY.
 progress "kube-proxy $K8S_VERSION"
 if have kube-proxy && { [ -L "$OUT/kube-proxy" ] || [ "$(cat "$OUT/kube-proxy.version" 2>/dev/null)" = "$K8S_VERSION" ]; }; then say "  cached"; else
@@ -234,7 +238,7 @@ if have kube-proxy && { [ -L "$OUT/kube-proxy" ] || [ "$(cat "$OUT/kube-proxy.ve
   echo "$K8S_VERSION" > "$OUT/kube-proxy.version"
 fi
 
-# 8. The VM hosts' Debian root (debootstrap; vm-root.sh has its own cache and lock). Needs root.
+# 9. The VM hosts' Debian root (debootstrap; vm-root.sh has its own cache and lock). Needs root.
 progress "VM host root (debootstrap)"
 if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
   say "  skipped with KUBEBUILDER_ASSETS (built on first use by test/controlplane/vm-root.sh)"
@@ -242,6 +246,44 @@ elif [ "$(id -u)" = 0 ] && command -v debootstrap >/dev/null 2>&1; then
   bash "$(dirname "$0")/vm-root.sh" > /dev/null || say "  not built; the VM host tests will say why"
 else
   say "  skipped: needs root and debootstrap (the test network's VM hosts are unavailable)"
+fi
+
+# 10. Jaeger v2 for kubectl trace. `go install` refuses the module (its go.mod has replace directives);
+# a throwaway module that requires it as a tool builds it.
+progress "jaeger $JAEGER_VERSION"
+if have jaeger && { [ -L "$OUT/jaeger" ] || [ "$(cat "$OUT/jaeger.version" 2>/dev/null)" = "$JAEGER_VERSION" ]; }; then say "  cached"
+elif [ -n "${KUBEBUILDER_ASSETS:-}" ]; then say "  skipped: not in KUBEBUILDER_ASSETS (the kubectl trace tests need it)"
+else
+  check_proxy github.com/jaegertracing/jaeger "$JAEGER_VERSION"
+  w="$SRC/jaeger-$JAEGER_VERSION"; mkdir -p "$w"
+  (
+    cd "$w"
+    if [ ! -f .ready ]; then
+      rm -f go.mod go.sum
+      go mod init local/jaegerbin >/dev/null 2>&1
+      say "  resolving modules"
+      go get -tool "github.com/jaegertracing/jaeger/cmd/jaeger@$JAEGER_VERSION" >&2
+      touch .ready
+    fi
+    say "  compiling jaeger"
+    go build -trimpath -ldflags "-s -w" -o "$OUT/jaeger.tmp" github.com/jaegertracing/jaeger/cmd/jaeger >&2
+    mv "$OUT/jaeger.tmp" "$OUT/jaeger"
+  )
+  echo "$JAEGER_VERSION" > "$OUT/jaeger.version"
+fi
+
+# 11. Zipkin server (the exec jar from Maven Central; run with Java >= 17).
+progress "zipkin-server $ZIPKIN_VERSION"
+if [ -f "$OUT/zipkin-server.jar" ] && { [ -L "$OUT/zipkin-server.jar" ] || [ "$(cat "$OUT/zipkin.version" 2>/dev/null)" = "$ZIPKIN_VERSION" ]; }; then say "  cached"
+elif [ -n "${KUBEBUILDER_ASSETS:-}" ]; then say "  skipped: not in KUBEBUILDER_ASSETS (the kubectl trace tests need it)"
+else
+  command -v mvn >/dev/null 2>&1 || die "Maven is needed to fetch zipkin-server $ZIPKIN_VERSION (apt-get install maven)"
+  tmp=$(mktemp -d)
+  mvn -B -q dependency:copy "-Dartifact=io.zipkin:zipkin-server:$ZIPKIN_VERSION:jar:exec" -DoutputDirectory="$tmp" >&2 \
+    || { rm -rf "$tmp"; die "cannot fetch io.zipkin:zipkin-server:$ZIPKIN_VERSION:exec from Maven Central"; }
+  mv "$tmp/zipkin-server-$ZIPKIN_VERSION-exec.jar" "$OUT/zipkin-server.jar.tmp"; rm -rf "$tmp"
+  mv "$OUT/zipkin-server.jar.tmp" "$OUT/zipkin-server.jar"
+  echo "$ZIPKIN_VERSION" > "$OUT/zipkin.version"
 fi
 
 progress "done: $(du -sh "$OUT" 2>/dev/null | cut -f1) in $OUT"

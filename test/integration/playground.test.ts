@@ -16,7 +16,7 @@ const CLI = join(REPO_ROOT, 'build', 'test', 'playground', 'cli.js');
 const curl = async (port: number, host: string) => (await hostGet(port, { host })).body.trim();
 
 describe('playground', function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
   const dir = mkdtempSync(join(tmpdir(), 'playground-'));
   const env = { ...process.env, KPLUGINS_PLAYGROUND_DIR: dir };
   const run = (args: string[]) => execa(process.execPath, [CLI, ...args], { env, reject: false, stdin: 'ignore' });
@@ -77,6 +77,24 @@ describe('playground', function () {
         const r = await execa('ssh', ['-F', ssh[1], '-o', 'BatchMode=yes', 'root@192.168.3.202', 'hostname'], { stdin: 'ignore', reject: false });
         assert.equal(r.stdout, 'mesh-vm', r.stderr);
       }
+      // Chapter 4: Jaeger is the tracing pod in istio-system, read through the API server's service proxy.
+      assert.match(start.stdout, /a real Jaeger is the tracing pod in istio-system .*\nwith 240 Bookinfo requests from the last hour/);
+      const traces = await execa(
+        join(REPO_ROOT, 'dist', 'bin', 'kubectl-trace'),
+        ['list', '--service', 'productpage.default', '--limit', '5', '-v', '-o', 'json'],
+        {
+          env: { ...env, KUBECONFIG: kubeconfig, NO_COLOR: '1' },
+          stdin: 'ignore',
+          reject: false,
+        },
+      );
+      assert.equal(traces.exitCode, 0, traces.stderr);
+      assert.match(traces.stderr, /reading traces from service istio-system\/tracing:80 \(Jaeger\) through the API server's service proxy/);
+      const items = (JSON.parse(traces.stdout) as { items: { rootService: string }[] }).items;
+      assert.deepEqual(
+        items.map((i) => i.rootService),
+        Array(5).fill('istio-ingressgateway.istio-system'),
+      );
     }
 
     const again = await run(['start']);

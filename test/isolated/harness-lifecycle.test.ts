@@ -2,7 +2,7 @@
 // honours KUBEBUILDER_ASSETS.
 import assert from 'node:assert/strict';
 import { isRunning } from '../harness/processes.js';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -39,15 +39,20 @@ describe('harness lifecycle', function () {
     const assets = mkdtempSync(join(tmpdir(), 'assets-'));
     for (const b of BINARIES) symlinkSync(join(binDir(), b), join(assets, b));
     const cache = mkdtempSync(join(tmpdir(), 'kpc-'));
-    const r = await execa('bash', [join(REPO_ROOT, 'test/controlplane/build.sh')], {
-      env: { KUBEBUILDER_ASSETS: assets, KPLUGINS_CACHE: cache },
-      stdin: 'ignore',
-    });
-    const out = r.stdout.trim();
-    for (const b of BINARIES) assert.ok(lstatSync(join(out, b)).isSymbolicLink(), `${b} linked from the assets`);
-    assert.match(r.stderr, /using kube-apiserver from KUBEBUILDER_ASSETS/);
-    assert.doesNotMatch(r.stderr, /compiling/);
-    assert.ok(readdirSync(join(out, 'kwok-stages')).length > 0);
-    assert.ok(existsSync(join(out, 'istio-crds.yaml')));
+    try {
+      const r = await execa('bash', [join(REPO_ROOT, 'test/controlplane/build.sh')], {
+        env: { KUBEBUILDER_ASSETS: assets, KPLUGINS_CACHE: cache },
+        stdin: 'ignore',
+      });
+      const out = r.stdout.trim();
+      for (const b of BINARIES) assert.ok(lstatSync(join(out, b)).isSymbolicLink(), `${b} linked from the assets`);
+      assert.match(r.stderr, /using kube-apiserver from KUBEBUILDER_ASSETS/);
+      assert.doesNotMatch(r.stderr, /compiling/);
+      assert.ok(readdirSync(join(out, 'kwok-stages')).length > 0);
+      assert.ok(existsSync(join(out, 'istio-crds.yaml')));
+    } finally {
+      // The links and the throwaway cache (its own folder of links and module downloads).
+      for (const d of [assets, cache]) rmSync(d, { recursive: true, force: true });
+    }
   });
 });

@@ -12,6 +12,8 @@ import { freePort, isOurs, isRunning, startProcess, stopPid } from '../harness/p
 import { REPO_ROOT, binDir } from '../harness/binaries.js';
 import { servePrometheus } from '../harness/prometheus.js';
 import { meshInstructions, meshRunning, readMeshState, startMeshPlayground, stopMeshPlayground } from './mesh.js';
+import type { TracingKind } from '../harness/tracing.js';
+import { startPlaygroundTracing, type PlaygroundTracing } from './tracing.js';
 
 // State lives outside the repo; KPLUGINS_PLAYGROUND_DIR moves it (tests run their own playground).
 const HOME =
@@ -26,6 +28,8 @@ interface PlaygroundState {
   nginxAddress?: string;
   /** With the network: Istio's Prometheus addon (istio-system/prometheus:9090) at this pod address. */
   prometheusUrl?: string;
+  /** With the network: seed 001 chapter 4's Jaeger (or Zipkin) as the addon's tracing pod. */
+  tracing?: PlaygroundTracing;
 }
 
 function readState(): PlaygroundState | undefined {
@@ -74,6 +78,15 @@ Istio's Prometheus addon (service istio-system/prometheus:9090, at ${s.prometheu
       }
 `
     : '';
+  const t = s.tracing;
+  const tracing = t
+    ? `
+Seed 001 chapter 4: a real ${t.kind === 'jaeger' ? 'Jaeger' : 'Zipkin'} is the tracing pod in istio-system (query API ${t.queryUrl}),
+with ${t.requests} Bookinfo requests from the last hour. kubectl trace reads it through the API server:
+  kubectl trace list --service productpage.default --limit 5
+  kubectl trace deps --since 1h
+`
+    : '';
   return `
 The playground is running (cluster ${s.cluster.name}, API ${s.cluster.server}).
 ${istiodLines(s.cluster.istiod)}
@@ -90,11 +103,11 @@ Try:
 
 The data plane at ${dp} answers like kube-proxy, the Ingress and Istio would: the body is the version
 of the pod that served the request${net ? ' (routing is decided there, the pod itself answers)' : ''}.
-${network}Stop everything with: npm run playground -- stop
+${network}${tracing}Stop everything with: npm run playground -- stop
 `;
 }
 
-async function start(withIstiod: boolean): Promise<void> {
+async function start(withIstiod: boolean, tracing: TracingKind | 'none'): Promise<void> {
   const t0 = Date.now();
   const prev = readState();
   if (prev && (await running(prev))) {
@@ -163,6 +176,14 @@ async function start(withIstiod: boolean): Promise<void> {
       );
       // Chapter 5: the VM that joins the mesh, at the seed's address (unless another run holds it).
       await net.addHost({ name: 'mesh-vm', address: '192.168.3.202' }).catch((err: Error) => log(`no VM host for chapter 5: ${err.message}`));
+      // Chapter 4: the tracing addon's pod served by a real Jaeger (or Zipkin), Bookinfo's hour posted.
+      if (tracing !== 'none') {
+        log(`starting ${tracing} as the tracing pod in istio-system`);
+        state.tracing = await startPlaygroundTracing(cluster, tracing, dir).catch((err: Error) => {
+          log(`no tracing backend for chapter 4: ${err.message}`);
+          return undefined;
+        });
+      }
     }
     // Ready when it answers its health check.
     const deadline = Date.now() + 15_000;
@@ -232,17 +253,27 @@ async function status(): Promise<number> {
   return 0;
 }
 
-// --clusters N (or --clusters=N): seed 001 chapter 6's mesh of N clusters instead (mesh.ts).
-const argv = process.argv.slice(2).flatMap((a) => (a.startsWith('--clusters=') ? ['--clusters', a.slice('--clusters='.length)] : [a]));
-const clustersAt = argv.indexOf('--clusters');
-const clusters = clustersAt >= 0 ? argv.splice(clustersAt, 2)[1] : undefined;
+// --clusters N (seed 001 chapter 6's mesh of N clusters, mesh.ts) and --tracing jaeger|zipkin|none
+// (start only) take a value: neither is the command.
+const argv = process.argv.slice(2).flatMap((a) => (/^--(clusters|tracing)=/.test(a) ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a]));
+const takeValue = (flag: string): string | undefined => {
+  const at = argv.indexOf(flag);
+  return at < 0 ? undefined : (argv.splice(at, 2)[1] ?? '');
+};
+const clusters = takeValue('--clusters');
+const tracingGiven = takeValue('--tracing');
+const tracingArg = tracingGiven ?? 'jaeger';
 const cmd = argv.find((a) => !a.startsWith('-')) ?? 'start';
 const flags = argv.filter((a) => a.startsWith('-'));
 const unknown = flags.filter((f) => !(cmd === 'start' && f === '--no-istiod'));
-if (unknown.length || (clusters !== undefined && (cmd !== 'start' || !['1', '2', '3'].includes(clusters)))) {
-  process.stderr.write(
-    `error: ${unknown.length ? `unknown flag ${unknown[0]}` : `--clusters ${clusters ?? ''}`} for playground ${cmd} (start takes --no-istiod or --clusters 2|3)\n`,
-  );
+const badClusters = clusters !== undefined && (cmd !== 'start' || !['1', '2', '3'].includes(clusters));
+if (unknown.length || badClusters || (tracingGiven !== undefined && cmd !== 'start')) {
+  const what = unknown.length ? `unknown flag ${unknown[0]}` : badClusters ? `--clusters ${clusters ?? ''}` : '--tracing';
+  process.stderr.write(`error: ${what} for playground ${cmd} (start takes --no-istiod, --tracing jaeger|zipkin|none, or --clusters 2|3)\n`);
+  process.exit(2);
+}
+if (!['jaeger', 'zipkin', 'none'].includes(tracingArg)) {
+  process.stderr.write(`error: --tracing "${tracingArg}" must be jaeger, zipkin or none\n`);
   process.exit(2);
 }
 const startMesh = async () => {
@@ -250,7 +281,7 @@ const startMesh = async () => {
   process.stdout.write(meshInstructions(await startMeshPlayground(HOME, Number(clusters), log)));
 };
 const actions: Record<string, () => Promise<number | void>> = {
-  start: () => (clusters && clusters !== '1' ? startMesh() : start(!flags.includes('--no-istiod'))),
+  start: () => (clusters && clusters !== '1' ? startMesh() : start(!flags.includes('--no-istiod'), tracingArg as TracingKind | 'none')),
   stop: () => stop(),
   status,
 };
