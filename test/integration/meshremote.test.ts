@@ -355,10 +355,11 @@ describe('kubectl meshremote on two clusters with a real istiod', function () {
     assert.equal(await canI(kc, 'patch', 'mutatingwebhookconfigurations.admissionregistration.k8s.io'), 'yes');
     assert.equal(await canI(kc, 'delete', 'configmaps', 'default'), 'no');
 
-    // A cluster no istiod controls gets a read-only reader; minimal reads no Secrets.
+    // A cluster no istiod controls gets a read-only reader; minimal reads no Secrets. The name is the one
+    // the cluster's Istio install gives it (any other is refused).
     for (const reader of ['istio', 'minimal']) {
       const out = join(work, `ro-${reader}.kubeconfig`);
-      const g = await mr(['generate-kubeconfig', `ro-${reader}`, '--reader', reader, '--output-file', out]);
+      const g = await mr(['generate-kubeconfig', 'primary', '--reader', reader, '--output-file', out]);
       assert.equal(g.exitCode, 0, g.stderr);
       assert.equal(await canI(out, 'list', 'services'), 'yes');
       assert.equal(await canI(out, 'list', 'secrets'), reader === 'istio' ? 'yes' : 'no');
@@ -374,8 +375,8 @@ describe('kubectl meshremote on two clusters with a real istiod', function () {
       }
       if (reader === 'minimal')
         assert.match(g.stderr, /--reader minimal costs:\n {2}- istiod in the primary must run with PILOT_ENABLE_REMOTE_CREDENTIALS_CONTROLLER=false/);
-      await primary.kubectl(['delete', 'serviceaccount,secret', '-n', 'istio-system', '-l', `traffic.kubectl-plugins.io/mesh-remote=ro-${reader}`]);
-      await primary.kubectl(['delete', 'clusterrole,clusterrolebinding', '-l', `traffic.kubectl-plugins.io/mesh-remote=ro-${reader}`]);
+      await primary.kubectl(['delete', 'serviceaccount,secret', '-n', 'istio-system', '-l', 'traffic.kubectl-plugins.io/mesh-remote=primary']);
+      await primary.kubectl(['delete', 'clusterrole,clusterrolebinding', '-l', 'traffic.kubectl-plugins.io/mesh-remote=primary']);
     }
   });
 

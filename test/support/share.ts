@@ -3,12 +3,18 @@
 // standard deviations of the binomial share instead (a false failure about once in 150,000 runs).
 import assert from 'node:assert/strict';
 
-export function assertShare(observedPercent: number, expectedPercent: number, requests: number, what = ''): void {
+function tolerance(expectedPercent: number, requests: number): number {
   const p = expectedPercent / 100;
-  const sd = Math.sqrt((p * (1 - p)) / requests) * 100;
-  const tolerance = Math.max(4.5 * sd, 0.5);
+  return Math.max(4.5 * Math.sqrt((p * (1 - p)) / requests) * 100, 0.5);
+}
+
+export function shareWithin(observedPercent: number, expectedPercent: number, requests: number): boolean {
+  return Math.abs(observedPercent - expectedPercent) <= tolerance(expectedPercent, requests);
+}
+
+export function assertShare(observedPercent: number, expectedPercent: number, requests: number, what = ''): void {
   assert.ok(
-    Math.abs(observedPercent - expectedPercent) <= tolerance,
-    `${what} observed ${observedPercent}% of ${requests} requests, expected ${expectedPercent}% ± ${tolerance.toFixed(1)}%`,
+    shareWithin(observedPercent, expectedPercent, requests),
+    `${what} observed ${observedPercent}% of ${requests} requests, expected ${expectedPercent}% ± ${tolerance(expectedPercent, requests).toFixed(1)}%`,
   );
 }
