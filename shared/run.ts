@@ -2,7 +2,7 @@
 // Every error becomes one line on stderr (a stack trace only with -v); only main() exits the process.
 import Yargs from 'yargs';
 import type { Argv } from 'yargs';
-import { CliError, ExitCode, UsageError } from './errors.js';
+import { CliError, ExitCode, SilentExit, UsageError } from './errors.js';
 import { colorEnabled, painter } from './output/color.js';
 import { connectionFlags, globalFlags } from './cli/flags.js';
 import { binaryName, type AnyCommand, type Args, type PluginDefinition } from './cli/command.js';
@@ -161,7 +161,8 @@ export async function runCli(plugin: PluginDefinition, rawArgv: string[], io: IO
       .filter(Boolean)
       .join(' ');
     if (line) io.stderr.write(`${painter(color)('red', 'error:')} ${line}\n`);
-    if (verbose && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+    // A SilentExit is a chosen exit code (a gate's 3), not a failure: nothing to trace.
+    if (verbose && err instanceof Error && !(err instanceof SilentExit) && err.stack) io.stderr.write(`${err.stack}\n`);
     return code;
   };
   if (argv[0] === '__complete') {

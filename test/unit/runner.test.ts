@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { runInProcess } from '../support/buffers.js';
 import { definePlugin } from '../../shared/cli/plugin.js';
 import { defineCommand, requiredStr } from '../../shared/cli/command.js';
-import { CliError, UsageError } from '../../shared/errors.js';
+import { CliError, SilentExit, UsageError } from '../../shared/errors.js';
 import { percentage } from '../../shared/validate.js';
 import { helperName, helperScript } from '../../shared/commands/completion.js';
 
@@ -29,6 +29,7 @@ const plugin = definePlugin({
         calls.push('run');
         if (o.name === 'fail') throw new CliError('it failed; try again');
         if (o.name === 'bug') throw new RangeError('internal');
+        if (o.name === 'gate') throw new SilentExit(3);
         ctx.stdout.write(`${o.name}=${o.percent}\n`);
       },
     }),
@@ -73,6 +74,8 @@ describe('runner: exit codes and messages', () => {
     assert.equal(bug.stderr, 'error: internal\n');
     const verbose = await runInProcess(plugin, ['set', 'bug', '5', '-v']);
     assert.match(verbose.stderr, /^error: internal\nRangeError: internal\n\s+at /);
+    // A gate's chosen exit code is no failure: no trace even with -v.
+    assert.deepEqual(await runInProcess(plugin, ['set', 'gate', '5', '-v']), { code: 3, stdout: '', stderr: '' });
   });
 
   it('--help and --version print to stdout, exit 0', async () => {
