@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { startCluster } from '../test/harness/cluster.js';
 import { REPO_ROOT, bin } from '../test/harness/binaries.js';
-import { sideBySide } from './side-by-side.js';
+import { sideBySide, withBaseline } from './side-by-side.js';
 
 const argv = process.argv.slice(2);
 const n = Number(argv[argv.indexOf('--objects') + 1]) || 2000;
@@ -73,11 +73,15 @@ try {
   const flags = ['-n', NS, '--kubeconfig', cluster.kubeconfig];
   sideBySide(
     `${ingresses.length} Ingresses, ${services.length} Services and as many EndpointSlices in one namespace`,
-    [
-      { name: 'kubectl get ingress,svc,endpointslices -o json', cmd: bin('kubectl'), args: ['get', 'ingress,svc,endpointslices', '-o', 'json', ...flags] },
-      { name: 'kubectl-bluegreen status', cmd: plugin, args: ['status', ...flags] },
-      { name: 'kubectl-bluegreen status -o json', cmd: plugin, args: ['status', '-o', 'json', ...flags] },
-    ],
+    withBaseline(
+      [
+        { name: 'kubectl get ingress,svc,endpointslices -o json', cmd: bin('kubectl'), args: ['get', 'ingress,svc,endpointslices', '-o', 'json', ...flags] },
+        { name: 'kubectl-bluegreen status', cmd: plugin, args: ['status', ...flags] },
+        { name: 'kubectl-bluegreen status -o json', cmd: plugin, args: ['status', '-o', 'json', ...flags] },
+      ],
+      argv,
+      join(REPO_ROOT, 'dist', 'bin'),
+    ),
     runs,
   );
 } finally {

@@ -1,11 +1,12 @@
-// `kubectl canary status` on a namespace with 2,000 Deployments and 2,000 Services, side by side with
+// `kubectl canary status` (one canary at 25%, so the table has a row) on a namespace with 2,000 Deployments and 2,000 Services, side by side with
 // `kubectl get deploy,svc -o json` (the same data) in one run; reports medians and peak memory.
-//   node build/bench/canary-status.js [--objects N] [--runs N]
+//   node build/bench/canary-status.js [--objects N] [--runs N] [--baseline <another build's dist/bin>]
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCluster } from '../test/harness/cluster.js';
 import { REPO_ROOT, bin } from '../test/harness/binaries.js';
+import { sideBySide, withBaseline } from './side-by-side.js';
 
 const argv = process.argv.slice(2);
 const n = Number(argv[argv.indexOf('--objects') + 1]) || 2000;
@@ -40,33 +41,14 @@ try {
     );
   for (let i = 0; i < docs.length; i += 500) await cluster.apply(docs.slice(i, i + 500).join('\n'));
   const plugin = join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary');
-  const set = spawnSync(plugin, ['set', 'new-nginx', '50', '-n', NS, '--kubeconfig', cluster.kubeconfig], { encoding: 'utf8' });
+  const set = spawnSync(plugin, ['set', 'new-nginx', '25', '--total', '4', '--wait=false', '-n', NS, '--kubeconfig', cluster.kubeconfig], { encoding: 'utf8' });
   if (set.status !== 0) throw new Error(set.stderr);
   const cases = [
     { name: 'kubectl get deploy,svc -o json', cmd: bin('kubectl'), args: ['get', 'deploy,svc', '-o', 'json', '-n', NS, '--kubeconfig', cluster.kubeconfig] },
     { name: 'kubectl-canary status', cmd: plugin, args: ['status', '-n', NS, '--kubeconfig', cluster.kubeconfig] },
     { name: 'kubectl-canary status -o json', cmd: plugin, args: ['status', '-o', 'json', '-n', NS, '--kubeconfig', cluster.kubeconfig] },
   ];
-  const times = new Map(cases.map((c) => [c.name, [] as number[]]));
-  for (let r = 0; r < runs; r++) {
-    for (const c of cases) {
-      const t = process.hrtime.bigint();
-      const res = spawnSync(c.cmd, c.args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-      if (res.status !== 0) throw new Error(`${c.name}: ${res.stderr}`);
-      times.get(c.name)!.push(Number(process.hrtime.bigint() - t) / 1e6);
-    }
-  }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const rss = (c: (typeof cases)[number]) => {
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', c.cmd, ...c.args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-    return Number(r.stderr.trim().split('\n').pop()) / 1024;
-  };
-  const base = median(times.get(cases[0].name)!);
-  console.log(`${n} Deployments and ${n - 1} Services in one namespace; median of ${runs} interleaved runs`);
-  for (const c of cases) {
-    const m = median(times.get(c.name)!);
-    console.log(`${c.name.padEnd(34)} ${`${m.toFixed(0)} ms`.padStart(8)}  ${(m / base).toFixed(2)}x  max RSS ${rss(c).toFixed(0)} MiB`);
-  }
+  sideBySide(`${n} Deployments and ${n - 1} Services in one namespace`, withBaseline(cases, argv, join(REPO_ROOT, 'dist', 'bin')), runs);
 } finally {
   await cluster.stop();
 }

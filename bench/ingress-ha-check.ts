@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startCluster, type NodeSpec } from '../test/harness/cluster.js';
 import { REPO_ROOT, bin } from '../test/harness/binaries.js';
 import { INGRESS_LABEL, INGRESS_TAINT } from '../plugins/ingress-ha/options.js';
-import { sideBySide } from './side-by-side.js';
+import { sideBySide, withBaseline } from './side-by-side.js';
 
 const argv = process.argv.slice(2);
 const n = Number(argv[argv.indexOf('--objects') + 1]) || 2000;
@@ -51,11 +51,15 @@ try {
   const ok = [0, 3];
   sideBySide(
     `${nodeCount + 2} nodes (${nodes.filter((x) => x.labels).length} ingress${exclusive ? ', tainted' : ''}), ${n} ordinary pods`,
-    [
-      { name: 'kubectl get nodes,pods,ds,svc,pdb -A -o json', cmd: bin('kubectl'), args: ['get', 'nodes,pods,ds,svc,pdb', '-A', '-o', 'json', ...flags] },
-      { name: 'kubectl-ingress_ha check', cmd: plugin, args: ['check', '-n', NS, ...flags], ok },
-      { name: 'kubectl-ingress_ha check -o json', cmd: plugin, args: ['check', '-o', 'json', '-n', NS, ...flags], ok },
-    ],
+    withBaseline(
+      [
+        { name: 'kubectl get nodes,pods,ds,svc,pdb -A -o json', cmd: bin('kubectl'), args: ['get', 'nodes,pods,ds,svc,pdb', '-A', '-o', 'json', ...flags] },
+        { name: 'kubectl-ingress_ha check', cmd: plugin, args: ['check', '-n', NS, ...flags], ok },
+        { name: 'kubectl-ingress_ha check -o json', cmd: plugin, args: ['check', '-o', 'json', '-n', NS, ...flags], ok },
+      ],
+      argv,
+      join(REPO_ROOT, 'dist', 'bin'),
+    ),
     runs,
   );
 } finally {

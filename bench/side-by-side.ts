@@ -53,3 +53,16 @@ export function sideBySide(title: string, cases: Case[], runs: number): Map<stri
   }
   return times;
 }
+
+/**
+ * `--baseline <dir>` (another build's dist/bin, e.g. main's): each plugin case again with that build's
+ * binary, so before and after are measured in the same run on the same cluster.
+ */
+export function withBaseline(cases: Case[], argv: string[], pluginDir: string): Case[] {
+  const i = argv.indexOf('--baseline');
+  if (i < 0) return cases;
+  const dir = argv[i + 1];
+  if (!dir) throw new Error('--baseline needs a directory (a dist/bin of another build)');
+  const extra = cases.filter((c) => c.cmd.startsWith(pluginDir)).map((c) => ({ ...c, name: `${c.name} (baseline)`, cmd: c.cmd.replace(pluginDir, dir) }));
+  return [...cases, ...extra];
+}

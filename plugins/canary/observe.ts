@@ -29,14 +29,17 @@ export async function listDestinationRules(ctx: CommandContext, namespace: strin
   return optionalList(ctx.kube().list<DestinationRule>('networking.istio.io/v1', 'DestinationRule', { namespace }));
 }
 
-/** What status and probe read: Deployments, Services and Istio's routes (four lists, whatever the number of canaries). */
-export async function listCanaryObjects(ctx: CommandContext, namespace: string) {
+/**
+ * What status and probe read: Deployments, Services and Istio's routes (four lists, whatever the number
+ * of canaries). lean: for views that write nothing back (slimmed as the pages arrive, see lean.ts).
+ */
+export async function listCanaryObjects(ctx: CommandContext, namespace: string, lean = false) {
   const kube = ctx.kube();
   const [deployments, services, virtualServices, destinationRules] = await Promise.all([
-    kube.list<DeploymentLike>('apps/v1', 'Deployment', { namespace }),
-    kube.list<ServiceLike>('v1', 'Service', { namespace }),
-    optionalList(kube.list<VirtualServiceLike>('networking.istio.io/v1', 'VirtualService', { namespace })),
-    listDestinationRules(ctx, namespace),
+    kube.list<DeploymentLike>('apps/v1', 'Deployment', { namespace, lean }),
+    kube.list<ServiceLike>('v1', 'Service', { namespace, lean }),
+    optionalList(kube.list<VirtualServiceLike>('networking.istio.io/v1', 'VirtualService', { namespace, lean })),
+    optionalList(kube.list<DestinationRule>('networking.istio.io/v1', 'DestinationRule', { namespace, lean })),
   ]);
   return { deployments, services, istio: { virtualServices, destinationRules } };
 }

@@ -9,6 +9,7 @@ import type { HttpRequest, StreamResponse, Transport, TransportOptions } from '.
 import { KNOWN, fromDiscovery, resourcePath, type ResourceInfo } from './resources.js';
 import { KubeApiError } from '../errors.js';
 import { handshakeKey, WebSocketConnection, type WebSocketHandlers } from './websocket.js';
+import { slim } from './lean.js';
 
 /** Object metadata as JSON carries it: client-node's model types timestamps as Date, the wire has strings. */
 export type ObjectMeta = Omit<V1ObjectMeta, 'creationTimestamp' | 'deletionTimestamp' | 'managedFields'> & {
@@ -196,11 +197,12 @@ export class Kube {
    * namespace: the context's by default, ALL_NAMESPACES for every namespace. When a continue token
    * expires (410: the list took longer than etcd keeps history) the list starts again from the first
    * page; if that expires too, one unpaginated list, as client-go's pager falls back to.
+   * lean: slim each item as its page arrives (read-only views only, see lean.ts).
    */
   async list<T extends KubeObject = KubeObject>(
     apiVersion: string,
     kind: string,
-    opts: { namespace?: string | undefined; labelSelector?: string; fieldSelector?: string } = {},
+    opts: { namespace?: string | undefined; labelSelector?: string; fieldSelector?: string; lean?: boolean } = {},
   ): Promise<T[]> {
     const path = await this.path({ apiVersion, kind, namespace: opts.namespace });
     const op = this.op('list', { apiVersion, kind, namespace: opts.namespace });
@@ -223,7 +225,10 @@ export class Kube {
         continue;
       }
       // The list endpoint leaves apiVersion/kind off items; put them back so printers and patches can use them.
-      for (const it of page.items ?? []) items.push({ ...it, apiVersion: it.apiVersion ?? apiVersion, kind: it.kind ?? kind });
+      for (const it of page.items ?? []) {
+        const item = { ...it, apiVersion: it.apiVersion ?? apiVersion, kind: it.kind ?? kind };
+        items.push(opts.lean ? slim(item) : item);
+      }
       token = page.metadata?.continue || undefined;
       if (!token) return items;
     }

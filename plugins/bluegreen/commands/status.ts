@@ -61,15 +61,15 @@ export const statusCommand = defineCommand<Options>({
 async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
   const kube = ctx.kube();
   const namespace = o.target || !o.allNamespaces ? kube.namespace : ALL_NAMESPACES;
-  const list = <T extends KubeObject>(kind: keyof typeof KINDS) => optionalList(kube.list<T>(KINDS[kind], kind, { namespace }));
+  const list = <T extends KubeObject>(kind: keyof typeof KINDS) => optionalList(kube.list<T>(KINDS[kind], kind, { namespace, lean: true }));
   // A few paginated lists, whatever the number of objects: no request per object.
   const [named, ingresses, routes, vss, services, slices, classes] = await Promise.all([
     o.target ? findTarget(kube, kube.namespace, o.target, o.provider) : Promise.resolve(undefined),
-    kube.list<IngressLike>(KINDS.Ingress, 'Ingress', { namespace }),
+    kube.list<IngressLike>(KINDS.Ingress, 'Ingress', { namespace, lean: true }),
     o.target ? Promise.resolve([]) : list('HTTPRoute'),
     o.target ? Promise.resolve([]) : list<KubeObject & { spec?: { gateways?: string[] } }>('VirtualService'),
-    kube.list<ServiceLike>('v1', 'Service', { namespace }),
-    kube.list<EndpointSliceLike>('discovery.k8s.io/v1', 'EndpointSlice', { namespace }),
+    kube.list<ServiceLike>('v1', 'Service', { namespace, lean: true }),
+    kube.list<EndpointSliceLike>('discovery.k8s.io/v1', 'EndpointSlice', { namespace, lean: true }),
     optionalList(kube.list<IngressClassLike>('networking.k8s.io/v1', 'IngressClass'), true),
   ]);
   const withNs = <T extends KubeObject>(xs: T[]) => xs.map((x) => ({ ...x, metadata: { ...x.metadata, namespace: x.metadata?.namespace ?? kube.namespace } }));

@@ -77,7 +77,7 @@ export const analyzeCommand = defineCommand<Options>({
   run: async (ctx, o) => {
     const kube = ctx.kube();
     const ns = kube.namespace;
-    const { deployments, services, istio } = await listCanaryObjects(ctx, ns);
+    const { deployments, services, istio } = await listCanaryObjects(ctx, ns, true);
     if (!deployments.some((d) => d.metadata?.name === o.canary)) throw new CliError(`deployment "${o.canary}" not found in namespace "${ns}"`);
     const stable = canaryViews(deployments, services, o.canary, istio)[0]?.stable.deployment;
     const needsStable = o.limits.relative || o.limits.queries.some((q) => /\{\{\s*stable\s*\}\}/.test(q.query));

@@ -44,7 +44,7 @@ export const probeCommand = defineCommand<Options>({
     let expected: { canary: string; version: string; configured: number } | undefined;
     if (o.canary) {
       const kube = ctx.kube();
-      const { deployments, services, istio } = await listCanaryObjects(ctx, kube.namespace);
+      const { deployments, services, istio } = await listCanaryObjects(ctx, kube.namespace, true);
       const view = canaryViews(deployments, services, o.canary, istio)[0];
       if (!view) throw new UsageError(`deployment "${o.canary}" in namespace "${kube.namespace}" is not a canary (no Service shared with a stable Deployment)`);
       const d = deployments.find((x) => x.metadata?.name === o.canary)!;

@@ -59,7 +59,7 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
   const kube = ctx.kube();
   const namespace = o.allNamespaces ? ALL_NAMESPACES : kube.namespace;
   // Four paginated lists, whatever the number of canaries: no request per object.
-  const { deployments, services, istio } = await listCanaryObjects(ctx, namespace);
+  const { deployments, services, istio } = await listCanaryObjects(ctx, namespace, true);
   const views = canaryViews(deployments, services, o.canary, istio);
   if (o.canary && views.length === 0) {
     const exists = deployments.some((d) => d.metadata?.name === o.canary);
