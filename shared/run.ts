@@ -4,7 +4,7 @@ import Yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { CliError, ExitCode, SilentExit, UsageError } from './errors.js';
 import { colorEnabled, painter } from './output/color.js';
-import { connectionFlags, globalFlags } from './cli/flags.js';
+import { checkBooleanValues, connectionFlags, globalFlags } from './cli/flags.js';
 import { binaryName, type AnyCommand, type Args, type PluginDefinition } from './cli/command.js';
 import { systemClock, type CommandContext, type IO } from './context.js';
 import type { ResolvedConfig } from './kube/kubeconfig.js';
@@ -203,10 +203,13 @@ export async function runCli(plugin: PluginDefinition, rawArgv: string[], io: IO
   verbose = verbose || (typeof args['v'] === 'number' && args['v'] > 0);
   let requests: () => string | undefined = () => undefined;
   try {
+    // Usage mistakes in the flags every command shares, before the command reads its own.
+    checkBooleanValues(argv, args);
+    connectionFlags(args);
     const made = makeContext(plugin, io, args, await loadKube());
     requests = made.requests;
     const ctx = made.ctx;
-    let options = spec.options(args, ctx);
+    let options = await spec.options(args, ctx);
     if (spec.complete) options = await spec.complete(ctx, options);
     spec.validate?.(options);
     const code = await spec.run(ctx, options);

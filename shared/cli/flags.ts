@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import type { Args } from './command.js';
 import { scalarText, str, strList } from './command.js';
 import { UsageError } from '../errors.js';
-import { duration } from '../validate.js';
+import { dnsLabel, duration, integer } from '../validate.js';
 import { OUTPUT_FORMATS, parseOutputFormat, type OutputFormat } from '../output/format.js';
 import type { DryRun } from '../kube/client.js';
 import type { ConnectionFlags } from '../kube/kubeconfig.js';
@@ -58,10 +58,12 @@ export function connectionFlags(args: Args): ConnectionFlags {
   const owned = (args as unknown as Record<symbol, unknown>)[OWNED];
   const mine = (name: string) => !(Array.isArray(owned) && owned.includes(name));
   const timeout = mine('request-timeout') ? str(args, 'request-timeout') : undefined;
+  const namespace = str(args, 'namespace');
   return {
     kubeconfig: str(args, 'kubeconfig'),
     context: str(args, 'context'),
-    namespace: str(args, 'namespace'),
+    // An invalid name would only come back as "not found" after requests (or reach a URL unescaped).
+    namespace: namespace ? dnsLabel(namespace, 'namespace') : namespace,
     cluster: str(args, 'cluster'),
     user: str(args, 'user'),
     server: str(args, 'server'),
@@ -118,4 +120,28 @@ export function readTimeout(args: Args): number {
 
 export function allNamespacesFlag(y: Argv): Argv {
   return y.option('all-namespaces', { alias: 'A', type: 'boolean', default: false, describe: 'List across all namespaces' });
+}
+
+/** A whole-number flag typed as plain decimal digits within bounds (yargs' number type would take 1e3 and 0x10). */
+export function readInt(args: Args, key: string, min: number, max: number): number | undefined {
+  const v = str(args, key);
+  return v === undefined ? undefined : integer(v, `--${key}`, min, max);
+}
+
+/**
+ * Booleans take true or false, as kubectl's flags do: yargs reads any other value given with '='
+ * (--fail-on-degraded=yes) as false, which would let a CI gate pass silently. `argv` is the command
+ * line as typed, `args` what yargs made of it (a boolean flag's value is a boolean there).
+ */
+export function checkBooleanValues(argv: string[], args: Args): void {
+  for (const a of argv) {
+    if (a === '--') return;
+    const m = /^--?([^=]+)=(.*)$/s.exec(a);
+    if (!m) continue;
+    const [, name, value] = m;
+    const key = name.startsWith('no-') && typeof args[name] !== 'boolean' ? name.slice(3) : name;
+    if (typeof args[key] !== 'boolean' || value === 'true' || value === 'false') continue;
+    const flag = `${name.length === 1 ? '-' : '--'}${name}`;
+    throw new UsageError(`invalid value "${value}" for ${flag}: use ${flag}, ${flag}=true or ${flag}=false`);
+  }
 }

@@ -240,7 +240,7 @@ function cases(dir: string): Case[] {
   slot('trace', 'count', ['show', '0123456789abcdef', flag('width')], ['1e2', '0x50', '39', '1001']);
   slot('trace', 'bool', ['show', '0123456789abcdef', flag('tags')], ['yes', 'no']);
   slot('trace', 'bool', ['show', '0123456789abcdef', flag('raw')], ['yes', 'no']);
-  slot('trace', 'subdomain', ['show', 'X'], ['xyz', '0123', 'g123456789abcdef']);
+  slot('trace', 'subdomain', ['show', 'X'], ['xyz', 'g123456789abcdef', '0123456789abcdef0123456789abcdef0']);
   slot('trace', 'duration', ['deps', flag('since')], ['5x', 'abc', '0s']);
   slot('trace', 'label', ['services', flag('backend')], ['Bad_NS/tracing', 'istio-system/Bad', 'tracing:Bad_Port']);
   return out;
@@ -365,7 +365,8 @@ describe('invalid input never reaches the cluster (all six plugins)', function (
             },
           );
           const lines = r.stderr.split('\n').filter(Boolean);
-          if (r.exitCode !== (c.code ?? 2) || lines.length !== 1 || r.stdout !== '') results.push(`${shown(c)}: exit ${r.exitCode}, stderr ${r.stderr.slice(0, 200)}`);
+          if (r.exitCode !== (c.code ?? 2) || lines.length !== 1 || r.stdout !== '')
+            results.push(`${shown(c)}: exit ${r.exitCode}, stderr ${r.stderr.slice(0, 200)}`);
         }),
       );
     }
