@@ -5,6 +5,11 @@ import { ValidationError } from './errors.js';
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/** Whether a value is a DNS-1123 label (for checks whose error is not a usage mistake). */
+export function isDnsLabel(value: string): boolean {
+  return value.length <= 63 && DNS1123_LABEL.test(value);
+}
+
 /** A DNS-1123 label (Service, Namespace names): lower case alphanumerics and '-', at most 63 characters. */
 export function dnsLabel(value: string, what = 'name'): string {
   if (value.length === 0) throw new ValidationError(`${what} must not be empty`);
@@ -188,10 +193,20 @@ export function duration(value: string | number, what = 'duration'): number {
     total += Number(m[1]) * UNIT_MS[m[2]];
     matched = re.lastIndex;
   }
-  if (s.length === 0 || matched !== s.length) {
+  if (s.length === 0 || matched !== s.length || !Number.isFinite(total)) {
     throw new ValidationError(`${what} "${value}" is not a duration: use a number with a unit, e.g. 500ms, 30s, 5m, 1h30m`);
   }
   return total;
+}
+
+/** The longest delay Node's timers keep (a longer one fires at once, with only a warning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A duration the command waits for (--timeout, --request-timeout, --interval): at most what a timer can hold, ~596h. */
+export function waitDuration(value: string, what: string): number {
+  const ms = duration(value, what);
+  if (ms > MAX_TIMER_MS) throw new ValidationError(`${what} "${value}" is too long: at most ${Math.floor(MAX_TIMER_MS / 3_600_000)}h`);
+  return ms;
 }
 
 /** key=value pairs (labels, headers) with a clear message for a missing '='. */
@@ -216,15 +231,20 @@ export function labelValue(value: string, what = 'label value'): string {
 /** A label key=value (-l app=details) as the API server accepts it: [prefix/]name, the prefix a DNS subdomain. */
 export function labelPair(value: string, what = 'label'): [string, string] {
   const [key, val] = keyValue(value, what);
+  return [qualifiedName(key, `${what} key`), labelValue(val, `${what} value in "${value}"`)];
+}
+
+/** A label or annotation key as the API server accepts it: [prefix/]name, the prefix a DNS subdomain. */
+export function qualifiedName(key: string, what = 'key'): string {
   const slash = key.lastIndexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined) dnsSubdomain(prefix, `prefix of ${what} key "${key}"`);
+  if (prefix !== undefined) dnsSubdomain(prefix, `prefix of ${what} "${key}"`);
   if (!LABEL_NAME.test(name))
     throw new ValidationError(
-      `${what} key "${key}" is not valid: the name part must be up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`,
+      `${what} "${key}" is not valid: the name part must be up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`,
     );
-  return [key, labelValue(val, `${what} value in "${value}"`)];
+  return key;
 }
 
 // HTTP tokens (RFC 9110): header and cookie names.

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import type { Args } from './command.js';
 import { scalarText, str, strList } from './command.js';
 import { UsageError } from '../errors.js';
-import { dnsLabel, duration, integer } from '../validate.js';
+import { dnsLabel, integer, waitDuration } from '../validate.js';
 import { OUTPUT_FORMATS, parseOutputFormat, type OutputFormat } from '../output/format.js';
 import type { DryRun } from '../kube/client.js';
 import type { ConnectionFlags } from '../kube/kubeconfig.js';
@@ -71,7 +71,7 @@ export function connectionFlags(args: Args): ConnectionFlags {
     as: str(args, 'as'),
     asGroups: strList(args, 'as-group'),
     asUid: str(args, 'as-uid'),
-    requestTimeoutMs: timeout === undefined ? undefined : duration(timeout, '--request-timeout'),
+    requestTimeoutMs: timeout === undefined ? undefined : waitDuration(timeout, '--request-timeout'),
     insecureSkipTlsVerify: mine('insecure-skip-tls-verify') && args['insecure-skip-tls-verify'] === true,
     tlsServerName: str(args, 'tls-server-name'),
     certificateAuthority: str(args, 'certificate-authority'),
@@ -115,7 +115,7 @@ export function timeoutFlag(y: Argv, fallback: string): Argv {
 
 export function readTimeout(args: Args): number {
   const v = str(args, 'timeout');
-  return v === undefined ? 0 : duration(v, '--timeout');
+  return v === undefined ? 0 : waitDuration(v, '--timeout');
 }
 
 export function allNamespacesFlag(y: Argv): Argv {
@@ -129,16 +129,18 @@ export function readInt(args: Args, key: string, min: number, max: number): numb
 }
 
 /**
- * Booleans take true or false, as kubectl's flags do: yargs reads any other value given with '='
- * (--fail-on-degraded=yes) as false, which would let a CI gate pass silently. `argv` is the command
- * line as typed, `args` what yargs made of it (a boolean flag's value is a boolean there).
+ * Values given with '=' that yargs would read loosely. Booleans take true or false, as kubectl's flags
+ * do: yargs reads any other value (--fail-on-degraded=yes) as false, which would let a CI gate pass
+ * silently; -v/--v takes a level in digits. `argv` is the command line as typed, `args` what yargs
+ * made of it (a boolean flag's value is a boolean there).
  */
-export function checkBooleanValues(argv: string[], args: Args): void {
+export function checkFlagValues(argv: string[], args: Args): void {
   for (const a of argv) {
     if (a === '--') return;
     const m = /^--?([^=]+)=(.*)$/s.exec(a);
     if (!m) continue;
     const [, name, value] = m;
+    if ((name === 'v' || name === 'verbose') && !/^\d{1,2}$/.test(value)) throw new UsageError(`invalid value "${value}" for -v: give a level, e.g. -v=2`);
     const key = name.startsWith('no-') && typeof args[name] !== 'boolean' ? name.slice(3) : name;
     if (typeof args[key] !== 'boolean' || value === 'true' || value === 'false') continue;
     const flag = `${name.length === 1 ? '-' : '--'}${name}`;

@@ -9,7 +9,7 @@ import type { OutputFormat } from '../output/format.js';
 import { print } from '../output/print.js';
 import { startProgress } from '../output/spinner.js';
 import { CliError } from '../errors.js';
-import { duration, hostHeader, httpToken } from '../validate.js';
+import { hostHeader, httpToken, waitDuration } from '../validate.js';
 import { probe, type ProbeOptions } from './engine.js';
 import { probeHeaders, probeUrl } from './target.js';
 import { consistent, summarize, wilson, type Share, type Summary } from './stats.js';
@@ -48,7 +48,7 @@ export function readProbeArgs(args: Args): ProbeArgs {
     url,
     count: readInt(args, 'count', 1, 100_000) ?? 100,
     concurrency: readInt(args, 'concurrency', 1, 100) ?? 10,
-    timeoutMs: duration(str(args, 'request-timeout') ?? '5s', '--request-timeout'),
+    timeoutMs: waitDuration(str(args, 'request-timeout') ?? '5s', '--request-timeout'),
     headers,
     versionHeader: httpToken(str(args, 'version-header') ?? 'x-version', 'HTTP header name (--version-header)'),
     insecure: args['insecure-skip-tls-verify'] === true,

@@ -32,6 +32,8 @@ interface Case {
   argv: string[];
   /** 2 unless the mistake is not a usage one (a kubeconfig that does not exist: 1). */
   code?: number;
+  /** The namespace of the kubeconfig's context (default). */
+  contextNamespace?: string;
 }
 
 /** The loopback server every kubeconfig and URL points to: it counts requests and answers 404. */
@@ -81,6 +83,12 @@ function cases(dir: string): Case[] {
   slot('canary', 'label', ['set', 'new-nginx', '50', '-n', 'X'], ['Bad_NS', 'a.b', 'UP']);
   out.push({ plugin: 'canary', argv: ['status', '--kubeconfig', join(dir, 'no-such-kubeconfig')], code: 1 });
   out.push({ plugin: 'canary', argv: ['status', '--context', 'no-such-context'], code: 1 });
+  for (const plugin of Object.keys(PLUGINS)) out.push({ plugin, argv: ['context'], contextNamespace: 'Bad_NS', code: 1 });
+  slot('canary', 'duration', ['set', 'new-nginx', '50', flag('timeout')], ['1000h', `${'9'.repeat(400)}s`]);
+  slot('trace', 'duration', ['status', flag('request-timeout')], ['1000h']);
+  slot('canary', 'bool', ['status', '-A=X'], ['yes']);
+  slot('canary', 'bool', ['status', '-w=X'], ['yes']);
+  slot('bluegreen', 'count', ['status', '--v=X'], ['abc', '1e1']);
 
   // canary
   for (const cmd of ['set', 'promote', 'abort', 'run', 'analyze'] as const) {
@@ -116,6 +124,13 @@ function cases(dir: string): Case[] {
   slot('canary', 'url', ['probe', 'X']);
   slot('canary', 'bool', ['probe', target, flag('keep-alive')], ['yes', 'no']);
   slot('canary', 'subdomain', ['probe', target, flag('canary')], ['Bad_Name', 'a..b']);
+  slot('canary', 'headerValue', ['probe', target, '-H', 'x-env: X']);
+  slot('canary', 'headerValue', ['route', 'reviews', '--header', 'end-user=X', '--to', 'v2']);
+  slot('canary', 'count', ['set', 'new-nginx', '50', flag('total')], ['1001', '100000']);
+  slot('canary', 'headerValue', ['run', 'new-nginx', '--steps', '10', '--probe', target, '--probe-header', 'x-env: X']);
+  slot('canary', 'headerName', ['analyze', 'new-nginx', '--metrics-url', target, '--metrics-header', 'X: v'], ['bad header', 'a(b)']);
+  slot('canary', 'duration', ['run', 'new-nginx', '--steps', '10', flag('interval')], ['1000h']);
+  slot('canary', 'headerName', ['probe', target, '-H', 'X'], ['nocolon', ': v']);
   slot('canary', 'percent', ['run', 'new-nginx', '--steps', 'X'], ['1e1,20', '0x10', '10,abc', '10,101', '50,20', '', '10,,20']);
   slot('canary', 'duration', ['run', 'new-nginx', '--steps', '10', flag('interval')]);
   slot('canary', 'url', ['run', 'new-nginx', '--steps', '10', '--probe', 'X'], ['not a url', 'ftp://127.0.0.1/']);
@@ -149,6 +164,8 @@ function cases(dir: string): Case[] {
   slot('bluegreen', 'bool', ['finalize', 'echo', flag('delete-old')]);
   slot('bluegreen', 'service', ['preview', 'echo', 'X', '--header', 'x-env=test'], ['Bad_Svc', '1abc']);
   slot('bluegreen', 'headerName', ['preview', 'echo', 'new-nginx', '--header', 'X=test']);
+  slot('bluegreen', 'headerValue', ['preview', 'echo', 'new-nginx', '--header', 'x-env=X']);
+  slot('bluegreen', 'host', ['set', 'echo', 'new-nginx', '50', flag('host')], ['Mini-Echo.io', '*.Example.com', '*']);
   slot('bluegreen', 're2', ['preview', 'echo', 'new-nginx', '--header-pattern', 'x-env=X']);
   slot('bluegreen', 'headerName', ['preview', 'echo', 'new-nginx', '--cookie', 'X'], ['bad cookie', 'a;b']);
   slot('bluegreen', 'subdomain', ['status', 'X'], ['Bad_Name', 'ingress/Bad_Name', 'pod/echo']);
@@ -184,6 +201,7 @@ function cases(dir: string): Case[] {
   slot('meshvm', 'ip', ['unregister', 'details', 'X'], ['256.1.1.1', 'abc', '127.0.0.1']);
   slot('meshvm', 'subdomain', ['group', 'create', 'X', '--port', 'http=9080'], ['Bad_Name', 'a..b']);
   slot('meshvm', 'port', ['group', 'create', 'details', '--port', 'http=X']);
+  slot('meshvm', 'label', ['group', 'create', 'details', '--port', 'http=9080', '-a', 'X=1'], ['bad key', 'Bad_/x', '/x']);
   slot('meshvm', 'label', ['expose-istiod', flag('istio-namespace')], ['Bad_NS', 'a.b']);
   slot('meshvm', 'subdomain', ['bootstrap', 'X', '--output-dir', join(dir, 'b')], ['Bad_Name', 'a..b']);
   slot('meshvm', 'ip', ['bootstrap', 'details', '--output-dir', join(dir, 'b'), flag('ingress-ip')], ['256.1.1.1', 'abc', '1.2.3']);
@@ -236,6 +254,7 @@ function cases(dir: string): Case[] {
   slot('trace', 'bool', ['list', '--service', 'productpage.default', flag('errors')], ['yes', 'no']);
   slot('trace', 'url', ['list', '--service', 'productpage.default', '--url', 'X'], ['not a url', 'ftp://127.0.0.1/']);
   slot('trace', 'headerName', ['list', '--service', 'productpage.default', '--url', target, '-H', 'X: v']);
+  slot('trace', 'headerValue', ['list', '--service', 'productpage.default', '--url', target, '-H', 'x-token: X']);
   slot('trace', 'count', ['show', '0123456789abcdef', flag('depth')], ['1e1', '0x10', '0', '1.5']);
   slot('trace', 'count', ['show', '0123456789abcdef', flag('width')], ['1e2', '0x50', '39', '1001']);
   slot('trace', 'bool', ['show', '0123456789abcdef', flag('tags')], ['yes', 'no']);
@@ -282,7 +301,7 @@ describe('invalid input never reaches the cluster (all six plugins)', function (
       kubeconfig,
       `clusters: [{name: lab, cluster: {server: "${base}"}}, {name: remote, cluster: {server: "${base}"}}]\n` +
         `users: [{name: me, user: {token: t}}]\n` +
-        `contexts: [{name: lab, context: {cluster: lab, user: me, namespace: default}}, {name: remote1, context: {cluster: remote, user: me}}]\n` +
+        `contexts: [{name: lab, context: {cluster: lab, user: me, namespace: ${c.contextNamespace ?? 'default'}}}, {name: remote1, context: {cluster: remote, user: me}}]\n` +
         `current-context: lab\n`,
       { mode: 0o600 },
     );
@@ -352,7 +371,7 @@ describe('invalid input never reaches the cluster (all six plugins)', function (
           ids.push(id);
           const kubeconfig = tempKubeconfig(
             `clusters: [{name: lab, cluster: {server: "${server.url}${id}"}}]\nusers: [{name: me, user: {token: t}}]\n` +
-              `contexts: [{name: lab, context: {cluster: lab, user: me}}, {name: remote1, context: {cluster: lab, user: me}}]\ncurrent-context: lab\n`,
+              `contexts: [{name: lab, context: {cluster: lab, user: me, namespace: ${c.contextNamespace ?? 'default'}}}, {name: remote1, context: {cluster: lab, user: me}}]\ncurrent-context: lab\n`,
           );
           const r = await execa(
             pluginBinary(c.plugin),

@@ -24,6 +24,8 @@ export const BAD = {
   path: ['no-slash', '/a b', '/a?x=1', '/a#frag', '/a\nb', 'api'],
   /** HTTP header names. */
   headerName: ['bad header', 'a(b)', 'é', 'a@b'],
+  /** HTTP header values: a CR or LF would end the header and start another. */
+  headerValue: ['a\r\nx-injected: 1', 'a\nb', 'a\u0000b', 'a\u007fb'],
   /** Ports. */
   port: ['0', '65536', '1e3', '0x50', 'http', '8o8o', '80.5'],
   /** IP addresses of machines. */

@@ -16,7 +16,7 @@ import {
   re2Pattern,
   serviceName,
 } from '../../shared/validate.js';
-import { checkBooleanValues } from '../../shared/cli/flags.js';
+import { checkFlagValues } from '../../shared/cli/flags.js';
 import { UsageError } from '../../shared/errors.js';
 import { ValidationError } from '../../shared/errors.js';
 
@@ -116,7 +116,7 @@ describe('validation', () => {
 
   it('booleans given with = take true or false only, as kubectl', () => {
     const args = { _: [], wait: false, force: true, w: false, watch: false, name: 'x' };
-    for (const ok of [['--wait=false'], ['--force=true'], ['--force'], ['--name=yes'], ['--', '--wait=yes']]) checkBooleanValues(ok, args);
+    for (const ok of [['--wait=false'], ['--force=true'], ['--force'], ['--name=yes'], ['--', '--wait=yes']]) checkFlagValues(ok, args);
     for (const [argv, flag] of [
       [['--wait=yes'], '--wait'],
       [['--force=1'], '--force'],
@@ -124,7 +124,7 @@ describe('validation', () => {
       [['--no-wait=yes'], '--no-wait'],
     ] as const)
       assert.throws(
-        () => checkBooleanValues([...argv], args),
+        () => checkFlagValues([...argv], args),
         (e: Error) => e instanceof UsageError && e.message.startsWith(`invalid value "${argv[0].split('=')[1]}" for ${flag}: use ${flag}, `),
       );
   });

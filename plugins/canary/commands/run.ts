@@ -11,7 +11,7 @@ import { probe } from '../../../shared/probe/engine.js';
 import { summarize, type Summary } from '../../../shared/probe/stats.js';
 import { probeHeaders, probeUrl } from '../../../shared/probe/target.js';
 import { startProgress } from '../../../shared/output/spinner.js';
-import { duration, hostHeader, httpToken } from '../../../shared/validate.js';
+import { hostHeader, httpToken, waitDuration } from '../../../shared/validate.js';
 import { readInt } from '../../../shared/cli/flags.js';
 import { abortCanary, promoteCanary, setWeight } from '../actions.js';
 import { modeFlag, readMode, readScaleArgs, scaleFlags, type Mode, type ScaleArgs } from '../flags.js';
@@ -88,7 +88,7 @@ export const runCommand = defineCommand<Options>({
     const probeHost = str(args, 'probe-host');
     // Each step is checked on ready pods, so a run always waits for them.
     if (args['wait'] === false) throw new UsageError('run always waits for each step to be ready before watching it; drop --wait=false');
-    const intervalMs = duration(str(args, 'interval') ?? '1m', '--interval');
+    const intervalMs = waitDuration(str(args, 'interval') ?? '1m', '--interval');
     return {
       ...readScaleArgs(args),
       wait: true,
