@@ -127,7 +127,7 @@ describe('kubectl ingress-ha (nodes, deploy, check, status)', function () {
   it('check in a namespace that does not exist: exit 1 and one line (could not check), not 3 with a FAIL per rule', async () => {
     const r = await ha(c, ['check', '-n', 'no-such-namespace']);
     assert.deepEqual([r.exitCode, r.stdout], [1, '']);
-    assert.match(r.stderr, /^error: could not check the ingress layer in namespace "no-such-namespace": namespace not found \(context "[^"]+"\); [^\n]+\n$/);
+    assert.match(r.stderr, /^error: could not check the ingress layer in namespace "no-such-namespace": namespace not found \(context "[^"]+"\); [^\n]+$/);
   });
 
   it('adding a node adds a controller pod on it; nodes list and status show it', async () => {
