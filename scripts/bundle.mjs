@@ -1,7 +1,8 @@
 // Bundles each plugin into dist/kubectl-<plugin>.cjs for fast start-up: CommonJS (Node's ESM loader
 // costs ~15 ms per run), minified, everything inlined except the heavy parts a command loads only
 // when it needs them: dist/lib/kube.cjs (kubeconfig + REST client), printers.cjs, ora.cjs, execa.cjs,
-// and client-node.cjs (only for kubeconfigs with a legacy oidc auth-provider entry).
+// client-node.cjs (only for kubeconfigs with a legacy oidc auth-provider entry) and re2js.cjs (only to
+// check a regular expression).
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, readdirSync, rmSync, symlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ const LAZY = {
   ora: { entry: 'node_modules/ora/index.js', match: /^ora$/ },
   execa: { entry: 'node_modules/execa/index.js', match: /^execa$/ },
   'client-node': { entry: 'node_modules/@kubernetes/client-node/dist/index.js', match: /^@kubernetes\/client-node$/ },
+  // RE2's rules for --header-regex and --header-pattern: loaded only when a pattern is checked.
+  re2js: { entry: 'node_modules/re2js/build/index.js', match: /^re2js$/ },
 };
 
 const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', minify: true, legalComments: 'linked', logLevel: 'warning' };

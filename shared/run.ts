@@ -4,7 +4,7 @@ import Yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { CliError, ExitCode, SilentExit, UsageError } from './errors.js';
 import { colorEnabled, painter } from './output/color.js';
-import { connectionFlags, globalFlags } from './cli/flags.js';
+import { checkFlagValues, connectionFlags, globalFlags } from './cli/flags.js';
 import { binaryName, type AnyCommand, type Args, type PluginDefinition } from './cli/command.js';
 import { systemClock, type CommandContext, type IO } from './context.js';
 import type { ResolvedConfig } from './kube/kubeconfig.js';
@@ -200,13 +200,21 @@ export async function runCli(plugin: PluginDefinition, rawArgv: string[], io: IO
     return ExitCode.ok;
   }
   const { spec, args } = selected;
+  try {
+    // Loosely read values (--wait=yes, --v=abc) are usage mistakes, found before -v counts.
+    checkFlagValues(argv, args);
+  } catch (err) {
+    return fail(err);
+  }
   verbose = verbose || (typeof args['v'] === 'number' && args['v'] > 0);
   let requests: () => string | undefined = () => undefined;
   try {
+    // The connection flags every command shares (-n, --request-timeout), before the command reads its own.
+    connectionFlags(args);
     const made = makeContext(plugin, io, args, await loadKube());
     requests = made.requests;
     const ctx = made.ctx;
-    let options = spec.options(args, ctx);
+    let options = await spec.options(args, ctx);
     if (spec.complete) options = await spec.complete(ctx, options);
     spec.validate?.(options);
     const code = await spec.run(ctx, options);

@@ -5,6 +5,11 @@ import { ValidationError } from './errors.js';
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/** Whether a value is a DNS-1123 label (for checks whose error is not a usage mistake). */
+export function isDnsLabel(value: string): boolean {
+  return value.length <= 63 && DNS1123_LABEL.test(value);
+}
+
 /** A DNS-1123 label (Service, Namespace names): lower case alphanumerics and '-', at most 63 characters. */
 export function dnsLabel(value: string, what = 'name'): string {
   if (value.length === 0) throw new ValidationError(`${what} must not be empty`);
@@ -14,6 +19,13 @@ export function dnsLabel(value: string, what = 'name'): string {
       `${what} "${value}" is not a valid DNS-1123 label: use lower case letters, digits and '-', starting and ending with a letter or digit`,
     );
   }
+  return value;
+}
+
+/** A Kubernetes Service name: a DNS-1035 label (a DNS-1123 label starting with a letter). */
+export function serviceName(value: string, what = 'service name'): string {
+  dnsLabel(value, what);
+  if (!/^[a-z]/.test(value)) throw new ValidationError(`${what} "${value}" must start with a lower case letter (a Service name is a DNS-1035 label)`);
   return value;
 }
 
@@ -99,10 +111,21 @@ export function unicastAddress(value: string, what = 'IP address'): { address: s
 }
 
 export function port(value: string | number, what = 'port'): number {
-  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : NaN;
+  const n = typeof value === 'number' ? value : /^\d{1,5}$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > 65535) {
     throw new ValidationError(`${what} "${value}" must be a whole number from 1 to 65535`);
   }
+  return n;
+}
+
+/**
+ * A whole number typed as plain decimal digits, within bounds: not 1e3, 0x10, 1.0, +5 or 1_000, which
+ * JavaScript's Number() would take (and kubectl's strconv.Atoi would not).
+ */
+export function integer(value: string | number, what: string, min: number, max: number): number {
+  const text = typeof value === 'number' ? String(value) : value;
+  const n = /^\d{1,15}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new ValidationError(`${what} "${text}" must be a whole number from ${min} to ${max}`);
   return n;
 }
 
@@ -170,10 +193,20 @@ export function duration(value: string | number, what = 'duration'): number {
     total += Number(m[1]) * UNIT_MS[m[2]];
     matched = re.lastIndex;
   }
-  if (s.length === 0 || matched !== s.length) {
+  if (s.length === 0 || matched !== s.length || !Number.isFinite(total)) {
     throw new ValidationError(`${what} "${value}" is not a duration: use a number with a unit, e.g. 500ms, 30s, 5m, 1h30m`);
   }
   return total;
+}
+
+/** The longest delay Node's timers keep (a longer one fires at once, with only a warning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A duration the command waits for (--timeout, --request-timeout, --interval): at most what a timer can hold, ~596h. */
+export function waitDuration(value: string, what: string): number {
+  const ms = duration(value, what);
+  if (ms > MAX_TIMER_MS) throw new ValidationError(`${what} "${value}" is too long: at most ${Math.floor(MAX_TIMER_MS / 3_600_000)}h`);
+  return ms;
 }
 
 /** key=value pairs (labels, headers) with a clear message for a missing '='. */
@@ -198,15 +231,20 @@ export function labelValue(value: string, what = 'label value'): string {
 /** A label key=value (-l app=details) as the API server accepts it: [prefix/]name, the prefix a DNS subdomain. */
 export function labelPair(value: string, what = 'label'): [string, string] {
   const [key, val] = keyValue(value, what);
+  return [qualifiedName(key, `${what} key`), labelValue(val, `${what} value in "${value}"`)];
+}
+
+/** A label or annotation key as the API server accepts it: [prefix/]name, the prefix a DNS subdomain. */
+export function qualifiedName(key: string, what = 'key'): string {
   const slash = key.lastIndexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined) dnsSubdomain(prefix, `prefix of ${what} key "${key}"`);
+  if (prefix !== undefined) dnsSubdomain(prefix, `prefix of ${what} "${key}"`);
   if (!LABEL_NAME.test(name))
     throw new ValidationError(
-      `${what} key "${key}" is not valid: the name part must be up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`,
+      `${what} "${key}" is not valid: the name part must be up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`,
     );
-  return [key, labelValue(val, `${what} value in "${value}"`)];
+  return key;
 }
 
 // HTTP tokens (RFC 9110): header and cookie names.
@@ -219,18 +257,64 @@ export function httpToken(value: string, what = 'HTTP header name'): string {
 }
 
 /**
- * A regular expression for Envoy (Istio, Gateway API implementations): RE2, so no lookaround and no
- * backreferences, and it must compile.
+ * A regular expression for Envoy (Istio, Gateway API implementations): checked by RE2's own rules, with
+ * a port of RE2 (re2js), so what Envoy accepts is accepted ((?i), (?P<name>...)) and what it refuses is
+ * refused (backreferences, lookaround). The port is loaded only when a pattern is checked.
  */
-export function re2Pattern(pattern: string, what = 'pattern'): string {
-  if (/\(\?[=!<]|\\[1-9]/.test(pattern))
-    throw new ValidationError(`${what} "${pattern}": lookarounds and backreferences are not supported by Envoy's RE2 regular expressions`);
+export async function re2Pattern(pattern: string, what = 'pattern'): Promise<string> {
+  const { RE2JS } = await import('re2js');
   try {
-    new RegExp(pattern);
-  } catch {
-    throw new ValidationError(`${what} "${pattern}" is not a valid regular expression`);
+    RE2JS.compile(pattern);
+  } catch (err) {
+    const why = err instanceof Error ? err.message.replace(/^error parsing regexp: /, '') : String(err);
+    throw new ValidationError(`${what} "${pattern}" is not an RE2 regular expression (as Envoy reads them): ${why}`);
   }
   return pattern;
+}
+
+const HOST_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/i;
+
+/**
+ * A host name as clients send it and routes match it: DNS labels joined by '.', at most 253 characters,
+ * any case (hosts are compared without case). `wildcard` allows a leading "*." (Ingress and Gateway
+ * hosts).
+ */
+export function hostName(value: string, what = 'host', opts: { wildcard?: boolean; lowerCase?: boolean } = {}): string {
+  const name = opts.wildcard && value.startsWith('*.') ? value.slice(2) : value;
+  const bad = (why: string) => new ValidationError(`${what} "${value}" is not a host name: ${why}`);
+  if (name.length === 0) throw bad('it is empty');
+  if (value.length > 253) throw bad('it is longer than 253 characters');
+  if (opts.lowerCase && name !== name.toLowerCase()) throw bad('use lower case');
+  for (const label of name.split('.')) {
+    if (label.length > 63) throw bad('a label is longer than 63 characters');
+    if (!HOST_LABEL.test(label)) throw bad("use letters, digits, '-' and '.', each label starting and ending with a letter or digit");
+  }
+  return value;
+}
+
+/** A Host header: a host name or IP address, with an optional :port. */
+export function hostHeader(value: string, what = '--host'): string {
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d{1,5}))?$/.exec(value);
+  if (!m) throw new ValidationError(`${what} "${value}" must be a host name or address, with an optional :port`);
+  const host = m[1];
+  if (host.startsWith('[')) ipAddress(host, what);
+  else if (!isIPv4(host)) hostName(host, what);
+  if (m[2] !== undefined) port(m[2], `${what} port`);
+  return value;
+}
+
+/** An HTTP path to match or send to: starts with '/', no spaces, control characters, query or fragment. */
+export function httpPath(value: string, what = '--path'): string {
+  if (!value.startsWith('/')) throw new ValidationError(`${what} "${value}" must start with /`);
+  if (/[\s\x00-\x1f\x7f?#]/.test(value))
+    throw new ValidationError(`${what} ${JSON.stringify(value)} is not an HTTP path: no spaces, control characters, '?' or '#'`);
+  return value;
+}
+
+/** An HTTP header value: no control characters but tab (a CR or LF would end the header). */
+export function headerValue(value: string, what = 'header value'): string {
+  if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) throw new ValidationError(`${what} ${JSON.stringify(value)} holds a control character`);
+  return value;
 }
 
 /** A Service as [namespace/]service[:port] (the port by number or name), e.g. istio-system/prometheus:9090. */

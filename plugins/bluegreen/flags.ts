@@ -2,8 +2,7 @@
 import type { Argv } from 'yargs';
 import { bool, requiredStr, str, type Args } from '../../shared/cli/command.js';
 import { dryRunFlag, readDryRun } from '../../shared/cli/flags.js';
-import { UsageError } from '../../shared/errors.js';
-import { dnsLabel } from '../../shared/validate.js';
+import { hostName, httpPath, serviceName } from '../../shared/validate.js';
 import { PROVIDERS } from './model.js';
 import type { TargetOptions } from './mutate.js';
 import { parseTarget } from './observe.js';
@@ -23,12 +22,20 @@ export function targetFlags(y: Argv): Argv {
 
 export function readTargetArgs(args: Args): TargetOptions {
   const path = str(args, 'path');
-  if (path !== undefined && !path.startsWith('/')) throw new UsageError(`--path "${path}" must start with /`);
+  const host = str(args, 'host');
   const target = requiredStr(args, 'target');
   parseTarget(target); // a kind or name mistake is a usage error before the cluster is asked
-  return { target, host: str(args, 'host'), path, provider: str(args, 'provider'), dryRun: readDryRun(args), force: bool(args, 'force') };
+  return {
+    target,
+    // As Ingress and HTTPRoute hosts are written: lower case, "*." for a wildcard.
+    host: host === undefined ? undefined : hostName(host, '--host', { wildcard: true, lowerCase: true }),
+    path: path === undefined ? undefined : httpPath(path, '--path'),
+    provider: str(args, 'provider'),
+    dryRun: readDryRun(args),
+    force: bool(args, 'force'),
+  };
 }
 
 export function serviceArg(args: Args, key = 'service'): string {
-  return dnsLabel(requiredStr(args, key), 'service name');
+  return serviceName(requiredStr(args, key));
 }

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { bool, requiredStr, str, type Args } from '../../shared/cli/command.js';
 import { dryRunFlag, readDryRun, readTimeout, timeoutFlag } from '../../shared/cli/flags.js';
 import type { DryRun } from '../../shared/kube/client.js';
-import { dnsSubdomain } from '../../shared/validate.js';
+import { dnsSubdomain, serviceName } from '../../shared/validate.js';
 
 export function scaleFlags(y: Argv): Argv {
   return timeoutFlag(dryRunFlag(y), '5m')
@@ -27,14 +27,16 @@ export interface ScaleArgs {
 export function readScaleArgs(args: Args): ScaleArgs {
   return {
     canary: dnsSubdomain(requiredStr(args, 'canary'), 'deployment name'),
-    service: str(args, 'service'),
-    stable: str(args, 'stable'),
+    service: optional(str(args, 'service'), (v) => serviceName(v, '--service')),
+    stable: optional(str(args, 'stable'), (v) => dnsSubdomain(v, '--stable')),
     wait: bool(args, 'wait'),
     timeoutMs: readTimeout(args),
     dryRun: readDryRun(args),
     force: bool(args, 'force'),
   };
 }
+
+const optional = (v: string | undefined, check: (v: string) => string) => (v === undefined ? undefined : check(v));
 
 export type Mode = 'auto' | 'replicas' | 'istio';
 

@@ -4,6 +4,7 @@ import { UsageError } from '../../shared/errors.js';
 import { readState, stateAnnotations } from '../../shared/kube/ownership.js';
 import type { Summary } from '../../shared/probe/stats.js';
 import type { DeploymentLike } from './topology.js';
+import { counted } from '../../shared/output/plural.js';
 
 /** On the canary Deployment while a run is under way: its steps and the one in progress. */
 export const RUN = 'run';
@@ -17,8 +18,9 @@ export interface RunState {
 /** "10,25,50,100": whole percentages from 1 to 100, rising. */
 export function parseSteps(raw: string): number[] {
   const parts = raw.split(',').map((s) => s.trim());
-  const steps = parts.map(Number);
-  if (parts.some((p) => p === '') || steps.some((n) => !Number.isInteger(n) || n < 1 || n > 100)) {
+  // Plain decimal digits: Number() would also take 1e1 and 0x10.
+  const steps = parts.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : NaN));
+  if (steps.some((n) => !Number.isInteger(n) || n < 1 || n > 100)) {
     throw new UsageError(`--steps "${raw}" must be whole percentages from 1 to 100 separated by commas, e.g. 10,25,50,100`);
   }
   if (steps.some((n, i) => i > 0 && n <= steps[i - 1]))
@@ -57,9 +59,9 @@ export function verdict(canary: DeploymentLike, summary: Summary | undefined, li
   const desired = canary.spec?.replicas ?? 1;
   const ready = canary.status?.readyReplicas ?? 0;
   if (desired === 0) reasons.push(`deployment ${canary.metadata?.name} has no replicas`);
-  else if (ready < desired) reasons.push(`deployment ${canary.metadata?.name} has ${ready} of ${desired} pods ready`);
+  else if (ready < desired) reasons.push(`deployment ${canary.metadata?.name} has ${ready} of ${counted(desired, 'pod')} ready`);
   if (summary) {
-    if (summary.ok === 0) reasons.push(`none of ${summary.requests} probe requests was answered`);
+    if (summary.ok === 0) reasons.push(`none of ${counted(summary.requests, 'probe request')} was answered`);
     else {
       if (limits.maxErrorRate !== undefined && summary.errorRate > limits.maxErrorRate)
         reasons.push(`error rate ${summary.errorRate}% is above ${limits.maxErrorRate}%`);

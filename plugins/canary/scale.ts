@@ -12,6 +12,7 @@ import { startProgress } from '../../shared/output/spinner.js';
 import { observe } from './observe.js';
 import type { Topology } from './topology.js';
 import type { ScalePlan, ScaleStep } from './plan-set.js';
+import { counted } from '../../shared/output/plural.js';
 
 export interface ScaleOptions {
   canary: string;
@@ -69,7 +70,7 @@ export async function applySteps(
     if (o.lines) ctx.stdout.write(`${done.line}\n`);
     if (step.to > step.from && (i < steps.length - 1 || o.waitLast)) {
       const why = i < steps.length - 1 ? 'before scaling down' : 'before moving traffic';
-      await waitReady(ctx, t.namespace, step.name, o.timeoutMs, `waiting for ${step.name} to have ${step.to} ready pods ${why}`);
+      await waitReady(ctx, t.namespace, step.name, o.timeoutMs, `waiting for ${step.name} to have ${counted(step.to, 'ready pod')} ${why}`);
     }
   }
 }

@@ -18,6 +18,7 @@ import {
   type ServiceLike,
 } from './observed.js';
 import { LEGACY_NODE_SELECTION_ANNOTATIONS, NODE_SELECTION_ANNOTATIONS } from './service.js';
+import { counted } from '../../shared/output/plural.js';
 
 export type Status = 'PASS' | 'WARN' | 'FAIL';
 
@@ -200,7 +201,7 @@ function pdbRule(i: AuditInput, ingressCount: number): Verdict {
       `${name} needs ${min} of ${ingressCount} controller pods available: no node can be drained`,
       `${fix} (sets minAvailable to one less than the ingress nodes)`,
     );
-  return pass('pdb', `${name} keeps ${min} controller pod${min === 1 ? '' : 's'} available`);
+  return pass('pdb', `${name} keeps ${counted(min, 'controller pod')} available`);
 }
 
 function serviceRules(i: AuditInput): Verdict[] {
@@ -270,7 +271,10 @@ function exclusiveRule(i: AuditInput, ingress: NodeLike[]): Verdict {
       `the taint keeps new pods off but does not evict running ones: kubectl -n ${ordinary[0].metadata?.namespace} delete pod ${nameOf(ordinary[0])} (its controller reschedules it elsewhere)`,
     );
   }
-  return pass('exclusive-nodes', `${exclusive.size} exclusive ingress node${exclusive.size === 1 ? '' : 's'} run only the controller and node agents`);
+  return pass(
+    'exclusive-nodes',
+    `${counted(exclusive.size, 'exclusive ingress node')} ${exclusive.size === 1 ? 'runs' : 'run'} only the controller and node agents`,
+  );
 }
 
 /** Every rule, in the order of RULES. */

@@ -11,6 +11,7 @@ import { startProgress } from '../../shared/output/spinner.js';
 import { INGRESS_SELECTOR, controllerName, podSelector, type IngressOptions } from './options.js';
 import { findService, hasIngressTaint, isIngressNode, nameOf, type DeploymentLike, type NodeLike, type ServiceLike } from './observed.js';
 import { suggestNodes } from './nodes.js';
+import { counted } from '../../shared/output/plural.js';
 
 /** State kept on an adopted Service (under the shared annotation prefix), to undo the switch. */
 export const ADOPTED_FROM = 'adopted-from';
@@ -104,7 +105,7 @@ export async function applyObjects(ctx: CommandContext, objects: KubeObject[], d
  */
 export async function waitForController(ctx: CommandContext, o: IngressOptions, ingressNodes: number, timeoutMs: number): Promise<void> {
   const name = controllerName(o.name);
-  const what = `waiting for daemonset.apps/${name} on the ${ingressNodes} ingress node${ingressNodes === 1 ? '' : 's'}`;
+  const what = `waiting for daemonset.apps/${name} on the ${counted(ingressNodes, 'ingress node')}`;
   const progress = await startProgress(ctx.stderr, ctx.interactive, ctx.color, what);
   const check = async () => {
     const ds = await ctx.kube().get<DaemonSetLike & KubeObject>({ apiVersion: 'apps/v1', kind: 'DaemonSet', name, namespace: o.namespace });

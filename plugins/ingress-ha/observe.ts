@@ -2,7 +2,7 @@
 // nodes list, check and status.
 import type { Kube } from '../../shared/kube/client.js';
 import { ALL_NAMESPACES } from '../../shared/kube/client.js';
-import { CliError } from '../../shared/errors.js';
+import { CliError, KubeApiError } from '../../shared/errors.js';
 import { MANAGED_BY, managerName } from '../../shared/kube/ownership.js';
 import { INGRESS_LABEL, INGRESS_SELECTOR, controllerName, selectorString } from './options.js';
 import { hasIngressTaint, isIngressNode, nameOf, type DaemonSetLike, type NodeLike, type PdbLike, type PodLike, type ServiceLike } from './observed.js';
@@ -35,13 +35,23 @@ export async function podsOf(kube: Kube, ds: DaemonSetLike | undefined): Promise
 }
 
 /** Nodes, the controller and what is in front of it, in one namespace: five lists, run together. */
-export async function readLayer(kube: Kube, namespace: string, plugin: string, name?: string): Promise<Layer> {
-  const [nodes, daemonSets, pdbs, services] = await Promise.all([
+export async function readLayer(kube: Kube, namespace: string, plugin: string, name?: string, purpose = 'read'): Promise<Layer> {
+  const [found, nodes, daemonSets, pdbs, services] = await Promise.all([
+    // Lists in a namespace that does not exist come back empty: an audit of them would only FAIL.
+    // Without the right to read namespaces, the lists alone decide.
+    kube.find({ apiVersion: 'v1', kind: 'Namespace', name: namespace }).catch((err: unknown) => {
+      if (err instanceof KubeApiError && err.status === 403) return {};
+      throw err;
+    }),
     kube.list<NodeLike>('v1', 'Node'),
     kube.list<DaemonSetLike>('apps/v1', 'DaemonSet', { namespace }),
     kube.list<PdbLike>('policy/v1', 'PodDisruptionBudget', { namespace }),
     kube.list<ServiceLike>('v1', 'Service', { namespace }),
   ]);
+  if (!found)
+    throw new CliError(
+      `could not ${purpose} the ingress layer in namespace "${namespace}": namespace not found (context "${kube.config.contextName}"); choose the controller's namespace with -n, e.g. -n kube-system`,
+    );
   const daemonSet = pickDaemonSet(daemonSets, plugin, name ? controllerName(name) : undefined);
   return { namespace, nodes, daemonSet, controllerPods: await podsOf(kube, daemonSet), pdbs, services };
 }

@@ -4,7 +4,7 @@
 import type { Argv } from 'yargs';
 import { str, strList, type Args } from '../../shared/cli/command.js';
 import { UsageError, ValidationError } from '../../shared/errors.js';
-import { dnsLabel, dnsSubdomain, labelPair, labelValue } from '../../shared/validate.js';
+import { dnsSubdomain, labelPair, labelValue } from '../../shared/validate.js';
 
 export interface WorkloadFlags {
   labels: Record<string, string>;
@@ -24,13 +24,6 @@ export function workloadFlags(y: Argv): Argv {
     })
     .option('locality', { type: 'string', describe: 'region[/zone[/subzone]] of the VM, for locality-aware load balancing' })
     .option('weight', { type: 'string', describe: 'Load-balancing weight of the VM among the endpoints (a whole number from 1)' });
-}
-
-/** A Kubernetes Service name: a DNS-1035 label (a DNS-1123 label starting with a letter). */
-export function serviceName(value: string, what = 'service name'): string {
-  dnsLabel(value, what);
-  if (!/^[a-z]/.test(value)) throw new ValidationError(`${what} "${value}" must start with a lower case letter (a Service name is a DNS-1035 label)`);
-  return value;
 }
 
 const LOCALITY_PART = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;

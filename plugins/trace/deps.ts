@@ -2,6 +2,7 @@
 // terminal, and as Graphviz dot or Mermaid for pictures. Pure.
 import type { Painter } from '../../shared/output/color.js';
 import type { DependencyLink } from './model.js';
+import { counted } from '../../shared/output/plural.js';
 
 export interface DependencyGraph {
   services: string[];
@@ -26,9 +27,9 @@ export function graphOf(links: DependencyLink[]): DependencyGraph {
 }
 
 function counts(l: DependencyLink): string {
-  const calls = `${l.calls} call${l.calls === 1 ? '' : 's'}`;
+  const calls = counted(l.calls, 'call');
   if (l.errors === undefined) return calls;
-  return `${calls}, ${l.errors} error${l.errors === 1 ? '' : 's'}`;
+  return `${calls}, ${counted(l.errors, 'error')}`;
 }
 
 /** Services nobody calls are the roots; in a cycle with no such service, the first by name starts it. */

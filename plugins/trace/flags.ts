@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { bool, str, strList, type Args } from '../../shared/cli/command.js';
 import { UsageError } from '../../shared/errors.js';
 import { probeHeaders, probeUrl } from '../../shared/probe/target.js';
-import { dnsLabel, duration } from '../../shared/validate.js';
+import { dnsLabel, waitDuration } from '../../shared/validate.js';
 import type { BackendType } from './backends/backend.js';
 import type { BackendOptions } from './backends/connect.js';
 import { parseBackendRef } from './backends/detect.js';
@@ -56,6 +56,8 @@ export function readBackendOptions(args: Args): BackendOptions {
     istioNamespace,
     // With --url the cluster is not contacted: kubectl's --request-timeout and --insecure-skip-tls-verify are about the URL.
     timeoutMs:
-      rawUrl && str(args, 'request-timeout') !== undefined ? duration(str(args, 'request-timeout')!, '--request-timeout') || URL_TIMEOUT_MS : URL_TIMEOUT_MS,
+      rawUrl && str(args, 'request-timeout') !== undefined
+        ? waitDuration(str(args, 'request-timeout')!, '--request-timeout') || URL_TIMEOUT_MS
+        : URL_TIMEOUT_MS,
   };
 }

@@ -6,6 +6,7 @@ import { endMicros, type Span } from './model.js';
 import { formatMicros, truncate, truncateMiddle } from './format.js';
 import { subtree } from './tree.js';
 import { isoMicros, rootSpan, type TraceView } from './view.js';
+import { counted } from '../../shared/output/plural.js';
 
 export interface WaterfallOptions {
   /** Total width in columns. */
@@ -167,8 +168,8 @@ export function renderWaterfall(view: TraceView, o: WaterfallOptions): string {
   out.push(`${paint('bold', 'Trace')} ${view.trace.traceId}`);
   if (root) out.push(`${svc(root.service)}: ${root.operation}`);
   out.push(
-    `Started ${isoMicros(view.startMicros)} · ${formatMicros(total)} · ${view.trace.spans.length} span${view.trace.spans.length === 1 ? '' : 's'} · ` +
-      `${view.services.length} service${view.services.length === 1 ? '' : 's'} · ${view.errors ? paint('red', `${view.errors} error${view.errors === 1 ? '' : 's'}`) : '0 errors'}`,
+    `Started ${isoMicros(view.startMicros)} · ${formatMicros(total)} · ${counted(view.trace.spans.length, 'span')} · ` +
+      `${counted(view.services.length, 'service')} · ${view.errors ? paint('red', counted(view.errors, 'error')) : '0 errors'}`,
   );
   out.push('');
 

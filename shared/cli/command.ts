@@ -18,8 +18,11 @@ export interface CommandSpec<O> {
   builder?: (y: Argv) => Argv;
   /** Positionals that name objects: shell completion lists them from the cluster. */
   completions?: Record<string, NameSource>;
-  /** Pure: the parsed flags become a typed options object; argument mistakes throw UsageError. */
-  options(args: Args, ctx: CommandContext): O;
+  /**
+   * Pure: the parsed flags become a typed options object; argument mistakes throw UsageError. It may
+   * be async only to load a checker lazily (RE2 for regular expressions), never for I/O.
+   */
+  options(args: Args, ctx: CommandContext): O | Promise<O>;
   /** I/O allowed: fill in what the options need from the kubeconfig and the cluster. */
   complete?(ctx: CommandContext, o: O): Promise<O>;
   /** Pure: reject bad input before anything is written. */

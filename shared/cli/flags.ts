@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import type { Args } from './command.js';
 import { scalarText, str, strList } from './command.js';
 import { UsageError } from '../errors.js';
-import { duration } from '../validate.js';
+import { dnsLabel, integer, waitDuration } from '../validate.js';
 import { OUTPUT_FORMATS, parseOutputFormat, type OutputFormat } from '../output/format.js';
 import type { DryRun } from '../kube/client.js';
 import type { ConnectionFlags } from '../kube/kubeconfig.js';
@@ -58,10 +58,12 @@ export function connectionFlags(args: Args): ConnectionFlags {
   const owned = (args as unknown as Record<symbol, unknown>)[OWNED];
   const mine = (name: string) => !(Array.isArray(owned) && owned.includes(name));
   const timeout = mine('request-timeout') ? str(args, 'request-timeout') : undefined;
+  const namespace = str(args, 'namespace');
   return {
     kubeconfig: str(args, 'kubeconfig'),
     context: str(args, 'context'),
-    namespace: str(args, 'namespace'),
+    // An invalid name would only come back as "not found" after requests (or reach a URL unescaped).
+    namespace: namespace ? dnsLabel(namespace, 'namespace') : namespace,
     cluster: str(args, 'cluster'),
     user: str(args, 'user'),
     server: str(args, 'server'),
@@ -69,7 +71,7 @@ export function connectionFlags(args: Args): ConnectionFlags {
     as: str(args, 'as'),
     asGroups: strList(args, 'as-group'),
     asUid: str(args, 'as-uid'),
-    requestTimeoutMs: timeout === undefined ? undefined : duration(timeout, '--request-timeout'),
+    requestTimeoutMs: timeout === undefined ? undefined : waitDuration(timeout, '--request-timeout'),
     insecureSkipTlsVerify: mine('insecure-skip-tls-verify') && args['insecure-skip-tls-verify'] === true,
     tlsServerName: str(args, 'tls-server-name'),
     certificateAuthority: str(args, 'certificate-authority'),
@@ -113,9 +115,35 @@ export function timeoutFlag(y: Argv, fallback: string): Argv {
 
 export function readTimeout(args: Args): number {
   const v = str(args, 'timeout');
-  return v === undefined ? 0 : duration(v, '--timeout');
+  return v === undefined ? 0 : waitDuration(v, '--timeout');
 }
 
 export function allNamespacesFlag(y: Argv): Argv {
   return y.option('all-namespaces', { alias: 'A', type: 'boolean', default: false, describe: 'List across all namespaces' });
+}
+
+/** A whole-number flag typed as plain decimal digits within bounds (yargs' number type would take 1e3 and 0x10). */
+export function readInt(args: Args, key: string, min: number, max: number): number | undefined {
+  const v = str(args, key);
+  return v === undefined ? undefined : integer(v, `--${key}`, min, max);
+}
+
+/**
+ * Values given with '=' that yargs would read loosely. Booleans take true or false, as kubectl's flags
+ * do: yargs reads any other value (--fail-on-degraded=yes) as false, which would let a CI gate pass
+ * silently; -v/--v takes a level in digits. `argv` is the command line as typed, `args` what yargs
+ * made of it (a boolean flag's value is a boolean there).
+ */
+export function checkFlagValues(argv: string[], args: Args): void {
+  for (const a of argv) {
+    if (a === '--') return;
+    const m = /^--?([^=]+)=(.*)$/s.exec(a);
+    if (!m) continue;
+    const [, name, value] = m;
+    if ((name === 'v' || name === 'verbose') && !/^\d{1,2}$/.test(value)) throw new UsageError(`invalid value "${value}" for -v: give a level, e.g. -v=2`);
+    const key = name.startsWith('no-') && typeof args[name] !== 'boolean' ? name.slice(3) : name;
+    if (typeof args[key] !== 'boolean' || value === 'true' || value === 'false') continue;
+    const flag = `${name.length === 1 ? '-' : '--'}${name}`;
+    throw new UsageError(`invalid value "${value}" for ${flag}: use ${flag}, ${flag}=true or ${flag}=false`);
+  }
 }

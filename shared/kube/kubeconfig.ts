@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { ConfigError } from '../errors.js';
+import { isDnsLabel } from '../validate.js';
 import { mapping, text, type Obj } from './fields.js';
 import { overrideCluster, overrideUser, type ConfigOverrides } from './overrides.js';
 
@@ -203,6 +204,9 @@ export function resolveKubeconfig(files: LoadedFile[], flags: ConnectionFlags): 
   const fromFlag = flags.namespace !== undefined && flags.namespace !== '';
   const ctxNs = typeof ctx['namespace'] === 'string' && ctx['namespace'] !== '' ? ctx['namespace'] : undefined;
   const namespace = fromFlag ? flags.namespace! : (ctxNs ?? 'default');
+  // The context's namespace goes into every request path: a bad one is a kubeconfig mistake, found before any request.
+  if (!fromFlag && ctxNs !== undefined && !isDnsLabel(ctxNs))
+    throw new ConfigError(`namespace "${ctxNs}" of context "${contextName}" is not a valid namespace name; fix the kubeconfig, or pass -n`);
   const shownContext = contextName || '(none)';
   const shownCluster = clusterName || 'cluster';
   const shownUser = userName || 'anonymous';

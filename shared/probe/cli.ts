@@ -3,16 +3,17 @@
 // (versions with 95% intervals, errors, latency). Plugins add their own comparison lines.
 import type { Argv } from 'yargs';
 import { requiredStr, str, strList, type Args } from '../cli/command.js';
-import { outputFlag, ownsConnectionFlags, readOutput } from '../cli/flags.js';
+import { outputFlag, ownsConnectionFlags, readInt, readOutput } from '../cli/flags.js';
 import type { CommandContext } from '../context.js';
-import { UsageError } from '../errors.js';
 import type { OutputFormat } from '../output/format.js';
 import { print } from '../output/print.js';
 import { startProgress } from '../output/spinner.js';
-import { duration } from '../validate.js';
+import { CliError } from '../errors.js';
+import { hostHeader, httpToken, waitDuration } from '../validate.js';
 import { probe, type ProbeOptions } from './engine.js';
 import { probeHeaders, probeUrl } from './target.js';
 import { consistent, summarize, wilson, type Share, type Summary } from './stats.js';
+import { counted } from '../output/plural.js';
 
 export const PROBE_FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml'];
 
@@ -24,8 +25,8 @@ export interface ProbeArgs extends Pick<ProbeOptions, 'url' | 'count' | 'concurr
 export function probeFlags(y: Argv): Argv {
   const flags = outputFlag(y, PROBE_FORMATS)
     .positional('url', { type: 'string', describe: 'http:// or https:// URL to request' })
-    .option('count', { type: 'number', default: 100, describe: 'Requests to send (1-100000)' })
-    .option('concurrency', { type: 'number', default: 10, describe: 'Requests in flight at once (1-100)' })
+    .option('count', { type: 'string', default: '100', describe: 'Requests to send (1-100000)' })
+    .option('concurrency', { type: 'string', default: '10', describe: 'Requests in flight at once (1-100)' })
     .option('request-timeout', { type: 'string', default: '5s', describe: 'Deadline of each request' })
     .option('host', { type: 'string', describe: 'Host header (route by host without DNS)' })
     .option('header', { alias: 'H', type: 'string', array: true, describe: 'Extra header "Name: value" (repeatable)' })
@@ -39,23 +40,17 @@ export function probeFlags(y: Argv): Argv {
   return ownsConnectionFlags(flags, ['request-timeout', 'insecure-skip-tls-verify']);
 }
 
-/** A whole-number flag within bounds (counts, concurrency). */
-export function intArg(v: unknown, flag: string, min: number, max: number): number {
-  const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} "${String(v)}" must be a whole number from ${min} to ${max}`);
-  return n;
-}
-
 export function readProbeArgs(args: Args): ProbeArgs {
   const url = probeUrl(requiredStr(args, 'url'));
-  const headers = probeHeaders(strList(args, 'header'), str(args, 'host'));
+  const host = str(args, 'host');
+  const headers = probeHeaders(strList(args, 'header'), host === undefined ? undefined : hostHeader(host, '--host'));
   return {
     url,
-    count: intArg(args['count'], '--count', 1, 100_000),
-    concurrency: intArg(args['concurrency'], '--concurrency', 1, 100),
-    timeoutMs: duration(str(args, 'request-timeout') ?? '5s', '--request-timeout'),
+    count: readInt(args, 'count', 1, 100_000) ?? 100,
+    concurrency: readInt(args, 'concurrency', 1, 100) ?? 10,
+    timeoutMs: waitDuration(str(args, 'request-timeout') ?? '5s', '--request-timeout'),
     headers,
-    versionHeader: str(args, 'version-header') ?? 'x-version',
+    versionHeader: httpToken(str(args, 'version-header') ?? 'x-version', 'HTTP header name (--version-header)'),
     insecure: args['insecure-skip-tls-verify'] === true,
     keepAlive: args['keep-alive'] === true,
     output: readOutput(args, PROBE_FORMATS),
@@ -82,7 +77,8 @@ export async function runProbe(ctx: CommandContext, o: ProbeArgs): Promise<Summa
 
 /**
  * Print a summary: -o json|yaml the document (with `extra` fields merged in); the table otherwise,
- * then the request, error and latency lines and the plugin's own `lines`.
+ * then the request, error and latency lines and the plugin's own `lines`. When no request was
+ * answered the probe failed (exit 1, after the summary): a script must not read it as a pass.
  */
 export async function printProbe(
   ctx: CommandContext,
@@ -90,7 +86,19 @@ export async function printProbe(
   s: Summary,
   extra: { data?: Record<string, unknown>; lines?: string[] } = {},
 ): Promise<void> {
-  if (o.output !== 'table') return print(ctx, o.output, { data: { url: o.url.href, ...s, ...(extra.data ?? {}) }, rows: [], columns: [] });
+  if (o.output !== 'table') await print(ctx, o.output, { data: { url: o.url.href, ...s, ...(extra.data ?? {}) }, rows: [], columns: [] });
+  else await printTable(ctx, s, extra.lines ?? []);
+  if (s.requests > 0 && s.ok === 0) {
+    const kinds = Object.entries(s.errorKinds)
+      .map(([k, n]) => `${k} x${n}`)
+      .join(', ');
+    throw new CliError(
+      `none of the ${counted(s.requests, 'request')} to ${o.url.href} was answered (${kinds}); is the address right, and is something serving it?`,
+    );
+  }
+}
+
+async function printTable(ctx: CommandContext, s: Summary, lines: string[]): Promise<void> {
   await print(ctx, 'table', {
     data: s,
     rows: s.versions,
@@ -104,9 +112,9 @@ export async function printProbe(
   const kinds = Object.entries(s.errorKinds)
     .map(([k, n]) => `${k} x${n}`)
     .join(', ');
-  ctx.stdout.write(`\n${s.requests} requests, ${s.ok} answered, ${s.errors} errors (${s.errorRate}%)${kinds ? `: ${kinds}` : ''}\n`);
+  ctx.stdout.write(`\n${counted(s.requests, 'request')}, ${s.ok} answered, ${counted(s.errors, 'error')} (${s.errorRate}%)${kinds ? `: ${kinds}` : ''}\n`);
   ctx.stdout.write(`latency p50 ${s.latencyMs.p50} ms, p95 ${s.latencyMs.p95} ms, p99 ${s.latencyMs.p99} ms, max ${s.latencyMs.max} ms\n`);
-  for (const line of extra.lines ?? []) ctx.stdout.write(`${line}\n`);
+  for (const line of lines) ctx.stdout.write(`${line}\n`);
 }
 
 /** An observed share set against the one configured for a version. */

@@ -1,6 +1,7 @@
 // What to probe, read from flags the same way by every command that probes: the URL (http or https)
 // and request headers given as "Name: value", with --host as the Host header.
 import { UsageError } from '../errors.js';
+import { headerValue, httpToken } from '../validate.js';
 
 export function probeUrl(raw: string, flag = 'URL'): URL {
   let url: URL;
@@ -18,7 +19,8 @@ export function probeHeaders(list: string[], host: string | undefined): Record<s
   for (const h of list) {
     const i = h.indexOf(':');
     if (i <= 0) throw new UsageError(`header "${h}" must look like "Name: value"`);
-    headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
+    const name = httpToken(h.slice(0, i).trim(), 'HTTP header name').toLowerCase();
+    headers[name] = headerValue(h.slice(i + 1).trim(), `value of header ${name}`);
   }
   if (host) headers['host'] = host;
   return headers;

@@ -152,7 +152,7 @@ describe('kubectl bluegreen on Ingresses', function () {
       );
       const st = await run(['status', 'echo']);
       assert.equal(st.exitCode, 1);
-      assert.match(st.stderr, /Error: ingress\/echo: service "new-nginx" gets 50% of mini-echo\.io\/ but has no ready endpoints$/);
+      assert.match(st.stderr, /error: ingress\/echo: service "new-nginx" gets 50% of mini-echo\.io\/ but has no ready endpoints$/);
       await c.kubectl(['-n', NS, 'scale', 'deployment/new-nginx', '--replicas=1']);
       await readyEndpoints(c, NS, 'new-nginx', 1, 60_000);
       const ok = await run(['switch', 'echo', 'new-nginx']);

@@ -129,6 +129,10 @@ describe('kubectl canary probe', function () {
       }
       const f = await canary(['probe', `http://127.0.0.1:${port}/fail`, '--count', '3', '-o', 'json']);
       assert.deepEqual((JSON.parse(f.stdout) as { errorKinds: unknown; errorRate: number }).errorKinds, { 'HTTP 503': 3 });
+      // Not one request answered: the summary, then a failure (exit 1) a script cannot take for a pass.
+      assert.equal(f.exitCode, 1);
+      assert.match(f.stderr, /^error: none of the 3 requests to http:\/\/127\.0\.0\.1:\d+\/fail was answered \(HTTP 503 x3\); [^\n]+$/);
+      assert.equal(r.exitCode, 1, 'every request timed out');
     } finally {
       slow.closeAllConnections();
       slow.close();

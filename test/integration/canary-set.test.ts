@@ -261,13 +261,13 @@ spec:
     ) as Record<string, number>;
     assert.deepEqual(baseline, {}, 'the baseline is cleared');
     // The baseline recorded by the first set in this namespace was old-nginx=1, new-nginx=1.
-    assert.equal(r.stdout, 'deployment.apps/new-nginx scaled (3 -> 0)\ncanary new-nginx aborted: all traffic of service/nginx to old-nginx (1 pods)');
+    assert.equal(r.stdout, 'deployment.apps/new-nginx scaled (3 -> 0)\ncanary new-nginx aborted: all traffic of service/nginx to old-nginx (1 pod)');
     const spec = (await c.kubectl(['-n', NS, 'get', 'deploy', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.replicas} {end}'])).stdout.trim();
     assert.equal(spec, 'new-nginx=0 old-nginx=1');
     const again = await canary(c, ['abort', 'new-nginx']);
     assert.equal(
       again.stdout,
-      'deployment.apps/new-nginx unchanged\ndeployment.apps/old-nginx unchanged\ncanary new-nginx aborted: all traffic of service/nginx to old-nginx (1 pods)',
+      'deployment.apps/new-nginx unchanged\ndeployment.apps/old-nginx unchanged\ncanary new-nginx aborted: all traffic of service/nginx to old-nginx (1 pod)',
     );
   });
 
@@ -303,7 +303,7 @@ spec:
     const frac = await canary(c, ['set', 'new-nginx', '12.5']);
     assert.equal(frac.exitCode, 2);
     const total = await canary(c, ['set', 'new-nginx', '50', '--total', '0']);
-    assert.deepEqual([total.exitCode, total.stderr], [2, 'error: --total "0" must be a whole number of pods, at least 1']);
+    assert.deepEqual([total.exitCode, total.stderr], [2, 'error: --total "0" must be a whole number from 1 to 1000']);
     const missing = await canary(c, ['set', 'newer-nginx', '10']);
     assert.deepEqual([missing.exitCode, missing.stdout], [1, '']);
     assert.equal(missing.stderr, 'error: deployment "newer-nginx" not found in namespace "canary-l4"');

@@ -120,8 +120,14 @@ describe('kubectl ingress-ha (nodes, deploy, check, status)', function () {
     const chk = await ha(c, ['check', '-n', NS, '-v']);
     assert.equal(chk.exitCode, 0, chk.stdout);
     assert.match(chk.stdout, /\n13 passed, 0 warned, 0 failed$/);
-    // Nodes, DaemonSets, PDBs, Services and the controller's pods: one list each, whatever the sizes.
-    assert.match(chk.stderr, /^I: 5 API requests to \S+ \(list 5\)$/);
+    // The namespace, then nodes, DaemonSets, PDBs, Services and the controller's pods: one list each, whatever the sizes.
+    assert.match(chk.stderr, /^I: 6 API requests to \S+ \((get 1, list 5|list 5, get 1)\)$/);
+  });
+
+  it('check in a namespace that does not exist: exit 1 and one line (could not check), not 3 with a FAIL per rule', async () => {
+    const r = await ha(c, ['check', '-n', 'no-such-namespace']);
+    assert.deepEqual([r.exitCode, r.stdout], [1, '']);
+    assert.match(r.stderr, /^error: could not check the ingress layer in namespace "no-such-namespace": namespace not found \(context "[^"]+"\); [^\n]+$/);
   });
 
   it('adding a node adds a controller pod on it; nodes list and status show it', async () => {

@@ -16,11 +16,17 @@ describe('kubectl bluegreen usage errors', () => {
     [['set', 'gadget/echo', 'new-nginx', '20'], '"gadget" is not a kind blue-green works on: use ingress/NAME, httproute/NAME or virtualservice/NAME'],
     [['preview', 'echo', 'new-nginx'], 'give exactly one of --header NAME=VALUE, --header-pattern NAME=REGEX or --cookie NAME'],
     [['preview', 'echo', 'new-nginx', '--header', 'x-env'], '--header "x-env" must look like key=value'],
-    [['preview', 'echo', 'new-nginx', '--header-pattern', 'x=(('], '--header-pattern "((" is not a valid regular expression'],
+    [
+      ['preview', 'echo', 'new-nginx', '--header-pattern', 'x=(('],
+      '--header-pattern "((" is not an RE2 regular expression (as Envoy reads them): missing closing ): `((`',
+    ],
     [
       ['preview', 'echo', 'new-nginx', '--header-pattern', 'x=^(?!prod)'],
-      '--header-pattern "^(?!prod)": lookarounds and backreferences are not supported by Envoy\'s RE2 regular expressions',
+      '--header-pattern "^(?!prod)" is not an RE2 regular expression (as Envoy reads them): invalid or unsupported Perl syntax: `(?!`',
     ],
+    [['set', 'echo', 'new-nginx', '20', '--host', 'Mini-Echo.io'], '--host "Mini-Echo.io" is not a host name: use lower case'],
+    [['set', 'echo', '1abc', '20'], 'service name "1abc" must start with a lower case letter (a Service name is a DNS-1035 label)'],
+    [['switch', 'echo', 'new-nginx', '--force=yes'], 'invalid value "yes" for --force: use --force, --force=true or --force=false'],
     [['preview', 'echo', 'new-nginx', '--cookie', 'a b'], '"a b" is not an HTTP cookie name'],
     [['status', '-o', 'name'], 'unknown output format "name": use one of json|yaml'],
     [['probe', 'ftp://x/'], 'only http:// and https:// URLs can be probed, not ftp:'],
@@ -31,6 +37,13 @@ describe('kubectl bluegreen usage errors', () => {
       assert.deepEqual([r.code, r.stdout, r.stderr], [2, '', `error: ${message}\n`]);
     });
   }
+
+  it("patterns Envoy's RE2 accepts pass ((?i), (?P<name>...)): the command goes on to read the kubeconfig", async () => {
+    for (const pattern of ['(?i)^prod', '(?P<env>test|stage)', '^[a-z]+\\d*$']) {
+      const r = await runInProcess(plugin, ['preview', 'echo', 'new-nginx', '--header-pattern', `x-env=${pattern}`, '--kubeconfig', '/nonexistent']);
+      assert.deepEqual([r.code, r.stderr], [1, 'error: kubeconfig file /nonexistent does not exist\n'], pattern);
+    }
+  });
 
   it('--provider takes only the providers there are', async () => {
     const r = await runInProcess(plugin, ['set', 'echo', 'new-nginx', '5', '--provider', 'traefik']);

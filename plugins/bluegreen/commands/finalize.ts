@@ -3,7 +3,7 @@
 // no longer routed (never without the flag, never one another Ingress, HTTPRoute or VirtualService
 // still routes to).
 import { bool, defineCommand, str } from '../../../shared/cli/command.js';
-import { dnsLabel } from '../../../shared/validate.js';
+import { serviceName } from '../../../shared/validate.js';
 import type { Change } from '../../../shared/kube/plan.js';
 import type { KubeObject } from '../../../shared/kube/client.js';
 import { optionalList } from '../../../shared/kube/api-errors.js';
@@ -76,7 +76,7 @@ export const finalizeCommand = defineCommand<Options>({
       .option('delete-old', { type: 'boolean', default: false, describe: 'Delete the Services no longer routed' }),
   options: (args) => {
     const service = str(args, 'service');
-    return { ...readTargetArgs(args), service: service === undefined ? undefined : dnsLabel(service, 'service name'), deleteOld: bool(args, 'delete-old') };
+    return { ...readTargetArgs(args), service: service === undefined ? undefined : serviceName(service), deleteOld: bool(args, 'delete-old') };
   },
   run: async (ctx, o) => {
     let kept: [string, string][] = [];

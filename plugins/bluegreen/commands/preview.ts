@@ -2,7 +2,7 @@
 // only matching requests go to the new Service (test before switch), where the provider can.
 import { defineCommand, str } from '../../../shared/cli/command.js';
 import { UsageError } from '../../../shared/errors.js';
-import { httpToken, keyValue, re2Pattern } from '../../../shared/validate.js';
+import { headerValue, httpToken, keyValue, re2Pattern } from '../../../shared/validate.js';
 import type { PreviewMatch } from '../model.js';
 import { readTargetArgs, serviceArg, targetFlags } from '../flags.js';
 import { mutate, type TargetOptions } from '../mutate.js';
@@ -27,7 +27,7 @@ export const previewCommand = defineCommand<Options>({
       .option('header', { type: 'string', describe: 'NAME=VALUE: requests with this header value' })
       .option('header-pattern', { type: 'string', describe: 'NAME=REGEX: requests whose header matches (not ALB)' })
       .option('cookie', { type: 'string', describe: 'NAME: requests with the cookie NAME=always' }),
-  options: (args) => {
+  options: async (args) => {
     const header = str(args, 'header');
     const pattern = str(args, 'header-pattern');
     const cookie = str(args, 'cookie');
@@ -39,7 +39,7 @@ export const previewCommand = defineCommand<Options>({
     } else {
       const [name, v] = keyValue((header ?? pattern)!, header !== undefined ? '--header' : '--header-pattern');
       httpToken(name);
-      match = { header: header !== undefined ? { name, value: v } : { name, pattern: re2Pattern(v, '--header-pattern') } };
+      match = { header: header !== undefined ? { name, value: headerValue(v, '--header value') } : { name, pattern: await re2Pattern(v, '--header-pattern') } };
     }
     return { ...readTargetArgs(args), service: serviceArg(args), match };
   },

@@ -12,7 +12,7 @@ import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { KINDS, type IngressClassLike } from '../detect.js';
 import { PROVIDERS, type IngressLike, type ServiceLike } from '../model.js';
-import { findTarget, type EndpointSliceLike } from '../observe.js';
+import { findTarget, parseTarget, type EndpointSliceLike } from '../observe.js';
 import { optionalList } from '../../../shared/kube/api-errors.js';
 import { blueGreenViews, previewText, type BlueGreenView } from '../status.js';
 import { NAMES } from '../../../shared/commands/complete-names.js';
@@ -49,7 +49,7 @@ export const statusCommand = defineCommand<Options>({
       .option('provider', { type: 'string', choices: [...PROVIDERS], describe: 'How to read the split (default: detected)' })
       .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep watching: print again whenever something changes (Ctrl-C to stop)' }),
   options: (args) => ({
-    target: str(args, 'target'),
+    target: optionalTarget(str(args, 'target')),
     allNamespaces: bool(args, 'all-namespaces'),
     watch: bool(args, 'watch'),
     output: readOutput(args, ['table', 'json', 'yaml']),
@@ -57,6 +57,12 @@ export const statusCommand = defineCommand<Options>({
   }),
   run: async (ctx, o) => (o.watch ? watchOutput(ctx, (c) => showStatus(c, o)) : showStatus(ctx, o)),
 });
+
+/** A target's kind or name mistake is a usage error before the cluster is asked. */
+function optionalTarget(v: string | undefined): string | undefined {
+  if (v !== undefined) parseTarget(v);
+  return v;
+}
 
 async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
   const kube = ctx.kube();
@@ -106,6 +112,6 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
   });
   for (const v of views) for (const w of v.warnings) ctx.warn(`${v.kind.toLowerCase()}/${v.name}: ${w}`);
   const errors = views.flatMap((v) => v.errors.map((e) => `${v.kind.toLowerCase()}/${v.name}: ${e}`));
-  for (const e of errors) ctx.stderr.write(`${ctx.paint('red', 'Error:')} ${e}\n`);
+  for (const e of errors) ctx.stderr.write(`${ctx.paint('red', 'error:')} ${e}\n`);
   if (errors.length) throw new SilentExit(1);
 }

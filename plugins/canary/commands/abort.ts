@@ -6,6 +6,7 @@ import { defineCommand } from '../../../shared/cli/command.js';
 import { abortCanary } from '../actions.js';
 import { readScaleArgs, scaleFlags, type ScaleArgs } from '../flags.js';
 import { NAMES } from '../../../shared/commands/complete-names.js';
+import { counted } from '../../../shared/output/plural.js';
 
 export const abortCommand = defineCommand<ScaleArgs>({
   command: 'abort <canary>',
@@ -23,7 +24,7 @@ export const abortCommand = defineCommand<ScaleArgs>({
     const verb = o.dryRun === 'none' ? 'aborted' : 'would be aborted';
     const where = istio
       ? `the route of virtualservice/${istio.virtualService.metadata?.name} from before the canary`
-      : `${t.stable.metadata?.name} (${plan!.stable} pods)`;
+      : `${t.stable.metadata?.name} (${counted(plan!.stable, 'pod')})`;
     ctx.stdout.write(`canary ${t.canary.metadata?.name} ${verb}: all traffic of service/${t.service.metadata?.name} to ${where}\n`);
   },
 });

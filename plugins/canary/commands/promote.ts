@@ -6,6 +6,7 @@ import { promoteCanary } from '../actions.js';
 import { readScaleArgs, scaleFlags, type ScaleArgs } from '../flags.js';
 import { NoStableError } from '../topology.js';
 import { NAMES } from '../../../shared/commands/complete-names.js';
+import { counted } from '../../../shared/output/plural.js';
 
 export const promoteCommand = defineCommand<ScaleArgs & { deleteStable: boolean }>({
   command: 'promote <canary>',
@@ -30,7 +31,7 @@ export const promoteCommand = defineCommand<ScaleArgs & { deleteStable: boolean 
     }
     const { t, plan, istio: routed } = result;
     const verb = o.dryRun === 'none' ? 'promoted' : 'would be promoted';
-    const how = routed ? `subset ${routed.canarySubset} of virtualservice/${routed.virtualService.metadata?.name}` : `${plan!.canary} pods`;
+    const how = routed ? `subset ${routed.canarySubset} of virtualservice/${routed.virtualService.metadata?.name}` : counted(plan!.canary, 'pod');
     ctx.stdout.write(`canary ${t.canary.metadata?.name} ${verb}: all traffic of service/${t.service.metadata?.name} (${how})\n`);
   },
 });

@@ -10,7 +10,7 @@ import { markManaged } from '../../../shared/kube/ownership.js';
 import { applyPlan, executePlan, type Change } from '../../../shared/kube/plan.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
-import { dnsSubdomain, httpToken, keyValue, re2Pattern } from '../../../shared/validate.js';
+import { dnsSubdomain, headerValue, httpToken, keyValue, re2Pattern, serviceName } from '../../../shared/validate.js';
 import { cookieMatch, describeMatch, planRoute, type HeaderMatch, type MatchKind, type RoutePlan, type RuleWrite } from '../header-route.js';
 import type { VirtualService } from '../istio.js';
 import { listCanaryObjects } from '../observe.js';
@@ -25,7 +25,7 @@ interface Options {
   output: OutputFormat;
 }
 
-function readMatches(args: Args): HeaderMatch[] {
+async function readMatches(args: Args): Promise<HeaderMatch[]> {
   const matches: HeaderMatch[] = [];
   const flags: [string, MatchKind][] = [
     ['header', 'exact'],
@@ -38,7 +38,7 @@ function readMatches(args: Args): HeaderMatch[] {
       const header = name.trim().toLowerCase();
       httpToken(header); // Istio wants header names in lower case
       if (value === '') throw new UsageError(`--${flag} "${raw}" needs a value after '='`);
-      matches.push({ header, kind, value: kind === 'regex' ? re2Pattern(value, `--${flag}`) : value });
+      matches.push({ header, kind, value: kind === 'regex' ? await re2Pattern(value, `--${flag}`) : headerValue(value, `--${flag} value`) });
     }
   }
   const cookie = str(args, 'cookie');
@@ -102,7 +102,7 @@ export const routeCommand = defineCommand<Options>({
       .option('cookie', { type: 'string', describe: 'A cookie with this value: NAME=VALUE' })
       .option('to', { type: 'string', describe: "Where matching requests go: a subset of the Service's DestinationRule, or a Deployment behind it" })
       .option('remove', { type: 'boolean', default: false, describe: 'Remove the route with this match (and a subset it added, when unused)' }),
-  options: (args) => {
+  options: async (args) => {
     const to = str(args, 'to');
     const remove = bool(args, 'remove');
     if (remove === (to !== undefined))
@@ -110,8 +110,8 @@ export const routeCommand = defineCommand<Options>({
         remove ? '--remove takes no --to: the route is found by its match' : 'say where matching requests go with --to <subset-or-deployment> (or --remove)',
       );
     return {
-      service: dnsSubdomain(requiredStr(args, 'service'), 'service name'),
-      matches: readMatches(args),
+      service: serviceName(requiredStr(args, 'service')),
+      matches: await readMatches(args),
       to: to === undefined ? undefined : dnsSubdomain(to, '--to'),
       dryRun: readDryRun(args),
       output: readOutput(args, ['table', 'json', 'yaml']),

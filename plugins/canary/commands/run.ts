@@ -10,9 +10,9 @@ import { CliError, KubeApiError, UsageError } from '../../../shared/errors.js';
 import { probe } from '../../../shared/probe/engine.js';
 import { summarize, type Summary } from '../../../shared/probe/stats.js';
 import { probeHeaders, probeUrl } from '../../../shared/probe/target.js';
-import { intArg } from '../../../shared/probe/cli.js';
 import { startProgress } from '../../../shared/output/spinner.js';
-import { duration } from '../../../shared/validate.js';
+import { hostHeader, httpToken, waitDuration } from '../../../shared/validate.js';
+import { readInt } from '../../../shared/cli/flags.js';
 import { abortCanary, promoteCanary, setWeight } from '../actions.js';
 import { modeFlag, readMode, readScaleArgs, scaleFlags, type Mode, type ScaleArgs } from '../flags.js';
 import { parseSteps, readRun, runPatch, verdict, type Limits, type RunState } from '../progressive.js';
@@ -24,6 +24,7 @@ import { analyze, analysisPatch, reasons, type Analysis } from '../metrics/analy
 import { metricFlags, readLimits, readMetricOptions, wantsMetrics, type MetricOptions } from '../metrics/flags.js';
 import { prometheusClient, type PrometheusClient } from '../metrics/prometheus.js';
 import { unfilled } from '../metrics/promql.js';
+import { counted } from '../../../shared/output/plural.js';
 
 /** The exit code of a run stopped with Ctrl-C (as a shell reports SIGINT). */
 export const INTERRUPTED_EXIT = 130;
@@ -75,7 +76,7 @@ export const runCommand = defineCommand<Options>({
       .option('probe', { type: 'string', describe: 'URL to send requests to after each step (errors and latency are checked)' })
       .option('probe-host', { type: 'string', describe: 'Host header for the probe' })
       .option('probe-header', { type: 'string', array: true, describe: 'Extra probe header "Name: value" (repeatable)' })
-      .option('probe-count', { type: 'number', default: 100, describe: 'Probe requests per step' })
+      .option('probe-count', { type: 'string', default: '100', describe: 'Probe requests per step (1-100000)' })
       .option('version-header', { type: 'string', default: 'x-version', describe: "Response header naming the version (else the body's first line)" })
       .option('resume', { type: 'boolean', default: false, describe: 'Continue the run recorded on the canary from the step it stopped at' }),
   options: (args) => {
@@ -83,10 +84,11 @@ export const runCommand = defineCommand<Options>({
     const resume = bool(args, 'resume');
     if (!resume && rawSteps === undefined) throw new UsageError('say which weights to go through with --steps, e.g. --steps 10,25,50,100 (or --resume)');
     const rawProbe = str(args, 'probe');
-    const count = intArg(args['probe-count'], '--probe-count', 1, 100_000);
+    const count = readInt(args, 'probe-count', 1, 100_000) ?? 100;
+    const probeHost = str(args, 'probe-host');
     // Each step is checked on ready pods, so a run always waits for them.
     if (args['wait'] === false) throw new UsageError('run always waits for each step to be ready before watching it; drop --wait=false');
-    const intervalMs = duration(str(args, 'interval') ?? '1m', '--interval');
+    const intervalMs = waitDuration(str(args, 'interval') ?? '1m', '--interval');
     return {
       ...readScaleArgs(args),
       wait: true,
@@ -99,9 +101,9 @@ export const runCommand = defineCommand<Options>({
           ? undefined
           : {
               url: probeUrl(rawProbe, '--probe'),
-              headers: probeHeaders(strList(args, 'probe-header'), str(args, 'probe-host')),
+              headers: probeHeaders(strList(args, 'probe-header'), probeHost === undefined ? undefined : hostHeader(probeHost, '--probe-host')),
               count,
-              versionHeader: str(args, 'version-header') ?? 'x-version',
+              versionHeader: httpToken(str(args, 'version-header') ?? 'x-version', 'HTTP header name (--version-header)'),
             },
       limits: readLimits(args),
       metrics: wantsMetrics(args) ? readMetricOptions(args, { intervalMs }) : undefined,
@@ -198,7 +200,9 @@ export const runCommand = defineCommand<Options>({
         ]);
         if (!samples) return interrupted(i, true);
         summary = summarize(samples);
-        say(`step ${i + 1}/${n}: probe ${summary.requests} requests, ${summary.errors} errors (${summary.errorRate}%), p99 ${summary.latencyMs.p99} ms`);
+        say(
+          `step ${i + 1}/${n}: probe ${counted(summary.requests, 'request')}, ${counted(summary.errors, 'error')} (${summary.errorRate}%), p99 ${summary.latencyMs.p99} ms`,
+        );
       }
       let analysis: Analysis | undefined;
       if (metrics) {
@@ -243,7 +247,9 @@ export const runCommand = defineCommand<Options>({
     }
     if (signal.aborted) return interrupted(n - 1, true);
     const promoted = await promoteCanary(ctx, { ...o, lines: true, deleteStable: false });
-    say(`canary ${o.canary} ${dry ? 'would be promoted' : 'promoted'} after ${n} steps: all traffic of service/${promoted.t.service.metadata?.name}`);
+    say(
+      `canary ${o.canary} ${dry ? 'would be promoted' : 'promoted'} after ${counted(n, 'step')}: all traffic of service/${promoted.t.service.metadata?.name}`,
+    );
     return 0;
   },
 });

@@ -1,14 +1,14 @@
 // kubectl canary set <canary-deployment> <percent>: give the canary that share of the traffic its
 // Service receives. Replicas mode (L4): the share is the canary's fraction of the ready pods.
-import { defineCommand, requiredStr, scalarText } from '../../../shared/cli/command.js';
-import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
-import { UsageError } from '../../../shared/errors.js';
+import { defineCommand, requiredStr } from '../../../shared/cli/command.js';
+import { outputFlag, readInt, readOutput } from '../../../shared/cli/flags.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { percentage } from '../../../shared/validate.js';
 import { setWeight } from '../actions.js';
 import { modeFlag, readMode, readScaleArgs, scaleFlags, type Mode, type ScaleArgs } from '../flags.js';
 import { NAMES } from '../../../shared/commands/complete-names.js';
+import { counted } from '../../../shared/output/plural.js';
 
 interface Options extends ScaleArgs {
   percent: number;
@@ -16,6 +16,9 @@ interface Options extends ScaleArgs {
   output: OutputFormat;
   mode: Mode;
 }
+
+/** More pods than any canary split needs; a typo (an extra zero or two) must not scale a Deployment to it. */
+export const MAX_TOTAL = 1000;
 
 export const setCommand = defineCommand<Options>({
   command: 'set <canary> <percent>',
@@ -30,16 +33,12 @@ export const setCommand = defineCommand<Options>({
   builder: (y) =>
     modeFlag(scaleFlags(outputFlag(y, ['table', 'json', 'yaml'])))
       .positional('percent', { type: 'string', describe: 'Its share of the traffic, 0-100' })
-      .option('total', { type: 'number', describe: 'Total pods to split (default: the current total)' }),
+      .option('total', { type: 'string', describe: `Total pods to split, 1-${MAX_TOTAL} (default: the current total)` }),
   options: (args) => {
-    const total = args['total'];
-    if (total !== undefined && (typeof total !== 'number' || !Number.isInteger(total) || total < 1)) {
-      throw new UsageError(`--total "${scalarText(total)}" must be a whole number of pods, at least 1`);
-    }
     return {
       ...readScaleArgs(args),
       percent: percentage(requiredStr(args, 'percent')),
-      total: total,
+      total: readInt(args, 'total', 1, MAX_TOTAL),
       output: readOutput(args, ['table', 'json', 'yaml']),
       mode: readMode(args),
     };
@@ -72,7 +71,7 @@ export const setCommand = defineCommand<Options>({
     const s = plan!.solution;
     if (!s.exact) {
       ctx.warn(
-        `${o.percent}% of ${s.total} pods is not a whole number of pods; the canary gets ${s.canary} of ${s.total} (${s.achieved}%). --total ${s.exactTotal} would give exactly ${o.percent}%`,
+        `${o.percent}% of ${counted(s.total, 'pod')} is not a whole number of pods; the canary gets ${s.canary} of ${s.total} (${s.achieved}%). --total ${s.exactTotal} would give exactly ${o.percent}%`,
       );
     }
     if (o.output !== 'table') {
@@ -91,7 +90,7 @@ export const setCommand = defineCommand<Options>({
       return print(ctx, o.output, { data, rows: [], columns: [] });
     }
     ctx.stdout.write(
-      `canary ${t.canary.metadata?.name} ${o.dryRun === 'none' ? 'gets' : 'would get'} ${s.achieved}% of service/${t.service.metadata?.name} (${s.canary} of ${s.total} pods; mode replicas)\n`,
+      `canary ${t.canary.metadata?.name} ${o.dryRun === 'none' ? 'gets' : 'would get'} ${s.achieved}% of service/${t.service.metadata?.name} (${s.canary} of ${counted(s.total, 'pod')}; mode replicas)\n`,
     );
   },
 });

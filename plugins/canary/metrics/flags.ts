@@ -2,8 +2,8 @@
 // and what no data means; read into options before anything is asked.
 import type { Argv } from 'yargs';
 import { bool, str, strList, type Args } from '../../../shared/cli/command.js';
+import { readInt } from '../../../shared/cli/flags.js';
 import { UsageError } from '../../../shared/errors.js';
-import { intArg } from '../../../shared/probe/cli.js';
 import { probeHeaders, probeUrl } from '../../../shared/probe/target.js';
 import { duration, percentage, serviceRef } from '../../../shared/validate.js';
 import { parseCustomQuery, type MetricLimits } from './judge.js';
@@ -45,7 +45,7 @@ export function metricFlags(y: Argv): Argv {
     .option('metrics-url', { type: 'string', describe: 'Ask Prometheus at this URL instead (a port-forward, a gateway)' })
     .option('metrics-header', { type: 'string', array: true, describe: 'With --metrics-url: a header "Name: value" on every query (repeatable)' })
     .option('min-requests', {
-      type: 'number',
+      type: 'string',
       describe: 'Fewer requests to the canary than this in the window means no data, not healthy (default 1)',
     })
     .option('on-no-data', {
@@ -100,7 +100,7 @@ export function readMetricOptions(args: Args, window: { intervalMs: number }): M
     source,
     limits: {
       ...readLimits(args),
-      minRequests: args['min-requests'] === undefined ? 1 : intArg(args['min-requests'], '--min-requests', 0, 1_000_000_000),
+      minRequests: readInt(args, 'min-requests', 0, 1_000_000_000) ?? 1,
       queries,
       relative: bool(args, 'relative'),
     },

@@ -37,7 +37,7 @@ export const checkCommand = defineCommand<Options>({
   },
   run: async (ctx, o) => {
     const kube = ctx.kube();
-    const layer = await readLayer(kube, kube.namespace, ctx.plugin, o.name);
+    const layer = await readLayer(kube, kube.namespace, ctx.plugin, o.name, 'check');
     const verdicts = audit({ ...layer, podsOnIngressNodes: await podsOnExclusiveNodes(kube, layer.nodes) });
     const count = (s: Verdict['status']) => verdicts.filter((v) => v.status === s).length;
     const summary = { pass: count('PASS'), warn: count('WARN'), fail: count('FAIL') };

@@ -6,7 +6,7 @@ import { dryRunFlag, readDryRun, readTimeout, timeoutFlag } from '../../../share
 import { CliError, UsageError } from '../../../shared/errors.js';
 import type { DryRun, KubeObject } from '../../../shared/kube/client.js';
 import { executePlan, type Change } from '../../../shared/kube/plan.js';
-import { dnsLabel, dnsSubdomain } from '../../../shared/validate.js';
+import { dnsLabel, dnsSubdomain, serviceName } from '../../../shared/validate.js';
 import { planAdoption, runAdoption } from '../adopt.js';
 import { applyObjects, minAvailableFor, needsToleration, noIngressNodesMessage, resolveService, waitForController, withState } from '../deploy.js';
 import { buildManifests } from '../manifests.js';
@@ -81,7 +81,7 @@ export const deployCommand = defineCommand<Options>({
       image,
       exclusive: bool(args, 'exclusive'),
       name: opt('name', '--name', dnsLabel),
-      service: opt('service', '--service', dnsLabel),
+      service: opt('service', '--service', serviceName),
       ingressClass: opt('ingress-class', '--ingress-class', dnsSubdomain),
       adopt: opt('adopt', '--adopt', dnsSubdomain),
       dryRun: readDryRun(args),

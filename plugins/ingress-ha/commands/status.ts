@@ -32,7 +32,7 @@ export const statusCommand = defineCommand<Options>({
   },
   run: async (ctx, o) => {
     const kube = ctx.kube();
-    const v = statusView(await readLayer(kube, kube.namespace, ctx.plugin, o.name));
+    const v = statusView(await readLayer(kube, kube.namespace, ctx.plugin, o.name, 'show'));
     if (o.output === 'json' || o.output === 'yaml')
       return print(ctx, o.output, { data: { apiVersion: 'v1', kind: 'IngressStatus', ...v }, rows: [], columns: [] });
     const out: string[] = [];

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { isLoopbackServer } from '../credentials.js';
 import { covering, overlaps, parseCidr, type Cidr } from '../cidr.js';
 import type { ClusterFacts, RootCert } from './observe.js';
+import { counted } from '../../../shared/output/plural.js';
 
 export type Status = 'PASS' | 'WARN' | 'FAIL' | 'UNCHECKED';
 
@@ -145,7 +146,7 @@ function istioChecks(f: ClusterFacts): Check[] {
         'istio',
         [f.context],
         'PASS',
-        `${versionText} in ${pods} pod(s), cluster ID ${i.values?.clusterName ?? 'unknown (no istio-sidecar-injector values)'}`,
+        `${versionText} in ${counted(pods, 'pod')}, cluster ID ${i.values?.clusterName ?? 'unknown (no istio-sidecar-injector values)'}`,
       ),
     ];
   }
@@ -161,7 +162,7 @@ function istioChecks(f: ClusterFacts): Check[] {
     ];
   }
   const what = pods
-    ? `${versionText} in ${pods} pod(s) (multi-primary)`
+    ? `${versionText} in ${counted(pods, 'pod')} (multi-primary)`
     : `Istio CRDs installed${i.values?.tag ? `, install tag ${i.values.tag}` : ''}, no istiod (primary-remote)`;
   return [check('istio', [f.context], 'PASS', what)];
 }

@@ -13,13 +13,12 @@ import { findEastWestService, type GatewayService } from '../../../shared/istio/
 import { NETWORKING_V1, selectorMatches, type ServiceEntry, type WorkloadEntry, type WorkloadGroup } from '../../../shared/istio/workload.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
-import { dnsLabel, ipAddress, port } from '../../../shared/validate.js';
+import { dnsLabel, ipAddress, port, serviceName } from '../../../shared/validate.js';
 import { readBundle, type Bundle } from '../bundle.js';
 import { CHECK_FAILED_EXIT, checkExit, checkVerdicts, type CheckInput, type ClusterFacts, type Verdict } from '../check-rules.js';
 import { ISTIO_NAMESPACE, istioMissing, readAll, requireNamespace, ROOT_CERT_CONFIGMAP, ROOT_CERT_KEY } from '../cluster.js';
 import { requestCertificate, tlsHandshake, type Target } from '../connect.js';
 import { ISTIOD_GATEWAY, virtualServiceName, type IstioGateway, type IstioVirtualService } from '../expose-plan.js';
-import { serviceName } from '../flags.js';
 import type { ConfigMap, Service } from '../kube-shapes.js';
 import { API_VERSION } from '../output.js';
 import { ISTIO_CA_AUDIENCE } from '../token.js';

@@ -11,7 +11,7 @@ import { isManagedBy, markManaged } from '../../../shared/kube/ownership.js';
 import { executePlan, type Change } from '../../../shared/kube/plan.js';
 import { NETWORKING_V1, type WorkloadGroup, type WorkloadProbe } from '../../../shared/istio/workload.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
-import { dnsLabel, dnsSubdomain, keyValue, port } from '../../../shared/validate.js';
+import { dnsLabel, dnsSubdomain, keyValue, port, qualifiedName } from '../../../shared/validate.js';
 import { findObject, readAll, requireIstiod, requireNamespace } from '../cluster.js';
 import { readWorkloadFlags, workloadFlags, type WorkloadFlags } from '../flags.js';
 import { printObjects } from '../output.js';
@@ -60,7 +60,7 @@ export const groupCommand = defineCommand<Options>({
     const annotations: Record<string, string> = {};
     for (const raw of strList(args, 'annotations')) {
       const [k, v] = keyValue(raw, '--annotations');
-      annotations[k] = v;
+      annotations[qualifiedName(k, '--annotations key')] = v;
     }
     return {
       ...readWorkloadFlags(args),

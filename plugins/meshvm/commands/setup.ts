@@ -14,7 +14,7 @@ import { CliError, UsageError } from '../../../shared/errors.js';
 import type { DryRun } from '../../../shared/kube/client.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
-import { dnsLabel, dnsSubdomain } from '../../../shared/validate.js';
+import { dnsLabel, dnsSubdomain, integer } from '../../../shared/validate.js';
 import { prepareBootstrap, writeBundle, type BootstrapRequest } from '../bootstrap.js';
 import { readBundle } from '../bundle.js';
 import { API_VERSION } from '../output.js';
@@ -79,8 +79,7 @@ export const setupCommand = defineCommand<Options>({
     const bootstrap = str(args, 'bootstrap');
     const groupName = str(args, 'group');
     if ((bootstrap === undefined) === (groupName === undefined)) throw new UsageError('give --bootstrap DIR or --group NAME (one of them)');
-    const timeout = Number(str(args, 'connect-timeout') ?? '10');
-    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 600) throw new UsageError('--connect-timeout must be whole seconds from 1 to 600');
+    const timeout = integer(str(args, 'connect-timeout') ?? '10', '--connect-timeout (seconds)', 1, 600);
     return {
       target,
       bootstrap,

@@ -10,7 +10,7 @@ import { executePlan } from '../../../shared/kube/plan.js';
 import { meshConfigManager, type MeshConfig } from '../../../shared/istio/mesh-config.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
-import { port as parsePort } from '../../../shared/validate.js';
+import { dnsLabel, hostName, httpPath, port as parsePort } from '../../../shared/validate.js';
 import { istioNamespaceFlag, readIstioNamespace } from '../flags.js';
 import { API_VERSION } from '../model.js';
 import { observeControlPlanes, type ControlPlane } from '../settings/observe.js';
@@ -51,7 +51,7 @@ export const enableCommand = defineCommand<Options>({
     istioNamespaceFlag(scopeFlags(dryRunFlag(outputFlag(y, FORMATS))))
       .option('provider', { type: 'string', choices: [...PROVIDER_TYPES], describe: 'Add or update a provider of this type (with --service and --port)' })
       .option('service', { type: 'string', describe: 'Where the provider sends spans: HOST or NAMESPACE/HOST (e.g. zipkin.istio-system.svc.cluster.local)' })
-      .option('port', { type: 'number', describe: 'Its port (Zipkin 9411, OTLP gRPC 4317, OTLP HTTP 4318)' })
+      .option('port', { type: 'string', describe: 'Its port (Zipkin 9411, OTLP gRPC 4317, OTLP HTTP 4318)' })
       .option('path', {
         type: 'string',
         describe: 'zipkin: the collector path (default /api/v2/spans); opentelemetry: send OTLP over HTTP to this path (e.g. /v1/traces) instead of gRPC',
@@ -74,7 +74,8 @@ export const enableCommand = defineCommand<Options>({
         'a provider is defined for the whole mesh config: --selector and --mesh-wide do not apply (use --default, or kubectl trace sampling --provider)',
       );
     const path = str(args, 'path');
-    if (path !== undefined && !path.startsWith('/')) throw new UsageError(`--path "${path}" must start with /`);
+    if (path !== undefined) httpPath(path, '--path');
+    checkService(service);
     const name = scope.name ?? type;
     return {
       ...base,
@@ -84,6 +85,13 @@ export const enableCommand = defineCommand<Options>({
   },
   run: async (ctx, o) => (o.provider ? enableProvider(ctx, o, o.provider) : writeTelemetry(ctx, o, { disable: false })),
 });
+
+/** --service: HOST or NAMESPACE/HOST, e.g. zipkin.istio-system.svc.cluster.local. */
+function checkService(value: string): void {
+  const i = value.indexOf('/');
+  if (i >= 0) dnsLabel(value.slice(0, i), '--service namespace');
+  hostName(value.slice(i + 1), '--service');
+}
 
 function choosePlane(planes: ControlPlane[], revision: string | undefined, ns: string): ControlPlane {
   if (planes.length === 0)

@@ -4,7 +4,7 @@ import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { UsageError } from '../../../shared/errors.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
-import { intArg } from '../../../shared/probe/cli.js';
+import { readInt } from '../../../shared/cli/flags.js';
 import { duration, keyValue } from '../../../shared/validate.js';
 import type { SearchQuery } from '../backends/backend.js';
 import { connectBackend, type BackendOptions } from '../backends/connect.js';
@@ -46,7 +46,7 @@ export const listCommand = defineCommand<Options>({
       .option('min-duration', { type: 'string', describe: 'Only traces where a span of the service lasts at least this long (e.g. 100ms, 1.5s, 500us)' })
       .option('max-duration', { type: 'string', describe: 'Only traces where a span of the service lasts at most this long' })
       .option('since', { type: 'string', default: '1h', describe: 'How far back to look (e.g. 15m, 24h)' })
-      .option('limit', { type: 'number', default: 20, describe: 'At most this many traces (1-1000)' })
+      .option('limit', { type: 'string', default: '20', describe: 'At most this many traces (1-1000)' })
       .option('errors', {
         type: 'boolean',
         default: false,
@@ -69,7 +69,7 @@ export const listCommand = defineCommand<Options>({
       maxDurationMicros: max !== undefined ? parseMicros(max, '--max-duration') : undefined,
       sinceMs: duration(str(args, 'since') ?? '1h', '--since'),
       sinceText: str(args, 'since') ?? '1h',
-      limit: intArg(args['limit'], '--limit', 1, 1000),
+      limit: readInt(args, 'limit', 1, 1000) ?? 20,
       backend: readBackendOptions(args),
       output: readOutput(args, FORMATS),
     };

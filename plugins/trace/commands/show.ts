@@ -5,13 +5,14 @@ import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { CliError, UsageError } from '../../../shared/errors.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
-import { intArg } from '../../../shared/probe/cli.js';
+import { readInt } from '../../../shared/cli/flags.js';
 import { connectBackend, type BackendOptions } from '../backends/connect.js';
 import { backendFlags, readBackendOptions } from '../flags.js';
 import { formatMicros } from '../format.js';
 import { isTraceId } from '../model.js';
 import { analyze, traceDocument } from '../view.js';
 import { renderWaterfall, serviceMatches } from '../waterfall.js';
+import { counted } from '../../../shared/output/plural.js';
 
 interface Options {
   traceId: string;
@@ -41,22 +42,22 @@ export const showCommand = defineCommand<Options>({
     backendFlags(outputFlag(y, FORMATS))
       .positional('trace-id', { type: 'string', describe: 'The trace id (16 or 32 hex digits)' })
       .option('tags', { type: 'boolean', default: false, describe: "Print each span's tags, peer and events under it" })
-      .option('depth', { type: 'number', describe: 'Show the tree down to this depth (1: the root only)' })
+      .option('depth', { type: 'string', describe: 'Show the tree down to this depth (1: the root only)' })
       .option('service', { type: 'string', describe: 'Only spans of this service (and the spans above them); "reviews" matches reviews.<namespace>' })
       .option('critical-only', { type: 'boolean', default: false, describe: 'Only the spans on the critical path' })
       .option('raw', { type: 'boolean', default: false, describe: 'Show times as reported: no correction of clock skew between services' })
-      .option('width', { type: 'number', describe: 'Columns to draw in (default: the terminal width, else 120)' }),
+      .option('width', { type: 'string', describe: 'Columns to draw in, 40-1000 (default: the terminal width, else 120)' }),
   options: (args) => {
     const traceId = requiredStr(args, 'trace-id').trim();
     if (!isTraceId(traceId)) throw new UsageError(`"${traceId}" is not a trace id: use the 16 or 32 hex digits that kubectl trace list prints`);
     return {
       traceId: traceId.toLowerCase(),
       tags: bool(args, 'tags'),
-      depth: args['depth'] !== undefined ? intArg(args['depth'], '--depth', 1, 10_000) : undefined,
+      depth: readInt(args, 'depth', 1, 10_000),
       service: str(args, 'service'),
       criticalOnly: bool(args, 'critical-only'),
       raw: bool(args, 'raw'),
-      width: args['width'] !== undefined ? intArg(args['width'], '--width', 40, 1000) : undefined,
+      width: readInt(args, 'width', 40, 1000),
       backend: readBackendOptions(args),
       output: readOutput(args, FORMATS),
     };
@@ -73,7 +74,7 @@ export const showCommand = defineCommand<Options>({
     for (const w of trace.warnings) ctx.warn(w);
     for (const a of view.adjustments) {
       ctx.warn(
-        `clock skew: ${a.spans} span${a.spans === 1 ? '' : 's'} of ${a.service} moved by ${formatMicros(a.shiftMicros)} to sit inside their caller's span (--raw shows the times as reported)`,
+        `clock skew: ${counted(a.spans, 'span')} of ${a.service} moved by ${formatMicros(a.shiftMicros)} to sit inside their caller's span (--raw shows the times as reported)`,
       );
     }
     if (view.tree.orphans.length)

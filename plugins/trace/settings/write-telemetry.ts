@@ -23,6 +23,7 @@ import {
 } from './observe.js';
 import { planTelemetry, scopeText, selectorText, type Scope, type TelemetryPlan, type TracingEdit } from './plan-telemetry.js';
 import { toScope, type ScopeArgs } from './scope.js';
+import { counted } from '../../../shared/output/plural.js';
 
 export interface WriteOptions extends ScopeArgs {
   dryRun: DryRun;
@@ -96,7 +97,7 @@ function many(rows: EffectiveTracing[]): string {
   const ns = rows.filter((r) => !r.workload);
   const wl = rows.length - ns.length;
   const nsText = ns.length === 0 ? '' : ns.length === 1 ? `namespace ${ns[0].namespace}` : `${ns.length} namespaces`;
-  const wlText = wl === 0 ? '' : wl === 1 && !ns.length ? who(rows.find((r) => r.workload)!) : `${wl} workload${wl === 1 ? '' : 's'}`;
+  const wlText = wl === 0 ? '' : wl === 1 && !ns.length ? who(rows.find((r) => r.workload)!) : counted(wl, 'workload');
   return [nsText, wlText]
     .filter(Boolean)
     .join(' and its ')
