@@ -3,7 +3,7 @@
 // VirtualService with a split or preview in progress. Exits 1 when a backend gets traffic without a
 // ready endpoint (after printing).
 import { bool, defineCommand, str } from '../../../shared/cli/command.js';
-import { watchOutput } from '../../../shared/cli/watch.js';
+import { watchOutput, watchTimeout } from '../../../shared/cli/watch.js';
 import type { CommandContext } from '../../../shared/context.js';
 import { allNamespacesFlag, outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { SilentExit } from '../../../shared/errors.js';
@@ -21,6 +21,7 @@ interface Options {
   target?: string | undefined;
   allNamespaces: boolean;
   watch: boolean;
+  watchTimeoutSeconds?: number | undefined;
   output: OutputFormat;
   provider?: string | undefined;
 }
@@ -47,15 +48,17 @@ export const statusCommand = defineCommand<Options>({
     allNamespacesFlag(outputFlag(y, ['table', 'json', 'yaml']))
       .positional('target', { type: 'string', describe: 'An Ingress, HTTPRoute or VirtualService (default: all with a split or preview)' })
       .option('provider', { type: 'string', choices: [...PROVIDERS], describe: 'How to read the split (default: detected)' })
-      .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep watching: print again whenever something changes (Ctrl-C to stop)' }),
+      .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep watching: print again whenever something changes (Ctrl-C to stop)' })
+      .option('watch-timeout', { type: 'number', hidden: true, describe: 'Seconds one watch request lasts before it is opened again' }),
   options: (args) => ({
     target: str(args, 'target'),
     allNamespaces: bool(args, 'all-namespaces'),
     watch: bool(args, 'watch'),
+    watchTimeoutSeconds: watchTimeout(args),
     output: readOutput(args, ['table', 'json', 'yaml']),
     provider: str(args, 'provider'),
   }),
-  run: async (ctx, o) => (o.watch ? watchOutput(ctx, (c) => showStatus(c, o)) : showStatus(ctx, o)),
+  run: async (ctx, o) => (o.watch ? watchOutput(ctx, (c) => showStatus(c, o), { timeoutSeconds: o.watchTimeoutSeconds }) : showStatus(ctx, o)),
 });
 
 async function showStatus(ctx: CommandContext, o: Options): Promise<void> {

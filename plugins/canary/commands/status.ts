@@ -3,7 +3,7 @@
 // --fail-on-degraded exits 3 when a canary is degraded, so CI can gate on it.
 import { bool, defineCommand, str } from '../../../shared/cli/command.js';
 import { allNamespacesFlag, outputFlag, readOutput } from '../../../shared/cli/flags.js';
-import { watchOutput } from '../../../shared/cli/watch.js';
+import { watchOutput, watchTimeout } from '../../../shared/cli/watch.js';
 import { SilentExit } from '../../../shared/errors.js';
 import { ALL_NAMESPACES } from '../../../shared/kube/client.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
@@ -21,6 +21,7 @@ interface Options {
   output: OutputFormat;
   failOnDegraded: boolean;
   watch: boolean;
+  watchTimeoutSeconds?: number | undefined;
 }
 
 export const DEGRADED_EXIT = 3;
@@ -38,7 +39,8 @@ export const statusCommand = defineCommand<Options>({
     allNamespacesFlag(outputFlag(y, ['table', 'wide', 'json', 'yaml']))
       .positional('canary', { type: 'string', describe: 'A canary Deployment (default: every canary a set has recorded)' })
       .option('fail-on-degraded', { type: 'boolean', default: false, describe: `Exit ${DEGRADED_EXIT} when a canary is degraded` })
-      .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep watching: print again whenever something changes (Ctrl-C to stop)' }),
+      .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep watching: print again whenever something changes (Ctrl-C to stop)' })
+      .option('watch-timeout', { type: 'number', hidden: true, describe: 'Seconds one watch request lasts before it is opened again' }),
   options: (args) => {
     const canary = str(args, 'canary');
     return {
@@ -47,11 +49,12 @@ export const statusCommand = defineCommand<Options>({
       output: readOutput(args, ['table', 'wide', 'json', 'yaml']),
       failOnDegraded: bool(args, 'fail-on-degraded'),
       watch: bool(args, 'watch'),
+      watchTimeoutSeconds: watchTimeout(args),
     };
   },
   run: async (ctx, o) => {
     if (!o.watch) return showStatus(ctx, o);
-    return watchOutput(ctx, (c) => showStatus(c, { ...o, failOnDegraded: false }));
+    return watchOutput(ctx, (c) => showStatus(c, { ...o, failOnDegraded: false }), { timeoutSeconds: o.watchTimeoutSeconds });
   },
 });
 
