@@ -253,6 +253,7 @@ export async function runCli(plugin: PluginDefinition, rawArgv: string[], io: IO
 /** The entry point each plugin's main.ts calls (and sea/main.ts, with the arguments and path it dispatched on): the only place that exits the process. */
 export async function main(plugin: PluginDefinition, argv = process.argv.slice(2), self = process.argv[1] ?? ''): Promise<void> {
   quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   const code = await runCli(plugin, argv, {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -266,10 +267,11 @@ export async function main(plugin: PluginDefinition, argv = process.argv.slice(2
   process.exit(code);
 }
 
-// A reader that stops early (`| head -1`) closes the pipe: stop quietly, as kubectl does.
+// A reader that stops early (`| head -1`) closes the pipe: stop quietly, as kubectl does, whichever
+// stream it was (`2>&1 | head -1` closes stderr too); never a stack trace for it.
 function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
   stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
+    if (err.code === 'EPIPE') process.exit(ExitCode.ok);
     throw err;
   });
 }

@@ -2,6 +2,7 @@
 // (from EndpointSlices), preview, provider and warnings. Without a target, every Ingress, HTTPRoute and
 // VirtualService with a split or preview in progress. Exits 1 when a backend gets traffic without a
 // ready endpoint (after printing).
+import { ExitCode } from '../../../shared/exit-codes.js';
 import { bool, defineCommand, str } from '../../../shared/cli/command.js';
 import { watchOutput, watchTimeout } from '../../../shared/cli/watch.js';
 import type { CommandContext } from '../../../shared/context.js';
@@ -110,5 +111,5 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
   for (const v of views) for (const w of v.warnings) ctx.warn(`${v.kind.toLowerCase()}/${v.name}: ${w}`);
   const errors = views.flatMap((v) => v.errors.map((e) => `${v.kind.toLowerCase()}/${v.name}: ${e}`));
   for (const e of errors) ctx.stderr.write(`${ctx.paint('red', 'Error:')} ${e}\n`);
-  if (errors.length) throw new SilentExit(1);
+  if (errors.length) throw new SilentExit(ExitCode.failure);
 }

@@ -1,6 +1,7 @@
 // kubectl canary status [<canary>]: where each canary stands: Service, versions, replicas desired and
 // ready, the weight set and the weight in effect (ready pods), and health. -o json|yaml for scripts;
 // --fail-on-degraded exits 3 when a canary is degraded, so CI can gate on it.
+import { ExitCode } from '../../../shared/exit-codes.js';
 import { bool, defineCommand, str } from '../../../shared/cli/command.js';
 import { allNamespacesFlag, outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { watchOutput, watchTimeout } from '../../../shared/cli/watch.js';
@@ -24,8 +25,6 @@ interface Options {
   watchTimeoutSeconds?: number | undefined;
 }
 
-export const DEGRADED_EXIT = 3;
-
 export const statusCommand = defineCommand<Options>({
   command: 'status [canary]',
   completions: { canary: NAMES.deployment },
@@ -38,7 +37,7 @@ export const statusCommand = defineCommand<Options>({
   builder: (y) =>
     allNamespacesFlag(outputFlag(y, ['table', 'wide', 'json', 'yaml']))
       .positional('canary', { type: 'string', describe: 'A canary Deployment (default: every canary a set has recorded)' })
-      .option('fail-on-degraded', { type: 'boolean', default: false, describe: `Exit ${DEGRADED_EXIT} when a canary is degraded` })
+      .option('fail-on-degraded', { type: 'boolean', default: false, describe: `Exit ${ExitCode.gateFailed} when a canary is degraded` })
       .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep watching: print again whenever something changes (Ctrl-C to stop)' })
       .option('watch-timeout', { type: 'number', hidden: true, describe: 'Seconds one watch request lasts before it is opened again' }),
   options: (args) => {
@@ -112,5 +111,5 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
     );
     if (v.lastAnalysis) ctx.stdout.write(`\nLast analysis: ${analysisLine(v.lastAnalysis)}\n`);
   }
-  if (o.failOnDegraded && views.some((v) => v.health === 'Degraded')) throw new SilentExit(DEGRADED_EXIT);
+  if (o.failOnDegraded && views.some((v) => v.health === 'Degraded')) throw new SilentExit(ExitCode.gateFailed);
 }
