@@ -3,7 +3,7 @@
 // forwards to the API server over TLS as the cluster admin). Each command runs --seconds (60), one
 // at a time; with --before <dir>, that checkout's dist/bin runs too (main, for the before figure).
 //   node build/bench/watch-requests.js [--objects N] [--seconds S] [--before /path/to/checkout]
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -86,8 +86,8 @@ try {
     { name: 'bluegreen status -w', plugin: 'kubectl-bluegreen', args: ['status', '-w', '-n', 'bulk-bg'] },
   ];
   const setBin = join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary');
-  const set = spawn(setBin, ['set', 'new-nginx', '50', '-n', 'bulk-canary', '--kubeconfig', cluster.kubeconfig], { stdio: 'ignore' });
-  await new Promise((r) => set.once('close', r));
+  const set = spawnSync(setBin, ['set', 'new-nginx', '50', '-n', 'bulk-canary', '--kubeconfig', cluster.kubeconfig], { encoding: 'utf8' });
+  if (set.status !== 0) throw new Error(`canary set: ${set.stderr}`);
   console.log(
     `${n - 1} Deployments + ${n - 1} Services (canary), ${bg.ingresses} Ingresses + ${bg.services} Services + EndpointSlices (bluegreen); ${seconds}s each, nothing changing`,
   );

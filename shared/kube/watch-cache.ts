@@ -168,8 +168,11 @@ export class WatchCache implements ListSource {
       const made = new Reflector(kube, apiVersion, kind, { ...opts, namespace }, this.opts);
       r = made.start().then(() => made);
       this.reflectors.set(key, r);
-      // A list that failed is asked again by the next render (a CRD installed meanwhile).
-      r.catch(() => this.reflectors.delete(key));
+      // A kind not served (404) or not allowed (403) stays so for this watch: renders read the same
+      // refusal without asking again (optional lists read it as empty). Other failures are asked again.
+      r.catch((err: unknown) => {
+        if (!(err instanceof KubeApiError && (err.status === 404 || err.status === 403))) this.reflectors.delete(key);
+      });
     }
     return (await r).items() as T[];
   }

@@ -150,6 +150,12 @@ describe('watch cache (status -w)', () => {
     await assert.rejects(cache.list(k as unknown as Kube, 'v1', 'ConfigMap', {}), /no more lists/);
     k.lists.push({ items: [cm('a', '1')], resourceVersion: '1' });
     assert.deepEqual(names(await cache.list(k as unknown as Kube, 'v1', 'ConfigMap', {})), ['a@1']);
+    // A kind the server does not serve is not asked for again (an optional list reads it as empty).
+    let asked = 0;
+    const crd = Object.assign(new ScriptedKube(), { listSnapshot: () => (asked++, Promise.reject(new KubeApiError('not served', 404))) });
+    await assert.rejects(cache.list(crd as unknown as Kube, 'networking.istio.io/v1', 'VirtualService', {}), /not served/);
+    await assert.rejects(cache.list(crd as unknown as Kube, 'networking.istio.io/v1', 'VirtualService', {}), /not served/);
+    assert.equal(asked, 1);
     stop.abort();
   });
 });
