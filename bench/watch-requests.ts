@@ -68,7 +68,10 @@ async function measure(binary: string, args: string[]): Promise<{ counts: Counts
   const got = { ...counts };
   child.kill('SIGINT');
   await new Promise((r) => child.once('close', r));
-  if (!out) throw new Error(`${binary} ${args.join(' ')} printed nothing: ${err}`);
+  if (!out) {
+    const direct = spawnSync(binary, [...args.filter((a) => a !== '-w'), '--kubeconfig', cluster.kubeconfig, '-v'], { encoding: 'utf8' });
+    throw new Error(`${binary} ${args.join(' ')} printed nothing: ${err}; without the proxy: ${direct.stdout} ${direct.stderr}`);
+  }
   return { counts: got, prints: out.split('\n\n').filter((t) => t.trim()).length };
 }
 
@@ -86,7 +89,7 @@ try {
     { name: 'bluegreen status -w', plugin: 'kubectl-bluegreen', args: ['status', '-w', '-n', 'bulk-bg'] },
   ];
   const setBin = join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary');
-  const set = spawnSync(setBin, ['set', 'new-nginx', '50', '-n', 'bulk-canary', '--kubeconfig', cluster.kubeconfig], { encoding: 'utf8' });
+  const set = spawnSync(setBin, ['set', 'new-nginx', '25', '--total', '4', '-n', 'bulk-canary', '--kubeconfig', cluster.kubeconfig], { encoding: 'utf8' });
   if (set.status !== 0) throw new Error(`canary set: ${set.stderr}`);
   console.log(
     `${n - 1} Deployments + ${n - 1} Services (canary), ${bg.ingresses} Ingresses + ${bg.services} Services + EndpointSlices (bluegreen); ${seconds}s each, nothing changing`,
