@@ -73,7 +73,11 @@ describe('kubectl canary status', function () {
     // The shell reports the plugin's own exit code and stderr (pipefail is not in every sh).
     const script = `("$0" -n ${NS} status new-nginx -w --kubeconfig "$1" 2>"$2"; echo "$?" > "$3") | head -1`;
     const dir = mkdtempSync(join(tmpdir(), 'epipe-'));
-    const child = execa('sh', ['-c', script, bin, c.kubeconfig, join(dir, 'stderr'), join(dir, 'code')], { reject: false, stdin: 'ignore', env: { NO_COLOR: '1' } });
+    const child = execa('sh', ['-c', script, bin, c.kubeconfig, join(dir, 'stderr'), join(dir, 'code')], {
+      reject: false,
+      stdin: 'ignore',
+      env: { NO_COLOR: '1' },
+    });
     let out = '';
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     try {
