@@ -4,7 +4,9 @@
 // copy of these classes, so `instanceof` cannot compare constructors. Each error records the kinds it
 // is (its class and the classes above it) under a global symbol, and instanceof checks that list.
 
-export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
+import { ExitCode } from './exit-codes.js';
+
+export { ExitCode };
 
 const KINDS = Symbol.for('kubectl-traffic-plugins/error-kinds');
 

@@ -5,20 +5,24 @@ import type { Argv } from 'yargs';
 import { CliError, ExitCode, SilentExit, UsageError } from './errors.js';
 import { colorEnabled, painter } from './output/color.js';
 import { checkFlagValues, connectionFlags, globalFlags } from './cli/flags.js';
-import { binaryName, type AnyCommand, type Args, type PluginDefinition } from './cli/command.js';
+import { binaryName, isGroup, nodeWord, type AnyCommand, type Args, type CommandNode, type PluginDefinition } from './cli/command.js';
 import { systemClock, type CommandContext, type IO } from './context.js';
 import type { ResolvedConfig } from './kube/kubeconfig.js';
 import { VERSION } from './version.js';
 import { completeWords } from './commands/completion.js';
 import { completeNames } from './commands/complete-names.js';
+import { usageMessage } from './cli/usage-messages.js';
 
 interface Selected {
   spec: AnyCommand;
   args: Args;
 }
 
-/** Build the yargs parser for a plugin; `onSelect` receives the command yargs matched. */
-export function buildParser(plugin: PluginDefinition, argv: string[], onSelect: (s: Selected) => void, io: IO): Argv {
+/** What yargs matched: a command, or a group named without one of its subcommands. */
+type Selection = Selected | { group: string; subcommands: string[] };
+
+/** Build the yargs parser for a plugin; `onSelect` receives the command (or bare group) yargs matched. */
+export function buildParser(plugin: PluginDefinition, argv: string[], onSelect: (s: Selection) => void, io: IO): Argv {
   const display = `kubectl ${plugin.name}`;
   let y = globalFlags(Yargs(argv))
     .scriptName(display)
@@ -33,13 +37,34 @@ export function buildParser(plugin: PluginDefinition, argv: string[], onSelect: 
     .completion('__yargs_completion', false)
     // kebab-case only: no camelCase twins in argv or in 'Unknown arguments' messages.
     .parserConfiguration({ 'camel-case-expansion': false })
-    .demandCommand(1, `${display}: a command is required (see '${display} --help')`)
     .fail((msg, err) => {
       if (err) throw err;
-      throw new UsageError(msg);
+      throw new UsageError(usageMessage(msg, argv, plugin));
     });
   for (const [cmd, desc] of plugin.examples) y = y.example(cmd, desc);
-  for (const spec of plugin.commands) {
+  // No demandCommand: strict parsing reports an unknown flag first; a missing command is said after.
+  return addCommands(y, plugin.commands, display, onSelect);
+}
+
+/** Register a level of the command tree; a group registers its subcommands in its builder (yargs' nesting). */
+function addCommands(y: Argv, nodes: CommandNode[], path: string, onSelect: (s: Selection) => void): Argv {
+  for (const node of nodes) {
+    if (isGroup(node)) {
+      const here = `${path} ${node.group}`;
+      y = y.command({
+        command: node.group,
+        describe: node.describe,
+        aliases: node.aliases ?? [],
+        builder: (sub: Argv) => {
+          let b = addCommands(sub, node.subcommands, here, onSelect);
+          for (const [cmd, desc] of node.examples ?? []) b = b.example(cmd, desc);
+          return b.usage(`${here} <command> [flags]\n\n${node.describe}`);
+        },
+        handler: () => onSelect({ group: here, subcommands: node.subcommands.map(nodeWord) }),
+      });
+      continue;
+    }
+    const spec = node;
     y = y.command({
       command: spec.command,
       describe: spec.hidden ? false : spec.describe,
@@ -47,7 +72,7 @@ export function buildParser(plugin: PluginDefinition, argv: string[], onSelect: 
       builder: (sub: Argv) => {
         let b = spec.builder ? spec.builder(sub) : sub;
         for (const [cmd, desc] of spec.examples ?? []) b = b.example(cmd, desc);
-        return b.usage(`${display} ${spec.command}\n\n${spec.describe}`);
+        return b.usage(`${path} ${spec.command}\n\n${spec.describe}`);
       },
       handler: (args) => onSelect({ spec, args: args }),
     });
@@ -148,7 +173,7 @@ export function joinDashValues(argv: string[]): string[] {
 /** Run a plugin on argv (without node and script) and return the exit code. Never exits the process. */
 export async function runCli(plugin: PluginDefinition, rawArgv: string[], io: IO): Promise<number> {
   const argv = joinDashValues(rawArgv);
-  let selected: Selected | undefined;
+  let selected: Selection | undefined;
   let verbose = argv.some((a) => /^(-v+|--v(=\d+)?|--verbose)$/.test(a));
   const color = colorEnabled(io.env, argv.includes('--no-color'), Boolean(io.stderr.isTTY));
   const fail = (err: unknown): number => {
@@ -194,10 +219,16 @@ export async function runCli(plugin: PluginDefinition, rawArgv: string[], io: IO
   } catch (err) {
     return fail(err);
   }
-  if (!selected) {
+  if (!selected || 'group' in selected) {
     // --help or --version: yargs produced the text.
-    if (output) io.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
-    return ExitCode.ok;
+    if (output) {
+      io.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
+      return ExitCode.ok;
+    }
+    const [where, which] = selected
+      ? [selected.group, selected.subcommands]
+      : [`kubectl ${plugin.name}`, plugin.commands.filter((c) => isGroup(c) || !c.hidden).map(nodeWord)];
+    return fail(new UsageError(`${where}: a command is required (${which.join(', ')}; see '${where} --help')`));
   }
   const { spec, args } = selected;
   try {
@@ -230,6 +261,7 @@ export async function runCli(plugin: PluginDefinition, rawArgv: string[], io: IO
 /** The entry point each plugin's main.ts calls (and sea/main.ts, with the arguments and path it dispatched on): the only place that exits the process. */
 export async function main(plugin: PluginDefinition, argv = process.argv.slice(2), self = process.argv[1] ?? ''): Promise<void> {
   quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   const code = await runCli(plugin, argv, {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -243,10 +275,11 @@ export async function main(plugin: PluginDefinition, argv = process.argv.slice(2
   process.exit(code);
 }
 
-// A reader that stops early (`| head -1`) closes the pipe: stop quietly, as kubectl does.
+// A reader that stops early (`| head -1`) closes the pipe: stop quietly, as kubectl does, whichever
+// stream it was (`2>&1 | head -1` closes stderr too); never a stack trace for it.
 function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
   stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
+    if (err.code === 'EPIPE') process.exit(ExitCode.ok);
     throw err;
   });
 }

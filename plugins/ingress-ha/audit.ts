@@ -1,5 +1,6 @@
 // `check` as a pure function: observed nodes, pods, DaemonSet, PDB and Service in, one verdict per rule
 // out (PASS, WARN or FAIL), each with the reason and, when not PASS, the fix.
+import { ExitCode } from '../../shared/exit-codes.js';
 import { INGRESS_SELECTOR, INGRESS_TAINT } from './options.js';
 import {
   findService,
@@ -286,8 +287,7 @@ export function audit(i: AuditInput): Verdict[] {
 }
 
 /** Exit code of `check`: 0 nothing failed, 3 a FAIL (with --strict a WARN too). */
-export const CHECK_FAILED_EXIT = 3;
 
 export function checkExitCode(verdicts: Verdict[], strict: boolean): number {
-  return verdicts.some((v) => v.status === 'FAIL' || (strict && v.status === 'WARN')) ? CHECK_FAILED_EXIT : 0;
+  return verdicts.some((v) => v.status === 'FAIL' || (strict && v.status === 'WARN')) ? ExitCode.gateFailed : ExitCode.ok;
 }

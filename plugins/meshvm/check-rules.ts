@@ -1,5 +1,6 @@
 // `check` as a pure function: what was read from the cluster and the bundle in, one verdict per rule out
 // (PASS, WARN or FAIL), each that does not pass with the command that fixes it.
+import { ExitCode } from '../../shared/exit-codes.js';
 import { X509Certificate } from 'node:crypto';
 import { EASTWEST_INSTALL_HINT, externalAddress, gatewaySelector, type GatewayService } from '../../shared/istio/eastwest.js';
 import { portProtocol } from '../../shared/istio/protocol.js';
@@ -355,8 +356,7 @@ export function checkVerdicts(i: CheckInput): Verdict[] {
 }
 
 /** 0: nothing failed; 3: a rule failed (or warned, when strict). */
-export const CHECK_FAILED_EXIT = 3;
 
 export function checkExit(verdicts: Verdict[], strict: boolean): number {
-  return verdicts.some((v) => v.status === 'FAIL' || (strict && v.status === 'WARN')) ? CHECK_FAILED_EXIT : 0;
+  return verdicts.some((v) => v.status === 'FAIL' || (strict && v.status === 'WARN')) ? ExitCode.gateFailed : ExitCode.ok;
 }

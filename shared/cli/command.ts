@@ -38,13 +38,63 @@ export function defineCommand<O>(spec: CommandSpec<O>): AnyCommand {
   return spec;
 }
 
+/**
+ * A word that holds subcommands (`nodes` in `kubectl ingress-ha nodes add|remove|list`): each
+ * subcommand has its own flags and --help; the group itself only lists them.
+ */
+export interface CommandGroup {
+  group: string;
+  describe: string;
+  aliases?: string[];
+  examples?: [string, string][];
+  subcommands: CommandNode[];
+}
+
+/** A plugin's command tree: commands, and groups of them. */
+export type CommandNode = AnyCommand | CommandGroup;
+
+export function defineGroup(g: CommandGroup): CommandGroup {
+  return g;
+}
+
+export function isGroup(n: CommandNode): n is CommandGroup {
+  return 'subcommands' in n;
+}
+
+/** The word that selects a node ("set" for "set <canary> <percent>"). */
+export function nodeWord(n: CommandNode): string {
+  return isGroup(n) ? n.group : (n.command.split(' ')[0] ?? '');
+}
+
+/**
+ * Follow the words typed through the tree: the command they choose (undefined while only groups
+ * were named), the words that chose it, and the positional words after them.
+ */
+export function chooseCommand(
+  nodes: CommandNode[],
+  words: string[],
+): { spec: AnyCommand | undefined; group: CommandGroup | undefined; path: string[]; rest: string[] } {
+  let level = nodes;
+  let group: CommandGroup | undefined;
+  const path: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const n = level.find((c) => nodeWord(c) === words[i] || (c.aliases ?? []).includes(words[i]));
+    if (!n) break;
+    path.push(nodeWord(n));
+    if (!isGroup(n)) return { spec: n, group, path, rest: words.slice(i + 1) };
+    group = n;
+    level = n.subcommands;
+  }
+  return { spec: undefined, group, path, rest: words.slice(path.length) };
+}
+
 export interface PluginDefinition {
   /** As typed after kubectl: "canary", "ingress-ha". */
   name: string;
   /** One line for --help. */
   summary: string;
   examples: [string, string][];
-  commands: AnyCommand[];
+  commands: CommandNode[];
 }
 
 /** The executable's name: kubectl-<name>, with '-' in the plugin name written as '_'. */

@@ -3,7 +3,7 @@
 // which positional is being completed and which kubeconfig, context and namespace to list from.
 // Also the value of -n/--namespace (from the cluster).
 import Yargs from 'yargs';
-import type { AnyCommand, Args, PluginDefinition } from '../cli/command.js';
+import { chooseCommand, type AnyCommand, type Args, type PluginDefinition } from '../cli/command.js';
 import { globalFlags } from '../cli/flags.js';
 import type { CommandContext } from '../context.js';
 
@@ -35,7 +35,7 @@ export function positionalNames(command: string): { name: string; variadic: bool
 }
 
 /** What the words before the one being completed say: the command, its positional words, the flags. */
-export function typedWords(plugin: PluginDefinition, words: string[]): { spec: AnyCommand | undefined; positionals: string[]; args: Args } {
+export function typedWords(plugin: PluginDefinition, words: string[]): { spec: AnyCommand | undefined; path: string[]; positionals: string[]; args: Args } {
   // Parsed with the global flags (to find the command), then with the command's own flags too, so
   // `-n shop` takes its value and a boolean flag does not swallow the next word.
   const parse = (spec?: AnyCommand): Args => {
@@ -44,11 +44,11 @@ export function typedWords(plugin: PluginDefinition, words: string[]): { spec: A
     if (spec?.builder) y = spec.builder(y);
     return y.parseSync(words);
   };
-  const first = String(parse()._[0] ?? '');
-  const spec = plugin.commands.find((c) => c.command.split(' ')[0] === first || (c.aliases ?? []).includes(first));
+  // The words that name a command (through its groups: nodes add) come first.
+  const { spec, path } = chooseCommand(plugin.commands, parse()._.map(String));
   const args = parse(spec);
   const positionals = args._.map(String);
-  return { spec, positionals: positionals.slice(1), args };
+  return { spec, path, positionals: positionals.slice(path.length), args };
 }
 
 /** Names for the word being completed, or undefined when it is not an object name or a flag value we know. */

@@ -66,6 +66,35 @@ interface RequestSpec extends Omit<HttpRequest, 'body'> {
 /** Kube's options: the transport's (the User-Agent is the field manager's name). */
 export type KubeOptions = Omit<TransportOptions, 'userAgent'>;
 
+/** Which objects of a kind a list (or a watch) reads. */
+export interface ListOptions {
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  /** Slim each item as its page arrives (read-only views only, see lean.ts). */
+  lean?: boolean | undefined;
+}
+
+/** A list and the resourceVersion it was read at (where a watch starts from). */
+export interface ListSnapshot<T extends KubeObject = KubeObject> {
+  items: T[];
+  resourceVersion: string;
+}
+
+/** One watch event as the API server streams it (a JSON line). */
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: KubeObject;
+}
+
+/**
+ * Where list() and get() read from instead of the server: a watch cache (status -w) serves every
+ * render from objects kept current by watches, so a render sends no request.
+ */
+export interface ListSource {
+  list<T extends KubeObject>(kube: Kube, apiVersion: string, kind: string, opts: ListOptions): Promise<T[]>;
+}
+
 export class Kube {
   readonly config: ResolvedConfig;
   readonly fieldManager: string;
@@ -76,6 +105,8 @@ export class Kube {
   private readonly opts: KubeOptions;
   private loading?: Promise<Transport>;
   private loaded?: Transport;
+  /** While set, list() and get() read from it (status -w's watch cache). */
+  source: ListSource | undefined;
 
   constructor(config: ResolvedConfig, fieldManager: string, opts: KubeOptions = {}) {
     this.config = config;
@@ -179,6 +210,13 @@ export class Kube {
   }
 
   async get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T> {
+    if (this.source) {
+      // One object, kept current by a watch on its name (a field selector), as kubectl get -w does.
+      const [found] = await this.source.list<T>(this, ref.apiVersion, ref.kind, { namespace: ref.namespace, fieldSelector: `metadata.name=${ref.name}` });
+      if (found) return found;
+      // The server's answer to a GET of a missing object, so callers (find) read it the same way.
+      throw mapApiError({ code: 404, body: { reason: 'NotFound' } }, this.op('get', ref), this.target);
+    }
     return this.call(this.op('get', ref), { method: 'GET', path: await this.path(ref) });
   }
 
@@ -194,23 +232,27 @@ export class Kube {
 
   /**
    * List every object of a kind, following pagination (500 a page) so large namespaces stay bounded.
-   * namespace: the context's by default, ALL_NAMESPACES for every namespace. When a continue token
-   * expires (410: the list took longer than etcd keeps history) the list starts again from the first
-   * page; if that expires too, one unpaginated list, as client-go's pager falls back to.
-   * lean: slim each item as its page arrives (read-only views only, see lean.ts).
+   * namespace: the context's by default, ALL_NAMESPACES for every namespace. lean: slim each item as its
+   * page arrives (read-only views only, see lean.ts).
    */
-  async list<T extends KubeObject = KubeObject>(
-    apiVersion: string,
-    kind: string,
-    opts: { namespace?: string | undefined; labelSelector?: string; fieldSelector?: string; lean?: boolean } = {},
-  ): Promise<T[]> {
+  async list<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, opts: ListOptions = {}): Promise<T[]> {
+    if (this.source) return this.source.list<T>(this, apiVersion, kind, opts);
+    return (await this.listSnapshot<T>(apiVersion, kind, opts)).items;
+  }
+
+  /**
+   * A list from the server with the resourceVersion it was read at (a watch's starting point). When a
+   * continue token expires (410: the list took longer than etcd keeps history) the list starts again
+   * from the first page; if that expires too, one unpaginated list, as client-go's pager falls back to.
+   */
+  async listSnapshot<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, opts: ListOptions = {}): Promise<ListSnapshot<T>> {
     const path = await this.path({ apiVersion, kind, namespace: opts.namespace });
     const op = this.op('list', { apiVersion, kind, namespace: opts.namespace });
     let items: T[] = [];
     let token: string | undefined;
     let restarts = 0;
     for (;;) {
-      let page: { items?: T[]; metadata?: { continue?: string } };
+      let page: { items?: T[]; metadata?: { continue?: string; resourceVersion?: string } };
       try {
         page = await this.call(op, {
           method: 'GET',
@@ -230,8 +272,70 @@ export class Kube {
         items.push(opts.lean ? slim(item) : item);
       }
       token = page.metadata?.continue || undefined;
-      if (!token) return items;
+      // Every page of a paginated list is read at the first page's resourceVersion; the last one says it too.
+      if (!token) return { items, resourceVersion: page.metadata?.resourceVersion ?? '' };
     }
+  }
+
+  /**
+   * Watch a kind from a resourceVersion (GET ...?watch=1, one JSON event a line), with bookmarks; each
+   * event goes to `onEvent`. Resolves when the server ends the watch (after timeoutSeconds) or the
+   * signal stops it; rejects on a failed request or a broken connection. An expired resourceVersion
+   * arrives as an ERROR event with code 410, which the caller handles (re-list).
+   */
+  async watch(
+    apiVersion: string,
+    kind: string,
+    opts: ListOptions & { resourceVersion: string; timeoutSeconds: number; signal?: AbortSignal },
+    onEvent: (e: WatchEvent) => void,
+  ): Promise<void> {
+    const path = await this.path({ apiVersion, kind, namespace: opts.namespace });
+    const res = await this.stream(
+      this.op('watch', { apiVersion, kind, namespace: opts.namespace }),
+      {
+        method: 'GET',
+        path,
+        query: {
+          watch: 1,
+          resourceVersion: opts.resourceVersion,
+          allowWatchBookmarks: true,
+          timeoutSeconds: opts.timeoutSeconds,
+          labelSelector: opts.labelSelector,
+          fieldSelector: opts.fieldSelector,
+        },
+      },
+      // A connection that went quiet well past the server's own timeout is dead (no FIN ever came).
+      { ...(opts.signal ? { signal: opts.signal } : {}), idleTimeoutMs: (opts.timeoutSeconds + 30) * 1000 },
+    );
+    await new Promise<void>((resolve, reject) => {
+      let rest = '';
+      const lines = (text: string) => {
+        const parts = (rest + text).split('\n');
+        rest = parts.pop() ?? '';
+        for (const line of parts) if (line.trim()) onEvent(JSON.parse(line) as WatchEvent);
+      };
+      res.body.setEncoding('utf8');
+      res.body.on('data', (chunk: string) => {
+        try {
+          lines(chunk);
+        } catch (err) {
+          res.body.destroy();
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+      res.body.once('error', reject);
+      // Destroyed on purpose (the signal) or ended by the server: the watch is over either way.
+      res.body.once('close', () => {
+        if (rest.trim() && !opts.signal?.aborted) {
+          try {
+            lines('\n');
+          } catch (err) {
+            return reject(err instanceof Error ? err : new Error(String(err)));
+          }
+        }
+        resolve();
+      });
+    });
   }
 
   /** Server-side apply with this plugin's field manager. */

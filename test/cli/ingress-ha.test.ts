@@ -18,19 +18,20 @@ describe('kubectl ingress-ha (CLI)', function () {
   it('--help lists nodes, deploy, check and status', async () => {
     const r = await kubectlWithPlugins(['ingress-ha', '--help']);
     assert.equal(r.exitCode, 0, r.stderr);
-    for (const cmd of ['nodes <action> [nodes..]', 'deploy', 'check', 'status'])
-      assert.match(r.stdout, new RegExp(`kubectl ingress-ha ${cmd.replace(/[.[\]<>]/g, '\\$&')} `));
+    for (const cmd of ['nodes', 'deploy', 'check', 'status']) assert.match(r.stdout, new RegExp(`kubectl ingress-ha ${cmd.replace(/[.[\]<>]/g, '\\$&')} `));
   });
 
   const usage: [string[], string][] = [
-    [['nodes', 'add'], 'error: nodes add needs at least one node name'],
-    [['nodes', 'list', 'node-a1'], 'error: nodes list takes no node names'],
-    [['nodes', 'remove', 'a1', '--exclusive'], 'error: --exclusive goes with nodes add'],
+    [['nodes', 'add'], 'error: missing <nodes> for "kubectl ingress-ha nodes add" (usage: kubectl ingress-ha nodes add <nodes..>)'],
+    [['nodes', 'list', 'node-a1'], `error: unexpected argument "node-a1" for "kubectl ingress-ha nodes list" (see 'kubectl ingress-ha nodes list --help')`],
+    [['nodes', 'remove', 'a1', '--exclusive'], 'error: unknown flag: --exclusive'],
+    [['nodes', 'add', 'a1', '--force'], 'error: unknown flag: --force'],
+    [['nodes'], "error: kubectl ingress-ha nodes: a command is required (add, remove, list; see 'kubectl ingress-ha nodes --help')"],
     [
       ['nodes', 'add', 'Node_A'],
       "error: node name \"Node_A\" is not a valid DNS-1123 subdomain: use lower case letters, digits, '-' and '.', starting and ending with a letter or digit",
     ],
-    [['nodes', 'label', 'a1'], 'error: Invalid values: Argument: action, Given: "label", Choices: "add", "remove", "list"'],
+    [['nodes', 'label', 'a1'], `error: unknown command "label" for "kubectl ingress-ha nodes" (see 'kubectl ingress-ha nodes --help')`],
     [['deploy', '--cloud', 'ibm'], 'error: unknown cloud "ibm": use one of alibaba, aws, azure, gcp, none'],
     [['deploy', '--dry-run=maybe'], 'error: invalid --dry-run value "maybe": use none, client or server'],
     [

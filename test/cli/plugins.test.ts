@@ -50,7 +50,10 @@ describe('plugin binaries', function () {
         const r = await run(p, ['context', '--bogus-flag']);
         assert.equal(r.exitCode, 2);
         assert.equal(r.stdout, '');
-        assert.equal(r.stderr, 'error: Unknown argument: bogus-flag');
+        assert.equal(r.stderr, 'error: unknown flag: --bogus-flag');
+        // Before a command is chosen too, and as typed (yargs reads --no-x as the negation of x).
+        const top = await run(p, ['--no-such-flag']);
+        assert.deepEqual([top.exitCode, top.stdout, top.stderr], [2, '', 'error: unknown flag: --no-such-flag']);
       });
 
       it('no reachable cluster: exit 1 and a message naming server and context', async () => {

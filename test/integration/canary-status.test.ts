@@ -1,6 +1,7 @@
 // kubectl canary status on the real control plane.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { sharedCluster } from '../support/fixture.js';
@@ -64,6 +65,34 @@ describe('kubectl canary status', function () {
       child.kill('SIGINT');
       await child;
       await c.kubectl(['-n', NS, 'scale', 'deployment/old-nginx', '--replicas=3']);
+    }
+  });
+
+  it('-w into a reader that stops (| head -1): the next print finds the pipe closed and the watch ends quietly, exit 0', async () => {
+    const bin = join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary');
+    // The shell reports the plugin's own exit code and stderr (pipefail is not in every sh).
+    const script = `("$0" -n ${NS} status new-nginx -w --kubeconfig "$1" 2>"$2"; echo "$?" > "$3") | head -1`;
+    const dir = mkdtempSync(join(tmpdir(), 'epipe-'));
+    const child = execa('sh', ['-c', script, bin, c.kubeconfig, join(dir, 'stderr'), join(dir, 'code')], {
+      reject: false,
+      stdin: 'ignore',
+      env: { NO_COLOR: '1' },
+    });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await until('the first line', async () => out.includes('\n'), 20_000);
+      assert.match(out, /^CANARY +STABLE +SERVICE/);
+      // head is gone (the shell waits for the plugin); the watch prints again on the next change and meets the closed pipe.
+      await c.kubectl(['-n', NS, 'scale', 'deployment/old-nginx', '--replicas=4']);
+      await until('the plugin to exit', async () => existsSync(join(dir, 'code')), 20_000);
+      assert.equal(readFileSync(join(dir, 'code'), 'utf8').trim(), '0');
+      assert.equal(readFileSync(join(dir, 'stderr'), 'utf8'), '', 'no stack trace, no message');
+      assert.equal((await child).exitCode, 0);
+    } finally {
+      child.kill();
+      await c.kubectl(['-n', NS, 'scale', 'deployment/old-nginx', '--replicas=3']);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

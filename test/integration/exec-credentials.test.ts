@@ -169,26 +169,48 @@ describe('exec credential plugins against the real API server', function () {
     assert.deepEqual([interactive(1), interactive(2)], [true, true]);
   });
 
-  it('a long-running command (canary status -w) outlives token expiry and a revoked token without an error', async () => {
-    // Tokens said to last a second (each 2 s poll needs a new one); run 2 hands out a revoked one: without
-    // the refresh on 401 the watch would fail.
-    const s = setup({ exp: 1, revoke: 2 });
-    const child = execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), ['--kubeconfig', s.kubeconfig, 'status', '-w'], {
+  it('status -w outlives short-lived tokens: each watch reconnect after expiry runs the plugin again, a 401 too, and the watch keeps printing', async () => {
+    // Tokens said to last 2 s; the server ends each watch after 3 s (--watch-timeout), so every reconnect
+    // needs a new token; run 2 hands out a revoked one: without the refresh on 401 the watch would fail.
+    const s = setup({ exp: 2, revoke: 2 });
+    const child = execa(join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'), ['--kubeconfig', s.kubeconfig, 'status', '-w', '--watch-timeout', '3', '-v'], {
       reject: false,
       stdin: 'ignore',
       env: { NO_COLOR: '1' },
     });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     try {
-      await until('the plugin to run four times (expiries and a 401)', async () => s.runs() >= 4, 60_000);
-      // One more poll with the last token.
-      await new Promise((r) => setTimeout(r, 2500));
+      await until('the first render', async () => err.includes('No canaries found in namespace "conn-exec"'), 30_000);
+      assert.equal(s.runs(), 1, 'the first lists and watches share one token');
+      await until('the plugin to run four times (expired tokens at watch reconnects, and a 401)', async () => s.runs() >= 4, 60_000);
+      // A canary made now, after the rotations, still reaches the watch and is printed.
+      const scenario = readFileSync(join(REPO_ROOT, 'test/playground/scenarios/01-l4-canary.yaml'), 'utf8').replace(/namespace: default/g, `namespace: ${NS}`);
+      await c.apply(scenario);
+      const set = await execa(
+        join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'),
+        ['--kubeconfig', c.kubeconfig, '-n', NS, 'set', 'new-nginx', '25', '--total', '4'],
+        {
+          reject: false,
+          stdin: 'ignore',
+        },
+      );
+      assert.equal(set.exitCode, 0, set.stderr);
+      await until('a table with the canary at 25%', async () => /^new-nginx +old-nginx +nginx +replicas +25%/m.test(out), 30_000);
       assert.equal(child.exitCode, null, 'still watching');
     } finally {
-      child.kill('SIGTERM');
+      child.kill('SIGINT');
     }
     const r = await child;
-    assert.doesNotMatch(r.stderr, /error/i, r.stderr);
-    assert.match(r.stderr, /No canaries found in namespace "conn-exec"/);
+    assert.equal(r.exitCode, 130, 'Ctrl-C ends a watch with 130');
+    assert.doesNotMatch(err, /error/i, err);
+    // -v counts the requests: the watches were opened again and again, each kind was listed once.
+    const verbs = /I: \d+ API requests to \S+ \(([^)]*)\)/.exec(err)?.[1] ?? '';
+    const count = (verb: string) => Number(new RegExp(`${verb} (\\d+)`).exec(verbs)?.[1] ?? 0);
+    assert.ok(count('watch') >= 6, verbs);
+    assert.ok(count('list') <= 4, verbs);
   });
 });
 

@@ -5,12 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInProcess } from '../support/buffers.js';
 import { definePlugin } from '../../shared/cli/plugin.js';
-import { defineCommand, requiredStr } from '../../shared/cli/command.js';
+import { defineCommand, defineGroup, requiredStr } from '../../shared/cli/command.js';
 import { CliError, SilentExit, UsageError } from '../../shared/errors.js';
 import { percentage } from '../../shared/validate.js';
 import { helperName, helperScript } from '../../shared/commands/completion.js';
 
 const calls: string[] = [];
+/** A leaf of the `pool` group: its own flag, its own help. */
+const poolCommand = (verb: string, flag: string) =>
+  defineCommand<{ name: string; flag: boolean }>({
+    command: `${verb} <name>`,
+    describe: `${verb} a pool member`,
+    builder: (y) => y.positional('name', { type: 'string' }).option(flag, { type: 'boolean', default: false, describe: `only for ${verb}` }),
+    options: (args) => ({ name: requiredStr(args, 'name'), flag: args[flag] === true }),
+    run: async (ctx, o) => void ctx.stdout.write(`${verb} ${o.name}${o.flag ? ` --${flag}` : ''}\n`),
+  });
 const plugin = definePlugin({
   name: 'demo-x',
   summary: 'a plugin for tests',
@@ -33,6 +42,7 @@ const plugin = definePlugin({
         ctx.stdout.write(`${o.name}=${o.percent}\n`);
       },
     }),
+    defineGroup({ group: 'pool', describe: 'pool members', subcommands: [poolCommand('add', 'exclusive'), poolCommand('remove', 'force')] }),
   ],
 });
 
@@ -64,6 +74,39 @@ describe('runner: exit codes and messages', () => {
       assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
       assert.match(r.stderr, /^error: /);
     }
+  });
+
+  it('usage errors name what was typed, before a command is chosen too (kubectl wording)', async () => {
+    const cases: [string[], string][] = [
+      [['--no-such-flag'], 'error: unknown flag: --no-such-flag'],
+      [['nosuch'], `error: unknown command "nosuch" for "kubectl demo-x" (see 'kubectl demo-x --help')`],
+      [['sett'], 'error: unknown command "sett" for "kubectl demo-x"; did you mean "set"?'],
+      [[], "error: kubectl demo-x: a command is required (set, pool, context, completion; see 'kubectl demo-x --help')"],
+      [
+        ['set', '-n', 'shop', 'web'],
+        'error: missing <percent> for "kubectl demo-x set" (usage: kubectl demo-x set <canary> <percent>)'.replace('<canary>', '<name>'),
+      ],
+      [['pool'], "error: kubectl demo-x pool: a command is required (add, remove; see 'kubectl demo-x pool --help')"],
+      [['pool', 'list'], `error: unknown command "list" for "kubectl demo-x pool" (see 'kubectl demo-x pool --help')`],
+      [['pool', 'add', 'a', '--force'], 'error: unknown flag: --force'],
+      [['pool', 'add', 'a', 'b'], `error: unexpected argument "b" for "kubectl demo-x pool add" (see 'kubectl demo-x pool add --help')`],
+    ];
+    for (const [argv, stderr] of cases) assert.deepEqual(await runInProcess(plugin, argv), { code: 2, stdout: '', stderr: `${stderr}\n` }, argv.join(' '));
+  });
+
+  it('command trees: each subcommand runs with its own flags and has its own --help; completion follows the tree', async () => {
+    assert.deepEqual(await runInProcess(plugin, ['pool', 'add', 'a', '--exclusive']), { code: 0, stdout: 'add a --exclusive\n', stderr: '' });
+    assert.deepEqual(await runInProcess(plugin, ['-n', 'x', 'pool', 'remove', 'b', '--force']), { code: 0, stdout: 'remove b --force\n', stderr: '' });
+    const help = await runInProcess(plugin, ['pool', 'remove', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^kubectl demo-x pool remove <name>\n\nremove a pool member\n/);
+    assert.match(help.stdout, /--force/);
+    assert.doesNotMatch(help.stdout, /--exclusive/);
+    const group = await runInProcess(plugin, ['pool', '--help']);
+    assert.match(group.stdout, /kubectl demo-x pool add <name> +add a pool member/);
+    assert.match(group.stdout, /kubectl demo-x pool remove <name> +remove a pool member/);
+    assert.equal((await runInProcess(plugin, ['__complete', 'pool', ''])).stdout, 'add\nremove\n:4\n');
+    assert.equal((await runInProcess(plugin, ['__complete', 'pool', 'remove', 'b', '--f'])).stdout, '--force\n:4\n');
   });
 
   it('failures exit 1 with one line; a stack trace only with -v', async () => {
@@ -134,7 +177,7 @@ describe('runner: exit codes and messages', () => {
 
   it("completion: __complete speaks kubectl's protocol; the helper is installed executable", async () => {
     const top = await runInProcess(plugin, ['__complete', '']);
-    assert.equal(top.stdout, 'set\ncontext\ncompletion\n:4\n');
+    assert.equal(top.stdout, 'set\npool\ncontext\ncompletion\n:4\n');
     const flags = await runInProcess(plugin, ['__complete', 'context', '--o']);
     assert.equal(flags.stdout, '--output\n--offline\n:4\n');
     const dir = mkdtempSync(join(tmpdir(), 'helper-'));

@@ -2,8 +2,9 @@
 // (from EndpointSlices), preview, provider and warnings. Without a target, every Ingress, HTTPRoute and
 // VirtualService with a split or preview in progress. Exits 1 when a backend gets traffic without a
 // ready endpoint (after printing).
+import { ExitCode } from '../../../shared/exit-codes.js';
 import { bool, defineCommand, str } from '../../../shared/cli/command.js';
-import { watchOutput } from '../../../shared/cli/watch.js';
+import { watchOutput, watchTimeout } from '../../../shared/cli/watch.js';
 import type { CommandContext } from '../../../shared/context.js';
 import { allNamespacesFlag, outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { SilentExit } from '../../../shared/errors.js';
@@ -21,6 +22,7 @@ interface Options {
   target?: string | undefined;
   allNamespaces: boolean;
   watch: boolean;
+  watchTimeoutSeconds?: number | undefined;
   output: OutputFormat;
   provider?: string | undefined;
 }
@@ -47,15 +49,17 @@ export const statusCommand = defineCommand<Options>({
     allNamespacesFlag(outputFlag(y, ['table', 'json', 'yaml']))
       .positional('target', { type: 'string', describe: 'An Ingress, HTTPRoute or VirtualService (default: all with a split or preview)' })
       .option('provider', { type: 'string', choices: [...PROVIDERS], describe: 'How to read the split (default: detected)' })
-      .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep watching: print again whenever something changes (Ctrl-C to stop)' }),
+      .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep watching: print again whenever something changes (Ctrl-C to stop)' })
+      .option('watch-timeout', { type: 'number', hidden: true, describe: 'Seconds one watch request lasts before it is opened again' }),
   options: (args) => ({
     target: optionalTarget(str(args, 'target')),
     allNamespaces: bool(args, 'all-namespaces'),
     watch: bool(args, 'watch'),
+    watchTimeoutSeconds: watchTimeout(args),
     output: readOutput(args, ['table', 'json', 'yaml']),
     provider: str(args, 'provider'),
   }),
-  run: async (ctx, o) => (o.watch ? watchOutput(ctx, (c) => showStatus(c, o)) : showStatus(ctx, o)),
+  run: async (ctx, o) => (o.watch ? watchOutput(ctx, (c) => showStatus(c, o), { timeoutSeconds: o.watchTimeoutSeconds }) : showStatus(ctx, o)),
 });
 
 /** A target's kind or name mistake is a usage error before the cluster is asked. */
@@ -113,5 +117,5 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
   for (const v of views) for (const w of v.warnings) ctx.warn(`${v.kind.toLowerCase()}/${v.name}: ${w}`);
   const errors = views.flatMap((v) => v.errors.map((e) => `${v.kind.toLowerCase()}/${v.name}: ${e}`));
   for (const e of errors) ctx.stderr.write(`${ctx.paint('red', 'error:')} ${e}\n`);
-  if (errors.length) throw new SilentExit(1);
+  if (errors.length) throw new SilentExit(ExitCode.failure);
 }

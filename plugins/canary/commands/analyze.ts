@@ -2,6 +2,7 @@
 // numbers: the canary's real traffic in Prometheus (Istio's istio_requests_total and request duration
 // histogram), for deciding by hand and for scripts. Read-only; exit 3 when a check fails (or, unless
 // --on-no-data pass, when there is too little traffic to judge).
+import { ExitCode } from '../../../shared/exit-codes.js';
 import { defineCommand, requiredStr, str } from '../../../shared/cli/command.js';
 import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { NAMES } from '../../../shared/commands/complete-names.js';
@@ -18,7 +19,6 @@ import { listCanaryObjects } from '../observe.js';
 import { canaryViews } from '../status.js';
 
 /** A check failed (the gate code, as status --fail-on-degraded). */
-export const ANALYSIS_FAILED_EXIT = 3;
 export const ANALYSIS_API_VERSION = 'canary.traffic.kubectl-plugins.io/v1alpha1';
 
 interface Options extends MetricOptions {
@@ -100,6 +100,6 @@ export const analyzeCommand = defineCommand<Options>({
       for (const c of a.checks.filter((x) => x.status !== 'pass')) ctx.stderr.write(`${c.status === 'fail' ? 'failed' : 'unknown'}: ${c.message}\n`);
     }
     if (ctx.verbosity > 0) ctx.stderr.write(`I: ${a.requests} queries to ${a.source} answered and judged in ${a.elapsedMs} ms\n`);
-    if (a.verdict === 'fail' || (a.verdict === 'unknown' && o.onNoData !== 'pass')) throw new SilentExit(ANALYSIS_FAILED_EXIT);
+    if (a.verdict === 'fail' || (a.verdict === 'unknown' && o.onNoData !== 'pass')) throw new SilentExit(ExitCode.gateFailed);
   },
 });

@@ -4,6 +4,7 @@
 // Prometheus) the error rate, p99 and custom queries of its real traffic over the interval, as Flagger
 // and Argo Rollouts do; a failed check aborts, and after the last step the canary is promoted. The step in progress is recorded on the canary, so Ctrl-C stops at a
 // consistent point and --resume continues from there.
+import { ExitCode } from '../../../shared/exit-codes.js';
 import { bool, defineCommand, str, strList } from '../../../shared/cli/command.js';
 import type { CommandContext } from '../../../shared/context.js';
 import { CliError, KubeApiError, UsageError } from '../../../shared/errors.js';
@@ -27,7 +28,6 @@ import { unfilled } from '../metrics/promql.js';
 import { counted } from '../../../shared/output/plural.js';
 
 /** The exit code of a run stopped with Ctrl-C (as a shell reports SIGINT). */
-export const INTERRUPTED_EXIT = 130;
 
 interface Options extends ScaleArgs {
   steps?: number[] | undefined;
@@ -150,7 +150,7 @@ export const runCommand = defineCommand<Options>({
     const interrupted = (i: number, started: boolean) => {
       const where = started ? `at step ${i + 1} of ${n}: ${o.canary} keeps ${state.steps[i]}%` : `before step ${i + 1} of ${n}`;
       ctx.stderr.write(`interrupted ${where}. ${next}\n`);
-      return INTERRUPTED_EXIT;
+      return ExitCode.interrupted;
     };
     // The version of the canary last read: the run's record is only written over what this run saw.
     let version = canary.metadata?.resourceVersion;

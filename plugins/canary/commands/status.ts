@@ -1,9 +1,10 @@
 // kubectl canary status [<canary>]: where each canary stands: Service, versions, replicas desired and
 // ready, the weight set and the weight in effect (ready pods), and health. -o json|yaml for scripts;
 // --fail-on-degraded exits 3 when a canary is degraded, so CI can gate on it.
+import { ExitCode } from '../../../shared/exit-codes.js';
 import { bool, defineCommand, str } from '../../../shared/cli/command.js';
 import { allNamespacesFlag, outputFlag, readOutput } from '../../../shared/cli/flags.js';
-import { watchOutput } from '../../../shared/cli/watch.js';
+import { watchOutput, watchTimeout } from '../../../shared/cli/watch.js';
 import { SilentExit } from '../../../shared/errors.js';
 import { ALL_NAMESPACES } from '../../../shared/kube/client.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
@@ -21,9 +22,8 @@ interface Options {
   output: OutputFormat;
   failOnDegraded: boolean;
   watch: boolean;
+  watchTimeoutSeconds?: number | undefined;
 }
-
-export const DEGRADED_EXIT = 3;
 
 export const statusCommand = defineCommand<Options>({
   command: 'status [canary]',
@@ -37,8 +37,9 @@ export const statusCommand = defineCommand<Options>({
   builder: (y) =>
     allNamespacesFlag(outputFlag(y, ['table', 'wide', 'json', 'yaml']))
       .positional('canary', { type: 'string', describe: 'A canary Deployment (default: every canary a set has recorded)' })
-      .option('fail-on-degraded', { type: 'boolean', default: false, describe: `Exit ${DEGRADED_EXIT} when a canary is degraded` })
-      .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep watching: print again whenever something changes (Ctrl-C to stop)' }),
+      .option('fail-on-degraded', { type: 'boolean', default: false, describe: `Exit ${ExitCode.gateFailed} when a canary is degraded` })
+      .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep watching: print again whenever something changes (Ctrl-C to stop)' })
+      .option('watch-timeout', { type: 'number', hidden: true, describe: 'Seconds one watch request lasts before it is opened again' }),
   options: (args) => {
     const canary = str(args, 'canary');
     return {
@@ -47,11 +48,12 @@ export const statusCommand = defineCommand<Options>({
       output: readOutput(args, ['table', 'wide', 'json', 'yaml']),
       failOnDegraded: bool(args, 'fail-on-degraded'),
       watch: bool(args, 'watch'),
+      watchTimeoutSeconds: watchTimeout(args),
     };
   },
   run: async (ctx, o) => {
     if (!o.watch) return showStatus(ctx, o);
-    return watchOutput(ctx, (c) => showStatus(c, { ...o, failOnDegraded: false }));
+    return watchOutput(ctx, (c) => showStatus(c, { ...o, failOnDegraded: false }), { timeoutSeconds: o.watchTimeoutSeconds });
   },
 });
 
@@ -109,5 +111,5 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
     );
     if (v.lastAnalysis) ctx.stdout.write(`\nLast analysis: ${analysisLine(v.lastAnalysis)}\n`);
   }
-  if (o.failOnDegraded && views.some((v) => v.health === 'Degraded')) throw new SilentExit(DEGRADED_EXIT);
+  if (o.failOnDegraded && views.some((v) => v.health === 'Degraded')) throw new SilentExit(ExitCode.gateFailed);
 }

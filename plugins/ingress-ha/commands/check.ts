@@ -1,12 +1,13 @@
 // kubectl ingress-ha check: audit the ingress layer, one verdict per rule (PASS, WARN, FAIL) with the
 // reason and the fix. Exit codes, for scripts and CI: 0 no rule failed (warnings allowed), 3 at least
 // one FAIL (with --strict a WARN too), 1 the audit could not run (cluster unreachable...), 2 usage.
+import { ExitCode } from '../../../shared/exit-codes.js';
 import { bool, defineCommand, str } from '../../../shared/cli/command.js';
 import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsLabel } from '../../../shared/validate.js';
-import { audit, CHECK_FAILED_EXIT, checkExitCode, type Verdict } from '../audit.js';
+import { audit, checkExitCode, type Verdict } from '../audit.js';
 import { podsOnExclusiveNodes, readLayer } from '../observe.js';
 
 interface Options {
@@ -17,7 +18,7 @@ interface Options {
 
 export const checkCommand = defineCommand<Options>({
   command: 'check',
-  describe: `Audit the ingress layer: PASS/WARN/FAIL per rule (exit ${CHECK_FAILED_EXIT} on a FAIL)`,
+  describe: `Audit the ingress layer: PASS/WARN/FAIL per rule (exit ${ExitCode.gateFailed} on a FAIL)`,
   examples: [
     ['$0 check -n kube-system', 'The audit as a table, fixes below'],
     ['$0 check -n kube-system -o json', 'For scripts: every verdict and a summary'],
@@ -25,7 +26,7 @@ export const checkCommand = defineCommand<Options>({
   ],
   builder: (y) =>
     outputFlag(y, ['table', 'wide', 'json', 'yaml'])
-      .option('strict', { type: 'boolean', default: false, describe: `Exit ${CHECK_FAILED_EXIT} on warnings too` })
+      .option('strict', { type: 'boolean', default: false, describe: `Exit ${ExitCode.gateFailed} on warnings too` })
       .option('name', { type: 'string', describe: 'Base name given to deploy (when several controllers share the namespace)' }),
   options: (args) => {
     const name = str(args, 'name');

@@ -3,6 +3,7 @@
 // in its remote secret (what istiod uses, so this also proves they work): per cluster the Service's
 // EndpointSlices, ready and not ready addresses. An address found in two clusters is flagged: on one
 // network istiod cannot tell those endpoints apart.
+import { ExitCode } from '../../../shared/exit-codes.js';
 import { defineCommand, requiredStr } from '../../../shared/cli/command.js';
 import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import type { CommandContext } from '../../../shared/context.js';
@@ -173,6 +174,6 @@ export const endpointsCommand = defineCommand<Options>({
       ],
     });
     // Data is printed; a cluster that could not be read still makes the command fail.
-    if (clusters.some((c) => c.error)) throw new SilentExit(1);
+    if (clusters.some((c) => c.error)) throw new SilentExit(ExitCode.failure);
   },
 });

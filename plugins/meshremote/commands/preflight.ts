@@ -4,6 +4,7 @@
 // roots, cluster names, networks; and what cannot be seen from here is said, not assumed.
 // Exit codes: 0 nothing failed (warnings allowed), 3 a check failed (with --strict a warning too),
 // 1 preflight could not run, 2 usage.
+import { ExitCode } from '../../../shared/exit-codes.js';
 import { bool, defineCommand } from '../../../shared/cli/command.js';
 import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import type { CommandContext } from '../../../shared/context.js';
@@ -12,7 +13,7 @@ import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { checkRemoteContext, istioNamespaceFlag, readIstioNamespace, readRemoteContexts, remoteContextFlag } from '../flags.js';
 import { API_VERSION } from '../names.js';
-import { overlapMatrix, PREFLIGHT_FAILED_EXIT, preflightChecks, preflightExitCode, type Check, type Status } from '../preflight/checks.js';
+import { overlapMatrix, preflightChecks, preflightExitCode, type Check, type Status } from '../preflight/checks.js';
 import { observeCluster } from '../preflight/observe.js';
 
 interface Options {
@@ -47,7 +48,7 @@ function matrixText(contexts: string[], cells: ReturnType<typeof overlapMatrix>)
 
 export const preflightCommand = defineCommand<Options>({
   command: 'preflight',
-  describe: `Check clusters before joining them: ranges, trust roots, names, networks, Istio (PASS/WARN/FAIL; exit ${PREFLIGHT_FAILED_EXIT} on a FAIL)`,
+  describe: `Check clusters before joining them: ranges, trust roots, names, networks, Istio (PASS/WARN/FAIL; exit ${ExitCode.gateFailed} on a FAIL)`,
   examples: [
     ['$0 preflight --context primary --remote-context remote1', 'The checks, the overlap matrix and the fixes'],
     ['$0 preflight --context primary --remote-context remote1 --remote-context remote2 -o json', 'For scripts: every fact read and every verdict'],
@@ -57,7 +58,7 @@ export const preflightCommand = defineCommand<Options>({
     outputFlag(remoteContextFlag(istioNamespaceFlag(y), 'The kubeconfig context of a remote cluster (repeat for several)', true), FORMATS).option('strict', {
       type: 'boolean',
       default: false,
-      describe: `Exit ${PREFLIGHT_FAILED_EXIT} on warnings too`,
+      describe: `Exit ${ExitCode.gateFailed} on warnings too`,
     }),
   options: (args) => ({
     remoteContexts: readRemoteContexts(args),

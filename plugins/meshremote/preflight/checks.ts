@@ -1,6 +1,7 @@
 // preflight as a pure function: the facts read from each cluster in, one verdict per check out (PASS,
 // WARN, FAIL, or UNCHECKED for what cannot be known from here), each not passing with its fix; plus
 // the overlap matrix of Pod and Service ranges.
+import { ExitCode } from '../../../shared/exit-codes.js';
 import { isIP } from 'node:net';
 import { isLoopbackServer } from '../credentials.js';
 import { covering, overlaps, parseCidr, type Cidr } from '../cidr.js';
@@ -484,8 +485,6 @@ export function preflightChecks(facts: ClusterFacts[]): Check[] {
   return out;
 }
 
-export const PREFLIGHT_FAILED_EXIT = 3;
-
 export function preflightExitCode(checks: Check[], strict: boolean): number {
-  return checks.some((c) => c.status === 'FAIL' || (strict && c.status === 'WARN')) ? PREFLIGHT_FAILED_EXIT : 0;
+  return checks.some((c) => c.status === 'FAIL' || (strict && c.status === 'WARN')) ? ExitCode.gateFailed : ExitCode.ok;
 }

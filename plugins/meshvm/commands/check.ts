@@ -4,6 +4,7 @@
 // from istiod's CA with the token. --offline leaves the Kubernetes API alone (run it on the VM).
 // Exit codes: 0 nothing failed (warnings allowed), 3 a rule failed (with --strict a warning too),
 // 1 the check could not run, 2 usage.
+import { ExitCode } from '../../../shared/exit-codes.js';
 import { bool, defineCommand, str } from '../../../shared/cli/command.js';
 import { outputFlag, readOutput, readTimeout, timeoutFlag } from '../../../shared/cli/flags.js';
 import type { CommandContext } from '../../../shared/context.js';
@@ -15,7 +16,7 @@ import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsLabel, ipAddress, port, serviceName } from '../../../shared/validate.js';
 import { readBundle, type Bundle } from '../bundle.js';
-import { CHECK_FAILED_EXIT, checkExit, checkVerdicts, type CheckInput, type ClusterFacts, type Verdict } from '../check-rules.js';
+import { checkExit, checkVerdicts, type CheckInput, type ClusterFacts, type Verdict } from '../check-rules.js';
 import { ISTIO_NAMESPACE, istioMissing, readAll, requireNamespace, ROOT_CERT_CONFIGMAP, ROOT_CERT_KEY } from '../cluster.js';
 import { requestCertificate, tlsHandshake, type Target } from '../connect.js';
 import { ISTIOD_GATEWAY, virtualServiceName, type IstioGateway, type IstioVirtualService } from '../expose-plan.js';
@@ -40,7 +41,7 @@ const OUTPUTS: OutputFormat[] = ['table', 'wide', 'json', 'yaml'];
 
 export const checkCommand = defineCommand<Options>({
   command: 'check [service]',
-  describe: `Is the mesh ready for VMs, and will a bundle work? PASS/WARN/FAIL with fixes (exit ${CHECK_FAILED_EXIT} on a FAIL)`,
+  describe: `Is the mesh ready for VMs, and will a bundle work? PASS/WARN/FAIL with fixes (exit ${ExitCode.gateFailed} on a FAIL)`,
   examples: [
     ['$0 -n bookinfo check', 'The east-west gateway, istiod exposed, every VM selected by a Service, identities'],
     ['$0 -n bookinfo check details', 'Only the VMs behind details'],
@@ -61,7 +62,7 @@ export const checkCommand = defineCommand<Options>({
         type: 'string',
         describe: "With --connect: HOST:PORT to reach istiod at instead of the hosts file's address (still verified as istiod)",
       })
-      .option('strict', { type: 'boolean', default: false, describe: `Exit ${CHECK_FAILED_EXIT} on warnings too` })
+      .option('strict', { type: 'boolean', default: false, describe: `Exit ${ExitCode.gateFailed} on warnings too` })
       .option('istio-namespace', { type: 'string', default: ISTIO_NAMESPACE, describe: 'Where istiod and the east-west gateway run' })
       .option('revision', { type: 'string', describe: 'The istiod revision VMs join' }),
   options: (args) => {
