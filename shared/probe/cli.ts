@@ -6,7 +6,8 @@ import { requiredStr, str, strList, type Args } from '../cli/command.js';
 import { outputFlag, ownsConnectionFlags, readOutput } from '../cli/flags.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import type { OutputFormat } from '../output/format.js';
+import { TEMPLATE_FORMATS, type FormatName, type OutputFormat } from '../output/format.js';
+import { outputDocument } from '../output/api.js';
 import { print } from '../output/print.js';
 import { startProgress } from '../output/spinner.js';
 import { duration } from '../validate.js';
@@ -14,7 +15,7 @@ import { probe, type ProbeOptions } from './engine.js';
 import { probeHeaders, probeUrl } from './target.js';
 import { consistent, summarize, wilson, type Share, type Summary } from './stats.js';
 
-export const PROBE_FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml'];
+export const PROBE_FORMATS: readonly FormatName[] = ['table', 'json', 'yaml', ...TEMPLATE_FORMATS];
 
 export interface ProbeArgs extends Pick<ProbeOptions, 'url' | 'count' | 'concurrency' | 'timeoutMs' | 'headers' | 'versionHeader' | 'keepAlive'> {
   insecure: boolean;
@@ -90,7 +91,8 @@ export async function printProbe(
   s: Summary,
   extra: { data?: Record<string, unknown>; lines?: string[] } = {},
 ): Promise<void> {
-  if (o.output !== 'table') return print(ctx, o.output, { data: { url: o.url.href, ...s, ...(extra.data ?? {}) }, rows: [], columns: [] });
+  if (o.output !== 'table')
+    return print(ctx, o.output, { data: outputDocument(ctx.plugin, 'ProbeResult', { url: o.url.href, ...s, ...(extra.data ?? {}) }), rows: [], columns: [] });
   await print(ctx, 'table', {
     data: s,
     rows: s.versions,

@@ -10,6 +10,7 @@ import { markManaged } from '../../../shared/kube/ownership.js';
 import { applyPlan, executePlan, type Change } from '../../../shared/kube/plan.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
+import { outputDocument } from '../../../shared/output/api.js';
 import { dnsSubdomain, httpToken, keyValue, re2Pattern } from '../../../shared/validate.js';
 import { cookieMatch, describeMatch, planRoute, type HeaderMatch, type MatchKind, type RoutePlan, type RuleWrite } from '../header-route.js';
 import type { VirtualService } from '../istio.js';
@@ -161,7 +162,7 @@ export const routeCommand = defineCommand<Options>({
     const match = describeMatch(o.matches);
     if (!lines) {
       return print(ctx, o.output, {
-        data: {
+        data: outputDocument('canary', 'CanaryRoute', {
           service: o.service,
           namespace: ns,
           virtualService: vsName,
@@ -169,7 +170,7 @@ export const routeCommand = defineCommand<Options>({
           action: p.action,
           ...(p.subset ? { subset: p.subset } : {}),
           dryRun: o.dryRun !== 'none',
-        },
+        }),
         rows: [],
         columns: [],
       });

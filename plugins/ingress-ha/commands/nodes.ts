@@ -7,7 +7,8 @@ import type { CommandContext } from '../../../shared/context.js';
 import { CliError, UsageError } from '../../../shared/errors.js';
 import { retryOnConflict, type DryRun } from '../../../shared/kube/client.js';
 import { executePlan } from '../../../shared/kube/plan.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import { TEMPLATE_FORMATS, type OutputFormat } from '../../../shared/output/format.js';
+import { outputApiVersion } from '../../../shared/output/api.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsSubdomain } from '../../../shared/validate.js';
 import { nodeRows, planAdd, planRemove, type NodeRow } from '../nodes.js';
@@ -38,7 +39,7 @@ export const nodesCommand = defineCommand<Options>({
     ['$0 nodes list -o wide', 'Ingress nodes: zone, readiness, controller pod, restarts'],
   ],
   builder: (y) =>
-    dryRunFlag(outputFlag(y, ['table', 'wide', 'json', 'yaml', 'name']))
+    dryRunFlag(outputFlag(y, ['table', 'wide', 'json', 'yaml', 'name', ...TEMPLATE_FORMATS]))
       .positional('action', { type: 'string', choices: [...ACTIONS], describe: 'add, remove or list' })
       .positional('nodes', { type: 'string', array: true, describe: 'Node names (add, remove)' })
       .option('exclusive', {
@@ -60,7 +61,7 @@ export const nodesCommand = defineCommand<Options>({
       exclusive: bool(args, 'exclusive'),
       force: bool(args, 'force'),
       dryRun: readDryRun(args),
-      output: readOutput(args, ['table', 'wide', 'json', 'yaml', 'name']),
+      output: readOutput(args, ['table', 'wide', 'json', 'yaml', 'name', ...TEMPLATE_FORMATS]),
     };
   },
   run: async (ctx, o) => (o.action === 'list' ? list(ctx, o) : change(ctx, o)),
@@ -110,7 +111,7 @@ async function list(ctx: CommandContext, o: Options): Promise<void> {
     return;
   }
   await print(ctx, o.output, {
-    data: { apiVersion: 'v1', kind: 'IngressNodeList', items: rows },
+    data: { apiVersion: outputApiVersion('ingress-ha'), kind: 'IngressNodeList', items: rows },
     rows,
     names: rows.map((r) => `node/${r.node}`),
     columns: [

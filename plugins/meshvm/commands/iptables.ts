@@ -7,7 +7,7 @@ import { defineCommand, str, type Args } from '../../../shared/cli/command.js';
 import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { CliError, ValidationError } from '../../../shared/errors.js';
 import { parseClusterEnv } from '../../../shared/istio/cluster-env.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import { TEMPLATE_FORMATS, type FormatName, type OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { ipAddress, port } from '../../../shared/validate.js';
 import { iptablesArgv, iptablesFlags, shellLine, type IptablesFlag } from '../iptables.js';
@@ -19,7 +19,7 @@ interface Options {
   output: OutputFormat;
 }
 
-const OUTPUTS: OutputFormat[] = ['table', 'wide', 'json', 'yaml'];
+const OUTPUTS: readonly FormatName[] = ['table', 'wide', 'json', 'yaml', ...TEMPLATE_FORMATS];
 
 /** What istioctl writes into cluster.env about capture when nothing says otherwise. */
 const CLUSTER_ENV_DEFAULTS: Record<string, string> = {

@@ -10,7 +10,7 @@ import { type DryRun, type Kube, type KubeObject } from '../../../shared/kube/cl
 import { executePlan } from '../../../shared/kube/plan.js';
 import { NETWORKING_V1, type ServiceEntry, type WorkloadEntry } from '../../../shared/istio/workload.js';
 import { objectName } from '../../../shared/output/names.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import type { FormatName, OutputFormat } from '../../../shared/output/format.js';
 import { dnsLabel, dnsSubdomain, unicastAddress } from '../../../shared/validate.js';
 import { findObject, readAll, requireIstiod, requireNamespace } from '../cluster.js';
 import { readWorkloadFlags, serviceName, workloadFlags, type WorkloadFlags } from '../flags.js';
@@ -30,7 +30,7 @@ interface Options extends WorkloadFlags {
   output: OutputFormat;
 }
 
-const OUTPUTS: OutputFormat[] = ['table', 'name', 'json', 'yaml'];
+const OUTPUTS: readonly FormatName[] = ['table', 'name', 'json', 'yaml'];
 
 export const registerCommand = defineCommand<Options>({
   command: 'register <service> <ip> <ports..>',

@@ -12,7 +12,7 @@ import { dryRunFlag, outputFlag, readDryRun, readOutput } from '../../../shared/
 import type { CommandContext } from '../../../shared/context.js';
 import { CliError, UsageError } from '../../../shared/errors.js';
 import type { DryRun } from '../../../shared/kube/client.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import type { FormatName, OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsLabel, dnsSubdomain } from '../../../shared/validate.js';
 import { prepareBootstrap, writeBundle, type BootstrapRequest } from '../bootstrap.js';
@@ -49,7 +49,7 @@ interface Options {
   output: OutputFormat;
 }
 
-const OUTPUTS: OutputFormat[] = ['table', 'json', 'yaml'];
+const OUTPUTS: readonly FormatName[] = ['table', 'json', 'yaml'];
 
 export const setupCommand = defineCommand<Options>({
   command: 'setup <target>',
