@@ -22,7 +22,10 @@ describe('kubectl bluegreen usage errors', () => {
       '--header-pattern "^(?!prod)": lookarounds and backreferences are not supported by Envoy\'s RE2 regular expressions',
     ],
     [['preview', 'echo', 'new-nginx', '--cookie', 'a b'], '"a b" is not an HTTP cookie name'],
-    [['status', '-o', 'name'], 'unknown output format "name": use one of json|yaml'],
+    [
+      ['status', '-o', 'name'],
+      'unknown output format "name": use one of json|yaml|jsonpath=TEMPLATE|jsonpath-file=FILE|custom-columns=SPEC|custom-columns-file=FILE',
+    ],
     [['probe', 'ftp://x/'], 'only http:// and https:// URLs can be probed, not ftp:'],
   ];
   for (const [argv, message] of cases) {

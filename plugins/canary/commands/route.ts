@@ -89,7 +89,7 @@ export const routeCommand = defineCommand<Options>({
   completions: { service: NAMES.service },
   describe: 'Send requests with a header or cookie to one version (Istio), before every other route; --remove takes the route out again',
   examples: [
-    ['$0 route reviews --header end-user=jason --to v2', "Seed 002: jason's requests go to subset v2"],
+    ['$0 route reviews --header end-user=jason --to v2', "User jason's requests (header end-user: jason) go to subset v2"],
     ['$0 route reviews --header-regex "user-agent=.*Mobile.*" --to reviews-v3', 'A Deployment works too (a subset is made for it)'],
     ['$0 route reviews --cookie canary=always --to v2', 'Requests carrying the cookie canary=always'],
     ['$0 route reviews --header end-user=jason --remove', 'Take the route out, and the subset it added'],

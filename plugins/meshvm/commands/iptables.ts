@@ -106,9 +106,9 @@ export const iptablesCommand = defineCommand<Options>({
   command: 'iptables',
   describe: "The istio-iptables command that captures a VM's traffic, each flag explained",
   examples: [
-    ['$0 iptables --inbound-ports 9080,3306', 'The VM of seed 001: details on 9080 and MariaDB on 3306 go through the sidecar'],
+    ['$0 iptables --inbound-ports 9080,3306', 'A VM serving details on 9080 and MariaDB on 3306: both go through the sidecar'],
     ['$0 iptables --bootstrap ./vm-details', 'What istio-start.sh will run with the files bootstrap wrote'],
-    ['$0 iptables --exclude-outbound-cidrs 10.0.0.0/8 -o json', 'For scripts'],
+    ['$0 iptables --exclude-outbound-cidrs 198.51.100.0/24 -o json', 'For scripts'],
   ],
   builder: (y) => {
     let b = outputFlag(y, OUTPUTS).option('bootstrap', { type: 'string', describe: "Read the VM's sidecar.env and cluster.env from this directory" });

@@ -55,10 +55,10 @@ export const setupCommand = defineCommand<Options>({
   command: 'setup <target>',
   describe: 'Install a bootstrap bundle on a VM over ssh (files where Istio puts them, /etc/hosts once, the istio unit restarted)',
   examples: [
-    ['$0 setup root@192.168.3.202 --bootstrap ./vm-details', 'Push what bootstrap wrote; strict host key checking'],
-    ['$0 -n bookinfo setup root@192.168.3.202 --group details -i ~/.ssh/vm', 'Bootstrap the group and push it in one step'],
+    ['$0 setup root@192.0.2.10 --bootstrap ./vm-details', 'Push what bootstrap wrote; strict host key checking'],
+    ['$0 -n bookinfo setup root@192.0.2.10 --group details -i ~/.ssh/vm', 'Bootstrap the group and push it in one step'],
     ['$0 setup admin@vm1.example.com --bootstrap ./vm -p 2222 --accept-new-host-key', 'A sudo user, another port, trust a new host key on first use'],
-    ['$0 setup root@192.168.3.202 --bootstrap ./vm --dry-run', 'Print the ssh, scp and install steps without connecting'],
+    ['$0 setup root@192.0.2.10 --bootstrap ./vm --dry-run', 'Print the ssh, scp and install steps without connecting'],
   ],
   builder: (y) =>
     outputFlag(dryRunFlag(bundleFlags(y)), OUTPUTS)
