@@ -12,7 +12,7 @@ export function padColumns(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
   const lengths = rows.map((cells) =>
     cells.map((cell, i) => {
-      const n = visibleLength(cell);
+      const n = cell.includes('\u001b') ? visibleLength(cell) : cell.length;
       if (i < cells.length - 1 && n + PADDING > (widths[i] ?? MIN_WIDTH)) widths[i] = n + PADDING;
       return n;
     }),
