@@ -53,7 +53,7 @@ describe('output: -o jsonpath and custom-columns against kubectl', function () {
       ),
     );
     JSONPATH_CASES.forEach(([template, want], i) => {
-      const k = runs[i]!;
+      const k = runs[i];
       sameAsKubectl(`jsonpath=${template}`, k, SAMPLE);
       // The unit tests' expectations are kubectl's output too.
       assert.equal(k.exitCode === 0 ? k.stdout : undefined, want, template);
