@@ -68,7 +68,8 @@ export const contextCommand = defineCommand<Options>({
           { header: 'VALUE', value: (r) => r[1] },
         ],
       },
-      { noHeaders: true },
+      // Its table is a list of fields: no header row. Custom columns keep theirs.
+      { noHeaders: o.output === 'table' },
     );
   },
 });
