@@ -4,9 +4,11 @@
 // One account per link name, so unlinking or rotating one link never touches another's credentials
 // (nor Istio's own istio-reader-service-account, which other links may use).
 import { annotationKey, MANAGED_BY, managerName } from '../../shared/kube/ownership.js';
+import { outputApiVersion } from '../../shared/output/api.js';
 
 export const PLUGIN = 'meshremote';
-export const API_VERSION = 'traffic.kubectl-plugins.io/v1alpha1';
+/** The apiVersion of meshremote's -o json|yaml documents. */
+export const API_VERSION = outputApiVersion(PLUGIN);
 
 /** Label on everything of one link: its name (the cluster ID istiod knows the remote by). */
 export const LINK_LABEL = annotationKey('mesh-remote');

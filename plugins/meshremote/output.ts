@@ -3,7 +3,9 @@
 import type { CommandContext } from '../../shared/context.js';
 import type { KubeObject } from '../../shared/kube/client.js';
 import type { OutputFormat } from '../../shared/output/format.js';
+import { objectList } from '../../shared/output/api.js';
 import { objectName } from '../../shared/output/names.js';
+import { PLUGIN } from './names.js';
 
 const TOKEN_LINE = /^(\s*token:\s*).+$/gm;
 
@@ -16,10 +18,9 @@ export function redactedSecret(secret: KubeObject): KubeObject {
   return { ...rest, stringData };
 }
 
-/** One object as -o json|yaml|name prints it. */
+/** One object as -o name prints it, or as -o json|yaml do: in our ObjectList (kubectl apply -f takes it). */
 export async function printObject(ctx: CommandContext, format: OutputFormat, obj: KubeObject): Promise<void> {
-  const { renderJson, renderYaml } = await import('../../shared/output/printers.js');
-  if (format === 'json') ctx.stdout.write(renderJson(obj));
-  else if (format === 'yaml') ctx.stdout.write(renderYaml(obj));
-  else if (format === 'name') ctx.stdout.write(`${objectName(obj.apiVersion ?? '', obj.kind ?? '', obj.metadata?.name ?? '')}\n`);
+  const { render } = await import('../../shared/output/printers.js');
+  const names = [objectName(obj.apiVersion ?? '', obj.kind ?? '', obj.metadata?.name ?? '')];
+  ctx.stdout.write(render(format, { data: objectList(PLUGIN, [obj]), rows: [], columns: [], names }));
 }

@@ -1,8 +1,10 @@
 // One trace model whatever the backend: Jaeger's and Zipkin's JSON both become these shapes, so the
 // waterfall, the critical path and `-o json` never depend on where a trace was read from.
 
-/** The group of every -o json|yaml document of the suite (not a Kubernetes API: nothing is stored under it). */
-export const API_VERSION = 'traffic.kubectl-plugins.io/v1alpha1';
+import { outputApiVersion } from '../../shared/output/api.js';
+
+/** The apiVersion of trace's -o json|yaml documents (not a Kubernetes API: nothing is stored under it). */
+export const API_VERSION = outputApiVersion('trace');
 
 export type SpanKind = 'client' | 'server' | 'producer' | 'consumer' | 'internal';
 export type TagValue = string | number | boolean;

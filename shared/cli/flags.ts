@@ -4,7 +4,8 @@ import type { Args } from './command.js';
 import { scalarText, str, strList } from './command.js';
 import { UsageError } from '../errors.js';
 import { dnsLabel, integer, waitDuration } from '../validate.js';
-import { OUTPUT_FORMATS, parseOutputFormat, type OutputFormat } from '../output/format.js';
+import { describeFormats, OUTPUT_FORMATS, parseOutputFormat, type FormatName } from '../output/format.js';
+import type { OutputFormat } from '../output/format.js';
 import type { DryRun } from '../kube/client.js';
 import type { ConnectionFlags } from '../kube/kubeconfig.js';
 
@@ -81,15 +82,15 @@ export function connectionFlags(args: Args): ConnectionFlags {
   };
 }
 
-export function outputFlag(y: Argv, formats: readonly OutputFormat[] = OUTPUT_FORMATS): Argv {
+export function outputFlag(y: Argv, formats: readonly FormatName[] = OUTPUT_FORMATS): Argv {
   return y.option('output', {
     alias: 'o',
     type: 'string',
-    describe: `Output format: ${formats.filter((f) => f !== 'table').join('|')}`,
+    describe: `Output format: ${describeFormats(formats)}`,
   });
 }
 
-export function readOutput(args: Args, formats: readonly OutputFormat[] = OUTPUT_FORMATS): OutputFormat {
+export function readOutput(args: Args, formats: readonly FormatName[] = OUTPUT_FORMATS): OutputFormat {
   return parseOutputFormat(str(args, 'output'), formats);
 }
 

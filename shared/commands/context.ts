@@ -2,9 +2,12 @@
 // The first thing to run when a command surprises you; scripts use -o json.
 import { bool, defineCommand } from '../cli/command.js';
 import { outputFlag, readOutput } from '../cli/flags.js';
-import type { OutputFormat } from '../output/format.js';
+import { TEMPLATE_FORMATS, type OutputFormat } from '../output/format.js';
+import { outputDocument } from '../output/api.js';
 import { print } from '../output/print.js';
 import type { CommandContext } from '../context.js';
+
+const FORMATS = ['table', 'json', 'yaml', ...TEMPLATE_FORMATS] as const;
 
 interface Options {
   output: OutputFormat;
@@ -41,8 +44,8 @@ export const contextCommand = defineCommand<Options>({
     ['$0 context --context prod -n shop -o json', 'The same for another context, for scripts'],
     ['$0 context --offline', 'Only resolve the kubeconfig; do not contact the cluster'],
   ],
-  builder: (y) => outputFlag(y, ['table', 'json', 'yaml']).option('offline', { type: 'boolean', default: false, describe: 'Do not contact the cluster' }),
-  options: (args) => ({ output: readOutput(args, ['table', 'json', 'yaml']), offline: bool(args, 'offline') }),
+  builder: (y) => outputFlag(y, FORMATS).option('offline', { type: 'boolean', default: false, describe: 'Do not contact the cluster' }),
+  options: (args) => ({ output: readOutput(args, FORMATS), offline: bool(args, 'offline') }),
   run: async (ctx: CommandContext, o) => {
     const c = ctx.config();
     const view: ContextView = {
@@ -58,14 +61,15 @@ export const contextCommand = defineCommand<Options>({
       ctx,
       o.output,
       {
-        data: view,
+        data: outputDocument(ctx.plugin, 'Context', view),
         rows: contextRows(view),
         columns: [
           { header: 'FIELD', value: (r: [string, string]) => `${r[0]}:` },
           { header: 'VALUE', value: (r) => r[1] },
         ],
       },
-      { noHeaders: true },
+      // Its table is a list of fields: no header row. Custom columns keep theirs.
+      { noHeaders: o.output === 'table' },
     );
   },
 });

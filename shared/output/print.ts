@@ -6,5 +6,7 @@ import type { Printable } from './printers.js';
 
 export async function print<T>(ctx: CommandContext, format: OutputFormat, p: Printable<T>, opts: { noHeaders?: boolean } = {}): Promise<void> {
   const { render } = await import('./printers.js');
-  ctx.stdout.write(render(format, p, opts));
+  // Wrapping is for a person reading a terminal; piped output keeps kubectl's one line per row.
+  const width = ctx.stdout.isTTY && ctx.stdout.columns ? ctx.stdout.columns : undefined;
+  ctx.stdout.write(render(format, p, { ...opts, width }));
 }

@@ -5,7 +5,8 @@ import type { Argv } from 'yargs';
 import { requiredStr, str, strList, type Args } from '../cli/command.js';
 import { outputFlag, ownsConnectionFlags, readInt, readOutput } from '../cli/flags.js';
 import type { CommandContext } from '../context.js';
-import type { OutputFormat } from '../output/format.js';
+import { TEMPLATE_FORMATS, type FormatName, type OutputFormat } from '../output/format.js';
+import { outputDocument } from '../output/api.js';
 import { print } from '../output/print.js';
 import { startProgress } from '../output/spinner.js';
 import { CliError } from '../errors.js';
@@ -15,7 +16,7 @@ import { probeHeaders, probeUrl } from './target.js';
 import { consistent, summarize, wilson, type Share, type Summary } from './stats.js';
 import { counted } from '../output/plural.js';
 
-export const PROBE_FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml'];
+export const PROBE_FORMATS: readonly FormatName[] = ['table', 'json', 'yaml', ...TEMPLATE_FORMATS];
 
 export interface ProbeArgs extends Pick<ProbeOptions, 'url' | 'count' | 'concurrency' | 'timeoutMs' | 'headers' | 'versionHeader' | 'keepAlive'> {
   insecure: boolean;
@@ -86,7 +87,8 @@ export async function printProbe(
   s: Summary,
   extra: { data?: Record<string, unknown>; lines?: string[] } = {},
 ): Promise<void> {
-  if (o.output !== 'table') await print(ctx, o.output, { data: { url: o.url.href, ...s, ...(extra.data ?? {}) }, rows: [], columns: [] });
+  if (o.output !== 'table')
+    await print(ctx, o.output, { data: outputDocument(ctx.plugin, 'ProbeResult', { url: o.url.href, ...s, ...(extra.data ?? {}) }), rows: [], columns: [] });
   else await printTable(ctx, s, extra.lines ?? []);
   if (s.requests > 0 && s.ok === 0) {
     const kinds = Object.entries(s.errorKinds)

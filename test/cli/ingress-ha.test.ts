@@ -38,7 +38,19 @@ describe('kubectl ingress-ha (CLI)', function () {
       ['deploy', '--adopt', 'Old_Controller'],
       "error: --adopt \"Old_Controller\" is not a valid DNS-1123 subdomain: use lower case letters, digits, '-' and '.', starting and ending with a letter or digit",
     ],
-    [['check', '-o', 'name'], 'error: unknown output format "name": use one of wide|json|yaml'],
+    [
+      ['check', '-o', 'name'],
+      'error: unknown output format "name": use one of wide|json|yaml|jsonpath=TEMPLATE|jsonpath-file=FILE|custom-columns=SPEC|custom-columns-file=FILE',
+    ],
+    [
+      ['check', '-o', ''],
+      'error: -o needs a value: use one of wide|json|yaml|jsonpath=TEMPLATE|jsonpath-file=FILE|custom-columns=SPEC|custom-columns-file=FILE',
+    ],
+    [['check', '-o', 'jsonpath={.items[*].rule'], 'error: invalid -o jsonpath template "{.items[*].rule": unclosed action'],
+    [
+      ['status', '-o', 'custom-columns=NODE'],
+      'error: invalid -o custom-columns template "NODE": unexpected custom-columns spec: NODE, expected <header>:<json-path-expr>',
+    ],
   ];
   for (const [args, message] of usage) {
     it(`${args.join(' ')}: exit 2 before reaching the cluster`, async () => {

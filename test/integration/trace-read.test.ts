@@ -102,7 +102,7 @@ describe('kubectl trace: reading Jaeger and Zipkin', function () {
       assert.equal(j.stdout, z.stdout, `trace ${t.traceId} reads differently from Jaeger and Zipkin`);
       const doc = JSON.parse(j.stdout) as { apiVersion: string; kind: string; spanCount: number };
       assert.equal(doc.kind, 'Trace');
-      assert.equal(doc.apiVersion, 'traffic.kubectl-plugins.io/v1alpha1');
+      assert.equal(doc.apiVersion, 'trace.traffic.kubectl-plugins.io/v1alpha1');
       assert.ok(doc.spanCount >= 8);
     }
   });

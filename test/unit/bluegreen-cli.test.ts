@@ -28,7 +28,10 @@ describe('kubectl bluegreen usage errors', () => {
     [['set', 'echo', '1abc', '20'], 'service name "1abc" must start with a lower case letter (a Service name is a DNS-1035 label)'],
     [['switch', 'echo', 'new-nginx', '--force=yes'], 'invalid value "yes" for --force: use --force, --force=true or --force=false'],
     [['preview', 'echo', 'new-nginx', '--cookie', 'a b'], '"a b" is not an HTTP cookie name'],
-    [['status', '-o', 'name'], 'unknown output format "name": use one of json|yaml'],
+    [
+      ['status', '-o', 'name'],
+      'unknown output format "name": use one of json|yaml|jsonpath=TEMPLATE|jsonpath-file=FILE|custom-columns=SPEC|custom-columns-file=FILE',
+    ],
     [['probe', 'ftp://x/'], 'only http:// and https:// URLs can be probed, not ftp:'],
   ];
   for (const [argv, message] of cases) {

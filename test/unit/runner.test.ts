@@ -154,6 +154,8 @@ describe('runner: exit codes and messages', () => {
     const off = await runInProcess(plugin, ['context', '--offline', '-o', 'json'], { KUBECONFIG: kc });
     assert.equal(off.code, 0);
     assert.deepEqual(JSON.parse(off.stdout), {
+      apiVersion: 'demo-x.traffic.kubectl-plugins.io/v1alpha1',
+      kind: 'Context',
       context: 'here',
       cluster: 'c',
       server: `https://127.0.0.1:${port}`,

@@ -31,8 +31,8 @@ export const probeCommand = defineCommand<Options>({
   command: 'probe <url>',
   describe: 'Send requests and show which versions answer (with 95% intervals), errors and latency; with --route, compare with the split set',
   examples: [
-    ['$0 probe http://101.37.224.229/ --host mini-echo.io', "Seed 001 chapter 2's curl -H 'Host: mini-echo.io', 100 times"],
-    ['$0 probe http://101.37.224.229/ --host mini-echo.io --route echo', 'Does each version get the share the Ingress echo is set to?'],
+    ['$0 probe http://203.0.113.10/ --host mini-echo.io', "Like curl -H 'Host: mini-echo.io' 100 times: which version answers, how often"],
+    ['$0 probe http://203.0.113.10/ --host mini-echo.io --route echo', 'Does each version get the share the Ingress echo is set to?'],
     ['$0 probe http://gw/ --host mini-echo.io -H "x-env: test" --route echo', 'What a preview header reaches'],
   ],
   builder: (y) =>

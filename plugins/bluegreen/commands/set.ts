@@ -16,7 +16,7 @@ export const setCommand = defineCommand<Options>({
   completions: { target: NAMES.ingress, service: NAMES.service },
   describe: 'Give a new Service a share of a host/path; the old Service gets the rest',
   examples: [
-    ['$0 set echo new-nginx 50', 'Seed 001 chapter 2: half of mini-echo.io to new-nginx (ingress.aliyun.weight/new-nginx: "50" with --provider aliyun)'],
+    ['$0 set echo new-nginx 50', 'Half of mini-echo.io to new-nginx (ingress.aliyun.weight/new-nginx: "50" with --provider aliyun)'],
     ['$0 set httproute/shop shop-v2 10 --path /api', 'Ten percent of /api on a Gateway API route'],
     ['$0 set echo new-nginx 20 --dry-run=client', 'Print the objects that would be written'],
   ],

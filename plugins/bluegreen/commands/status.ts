@@ -9,7 +9,8 @@ import type { CommandContext } from '../../../shared/context.js';
 import { allNamespacesFlag, outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { SilentExit } from '../../../shared/errors.js';
 import { ALL_NAMESPACES, type KubeObject } from '../../../shared/kube/client.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import { TEMPLATE_FORMATS, type OutputFormat } from '../../../shared/output/format.js';
+import { outputApiVersion } from '../../../shared/output/api.js';
 import { print } from '../../../shared/output/print.js';
 import { KINDS, type IngressClassLike } from '../detect.js';
 import { PROVIDERS, type IngressLike, type ServiceLike } from '../model.js';
@@ -17,6 +18,8 @@ import { findTarget, parseTarget, type EndpointSliceLike } from '../observe.js';
 import { optionalList } from '../../../shared/kube/api-errors.js';
 import { blueGreenViews, previewText, type BlueGreenView } from '../status.js';
 import { NAMES } from '../../../shared/commands/complete-names.js';
+
+const FORMATS = ['table', 'json', 'yaml', ...TEMPLATE_FORMATS] as const;
 
 interface Options {
   target?: string | undefined;
@@ -46,7 +49,7 @@ export const statusCommand = defineCommand<Options>({
     ['$0 status echo -w', 'Keep watching while a switch rolls out'],
   ],
   builder: (y) =>
-    allNamespacesFlag(outputFlag(y, ['table', 'json', 'yaml']))
+    allNamespacesFlag(outputFlag(y, FORMATS))
       .positional('target', { type: 'string', describe: 'An Ingress, HTTPRoute or VirtualService (default: all with a split or preview)' })
       .option('provider', { type: 'string', choices: [...PROVIDERS], describe: 'How to read the split (default: detected)' })
       .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep watching: print again whenever something changes (Ctrl-C to stop)' })
@@ -56,7 +59,7 @@ export const statusCommand = defineCommand<Options>({
     allNamespaces: bool(args, 'all-namespaces'),
     watch: bool(args, 'watch'),
     watchTimeoutSeconds: watchTimeout(args),
-    output: readOutput(args, ['table', 'json', 'yaml']),
+    output: readOutput(args, FORMATS),
     provider: str(args, 'provider'),
   }),
   run: async (ctx, o) => (o.watch ? watchOutput(ctx, (c) => showStatus(c, o), { timeoutSeconds: o.watchTimeoutSeconds }) : showStatus(ctx, o)),
@@ -101,7 +104,7 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
     ]),
   );
   await print(ctx, o.output, {
-    data: { apiVersion: 'v1', kind: 'BlueGreenStatusList', items: views },
+    data: { apiVersion: outputApiVersion('bluegreen'), kind: 'BlueGreenStatusList', items: views },
     rows,
     columns: [
       ...(o.allNamespaces ? [{ header: 'Namespace', value: (r: Row) => r.view.namespace }] : []),

@@ -7,8 +7,9 @@ import { defineCommand, requiredStr, str } from '../../../shared/cli/command.js'
 import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { NAMES } from '../../../shared/commands/complete-names.js';
 import { CliError, SilentExit, UsageError } from '../../../shared/errors.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import { TEMPLATE_FORMATS, type OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
+import { outputApiVersion } from '../../../shared/output/api.js';
 import { dnsSubdomain, duration } from '../../../shared/validate.js';
 import { analyze, type Analysis } from '../metrics/analysis.js';
 import { metricFlags, readMetricOptions, type MetricOptions } from '../metrics/flags.js';
@@ -19,7 +20,9 @@ import { listCanaryObjects } from '../observe.js';
 import { canaryViews } from '../status.js';
 
 /** A check failed (the gate code, as status --fail-on-degraded). */
-export const ANALYSIS_API_VERSION = 'canary.traffic.kubectl-plugins.io/v1alpha1';
+export const ANALYSIS_API_VERSION = outputApiVersion('canary');
+
+const FORMATS = ['table', 'wide', 'json', 'yaml', ...TEMPLATE_FORMATS] as const;
 
 interface Options extends MetricOptions {
   canary: string;
@@ -61,7 +64,7 @@ export const analyzeCommand = defineCommand<Options>({
     ['$0 analyze new-nginx --metrics-url http://127.0.0.1:9090', 'Through a port-forward instead of the API server'],
   ],
   builder: (y) =>
-    metricFlags(outputFlag(y, ['table', 'wide', 'json', 'yaml']))
+    metricFlags(outputFlag(y, FORMATS))
       .positional('canary', { type: 'string', describe: 'The canary Deployment' })
       .option('since', { type: 'string', default: '5m', describe: 'The window the rates and percentiles are taken over' }),
   options: (args) => {
@@ -70,7 +73,7 @@ export const analyzeCommand = defineCommand<Options>({
     return {
       canary: dnsSubdomain(requiredStr(args, 'canary'), 'deployment name'),
       sinceMs,
-      output: readOutput(args, ['table', 'wide', 'json', 'yaml']),
+      output: readOutput(args, FORMATS),
       ...readMetricOptions(args, { intervalMs: sinceMs }),
     };
   },

@@ -30,7 +30,7 @@ export const probeCommand = defineCommand<Options>({
   command: 'probe <url>',
   describe: 'Send requests and show which versions answer, errors and latency; with --canary, compare with the weight set',
   examples: [
-    ['$0 probe http://203.0.113.10/ --count 200', "The seed's curl loop: who answers, how often"],
+    ['$0 probe http://203.0.113.10/ --count 200', 'Which version answers, how often (a counted curl loop)'],
     ['$0 probe http://127.0.0.1:8080/ --host nginx.default --canary new-nginx', 'Does the observed share match the weight set?'],
     ['$0 probe http://gw/ -H "end-user: jason" --version-header x-version', 'A header route, versions from a response header'],
   ],

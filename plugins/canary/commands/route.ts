@@ -10,6 +10,7 @@ import { markManaged } from '../../../shared/kube/ownership.js';
 import { applyPlan, executePlan, type Change } from '../../../shared/kube/plan.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
+import { outputDocument } from '../../../shared/output/api.js';
 import { dnsSubdomain, headerValue, httpToken, keyValue, re2Pattern, serviceName } from '../../../shared/validate.js';
 import { cookieMatch, describeMatch, planRoute, type HeaderMatch, type MatchKind, type RoutePlan, type RuleWrite } from '../header-route.js';
 import type { VirtualService } from '../istio.js';
@@ -88,7 +89,7 @@ export const routeCommand = defineCommand<Options>({
   completions: { service: NAMES.service },
   describe: 'Send requests with a header or cookie to one version (Istio), before every other route; --remove takes the route out again',
   examples: [
-    ['$0 route reviews --header end-user=jason --to v2', "Seed 002: jason's requests go to subset v2"],
+    ['$0 route reviews --header end-user=jason --to v2', "User jason's requests (header end-user: jason) go to subset v2"],
     ['$0 route reviews --header-regex "user-agent=.*Mobile.*" --to reviews-v3', 'A Deployment works too (a subset is made for it)'],
     ['$0 route reviews --cookie canary=always --to v2', 'Requests carrying the cookie canary=always'],
     ['$0 route reviews --header end-user=jason --remove', 'Take the route out, and the subset it added'],
@@ -161,7 +162,7 @@ export const routeCommand = defineCommand<Options>({
     const match = describeMatch(o.matches);
     if (!lines) {
       return print(ctx, o.output, {
-        data: {
+        data: outputDocument('canary', 'CanaryRoute', {
           service: o.service,
           namespace: ns,
           virtualService: vsName,
@@ -169,7 +170,7 @@ export const routeCommand = defineCommand<Options>({
           action: p.action,
           ...(p.subset ? { subset: p.subset } : {}),
           dryRun: o.dryRun !== 'none',
-        },
+        }),
         rows: [],
         columns: [],
       });

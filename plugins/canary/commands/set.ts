@@ -4,6 +4,7 @@ import { defineCommand, requiredStr } from '../../../shared/cli/command.js';
 import { outputFlag, readInt, readOutput } from '../../../shared/cli/flags.js';
 import type { OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
+import { outputDocument } from '../../../shared/output/api.js';
 import { percentage } from '../../../shared/validate.js';
 import { setWeight } from '../actions.js';
 import { modeFlag, readMode, readScaleArgs, scaleFlags, type Mode, type ScaleArgs } from '../flags.js';
@@ -61,7 +62,7 @@ export const setCommand = defineCommand<Options>({
           exact: true,
           subsets: { canary: istio.canarySubset, stable: istio.stableSubset },
         };
-        return print(ctx, o.output, { data, rows: [], columns: [] });
+        return print(ctx, o.output, { data: outputDocument('canary', 'CanaryWeight', data), rows: [], columns: [] });
       }
       ctx.stdout.write(
         `canary ${t.canary.metadata?.name} ${o.dryRun === 'none' ? 'gets' : 'would get'} ${o.percent}% of service/${t.service.metadata?.name} (subset ${istio.canarySubset}; mode istio, virtualservice/${vsName})\n`,
@@ -87,7 +88,7 @@ export const setCommand = defineCommand<Options>({
         ...(s.exactTotal ? { exactTotal: s.exactTotal } : {}),
         replicas: { canary: s.canary, stable: s.stable },
       };
-      return print(ctx, o.output, { data, rows: [], columns: [] });
+      return print(ctx, o.output, { data: outputDocument('canary', 'CanaryWeight', data), rows: [], columns: [] });
     }
     ctx.stdout.write(
       `canary ${t.canary.metadata?.name} ${o.dryRun === 'none' ? 'gets' : 'would get'} ${s.achieved}% of service/${t.service.metadata?.name} (${s.canary} of ${counted(s.total, 'pod')}; mode replicas)\n`,

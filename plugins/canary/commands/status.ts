@@ -7,7 +7,8 @@ import { allNamespacesFlag, outputFlag, readOutput } from '../../../shared/cli/f
 import { watchOutput, watchTimeout } from '../../../shared/cli/watch.js';
 import { SilentExit } from '../../../shared/errors.js';
 import { ALL_NAMESPACES } from '../../../shared/kube/client.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import { TEMPLATE_FORMATS, type OutputFormat } from '../../../shared/output/format.js';
+import { outputApiVersion } from '../../../shared/output/api.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsSubdomain } from '../../../shared/validate.js';
 import { analysisLine, bar, canaryViews, type CanaryView } from '../status.js';
@@ -25,6 +26,8 @@ interface Options {
   watchTimeoutSeconds?: number | undefined;
 }
 
+const FORMATS = ['table', 'wide', 'json', 'yaml', ...TEMPLATE_FORMATS] as const;
+
 export const statusCommand = defineCommand<Options>({
   command: 'status [canary]',
   completions: { canary: NAMES.deployment },
@@ -35,7 +38,7 @@ export const statusCommand = defineCommand<Options>({
     ['$0 status new-nginx --fail-on-degraded', 'Exit 3 if it is degraded (CI gate)'],
   ],
   builder: (y) =>
-    allNamespacesFlag(outputFlag(y, ['table', 'wide', 'json', 'yaml']))
+    allNamespacesFlag(outputFlag(y, FORMATS))
       .positional('canary', { type: 'string', describe: 'A canary Deployment (default: every canary a set has recorded)' })
       .option('fail-on-degraded', { type: 'boolean', default: false, describe: `Exit ${ExitCode.gateFailed} when a canary is degraded` })
       .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Keep watching: print again whenever something changes (Ctrl-C to stop)' })
@@ -45,7 +48,7 @@ export const statusCommand = defineCommand<Options>({
     return {
       canary: canary === undefined ? undefined : dnsSubdomain(canary, 'deployment name'),
       allNamespaces: bool(args, 'all-namespaces'),
-      output: readOutput(args, ['table', 'wide', 'json', 'yaml']),
+      output: readOutput(args, FORMATS),
       failOnDegraded: bool(args, 'fail-on-degraded'),
       watch: bool(args, 'watch'),
       watchTimeoutSeconds: watchTimeout(args),
@@ -81,7 +84,7 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
   const wide = o.output === 'wide';
   const pct = (x: number) => `${x}%`;
   await print(ctx, o.output, {
-    data: { apiVersion: 'v1', kind: 'CanaryStatusList', items: views },
+    data: { apiVersion: outputApiVersion('canary'), kind: 'CanaryStatusList', items: views },
     rows: views,
     columns: [
       ...(o.allNamespaces ? [{ header: 'Namespace', value: (v: CanaryView) => v.namespace }] : []),

@@ -4,11 +4,14 @@
 import { ExitCode } from '../../../shared/exit-codes.js';
 import { bool, defineCommand, str } from '../../../shared/cli/command.js';
 import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import { TEMPLATE_FORMATS, type OutputFormat } from '../../../shared/output/format.js';
+import { outputApiVersion } from '../../../shared/output/api.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsLabel } from '../../../shared/validate.js';
 import { audit, checkExitCode, type Verdict } from '../audit.js';
 import { podsOnExclusiveNodes, readLayer } from '../observe.js';
+
+const FORMATS = ['table', 'wide', 'json', 'yaml', ...TEMPLATE_FORMATS] as const;
 
 interface Options {
   output: OutputFormat;
@@ -25,13 +28,13 @@ export const checkCommand = defineCommand<Options>({
     ['$0 check -n kube-system --strict || exit 1', 'A CI gate that fails on warnings too'],
   ],
   builder: (y) =>
-    outputFlag(y, ['table', 'wide', 'json', 'yaml'])
+    outputFlag(y, FORMATS)
       .option('strict', { type: 'boolean', default: false, describe: `Exit ${ExitCode.gateFailed} on warnings too` })
       .option('name', { type: 'string', describe: 'Base name given to deploy (when several controllers share the namespace)' }),
   options: (args) => {
     const name = str(args, 'name');
     return {
-      output: readOutput(args, ['table', 'wide', 'json', 'yaml']),
+      output: readOutput(args, FORMATS),
       strict: bool(args, 'strict'),
       name: name === undefined ? undefined : dnsLabel(name, '--name'),
     };
@@ -44,13 +47,13 @@ export const checkCommand = defineCommand<Options>({
     const summary = { pass: count('PASS'), warn: count('WARN'), fail: count('FAIL') };
     const paint = (s: Verdict['status']) => (ctx.color ? ctx.paint(s === 'PASS' ? 'green' : s === 'WARN' ? 'yellow' : 'red', s) : s);
     await print(ctx, o.output, {
-      data: { apiVersion: 'v1', kind: 'IngressCheck', namespace: layer.namespace, summary, items: verdicts },
+      data: { apiVersion: outputApiVersion('ingress-ha'), kind: 'IngressCheck', namespace: layer.namespace, summary, items: verdicts },
       rows: verdicts,
       columns: [
         { header: 'Rule', value: (v: Verdict) => v.rule },
         { header: 'Status', value: (v: Verdict) => paint(v.status) },
-        { header: 'Reason', value: (v: Verdict) => v.reason },
-        { header: 'Fix', value: (v: Verdict) => v.fix, wide: true },
+        { header: 'Reason', value: (v: Verdict) => v.reason, wrap: true },
+        { header: 'Fix', value: (v: Verdict) => v.fix, wide: true, wrap: true },
       ],
     });
     if (o.output === 'table') {

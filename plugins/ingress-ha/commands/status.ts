@@ -2,12 +2,15 @@
 // balancer's external address and which nodes it attaches.
 import { defineCommand, str } from '../../../shared/cli/command.js';
 import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import { isDocumentFormat, TEMPLATE_FORMATS, type OutputFormat } from '../../../shared/output/format.js';
+import { outputApiVersion } from '../../../shared/output/api.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsLabel } from '../../../shared/validate.js';
 import type { NodeRow } from '../nodes.js';
 import { readLayer } from '../observe.js';
 import { statusView } from '../status.js';
+
+const FORMATS = ['table', 'wide', 'json', 'yaml', ...TEMPLATE_FORMATS] as const;
 
 interface Options {
   output: OutputFormat;
@@ -22,19 +25,19 @@ export const statusCommand = defineCommand<Options>({
     ['$0 status -n kube-system -o json', 'The same for scripts'],
   ],
   builder: (y) =>
-    outputFlag(y, ['table', 'wide', 'json', 'yaml']).option('name', {
+    outputFlag(y, FORMATS).option('name', {
       type: 'string',
       describe: 'Base name given to deploy (when several controllers share the namespace)',
     }),
   options: (args) => {
     const name = str(args, 'name');
-    return { output: readOutput(args, ['table', 'wide', 'json', 'yaml']), name: name === undefined ? undefined : dnsLabel(name, '--name') };
+    return { output: readOutput(args, FORMATS), name: name === undefined ? undefined : dnsLabel(name, '--name') };
   },
   run: async (ctx, o) => {
     const kube = ctx.kube();
     const v = statusView(await readLayer(kube, kube.namespace, ctx.plugin, o.name, 'show'));
-    if (o.output === 'json' || o.output === 'yaml')
-      return print(ctx, o.output, { data: { apiVersion: 'v1', kind: 'IngressStatus', ...v }, rows: [], columns: [] });
+    if (isDocumentFormat(o.output))
+      return print(ctx, o.output, { data: { apiVersion: outputApiVersion('ingress-ha'), kind: 'IngressStatus', ...v }, rows: [], columns: [] });
     const out: string[] = [];
     out.push(
       v.controller

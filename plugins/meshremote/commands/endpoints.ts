@@ -9,7 +9,7 @@ import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import type { CommandContext } from '../../../shared/context.js';
 import { errorText, KubeApiError, SilentExit, ValidationError } from '../../../shared/errors.js';
 import type { Kube, KubeObject } from '../../../shared/kube/client.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import { TEMPLATE_FORMATS, type OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsLabel } from '../../../shared/validate.js';
 import { registeredClusters } from '../../../shared/istio/multicluster.js';
@@ -116,7 +116,7 @@ export const endpointsCommand = defineCommand<Options>({
     ['$0 endpoints details.bookinfo -o json', 'For scripts'],
   ],
   builder: (y) =>
-    outputFlag(istioNamespaceFlag(y), ['table', 'wide', 'json', 'yaml']).positional('service', {
+    outputFlag(istioNamespaceFlag(y), ['table', 'wide', 'json', 'yaml', ...TEMPLATE_FORMATS]).positional('service', {
       type: 'string',
       describe: '<service>.<namespace>, e.g. details.bookinfo',
     }),
@@ -126,7 +126,7 @@ export const endpointsCommand = defineCommand<Options>({
       service: ref.service,
       serviceNamespace: ref.namespace,
       namespace: readIstioNamespace(args),
-      output: readOutput(args, ['table', 'wide', 'json', 'yaml']),
+      output: readOutput(args, ['table', 'wide', 'json', 'yaml', ...TEMPLATE_FORMATS]),
     };
   },
   run: async (ctx: CommandContext, o) => {

@@ -88,7 +88,7 @@ export const generateKubeconfigCommand = defineCommand<Options>({
   describe: 'In the remote cluster (--context): a reader account for istiod and a kubeconfig with its token, written 0600',
   examples: [
     ['$0 generate-kubeconfig myremote1 --context remote1', 'Writes ./myremote1.kubeconfig (a one-year token, revocable)'],
-    ['$0 generate-kubeconfig myremote1 --context remote1 --api-server https://10.0.0.5:6443', 'The address istiod in the primary reaches the API server at'],
+    ['$0 generate-kubeconfig myremote1 --context remote1 --api-server https://203.0.113.5:6443', 'The address istiod in the primary reaches the API server at'],
     ['$0 generate-kubeconfig myremote1 --context remote1 --reader minimal', 'No Secrets: service discovery only (what it costs is printed)'],
     ['$0 generate-kubeconfig myremote1 --context remote1 --output-file - | wc -c', 'The kubeconfig on stdout (the only way it is ever printed)'],
   ],

@@ -235,8 +235,11 @@ export const linkCommand = defineCommand<LinkOptions>({
   command: 'link <name>',
   describe: 'Join a remote cluster to the primary: reader account and token in the remote, remote secret in the primary, then wait for istiod to sync it',
   examples: [
-    ['$0 link remote1 --context primary --remote-context remote1', "The seed's two scripts in one, checked before and after"],
-    ['$0 link remote1 --context primary --remote-context remote1 --api-server https://10.0.0.5:6443', 'istiod reaches the remote API server at that address'],
+    ['$0 link remote1 --context primary --remote-context remote1', 'generate-kubeconfig and create-secret in one step, checked before and after'],
+    [
+      '$0 link remote1 --context primary --remote-context remote1 --api-server https://203.0.113.5:6443',
+      'istiod reaches the remote API server at that address',
+    ],
     ['$0 link remote1 --context primary --remote-context remote1 --dry-run=client', 'Print what would be created (the token is not requested)'],
   ],
   builder: (y) =>

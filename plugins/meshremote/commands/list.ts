@@ -8,7 +8,7 @@ import type { CommandContext } from '../../../shared/context.js';
 import { errorText, KubeApiError } from '../../../shared/errors.js';
 import { isManagedBy } from '../../../shared/kube/ownership.js';
 import { tokenClaims, whoAmI } from '../../../shared/kube/tokens.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import { TEMPLATE_FORMATS, type OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { checkKubeconfig, registeredClusters } from '../../../shared/istio/multicluster.js';
 import { istioNamespaceFlag, readIstioNamespace } from '../flags.js';
@@ -91,8 +91,8 @@ export const listCommand = defineCommand<Options>({
     ['$0 list --context primary', 'One row per remote cluster'],
     ['$0 list --context primary -o json | jq ".items[] | select(.answers.ok | not)"', 'Remotes whose credentials no longer work'],
   ],
-  builder: (y) => outputFlag(istioNamespaceFlag(y), ['table', 'wide', 'json', 'yaml']),
-  options: (args) => ({ namespace: readIstioNamespace(args), output: readOutput(args, ['table', 'wide', 'json', 'yaml']) }),
+  builder: (y) => outputFlag(istioNamespaceFlag(y), ['table', 'wide', 'json', 'yaml', ...TEMPLATE_FORMATS]),
+  options: (args) => ({ namespace: readIstioNamespace(args), output: readOutput(args, ['table', 'wide', 'json', 'yaml', ...TEMPLATE_FORMATS]) }),
   run: async (ctx, o) => {
     const kube = ctx.kube();
     const [primary, views] = await Promise.all([

@@ -9,7 +9,7 @@ import { bool, defineCommand } from '../../../shared/cli/command.js';
 import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import type { CommandContext } from '../../../shared/context.js';
 import { SilentExit } from '../../../shared/errors.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import { TEMPLATE_FORMATS, type OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { checkRemoteContext, istioNamespaceFlag, readIstioNamespace, readRemoteContexts, remoteContextFlag } from '../flags.js';
 import { API_VERSION } from '../names.js';
@@ -23,7 +23,7 @@ interface Options {
   strict: boolean;
 }
 
-const FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
+const FORMATS = ['table', 'wide', 'json', 'yaml', ...TEMPLATE_FORMATS] as const;
 const COLOR: Record<Status, 'green' | 'yellow' | 'red' | 'gray'> = { PASS: 'green', WARN: 'yellow', FAIL: 'red', UNCHECKED: 'gray' };
 
 function matrixText(contexts: string[], cells: ReturnType<typeof overlapMatrix>): string {

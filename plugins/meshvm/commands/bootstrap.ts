@@ -8,7 +8,7 @@ import { dryRunFlag, outputFlag, readDryRun, readOutput } from '../../../shared/
 import type { CommandContext } from '../../../shared/context.js';
 import { UsageError, ValidationError } from '../../../shared/errors.js';
 import type { DryRun } from '../../../shared/kube/client.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import type { FormatName, OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsLabel, dnsSubdomain, duration, ipAddress, unicastAddress } from '../../../shared/validate.js';
 import { BOOTSTRAP_FILES, FILE_MODES } from '../bootstrap-files.js';
@@ -78,7 +78,7 @@ function nonBlank(v: string): string {
   return v;
 }
 
-const OUTPUTS: OutputFormat[] = ['table', 'json', 'yaml'];
+const OUTPUTS: readonly FormatName[] = ['table', 'json', 'yaml'];
 
 export const bootstrapCommand = defineCommand<Options>({
   command: 'bootstrap <group>',

@@ -12,7 +12,7 @@ import { KubeApiError, SilentExit, UsageError, ValidationError } from '../../../
 import type { Kube } from '../../../shared/kube/client.js';
 import { findEastWestService, type GatewayService } from '../../../shared/istio/eastwest.js';
 import { NETWORKING_V1, selectorMatches, type ServiceEntry, type WorkloadEntry, type WorkloadGroup } from '../../../shared/istio/workload.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import { isDocumentFormat, TEMPLATE_FORMATS, type FormatName, type OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsLabel, ipAddress, port, serviceName } from '../../../shared/validate.js';
 import { readBundle, type Bundle } from '../bundle.js';
@@ -37,7 +37,7 @@ interface Options {
   output: OutputFormat;
 }
 
-const OUTPUTS: OutputFormat[] = ['table', 'wide', 'json', 'yaml'];
+const OUTPUTS: readonly FormatName[] = ['table', 'wide', 'json', 'yaml', ...TEMPLATE_FORMATS];
 
 export const checkCommand = defineCommand<Options>({
   command: 'check [service]',
@@ -227,7 +227,7 @@ async function report(ctx: CommandContext, o: Options, verdicts: Verdict[], name
   const count = (s: Verdict['status']) => verdicts.filter((v) => v.status === s).length;
   const summary = { pass: count('PASS'), warn: count('WARN'), fail: count('FAIL') };
   const status = (v: Verdict) => (ctx.color ? ctx.paint(v.status === 'PASS' ? 'green' : v.status === 'WARN' ? 'yellow' : 'red', v.status) : v.status);
-  if (o.output === 'json' || o.output === 'yaml') {
+  if (isDocumentFormat(o.output)) {
     await print(ctx, o.output, {
       data: { apiVersion: API_VERSION, kind: 'VMCheck', namespace, bundle: o.bootstrap, summary, items: verdicts },
       rows: [],

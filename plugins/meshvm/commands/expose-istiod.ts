@@ -9,7 +9,7 @@ import type { DryRun } from '../../../shared/kube/client.js';
 import { executePlan } from '../../../shared/kube/plan.js';
 import { EASTWEST_INSTALL_HINT, externalAddress, findEastWestService, gatewaySelector, type GatewayService } from '../../../shared/istio/eastwest.js';
 import { NETWORKING_V1 } from '../../../shared/istio/workload.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import type { FormatName, OutputFormat } from '../../../shared/output/format.js';
 import { dnsLabel } from '../../../shared/validate.js';
 import { findObject, ISTIO_NAMESPACE, readAll, requireNamespace } from '../cluster.js';
 import { ISTIOD_GATEWAY, ISTIOD_PORTS, planExpose, virtualServiceName, type IstioGateway, type IstioVirtualService } from '../expose-plan.js';
@@ -22,7 +22,7 @@ interface Options {
   output: OutputFormat;
 }
 
-const OUTPUTS: OutputFormat[] = ['table', 'name', 'json', 'yaml'];
+const OUTPUTS: readonly FormatName[] = ['table', 'name', 'json', 'yaml'];
 
 export const exposeIstiodCommand = defineCommand<Options>({
   command: 'expose-istiod',

@@ -7,7 +7,7 @@ import { defineCommand, str, type Args } from '../../../shared/cli/command.js';
 import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { CliError, ValidationError } from '../../../shared/errors.js';
 import { parseClusterEnv } from '../../../shared/istio/cluster-env.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import { TEMPLATE_FORMATS, type FormatName, type OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { ipAddress, port } from '../../../shared/validate.js';
 import { iptablesArgv, iptablesFlags, shellLine, type IptablesFlag } from '../iptables.js';
@@ -19,7 +19,7 @@ interface Options {
   output: OutputFormat;
 }
 
-const OUTPUTS: OutputFormat[] = ['table', 'wide', 'json', 'yaml'];
+const OUTPUTS: readonly FormatName[] = ['table', 'wide', 'json', 'yaml', ...TEMPLATE_FORMATS];
 
 /** What istioctl writes into cluster.env about capture when nothing says otherwise. */
 const CLUSTER_ENV_DEFAULTS: Record<string, string> = {
@@ -106,9 +106,9 @@ export const iptablesCommand = defineCommand<Options>({
   command: 'iptables',
   describe: "The istio-iptables command that captures a VM's traffic, each flag explained",
   examples: [
-    ['$0 iptables --inbound-ports 9080,3306', 'The VM of seed 001: details on 9080 and MariaDB on 3306 go through the sidecar'],
+    ['$0 iptables --inbound-ports 9080,3306', 'A VM serving details on 9080 and MariaDB on 3306: both go through the sidecar'],
     ['$0 iptables --bootstrap ./vm-details', 'What istio-start.sh will run with the files bootstrap wrote'],
-    ['$0 iptables --exclude-outbound-cidrs 10.0.0.0/8 -o json', 'For scripts'],
+    ['$0 iptables --exclude-outbound-cidrs 198.51.100.0/24 -o json', 'For scripts'],
   ],
   builder: (y) => {
     let b = outputFlag(y, OUTPUTS).option('bootstrap', { type: 'string', describe: "Read the VM's sidecar.env and cluster.env from this directory" });

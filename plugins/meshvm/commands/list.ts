@@ -5,7 +5,7 @@ import { bool, defineCommand } from '../../../shared/cli/command.js';
 import { allNamespacesFlag, outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { ALL_NAMESPACES } from '../../../shared/kube/client.js';
 import { NETWORKING_V1, type ServiceEntry, type WorkloadEntry } from '../../../shared/istio/workload.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import { isDocumentFormat, TEMPLATE_FORMATS, type FormatName, type OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsLabel } from '../../../shared/validate.js';
 import { istioMissing, readAll, requireNamespace } from '../cluster.js';
@@ -18,7 +18,7 @@ interface Options {
   output: OutputFormat;
 }
 
-const OUTPUTS: OutputFormat[] = ['table', 'wide', 'json', 'yaml'];
+const OUTPUTS: readonly FormatName[] = ['table', 'wide', 'json', 'yaml', ...TEMPLATE_FORMATS];
 
 export const listCommand = defineCommand<Options>({
   command: 'list',
@@ -50,8 +50,7 @@ export const listCommand = defineCommand<Options>({
     const fill = <T extends { metadata?: { namespace?: string } }>(xs: T[]) =>
       xs.map((x) => ({ ...x, metadata: { ...x.metadata, namespace: x.metadata?.namespace ?? namespace } }));
     const rows = vmRows(fill(entries), fill(services), fill(serviceEntries));
-    if (o.output === 'json' || o.output === 'yaml')
-      return print(ctx, o.output, { data: { apiVersion: API_VERSION, kind: 'VMList', items: rows }, rows: [], columns: [] });
+    if (isDocumentFormat(o.output)) return print(ctx, o.output, { data: { apiVersion: API_VERSION, kind: 'VMList', items: rows }, rows: [], columns: [] });
     if (rows.length === 0) {
       ctx.stderr.write(`No VMs found${o.allNamespaces ? '' : ` in ${namespace} namespace`}.\n`);
       return;

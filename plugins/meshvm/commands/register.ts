@@ -10,7 +10,7 @@ import { type DryRun, type Kube, type KubeObject } from '../../../shared/kube/cl
 import { executePlan } from '../../../shared/kube/plan.js';
 import { NETWORKING_V1, type ServiceEntry, type WorkloadEntry } from '../../../shared/istio/workload.js';
 import { objectName } from '../../../shared/output/names.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import type { FormatName, OutputFormat } from '../../../shared/output/format.js';
 import { dnsLabel, dnsSubdomain, serviceName, unicastAddress } from '../../../shared/validate.js';
 import { findObject, readAll, requireIstiod, requireNamespace } from '../cluster.js';
 import { readWorkloadFlags, workloadFlags, type WorkloadFlags } from '../flags.js';
@@ -30,15 +30,15 @@ interface Options extends WorkloadFlags {
   output: OutputFormat;
 }
 
-const OUTPUTS: OutputFormat[] = ['table', 'name', 'json', 'yaml'];
+const OUTPUTS: readonly FormatName[] = ['table', 'name', 'json', 'yaml'];
 
 export const registerCommand = defineCommand<Options>({
   command: 'register <service> <ip> <ports..>',
   describe: 'Put a VM behind a service of the mesh: a WorkloadEntry for it and the Service that selects it',
   examples: [
     ['$0 -n bookinfo register details 192.168.3.202 http:9080', 'details.bookinfo.svc.cluster.local answered by the VM on 9080'],
-    ['$0 -n bookinfo register mysqldb 192.168.3.202 3306', 'A port without a name: 3306 is named mysql, as istioctl register named it'],
-    ['$0 -n bookinfo register details 192.168.3.203 http:9080', 'A second VM behind the same Service'],
+    ['$0 -n bookinfo register mysqldb 192.0.2.10 3306', 'A port without a name: 3306 is named mysql, as istioctl register named it'],
+    ['$0 -n bookinfo register details 192.0.2.11 http:9080', 'A second VM behind the same Service'],
     ['$0 -n bookinfo register details 2001:db8::7 http:9080 --network vm-net', 'An IPv6 VM on a network of its own'],
     ['$0 -n bookinfo register details 192.168.3.202 http:9080 --mode serviceentry', 'A ServiceEntry selecting the VM instead of a Kubernetes Service'],
     ['$0 -n bookinfo register details 192.168.3.202 http:9080 --dry-run=client', 'Print the objects instead of writing them'],

@@ -12,7 +12,7 @@ import { dryRunFlag, outputFlag, readDryRun, readOutput } from '../../../shared/
 import type { CommandContext } from '../../../shared/context.js';
 import { CliError, UsageError } from '../../../shared/errors.js';
 import type { DryRun } from '../../../shared/kube/client.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import type { FormatName, OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsLabel, dnsSubdomain, integer } from '../../../shared/validate.js';
 import { prepareBootstrap, writeBundle, type BootstrapRequest } from '../bootstrap.js';
@@ -49,16 +49,16 @@ interface Options {
   output: OutputFormat;
 }
 
-const OUTPUTS: OutputFormat[] = ['table', 'json', 'yaml'];
+const OUTPUTS: readonly FormatName[] = ['table', 'json', 'yaml'];
 
 export const setupCommand = defineCommand<Options>({
   command: 'setup <target>',
   describe: 'Install a bootstrap bundle on a VM over ssh (files where Istio puts them, /etc/hosts once, the istio unit restarted)',
   examples: [
-    ['$0 setup root@192.168.3.202 --bootstrap ./vm-details', 'Push what bootstrap wrote; strict host key checking'],
-    ['$0 -n bookinfo setup root@192.168.3.202 --group details -i ~/.ssh/vm', 'Bootstrap the group and push it in one step'],
+    ['$0 setup root@192.0.2.10 --bootstrap ./vm-details', 'Push what bootstrap wrote; strict host key checking'],
+    ['$0 -n bookinfo setup root@192.0.2.10 --group details -i ~/.ssh/vm', 'Bootstrap the group and push it in one step'],
     ['$0 setup admin@vm1.example.com --bootstrap ./vm -p 2222 --accept-new-host-key', 'A sudo user, another port, trust a new host key on first use'],
-    ['$0 setup root@192.168.3.202 --bootstrap ./vm --dry-run', 'Print the ssh, scp and install steps without connecting'],
+    ['$0 setup root@192.0.2.10 --bootstrap ./vm --dry-run', 'Print the ssh, scp and install steps without connecting'],
   ],
   builder: (y) =>
     outputFlag(dryRunFlag(bundleFlags(y)), OUTPUTS)

@@ -23,8 +23,8 @@ export const unregisterCommand = defineCommand<Options>({
   command: 'unregister <service> <ip>',
   describe: 'Take a VM out from behind a service (the Service goes too when register created it and nothing else is behind it)',
   examples: [
-    ['$0 -n bookinfo unregister details 192.168.3.202', 'The VM no longer answers for details'],
-    ['$0 -n bookinfo unregister details 192.168.3.202 --dry-run=client', 'What would be deleted'],
+    ['$0 -n bookinfo unregister details 192.0.2.10', 'The VM no longer answers for details'],
+    ['$0 -n bookinfo unregister details 192.0.2.10 --dry-run=client', 'What would be deleted'],
   ],
   builder: (y) =>
     dryRunFlag(y)

@@ -2,6 +2,7 @@
 // error counts, as a tree (default), Graphviz dot, Mermaid, or our JSON/YAML document.
 import { defineCommand, str } from '../../../shared/cli/command.js';
 import { UsageError } from '../../../shared/errors.js';
+import { parseOutputFormat, TEMPLATE_FORMATS, type OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { duration } from '../../../shared/validate.js';
 import { connectBackend, type BackendOptions } from '../backends/connect.js';
@@ -9,8 +10,15 @@ import { renderDependencyTree, renderDot, renderMermaid, graphOf } from '../deps
 import { backendFlags, readBackendOptions } from '../flags.js';
 import { API_VERSION } from '../model.js';
 
-const FORMATS = ['tree', 'json', 'yaml', 'dot', 'mermaid'] as const;
-type DepsFormat = (typeof FORMATS)[number];
+/** The pictures deps draws itself; the document formats (json, yaml, templates) go through the printers. */
+const PICTURES = ['tree', 'dot', 'mermaid'] as const;
+type DepsFormat = (typeof PICTURES)[number] | OutputFormat;
+
+function readDepsFormat(value: string | undefined): DepsFormat {
+  if (value === undefined) return 'tree';
+  if ((PICTURES as readonly string[]).includes(value)) return value as DepsFormat;
+  return parseOutputFormat(value, ['json', 'yaml', ...TEMPLATE_FORMATS], ['dot', 'mermaid']);
+}
 
 interface Options {
   sinceMs: number;
@@ -30,11 +38,10 @@ export const depsCommand = defineCommand<Options>({
   ],
   builder: (y) =>
     backendFlags(y)
-      .option('output', { alias: 'o', type: 'string', describe: `Output format: ${FORMATS.filter((f) => f !== 'tree').join('|')}` })
+      .option('output', { alias: 'o', type: 'string', describe: 'Output format: dot|mermaid|json|yaml|jsonpath=TEMPLATE|custom-columns=SPEC' })
       .option('since', { type: 'string', default: '24h', describe: 'How far back to look (e.g. 1h, 7d is 168h)' }),
   options: (args) => {
-    const output = (str(args, 'output') || 'tree') as DepsFormat;
-    if (!FORMATS.includes(output)) throw new UsageError(`unknown output format "${output}": use one of ${FORMATS.filter((f) => f !== 'tree').join('|')}`);
+    const output = readDepsFormat(str(args, 'output'));
     const sinceText = str(args, 'since') ?? '24h';
     const sinceMs = duration(sinceText, '--since');
     if (sinceMs <= 0) throw new UsageError('--since must be longer than 0');
@@ -46,20 +53,6 @@ export const depsCommand = defineCommand<Options>({
     const graph = graphOf(await backend.dependencies(endMs, o.sinceMs));
     const errorsKnown = graph.links.every((l) => l.errors !== undefined);
     switch (o.output) {
-      case 'json':
-      case 'yaml': {
-        const doc = {
-          apiVersion: API_VERSION,
-          kind: 'DependencyGraph',
-          startTime: new Date(endMs - o.sinceMs).toISOString(),
-          endTime: new Date(endMs).toISOString(),
-          errorsCounted: errorsKnown,
-          services: graph.services,
-          links: graph.links,
-        };
-        await print(ctx, o.output, { data: doc, rows: [], columns: [] });
-        return;
-      }
       case 'dot':
         ctx.stdout.write(renderDot(graph));
         return;
@@ -76,6 +69,20 @@ export const depsCommand = defineCommand<Options>({
           ctx.stderr.write(
             `Note: ${backend.type === 'jaeger' ? 'Jaeger' : 'the backend'} does not count errors per call; kubectl trace list --errors finds failing traces\n`,
           );
+        return;
+      default: {
+        const doc = {
+          apiVersion: API_VERSION,
+          kind: 'DependencyGraph',
+          startTime: new Date(endMs - o.sinceMs).toISOString(),
+          endTime: new Date(endMs).toISOString(),
+          errorsCounted: errorsKnown,
+          services: graph.services,
+          links: graph.links,
+        };
+        await print(ctx, o.output, { data: doc, rows: [], columns: [] });
+        return;
+      }
     }
   },
 });

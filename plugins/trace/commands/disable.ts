@@ -2,12 +2,12 @@
 // (Telemetry disableSpanReporting; trace context is still propagated, so traces stay whole elsewhere).
 import { defineCommand } from '../../../shared/cli/command.js';
 import { dryRunFlag, outputFlag, readDryRun, readOutput } from '../../../shared/cli/flags.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import type { FormatName } from '../../../shared/output/format.js';
 import { istioNamespaceFlag, readIstioNamespace } from '../flags.js';
 import { readScope, scopeFlags } from '../settings/scope.js';
 import { writeTelemetry, type WriteOptions } from '../settings/write-telemetry.js';
 
-const FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml'];
+const FORMATS: readonly FormatName[] = ['table', 'json', 'yaml'];
 
 export const disableCommand = defineCommand<WriteOptions>({
   command: 'disable',

@@ -8,7 +8,7 @@ import { CliError, UsageError } from '../../../shared/errors.js';
 import { retryOnConflict } from '../../../shared/kube/client.js';
 import { executePlan } from '../../../shared/kube/plan.js';
 import { meshConfigManager, type MeshConfig } from '../../../shared/istio/mesh-config.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import type { FormatName } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsLabel, hostName, httpPath, port as parsePort } from '../../../shared/validate.js';
 import { istioNamespaceFlag, readIstioNamespace } from '../flags.js';
@@ -22,7 +22,7 @@ interface Options extends WriteOptions {
   provider?: ProviderSpec | undefined;
 }
 
-const FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml'];
+const FORMATS: readonly FormatName[] = ['table', 'json', 'yaml'];
 
 /** The Service a provider's host names, when it names one in the cluster: name.ns[.svc[.cluster.local]] or ns/name. */
 export function serviceOfHost(service: string): { namespace: string; name: string } | undefined {

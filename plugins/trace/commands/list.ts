@@ -2,7 +2,7 @@
 import { bool, defineCommand, str, strList } from '../../../shared/cli/command.js';
 import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { UsageError } from '../../../shared/errors.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import { TEMPLATE_FORMATS, type FormatName, type OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { readInt } from '../../../shared/cli/flags.js';
 import { duration, keyValue } from '../../../shared/validate.js';
@@ -27,7 +27,7 @@ interface Options {
   output: OutputFormat;
 }
 
-const FORMATS: readonly OutputFormat[] = ['table', 'wide', 'json', 'yaml'];
+const FORMATS: readonly FormatName[] = ['table', 'wide', 'json', 'yaml', ...TEMPLATE_FORMATS];
 
 export const listCommand = defineCommand<Options>({
   command: 'list',

@@ -2,7 +2,7 @@
 // as a Telemetry at that scope (applied by istiod without restarting pods).
 import { defineCommand, requiredStr, str } from '../../../shared/cli/command.js';
 import { dryRunFlag, outputFlag, readDryRun, readOutput } from '../../../shared/cli/flags.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import type { FormatName } from '../../../shared/output/format.js';
 import { percentage } from '../../../shared/validate.js';
 import { istioNamespaceFlag, readIstioNamespace } from '../flags.js';
 import { readScope, scopeFlags } from '../settings/scope.js';
@@ -13,7 +13,7 @@ interface Options extends WriteOptions {
   provider?: string | undefined;
 }
 
-const FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml'];
+const FORMATS: readonly FormatName[] = ['table', 'json', 'yaml'];
 
 export const samplingCommand = defineCommand<Options>({
   command: 'sampling <percent>',

@@ -1,7 +1,7 @@
 // kubectl trace services [SERVICE]: the services the backend has traces of, or one service's operations.
 import { defineCommand, str } from '../../../shared/cli/command.js';
 import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import { TEMPLATE_FORMATS, type FormatName, type OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { connectBackend, type BackendOptions } from '../backends/connect.js';
 import { backendFlags, readBackendOptions } from '../flags.js';
@@ -13,7 +13,7 @@ interface Options {
   output: OutputFormat;
 }
 
-const FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml'];
+const FORMATS: readonly FormatName[] = ['table', 'json', 'yaml', ...TEMPLATE_FORMATS];
 
 export const servicesCommand = defineCommand<Options>({
   command: 'services [service]',

@@ -3,7 +3,7 @@
 import { bool, defineCommand, requiredStr, str } from '../../../shared/cli/command.js';
 import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { CliError, UsageError } from '../../../shared/errors.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import { isDocumentFormat, TEMPLATE_FORMATS, type FormatName, type OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { readInt } from '../../../shared/cli/flags.js';
 import { connectBackend, type BackendOptions } from '../backends/connect.js';
@@ -26,7 +26,7 @@ interface Options {
   output: OutputFormat;
 }
 
-const FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml'];
+const FORMATS: readonly FormatName[] = ['table', 'json', 'yaml', ...TEMPLATE_FORMATS];
 
 export const showCommand = defineCommand<Options>({
   command: 'show <trace-id>',
@@ -86,7 +86,7 @@ export const showCommand = defineCommand<Options>({
         `${view.overflows.length} span${view.overflows.length === 1 ? ' runs' : 's run'} outside ${view.overflows.length === 1 ? 'its' : 'their'} parent's time (async work, or skew left over); the critical path counts only the part inside`,
       );
     }
-    if (o.output === 'json' || o.output === 'yaml') {
+    if (isDocumentFormat(o.output)) {
       const doc = traceDocument(view);
       await print(ctx, o.output, { data: doc, rows: [], columns: [] });
       return;

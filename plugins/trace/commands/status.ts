@@ -3,7 +3,7 @@
 import { defineCommand, bool } from '../../../shared/cli/command.js';
 import { allNamespacesFlag, outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { ALL_NAMESPACES } from '../../../shared/kube/client.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import { isDocumentFormat, TEMPLATE_FORMATS, type FormatName, type OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { istioNamespaceFlag, readIstioNamespace } from '../flags.js';
 import { API_VERSION } from '../model.js';
@@ -16,7 +16,7 @@ interface Options {
   output: OutputFormat;
 }
 
-const FORMATS: readonly OutputFormat[] = ['table', 'wide', 'json', 'yaml'];
+const FORMATS: readonly FormatName[] = ['table', 'wide', 'json', 'yaml', ...TEMPLATE_FORMATS];
 const AT_START = '†';
 
 function pct(n: number): string {
@@ -53,7 +53,7 @@ export const statusCommand = defineCommand<Options>({
     const observed = await observe(kube, o.istioNamespace, o.allNamespaces ? ALL_NAMESPACES : kube.namespace, (m) => ctx.warn(m));
     const rows = tracingStatus(observed);
     const planes = observed.planes.map(planeSummary);
-    if (o.output === 'json' || o.output === 'yaml') {
+    if (isDocumentFormat(o.output)) {
       await print(ctx, o.output, { data: { apiVersion: API_VERSION, kind: 'TracingStatus', controlPlanes: planes, items: rows }, rows: [], columns: [] });
       return;
     }

@@ -2,7 +2,8 @@
 import { defineCommand } from '../../../../shared/cli/command.js';
 import { outputFlag, readOutput } from '../../../../shared/cli/flags.js';
 import type { CommandContext } from '../../../../shared/context.js';
-import type { OutputFormat } from '../../../../shared/output/format.js';
+import { TEMPLATE_FORMATS, type FormatName, type OutputFormat } from '../../../../shared/output/format.js';
+import { outputApiVersion } from '../../../../shared/output/api.js';
 import { print } from '../../../../shared/output/print.js';
 import { nodeRows, type NodeRow } from '../../nodes.js';
 import { readIngressNodes } from '../../observe.js';
@@ -12,7 +13,7 @@ interface Options {
   output: OutputFormat;
 }
 
-const OUTPUTS: OutputFormat[] = ['table', 'wide', 'json', 'yaml', 'name'];
+const OUTPUTS: readonly FormatName[] = ['table', 'wide', 'json', 'yaml', 'name', ...TEMPLATE_FORMATS];
 
 export const nodesListCommand = defineCommand<Options>({
   command: 'list',
@@ -31,7 +32,7 @@ async function list(ctx: CommandContext, o: Options): Promise<void> {
     return;
   }
   await print(ctx, o.output, {
-    data: { apiVersion: 'v1', kind: 'IngressNodeList', items: rows },
+    data: { apiVersion: outputApiVersion('ingress-ha'), kind: 'IngressNodeList', items: rows },
     rows,
     names: rows.map((r) => `node/${r.node}`),
     columns: [

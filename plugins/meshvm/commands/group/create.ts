@@ -10,7 +10,7 @@ import type { DryRun, Kube } from '../../../../shared/kube/client.js';
 import { isManagedBy, markManaged } from '../../../../shared/kube/ownership.js';
 import { executePlan, type Change } from '../../../../shared/kube/plan.js';
 import { NETWORKING_V1, type WorkloadGroup, type WorkloadProbe } from '../../../../shared/istio/workload.js';
-import type { OutputFormat } from '../../../../shared/output/format.js';
+import type { FormatName, OutputFormat } from '../../../../shared/output/format.js';
 import { dnsLabel, dnsSubdomain, keyValue, port, qualifiedName } from '../../../../shared/validate.js';
 import { findObject, readAll, requireIstiod, requireNamespace } from '../../cluster.js';
 import { readWorkloadFlags, workloadFlags, type WorkloadFlags } from '../../flags.js';
@@ -18,7 +18,7 @@ import { printObjects } from '../../output.js';
 import { probeFlags, readProbe } from '../../probe.js';
 import { PLUGIN } from '../../register-plan.js';
 
-const OUTPUTS: OutputFormat[] = ['table', 'name', 'json', 'yaml'];
+const OUTPUTS: readonly FormatName[] = ['table', 'name', 'json', 'yaml'];
 
 interface Options extends WorkloadFlags {
   name: string;
