@@ -2,7 +2,7 @@
 // to cli-table3 with its borders blanked (what lists used before), on the same cells.
 //   node build/bench/table-render.js [ROWS] [RUNS]
 import Table from 'cli-table3';
-import { renderTable, type Column } from '../shared/output/printers.js';
+import { BORDER_CHARS, renderTable, type Column } from '../shared/output/printers.js';
 
 const rows = Number(process.argv[2] ?? 2000);
 const runs = Number(process.argv[3] ?? 20);
@@ -11,24 +11,8 @@ const columns: Column<number>[] = headers.map((header, c) => ({ header, value: (
 const data = Array.from({ length: rows }, (_, i) => i);
 
 function cliTable3(): string {
-  const blank = [
-    'top',
-    'top-mid',
-    'top-left',
-    'top-right',
-    'bottom',
-    'bottom-mid',
-    'bottom-left',
-    'bottom-right',
-    'left',
-    'left-mid',
-    'mid',
-    'mid-mid',
-    'right',
-    'right-mid',
-  ];
   const t = new Table({
-    chars: { ...Object.fromEntries(blank.map((k) => [k, ''])), middle: '   ' },
+    chars: { ...Object.fromEntries(BORDER_CHARS.map((k) => [k, ''])), middle: '   ' },
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
   });
   t.push(columns.map((c) => c.header.toUpperCase()));

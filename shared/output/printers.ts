@@ -61,7 +61,7 @@ export function renderWrappedTable<T>(columns: Column<T>[], rows: T[], width: nu
 
 const GAP = 3;
 const MIN_WRAP = 16;
-const BORDER_CHARS = [
+export const BORDER_CHARS = [
   'top',
   'top-mid',
   'top-left',
