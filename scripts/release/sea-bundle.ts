@@ -64,6 +64,20 @@ module.exports = new Proxy(() => {}, {
 });`,
       loader: 'js',
     }));
+    // cli-table3 measures every cell with string-width, whose emoji pattern V8 compiles on first use in
+    // every process (compiled regular expressions are not kept in the snapshot). Printable ASCII is one
+    // column a character: string-width's own answer, without the pattern.
+    b.onResolve({ filter: /^string-width$/ }, (args) =>
+      args.namespace === 'ascii-width' || !args.importer.includes('cli-table3')
+        ? undefined
+        : { path: createRequire(args.importer).resolve('string-width'), namespace: 'ascii-width' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'ascii-width' }, (args) => ({
+      contents: `const full = require(${JSON.stringify(args.path)});
+module.exports = (s) => (typeof s === 'string' && /^[\\x20-\\x7e]*$/.test(s) ? s.length : full(s));`,
+      loader: 'js',
+      resolveDir: REPO_ROOT,
+    }));
     b.onResolve({ filter: /^@kubernetes\/client-node$/ }, (args) =>
       args.kind === 'dynamic-import' ? { path: 'client-node.cjs', namespace: 'sea-asset' } : undefined,
     );
