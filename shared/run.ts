@@ -13,6 +13,11 @@ import { completeWords } from './commands/completion.js';
 import { completeNames } from './commands/complete-names.js';
 import { usageMessage } from './cli/usage-messages.js';
 
+/** The part of yargs' internals buildParser reaches into. */
+interface YargsInternals {
+  getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } };
+}
+
 interface Selected {
   spec: AnyCommand;
   args: Args;
@@ -41,6 +46,9 @@ export function buildParser(plugin: PluginDefinition, argv: string[], onSelect: 
       if (err) throw err;
       throw new UsageError(usageMessage(msg, argv, plugin));
     });
+  // yargs renders the whole help after a command's handler, for a later showHelp() (we never call it):
+  // a few ms of every command's start-up for nothing.
+  (y as unknown as YargsInternals).getInternalMethods().getUsageInstance().cacheHelpMessage = () => {};
   for (const [cmd, desc] of plugin.examples) y = y.example(cmd, desc);
   // No demandCommand: strict parsing reports an unknown flag first; a missing command is said after.
   return addCommands(y, plugin.commands, display, onSelect);

@@ -4,10 +4,29 @@
 // node:https become proxies that load the module on first use: Node's snapshot builder cannot hold
 // them (Node 20: `methods.toSorted is not a function`; Node 26: "global handle not serialized").
 import { build, type Plugin } from 'esbuild';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { REPO_ROOT } from './paths.js';
 
+/**
+ * Exports read when a module is imported, not when used: yargs keeps assert's strictEqual and
+ * notStrictEqual at import and calls them on every parse. Those that pass load nothing; a failing one
+ * throws assert's own error.
+ */
+const EARLY: Record<string, string> = {
+  assert: `{
+  strictEqual: (a, b, ...r) => (Object.is(a, b) ? undefined : load().strictEqual(a, b, ...r)),
+  notStrictEqual: (a, b, ...r) => (Object.is(a, b) ? load().notStrictEqual(a, b, ...r) : undefined),
+}`,
+};
+const builtinRequire = createRequire(import.meta.url);
 const DEFERRED = /^(node:)?(http|https)$/;
+/**
+ * Built-in modules loaded on first use of one of their exports, not when the script starts: a module the
+ * script loads at start is in the startup snapshot, with its source and all it loads in turn (crypto is
+ * fourteen modules, zlib brings node:zip), and every start pays to deserialize it. Few commands use them.
+ */
+const LAZY_BUILTINS = /^(node:)?(assert|child_process|crypto|dns|dns\/promises|net|stream\/promises|timers\/promises|tls|zlib)$/;
 
 const seaPlugin: Plugin = {
   name: 'sea',
@@ -21,6 +40,43 @@ export const get = (...a) => load().get(...a);
 export function Agent(...a) { return new (load().Agent)(...a); }
 Object.defineProperty(Agent, Symbol.hasInstance, { value: (x) => x instanceof load().Agent });`,
       loader: 'js',
+    }));
+    b.onResolve({ filter: LAZY_BUILTINS }, (args) => (args.namespace === 'lazy-builtin' ? undefined : { path: args.path, namespace: 'lazy-builtin' }));
+    // A proxy over the module: its exports are read where they are used (esbuild keeps `mod.name`), so
+    // the module loads then. esbuild's ESM interop (__toESM) lists the names and their descriptors at
+    // import: those are answered from the names this Node has, without loading the module. An arrow
+    // function as target, so modules that are functions (assert) can be called.
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      contents: `let m; const load = () => (m ??= require(${JSON.stringify(args.path)}));
+const names = ${JSON.stringify(Object.getOwnPropertyNames(builtinRequire(args.path)))};
+const early = ${EARLY[args.path.replace(/^node:/, '')] ?? '{}'};
+module.exports = new Proxy(() => {}, {
+  get: (_, k) => (m ? m[k] : k === '__esModule' ? undefined : Object.hasOwn(early, k) ? early[k] : load()[k]),
+  has: (_, k) => k in load(),
+  ownKeys: () => (m ? Reflect.ownKeys(m) : names),
+  getOwnPropertyDescriptor: (_, k) => {
+    if (!m && names.includes(k)) return { value: undefined, writable: true, enumerable: true, configurable: true };
+    const d = Reflect.getOwnPropertyDescriptor(load(), k);
+    return d && { ...d, configurable: true };
+  },
+  apply: (_, self, a) => Reflect.apply(load(), self, a),
+  construct: (_, a) => Reflect.construct(load(), a),
+});`,
+      loader: 'js',
+    }));
+    // cli-table3 measures every cell with string-width, whose emoji pattern V8 compiles on first use in
+    // every process (compiled regular expressions are not kept in the snapshot). Printable ASCII is one
+    // column a character: string-width's own answer, without the pattern.
+    b.onResolve({ filter: /^string-width$/ }, (args) =>
+      args.namespace === 'ascii-width' || !args.importer.includes('cli-table3')
+        ? undefined
+        : { path: createRequire(args.importer).resolve('string-width'), namespace: 'ascii-width' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'ascii-width' }, (args) => ({
+      contents: `const full = require(${JSON.stringify(args.path)});
+module.exports = (s) => (typeof s === 'string' && /^[\\x20-\\x7e]*$/.test(s) ? s.length : full(s));`,
+      loader: 'js',
+      resolveDir: REPO_ROOT,
     }));
     b.onResolve({ filter: /^@kubernetes\/client-node$/ }, (args) =>
       args.kind === 'dynamic-import' ? { path: 'client-node.cjs', namespace: 'sea-asset' } : undefined,
