@@ -65,6 +65,7 @@ function makeContext(
   io: IO,
   args: Args,
   kubeLib: Awaited<ReturnType<typeof loadKube>>,
+  argv: readonly string[] = [],
 ): { ctx: CommandContext; requests: () => string | undefined } {
   const { loadKubeconfig, resolveKubeconfig, Kube } = kubeLib;
   const stderrTTY = Boolean(io.stderr.isTTY);
@@ -88,6 +89,7 @@ function makeContext(
     verbosity: typeof args['v'] === 'number' ? args['v'] : 0,
     plugin: plugin.name,
     self: io.self ?? '',
+    argv,
     config: () => (config ??= loadKubeconfig(connectionFlags(args), io.env)),
     kube: () => (kube ??= connect(ctx.config())),
     kubeFor: (context) => {
@@ -203,7 +205,7 @@ export async function runCli(plugin: PluginDefinition, rawArgv: string[], io: IO
   verbose = verbose || (typeof args['v'] === 'number' && args['v'] > 0);
   let requests: () => string | undefined = () => undefined;
   try {
-    const made = makeContext(plugin, io, args, await loadKube());
+    const made = makeContext(plugin, io, args, await loadKube(), argv);
     requests = made.requests;
     const ctx = made.ctx;
     let options = spec.options(args, ctx);

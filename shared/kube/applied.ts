@@ -1,0 +1,54 @@
+// Whether a server-side apply would change anything: what lets a second run of a command make no
+// write at all. An apply changes nothing when the live object already holds every field we send, with
+// the same value, and our field manager owns no field we no longer send (the apply would remove it).
+// Pure; when unsure it says "changes" (the apply is then sent, which is always correct).
+import type { KubeObject } from './client.js';
+
+type Json = unknown;
+
+const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Every field of `want` is in `have` with the same value (lists: same length, item by item). */
+export function holds(want: Json, have: Json): boolean {
+  if (Array.isArray(want)) return Array.isArray(have) && have.length === want.length && want.every((w, i) => holds(w, have[i]));
+  if (isObject(want)) return isObject(have) && Object.entries(want).every(([k, v]) => (v === undefined ? true : holds(v, have[k])));
+  return want === have;
+}
+
+/** A list item a managed-fields key (k:{"name":"http"}) names. */
+function itemFor(key: Record<string, Json>, list: Json[]): Json {
+  return list.find((item) => isObject(item) && Object.entries(key).every(([k, v]) => JSON.stringify(item[k]) === JSON.stringify(v)));
+}
+
+/** A field in a manager's fieldsV1 set that `want` does not have (the apply would remove it). */
+export function ownsMore(fields: Json, want: Json): boolean {
+  if (!isObject(fields)) return false;
+  for (const [key, sub] of Object.entries(fields)) {
+    if (key === '.') continue;
+    let next: Json;
+    if (key.startsWith('f:')) {
+      if (!isObject(want) || want[key.slice(2)] === undefined) return true;
+      next = want[key.slice(2)];
+    } else if (key.startsWith('k:')) {
+      if (!Array.isArray(want)) return true;
+      next = itemFor(JSON.parse(key.slice(2)) as Record<string, Json>, want);
+      if (next === undefined) return true;
+    } else if (key.startsWith('v:')) {
+      if (!Array.isArray(want) || !want.some((x) => JSON.stringify(x) === key.slice(2))) return true;
+      continue;
+    } else {
+      return true; // i: (by index) or anything newer: not understood, so not sure
+    }
+    if (ownsMore(sub, next)) return true;
+  }
+  return false;
+}
+
+/** Would a server-side apply of `want` by `manager` change `live`? */
+export function applyChanges(want: KubeObject, live: KubeObject | undefined, manager: string): boolean {
+  if (!live) return true;
+  const ours = (live.metadata?.managedFields ?? []).filter((m) => m.manager === manager && m.operation === 'Apply');
+  // Not applied by us before: applying makes us an owner of its fields (a write, even with equal values).
+  if (ours.length !== 1) return true;
+  return !holds(want, live) || ownsMore(ours[0].fieldsV1, want);
+}
