@@ -114,7 +114,7 @@ export function adoptionSteps(o: IngressOptions, plan: AdoptPlan, serviceName: s
     // Then Local: every node the load balancer sends to now has a ready new pod.
     ...(plan.switchFirst ? [{ changes: [apply(plan.service)], note: switched }] : []),
     // Only now the old controller goes.
-    { changes: [{ action: 'delete', ref: plan.remove } as Change] },
+    { changes: [{ action: 'delete', ref: plan.remove }] },
   ];
 }
 

@@ -15,31 +15,40 @@ export function holds(want: Json, have: Json): boolean {
   return want === have;
 }
 
-/** A list item a managed-fields key (k:{"name":"http"}) names. */
-function itemFor(key: Record<string, Json>, list: Json[]): Json {
-  return list.find((item) => isObject(item) && Object.entries(key).every(([k, v]) => JSON.stringify(item[k]) === JSON.stringify(v)));
+/** Where in a list the item a managed-fields key (k:{"port":80,"protocol":"TCP"}) names is (-1: not there). */
+function indexOf(key: Record<string, Json>, list: Json[]): number {
+  return list.findIndex((item) => isObject(item) && Object.entries(key).every(([k, v]) => JSON.stringify(item[k]) === JSON.stringify(v)));
 }
 
-/** A field in a manager's fieldsV1 set that `want` does not have (the apply would remove it). */
-export function ownsMore(fields: Json, want: Json): boolean {
+/**
+ * A field in a manager's fieldsV1 set that `want` does not have (the apply would remove it). List
+ * items are found by their key in the live object (`have`: the server fills in defaults a key may
+ * hold, such as a port's protocol), and compared with the item at the same place in `want` (holds()
+ * has checked both lists are as long).
+ */
+export function ownsMore(fields: Json, want: Json, have: Json): boolean {
   if (!isObject(fields)) return false;
   for (const [key, sub] of Object.entries(fields)) {
     if (key === '.') continue;
     let next: Json;
+    let live: Json;
     if (key.startsWith('f:')) {
       if (!isObject(want) || want[key.slice(2)] === undefined) return true;
       next = want[key.slice(2)];
+      live = isObject(have) ? have[key.slice(2)] : undefined;
     } else if (key.startsWith('k:')) {
-      if (!Array.isArray(want)) return true;
-      next = itemFor(JSON.parse(key.slice(2)) as Record<string, Json>, want);
-      if (next === undefined) return true;
+      if (!Array.isArray(want) || !Array.isArray(have)) return true;
+      const at = indexOf(JSON.parse(key.slice(2)) as Record<string, Json>, have);
+      if (at < 0 || at >= want.length) return true;
+      next = want[at];
+      live = have[at];
     } else if (key.startsWith('v:')) {
       if (!Array.isArray(want) || !want.some((x) => JSON.stringify(x) === key.slice(2))) return true;
       continue;
     } else {
       return true; // i: (by index) or anything newer: not understood, so not sure
     }
-    if (ownsMore(sub, next)) return true;
+    if (ownsMore(sub, next, live)) return true;
   }
   return false;
 }
@@ -50,5 +59,5 @@ export function applyChanges(want: KubeObject, live: KubeObject | undefined, man
   const ours = (live.metadata?.managedFields ?? []).filter((m) => m.manager === manager && m.operation === 'Apply');
   // Not applied by us before: applying makes us an owner of its fields (a write, even with equal values).
   if (ours.length !== 1) return true;
-  return !holds(want, live) || ownsMore(ours[0].fieldsV1, want);
+  return !holds(want, live) || ownsMore(ours[0].fieldsV1, want, live);
 }

@@ -66,15 +66,20 @@ export async function carryOut<B>(ctx: CommandContext, ref: JournalRef, plan: Ch
       throw err;
     }
     const done = results.map((r) => changeName(r.change));
-    const note = j.steps[at - 1]?.note;
+    // Writes of the step under way done (its wait failed, or a later write of it): it is where the change stands.
+    const within = results.length > 0 && results.length > doneBefore.get(at)!;
+    const note = (within ? j.steps[at] : j.steps[at - 1])?.note;
+    const where = within ? `in step ${at + 1} of ${total}` : `after step ${at} of ${total}`;
     const message =
-      `${errorText(err)}; the change stopped after ${at} of ${total} steps` +
+      `${errorText(err)}; the change stopped ${where}` +
       `${done.length ? ` (written now: ${done.join(', ')})` : ''}${note ? `; ${note}` : ''}; to finish it: ${j.command}; to undo it: ${j.undo}`;
     throw new CliError(message, err instanceof CliError && !(err instanceof KubeApiError) ? err.exitCode : 1, { cause: err });
   };
   if (journaled) await stepHooks.atBoundary?.(at, total);
+  const doneBefore = new Map<number, number>();
   for (; at < total; at++) {
     const step = j.steps[at];
+    doneBefore.set(at, results.length);
     try {
       for (const change of step.changes) {
         let r: ApplyResult;

@@ -270,13 +270,13 @@ export class Cluster {
 
   /**
    * Start the API server again on the same etcd data, certificates and port; resolves once it is ready.
-   * Its clients (controller-manager, scheduler, kwok) are started again with it: kwok does not retry a
-   * pod status update the dead server refused (pods created just before the crash would never become
-   * Ready), and the controllers' watches come back only after a backoff of up to 30 s.
+   * kwok is started again with it: unlike a kubelet, it does not retry a pod status update the dead
+   * server refused, so pods created just before the crash would never become Ready. (The
+   * controller-manager and scheduler watch again by themselves, as they would in a real cluster.)
    */
   async restartApiServer(): Promise<void> {
     await this.restart(['kube-apiserver']);
-    const clients = ['kube-controller-manager', 'kube-scheduler', 'kwok'];
+    const clients = ['kwok'];
     for (const p of this.state.processes.filter((x) => clients.includes(x.name))) {
       const live = this.procs.find((x) => x.pid === p.pid);
       if (live) await stopProcess(live, 2000);

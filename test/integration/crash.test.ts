@@ -90,7 +90,7 @@ describe('crash safety: the API server killed at every step boundary, restarted 
       assert.ok(last.includes(`nothing was changed yet; run it again (it goes on from its journal): ${command}`), last);
       return;
     }
-    assert.ok(last.includes(`the change stopped after ${k} of ${x.total} steps`), last);
+    assert.ok(last.includes(`the change stopped after step ${k} of ${x.total}`), last);
     assert.ok(last.includes(`; to finish it: ${command}; to undo it: `), last);
     assert.match(last, undo);
   }
@@ -144,6 +144,7 @@ describe('crash safety: the API server killed at every step boundary, restarted 
         assert.equal(await replicas(), BEFORE);
         let total = Infinity;
         for (let k = 0; k <= total; k++) {
+          const t0 = Date.now();
           const x = await crashAt(canary, L4, cs.args, k);
           total = x.total ?? 0;
           assert.ok(x.killed, `boundary ${k} of ${total} reached`);
@@ -158,9 +159,11 @@ describe('crash safety: the API server killed at every step boundary, restarted 
           assert.equal(again.code, 0, `boundary ${k}: ${again.stderr}`);
           assert.equal(await replicas(), cs.after, `boundary ${k}: the rerun reaches the requested state`);
           assert.deepEqual(await journals(L4), []);
+          const t1 = Date.now();
           const abort = await run(canary, L4, ['abort', 'new-nginx', '--wait=false']);
           assert.equal(abort.code, 0, abort.stderr);
           assert.equal(await replicas(), BEFORE, `boundary ${k}: abort restores the state from before`);
+          timings.push(`canary ${cs.verb} boundary ${k}/${total}: ${Date.now() - t0} ms (abort ${Date.now() - t1} ms)`);
         }
         assert.ok(total >= 2, `a multi-step change (${total} steps)`);
       });
@@ -314,6 +317,7 @@ describe('crash safety: the API server killed at every step boundary, restarted 
     it('crashed at each boundary, the rerun of the printed command finishes it and keeps the load balancer annotation', async () => {
       let total = Infinity;
       for (let k = 0; k <= total; k++) {
+        const t0 = Date.now();
         const ns = `crash-ha-${k}`;
         await c.apply(legacy(ns));
         await c.kubectl(['-n', ns, 'rollout', 'status', `deployment/${OLD}`, '--timeout=60s']);
@@ -347,6 +351,7 @@ describe('crash safety: the API server killed at every step boundary, restarted 
         assert.equal((await c.kubectl(['-n', ns, 'get', 'deploy', OLD], { reject: false })).exitCode, 1, 'the old Deployment is gone');
         assert.deepEqual(await journals(ns), []);
         await c.kubectl(['delete', 'namespace', ns, '--wait=false']);
+        timings.push(`deploy --adopt boundary ${k}/${total}: ${Date.now() - t0} ms`);
       }
       assert.ok(total >= 4, `a multi-step change (${total} steps)`);
     });
