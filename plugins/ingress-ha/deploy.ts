@@ -4,7 +4,7 @@
 import type { CommandContext } from '../../shared/context.js';
 import { CliError } from '../../shared/errors.js';
 import type { KubeObject, ServerDryRun } from '../../shared/kube/client.js';
-import { applyChanges } from '../../shared/kube/applied.js';
+import { applyChangeReason, applyChanges } from '../../shared/kube/applied.js';
 import { readState, stateAnnotations } from '../../shared/kube/ownership.js';
 import { applyPlan, changeName, type ApplyResult, type Change } from '../../shared/kube/plan.js';
 import { daemonSetRollout, waitFor, type DaemonSetLike } from '../../shared/kube/wait.js';
@@ -91,7 +91,12 @@ const refOf = (o: KubeObject) => ({ apiVersion: o.apiVersion ?? '', kind: o.kind
 export async function applyObjects(ctx: CommandContext, objects: KubeObject[], dryRun: ServerDryRun): Promise<KubeObject[]> {
   const kube = ctx.kube();
   const before = await Promise.all(objects.map((o) => kube.find(refOf(o))));
-  const changing = objects.filter((o, i) => dryRun !== 'none' || applyChanges(o, before[i], kube.fieldManager));
+  const changing = objects.filter((o, i) => {
+    if (dryRun !== 'none') return true;
+    const why = applyChangeReason(o, before[i], kube.fieldManager);
+    if (why && ctx.verbosity > 1) ctx.stderr.write(`I: ${changeName({ action: 'apply', object: o })} is applied: ${why}\n`);
+    return why !== undefined;
+  });
   const results = await applyPlan(
     kube,
     changing.map((object): Change => ({ action: 'apply', object })),

@@ -8,12 +8,35 @@ type Json = unknown;
 
 const isObject = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Every field of `want` is in `have` with the same value (lists: same length, item by item). */
-export function holds(want: Json, have: Json): boolean {
-  if (Array.isArray(want)) return Array.isArray(have) && have.length === want.length && want.every((w, i) => holds(w, have[i]));
-  if (isObject(want)) return isObject(have) && Object.entries(want).every(([k, v]) => (v === undefined ? true : holds(v, have[k])));
-  return want === have;
+/**
+ * The first field of `want` that `have` does not hold with the same value (lists: same length, item
+ * by item), as a path; undefined when it holds all. An empty map or list is held by its absence: the
+ * server does not keep them (`data: {}`).
+ */
+export function firstDifference(want: Json, have: Json, path = ''): string | undefined {
+  if (Array.isArray(want)) {
+    if (have === undefined && want.length === 0) return undefined;
+    if (!Array.isArray(have) || have.length !== want.length) return path || '.';
+    for (const [i, w] of want.entries()) {
+      const d = firstDifference(w, have[i], `${path}[${i}]`);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  if (isObject(want)) {
+    const h = have === undefined ? {} : have;
+    if (!isObject(h)) return path || '.';
+    for (const [k, v] of Object.entries(want)) {
+      const d = v === undefined ? undefined : firstDifference(v, h[k], `${path}.${k}`);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  return want === have ? undefined : path || '.';
 }
+
+/** Every field of `want` is in `have` with the same value. */
+export const holds = (want: Json, have: Json): boolean => firstDifference(want, have) === undefined;
 
 /** Where in a list the item a managed-fields key (k:{"port":80,"protocol":"TCP"}) names is (-1: not there). */
 function indexOf(key: Record<string, Json>, list: Json[]): number {
@@ -53,11 +76,16 @@ export function ownsMore(fields: Json, want: Json, have: Json): boolean {
   return false;
 }
 
-/** Would a server-side apply of `want` by `manager` change `live`? */
-export function applyChanges(want: KubeObject, live: KubeObject | undefined, manager: string): boolean {
-  if (!live) return true;
+/** Why a server-side apply of `want` by `manager` would change `live`, or undefined when it would not. */
+export function applyChangeReason(want: KubeObject, live: KubeObject | undefined, manager: string): string | undefined {
+  if (!live) return 'not there yet';
   const ours = (live.metadata?.managedFields ?? []).filter((m) => m.manager === manager && m.operation === 'Apply');
   // Not applied by us before: applying makes us an owner of its fields (a write, even with equal values).
-  if (ours.length !== 1) return true;
-  return !holds(want, live) || ownsMore(ours[0].fieldsV1, want, live);
+  if (ours.length !== 1) return `not applied by ${manager} before`;
+  const differs = firstDifference(want, live);
+  if (differs) return `${differs} differs`;
+  return ownsMore(ours[0].fieldsV1, want, live) ? `${manager} owns fields it no longer sets` : undefined;
 }
+
+/** Would a server-side apply of `want` by `manager` change `live`? */
+export const applyChanges = (want: KubeObject, live: KubeObject | undefined, manager: string): boolean => applyChangeReason(want, live, manager) !== undefined;

@@ -36,7 +36,9 @@ describe('crash safety: the API server killed at every step boundary, restarted 
   before(async () => {
     c = await startCluster({
       name: 'crash',
-      istio: false,
+      // Istio's CRDs (VirtualService, DestinationRule) for the Istio promote; no Gateway API.
+      istio: true,
+      gatewayApi: false,
       nodes: [
         { name: 'cr-a1', zone: 'zone-a', labels: { 'node-role.kubernetes.io/ingress': 'true' } },
         { name: 'cr-b1', zone: 'zone-b', labels: { 'node-role.kubernetes.io/ingress': 'true' } },
@@ -210,6 +212,84 @@ describe('crash safety: the API server killed at every step boundary, restarted 
     });
   });
 
+  describe('kubectl canary (Istio mode)', () => {
+    const IS = 'crash-istio';
+    const deployment = (version: string, replicas: number) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: `reviews-${version}`, namespace: IS },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: 'reviews', version } },
+        template: { metadata: { labels: { app: 'reviews', version } }, spec: { containers: [{ name: 'reviews', image: 'reviews' }] } },
+      },
+    });
+    const ROUTE = [{ destination: { host: 'reviews' } }];
+    const state = async () => {
+      const r = await c.kubectl(['-n', IS, 'get', 'deploy', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.replicas} {end}']);
+      const vs = JSON.parse((await c.kubectl(['-n', IS, 'get', 'virtualservice', 'reviews', '-o', 'json'])).stdout) as {
+        metadata: { annotations?: Record<string, string> };
+        spec: { http: { route: unknown[] }[] };
+      };
+      const recorded = Object.keys(vs.metadata.annotations ?? {}).some((k) => k.startsWith('traffic.kubectl-plugins.io/'));
+      return { replicas: r.stdout.trim(), route: vs.spec.http[0].route, recorded };
+    };
+
+    before(async () => {
+      await c.apply([
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: IS } },
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'reviews', namespace: IS }, spec: { selector: { app: 'reviews' }, ports: [{ port: 9080 }] } },
+        deployment('v1', 2),
+        deployment('v2', 0),
+        {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'VirtualService',
+          metadata: { name: 'reviews', namespace: IS },
+          spec: { hosts: ['reviews'], http: [{ route: ROUTE }] },
+        },
+      ]);
+      await c.kubectl(['-n', IS, 'rollout', 'status', 'deployment/reviews-v1', '--timeout=60s']);
+    });
+
+    it('promote: crashed at each boundary, the rerun finishes it, abort brings back the replicas and the route from before', async () => {
+      const before = { replicas: 'reviews-v1=2 reviews-v2=0', route: ROUTE, recorded: false };
+      assert.deepEqual(await state(), before);
+      const args = ['promote', 'reviews-v2', '--wait=false'];
+      let total = Infinity;
+      for (let k = 0; k <= total; k++) {
+        const t0 = Date.now();
+        const x = await crashAt(canary, IS, args, k);
+        total = x.total ?? 0;
+        assert.ok(x.killed, `boundary ${k} of ${total} reached`);
+        assertInterrupted(
+          x,
+          k,
+          `kubectl canary ${[...args, '-n', IS, '--kubeconfig', c.kubeconfig].join(' ')}`,
+          /to undo it: kubectl canary abort reviews-v2 -n crash-istio --kubeconfig \S+$/,
+        );
+        await clearLocks(IS);
+        const again = await run(canary, IS, args);
+        assert.equal(again.code, 0, `boundary ${k}: ${again.stderr}`);
+        const promoted = await state();
+        assert.equal(promoted.replicas, 'reviews-v1=0 reviews-v2=2', `boundary ${k}: the capacity both had, not more`);
+        assert.deepEqual(
+          promoted.route,
+          [
+            { destination: { host: 'reviews', subset: 'v1' }, weight: 0 },
+            { destination: { host: 'reviews', subset: 'v2' }, weight: 100 },
+          ],
+          `boundary ${k}`,
+        );
+        assert.deepEqual(await journals(IS), []);
+        const abort = await run(canary, IS, ['abort', 'reviews-v2', '--wait=false']);
+        assert.equal(abort.code, 0, abort.stderr);
+        assert.deepEqual(await state(), before, `boundary ${k}: abort restores the replicas and the route from before`);
+        timings.push(`canary promote (istio) boundary ${k}/${total}: ${Date.now() - t0} ms`);
+      }
+      assert.ok(total >= 3, `a multi-step change (${total} steps)`);
+    });
+  });
+
   describe('kubectl bluegreen (ingress-nginx canary Ingress: two objects per change)', () => {
     const ingresses = async () => {
       const r = await c.kubectl(['-n', BG, 'get', 'ingress', '-o', 'json']);
@@ -288,6 +368,48 @@ describe('crash safety: the API server killed at every step boundary, restarted 
         assert.ok(total >= 2, `a multi-step change (${total} steps)`);
       });
     }
+  });
+
+  describe('no-op runs: the second run of each mutating command writes nothing', () => {
+    const noop: string[] = [];
+    after(() => void timings.push(...noop));
+
+    /** Run twice; the second run (with -v) must send reads only. Returns its request line. */
+    async function twice(plugin: PluginDefinition, ns: string, args: string[]): Promise<string> {
+      const first = await run(plugin, ns, args);
+      assert.equal(first.code, 0, first.stderr);
+      const again = await run(plugin, ns, [...args, '-v', '-v']);
+      assert.equal(again.code, 0, again.stderr);
+      const line = /^I: (\d+) API requests to \S+ \((.*)\)$/m.exec(again.stderr);
+      assert.ok(line, again.stderr);
+      const verbs = line[2].split(', ').map((v) => v.split(' ')[0]);
+      assert.deepEqual(
+        verbs.filter((v) => v !== 'get' && v !== 'list'),
+        [],
+        `kubectl ${plugin.name} ${args.join(' ')}: ${again.stderr}`,
+      );
+      noop.push(`no-op kubectl ${plugin.name} ${args.join(' ')}: ${line[1]} requests (${line[2]})`);
+      return line[0];
+    }
+
+    it('canary set, promote, abort', async () => {
+      await twice(canary, L4, ['set', 'new-nginx', '75', '--wait=false']);
+      await twice(canary, L4, ['promote', 'new-nginx', '--wait=false']);
+      await twice(canary, L4, ['abort', 'new-nginx', '--wait=false']);
+    });
+
+    it('bluegreen set, switch, preview, rollback, finalize', async () => {
+      await twice(bluegreen, BG, ['set', 'echo', 'new-nginx', '30', '--force']);
+      await twice(bluegreen, BG, ['switch', 'echo', 'new-nginx', '--force']);
+      await twice(bluegreen, BG, ['preview', 'echo', 'new-nginx', '--header', 'x-env=test', '--force']);
+      await twice(bluegreen, BG, ['rollback', 'echo', '--force']);
+      await twice(bluegreen, BG, ['finalize', 'echo', '--service', 'old-nginx', '--force']);
+    });
+
+    it('ingress-ha deploy', async () => {
+      await c.kubectl(['create', 'namespace', 'crash-ha-noop']);
+      await twice(ingressHa, 'crash-ha-noop', ['deploy', '--cloud', 'alibaba', '--timeout', '60s']);
+    });
   });
 
   describe('kubectl ingress-ha deploy --adopt', () => {

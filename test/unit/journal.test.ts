@@ -130,6 +130,11 @@ describe('a server-side apply that would change nothing', () => {
     assert.equal(applyChanges(want, live(ours), 'someone-else'), true);
     assert.equal(applyChanges(want, undefined, 'kubectl-ingress_ha'), true);
   });
+
+  it('an empty map or list we send is held by its absence (the server does not keep them)', () => {
+    assert.equal(holds({ data: {}, items: [] }, {}), true);
+    assert.equal(holds({ data: { a: '1' } }, {}), false);
+  });
 });
 
 describe('bluegreen rollback with nothing recorded', () => {
