@@ -46,6 +46,8 @@ export interface CommandContext {
   plugin: string;
   /** Path of the running plugin script. */
   self: string;
+  /** The arguments after the plugin's name, as typed: a change that stops half-way prints them to finish it. */
+  argv?: readonly string[];
   /** The resolved kubeconfig (read on first use). */
   config(): ResolvedConfig;
   /** Cluster access (built on first use). */

@@ -98,6 +98,7 @@ function makeContext(
   io: IO,
   args: Args,
   kubeLib: Awaited<ReturnType<typeof loadKube>>,
+  argv: readonly string[] = [],
 ): { ctx: CommandContext; requests: () => string | undefined } {
   const { loadKubeconfig, resolveKubeconfig, Kube } = kubeLib;
   const stderrTTY = Boolean(io.stderr.isTTY);
@@ -121,6 +122,7 @@ function makeContext(
     verbosity: typeof args['v'] === 'number' ? args['v'] : 0,
     plugin: plugin.name,
     self: io.self ?? '',
+    argv,
     config: () => (config ??= loadKubeconfig(connectionFlags(args), io.env)),
     kube: () => (kube ??= connect(ctx.config())),
     kubeFor: (context) => {
@@ -250,7 +252,7 @@ export async function runCli(plugin: PluginDefinition, rawArgv: string[], io: IO
   try {
     // The connection flags every command shares (-n, --request-timeout), before the command reads its own.
     connectionFlags(args);
-    const made = makeContext(plugin, io, args, await loadKube());
+    const made = makeContext(plugin, io, args, await loadKube(), argv);
     requests = made.requests;
     const ctx = made.ctx;
     let options = await spec.options(args, ctx);

@@ -1,15 +1,22 @@
 // Carrying out one blue-green operation, the same careful way for every command: observe, detect the
 // provider, plan, refuse traffic to a Service without ready endpoints (unless --force), write each
 // changed object once (conditional on the version read; re-read and re-planned on a conflict), say
-// "unchanged" when there is nothing to do, and end with one line on where the traffic goes.
+// "unchanged" when there is nothing to do, and end with one line on where the traffic goes. A change
+// of several objects (a canary Ingress and its main one) is carried out with a journal: a rerun of
+// an interrupted one continues it, and rollback starts from the split recorded before it.
 import type { CommandContext } from '../../shared/context.js';
 import { CliError, KubeApiError } from '../../shared/errors.js';
 import { retryOnConflict, type DryRun } from '../../shared/kube/client.js';
+import { hostname } from 'node:os';
+import { carryOut, needsJournal } from '../../shared/kube/carry-out.js';
+import { withLock } from '../../shared/kube/lock.js';
+import { commandLine, journalRef, pendingMessage, readJournal, removeJournal, sibling, type Journal } from '../../shared/kube/journal.js';
+import { annotationKey, readState } from '../../shared/kube/ownership.js';
 import { executePlan, type Change } from '../../shared/kube/plan.js';
 import { detectProvider } from './detect.js';
-import type { Provider, Slot } from './model.js';
+import { slotKey, type Provider, type Slot } from './model.js';
 import { observe, readyEndpoints, type Cluster } from './observe.js';
-import type { Operation, Selection } from './operations.js';
+import { NEW_SERVICE, PREVIOUS_SPLIT, normalize, type Operation, type Selection } from './operations.js';
 import { planBlueGreen, targetName, type BlueGreenPlan } from './plan.js';
 
 export interface TargetOptions extends Selection {
@@ -28,6 +35,37 @@ export interface MutateResult {
 const describeSlot = (s: Slot): string =>
   `${s.host}${s.path} ${s.backends.map((b) => `${b.service} ${b.percent}%`).join(', ')}${s.preview ? `; preview ${s.preview.cookie !== undefined ? `cookie ${s.preview.cookie}=always` : `header ${s.preview.header!.name}${s.preview.header!.value !== undefined ? `: ${s.preview.header!.value}` : ` ~ ${s.preview.header!.pattern}`}`} -> ${s.preview.service}` : ''}`;
 
+/** What the target routed before the first change (what rollback restores), kept in the journal. */
+interface SplitBaseline {
+  previousSplit: string;
+  newService: string;
+}
+
+/** The flags that pick the same slots and provider, for the commands printed to finish or undo. */
+const selectionFlags = (o: TargetOptions) => [
+  ...(o.host !== undefined ? ['--host', o.host] : []),
+  ...(o.path !== undefined ? ['--path', o.path] : []),
+  ...(o.provider ? ['--provider', o.provider] : []),
+];
+
+/** Undo: set and switch are undone by rollback; a rollback by giving the new Service back its share. */
+function undoOf(ctx: CommandContext, o: TargetOptions, op: Operation, r: BlueGreenPlan): string {
+  if (op.kind !== 'rollback') return sibling(ctx.plugin, ctx.argv, ['rollback', o.target, ...selectionFlags(o)]);
+  const slot = r.read.slots.find((s) => r.plan.selected.includes(slotKey(s)));
+  const share = slot?.backends.find((b) => b.service === r.plan.newService)?.percent ?? 0;
+  return sibling(ctx.plugin, ctx.argv, ['set', o.target, r.plan.newService, String(share), ...selectionFlags(o)]);
+}
+
+/** The target as recorded before a half-done change: rollback plans from that split. */
+function withRecorded(c: Cluster, b: SplitBaseline): Cluster {
+  const annotations = {
+    ...(c.target.metadata?.annotations ?? {}),
+    [annotationKey(PREVIOUS_SPLIT)]: b.previousSplit,
+    [annotationKey(NEW_SERVICE)]: b.newService,
+  };
+  return { ...c, target: { ...c.target, metadata: { ...c.target.metadata, annotations } } };
+}
+
 export async function mutate(
   ctx: CommandContext,
   o: TargetOptions,
@@ -37,8 +75,29 @@ export async function mutate(
   const kube = ctx.kube();
   let warned = false;
   let out: MutateResult | undefined;
-  await retryOnConflict(async () => {
-    const cluster = await observe(kube, o.target, o.provider);
+  const intent = JSON.stringify({ op, target: o.target, host: o.host ?? null, path: o.path ?? null, provider: o.provider ?? null });
+  let resumed = false;
+  /** Under the lock: every change. Without it: only a single write (atomic, conditional on the version read). */
+  const attempt = async (locked: boolean): Promise<'lock' | void> => {
+    let cluster = await observe(kube, o.target, o.provider);
+    const ref = journalRef(ctx.plugin, cluster.namespace, cluster.target.kind ?? '', cluster.target.metadata?.name ?? '');
+    const found = await readJournal<SplitBaseline>(kube, ref);
+    const stale = Boolean(found && found.done >= found.steps.length);
+    let journal: Journal<SplitBaseline> | undefined = stale ? undefined : found;
+    // A change of several objects, or one left half-done, is carried out by one run at a time.
+    if (!locked && o.dryRun === 'none' && found) return 'lock';
+    if (journal && journal.intent === intent && o.dryRun === 'none') {
+      // The same change, interrupted: its recorded steps, not a plan from the half-changed objects.
+      ctx.stderr.write(`continuing the interrupted '${journal.command}' from step ${journal.done + 1} of ${journal.steps.length}\n`);
+      await carryOut(ctx, ref, journal, { lines: true, resume: journal });
+      resumed = true;
+      journal = undefined;
+      cluster = await observe(kube, o.target, o.provider);
+    } else if (journal && op.kind === 'rollback') {
+      cluster = withRecorded(cluster, journal.baseline);
+    } else if (journal) {
+      throw new CliError(pendingMessage(journal, ref));
+    }
     const provider = detectProvider(cluster.target, { ingresses: cluster.ingresses, classes: cluster.classes, explicit: o.provider });
     const result = planBlueGreen(provider, cluster, op, o);
     if (!warned) {
@@ -59,20 +118,52 @@ export async function mutate(
       }
     }
     const changes = [...result.changes, ...extra(cluster, result)];
+    if (!locked && o.dryRun === 'none' && needsJournal(changes.map((change) => ({ changes: [change] })))) return 'lock';
     out = { cluster, provider, result };
     if (changes.length === 0) {
-      ctx.stdout.write(`${targetName(cluster)} unchanged\n`);
+      if (o.dryRun === 'none' && (journal || stale)) await removeJournal(kube, ref); // a finished change's, or one that wrote nothing
+      if (!resumed) ctx.stdout.write(`${targetName(cluster)} unchanged${op.kind === 'rollback' ? ' (already rolled back)' : ''}\n`);
       return;
     }
-    try {
+    if (o.dryRun !== 'none') {
       await executePlan(ctx, changes, o.dryRun);
+      return;
+    }
+    const state = readState(cluster.target);
+    const baseline: SplitBaseline = journal?.baseline ?? {
+      previousSplit: state[PREVIOUS_SPLIT] ?? JSON.stringify(Object.fromEntries(result.read.slots.map((s) => [slotKey(s), normalize(s)]))),
+      newService: state[NEW_SERVICE] ?? result.plan.newService,
+    };
+    const command = ctx.argv ? commandLine(ctx.plugin, ctx.argv) : `kubectl bluegreen ${op.kind} ${o.target}`;
+    try {
+      await carryOut(
+        ctx,
+        ref,
+        { intent, command, undo: undoOf(ctx, o, op, result), baseline, steps: changes.map((change) => ({ changes: [change] })) },
+        { lines: true, supersede: Boolean(journal) || stale },
+      );
     } catch (err) {
       // Another run created the canary Ingress first: re-read and re-plan, as for any conflict.
       if (err instanceof KubeApiError && err.status === 409 && err.reason === 'AlreadyExists')
         throw new KubeApiError(err.message, 409, 'Conflict', { cause: err });
       throw err;
     }
-  });
+  };
+  if ((await retryOnConflict(() => attempt(false))) === 'lock') {
+    await withLock(
+      kube,
+      {
+        namespace: kube.namespace,
+        name: `kubectl-bluegreen.${o.target.replace(/[^a-z0-9.-]/gi, '.').toLowerCase()}`,
+        holder: `kubectl bluegreen ${op.kind} ${o.target} (${ctx.env['USER'] ?? 'unknown'}@${hostname()})`,
+        ttlMs: 10 * 60_000,
+        waitMs: 60_000,
+        clock: ctx.clock,
+        onWait: (m) => ctx.stderr.write(`${m}\n`),
+      },
+      () => retryOnConflict(() => attempt(true)),
+    );
+  }
   const { cluster, provider, result } = out!;
   const verb = o.dryRun === 'none' ? 'routes' : 'would route';
   for (const s of result.plan.desired.filter((x) => result.plan.selected.includes(`${x.host}${x.path}`))) {

@@ -91,6 +91,8 @@ function newServiceOf(op: Operation, state: Record<string, string>, hint: string
   const sole = new Set(chosen.map((s) => (s.backends.length === 1 && !s.preview ? s.backends[0].service : '')));
   const finalized = sole.size === 1 && !sole.has('') ? [...sole][0] : undefined;
   const found = (op.kind === 'finalize' ? (op.service ?? finalized) : undefined) ?? state[NEW_SERVICE] ?? hint;
+  // Nothing recorded and nothing marks a new backend: a rollback has nothing to undo (already rolled back).
+  if (!found && op.kind === 'rollback') return '';
   if (!found)
     throw new UsageError(`cannot tell which backend of ${what} is the new one (no earlier 'kubectl bluegreen set' recorded it); name it with --service`);
   return found;

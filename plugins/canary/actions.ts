@@ -2,7 +2,8 @@
 // `run`, which chains them) call: set a weight, promote, abort. Each returns what it did; the lines
 // kubectl would print for each object are written as it goes when `lines` is set.
 import type { CommandContext } from '../../shared/context.js';
-import { applyIstio } from './istio-apply.js';
+import { sibling } from '../../shared/kube/journal.js';
+import { planIstioChange } from './istio-apply.js';
 import { planIstio, planIstioRestore, type IstioPlan } from './istio.js';
 import { baselineOf, currentTotal, planAbort, planPromote, planReplicas, planSet, readPrevious, type ScalePlan, type SetPlan } from './plan-set.js';
 import { runChange } from './scale.js';
@@ -20,6 +21,32 @@ export interface Done<P extends ScalePlan> {
 
 type Common = ScaleArgs & { lines: boolean; mode?: 'auto' | 'replicas' | 'istio' };
 
+/** What decides a change besides its verb: a rerun with the same intent continues an interrupted one. */
+function intent(verb: string, o: Common, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ verb, canary: o.canary, service: o.service ?? null, stable: o.stable ?? null, mode: o.mode ?? 'auto', ...extra });
+}
+
+/** The same Service and stable as the user named them. */
+const targetFlags = (o: Common) => [...(o.service ? ['--service', o.service] : []), ...(o.stable ? ['--stable', o.stable] : [])];
+
+/** set and promote are undone by abort. */
+const abortCommand = (ctx: CommandContext, o: Common) => () => sibling(ctx.plugin, ctx.argv, ['abort', o.canary, ...targetFlags(o)]);
+
+/** An abort is undone by giving the canary back what it had: its replicas, or its weight under Istio. */
+function undoAbort(ctx: CommandContext, o: Common) {
+  return (t: Topology, istio?: IstioPlan): string => {
+    if (istio) {
+      const http = (t.virtualServices[0]?.spec?.http ?? []).filter((r) => !r.match?.length);
+      const weight = Math.max(
+        0,
+        ...http.flatMap((r) => (r.route ?? []).filter((d) => d.destination?.subset === istio.canarySubset).map((d) => d.weight ?? 100)),
+      );
+      return sibling(ctx.plugin, ctx.argv, ['set', o.canary, String(weight), ...targetFlags(o)]);
+    }
+    return [t.canary, t.stable].map((d) => `kubectl scale deployment ${d.metadata?.name} --replicas=${d.spec?.replicas ?? 1} -n ${t.namespace}`).join(' && ');
+  };
+}
+
 /** A run's recorded progress is over once the canary is aborted or promoted (by the run or by hand). */
 async function endRun(ctx: CommandContext, t: Topology, o: Common): Promise<void> {
   const deployment = t.canary.metadata?.name ?? '';
@@ -30,19 +57,19 @@ async function endRun(ctx: CommandContext, t: Topology, o: Common): Promise<void
 export async function setWeight(ctx: CommandContext, o: Common & { percent: number; total?: number | undefined }): Promise<Done<SetPlan>> {
   let total = o.total;
   let baseline: string | undefined;
-  let istio: IstioPlan | undefined;
   const r = await runChange(
     ctx,
     {
       ...o,
       what: `set ${o.canary} ${o.percent}`,
-      istio: async (topo) =>
-        void (istio = await applyIstio(ctx, topo, { ...o, plugin: ctx.plugin, route: (vs, rules) => planIstio(topo, vs, rules, o.percent) })),
+      intent: intent('set', o, { percent: o.percent, total: o.total ?? null }),
+      undo: abortCommand(ctx, o),
+      istio: (topo) => planIstioChange(ctx, topo, { plugin: ctx.plugin, route: (vs, rules) => planIstio(topo, vs, rules, o.percent) }),
     },
     // Total and baseline are fixed at the first read, so a retry after a conflict plans the same change.
     (topo) => planSet(topo, o.percent, (total ??= currentTotal(topo)), (baseline ??= baselineOf(topo))),
   );
-  return { ...r, istio };
+  return r;
 }
 
 /** Under Istio, the replicas a promote changed go back to the recorded baseline (nothing otherwise). */
@@ -59,24 +86,21 @@ function restoreReplicas(t: Topology): ScalePlan | undefined {
  * the default route from before the first set, and replicas a promote changed restored (scale-ups first).
  */
 export async function abortCanary(ctx: CommandContext, o: Common): Promise<Done<ScalePlan>> {
-  let istio: IstioPlan | undefined;
   const r = await runChange(
     ctx,
     {
       ...o,
       what: `abort ${o.canary}`,
-      istio: async (topo) =>
-        void (istio = await applyIstio(ctx, topo, {
-          ...o,
-          plugin: ctx.plugin,
-          replicas: restoreReplicas(topo),
-          route: (vs, rules) => planIstioRestore(topo, vs, rules),
-        })),
+      intent: intent('abort', o),
+      undo: undoAbort(ctx, o),
+      supersede: true,
+      istio: (topo) =>
+        planIstioChange(ctx, topo, { plugin: ctx.plugin, replicas: restoreReplicas(topo), route: (vs, rules) => planIstioRestore(topo, vs, rules) }),
     },
     planAbort,
   );
   await endRun(ctx, r.t, o);
-  return { ...r, istio };
+  return r;
 }
 
 /**
@@ -85,23 +109,18 @@ export async function abortCanary(ctx: CommandContext, o: Common): Promise<Done<
  */
 export async function promoteCanary(ctx: CommandContext, o: Common & { deleteStable: boolean }): Promise<Done<ScalePlan>> {
   let baseline: string | undefined;
-  let istio: IstioPlan | undefined;
   const replicas = (topo: Topology) => planPromote(topo, o.deleteStable, (baseline ??= baselineOf(topo)));
   const r = await runChange(
     ctx,
     {
       ...o,
       what: `promote ${o.canary}`,
-      istio: async (topo) =>
-        void (istio = await applyIstio(ctx, topo, {
-          ...o,
-          plugin: ctx.plugin,
-          replicas: replicas(topo),
-          route: (vs, rules) => planIstio(topo, vs, rules, 100),
-        })),
+      intent: intent('promote', o, { deleteStable: o.deleteStable }),
+      undo: abortCommand(ctx, o),
+      istio: (topo) => planIstioChange(ctx, topo, { plugin: ctx.plugin, replicas: replicas(topo), route: (vs, rules) => planIstio(topo, vs, rules, 100) }),
     },
     replicas,
   );
   await endRun(ctx, r.t, o);
-  return { ...r, istio };
+  return r;
 }

@@ -1,15 +1,15 @@
-// Carrying out an Istio change: scale-ups first (ready before traffic moves to them), then the
+// Planning an Istio change: scale-ups first (ready before traffic moves to them), then the
 // DestinationRule's subsets (the routes refer to them), then the VirtualService's default route, then
-// scale-downs; each write conditional on the version read.
+// scale-downs; each write conditional on the version read. scale.ts carries the steps out.
 import type { CommandContext } from '../../shared/context.js';
 import { CliError, UsageError } from '../../shared/errors.js';
-import type { DryRun } from '../../shared/kube/client.js';
+import type { JournalStep } from '../../shared/kube/journal.js';
 import { markManaged } from '../../shared/kube/ownership.js';
-import { applyPlan, executePlan, type Change } from '../../shared/kube/plan.js';
+import type { Change } from '../../shared/kube/plan.js';
 import type { DestinationRule, IstioPlan, VirtualService } from './istio.js';
 import { listDestinationRules } from './observe.js';
 import type { ScalePlan } from './plan-set.js';
-import { applySteps, splitSteps, toChange } from './scale.js';
+import { scaleSteps, splitSteps } from './scale-steps.js';
 import type { DeploymentLike, Topology } from './topology.js';
 
 export interface IstioChange {
@@ -17,10 +17,7 @@ export interface IstioChange {
   route: (vs: VirtualService, rules: DestinationRule[]) => IstioPlan;
   /** Replica changes around it: scale-ups before the route change, scale-downs after. */
   replicas?: ScalePlan | undefined;
-  dryRun: DryRun;
-  lines: boolean;
   plugin: string;
-  timeoutMs: number;
 }
 
 /** The Service's one VirtualService (several routing it would make the split ambiguous). */
@@ -71,7 +68,12 @@ function weightOf(plan: IstioPlan, subset: string): number {
   );
 }
 
-export async function applyIstio(ctx: CommandContext, t: Topology, o: IstioChange): Promise<IstioPlan> {
+/** The Istio change planned (no write): checks that refuse it, and its steps in order. */
+export async function planIstioChange(
+  ctx: CommandContext,
+  t: Topology,
+  o: IstioChange,
+): Promise<{ plan: IstioPlan; steps: JournalStep[]; warnings: string[] }> {
   const vs = theVirtualService(t);
   // Read already when the route had to say which version is stable.
   const rules = t.destinationRules ?? (await listDestinationRules(ctx, t.namespace));
@@ -91,19 +93,14 @@ export async function applyIstio(ctx: CommandContext, t: Topology, o: IstioChang
       );
     }
   }
-  if (plan.dropped.length)
-    ctx.warn(`the default route also sent traffic to ${plan.dropped.join(', ')}; it now goes only to ${plan.stableSubset} and ${plan.canarySubset}`);
+  const warnings = plan.dropped.length
+    ? [`the default route also sent traffic to ${plan.dropped.join(', ')}; it now goes only to ${plan.stableSubset} and ${plan.canarySubset}`]
+    : [];
   const [before, after] = splitSteps(o.replicas?.steps ?? []);
-  const routeChanges = istioChanges(plan, t.namespace, o.plugin);
-  if (o.dryRun !== 'none') {
-    const changes = [...before.map(toChange), ...routeChanges, ...after.map(toChange)];
-    if (o.lines) await executePlan(ctx, changes, o.dryRun);
-    else if (o.dryRun === 'server') await applyPlan(ctx.kube(), changes, 'server');
-    return plan;
-  }
-  await applySteps(ctx, t, before, { ...o, waitLast: true });
-  for (const r of await applyPlan(ctx.kube(), routeChanges, 'none')) if (o.lines) ctx.stdout.write(`${r.line}\n`);
-  if (o.lines && routeChanges.length === 0) ctx.stdout.write(`virtualservice.networking.istio.io/${plan.virtualService.metadata?.name} unchanged\n`);
-  await applySteps(ctx, t, after, { ...o, waitLast: false });
-  return plan;
+  const steps: JournalStep[] = [
+    ...scaleSteps(before, true),
+    ...istioChanges(plan, t.namespace, o.plugin).map((change) => ({ changes: [change] })),
+    ...scaleSteps(after, false),
+  ];
+  return { plan, steps, warnings };
 }

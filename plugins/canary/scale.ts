@@ -1,18 +1,38 @@
-// Carrying out a replica plan for set, abort and promote, the same careful way each time: under a
-// lock (one change to a canary at a time), re-read and re-planned on conflicts, scale-ups ready before
-// the scale-downs that follow them, and dry runs that write nothing.
+// Carrying out a canary change (set, abort, promote) in either mode, the same careful way each time:
+// planned first from what is observed (nothing to write: no lock, no write), then under a lock
+// re-observed and re-planned (on conflicts too), and carried out step by step with a journal
+// (shared/kube/carry-out.ts), scale-ups ready before the scale-downs that follow them. A rerun of an
+// interrupted change continues its recorded steps; abort plans from the recorded baseline.
 import { hostname } from 'node:os';
 import type { CommandContext } from '../../shared/context.js';
 import { CliError } from '../../shared/errors.js';
-import { retryOnConflict, type DryRun } from '../../shared/kube/client.js';
+import { retryOnConflict, type DryRun, type KubeObject } from '../../shared/kube/client.js';
+import { carryOut } from '../../shared/kube/carry-out.js';
+import { commandLine, journalRef, pendingMessage, readJournal, removeJournal, type Journal, type JournalStep } from '../../shared/kube/journal.js';
 import { withLock } from '../../shared/kube/lock.js';
-import { applyPlan, executePlan, type Change } from '../../shared/kube/plan.js';
+import { annotationKey } from '../../shared/kube/ownership.js';
+import { applyPlan, executePlan } from '../../shared/kube/plan.js';
 import { waitForRollout } from '../../shared/kube/wait.js';
 import { startProgress } from '../../shared/output/spinner.js';
+import { PREVIOUS_WEIGHTS, defaultRouteIndex, readPreviousRoute, type IstioPlan, type RouteDestination, type VirtualService } from './istio.js';
 import { observe } from './observe.js';
+import { PREVIOUS_REPLICAS, readPrevious, type PreviousReplicas, type ScalePlan } from './plan-set.js';
+import { scaleSteps } from './scale-steps.js';
 import type { Topology } from './topology.js';
-import type { ScalePlan, ScaleStep } from './plan-set.js';
 import { counted } from '../../shared/output/plural.js';
+
+/** What a canary's objects were before its first change, kept in the journal. */
+export interface CanaryBaseline {
+  replicas: PreviousReplicas;
+  /** The VirtualService's default route, under Istio. */
+  route?: RouteDestination[] | undefined;
+}
+
+export interface IstioPlanned {
+  plan: IstioPlan;
+  steps: JournalStep[];
+  warnings: string[];
+}
 
 export interface ScaleOptions {
   canary: string;
@@ -26,8 +46,14 @@ export interface ScaleOptions {
   lines: boolean;
   /** For the lock holder: the command being run, e.g. "set new-nginx 50". */
   what: string;
-  /** When a VirtualService routes the Service: do the change with Istio instead (inside the lock and retry). */
-  istio: (t: Topology) => Promise<void>;
+  /** The options that decide the change: a rerun with the same intent continues its journal. */
+  intent: string;
+  /** The command that undoes the change planned on t. */
+  undo: (t: Topology, istio?: IstioPlan) => string;
+  /** abort: takes over the journal of a half-done change, planning from its baseline. */
+  supersede?: boolean;
+  /** When a VirtualService routes the Service: plan the change with Istio instead. */
+  istio: (t: Topology) => Promise<IstioPlanned>;
   /** --mode: auto picks Istio when a VirtualService routes the Service. */
   mode?: 'auto' | 'replicas' | 'istio';
 }
@@ -43,86 +69,116 @@ async function waitReady(ctx: CommandContext, namespace: string, name: string, t
   }
 }
 
-export function toChange(s: ScaleStep): Change {
-  if (s.delete) return { action: 'delete', ref: s.ref };
-  return { action: 'patch', ref: s.ref, patch: s.patch, verb: s.from === s.to ? 'annotated' : `scaled (${s.from} -> ${s.to})` };
-}
+const withAnnotation = <T extends KubeObject>(o: T, key: string, value: string): T => ({
+  ...o,
+  metadata: { ...o.metadata, annotations: { ...(o.metadata?.annotations ?? {}), [annotationKey(key)]: value } },
+});
 
-/**
- * Steps to carry out before a route change (the leading scale-ups, and a baseline written first) and
- * after it (scale-downs, deletes, a baseline cleared last).
- */
-export function splitSteps(steps: ScaleStep[]): [ScaleStep[], ScaleStep[]] {
-  let n = 0;
-  while (n < steps.length && (steps[n].to > steps[n].from || (n === 0 && steps[n].to === steps[n].from && !steps[n].delete && steps.length > 1))) n++;
-  return [steps.slice(0, n), steps.slice(n)];
-}
-
-/** Apply steps one at a time; a scale-up is ready before the next step (or, with waitLast, before returning). */
-export async function applySteps(
-  ctx: CommandContext,
-  t: Topology,
-  steps: ScaleStep[],
-  o: { lines: boolean; timeoutMs: number; waitLast: boolean },
-): Promise<void> {
-  for (const [i, step] of steps.entries()) {
-    const [done] = await applyPlan(ctx.kube(), [toChange(step)], 'none');
-    if (o.lines) ctx.stdout.write(`${done.line}\n`);
-    if (step.to > step.from && (i < steps.length - 1 || o.waitLast)) {
-      const why = i < steps.length - 1 ? 'before scaling down' : 'before moving traffic';
-      await waitReady(ctx, t.namespace, step.name, o.timeoutMs, `waiting for ${step.name} to have ${counted(step.to, 'ready pod')} ${why}`);
+/** The state before the first change: the one recorded on the objects, else what they are now. */
+export function canaryBaseline(t: Topology): CanaryBaseline {
+  const name = (d: Topology['canary']) => d.metadata?.name ?? '';
+  const replicas = readPrevious(t.canary) ?? { [name(t.stable)]: t.stable.spec?.replicas ?? 1, [name(t.canary)]: t.canary.spec?.replicas ?? 1 };
+  const vs = t.virtualServices[0] as VirtualService | undefined;
+  let route: RouteDestination[] | undefined;
+  if (vs) {
+    try {
+      route = readPreviousRoute(vs) ?? vs.spec?.http?.[defaultRouteIndex(t, vs)]?.route;
+    } catch {
+      route = undefined; // no default route: the change itself will say so
     }
   }
+  return { replicas, ...(route ? { route } : {}) };
 }
 
-/** Observe, plan with `plan`, apply; a Service routed by a VirtualService is changed through `o.istio` instead (then no plan). */
-export async function runChange<P extends ScalePlan>(ctx: CommandContext, o: ScaleOptions, plan: (t: Topology) => P): Promise<{ t: Topology; plan?: P }> {
-  let result: { t: Topology; plan?: P } | undefined;
-  const apply = () =>
-    retryOnConflict(async () => {
-      const t = await observe(ctx, o.canary, o.service, o.stable);
-      if (o.mode === 'istio' && !t.virtualServices.length) {
-        throw new CliError(
-          `no VirtualService in namespace "${t.namespace}" routes service "${t.service.metadata?.name}"; --mode istio needs one (or use --mode replicas)`,
-        );
-      }
-      if (t.virtualServices.length && o.mode !== 'replicas') {
-        result = { t };
-        return o.istio(t);
-      }
-      if (t.virtualServices.length) {
-        // Under Istio the split follows the VirtualService's weights: changing replicas would not move traffic.
-        const vs = t.virtualServices.map((v) => `virtualservice.networking.istio.io/${v.metadata?.name}`).join(', ');
-        throw new CliError(
-          `${vs} routes service "${t.service.metadata?.name}", so its weights, not replica counts, decide the split; --mode replicas cannot move traffic, use --mode istio (or auto)`,
-        );
-      }
-      if (t.others.length) {
-        // Their pods take a share too: a replica ratio between two of them is not the canary's share.
-        throw new CliError(
-          `service "${t.service.metadata?.name}" also selects ${t.others.map((d) => `deployment.apps/${d.metadata?.name}`).join(', ')}, whose pods take traffic too; replicas mode needs the canary and one stable Deployment alone behind the Service`,
-        );
-      }
-      // An autoscaler would undo replica changes (it cannot touch VirtualService weights).
-      if (t.autoscalers.length) {
-        const list = t.autoscalers.map((h) => `horizontalpodautoscaler.autoscaling/${h.metadata?.name}`).join(', ');
-        if (!o.force) throw new CliError(`${list} scales these Deployments and would undo the change; remove it, or pass --force to scale anyway`);
-        ctx.warn(`${list} scales these Deployments and may undo the change`);
-      }
+/** The topology as it was recorded before the half-done change (what abort plans from). */
+export function withBaseline(t: Topology, b: CanaryBaseline): Topology {
+  const vss = t.virtualServices.map((v, i) => (i === 0 && b.route ? withAnnotation(v, PREVIOUS_WEIGHTS, JSON.stringify(b.route)) : v));
+  return { ...t, canary: withAnnotation(t.canary, PREVIOUS_REPLICAS, JSON.stringify(b.replicas)), virtualServices: vss };
+}
 
-      const p = plan(t);
-      result = { t, plan: p };
-      const changes = p.steps.map(toChange);
-      if (o.dryRun !== 'none') {
-        if (o.lines) await executePlan(ctx, changes, o.dryRun);
-        else if (o.dryRun === 'server') await applyPlan(ctx.kube(), changes, 'server'); // validated, not printed (-o json)
-        return;
-      }
-      await applySteps(ctx, t, p.steps, { ...o, waitLast: false });
-    });
-  if (o.dryRun === 'none') {
+interface Prepared<P> {
+  t: Topology;
+  plan?: P | undefined;
+  istio?: IstioPlan | undefined;
+  steps: JournalStep[];
+  /** A half-done change's journal found (continued, or superseded by abort). */
+  journal?: Journal<CanaryBaseline> | undefined;
+  resume: boolean;
+  /** A finished change's journal left behind (removed with this change's first write). */
+  stale: boolean;
+  warnings: string[];
+}
+
+/** Observe, plan with `plan`, carry out; a Service routed by a VirtualService is changed through `o.istio` instead. */
+export async function runChange<P extends ScalePlan>(
+  ctx: CommandContext,
+  o: ScaleOptions,
+  plan: (t: Topology) => P,
+): Promise<{ t: Topology; plan?: P; istio?: IstioPlan }> {
+  const kube = ctx.kube();
+  let warned = false;
+  const prepare = async (): Promise<Prepared<P>> => {
+    let t = await observe(ctx, o.canary, o.service, o.stable);
+    if (o.mode === 'istio' && !t.virtualServices.length) {
+      throw new CliError(
+        `no VirtualService in namespace "${t.namespace}" routes service "${t.service.metadata?.name}"; --mode istio needs one (or use --mode replicas)`,
+      );
+    }
+    const istio = t.virtualServices.length > 0 && o.mode !== 'replicas';
+    if (t.virtualServices.length && !istio) {
+      // Under Istio the split follows the VirtualService's weights: changing replicas would not move traffic.
+      const vs = t.virtualServices.map((v) => `virtualservice.networking.istio.io/${v.metadata?.name}`).join(', ');
+      throw new CliError(
+        `${vs} routes service "${t.service.metadata?.name}", so its weights, not replica counts, decide the split; --mode replicas cannot move traffic, use --mode istio (or auto)`,
+      );
+    }
+    if (!istio && t.others.length) {
+      // Their pods take a share too: a replica ratio between two of them is not the canary's share.
+      throw new CliError(
+        `service "${t.service.metadata?.name}" also selects ${t.others.map((d) => `deployment.apps/${d.metadata?.name}`).join(', ')}, whose pods take traffic too; replicas mode needs the canary and one stable Deployment alone behind the Service`,
+      );
+    }
+    const warnings: string[] = [];
+    // An autoscaler would undo replica changes (it cannot touch VirtualService weights).
+    if (!istio && t.autoscalers.length) {
+      const list = t.autoscalers.map((h) => `horizontalpodautoscaler.autoscaling/${h.metadata?.name}`).join(', ');
+      if (!o.force) throw new CliError(`${list} scales these Deployments and would undo the change; remove it, or pass --force to scale anyway`);
+      warnings.push(`${list} scales these Deployments and may undo the change`);
+    }
+    const ref = journalRef(ctx.plugin, t.namespace, 'Service', t.service.metadata?.name ?? '');
+    const found = await readJournal<CanaryBaseline>(kube, ref);
+    const stale = Boolean(found && found.done >= found.steps.length);
+    const journal = stale ? undefined : found;
+    if (journal && journal.intent === o.intent) {
+      // The same change, interrupted: its recorded steps, not a plan from the half-changed state.
+      return { t, steps: journal.steps.slice(journal.done), journal, resume: true, stale, warnings };
+    }
+    if (journal && !o.supersede) throw new CliError(pendingMessage(journal, ref));
+    if (journal) t = withBaseline(t, journal.baseline);
+    if (istio) {
+      const i = await o.istio(t);
+      return { t, istio: i.plan, steps: i.steps, journal, resume: false, stale, warnings: [...warnings, ...i.warnings] };
+    }
+    const p = plan(t);
+    return { t, plan: p, steps: scaleSteps(p.steps, false), journal, resume: false, stale, warnings };
+  };
+  const warnOnce = (p: Prepared<P>) => {
+    if (!warned) for (const w of p.warnings) ctx.warn(w);
+    warned = true;
+  };
+
+  let result = await prepare();
+  warnOnce(result);
+  if (o.dryRun !== 'none') {
+    const changes = result.steps.flatMap((s) => s.changes);
+    if (o.lines) await executePlan(ctx, changes, o.dryRun);
+    else if (o.dryRun === 'server') await applyPlan(kube, changes, 'server'); // validated, not printed (-o json)
+    return result;
+  }
+  const idle = (p: Prepared<P>) => p.steps.length === 0 && !p.journal && !p.stale;
+  let wrote = false;
+  if (!idle(result)) {
     // Two changes to the same canary at once would each scale one side: one runs at a time.
-    const kube = ctx.kube();
     await withLock(
       kube,
       {
@@ -134,18 +190,42 @@ export async function runChange<P extends ScalePlan>(ctx: CommandContext, o: Sca
         clock: ctx.clock,
         onWait: (m) => ctx.stderr.write(`${m}\n`),
       },
-      apply,
+      () =>
+        retryOnConflict(async () => {
+          const p = (result = await prepare()); // re-checked under the lock: another run may have done it
+          warnOnce(p);
+          const ref = journalRef(ctx.plugin, p.t.namespace, 'Service', p.t.service.metadata?.name ?? '');
+          const wait = (key: string) => {
+            const [, name, to, why] = key.split(':');
+            const reason = why === 'traffic' ? 'before moving traffic' : 'before scaling down';
+            return waitReady(ctx, p.t.namespace, name, o.timeoutMs, `waiting for ${name} to have ${counted(Number(to), 'ready pod')} ${reason}`);
+          };
+          if (p.resume) {
+            ctx.stderr.write(`continuing the interrupted '${p.journal!.command}' from step ${p.journal!.done + 1} of ${p.journal!.steps.length}\n`);
+            await carryOut(ctx, ref, p.journal!, { lines: o.lines, wait, resume: p.journal });
+            result = await prepare(); // what it came to, for the summary
+            wrote = true;
+            return;
+          }
+          if (p.steps.length === 0) {
+            // Nothing to change: only a journal left by a change with nothing written, or a finished one.
+            if (p.journal || p.stale) await removeJournal(kube, ref);
+            return;
+          }
+          const command = ctx.argv ? commandLine(ctx.plugin, ctx.argv) : `kubectl canary ${o.what}`;
+          const journaled = { intent: o.intent, command, undo: o.undo(p.t, p.istio), baseline: p.journal?.baseline ?? canaryBaseline(p.t), steps: p.steps };
+          await carryOut(ctx, ref, journaled, { lines: o.lines, wait, supersede: Boolean(p.journal) || p.stale });
+          wrote = true;
+        }),
     );
-  } else {
-    await apply();
   }
-  const { t, plan: done } = result!;
-  if (!done) return result!;
-  if (o.wait && o.dryRun === 'none' && done.steps.length) {
+  const { t, plan: done, istio } = result;
+  if (o.lines && !wrote) {
+    if (istio) ctx.stdout.write(`virtualservice.networking.istio.io/${istio.virtualService.metadata?.name} unchanged\n`);
+    else for (const d of [t.canary, t.stable]) ctx.stdout.write(`deployment.apps/${d.metadata?.name} unchanged\n`);
+  }
+  if (done && wrote && o.wait) {
     for (const s of done.steps.filter((x) => !x.delete)) await waitReady(ctx, t.namespace, s.name, o.timeoutMs, `waiting for ${s.name} to roll out`);
   }
-  if (o.lines && done.steps.length === 0) {
-    for (const d of [t.canary, t.stable]) ctx.stdout.write(`deployment.apps/${d.metadata?.name} unchanged\n`);
-  }
-  return result!;
+  return { t, ...(done ? { plan: done } : {}), ...(istio ? { istio } : {}) };
 }

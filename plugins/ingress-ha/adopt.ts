@@ -5,14 +5,18 @@
 //      external address) and its endpoints switched to the new pods, and only then its traffic
 //      policy set to Local;
 //   3. only then the old Deployment deleted.
-// A failure before 3 leaves the old controller serving, and the error says how to go on or undo.
+// Each step is recorded in a journal (shared/kube/journal.ts): a failure says what was done, the
+// command as typed to go on (every flag kept, so the rerun writes the same objects) and how to undo;
+// the rerun continues the recorded steps.
 import type { CommandContext } from '../../shared/context.js';
-import { CliError, errorText } from '../../shared/errors.js';
+import { CliError } from '../../shared/errors.js';
+import { carryOut } from '../../shared/kube/carry-out.js';
+import { journalRef, type Journal, type JournalRef, type JournalStep } from '../../shared/kube/journal.js';
 import type { KubeObject } from '../../shared/kube/client.js';
 import { applyPlan, executePlan, type Change } from '../../shared/kube/plan.js';
 import { readState } from '../../shared/kube/ownership.js';
 import { waitFor } from '../../shared/kube/wait.js';
-import { ADOPTED_FROM, PREVIOUS_SELECTOR, applyObjects, waitForController, withState } from './deploy.js';
+import { ADOPTED_FROM, PREVIOUS_SELECTOR, applyObjects, applyStep, waitForController, withState } from './deploy.js';
 import { controllerName, podSelector, selectorString, type IngressOptions } from './options.js';
 import { isReady, nameOf, type PodLike, type ServiceLike } from './observed.js';
 
@@ -85,12 +89,41 @@ async function waitForEndpoints(ctx: CommandContext, o: IngressOptions, service:
   );
 }
 
+/** What decides an adoption: a rerun with the same options continues it; other options would write other objects. */
+export interface AdoptIntent {
+  intent: string;
+  /** The command line as typed. */
+  command: string;
+}
+
+/** The journal of the adoption into service `service` (the load balancer's Service, kept). */
+export const adoptJournal = (o: IngressOptions, service: string): JournalRef => journalRef('ingress-ha', o.namespace, 'Service', service);
+
+/** The steps of an adoption as its journal records them (pure). */
+export function adoptionSteps(o: IngressOptions, plan: AdoptPlan, serviceName: string): JournalStep[] {
+  const old = `deployment.apps/${plan.remove.name}`;
+  const svc = `service/${serviceName}`;
+  const stillServing = `${old} still serves ${svc}, which is unchanged`;
+  const switched = `${svc} routes to the new controller; ${old} still runs`;
+  const apply = (object: KubeObject): Change => ({ action: 'apply', object });
+  return [
+    // The new controller (server-side applies, done again whole on a rerun), ready on every ingress node.
+    { changes: plan.controller.map(apply), wait: 'controller', note: stillServing },
+    // The Service switched in place: same object (UID), same load balancer and external address.
+    { changes: [apply(plan.switchFirst ?? plan.service)], wait: 'endpoints', note: switched },
+    // Then Local: every node the load balancer sends to now has a ready new pod.
+    ...(plan.switchFirst ? [{ changes: [apply(plan.service)], note: switched }] : []),
+    // Only now the old controller goes.
+    { changes: [{ action: 'delete', ref: plan.remove }] },
+  ];
+}
+
 export async function runAdoption(
   ctx: CommandContext,
   o: IngressOptions,
   plan: AdoptPlan,
   existing: ServiceLike,
-  opts: { dryRun: 'none' | 'client' | 'server'; timeoutMs: number; ingressNodes: number },
+  opts: { dryRun: 'none' | 'client' | 'server'; timeoutMs: number; ingressNodes: number; intent: AdoptIntent; resume?: Journal | undefined },
 ): Promise<void> {
   const del: Change = { action: 'delete', ref: plan.remove };
   if (opts.dryRun === 'client') {
@@ -102,39 +135,18 @@ export async function runAdoption(
     for (const r of await applyPlan(ctx.kube(), [del], 'server')) ctx.stdout.write(`${r.line}\n`);
     return;
   }
-  const old = `deployment.apps/${plan.remove.name}`;
-  const svc = `service/${nameOf(existing)}`;
-  const ds = `daemonset.apps/${controllerName(o.name)}`;
-  const rerun = `kubectl ingress-ha deploy -n ${o.namespace} --adopt ${plan.remove.name}`;
-  const step = async <T>(what: () => Promise<T>, after: string): Promise<T> => {
-    try {
-      return await what();
-    } catch (err) {
-      throw new CliError(`${errorText(err)}; ${after}`, err instanceof CliError ? err.exitCode : 1, { cause: err });
-    }
+  const service = nameOf(existing);
+  const wait = async (key: string) => {
+    if (key === 'controller') return waitForController(ctx, o, opts.ingressNodes, opts.timeoutMs);
+    const now = await ctx.kube().get({ apiVersion: 'v1', kind: 'Service', name: service, namespace: o.namespace });
+    if (now.metadata?.uid !== existing.metadata?.uid)
+      throw new CliError(
+        `service/${service} changed identity (UID ${existing.metadata?.uid} -> ${now.metadata?.uid}): its load balancer may have been replaced`,
+      );
+    return waitForEndpoints(ctx, o, service, opts.timeoutMs);
   };
-
-  // 1. The new controller, ready on every ingress node, while the old one keeps serving.
-  const stillServing = `${old} still serves ${svc}, which is unchanged; to go on, fix what is named and run '${rerun}' again; to undo: kubectl -n ${o.namespace} delete ${ds}`;
-  await step(() => applyObjects(ctx, plan.controller, 'none'), stillServing);
-  await step(() => waitForController(ctx, o, opts.ingressNodes, opts.timeoutMs), stillServing);
-
-  // 2. The Service switched in place: same object (UID), same load balancer and external address.
-  const switched = `${old} still runs; to go on, run '${rerun}' again; to undo: ${plan.undoService}`;
-  const [after] = await step(() => applyObjects(ctx, [plan.switchFirst ?? plan.service], 'none'), switched);
-  if (after?.metadata?.uid !== existing.metadata?.uid) {
-    throw new CliError(
-      `${svc} changed identity (UID ${existing.metadata?.uid} -> ${after?.metadata?.uid}): its load balancer may have been replaced; ${switched}`,
-    );
-  }
-  await step(() => waitForEndpoints(ctx, o, nameOf(existing), opts.timeoutMs), switched);
-  // Then Local: every node the load balancer sends to now has a ready new pod.
-  if (plan.switchFirst) await step(() => applyObjects(ctx, [plan.service], 'none'), switched);
-
-  // 3. Only now the old controller goes.
-  const [gone] = await step(
-    () => applyPlan(ctx.kube(), [del], 'none'),
-    `the new controller serves ${svc}; delete ${old} by hand: kubectl -n ${o.namespace} delete ${old}`,
-  );
-  ctx.stdout.write(`${gone.line}\n`);
+  const undo = `${plan.undoService} && kubectl -n ${o.namespace} delete daemonset.apps/${controllerName(o.name)}`;
+  const journal = { ...opts.intent, undo, baseline: { selector: readState(existing)[PREVIOUS_SELECTOR] ?? JSON.stringify(existing.spec?.selector ?? {}) } };
+  const steps = opts.resume?.steps ?? adoptionSteps(o, plan, service);
+  await carryOut(ctx, adoptJournal(o, service), { ...journal, steps }, { lines: true, wait, resume: opts.resume, apply: (c) => applyStep(ctx, c) });
 }

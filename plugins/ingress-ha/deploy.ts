@@ -4,8 +4,9 @@
 import type { CommandContext } from '../../shared/context.js';
 import { CliError } from '../../shared/errors.js';
 import type { KubeObject, ServerDryRun } from '../../shared/kube/client.js';
+import { applyChangeReason, applyChanges } from '../../shared/kube/applied.js';
 import { readState, stateAnnotations } from '../../shared/kube/ownership.js';
-import { applyPlan, changeName, type Change } from '../../shared/kube/plan.js';
+import { applyPlan, changeName, type ApplyResult, type Change } from '../../shared/kube/plan.js';
 import { daemonSetRollout, waitFor, type DaemonSetLike } from '../../shared/kube/wait.js';
 import { startProgress } from '../../shared/output/spinner.js';
 import { INGRESS_SELECTOR, controllerName, podSelector, type IngressOptions } from './options.js';
@@ -84,18 +85,41 @@ export function outcome(before: KubeObject | undefined, after: KubeObject | unde
 
 const refOf = (o: KubeObject) => ({ apiVersion: o.apiVersion ?? '', kind: o.kind ?? '', name: o.metadata?.name ?? '', namespace: o.metadata?.namespace });
 
-/** Server-side apply of each object (one read and one write each), printing what happened to it. */
+/**
+ * Server-side apply of each object (one read each, and one write each that would change something:
+ * a rerun writes nothing), printing what happened to it.
+ */
 export async function applyObjects(ctx: CommandContext, objects: KubeObject[], dryRun: ServerDryRun): Promise<KubeObject[]> {
   const kube = ctx.kube();
   const before = await Promise.all(objects.map((o) => kube.find(refOf(o))));
+  const changing = objects.filter((o, i) => {
+    if (dryRun !== 'none') return true;
+    const why = applyChangeReason(o, before[i], kube.fieldManager);
+    if (why && ctx.verbosity > 1) ctx.stderr.write(`I: ${changeName({ action: 'apply', object: o })} is applied: ${why}\n`);
+    return why !== undefined;
+  });
   const results = await applyPlan(
     kube,
-    objects.map((object): Change => ({ action: 'apply', object })),
+    changing.map((object): Change => ({ action: 'apply', object })),
     dryRun,
   );
   const suffix = dryRun === 'server' ? ' (server dry run)' : '';
-  results.forEach((r, i) => ctx.stdout.write(`${changeName(r.change)} ${outcome(before[i], r.object)}${suffix}\n`));
-  return results.map((r) => r.object ?? {});
+  return objects.map((o, i) => {
+    const r = results[changing.indexOf(o)];
+    ctx.stdout.write(`${changeName({ action: 'apply', object: o })} ${r ? outcome(before[i], r.object) : 'unchanged'}${suffix}\n`);
+    return r?.object ?? before[i] ?? {};
+  });
+}
+
+/** One change as a step of a journaled change: an apply says created, configured or unchanged, as kubectl does. */
+export async function applyStep(ctx: CommandContext, change: Change): Promise<ApplyResult> {
+  const kube = ctx.kube();
+  if (change.action !== 'apply') return (await applyPlan(kube, [change], 'none'))[0];
+  const before = await kube.find(refOf(change.object));
+  if (!applyChanges(change.object, before, kube.fieldManager))
+    return { change, line: `${changeName(change)} unchanged`, ...(before ? { object: before } : {}) };
+  const [r] = await applyPlan(kube, [change], 'none');
+  return { ...r, line: `${changeName(change)} ${outcome(before, r.object)}` };
 }
 
 /**

@@ -41,6 +41,30 @@ export function globalFlags(y: Argv): Argv {
   return g.group(Object.keys(CONNECTION_FLAGS), 'Connection flags (as kubectl):');
 }
 
+/**
+ * The connection flags in an argv as typed (-n ns, --context=x, --kubeconfig x...), in their order:
+ * a command printed to finish or undo a change must reach the same cluster and namespace.
+ */
+export function connectionArgv(argv: readonly string[]): string[] {
+  const spec = CONNECTION_FLAGS as Record<string, { alias?: string; type: string }>;
+  const byName = new Map<string, string>();
+  for (const [name, s] of Object.entries(spec)) {
+    byName.set(`--${name}`, s.type);
+    if (s.alias) byName.set(`-${s.alias}`, s.type);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') break;
+    const eq = a.indexOf('=');
+    const type = byName.get(eq > 0 ? a.slice(0, eq) : a);
+    if (!type) continue;
+    out.push(a);
+    if (eq < 0 && type === 'string' && i + 1 < argv.length) out.push(argv[++i]);
+  }
+  return out;
+}
+
 const OWNED = Symbol.for('kubectl-traffic-plugins/command-owned-flags');
 
 /**

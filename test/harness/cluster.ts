@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { bin, binDir } from './binaries.js';
 import { kubeconfigYaml, makeCA, makeServiceAccountKeys, signCert, type ClientCert } from './certs.js';
 import { Istiod, startIstiod, type IstiodOptions, type IstiodState } from './istiod.js';
-import { freePort, removeOnExit, startProcess, stopPid, stopProcess, type Started } from './processes.js';
+import { freePort, isOurs, isRunning, removeOnExit, startProcess, stopPid, stopProcess, type Started } from './processes.js';
 import { until } from './wait.js';
 
 export { until } from './wait.js';
@@ -64,7 +64,15 @@ export interface ProcessInfo {
   pid: number;
   match: string;
   log: string;
+  /** The command line it was started with (absent in state files of older runs): restart() runs it again. */
+  cmd?: string;
+  args?: string[];
 }
+
+/** The control plane's processes, in start order: the ones restartable on their own data. */
+const CONTROL_PLANE = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'];
+
+const info = (p: Started): ProcessInfo => ({ name: p.name, pid: p.pid, match: p.match, log: p.log, cmd: p.cmd, args: p.args });
 
 export interface ClusterState {
   name: string;
@@ -179,7 +187,7 @@ export class Cluster {
       detached,
       crdsServed,
       onStart: (p) => {
-        this.state.processes.push({ name: p.name, pid: p.pid, match: p.match, log: p.log });
+        this.state.processes.push(info(p));
         if (!detached) this.procs.push(p);
       },
     });
@@ -241,6 +249,77 @@ export class Cluster {
     const file = join(this.state.dir, `kubeconfig-${safe}`);
     writeFileSync(file, kubeconfigYaml({ cluster: this.name, server: this.server, ca: this.ca, user, cert }), { mode: 0o600 });
     return file;
+  }
+
+  /** A crash of the API server: SIGKILL, nothing flushed or closed (etcd and the other processes keep running). */
+  async killApiServer(): Promise<void> {
+    const live = this.procs.find((p) => p.name === 'kube-apiserver');
+    if (live) {
+      if (live.child.exitCode === null && live.child.signalCode === null) {
+        live.child.kill('SIGKILL');
+        await live.exited;
+      }
+      return;
+    }
+    const p = this.state.processes.find((x) => x.name === 'kube-apiserver');
+    if (p && isRunning(p.pid) && isOurs(p.pid, p.match)) {
+      process.kill(p.pid, 'SIGKILL');
+      await until('kube-apiserver to be gone', async () => !isRunning(p.pid), 10_000);
+    }
+  }
+
+  /**
+   * Start the API server again on the same etcd data, certificates and port; resolves once it is ready.
+   * kwok is started again with it: unlike a kubelet, it does not retry a pod status update the dead
+   * server refused, so pods created just before the crash would never become Ready. (The
+   * controller-manager and scheduler watch again by themselves, as they would in a real cluster.)
+   */
+  async restartApiServer(): Promise<void> {
+    await this.restart(['kube-apiserver']);
+    const clients = ['kwok'];
+    for (const p of this.state.processes.filter((x) => clients.includes(x.name))) {
+      const live = this.procs.find((x) => x.pid === p.pid);
+      if (live) await stopProcess(live, 2000);
+      else await stopPid(p.pid, p.match, 2000);
+    }
+    await this.restart(clients);
+  }
+
+  /**
+   * Start again the control-plane processes named (default: every one that is not running) with the
+   * command lines they were started with: the same data, certificates and ports. Returns the names
+   * restarted; throws when one cannot be (a state file without command lines).
+   */
+  async restart(names?: string[]): Promise<string[]> {
+    const detached = this.procs.length === 0;
+    const alive = (p: ProcessInfo) => {
+      const live = this.procs.find((x) => x.pid === p.pid);
+      return live ? live.child.exitCode === null && live.child.signalCode === null : isRunning(p.pid) && isOurs(p.pid, p.match);
+    };
+    const chosen = this.state.processes.filter((p) => CONTROL_PLANE.includes(p.name) && (names ? names.includes(p.name) : !alive(p)));
+    chosen.sort((a, b) => CONTROL_PLANE.indexOf(a.name) - CONTROL_PLANE.indexOf(b.name));
+    for (const p of chosen) {
+      if (alive(p)) throw new Error(`${p.name} (pid ${p.pid}) is still running; stop it first`);
+      if (!p.cmd || !p.args) throw new Error(`${p.name} was started by an older harness without its command line recorded; it cannot be restarted`);
+      const again = startProcess(p.name, p.cmd, p.args, p.log, { detached });
+      const at = this.state.processes.indexOf(p);
+      this.state.processes[at] = info(again);
+      const old = this.procs.findIndex((x) => x.pid === p.pid);
+      if (old >= 0) this.procs[old] = again;
+      if (p.name === 'kube-apiserver') {
+        const pki = join(this.state.dir, 'pki');
+        this.admin ??= { cert: readFileSync(join(pki, 'admin.crt'), 'utf8'), key: readFileSync(join(pki, 'admin.key'), 'utf8') };
+        const admin = this.admin;
+        await until(
+          'kube-apiserver /readyz after the restart',
+          async () => (await get(`${this.server}/readyz`, admin, this.ca).catch(() => ({ status: 0 }))).status === 200,
+          60_000,
+          [again],
+        );
+      }
+    }
+    if (chosen.length) writeFileSync(join(this.state.dir, 'state.json'), JSON.stringify(this.state, null, 2));
+    return chosen.map((p) => p.name);
   }
 
   async stop(opts: { keepDir?: boolean } = {}): Promise<void> {
@@ -480,7 +559,7 @@ async function startOnce(opts: ClusterOptions, index: number): Promise<Cluster> 
       server,
       podCIDR,
       serviceCIDR,
-      processes: procs.map((p) => ({ name: p.name, pid: p.pid, match: p.match, log: p.log })),
+      processes: procs.map(info),
       startedAt: new Date().toISOString(),
       startupMs: 0,
       ...(portForward ? { kubeletPort } : {}),

@@ -42,6 +42,9 @@ export interface Started {
   /** A string its command line contains (the executable or script path): how a later run recognises it. */
   match: string;
   log: string;
+  /** How it was started (the same command starts it again on the same data). */
+  cmd: string;
+  args: string[];
   child: ChildProcess;
   /** Resolves when the process exits. */
   exited: Promise<number | null>;
@@ -67,7 +70,7 @@ export function startProcess(
     live.add(child);
     void exited.then(() => live.delete(child));
   }
-  return { name, pid: child.pid, match: args.find((a) => a.endsWith('.js')) ?? cmd, log, child, exited };
+  return { name, pid: child.pid, match: args.find((a) => a.endsWith('.js')) ?? cmd, log, cmd, args, child, exited };
 }
 
 /** SIGTERM, then SIGKILL after graceMs. */

@@ -211,7 +211,9 @@ describe('kubectl ingress-ha deploy --adopt', function () {
       assert.match(
         error,
         new RegExp(
-          `deployment\\.apps/${OLD} still serves service/${LB}, which is unchanged; to go on, fix what is named and run 'kubectl ingress-ha deploy -n ${ns} --adopt ${OLD}' again; to undo: kubectl -n ${ns} delete daemonset\\.apps/ingress-nginx-controller$`,
+          // The command to go on is the one typed, every flag kept (issue 11: it dropped them).
+          `; deployment\\.apps/${OLD} still serves service/${LB}, which is unchanged; to finish it: kubectl ingress-ha deploy --adopt ${OLD} --ingress-class stuck --timeout 4s -n ${ns} --kubeconfig \\S+; ` +
+            `to undo it: kubectl -n ${ns} patch service ${LB} .* && kubectl -n ${ns} delete daemonset\\.apps/ingress-nginx-controller$`,
         ),
       );
       const svc = (await c.kubectl(['-n', ns, 'get', 'svc', LB, '-o', 'jsonpath={.metadata.uid} {.spec.selector}'])).stdout;

@@ -23,7 +23,7 @@ const SCENARIOS = fileURLToPath(new URL('../../../test/playground/scenarios', im
 
 interface PlaygroundState {
   cluster: ClusterState;
-  dataplane: { pid: number; port: number; log: string; match: string };
+  dataplane: { pid: number; port: number; log: string; match: string; cmd?: string; args?: string[] };
   /** With the network: the nginx LoadBalancer address of seed 001 chapter 1. */
   nginxAddress?: string;
   /** With the network: Istio's Prometheus addon (istio-system/prometheus:9090) at this pod address. */
@@ -114,6 +114,7 @@ async function start(withIstiod: boolean, tracing: TracingKind | 'none'): Promis
     process.stdout.write(`Reusing the running playground.\n${instructions(prev)}`);
     return;
   }
+  if (prev && (await revive(prev))) return;
   if (prev) await stop(true);
   mkdirSync(HOME, { recursive: true });
   const dir = join(HOME, 'cluster');
@@ -156,7 +157,10 @@ async function start(withIstiod: boolean, tracing: TracingKind | 'none'): Promis
       dpLog,
       { detached: true },
     );
-    const state: PlaygroundState = { cluster: cluster.state, dataplane: { pid: dp.pid, port, log: dpLog, match: dp.match } };
+    const state: PlaygroundState = {
+      cluster: cluster.state,
+      dataplane: { pid: dp.pid, port, log: dpLog, match: dp.match, cmd: dp.cmd, args: dp.args },
+    };
     if (net) {
       // Chapter 1: the nginx Service's LoadBalancer address, once the pool has given it one.
       await until(
@@ -210,6 +214,36 @@ async function start(withIstiod: boolean, tracing: TracingKind | 'none'): Promis
   }
 }
 
+/**
+ * A control-plane process died (the API server killed, say) while its data is intact: start the dead
+ * ones again on their own etcd data, certificates and ports, and the data plane with them, instead of
+ * wiping the cluster. False when that does not bring it back (then it is started afresh).
+ */
+async function revive(prev: PlaygroundState): Promise<boolean> {
+  const log = (m: string) => process.stderr.write(`[playground] ${m}\n`);
+  if (!existsSync(join(prev.cluster.dir, 'etcd'))) return false;
+  try {
+    const cluster = attachCluster(join(prev.cluster.dir, 'state.json'));
+    const restarted = await cluster.restart();
+    const dp = prev.dataplane;
+    if (!(isRunning(dp.pid) && isOurs(dp.pid, dp.match))) {
+      if (!dp.cmd || !dp.args) return false;
+      const again = startProcess('dataplane', dp.cmd, dp.args, dp.log, { detached: true });
+      prev.dataplane = { ...dp, pid: again.pid, match: again.match };
+      restarted.push('dataplane');
+    }
+    prev.cluster = cluster.state;
+    writeFileSync(STATE, JSON.stringify(prev, null, 2));
+    if (!(await running(prev))) return false;
+    log(`restarted ${restarted.join(', ') || 'nothing'} on the playground's own data`);
+    process.stdout.write(`The playground was restarted on its own data (${restarted.join(', ')}).\n${instructions(prev)}`);
+    return true;
+  } catch (err) {
+    log(`could not restart the playground on its data (${(err as Error).message}); starting a new one`);
+    return false;
+  }
+}
+
 async function stop(quiet = false): Promise<void> {
   const s = readState();
   if (!quiet && (await stopMeshPlayground(HOME))) process.stdout.write('Mesh playground stopped and removed.\n');
@@ -243,7 +277,7 @@ async function status(): Promise<number> {
   if (!(await running(s))) {
     const dead = [...s.cluster.processes, { name: 'dataplane', pid: s.dataplane.pid }].filter((p) => !isRunning(p.pid)).map((p) => p.name);
     process.stdout.write(
-      `The playground is not healthy${dead.length ? ` (not running: ${dead.join(', ')})` : ''}; restart it with: npm run playground -- stop && npm run playground\n`,
+      `The playground is not healthy${dead.length ? ` (not running: ${dead.join(', ')})` : ''}; npm run playground restarts it on its own data (to start afresh: npm run playground -- stop && npm run playground)\n`,
     );
     const crash = s.cluster.istiod && new Istiod(s.cluster.istiod).crashReport();
     if (crash) process.stdout.write(`${crash}\n`);

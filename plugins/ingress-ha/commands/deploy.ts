@@ -5,9 +5,10 @@ import { bool, defineCommand, str } from '../../../shared/cli/command.js';
 import { dryRunFlag, readDryRun, readTimeout, timeoutFlag } from '../../../shared/cli/flags.js';
 import { CliError, UsageError } from '../../../shared/errors.js';
 import type { DryRun, KubeObject } from '../../../shared/kube/client.js';
+import { commandLine, pendingMessage, readJournal, removeJournal } from '../../../shared/kube/journal.js';
 import { executePlan, type Change } from '../../../shared/kube/plan.js';
 import { dnsLabel, dnsSubdomain, serviceName } from '../../../shared/validate.js';
-import { planAdoption, runAdoption } from '../adopt.js';
+import { adoptJournal, planAdoption, runAdoption } from '../adopt.js';
 import { applyObjects, minAvailableFor, needsToleration, noIngressNodesMessage, resolveService, waitForController, withState } from '../deploy.js';
 import { buildManifests } from '../manifests.js';
 import { isIngressNode, nameOf, type DeploymentLike, type NodeLike, type ServiceLike } from '../observed.js';
@@ -130,13 +131,36 @@ export const deployCommand = defineCommand<Options>({
     for (const w of [...warnings, ...notes]) ctx.warn(w);
     const ingressNodes = nodes.filter(isIngressNode).length;
     if (ingressNodes === 0) ctx.warn(noIngressNodesMessage(nodes));
-    if (o.adopt && oldDeployment && existingService) {
-      await runAdoption(ctx, ingress, planAdoption(objects, existingService, o.adopt, ingress.namespace), existingService, {
-        dryRun: o.dryRun,
-        timeoutMs: o.timeoutMs,
-        ingressNodes,
+    if (o.adopt && existingService) {
+      const intent = JSON.stringify({
+        adopt: o.adopt,
+        controller: o.controller,
+        cloud: o.cloud,
+        image: o.image ?? null,
+        exclusive: o.exclusive,
+        name: o.name ?? null,
+        service: o.service ?? null,
+        ingressClass: o.ingressClass ?? null,
       });
-      return;
+      const command = commandLine(ctx.plugin, ctx.argv ?? ['deploy', '-n', ingress.namespace, '--adopt', o.adopt]);
+      const ref = adoptJournal(ingress, nameOf(existingService));
+      const found = await readJournal(ctx.kube(), ref);
+      const pending = found && found.done < found.steps.length ? found : undefined;
+      // Other options would write other objects (another --cloud drops the load balancer's annotations).
+      if (pending && pending.intent !== intent) throw new CliError(pendingMessage(pending, ref));
+      if (pending || oldDeployment) {
+        if (pending && o.dryRun === 'none')
+          ctx.stderr.write(`continuing the interrupted '${pending.command}' from step ${pending.done + 1} of ${pending.steps.length}\n`);
+        await runAdoption(ctx, ingress, planAdoption(objects, existingService, o.adopt, ingress.namespace), existingService, {
+          dryRun: o.dryRun,
+          timeoutMs: o.timeoutMs,
+          ingressNodes,
+          intent: { intent, command },
+          resume: pending,
+        });
+        return;
+      }
+      if (found && o.dryRun === 'none') await removeJournal(ctx.kube(), ref); // finished, left behind when the API went away
     }
     if (o.adopt) ctx.stderr.write(`deployment.apps/${o.adopt} was adopted already (service/${ingress.serviceName} records it); applying the rest\n`);
     const desired = objects.map((obj): KubeObject => (obj.kind === 'Service' ? withState(obj, existingService) : obj));
