@@ -1,16 +1,20 @@
 // Carrying out one blue-green operation, the same careful way for every command: observe, detect the
 // provider, plan, refuse traffic to a Service without ready endpoints (unless --force), write each
-// changed object once (conditional on the version read; re-read and re-planned on a conflict), say
+// changed object once (under the lock of the target, conditional on the version read; re-read and re-planned on a conflict), say
 // "unchanged" when there is nothing to do, and end with one line on where the traffic goes.
 import type { CommandContext } from '../../shared/context.js';
 import { CliError, KubeApiError } from '../../shared/errors.js';
 import { retryOnConflict, type DryRun } from '../../shared/kube/client.js';
+import { commandLock, lockTarget, withLock, type LockTarget } from '../../shared/kube/lock.js';
 import { executePlan, type Change } from '../../shared/kube/plan.js';
 import { detectProvider } from './detect.js';
 import type { Provider, Slot } from './model.js';
 import { observe, readyEndpoints, type Cluster } from './observe.js';
 import type { Operation, Selection } from './operations.js';
 import { planBlueGreen, targetName, type BlueGreenPlan } from './plan.js';
+
+/** How long a change waits for another run changing the same target (blue-green commands have no --timeout). */
+const LOCK_WAIT_MS = 60_000;
 
 export interface TargetOptions extends Selection {
   target: string;
@@ -37,7 +41,9 @@ export async function mutate(
   const kube = ctx.kube();
   let warned = false;
   let out: MutateResult | undefined;
-  await retryOnConflict(async () => {
+  // Planned first without the lock: a change that writes takes the lock on its target and plans again under it.
+  let needsLock: LockTarget | undefined;
+  const attempt = (locked: boolean) => async () => {
     const cluster = await observe(kube, o.target, o.provider);
     const provider = detectProvider(cluster.target, { ingresses: cluster.ingresses, classes: cluster.classes, explicit: o.provider });
     const result = planBlueGreen(provider, cluster, op, o);
@@ -64,6 +70,10 @@ export async function mutate(
       ctx.stdout.write(`${targetName(cluster)} unchanged\n`);
       return;
     }
+    if (o.dryRun === 'none' && !locked) {
+      needsLock = lockTarget(cluster.target.kind ?? '', cluster.namespace, cluster.target.metadata?.name ?? '');
+      return;
+    }
     try {
       await executePlan(ctx, changes, o.dryRun);
     } catch (err) {
@@ -72,7 +82,11 @@ export async function mutate(
         throw new KubeApiError(err.message, 409, 'Conflict', { cause: err });
       throw err;
     }
-  });
+  };
+  await retryOnConflict(attempt(false));
+  if (needsLock) {
+    await withLock(kube, commandLock(ctx, needsLock, `${op.kind} ${o.target}`, LOCK_WAIT_MS), () => retryOnConflict(attempt(true)));
+  }
   const { cluster, provider, result } = out!;
   const verb = o.dryRun === 'none' ? 'routes' : 'would route';
   for (const s of result.plan.desired.filter((x) => result.plan.selected.includes(`${x.host}${x.path}`))) {

@@ -1,15 +1,15 @@
 // Carrying out a replica plan for set, abort and promote, the same careful way each time: under a
-// lock (one change to a canary at a time), re-read and re-planned on conflicts, scale-ups ready before
+// lock (one change to a canary's traffic target at a time), re-read and re-planned on conflicts, scale-ups ready before
 // the scale-downs that follow them, and dry runs that write nothing.
-import { hostname } from 'node:os';
 import type { CommandContext } from '../../shared/context.js';
 import { CliError } from '../../shared/errors.js';
 import { retryOnConflict, type DryRun } from '../../shared/kube/client.js';
-import { withLock } from '../../shared/kube/lock.js';
+import { commandLock, withLock, type LockTarget } from '../../shared/kube/lock.js';
 import { applyPlan, executePlan, type Change } from '../../shared/kube/plan.js';
 import { waitForRollout } from '../../shared/kube/wait.js';
 import { startProgress } from '../../shared/output/spinner.js';
 import { observe } from './observe.js';
+import { canaryLock, refuseOtherCanary } from './target.js';
 import type { Topology } from './topology.js';
 import type { ScalePlan, ScaleStep } from './plan-set.js';
 
@@ -29,6 +29,16 @@ export interface ScaleOptions {
   istio: (t: Topology) => Promise<void>;
   /** --mode: auto picks Istio when a VirtualService routes the Service. */
   mode?: 'auto' | 'replicas' | 'istio';
+}
+
+/** The traffic moved to another target (a VirtualService appeared) between the lock and the re-read: lock that one. */
+class TargetMoved extends CliError {
+  constructor(
+    readonly from: LockTarget,
+    readonly to: LockTarget,
+  ) {
+    super(`the traffic of this canary moved from ${from.what} to ${to.what} while it waited; run the command again`);
+  }
 }
 
 async function waitReady(ctx: CommandContext, namespace: string, name: string, timeoutMs: number, what: string): Promise<void> {
@@ -77,64 +87,70 @@ export async function applySteps(
 /** Observe, plan with `plan`, apply; a Service routed by a VirtualService is changed through `o.istio` instead (then no plan). */
 export async function runChange<P extends ScalePlan>(ctx: CommandContext, o: ScaleOptions, plan: (t: Topology) => P): Promise<{ t: Topology; plan?: P }> {
   let result: { t: Topology; plan?: P } | undefined;
+  let locked: LockTarget | undefined;
   const apply = () =>
-    retryOnConflict(async () => {
-      const t = await observe(ctx, o.canary, o.service, o.stable);
-      if (o.mode === 'istio' && !t.virtualServices.length) {
-        throw new CliError(
-          `no VirtualService in namespace "${t.namespace}" routes service "${t.service.metadata?.name}"; --mode istio needs one (or use --mode replicas)`,
-        );
-      }
-      if (t.virtualServices.length && o.mode !== 'replicas') {
-        result = { t };
-        return o.istio(t);
-      }
-      if (t.virtualServices.length) {
-        // Under Istio the split follows the VirtualService's weights: changing replicas would not move traffic.
-        const vs = t.virtualServices.map((v) => `virtualservice.networking.istio.io/${v.metadata?.name}`).join(', ');
-        throw new CliError(
-          `${vs} routes service "${t.service.metadata?.name}", so its weights, not replica counts, decide the split; --mode replicas cannot move traffic, use --mode istio (or auto)`,
-        );
-      }
-      if (t.others.length) {
-        // Their pods take a share too: a replica ratio between two of them is not the canary's share.
-        throw new CliError(
-          `service "${t.service.metadata?.name}" also selects ${t.others.map((d) => `deployment.apps/${d.metadata?.name}`).join(', ')}, whose pods take traffic too; replicas mode needs the canary and one stable Deployment alone behind the Service`,
-        );
-      }
-      // An autoscaler would undo replica changes (it cannot touch VirtualService weights).
-      if (t.autoscalers.length) {
-        const list = t.autoscalers.map((h) => `horizontalpodautoscaler.autoscaling/${h.metadata?.name}`).join(', ');
-        if (!o.force) throw new CliError(`${list} scales these Deployments and would undo the change; remove it, or pass --force to scale anyway`);
-        ctx.warn(`${list} scales these Deployments and may undo the change`);
-      }
+    retryOnConflict(
+      async () => {
+        const t = await observe(ctx, o.canary, o.service, o.stable);
+        // Under the lock: the target it was taken on must still be the one this change is about.
+        const target = canaryLock(t, o.mode);
+        if (locked && target.name !== locked.name) throw new TargetMoved(locked, target);
+        refuseOtherCanary(t);
+        if (o.mode === 'istio' && !t.virtualServices.length) {
+          throw new CliError(
+            `no VirtualService in namespace "${t.namespace}" routes service "${t.service.metadata?.name}"; --mode istio needs one (or use --mode replicas)`,
+          );
+        }
+        if (t.virtualServices.length && o.mode !== 'replicas') {
+          result = { t };
+          return o.istio(t);
+        }
+        if (t.virtualServices.length) {
+          // Under Istio the split follows the VirtualService's weights: changing replicas would not move traffic.
+          const vs = t.virtualServices.map((v) => `virtualservice.networking.istio.io/${v.metadata?.name}`).join(', ');
+          throw new CliError(
+            `${vs} routes service "${t.service.metadata?.name}", so its weights, not replica counts, decide the split; --mode replicas cannot move traffic, use --mode istio (or auto)`,
+          );
+        }
+        if (t.others.length) {
+          // Their pods take a share too: a replica ratio between two of them is not the canary's share.
+          throw new CliError(
+            `service "${t.service.metadata?.name}" also selects ${t.others.map((d) => `deployment.apps/${d.metadata?.name}`).join(', ')}, whose pods take traffic too; replicas mode needs the canary and one stable Deployment alone behind the Service`,
+          );
+        }
+        // An autoscaler would undo replica changes (it cannot touch VirtualService weights).
+        if (t.autoscalers.length) {
+          const list = t.autoscalers.map((h) => `horizontalpodautoscaler.autoscaling/${h.metadata?.name}`).join(', ');
+          if (!o.force) throw new CliError(`${list} scales these Deployments and would undo the change; remove it, or pass --force to scale anyway`);
+          ctx.warn(`${list} scales these Deployments and may undo the change`);
+        }
 
-      const p = plan(t);
-      result = { t, plan: p };
-      const changes = p.steps.map(toChange);
-      if (o.dryRun !== 'none') {
-        if (o.lines) await executePlan(ctx, changes, o.dryRun);
-        else if (o.dryRun === 'server') await applyPlan(ctx.kube(), changes, 'server'); // validated, not printed (-o json)
-        return;
-      }
-      await applySteps(ctx, t, p.steps, { ...o, waitLast: false });
-    });
-  if (o.dryRun === 'none') {
-    // Two changes to the same canary at once would each scale one side: one runs at a time.
-    const kube = ctx.kube();
-    await withLock(
-      kube,
-      {
-        namespace: kube.namespace,
-        name: `kubectl-canary.${o.canary}`,
-        holder: `kubectl canary ${o.what} (${ctx.env['USER'] ?? 'unknown'}@${hostname()})`,
-        ttlMs: 2 * o.timeoutMs + 60_000,
-        waitMs: o.timeoutMs,
-        clock: ctx.clock,
-        onWait: (m) => ctx.stderr.write(`${m}\n`),
+        const p = plan(t);
+        result = { t, plan: p };
+        const changes = p.steps.map(toChange);
+        if (o.dryRun !== 'none') {
+          if (o.lines) await executePlan(ctx, changes, o.dryRun);
+          else if (o.dryRun === 'server') await applyPlan(ctx.kube(), changes, 'server'); // validated, not printed (-o json)
+          return;
+        }
+        await applySteps(ctx, t, p.steps, { ...o, waitLast: false });
       },
-      apply,
+      { timeoutMs: o.timeoutMs },
     );
+  if (o.dryRun === 'none') {
+    // Two changes to the same traffic at once would each scale one side: one runs at a time, per target
+    // (found by a first read; re-read under the lock).
+    const kube = ctx.kube();
+    locked = canaryLock(await observe(ctx, o.canary, o.service, o.stable), o.mode);
+    for (let round = 1; ; round++) {
+      try {
+        await withLock(kube, commandLock(ctx, locked, o.what, o.timeoutMs), apply);
+        break;
+      } catch (err) {
+        if (!(err instanceof TargetMoved) || round >= 3) throw err;
+        locked = err.to;
+      }
+    }
   } else {
     await apply();
   }

@@ -39,6 +39,12 @@ export interface ObjectRef {
   namespace?: string | undefined;
 }
 
+/** One event of a watch: the object as it is now (for ERROR, a Status). */
+export interface WatchEvent<T extends KubeObject = KubeObject> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
 /** namespace value that lists across all namespaces (-A). */
 export const ALL_NAMESPACES = '*';
 
@@ -229,6 +235,51 @@ export class Kube {
     }
   }
 
+  /**
+   * Watch one kind from a resourceVersion (GET ...?watch=1, one JSON event a line), e.g. a single
+   * object by fieldSelector metadata.name=NAME. One counted request however many events arrive; the
+   * stream ends when the server closes it (timeoutSeconds) or the signal aborts. An ERROR event (410
+   * Gone: the version is too old) is yielded as is: the caller re-reads.
+   */
+  async *watch<T extends KubeObject = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    opts: { namespace?: string | undefined; fieldSelector?: string; resourceVersion?: string | undefined; timeoutSeconds?: number; signal?: AbortSignal },
+  ): AsyncGenerator<WatchEvent<T>> {
+    const path = await this.path({ apiVersion, kind, namespace: opts.namespace });
+    const res = await this.stream(
+      this.op('watch', { apiVersion, kind, namespace: opts.namespace }),
+      {
+        method: 'GET',
+        path,
+        query: {
+          watch: 1,
+          fieldSelector: opts.fieldSelector,
+          resourceVersion: opts.resourceVersion,
+          timeoutSeconds: opts.timeoutSeconds,
+          allowWatchBookmarks: false,
+        },
+      },
+      opts.signal ? { signal: opts.signal } : {},
+    );
+    let buffered = '';
+    try {
+      for await (const chunk of res.body as AsyncIterable<Buffer | string>) {
+        buffered += chunk.toString();
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl).trim();
+          buffered = buffered.slice(nl + 1);
+          if (line) yield JSON.parse(line) as WatchEvent<T>;
+        }
+      }
+    } catch (err) {
+      if (!opts.signal?.aborted) throw err;
+    } finally {
+      res.body.destroy();
+    }
+  }
+
   /** Server-side apply with this plugin's field manager. */
   async apply<T extends KubeObject>(obj: T, opts: { dryRun?: ServerDryRun; force?: boolean } = {}): Promise<T> {
     const ref = refOf(obj);
@@ -364,27 +415,43 @@ function dryRunParam(d: DryRun | undefined): string | undefined {
 }
 
 /**
- * Re-read and re-plan on 409 Conflict: `attempt` must read what it needs afresh each time.
- * After the last attempt the conflict is rethrown with how many attempts were made.
+ * The pause before conflict retry `attempt` (1-based): exponential from 50 ms, capped at 2 s, with full
+ * jitter (a random share of it), so writers that collided do not collide again in step.
  */
-export async function retryOnConflict<T>(attempt: () => Promise<T>, attempts = 5, backoffMs = 50): Promise<T> {
+export function conflictBackoffMs(attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(2000, 50 * 2 ** Math.min(attempt - 1, 10));
+  return Math.round(ceiling * (0.5 + random() / 2));
+}
+
+/**
+ * Re-read and re-plan on 409 Conflict: `attempt` must read what it needs afresh each time. Retries back
+ * off with jitter for as long as timeoutMs allows (the command's --timeout); then the conflict is
+ * rethrown with how many attempts were made.
+ */
+export async function retryOnConflict<T>(
+  attempt: () => Promise<T>,
+  opts: { timeoutMs?: number; now?: () => number; sleep?: (ms: number) => Promise<void>; random?: () => number } = {},
+): Promise<T> {
+  const now = opts.now ?? Date.now;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const start = now();
   for (let i = 1; ; i++) {
     try {
       return await attempt();
     } catch (err) {
-      if (!isConflict(err) || i >= attempts) {
-        if (isConflict(err)) {
-          const e = err as KubeApiError;
-          throw new KubeApiError(
-            `${e.message.replace(/; run the command again$/, '')} (gave up after ${i} attempts); run the command again`,
-            e.status,
-            e.reason,
-            { cause: e },
-          );
-        }
-        throw err;
+      if (!isConflict(err)) throw err;
+      const pause = conflictBackoffMs(i, opts.random);
+      if (now() - start + pause > timeoutMs) {
+        const e = err as KubeApiError;
+        throw new KubeApiError(
+          `${e.message.replace(/; run the command again$/, '')} (gave up after ${i} attempts in ${Math.round((now() - start) / 1000)}s); run the command again`,
+          e.status,
+          e.reason,
+          { cause: e },
+        );
       }
-      await new Promise((r) => setTimeout(r, backoffMs * i));
+      await sleep(pause);
     }
   }
 }

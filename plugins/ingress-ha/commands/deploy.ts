@@ -5,13 +5,24 @@ import { bool, defineCommand, str } from '../../../shared/cli/command.js';
 import { dryRunFlag, readDryRun, readTimeout, timeoutFlag } from '../../../shared/cli/flags.js';
 import { CliError, UsageError } from '../../../shared/errors.js';
 import type { DryRun, KubeObject } from '../../../shared/kube/client.js';
+import { commandLock, lockTarget, withLock } from '../../../shared/kube/lock.js';
 import { executePlan, type Change } from '../../../shared/kube/plan.js';
 import { dnsLabel, dnsSubdomain } from '../../../shared/validate.js';
 import { planAdoption, runAdoption } from '../adopt.js';
 import { applyObjects, minAvailableFor, needsToleration, noIngressNodesMessage, resolveService, waitForController, withState } from '../deploy.js';
 import { buildManifests } from '../manifests.js';
 import { isIngressNode, nameOf, type DeploymentLike, type NodeLike, type ServiceLike } from '../observed.js';
-import { CLOUDS, CONTROLLERS, ingressOptions, parseCloud, parseController, type Cloud, type Controller, type IngressOptions } from '../options.js';
+import {
+  CLOUDS,
+  CONTROLLERS,
+  controllerName,
+  ingressOptions,
+  parseCloud,
+  parseController,
+  type Cloud,
+  type Controller,
+  type IngressOptions,
+} from '../options.js';
 
 const ISTIO_INJECTOR_MISSING =
   'no Istio sidecar injector in this cluster (no istio-sidecar-injector webhook): the gateway\'s image "auto" is filled in by istiod, so install Istio first or pass --image';
@@ -126,16 +137,23 @@ export const deployCommand = defineCommand<Options>({
   },
   run: async (ctx, o) => {
     const { ingress, nodes, existingService, oldDeployment, notes } = o.observed!;
+    // One change to a controller at a time: the lock of its DaemonSet (namespace/name), for real writes only.
+    const what = `deploy${o.adopt ? ` --adopt ${o.adopt}` : ''}`;
+    const target = lockTarget('DaemonSet', ingress.namespace, controllerName(ingress.name));
+    const locked = <T>(work: () => Promise<T>): Promise<T> =>
+      o.dryRun === 'none' ? withLock(ctx.kube(), commandLock(ctx, target, what, o.timeoutMs), work) : work();
     const { objects, warnings } = buildManifests(ingress);
     for (const w of [...warnings, ...notes]) ctx.warn(w);
     const ingressNodes = nodes.filter(isIngressNode).length;
     if (ingressNodes === 0) ctx.warn(noIngressNodesMessage(nodes));
     if (o.adopt && oldDeployment && existingService) {
-      await runAdoption(ctx, ingress, planAdoption(objects, existingService, o.adopt, ingress.namespace), existingService, {
-        dryRun: o.dryRun,
-        timeoutMs: o.timeoutMs,
-        ingressNodes,
-      });
+      await locked(() =>
+        runAdoption(ctx, ingress, planAdoption(objects, existingService, o.adopt!, ingress.namespace), existingService, {
+          dryRun: o.dryRun,
+          timeoutMs: o.timeoutMs,
+          ingressNodes,
+        }),
+      );
       return;
     }
     if (o.adopt) ctx.stderr.write(`deployment.apps/${o.adopt} was adopted already (service/${ingress.serviceName} records it); applying the rest\n`);
@@ -148,7 +166,8 @@ export const deployCommand = defineCommand<Options>({
       );
       return;
     }
-    await applyObjects(ctx, desired, o.dryRun);
+    const dryRun = o.dryRun;
+    await locked(() => applyObjects(ctx, desired, dryRun));
     if (o.dryRun === 'none' && o.wait) await waitForController(ctx, ingress, ingressNodes, o.timeoutMs);
   },
 });
