@@ -141,7 +141,9 @@ export async function runChange<P extends ScalePlan>(ctx: CommandContext, o: Sca
     // Two changes to the same traffic at once would each scale one side: one runs at a time, per target
     // (found by a first read; re-read under the lock).
     const kube = ctx.kube();
-    locked = canaryLock(await observe(ctx, o.canary, o.service, o.stable), o.mode);
+    const first = await observe(ctx, o.canary, o.service, o.stable);
+    refuseOtherCanary(first); // at once, rather than after waiting for the lock (and again under it)
+    locked = canaryLock(first, o.mode);
     for (let round = 1; ; round++) {
       try {
         await withLock(kube, commandLock(ctx, locked, o.what, o.timeoutMs), apply);

@@ -52,15 +52,16 @@ describe('kubectl canary set (replicas mode)', function () {
       r.stdout,
       'deployment.apps/new-nginx unchanged\ndeployment.apps/old-nginx unchanged\ncanary new-nginx gets 50% of service/nginx (1 of 2 pods; mode replicas)',
     );
-    // The lock (a Lease) is taken and released; the four lists are the only reads; nothing is written.
-    assert.ok(r.stderr.includes(`I: 6 API requests to ${c.server} (create 1, list 4, delete 1)`), r.stderr);
+    // Four lists find the traffic target (the Service), whose lock (a Lease) is taken and released; the
+    // four lists again under it; nothing is written.
+    assert.ok(r.stderr.includes(`I: 10 API requests to ${c.server} (list 8, create 1, delete 1)`), r.stderr);
   });
 
   it('75% of 4 pods: scales, waits for Ready pods, reads each kind once and writes once; the data plane follows', async () => {
     const r = await canary(c, ['set', 'new-nginx', '75', '--total', '4', '-v']);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(r.stdout, 'deployment.apps/new-nginx scaled (1 -> 3)\ncanary new-nginx gets 75% of service/nginx (3 of 4 pods; mode replicas)');
-    assert.match(r.stderr, /\(create 1, list 4, patch 1, delete 1, get \d+\)/, 'lock, four lists, one write, unlock, rollout polls');
+    assert.match(r.stderr, /\(list 8, create 1, patch 1, delete 1, get \d+\)/, 'four lists, lock, four lists, one write, unlock, rollout polls');
     assert.deepEqual(await replicas(c), { 'new-nginx': '3/3', 'old-nginx': '1/1' });
     const annotation = (
       await c.kubectl(['-n', NS, 'get', 'deploy', 'new-nginx', '-o', "jsonpath={.metadata.annotations['traffic\\.kubectl-plugins\\.io/previous-replicas']}"])
@@ -160,21 +161,24 @@ describe('kubectl canary set (replicas mode)', function () {
     assert.ok(['new-nginx=1 old-nginx=3', 'new-nginx=3 old-nginx=1'].includes(spec), `one of the two splits, not a mix: ${spec}`);
   });
 
-  it('waits for a lock another run holds, gives up at --timeout with how to clear it, and takes over an expired one', async () => {
+  it('waits for a lock another run holds on the Service, gives up at --timeout, and takes over an expired one', async () => {
     const lease = (renew: string, seconds: number) =>
-      `apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: kubectl-canary.new-nginx, namespace: ${NS}}\nspec: {holderIdentity: "kubectl canary set new-nginx 10 (ana@laptop)", leaseDurationSeconds: ${seconds}, acquireTime: "${renew}", renewTime: "${renew}"}\n`;
+      `apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: kubectl-traffic.service.nginx, namespace: ${NS}}\nspec: {holderIdentity: "kubectl canary set new-nginx 10 (ana@laptop)", leaseDurationSeconds: ${seconds}, acquireTime: "${renew}", renewTime: "${renew}"}\n`;
     await c.kubectl(['apply', '-f', '-'], { input: lease(new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z'), 600) });
     const blocked = await canary(c, ['set', 'new-nginx', '50', '--timeout', '2s']);
     assert.equal(blocked.exitCode, 1);
-    assert.match(blocked.stderr, /^waiting for kubectl canary set new-nginx 10 \(ana@laptop\) to finish \(lease\/kubectl-canary\.new-nginx, up to 2s\)\n/);
     assert.match(
       blocked.stderr,
-      /\nerror: another run \(kubectl canary set new-nginx 10 \(ana@laptop\)\) is changing this now and holds lease\/kubectl-canary\.new-nginx in namespace "canary-l4"; try again when it is done, or if it died, remove the lock: kubectl delete lease kubectl-canary\.new-nginx -n canary-l4$/,
+      /^waiting for kubectl canary set new-nginx 10 \(ana@laptop\) to finish \(lease\/kubectl-traffic\.service\.nginx, up to 2s\)\n/,
+    );
+    assert.match(
+      blocked.stderr,
+      /\nerror: another run \(kubectl canary set new-nginx 10 \(ana@laptop\)\) is changing service\/nginx now and holds lease\/kubectl-traffic\.service\.nginx in namespace "canary-l4"; try again when it is done \(a run that died loses it 10m after its last renewal\)$/,
     );
     await c.kubectl(['apply', '-f', '-'], { input: lease('2026-01-01T00:00:00.000000Z', 30) });
     const r = await canary(c, ['set', 'new-nginx', '50', '--wait=false']);
     assert.equal(r.exitCode, 0, r.stderr);
-    assert.equal((await c.kubectl(['-n', NS, 'get', 'lease', 'kubectl-canary.new-nginx'], { reject: false })).exitCode, 1, 'released after use');
+    assert.equal((await c.kubectl(['-n', NS, 'get', 'lease', 'kubectl-traffic.service.nginx'], { reject: false })).exitCode, 1, 'released after use');
   });
 
   it('istio mode: a VirtualService routing the Service gets exact weights between subsets; header routes stay; istioctl accepts it', async () => {
