@@ -51,6 +51,11 @@ export interface LockOptions {
   holder: string;
   /** How long the lock stays valid without a renewal (default 15 s); renewed every third of it while the work runs. */
   leaseMs?: number;
+  /**
+   * Accepted so call sites written for the earlier unrenewed lock still compile; not used: the lease is
+   * short (leaseMs) and renewed while the work runs, whatever the work's length.
+   */
+  ttlMs?: number;
   /** How long to wait for another holder before giving up (the command's --timeout). */
   waitMs: number;
   clock: Clock;
@@ -168,9 +173,12 @@ class Renewal {
 class EventWait<T> {
   private pending: Promise<IteratorResult<T>> | undefined;
   constructor(private readonly it: AsyncIterator<T>) {}
-  async next(ms: number, clock: Clock): Promise<IteratorResult<T> | 'timeout'> {
+  async next(ms: number): Promise<IteratorResult<T> | 'timeout'> {
     this.pending ??= this.it.next();
-    const got = await Promise.race([this.pending, clock.sleep(Math.max(ms, 0)).then(() => 'timeout' as const)]);
+    // A timer of our own, cleared when an event comes first: a wait of minutes must not outlive the lock.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), Math.max(ms, 0))));
+    const got = await Promise.race([this.pending, timeout]).finally(() => clearTimeout(timer));
     if (got !== 'timeout') this.pending = undefined;
     return got;
   }
@@ -206,25 +214,30 @@ export async function withLock<T>(kube: Kube, o: LockOptions, work: () => Promis
       } catch (err) {
         if (!(err instanceof KubeApiError && err.status === 409 && err.reason === 'AlreadyExists')) throw err;
       }
-      let held = await kube.find<Lease>(ref);
-      if (!held) continue; // released between our create and our read
+      let held: Lease | undefined;
       let seen = o.clock.now().getTime();
-      // Watch this Lease from the version read: renewals, a new holder, or its deletion arrive as events.
-      if (!watch && !noWatch) {
-        const stop = new AbortController();
-        const timeoutSeconds = Math.max(1, Math.ceil((deadline - seen) / 1000) + 1);
-        const stream = kube.watch<Lease>(ref.apiVersion, ref.kind, {
-          namespace: o.namespace,
-          fieldSelector: `metadata.name=${o.name}`,
-          resourceVersion: held.metadata?.resourceVersion,
-          timeoutSeconds,
-          signal: stop.signal,
-        });
-        watch = { events: new EventWait(stream[Symbol.asyncIterator]()), stop };
+      if (!watch) {
+        held = await kube.find<Lease>(ref);
+        if (!held) continue; // released between our create and our read
+        // Watch this Lease from the version read: renewals, a new holder, or its deletion arrive as events.
+        if (!noWatch) {
+          const stop = new AbortController();
+          const timeoutSeconds = Math.max(1, Math.ceil((deadline - seen) / 1000) + 1);
+          const stream = kube.watch<Lease>(ref.apiVersion, ref.kind, {
+            namespace: o.namespace,
+            fieldSelector: `metadata.name=${o.name}`,
+            resourceVersion: held.metadata?.resourceVersion,
+            timeoutSeconds,
+            signal: stop.signal,
+          });
+          watch = { events: new EventWait(stream[Symbol.asyncIterator]()), stop };
+        }
       }
+      // Watching already: the Lease that beat our create arrives as the next event, no read needed.
       for (;;) {
         const now = o.clock.now().getTime();
-        if (now >= takeoverAt(held, seen)) {
+        const due = held ? takeoverAt(held, seen) : Infinity;
+        if (held && now >= due) {
           try {
             ours = await kube.replace(desired(held.metadata?.resourceVersion)); // take over an abandoned lock
             break acquire;
@@ -235,20 +248,20 @@ export async function withLock<T>(kube: Kube, o: LockOptions, work: () => Promis
         }
         if (now >= deadline) {
           throw new CliError(
-            `another run (${held.spec?.holderIdentity ?? 'unknown'}) is changing ${o.what ?? 'this'} now and holds lease/${o.name} in namespace "${o.namespace}"; ` +
-              `try again when it is done (a run that died loses it ${formatDuration(durationMs(held))} after its last renewal)`,
+            `another run (${held?.spec?.holderIdentity ?? 'unknown'}) is changing ${o.what ?? 'this'} now and holds lease/${o.name} in namespace "${o.namespace}"; ` +
+              `try again when it is done (a run that died loses it ${formatDuration(held ? durationMs(held) : leaseMs)} after its last renewal)`,
           );
         }
-        if (!waited) o.onWait?.(`waiting for ${held.spec?.holderIdentity ?? 'another run'} to finish (lease/${o.name}, up to ${formatDuration(o.waitMs)})`);
+        if (!waited) o.onWait?.(`waiting for ${held?.spec?.holderIdentity ?? 'another run'} to finish (lease/${o.name}, up to ${formatDuration(o.waitMs)})`);
         waited = true;
-        const wake = Math.min(takeoverAt(held, seen), deadline) - now;
+        const wake = Math.min(due, deadline) - now;
         if (!watch) {
           await o.clock.sleep(Math.min(1000, Math.max(wake, 0)));
           continue acquire;
         }
         let got: Awaited<ReturnType<typeof watch.events.next>>;
         try {
-          got = await watch.events.next(wake, o.clock);
+          got = await watch.events.next(wake);
         } catch (err) {
           // Not allowed to watch Leases, or the watch broke: read it again in a second instead.
           if (!(err instanceof KubeApiError)) throw err;

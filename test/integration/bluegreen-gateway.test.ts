@@ -59,8 +59,9 @@ spec:
   it('set 30: weights that read as percentages on the rule; found by name without saying the kind', async () => {
     const r = await run(['set', 'echo', 'new-nginx', '30', '-v']);
     assert.equal(r.exitCode, 0, r.stderr);
-    // The name is looked up as Ingress, HTTPRoute and VirtualService at once; one list per kind; one write.
-    assert.match(r.stderr, /^I: 8 API requests to \S+ \(get 3, list 4, patch 1\)$/);
+    // The name is looked up as Ingress, HTTPRoute and VirtualService at once; one list per kind; the same
+    // again under the lock of the HTTPRoute (a Lease created and deleted); one write.
+    assert.match(r.stderr, /^I: 17 API requests to \S+ \(get 6, list 8, create 1, patch 1, delete 1\)$/);
     assert.equal(
       r.stdout,
       'httproute.gateway.networking.k8s.io/echo configured\nhttproute.gateway.networking.k8s.io/echo routes gateway.mini-echo.io/ old-nginx 70%, new-nginx 30% (provider gateway)',

@@ -70,8 +70,9 @@ describe('kubectl bluegreen on Ingresses', function () {
         'ingress.networking.k8s.io/echo configured\ningress.networking.k8s.io/echo routes mini-echo.io/ old-nginx 50%, new-nginx 50% (provider aliyun)',
       );
       assert.match(r.stderr, /^Warning: the ingress\.aliyun\.weight\/\* and nginx\.ingress\.kubernetes\.io\/service-weight annotations are deprecated/);
-      // One read of the Ingress (--provider names the kind), one list per kind, one write.
-      assert.match(r.stderr, /I: 6 API requests to \S+ \(get 1, list 4, patch 1\)$/);
+      // One read of the Ingress (--provider names the kind), one list per kind; again under the lock of
+      // the Ingress (a Lease created and deleted); one write.
+      assert.match(r.stderr, /I: 13 API requests to \S+ \(get 2, list 8, create 1, patch 1, delete 1\)$/);
       const ing = await getJson<Ingress>(c, NS, ['ingress', 'echo']);
       assert.deepEqual(backends(ing), ['old-nginx', 'new-nginx']);
       assert.equal(ing.metadata.annotations?.['ingress.aliyun.weight/new-nginx'], '50');
