@@ -33,6 +33,7 @@ export interface ScaleOptions {
 
 /** The traffic moved to another target (a VirtualService appeared) between the lock and the re-read: lock that one. */
 class TargetMoved extends CliError {
+  static override readonly kind: string = 'TargetMoved';
   constructor(
     readonly from: LockTarget,
     readonly to: LockTarget,

@@ -163,7 +163,7 @@ describe('the lock of a canary traffic target', function () {
       const next = await canary(c, ['abort', 'new-nginx', '--wait=false']);
       const takeover = Date.now() - killed;
       assert.equal(next.exitCode, 0, next.stderr);
-      assert.match(next.stderr, /^waiting for kubectl canary set new-nginx 50 .* to finish \(lease\/kubectl-traffic\.service\.nginx, up to 5m\)\n/);
+      assert.match(next.stderr, /^waiting for kubectl canary set new-nginx 50 .* to finish \(lease\/kubectl-traffic\.service\.nginx, up to 5m\)$/m);
       assert.ok(takeover < 15_000 + 5_000, `taken over ${takeover} ms after the kill (lease 15 s)`);
       assert.deepEqual(await spec(c), { 'new-nginx': 0, 'old-nginx': 1 }, 'abort restored the baseline');
       assert.equal(await leaseHolder(c), undefined, 'released');
