@@ -1,7 +1,6 @@
 // The lock of a traffic target under contention, on the real control plane: N concurrent
-// `kubectl-canary set` runs on one Service (the built dist/kubectl-canary.cjs), counting the Lease
-// requests the API server served (its own apiserver_request_total, so nothing is inferred) and checking
-// that no update was lost; then how long a SIGKILLed holder's lock takes to be taken over.
+// `kubectl-canary set` runs on one Service (the built dist/kubectl-canary.cjs), counting the requests
+// each made while waiting for the lock (from its -v counts by verb) and checking that no update was lost; then how long a SIGKILLed holder's lock takes to be taken over.
 //   node build/bench/lock-contention.js [--runs N] [--kills N]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -51,25 +50,17 @@ function plugin(c: Cluster, args: string[], t0: number, onStderr?: (all: string)
   return { done, kill: () => child.kill('SIGKILL') };
 }
 
-/** The API server's count of Lease requests by verb and code (apiserver_request_total). */
-async function leaseRequests(c: Cluster): Promise<Map<string, number>> {
-  const text = (await c.kubectl(['get', '--raw', '/metrics'])).stdout;
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('apiserver_request_total{') || !line.includes('resource="leases"') || !line.includes(`namespace="${NS}"`)) continue;
-    const verb = /verb="([A-Z]+)"/.exec(line)?.[1] ?? '?';
-    const code = /code="(\d+)"/.exec(line)?.[1] ?? '?';
-    const key = `${verb} ${code}`;
-    out.set(key, (out.get(key) ?? 0) + Number(line.split(' ').pop()));
-  }
-  return out;
+/** A run's API requests by verb, from its -v line ("I: 12 API requests to ... (list 8, create 1, ...)"). */
+function verbs(stderr: string): Record<string, number> {
+  const inner = /I: \d+ API requests to \S+ \(([^)]*)\)/.exec(stderr)?.[1] ?? '';
+  return Object.fromEntries(
+    inner
+      .split(', ')
+      .filter(Boolean)
+      .map((kv) => kv.split(' '))
+      .map(([k, v]) => [k, Number(v)]),
+  );
 }
-
-function diff(after: Map<string, number>, before: Map<string, number>): Map<string, number> {
-  return new Map([...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as [string, number]).filter(([, v]) => v > 0));
-}
-
-const sum = (m: Map<string, number>, f: (k: string) => boolean) => [...m].filter(([k]) => f(k)).reduce((n, [, v]) => n + v, 0);
 
 async function spec(c: Cluster): Promise<Record<string, number>> {
   const out = (await c.kubectl(['-n', NS, 'get', 'deploy', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.replicas} {end}'])).stdout;
@@ -90,13 +81,11 @@ try {
 
   // 1. N concurrent sets of one canary on one Service, each asking for a different share.
   const percents = Array.from({ length: runs }, (_, i) => ((i * 37) % 11) * 10);
-  const before = await leaseRequests(cluster);
   const t0 = Date.now();
   const results = await Promise.all(
     percents.map((p) => plugin(cluster, ['set', 'new-nginx', String(p), '--total', String(TOTAL), '--wait=false', '--timeout', '10m', '-v'], t0).done),
   );
   const wall = Date.now() - t0;
-  const lease = diff(await leaseRequests(cluster), before);
   const failed = results.filter((r) => r.exitCode !== 0);
   // No lost update: the state is the split of the run that finished last (the last to hold the lock).
   const last = results.reduce((a, b) => (b.endedMs > a.endedMs ? b : a));
@@ -105,22 +94,19 @@ try {
   const perRun = results.map((r) => Number(/I: (\d+) API requests/.exec(r.stderr)?.[1] ?? NaN)).sort((a, b) => a - b);
   const waited = results.filter((r) => r.stderr.includes('waiting for kubectl canary')).length;
   const waitLines = results.map((r) => r.stderr.split('\n').filter((l) => l.startsWith('waiting for kubectl canary')).length);
-  const creates = sum(lease, (k) => k.startsWith('POST 201'));
-  // Requests while waiting: refused creates, reads of the Lease, watches, refused takeovers.
-  const waiting = sum(
-    lease,
-    (k) => (k.startsWith('POST') && !k.startsWith('POST 201')) || k.startsWith('GET') || k.startsWith('WATCH') || k.startsWith('LIST'),
-  );
+  // Requests while waiting, from each run's -v counts: the creates refused (all but the one that took the
+  // lock), and per watch started one read of the Lease and the watch itself (a read precedes every watch).
+  const byRun = results.map((r) => verbs(r.stderr));
+  const waitingPerRun = byRun.map((v) => (v['create'] ?? 1) - 1 + 2 * (v['watch'] ?? 0)).sort((a, b) => a - b);
+  const waiting = waitingPerRun.reduce((a, b) => a + b, 0);
+  const watches = byRun.reduce((n, v) => n + (v['watch'] ?? 0), 0);
+  const updates = byRun.reduce((n, v) => n + (v['update'] ?? 0), 0);
   console.log(`${runs} concurrent kubectl-canary set runs on service/nginx (--total ${TOTAL}), ${(wall / 1000).toFixed(1)} s wall`);
   console.log(`  exit 0: ${runs - failed.length} of ${runs}${failed.length ? `; first failure: ${failed[0].stderr.trim().split('\n').pop()}` : ''}`);
   console.log(`  waited for the lock: ${waited} runs; "waiting for" lines per run: max ${Math.max(...waitLines)}`);
   console.log(
-    `  Lease requests served (apiserver_request_total, verb code): ${[...lease]
-      .sort()
-      .map(([k, v]) => `${k}: ${v}`)
-      .join(', ')}`,
+    `  requests while waiting: ${waiting} in all; per run median ${waitingPerRun[Math.floor(runs / 2)]}, max ${waitingPerRun[runs - 1]} (${watches} watches; ${updates} Lease renewals or takeovers)`,
   );
-  console.log(`  requests while waiting: ${waiting} in all, ${(waiting / runs).toFixed(1)} per run (${creates} locks taken)`);
   console.log(`  API requests per run (-v): median ${perRun[Math.floor(perRun.length / 2)]}, max ${perRun[perRun.length - 1]}`);
   const want = { canary: Math.round((lastPercent / 100) * TOTAL), total: TOTAL };
   const lost = final['new-nginx'] !== want.canary || final['new-nginx'] + final['old-nginx'] !== TOTAL;
