@@ -115,8 +115,9 @@ describe('kubectl ingress-ha (nodes, deploy, check, status)', function () {
         .map((l) => l.split(' ').slice(1).join(' ')),
       Array(12).fill('unchanged'),
     );
-    // One read and one (no-op) apply per object, plus the namespace, two lists and the readiness check.
-    assert.match(again.stderr, /\(get 1[34], list 2, patch 12\)/);
+    // One read and one (no-op) apply per object, plus the namespace, two lists and the readiness check;
+    // the controller's lock (a Lease created and deleted) around the applies.
+    assert.match(again.stderr, /\(get 1[34], list 2, create 1, patch 12, delete 1\)/);
     const chk = await ha(c, ['check', '-n', NS, '-v']);
     assert.equal(chk.exitCode, 0, chk.stdout);
     assert.match(chk.stdout, /\n13 passed, 0 warned, 0 failed$/);
