@@ -7,9 +7,8 @@
 import type { CommandContext } from '../../shared/context.js';
 import { CliError, KubeApiError } from '../../shared/errors.js';
 import { retryOnConflict, type DryRun } from '../../shared/kube/client.js';
-import { hostname } from 'node:os';
 import { carryOut, needsJournal } from '../../shared/kube/carry-out.js';
-import { withLock } from '../../shared/kube/lock.js';
+import { commandLock, lockTarget, withLock, type LockTarget } from '../../shared/kube/lock.js';
 import { commandLine, journalRef, pendingMessage, readJournal, removeJournal, sibling, type Journal } from '../../shared/kube/journal.js';
 import { annotationKey, readState } from '../../shared/kube/ownership.js';
 import { executePlan, type Change } from '../../shared/kube/plan.js';
@@ -18,6 +17,9 @@ import { slotKey, type Provider, type Slot } from './model.js';
 import { observe, readyEndpoints, type Cluster } from './observe.js';
 import { NEW_SERVICE, PREVIOUS_SPLIT, normalize, type Operation, type Selection } from './operations.js';
 import { planBlueGreen, targetName, type BlueGreenPlan } from './plan.js';
+
+/** How long a change waits for another run changing the same target (blue-green commands have no --timeout). */
+const LOCK_WAIT_MS = 60_000;
 
 export interface TargetOptions extends Selection {
   target: string;
@@ -77,6 +79,8 @@ export async function mutate(
   let out: MutateResult | undefined;
   const intent = JSON.stringify({ op, target: o.target, host: o.host ?? null, path: o.path ?? null, provider: o.provider ?? null });
   let resumed = false;
+  let needsLock: LockTarget | undefined;
+  const lockOf = (c: Cluster) => lockTarget(c.target.kind ?? '', c.namespace, c.target.metadata?.name ?? '');
   /** Under the lock: every change. Without it: only a single write (atomic, conditional on the version read). */
   const attempt = async (locked: boolean): Promise<'lock' | void> => {
     let cluster = await observe(kube, o.target, o.provider);
@@ -85,7 +89,10 @@ export async function mutate(
     const stale = Boolean(found && found.done >= found.steps.length);
     let journal: Journal<SplitBaseline> | undefined = stale ? undefined : found;
     // A change of several objects, or one left half-done, is carried out by one run at a time.
-    if (!locked && o.dryRun === 'none' && found) return 'lock';
+    if (!locked && o.dryRun === 'none' && found) {
+      needsLock = lockOf(cluster);
+      return 'lock';
+    }
     if (journal && journal.intent === intent && o.dryRun === 'none') {
       // The same change, interrupted: its recorded steps, not a plan from the half-changed objects.
       ctx.stderr.write(`continuing the interrupted '${journal.command}' from step ${journal.done + 1} of ${journal.steps.length}\n`);
@@ -118,7 +125,10 @@ export async function mutate(
       }
     }
     const changes = [...result.changes, ...extra(cluster, result)];
-    if (!locked && o.dryRun === 'none' && needsJournal(changes.map((change) => ({ changes: [change] })))) return 'lock';
+    if (!locked && o.dryRun === 'none' && needsJournal(changes.map((change) => ({ changes: [change] })))) {
+      needsLock = lockOf(cluster);
+      return 'lock';
+    }
     out = { cluster, provider, result };
     if (changes.length === 0) {
       if (o.dryRun === 'none' && (journal || stale)) await removeJournal(kube, ref); // a finished change's, or one that wrote nothing
@@ -149,20 +159,8 @@ export async function mutate(
       throw err;
     }
   };
-  if ((await retryOnConflict(() => attempt(false))) === 'lock') {
-    await withLock(
-      kube,
-      {
-        namespace: kube.namespace,
-        name: `kubectl-bluegreen.${o.target.replace(/[^a-z0-9.-]/gi, '.').toLowerCase()}`,
-        holder: `kubectl bluegreen ${op.kind} ${o.target} (${ctx.env['USER'] ?? 'unknown'}@${hostname()})`,
-        ttlMs: 10 * 60_000,
-        waitMs: 60_000,
-        clock: ctx.clock,
-        onWait: (m) => ctx.stderr.write(`${m}\n`),
-      },
-      () => retryOnConflict(() => attempt(true)),
-    );
+  if ((await retryOnConflict(() => attempt(false))) === 'lock' && needsLock) {
+    await withLock(kube, commandLock(ctx, needsLock, `${op.kind} ${o.target}`, LOCK_WAIT_MS), () => retryOnConflict(() => attempt(true)));
   }
   const { cluster, provider, result } = out!;
   const verb = o.dryRun === 'none' ? 'routes' : 'would route';

@@ -1,15 +1,15 @@
 // Carrying out a canary change (set, abort, promote) in either mode, the same careful way each time:
-// planned first from what is observed (nothing to write: no lock, no write), then under a lock
+// planned first from what is observed (nothing to write: no lock, no write), then under the lock of
+// its traffic target (the Service, or its VirtualService under Istio: target.ts)
 // re-observed and re-planned (on conflicts too), and carried out step by step with a journal
 // (shared/kube/carry-out.ts), scale-ups ready before the scale-downs that follow them. A rerun of an
 // interrupted change continues its recorded steps; abort plans from the recorded baseline.
-import { hostname } from 'node:os';
 import type { CommandContext } from '../../shared/context.js';
 import { CliError } from '../../shared/errors.js';
 import { retryOnConflict, type DryRun, type KubeObject } from '../../shared/kube/client.js';
 import { carryOut } from '../../shared/kube/carry-out.js';
 import { commandLine, journalRef, pendingMessage, readJournal, removeJournal, type Journal, type JournalStep } from '../../shared/kube/journal.js';
-import { withLock } from '../../shared/kube/lock.js';
+import { commandLock, withLock, type LockTarget } from '../../shared/kube/lock.js';
 import { annotationKey } from '../../shared/kube/ownership.js';
 import { applyPlan, executePlan } from '../../shared/kube/plan.js';
 import { waitForRollout } from '../../shared/kube/wait.js';
@@ -18,6 +18,7 @@ import { PREVIOUS_WEIGHTS, defaultRouteIndex, readPreviousRoute, type IstioPlan,
 import { observe } from './observe.js';
 import { PREVIOUS_REPLICAS, readPrevious, type PreviousReplicas, type ScalePlan } from './plan-set.js';
 import { scaleSteps } from './scale-steps.js';
+import { canaryLock, refuseOtherCanary } from './target.js';
 import type { Topology } from './topology.js';
 import { counted } from '../../shared/output/plural.js';
 
@@ -56,6 +57,17 @@ export interface ScaleOptions {
   istio: (t: Topology) => Promise<IstioPlanned>;
   /** --mode: auto picks Istio when a VirtualService routes the Service. */
   mode?: 'auto' | 'replicas' | 'istio';
+}
+
+/** The traffic moved to another target (a VirtualService appeared) between the lock and the re-read. */
+class TargetMoved extends CliError {
+  static override readonly kind: string = 'TargetMoved';
+  constructor(
+    readonly from: LockTarget,
+    readonly to: LockTarget,
+  ) {
+    super(`the traffic of this canary moved from ${from.what} to ${to.what} while it waited; run the command again`);
+  }
 }
 
 async function waitReady(ctx: CommandContext, namespace: string, name: string, timeoutMs: number, what: string): Promise<void> {
@@ -119,6 +131,7 @@ export async function runChange<P extends ScalePlan>(
   let warned = false;
   const prepare = async (): Promise<Prepared<P>> => {
     let t = await observe(ctx, o.canary, o.service, o.stable);
+    refuseOtherCanary(t); // at once, rather than after waiting for the lock (and again under it)
     if (o.mode === 'istio' && !t.virtualServices.length) {
       throw new CliError(
         `no VirtualService in namespace "${t.namespace}" routes service "${t.service.metadata?.name}"; --mode istio needs one (or use --mode replicas)`,
@@ -178,45 +191,37 @@ export async function runChange<P extends ScalePlan>(
   const idle = (p: Prepared<P>) => p.steps.length === 0 && !p.journal && !p.stale;
   let wrote = false;
   if (!idle(result)) {
-    // Two changes to the same canary at once would each scale one side: one runs at a time.
-    await withLock(
-      kube,
-      {
-        namespace: kube.namespace,
-        name: `kubectl-canary.${o.canary}`,
-        holder: `kubectl canary ${o.what} (${ctx.env['USER'] ?? 'unknown'}@${hostname()})`,
-        ttlMs: 2 * o.timeoutMs + 60_000,
-        waitMs: o.timeoutMs,
-        clock: ctx.clock,
-        onWait: (m) => ctx.stderr.write(`${m}\n`),
-      },
-      () =>
-        retryOnConflict(async () => {
-          const p = (result = await prepare()); // re-checked under the lock: another run may have done it
-          warnOnce(p);
-          const ref = journalRef(ctx.plugin, p.t.namespace, 'Service', p.t.service.metadata?.name ?? '');
-          const wait = (key: string) => {
-            const [, name, to, why] = key.split(':');
-            const reason = why === 'traffic' ? 'before moving traffic' : 'before scaling down';
-            return waitReady(ctx, p.t.namespace, name, o.timeoutMs, `waiting for ${name} to have ${counted(Number(to), 'ready pod')} ${reason}`);
-          };
-          if (p.resume) {
-            ctx.stderr.write(`continuing the interrupted '${p.journal!.command}' from step ${p.journal!.done + 1} of ${p.journal!.steps.length}\n`);
-            await carryOut(ctx, ref, p.journal!, { lines: o.lines, wait, resume: p.journal });
-            result = await prepare(); // what it came to, for the summary
-            wrote = true;
-            return;
-          }
-          if (p.steps.length === 0) {
-            // Nothing to change: only a journal left by a change with nothing written, or a finished one.
-            if (p.journal || p.stale) await removeJournal(kube, ref);
-            return;
-          }
-          const command = ctx.argv ? commandLine(ctx.plugin, ctx.argv) : `kubectl canary ${o.what}`;
-          const journaled = { intent: o.intent, command, undo: o.undo(p.t, p.istio), baseline: p.journal?.baseline ?? canaryBaseline(p.t), steps: p.steps };
-          await carryOut(ctx, ref, journaled, { lines: o.lines, wait, supersede: Boolean(p.journal) || p.stale });
+    // Two changes to the same traffic at once would each scale one side: one runs at a time, per target.
+    const target = canaryLock(result.t, o.mode);
+    await withLock(kube, commandLock(ctx, target, o.what, o.timeoutMs), () =>
+      retryOnConflict(async () => {
+        const p = (result = await prepare()); // re-checked under the lock: another run may have done it
+        warnOnce(p);
+        const now = canaryLock(p.t, o.mode);
+        if (now.name !== target.name) throw new TargetMoved(target, now);
+        const ref = journalRef(ctx.plugin, p.t.namespace, 'Service', p.t.service.metadata?.name ?? '');
+        const wait = (key: string) => {
+          const [, name, to, why] = key.split(':');
+          const reason = why === 'traffic' ? 'before moving traffic' : 'before scaling down';
+          return waitReady(ctx, p.t.namespace, name, o.timeoutMs, `waiting for ${name} to have ${counted(Number(to), 'ready pod')} ${reason}`);
+        };
+        if (p.resume) {
+          ctx.stderr.write(`continuing the interrupted '${p.journal!.command}' from step ${p.journal!.done + 1} of ${p.journal!.steps.length}\n`);
+          await carryOut(ctx, ref, p.journal!, { lines: o.lines, wait, resume: p.journal });
+          result = await prepare(); // what it came to, for the summary
           wrote = true;
-        }),
+          return;
+        }
+        if (p.steps.length === 0) {
+          // Nothing to change: only a journal left by a change with nothing written, or a finished one.
+          if (p.journal || p.stale) await removeJournal(kube, ref);
+          return;
+        }
+        const command = ctx.argv ? commandLine(ctx.plugin, ctx.argv) : `kubectl canary ${o.what}`;
+        const journaled = { intent: o.intent, command, undo: o.undo(p.t, p.istio), baseline: p.journal?.baseline ?? canaryBaseline(p.t), steps: p.steps };
+        await carryOut(ctx, ref, journaled, { lines: o.lines, wait, supersede: Boolean(p.journal) || p.stale });
+        wrote = true;
+      }),
     );
   }
   const { t, plan: done, istio } = result;

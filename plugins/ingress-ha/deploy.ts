@@ -89,7 +89,13 @@ const refOf = (o: KubeObject) => ({ apiVersion: o.apiVersion ?? '', kind: o.kind
  * Server-side apply of each object (one read each, and one write each that would change something:
  * a rerun writes nothing), printing what happened to it.
  */
-export async function applyObjects(ctx: CommandContext, objects: KubeObject[], dryRun: ServerDryRun): Promise<KubeObject[]> {
+export async function applyObjects(
+  ctx: CommandContext,
+  objects: KubeObject[],
+  dryRun: ServerDryRun,
+  /** Holds the controller's lock around the writes, taken only when something changes. */
+  locked: <T>(work: () => Promise<T>) => Promise<T> = (work) => work(),
+): Promise<KubeObject[]> {
   const kube = ctx.kube();
   const before = await Promise.all(objects.map((o) => kube.find(refOf(o))));
   const changing = objects.filter((o, i) => {
@@ -98,11 +104,14 @@ export async function applyObjects(ctx: CommandContext, objects: KubeObject[], d
     if (why && ctx.verbosity > 1) ctx.stderr.write(`I: ${changeName({ action: 'apply', object: o })} is applied: ${why}\n`);
     return why !== undefined;
   });
-  const results = await applyPlan(
-    kube,
-    changing.map((object): Change => ({ action: 'apply', object })),
-    dryRun,
-  );
+  // Server-side applies of the whole desired state: idempotent, so nothing to re-check under the lock.
+  const apply = () =>
+    applyPlan(
+      kube,
+      changing.map((object): Change => ({ action: 'apply', object })),
+      dryRun,
+    );
+  const results = changing.length ? await locked(apply) : [];
   const suffix = dryRun === 'server' ? ' (server dry run)' : '';
   return objects.map((o, i) => {
     const r = results[changing.indexOf(o)];

@@ -40,6 +40,12 @@ export interface ObjectRef {
   namespace?: string | undefined;
 }
 
+/** One event of a watch: the object as it is now (for ERROR, a Status). */
+export interface WatchEvent<T extends KubeObject = KubeObject> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
 /** namespace value that lists across all namespaces (-A). */
 export const ALL_NAMESPACES = '*';
 
@@ -82,11 +88,6 @@ export interface ListSnapshot<T extends KubeObject = KubeObject> {
 }
 
 /** One watch event as the API server streams it (a JSON line). */
-export interface WatchEvent {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-  object: KubeObject;
-}
-
 /**
  * Where list() and get() read from instead of the server: a watch cache (status -w) serves every
  * render from objects kept current by watches, so a render sends no request.
@@ -283,11 +284,11 @@ export class Kube {
    * signal stops it; rejects on a failed request or a broken connection. An expired resourceVersion
    * arrives as an ERROR event with code 410, which the caller handles (re-list).
    */
-  async watch(
+  async watch<T extends KubeObject = KubeObject>(
     apiVersion: string,
     kind: string,
     opts: ListOptions & { resourceVersion: string; timeoutSeconds: number; signal?: AbortSignal },
-    onEvent: (e: WatchEvent) => void,
+    onEvent: (e: WatchEvent<T>) => void,
   ): Promise<void> {
     const path = await this.path({ apiVersion, kind, namespace: opts.namespace });
     const res = await this.stream(
@@ -312,7 +313,7 @@ export class Kube {
       const lines = (text: string) => {
         const parts = (rest + text).split('\n');
         rest = parts.pop() ?? '';
-        for (const line of parts) if (line.trim()) onEvent(JSON.parse(line) as WatchEvent);
+        for (const line of parts) if (line.trim()) onEvent(JSON.parse(line) as WatchEvent<T>);
       };
       res.body.setEncoding('utf8');
       res.body.on('data', (chunk: string) => {
@@ -473,27 +474,43 @@ function dryRunParam(d: DryRun | undefined): string | undefined {
 }
 
 /**
- * Re-read and re-plan on 409 Conflict: `attempt` must read what it needs afresh each time.
- * After the last attempt the conflict is rethrown with how many attempts were made.
+ * The pause before conflict retry `attempt` (1-based): exponential from 50 ms, capped at 2 s, with full
+ * jitter (a random share of it), so writers that collided do not collide again in step.
  */
-export async function retryOnConflict<T>(attempt: () => Promise<T>, attempts = 5, backoffMs = 50): Promise<T> {
+export function conflictBackoffMs(attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(2000, 50 * 2 ** Math.min(attempt - 1, 10));
+  return Math.round(ceiling * (0.5 + random() / 2));
+}
+
+/**
+ * Re-read and re-plan on 409 Conflict: `attempt` must read what it needs afresh each time. Retries back
+ * off with jitter for as long as timeoutMs allows (the command's --timeout); then the conflict is
+ * rethrown with how many attempts were made.
+ */
+export async function retryOnConflict<T>(
+  attempt: () => Promise<T>,
+  opts: { timeoutMs?: number; now?: () => number; sleep?: (ms: number) => Promise<void>; random?: () => number } = {},
+): Promise<T> {
+  const now = opts.now ?? Date.now;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const start = now();
   for (let i = 1; ; i++) {
     try {
       return await attempt();
     } catch (err) {
-      if (!isConflict(err) || i >= attempts) {
-        if (isConflict(err)) {
-          const e = err as KubeApiError;
-          throw new KubeApiError(
-            `${e.message.replace(/; run the command again$/, '')} (gave up after ${i} attempts); run the command again`,
-            e.status,
-            e.reason,
-            { cause: e },
-          );
-        }
-        throw err;
+      if (!isConflict(err)) throw err;
+      const pause = conflictBackoffMs(i, opts.random);
+      if (now() - start + pause > timeoutMs) {
+        const e = err as KubeApiError;
+        throw new KubeApiError(
+          `${e.message.replace(/; run the command again$/, '')} (gave up after ${i} attempts in ${Math.round((now() - start) / 1000)}s); run the command again`,
+          e.status,
+          e.reason,
+          { cause: e },
+        );
       }
-      await new Promise((r) => setTimeout(r, backoffMs * i));
+      await sleep(pause);
     }
   }
 }

@@ -166,7 +166,7 @@ describe('kubectl canary run/analyze judged by Prometheus metrics', function () 
       r.stdout,
       /^step 1\/1: analysis pass: \d+ requests to new-nginx in the last 6s; error-rate of new-nginx is 0%, within 1%; p99 of new-nginx is [\d.]+ ms, within 200 ms$/m,
     );
-    assert.match(r.stdout, /canary new-nginx promoted after 1 steps/);
+    assert.match(r.stdout, /canary new-nginx promoted after 1 step\b/);
     const status = await canary(['status', 'new-nginx']);
     assert.match(status.stdout, /^Last analysis: pass at step 1\/1 \(50%\)/m);
   });
@@ -198,7 +198,7 @@ describe('kubectl canary run/analyze judged by Prometheus metrics', function () 
     assert.match(r.stdout, /^step 1\/1: analysis unknown: no data: \d+ requests to new-nginx in the last 5s, fewer than --min-requests 20;/m);
     assert.match(r.stdout, /^step 1\/1: too little traffic to judge; watching another 5s$/m);
     assert.match(r.stdout, /^step 1\/1: analysis pass: \d+ requests to new-nginx/m);
-    assert.match(r.stdout, /promoted after 1 steps/);
+    assert.match(r.stdout, /promoted after 1 step\b/);
   });
 
   it('a slow canary fails the p99 check', async () => {

@@ -106,6 +106,8 @@ describe('kubectl canary set (replicas mode)', function () {
     const r = await canary(c, ['set', 'new-nginx', '50', '--total', '5', '-o', 'json']);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), {
+      apiVersion: 'canary.traffic.kubectl-plugins.io/v1alpha1',
+      kind: 'CanaryWeight',
       canary: 'new-nginx',
       stable: 'old-nginx',
       service: 'nginx',
@@ -167,21 +169,24 @@ describe('kubectl canary set (replicas mode)', function () {
     }
   });
 
-  it('waits for a lock another run holds, gives up at --timeout with how to clear it, and takes over an expired one', async () => {
+  it('waits for a lock another run holds on the Service, gives up at --timeout, and takes over an expired one', async () => {
     const lease = (renew: string, seconds: number) =>
-      `apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: kubectl-canary.new-nginx, namespace: ${NS}}\nspec: {holderIdentity: "kubectl canary set new-nginx 10 (ana@laptop)", leaseDurationSeconds: ${seconds}, acquireTime: "${renew}", renewTime: "${renew}"}\n`;
+      `apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: kubectl-traffic.service.nginx, namespace: ${NS}}\nspec: {holderIdentity: "kubectl canary set new-nginx 10 (ana@laptop)", leaseDurationSeconds: ${seconds}, acquireTime: "${renew}", renewTime: "${renew}"}\n`;
     await c.kubectl(['apply', '-f', '-'], { input: lease(new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z'), 600) });
     const blocked = await canary(c, ['set', 'new-nginx', '50', '--timeout', '2s']);
     assert.equal(blocked.exitCode, 1);
-    assert.match(blocked.stderr, /^waiting for kubectl canary set new-nginx 10 \(ana@laptop\) to finish \(lease\/kubectl-canary\.new-nginx, up to 2s\)\n/);
     assert.match(
       blocked.stderr,
-      /\nerror: another run \(kubectl canary set new-nginx 10 \(ana@laptop\)\) is changing this now and holds lease\/kubectl-canary\.new-nginx in namespace "canary-l4"; try again when it is done, or if it died, remove the lock: kubectl delete lease kubectl-canary\.new-nginx -n canary-l4$/,
+      /^waiting for kubectl canary set new-nginx 10 \(ana@laptop\) to finish \(lease\/kubectl-traffic\.service\.nginx, up to 2s\)\n/,
+    );
+    assert.match(
+      blocked.stderr,
+      /\nerror: another run \(kubectl canary set new-nginx 10 \(ana@laptop\)\) is changing service\/nginx now and holds lease\/kubectl-traffic\.service\.nginx in namespace "canary-l4"; try again when it is done \(a run that died loses it 10m after its last renewal\)$/,
     );
     await c.kubectl(['apply', '-f', '-'], { input: lease('2026-01-01T00:00:00.000000Z', 30) });
     const r = await canary(c, ['set', 'new-nginx', '50', '--wait=false']);
     assert.equal(r.exitCode, 0, r.stderr);
-    assert.equal((await c.kubectl(['-n', NS, 'get', 'lease', 'kubectl-canary.new-nginx'], { reject: false })).exitCode, 1, 'released after use');
+    assert.equal((await c.kubectl(['-n', NS, 'get', 'lease', 'kubectl-traffic.service.nginx'], { reject: false })).exitCode, 1, 'released after use');
   });
 
   it('istio mode: a VirtualService routing the Service gets exact weights between subsets; header routes stay; istioctl accepts it', async () => {

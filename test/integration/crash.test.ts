@@ -97,7 +97,10 @@ describe('crash safety: the API server killed at every step boundary, restarted 
     assert.match(last, undo);
   }
 
-  /** A crashed holder's lock: until the lock is taken over in seconds (branch locks), it is removed as the error says. */
+  /**
+   * A crashed holder's Lease is taken over 15 s after its last renewal (canary-lock.test.ts shows it);
+   * here it is removed by hand, to keep each boundary short.
+   */
   async function clearLocks(ns: string): Promise<void> {
     await c.kubectl(['-n', ns, 'delete', 'lease', '--all', '--wait=false'], { reject: false });
   }

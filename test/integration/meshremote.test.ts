@@ -109,7 +109,7 @@ describe('kubectl meshremote on two clusters with a real istiod', function () {
     assert.match(find('service-cidr', 'primary').detail, /^172\.19\.0\.0\/20 \(from 1 ServiceCIDR/);
     assert.match(find('service-cidr', 'remote1').detail, /^172\.21\.0\.0\/20 /);
     assert.equal(find('cidr-overlap', 'remote1').status, 'PASS');
-    assert.match(find('istio', 'primary').detail, /^istiod v0\.0\.0-\d{14}-[0-9a-f]{12} in 1 pod\(s\), cluster ID primary$/);
+    assert.match(find('istio', 'primary').detail, /^istiod v0\.0\.0-\d{14}-[0-9a-f]{12} in 1 pod, cluster ID primary$/);
     assert.equal(find('cluster-name', 'remote1').status, 'PASS');
     assert.equal(find('control-plane', 'remote1').status, 'PASS');
     assert.equal(find('api-server', 'remote1').status, 'WARN', 'a loopback API server is said');

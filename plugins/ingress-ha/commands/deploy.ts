@@ -6,13 +6,24 @@ import { dryRunFlag, readDryRun, readTimeout, timeoutFlag } from '../../../share
 import { CliError, UsageError } from '../../../shared/errors.js';
 import type { DryRun, KubeObject } from '../../../shared/kube/client.js';
 import { commandLine, pendingMessage, readJournal, removeJournal } from '../../../shared/kube/journal.js';
+import { commandLock, lockTarget, withLock } from '../../../shared/kube/lock.js';
 import { executePlan, type Change } from '../../../shared/kube/plan.js';
 import { dnsLabel, dnsSubdomain, serviceName } from '../../../shared/validate.js';
 import { adoptJournal, planAdoption, runAdoption } from '../adopt.js';
 import { applyObjects, minAvailableFor, needsToleration, noIngressNodesMessage, resolveService, waitForController, withState } from '../deploy.js';
 import { buildManifests } from '../manifests.js';
 import { isIngressNode, nameOf, type DeploymentLike, type NodeLike, type ServiceLike } from '../observed.js';
-import { CLOUDS, CONTROLLERS, ingressOptions, parseCloud, parseController, type Cloud, type Controller, type IngressOptions } from '../options.js';
+import {
+  CLOUDS,
+  CONTROLLERS,
+  controllerName,
+  ingressOptions,
+  parseCloud,
+  parseController,
+  type Cloud,
+  type Controller,
+  type IngressOptions,
+} from '../options.js';
 
 const ISTIO_INJECTOR_MISSING =
   'no Istio sidecar injector in this cluster (no istio-sidecar-injector webhook): the gateway\'s image "auto" is filled in by istiod, so install Istio first or pass --image';
@@ -127,6 +138,11 @@ export const deployCommand = defineCommand<Options>({
   },
   run: async (ctx, o) => {
     const { ingress, nodes, existingService, oldDeployment, notes } = o.observed!;
+    // One change to a controller at a time: the lock of its DaemonSet (namespace/name), for real writes only.
+    const what = `deploy${o.adopt ? ` --adopt ${o.adopt}` : ''}`;
+    const target = lockTarget('DaemonSet', ingress.namespace, controllerName(ingress.name));
+    const locked = <T>(work: () => Promise<T>): Promise<T> =>
+      o.dryRun === 'none' ? withLock(ctx.kube(), commandLock(ctx, target, what, o.timeoutMs), work) : work();
     const { objects, warnings } = buildManifests(ingress);
     for (const w of [...warnings, ...notes]) ctx.warn(w);
     const ingressNodes = nodes.filter(isIngressNode).length;
@@ -151,13 +167,16 @@ export const deployCommand = defineCommand<Options>({
       if (pending || oldDeployment) {
         if (pending && o.dryRun === 'none')
           ctx.stderr.write(`continuing the interrupted '${pending.command}' from step ${pending.done + 1} of ${pending.steps.length}\n`);
-        await runAdoption(ctx, ingress, planAdoption(objects, existingService, o.adopt, ingress.namespace), existingService, {
-          dryRun: o.dryRun,
-          timeoutMs: o.timeoutMs,
-          ingressNodes,
-          intent: { intent, command },
-          resume: pending,
-        });
+        const adopt = o.adopt;
+        await locked(() =>
+          runAdoption(ctx, ingress, planAdoption(objects, existingService, adopt, ingress.namespace), existingService, {
+            dryRun: o.dryRun,
+            timeoutMs: o.timeoutMs,
+            ingressNodes,
+            intent: { intent, command },
+            resume: pending,
+          }),
+        );
         return;
       }
       if (found && o.dryRun === 'none') await removeJournal(ctx.kube(), ref); // finished, left behind when the API went away
@@ -172,7 +191,8 @@ export const deployCommand = defineCommand<Options>({
       );
       return;
     }
-    await applyObjects(ctx, desired, o.dryRun);
+    const dryRun = o.dryRun;
+    await applyObjects(ctx, desired, dryRun, locked);
     if (o.dryRun === 'none' && o.wait) await waitForController(ctx, ingress, ingressNodes, o.timeoutMs);
   },
 });
