@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCluster, type Cluster } from '../test/harness/cluster.js';
 import { REPO_ROOT } from '../test/harness/binaries.js';
+import { replicasByName } from '../test/support/replicas.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : dflt);
@@ -62,16 +63,7 @@ function verbs(stderr: string): Record<string, number> {
   );
 }
 
-async function spec(c: Cluster): Promise<Record<string, number>> {
-  const out = (await c.kubectl(['-n', NS, 'get', 'deploy', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.replicas} {end}'])).stdout;
-  return Object.fromEntries(
-    out
-      .trim()
-      .split(' ')
-      .map((kv) => kv.split('='))
-      .map(([k, v]) => [k, Number(v)]),
-  );
-}
+const spec = (c: Cluster) => replicasByName(c, NS);
 
 const cluster = await startCluster({ name: 'bench-lock', istio: false });
 try {

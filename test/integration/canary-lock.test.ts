@@ -8,6 +8,7 @@ import { execa, type ResultPromise } from 'execa';
 import { sharedCluster } from '../support/fixture.js';
 import { REPO_ROOT } from '../harness/binaries.js';
 import type { Cluster } from '../harness/cluster.js';
+import { replicasByName } from '../support/replicas.js';
 
 const NS = 'canary-lock';
 const LEASE = 'kubectl-traffic.service.nginx';
@@ -21,16 +22,7 @@ function canary(c: Cluster, args: string[]) {
   });
 }
 
-async function spec(c: Cluster): Promise<Record<string, number>> {
-  const out = (await c.kubectl(['-n', NS, 'get', 'deploy', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.replicas} {end}'])).stdout;
-  return Object.fromEntries(
-    out
-      .trim()
-      .split(' ')
-      .map((kv) => kv.split('='))
-      .map(([k, v]) => [k, Number(v)]),
-  );
-}
+const spec = (c: Cluster) => replicasByName(c, NS);
 
 async function baselines(c: Cluster): Promise<string[]> {
   const out = (
