@@ -129,7 +129,8 @@ export async function runChange<P extends ScalePlan>(
 ): Promise<{ t: Topology; plan?: P; istio?: IstioPlan }> {
   const kube = ctx.kube();
   let warned = false;
-  const prepare = async (): Promise<Prepared<P>> => {
+  /** locked: under the lock (or a dry run); a journal another change left is only judged there. */
+  const prepare = async (locked: boolean): Promise<Prepared<P>> => {
     let t = await observe(ctx, o.canary, o.service, o.stable);
     refuseOtherCanary(t); // at once, rather than after waiting for the lock (and again under it)
     if (o.mode === 'istio' && !t.virtualServices.length) {
@@ -166,7 +167,12 @@ export async function runChange<P extends ScalePlan>(
       // The same change, interrupted: its recorded steps, not a plan from the half-changed state.
       return { t, steps: journal.steps.slice(journal.done), journal, resume: true, stale, warnings };
     }
-    if (journal && !o.supersede) throw new CliError(pendingMessage(journal, ref));
+    if (journal && !o.supersede) {
+      // Another change's journal: its run may still be going on (it holds the lock). Wait for the lock,
+      // then judge: finished by then, or left half-done by a run that died.
+      if (!locked) return { t, steps: [], journal, resume: false, stale, warnings };
+      throw new CliError(pendingMessage(journal, ref));
+    }
     if (journal) t = withBaseline(t, journal.baseline);
     if (istio) {
       const i = await o.istio(t);
@@ -180,7 +186,7 @@ export async function runChange<P extends ScalePlan>(
     warned = true;
   };
 
-  let result = await prepare();
+  let result = await prepare(o.dryRun !== 'none');
   warnOnce(result);
   if (o.dryRun !== 'none') {
     const changes = result.steps.flatMap((s) => s.changes);
@@ -195,7 +201,7 @@ export async function runChange<P extends ScalePlan>(
     const target = canaryLock(result.t, o.mode);
     await withLock(kube, commandLock(ctx, target, o.what, o.timeoutMs), () =>
       retryOnConflict(async () => {
-        const p = (result = await prepare()); // re-checked under the lock: another run may have done it
+        const p = (result = await prepare(true)); // re-checked under the lock: another run may have done it
         warnOnce(p);
         const now = canaryLock(p.t, o.mode);
         if (now.name !== target.name) throw new TargetMoved(target, now);
@@ -208,7 +214,7 @@ export async function runChange<P extends ScalePlan>(
         if (p.resume) {
           ctx.stderr.write(`continuing the interrupted '${p.journal!.command}' from step ${p.journal!.done + 1} of ${p.journal!.steps.length}\n`);
           await carryOut(ctx, ref, p.journal!, { lines: o.lines, wait, resume: p.journal });
-          result = await prepare(); // what it came to, for the summary
+          result = await prepare(true); // what it came to, for the summary
           wrote = true;
           return;
         }
