@@ -111,7 +111,8 @@ describe('the lock of a canary traffic target', function () {
     });
     try {
       const started = Date.now();
-      const r = await canary(c, ['set', 'new-nginx', '50', '--timeout', '5s', '-v']);
+      // A real change (4 pods where 2 run): a no-op would take no lock and end at once.
+      const r = await canary(c, ['set', 'new-nginx', '25', '--total', '4', '--timeout', '5s', '-v']);
       const took = Date.now() - started;
       assert.equal(r.exitCode, 1);
       assert.ok(took >= 5000 && took < 10_000, `gave up at --timeout: ${took} ms`);
