@@ -2,13 +2,13 @@
 // while its holder works, taken over seconds after the holder is SIGKILLed, waited for by a watch;
 // and two canaries naming different Deployments of one Service never both change it (issue 11).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { sharedCluster } from '../support/fixture.js';
 import { REPO_ROOT } from '../harness/binaries.js';
 import type { Cluster } from '../harness/cluster.js';
 import { replicasByName } from '../support/replicas.js';
+import { scenario } from '../support/scenario.js';
 
 const NS = 'canary-lock';
 const LEASE = 'kubectl-traffic.service.nginx';
@@ -61,7 +61,7 @@ describe('the lock of a canary traffic target', function () {
   before(async () => {
     c = await sharedCluster();
     await c.kubectl(['create', 'namespace', NS]);
-    const seed = readFileSync(join(REPO_ROOT, 'test/playground/scenarios/01-l4-canary.yaml'), 'utf8').replace(/namespace: default/g, `namespace: ${NS}`);
+    const seed = scenario('01-l4-canary.yaml', NS);
     await c.apply(seed);
     await c.kubectl(['-n', NS, 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=60s']);
   });

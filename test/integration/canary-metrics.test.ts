@@ -3,7 +3,6 @@
 // (failing or slowing down as the pods' annotations ask); Istio's Prometheus addon (the real one,
 // Debian's) scrapes them at the pods' addresses, and the plugin asks it through the API server.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -12,6 +11,7 @@ import { REPO_ROOT } from '../harness/binaries.js';
 import type { Cluster } from '../harness/cluster.js';
 import { FAULT_DELAY_MS, FAULT_ERROR_PERCENT } from '../harness/network/istio-metrics.js';
 import { prometheusBinary, servePrometheus, type PrometheusServer } from '../harness/prometheus.js';
+import { scenario } from '../support/scenario.js';
 
 const NS = 'canary-metrics';
 const INTERVAL = '6s';
@@ -103,7 +103,7 @@ describe('kubectl canary run/analyze judged by Prometheus metrics', function () 
     if (!c.network || !prometheusBinary()) return this.skip();
     prom = await servePrometheus(c);
     await c.kubectl(['create', 'namespace', NS]);
-    await c.apply(readFileSync(join(REPO_ROOT, 'test/playground/scenarios/01-l4-canary.yaml'), 'utf8').replace(/namespace: default/g, `namespace: ${NS}`));
+    await c.apply(scenario('01-l4-canary.yaml', NS));
     await c.kubectl(['-n', NS, 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=60s']);
   });
 

@@ -2,7 +2,6 @@
 // (Through the real kube-proxy on a LoadBalancer address: test/integration/network.test.ts.)
 import assert from 'node:assert/strict';
 import { assertShare } from '../support/share.js';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -10,6 +9,7 @@ import { sharedCluster } from '../support/fixture.js';
 import { REPO_ROOT } from '../harness/binaries.js';
 import type { Cluster } from '../harness/cluster.js';
 import { startDataPlane, type DataPlane } from '../playground/dataplane.js';
+import { scenario } from '../support/scenario.js';
 
 const NS = 'canary-probe';
 
@@ -28,7 +28,7 @@ describe('kubectl canary probe', function () {
   before(async () => {
     c = await sharedCluster();
     await c.kubectl(['create', 'namespace', NS]);
-    await c.apply(readFileSync(join(REPO_ROOT, 'test/playground/scenarios/01-l4-canary.yaml'), 'utf8').replace(/namespace: default/g, `namespace: ${NS}`));
+    await c.apply(scenario('01-l4-canary.yaml', NS));
     await c.kubectl(['-n', NS, 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=60s']);
     dp = await startDataPlane({ kubeconfig: c.kubeconfig, refreshMs: 100 });
   });

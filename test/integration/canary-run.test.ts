@@ -1,13 +1,13 @@
 // kubectl canary run on the real control plane: steps to promotion, an automatic abort when the probe
 // fails its limits, and Ctrl-C leaving a consistent state that --resume finishes.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { sharedCluster } from '../support/fixture.js';
 import { REPO_ROOT } from '../harness/binaries.js';
 import type { Cluster } from '../harness/cluster.js';
+import { scenario } from '../support/scenario.js';
 
 const NS = 'canary-run';
 
@@ -37,7 +37,7 @@ describe('kubectl canary run', function () {
   before(async () => {
     c = await sharedCluster();
     await c.kubectl(['create', 'namespace', NS]);
-    await c.apply(readFileSync(join(REPO_ROOT, 'test/playground/scenarios/01-l4-canary.yaml'), 'utf8').replace(/namespace: default/g, `namespace: ${NS}`));
+    await c.apply(scenario('01-l4-canary.yaml', NS));
     await c.kubectl(['-n', NS, 'scale', 'deploy/old-nginx', '--replicas=3']);
     await c.kubectl(['-n', NS, 'scale', 'deploy/new-nginx', '--replicas=1']);
     await c.kubectl(['-n', NS, 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=60s']);

@@ -1,6 +1,5 @@
 // kubectl canary set, replicas mode, on the real control plane: seed 001 chapter 1 end to end.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { hostGet } from '../support/http.js';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -8,6 +7,7 @@ import { sharedCluster } from '../support/fixture.js';
 import { REPO_ROOT, bin } from '../harness/binaries.js';
 import type { Cluster } from '../harness/cluster.js';
 import { startDataPlane, type DataPlane } from '../playground/dataplane.js';
+import { scenario } from '../support/scenario.js';
 
 const NS = 'canary-l4';
 
@@ -40,7 +40,7 @@ describe('kubectl canary set (replicas mode)', function () {
   before(async () => {
     c = await sharedCluster();
     await c.kubectl(['create', 'namespace', NS]);
-    const seed = readFileSync(join(REPO_ROOT, 'test/playground/scenarios/01-l4-canary.yaml'), 'utf8').replace(/namespace: default/g, `namespace: ${NS}`);
+    const seed = scenario('01-l4-canary.yaml', NS);
     await c.apply(seed);
     await c.kubectl(['-n', NS, 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=60s']);
   });

@@ -8,6 +8,7 @@ import { sharedCluster } from '../support/fixture.js';
 import { REPO_ROOT } from '../harness/binaries.js';
 import type { Cluster } from '../harness/cluster.js';
 import { until } from '../harness/cluster.js';
+import { scenario } from '../support/scenario.js';
 
 const NS = 'canary-status';
 
@@ -25,7 +26,7 @@ describe('kubectl canary status', function () {
   before(async () => {
     c = await sharedCluster();
     await c.kubectl(['create', 'namespace', NS]);
-    await c.apply(readFileSync(join(REPO_ROOT, 'test/playground/scenarios/01-l4-canary.yaml'), 'utf8').replace(/namespace: default/g, `namespace: ${NS}`));
+    await c.apply(scenario('01-l4-canary.yaml', NS));
     await c.kubectl(['-n', NS, 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=60s']);
   });
 

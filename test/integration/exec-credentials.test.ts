@@ -13,6 +13,7 @@ import { until, type Cluster } from '../harness/cluster.js';
 import { REPO_ROOT, bin } from '../harness/binaries.js';
 import { Kube } from '../../shared/kube/client.js';
 import { loadKubeconfig } from '../../shared/kube/kubeconfig.js';
+import { scenario } from '../support/scenario.js';
 
 const NS = 'conn-exec';
 const SA = 'exec-user';
@@ -187,8 +188,7 @@ describe('exec credential plugins against the real API server', function () {
       assert.equal(s.runs(), 1, 'the first lists and watches share one token');
       await until('the plugin to run four times (expired tokens at watch reconnects, and a 401)', async () => s.runs() >= 4, 60_000);
       // A canary made now, after the rotations, still reaches the watch and is printed.
-      const scenario = readFileSync(join(REPO_ROOT, 'test/playground/scenarios/01-l4-canary.yaml'), 'utf8').replace(/namespace: default/g, `namespace: ${NS}`);
-      await c.apply(scenario);
+      await c.apply(scenario('01-l4-canary.yaml', NS));
       const set = await execa(
         join(REPO_ROOT, 'dist', 'bin', 'kubectl-canary'),
         ['--kubeconfig', c.kubeconfig, '-n', NS, 'set', 'new-nginx', '25', '--total', '4'],

@@ -14,6 +14,7 @@ import { startDataPlane } from '../playground/dataplane.js';
 import { kubeProxyServes, readyEndpoints } from '../support/endpoints.js';
 import { netGet as get } from '../support/http.js';
 import { assertShare, shareWithin } from '../support/share.js';
+import { scenario } from '../support/scenario.js';
 
 const jsonpath = async (c: Cluster, what: string[], path: string) => (await c.kubectl(['get', ...what, '-o', `jsonpath=${path}`])).stdout.trim();
 
@@ -35,7 +36,7 @@ describe('test network', function () {
     });
     if (!c.network) return this.skip(); // not root: the harness said why in one line
     net = c.network;
-    await c.apply(readFileSync(join(REPO_ROOT, 'test/playground/scenarios/01-l4-canary.yaml'), 'utf8'));
+    await c.apply(scenario('01-l4-canary.yaml'));
     await c.kubectl(['wait', '--for=condition=Available', 'deployment', '--all', '--timeout=60s']);
   });
   after(async () => {
