@@ -52,10 +52,14 @@ describe('output: column padder', () => {
       value: (i: number) => `${header.toLowerCase()}-${(i * 7919 + c) % 1000}`,
     }));
     const rows = Array.from({ length: 2000 }, (_, i) => i);
-    renderTable(columns, rows);
-    const start = process.hrtime.bigint();
-    const out = renderTable(columns, rows);
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    // The best of five runs: a single run on a loaded machine measures the load, not the padder.
+    let ms = Infinity;
+    let out = '';
+    for (let run = 0; run < 5; run++) {
+      const start = process.hrtime.bigint();
+      out = renderTable(columns, rows);
+      ms = Math.min(ms, Number(process.hrtime.bigint() - start) / 1e6);
+    }
     assert.equal(out.split('\n').length, 2002);
     assert.ok(ms < 50, `2,000 x 7 took ${ms.toFixed(1)} ms`);
     console.log(`      2,000 rows x 7 columns: ${ms.toFixed(1)} ms`);
