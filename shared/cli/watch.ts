@@ -46,6 +46,8 @@ export async function watchOutput(ctx: CommandContext, show: (c: CommandContext)
   const kube = ctx.kube();
   kube.source = cache;
   let last = '';
+  // A warning is shown once per watch, as kubectl deduplicates its warnings, not again with every change.
+  const warned = new Set<string>();
   const render = async () => {
     const out: string[] = [];
     const err: string[] = [];
@@ -53,7 +55,11 @@ export async function watchOutput(ctx: CommandContext, show: (c: CommandContext)
       ...ctx,
       stdout: { write: (s: string) => out.push(s), isTTY: ctx.stdout.isTTY, columns: ctx.stdout.columns },
       stderr: { write: (s: string) => err.push(s), isTTY: ctx.stderr.isTTY },
-      warn: (m: string) => void err.push(`${ctx.paint('yellow', 'Warning:')} ${m}\n`),
+      warn: (m: string) => {
+        if (warned.has(m)) return;
+        warned.add(m);
+        err.push(`${ctx.paint('yellow', 'Warning:')} ${m}\n`);
+      },
     };
     try {
       await show(capture);
