@@ -30,6 +30,19 @@ export interface Backend {
   dependencies(endMs: number, lookbackMs: number): Promise<DependencyLink[]>;
 }
 
+/** What Jaeger's and Zipkin's readers share: the request function and where it reaches. */
+export abstract class HttpBackend {
+  constructor(
+    protected readonly get: Fetch,
+    private readonly describe: () => string,
+  ) {}
+
+  /** Where it is read from, once known (the base path is found by the first request). */
+  get where(): string {
+    return this.describe();
+  }
+}
+
 export type BackendErrorKind = 'not-found' | 'backend' | 'forbidden' | 'unreachable' | 'write-only';
 
 /** A backend answered with something we cannot use, or could not be reached. */

@@ -13,8 +13,8 @@ import {
   type TagValue,
   type Trace,
 } from '../model.js';
-import type { Backend, Fetch, SearchQuery } from './backend.js';
-import { BackendError, finishTrace, parseJson } from './backend.js';
+import type { Backend, SearchQuery } from './backend.js';
+import { BackendError, finishTrace, HttpBackend, parseJson } from './backend.js';
 
 interface JaegerKeyValue {
   key: string;
@@ -210,17 +210,8 @@ export function jaegerSearchParams(q: SearchQuery): Record<string, string> {
   };
 }
 
-export class JaegerBackend implements Backend {
+export class JaegerBackend extends HttpBackend implements Backend {
   readonly type = 'jaeger' as const;
-  constructor(
-    private readonly get: Fetch,
-    private readonly describe: () => string,
-  ) {}
-
-  /** Where it is read from, once known (the base path is found by the first request). */
-  get where(): string {
-    return this.describe();
-  }
 
   async services(): Promise<string[]> {
     const r = await this.get('/api/services');

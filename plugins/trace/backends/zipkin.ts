@@ -11,8 +11,8 @@ import {
   type TagValue,
   type Trace,
 } from '../model.js';
-import type { Backend, Fetch, SearchQuery } from './backend.js';
-import { BackendError, finishTrace, parseJson } from './backend.js';
+import type { Backend, SearchQuery } from './backend.js';
+import { BackendError, finishTrace, HttpBackend, parseJson } from './backend.js';
 
 interface ZipkinEndpoint {
   serviceName?: string;
@@ -107,17 +107,8 @@ export function zipkinSearchParams(q: SearchQuery): Record<string, string> {
   };
 }
 
-export class ZipkinBackend implements Backend {
+export class ZipkinBackend extends HttpBackend implements Backend {
   readonly type = 'zipkin' as const;
-  constructor(
-    private readonly get: Fetch,
-    private readonly describe: () => string,
-  ) {}
-
-  /** Where it is read from, once known (the base path is found by the first request). */
-  get where(): string {
-    return this.describe();
-  }
 
   async services(): Promise<string[]> {
     const r = await this.get('/api/v2/services');
