@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startupSnapshot } from 'node:v8';
-import { main, runCli } from '../shared/run.js';
+import { keepParsers, main, runCli } from '../shared/run.js';
 import type { PluginDefinition } from '../shared/cli/command.js';
 import type { Writer } from '../shared/context.js';
 import { dispatch } from './dispatch.js';
@@ -49,6 +49,9 @@ async function warm(): Promise<void> {
       if (seen.has(WIDE) && seen.get(WIDE) === seen.get(4 * WIDE)) fixedOutput.set(key(plugin.name, WIDE, arg), seen.get(WIDE)!);
     }
   }
+  // One parser per plugin, built here (after the help runs, which leave theirs): a run started from
+  // the snapshot only parses its argv.
+  keepParsers([...PLUGINS.values(), multicall]);
   // A command that reads a kubeconfig, offline: loads the kubeconfig reader, YAML and the printers.
   const dir = mkdtempSync(join(tmpdir(), 'sea-warm-'));
   try {
