@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startupSnapshot } from 'node:v8';
-import { keepParsers, main, runCli } from '../shared/run.js';
+import { keepParsers, main, runCli, stdWriter } from '../shared/run.js';
 import type { PluginDefinition } from '../shared/cli/command.js';
 import type { Writer } from '../shared/context.js';
 import { dispatch } from './dispatch.js';
@@ -77,8 +77,8 @@ function start(): void {
   const self = invokedPath(process.argv0, process.env, process.cwd(), process.execPath);
   const d = dispatch(self, process.argv.slice(2), [...PLUGINS.keys()]);
   const plugin: PluginDefinition = (d.plugin && PLUGINS.get(d.plugin)) || multicall;
-  const out = process.stdout;
-  const columns = out.isTTY ? (out.columns >= WIDE ? WIDE : -1) : undefined;
+  const out = stdWriter(1);
+  const columns = out.isTTY ? ((out.columns ?? 0) >= WIDE ? WIDE : -1) : undefined;
   const fixed = d.args.length === 1 ? fixedOutput.get(key(plugin.name, columns, d.args[0])) : undefined;
   if (fixed !== undefined) {
     out.write(fixed);

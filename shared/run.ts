@@ -6,12 +6,13 @@ import { CliError, ExitCode, SilentExit, UsageError } from './errors.js';
 import { colorEnabled, painter } from './output/color.js';
 import { checkFlagValues, connectionFlags, globalFlags } from './cli/flags.js';
 import { binaryName, isGroup, nodeWord, type AnyCommand, type Args, type CommandNode, type PluginDefinition } from './cli/command.js';
-import { systemClock, type CommandContext, type IO } from './context.js';
+import { systemClock, type CommandContext, type IO, type Writer } from './context.js';
 import type { ResolvedConfig } from './kube/kubeconfig.js';
 import { VERSION } from './version.js';
 import { completeWords } from './commands/completion.js';
 import { completeNames } from './commands/complete-names.js';
 import { usageMessage } from './cli/usage-messages.js';
+import { stdFlushed, stdWriter as writerFor } from './output/std-writer.js';
 
 /** The part of yargs' internals buildParser reaches into. */
 interface YargsInternals {
@@ -326,26 +327,19 @@ export async function runCli(plugin: PluginDefinition, rawArgv: string[], io: IO
 
 /** The entry point each plugin's main.ts calls (and sea/main.ts, with the arguments and path it dispatched on): the only place that exits the process. */
 export async function main(plugin: PluginDefinition, argv = process.argv.slice(2), self = process.argv[1] ?? ''): Promise<void> {
-  quietOnClosedPipe(process.stdout);
-  quietOnClosedPipe(process.stderr);
   const code = await runCli(plugin, argv, {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: stdWriter(1),
+    stderr: stdWriter(2),
     env: process.env,
     self,
     interrupts: (handler) => void process.once('SIGINT', handler),
   });
-  // Exit only once both streams have handed everything to the OS (pipes are asynchronous).
-  const flushed = (s: NodeJS.WriteStream) => new Promise<void>((r) => s.write('', () => r()));
-  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  // Exit only once everything written has been handed to the OS.
+  await stdFlushed();
   process.exit(code);
 }
 
-// A reader that stops early (`| head -1`) closes the pipe: stop quietly, as kubectl does, whichever
-// stream it was (`2>&1 | head -1` closes stderr too); never a stack trace for it.
-function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(ExitCode.ok);
-    throw err;
-  });
+/** stdout (1) or stderr (2) of this process; a reader that stops early (`| head -1`) ends it quietly, exit 0. */
+export function stdWriter(fd: 1 | 2): Writer {
+  return writerFor(fd, () => process.exit(ExitCode.ok));
 }
