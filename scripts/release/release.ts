@@ -35,6 +35,8 @@ export interface ReleaseResult {
   sums: Record<string, string>;
   /** what went in (relative name -> sha256 or version) */
   inputs: Record<string, string>;
+  /** Files whose bytes differ from the previous build in the same folder (undefined: there was none). */
+  changed: string[] | undefined;
 }
 
 /** Checks a built executable we may not be able to run: format, machine, fuse, signature, and the blob inside. */
@@ -109,6 +111,8 @@ export async function release(opts: ReleaseOptions = {}): Promise<ReleaseResult>
   const inputs: Record<string, string> = {
     'release build (build/scripts/release, krew/package)': buildCodeHash(),
     'sea script': sha256File(script),
+    // Its path is in the startup snapshot (the script's name): another checkout or --out folder, other bytes.
+    'sea script path': script,
     'asset client-node.cjs': sha256File(assets['client-node.cjs']),
     ...(await toolVersions(targets)),
   };
@@ -155,8 +159,8 @@ export async function release(opts: ReleaseOptions = {}): Promise<ReleaseResult>
       .map(([f, s]) => `${s}  ${f}\n`)
       .join(''),
   );
-  if (previousSums) reportReproducibility(previousSums, sums, previousInputs, inputs, log);
-  return { out, executables, platforms, index, sums, inputs };
+  const changed = previousSums ? reportReproducibility(previousSums, sums, previousInputs, inputs, log) : undefined;
+  return { out, executables, platforms, index, sums, inputs, changed };
 }
 
 /** What the release holds, for tools (the krew test writes an index for a loopback server from it). */
