@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startupSnapshot } from 'node:v8';
-import { main, runCli } from '../shared/run.js';
+import { keepParsers, main, runCli, stdWriter } from '../shared/run.js';
 import type { PluginDefinition } from '../shared/cli/command.js';
 import type { Writer } from '../shared/context.js';
 import { dispatch } from './dispatch.js';
@@ -49,6 +49,9 @@ async function warm(): Promise<void> {
       if (seen.has(WIDE) && seen.get(WIDE) === seen.get(4 * WIDE)) fixedOutput.set(key(plugin.name, WIDE, arg), seen.get(WIDE)!);
     }
   }
+  // One parser per plugin, built here (after the help runs, which leave theirs): a run started from
+  // the snapshot only parses its argv.
+  keepParsers([...PLUGINS.values(), multicall]);
   // A command that reads a kubeconfig, offline: loads the kubeconfig reader, YAML and the printers.
   const dir = mkdtempSync(join(tmpdir(), 'sea-warm-'));
   try {
@@ -57,25 +60,49 @@ async function warm(): Promise<void> {
       kubeconfig,
       'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u, namespace: n}}]\ncurrent-context: c\n',
     );
-    for (const output of ['table', 'json', 'yaml']) {
-      const code = await runCli(PLUGINS.get('canary')!, ['context', '--offline', '--kubeconfig', kubeconfig, '-o', output], {
+    // The last run names the file in the environment: a kept parser keeps the argv it parsed last,
+    // and a temporary file's name in the snapshot would make two builds differ.
+    for (const [output, flag] of [
+      ['table', true],
+      ['json', true],
+      ['yaml', false],
+    ] as const) {
+      const code = await runCli(PLUGINS.get('canary')!, ['context', '--offline', ...(flag ? ['--kubeconfig', kubeconfig] : []), '-o', output], {
         stdout: buffer(undefined),
         stderr: buffer(undefined),
-        env: {},
+        env: flag ? {} : { KUBECONFIG: kubeconfig },
       });
       if (code !== 0) throw new Error(`warming the snapshot: context -o ${output} exited ${code}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  forgetBuildState();
+}
+
+/**
+ * What the build leaves in the heap that differs from one build to the next: the builder's process
+ * ids (Node sets them again in every process started from the snapshot), the values of the last
+ * stat() in Node's fs binding (times and inode numbers of the temporary file; the snapshot keeps the
+ * array) and V8's last regular expression match (its subject held the file's name).
+ */
+function forgetBuildState(): void {
+  for (const id of ['pid', 'ppid'] as const) {
+    const d = Object.getOwnPropertyDescriptor(process, id);
+    if (d?.configurable) Object.defineProperty(process, id, { ...d, value: 0 });
+  }
+  const fs = (process as unknown as { binding(name: 'fs'): { statValues?: Float64Array; bigintStatValues?: BigInt64Array } }).binding('fs');
+  fs.statValues?.fill(0);
+  fs.bigintStatValues?.fill(0n);
+  /^$/.exec('');
 }
 
 function start(): void {
   const self = invokedPath(process.argv0, process.env, process.cwd(), process.execPath);
   const d = dispatch(self, process.argv.slice(2), [...PLUGINS.keys()]);
   const plugin: PluginDefinition = (d.plugin && PLUGINS.get(d.plugin)) || multicall;
-  const out = process.stdout;
-  const columns = out.isTTY ? (out.columns >= WIDE ? WIDE : -1) : undefined;
+  const out = stdWriter(1);
+  const columns = out.isTTY ? ((out.columns ?? 0) >= WIDE ? WIDE : -1) : undefined;
   const fixed = d.args.length === 1 ? fixedOutput.get(key(plugin.name, columns, d.args[0])) : undefined;
   if (fixed !== undefined) {
     out.write(fixed);

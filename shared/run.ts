@@ -6,12 +6,13 @@ import { CliError, ExitCode, SilentExit, UsageError } from './errors.js';
 import { colorEnabled, painter } from './output/color.js';
 import { checkFlagValues, connectionFlags, globalFlags } from './cli/flags.js';
 import { binaryName, isGroup, nodeWord, type AnyCommand, type Args, type CommandNode, type PluginDefinition } from './cli/command.js';
-import { systemClock, type CommandContext, type IO } from './context.js';
+import { systemClock, type CommandContext, type IO, type Writer } from './context.js';
 import type { ResolvedConfig } from './kube/kubeconfig.js';
 import { VERSION } from './version.js';
 import { completeWords } from './commands/completion.js';
 import { completeNames } from './commands/complete-names.js';
 import { usageMessage } from './cli/usage-messages.js';
+import { stdFlushed, stdWriter as writerFor } from './output/std-writer.js';
 
 /** The part of yargs' internals buildParser reaches into. */
 interface YargsInternals {
@@ -26,15 +27,30 @@ interface Selected {
 /** What yargs matched: a command, or a group named without one of its subcommands. */
 type Selection = Selected | { group: string; subcommands: string[] };
 
+/** Where a parser reports: the argv of the run (for usage messages) and what receives the command it matched. */
+interface Binding {
+  argv: string[];
+  onSelect: (s: Selection) => void;
+}
+
+/** The width yargs wraps help at for this output. */
+const helpWidth = (io: IO) => Math.min(110, io.stdout.columns || 100);
+
 /** Build the yargs parser for a plugin; `onSelect` receives the command (or bare group) yargs matched. */
 export function buildParser(plugin: PluginDefinition, argv: string[], onSelect: (s: Selection) => void, io: IO): Argv {
+  return parserFor(plugin, { argv, onSelect }, helpWidth(io));
+}
+
+/** The parser, reporting to whatever `binding` holds when it parses (so a kept parser serves every run). */
+function parserFor(plugin: PluginDefinition, binding: Binding, width: number): Argv {
   const display = `kubectl ${plugin.name}`;
-  let y = globalFlags(Yargs(argv))
+  const onSelect = (s: Selection) => binding.onSelect(s);
+  let y = globalFlags(Yargs())
     .scriptName(display)
     .usage(`${display} - ${plugin.summary}\n\nUsage: ${display} <command> [flags]`)
     .strict()
     .exitProcess(false)
-    .wrap(Math.min(110, io.stdout.columns || 100))
+    .wrap(width)
     .version(VERSION)
     .help()
     .alias('h', 'help')
@@ -44,14 +60,62 @@ export function buildParser(plugin: PluginDefinition, argv: string[], onSelect: 
     .parserConfiguration({ 'camel-case-expansion': false })
     .fail((msg, err) => {
       if (err) throw err;
-      throw new UsageError(usageMessage(msg, argv, plugin));
+      throw new UsageError(usageMessage(msg, binding.argv, plugin));
     });
-  // yargs renders the whole help after a command's handler, for a later showHelp() (we never call it):
+  // yargs renders the whole help after a command's handler, for a later showHelp() (we never call):
   // a few ms of every command's start-up for nothing.
   (y as unknown as YargsInternals).getInternalMethods().getUsageInstance().cacheHelpMessage = () => {};
   for (const [cmd, desc] of plugin.examples) y = y.example(cmd, desc);
   // No demandCommand: strict parsing reports an unknown flag first; a missing command is said after.
   return addCommands(y, plugin.commands, display, onSelect);
+}
+
+/** Parsers built ahead of the runs that use them, one per plugin, each used by one run at a time. */
+const kept = new Map<PluginDefinition, { parser: Argv; binding: Binding; busy: boolean }>();
+
+/**
+ * Builds each plugin's parser now, for later runs to only parse their argv: the single executable
+ * calls this while its startup snapshot is made, so the parsers (and the code building them compiled)
+ * are in the snapshot and a process started from it does not build one (yargs' set-up of the command
+ * tree: several ms of a cold start).
+ */
+export function keepParsers(plugins: Iterable<PluginDefinition>): void {
+  for (const plugin of plugins) {
+    const binding: Binding = { argv: [], onSelect: () => {} };
+    kept.set(plugin, { parser: parserFor(plugin, binding, 100), binding, busy: false });
+  }
+}
+
+/** Parse argv, calling onSelect with what it matched; resolves to yargs' output (help, version). */
+async function parseArgv(plugin: PluginDefinition, argv: string[], onSelect: (s: Selection) => void, io: IO): Promise<string> {
+  const k = kept.get(plugin);
+  const use = k && !k.busy ? k : undefined;
+  const binding: Binding = { argv, onSelect };
+  const parser = use ? use.parser.wrap(helpWidth(io)) : parserFor(plugin, binding, helpWidth(io));
+  if (use) {
+    use.busy = true;
+    Object.assign(use.binding, binding);
+  }
+  let spent = true;
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      void parser.parse(argv, {}, (err, _args, out) => {
+        if (err) reject(err instanceof CliError ? err : new UsageError(err.message));
+        else {
+          spent = out !== '';
+          resolve(out);
+        }
+      });
+    });
+  } finally {
+    // Kept only after a parse that chose a command: one that failed leaves yargs' state of the command
+    // it was in, and help at the top level adds the aliases to the parser's options.
+    if (use) {
+      use.busy = false;
+      Object.assign(use.binding, { argv: [], onSelect: () => {} } satisfies Binding);
+      if (spent) kept.delete(plugin);
+    }
+  }
 }
 
 /** Register a level of the command tree; a group registers its subcommands in its builder (yargs' nesting). */
@@ -216,16 +280,9 @@ export async function runCli(plugin: PluginDefinition, rawArgv: string[], io: IO
       return fail(err);
     }
   }
-  let output = '';
+  let output: string;
   try {
-    const parser = buildParser(plugin, argv, (s) => (selected = s), io);
-    await new Promise<void>((resolve, reject) => {
-      void parser.parse(argv, {}, (err, _args, out) => {
-        output = out;
-        if (err) reject(err instanceof CliError ? err : new UsageError(err.message));
-        else resolve();
-      });
-    });
+    output = await parseArgv(plugin, argv, (s) => (selected = s), io);
   } catch (err) {
     return fail(err);
   }
@@ -270,26 +327,19 @@ export async function runCli(plugin: PluginDefinition, rawArgv: string[], io: IO
 
 /** The entry point each plugin's main.ts calls (and sea/main.ts, with the arguments and path it dispatched on): the only place that exits the process. */
 export async function main(plugin: PluginDefinition, argv = process.argv.slice(2), self = process.argv[1] ?? ''): Promise<void> {
-  quietOnClosedPipe(process.stdout);
-  quietOnClosedPipe(process.stderr);
   const code = await runCli(plugin, argv, {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: stdWriter(1),
+    stderr: stdWriter(2),
     env: process.env,
     self,
     interrupts: (handler) => void process.once('SIGINT', handler),
   });
-  // Exit only once both streams have handed everything to the OS (pipes are asynchronous).
-  const flushed = (s: NodeJS.WriteStream) => new Promise<void>((r) => s.write('', () => r()));
-  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  // Exit only once everything written has been handed to the OS.
+  await stdFlushed();
   process.exit(code);
 }
 
-// A reader that stops early (`| head -1`) closes the pipe: stop quietly, as kubectl does, whichever
-// stream it was (`2>&1 | head -1` closes stderr too); never a stack trace for it.
-function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(ExitCode.ok);
-    throw err;
-  });
+/** stdout (1) or stderr (2) of this process; a reader that stops early (`| head -1`) ends it quietly, exit 0. */
+export function stdWriter(fd: 1 | 2): Writer {
+  return writerFor(fd, () => process.exit(ExitCode.ok));
 }

@@ -12,7 +12,7 @@ import { checkMachoCodeDirectory, inspectExecutable } from './inspect.js';
 import { nodeFiles } from './node-binaries.js';
 import { REPO_ROOT } from './paths.js';
 import { sbom } from './sbom.js';
-import { bundleSea } from './sea-bundle.js';
+import { SEA_ASSETS, bundleSea } from './sea-bundle.js';
 import { MULTICALL, SEA_FUSE, buildSea } from './sea-build.js';
 import { BLOB_WRITERS, NODE_LINE, TARGETS, exeName, targetId, type Target } from './targets.js';
 import { RCODESIGN } from './signing.js';
@@ -35,6 +35,8 @@ export interface ReleaseResult {
   sums: Record<string, string>;
   /** what went in (relative name -> sha256 or version) */
   inputs: Record<string, string>;
+  /** Files whose bytes differ from the previous build in the same folder (undefined: there was none). */
+  changed: string[] | undefined;
 }
 
 /** Checks a built executable we may not be able to run: format, machine, fuse, signature, and the blob inside. */
@@ -105,11 +107,13 @@ export async function release(opts: ReleaseOptions = {}): Promise<ReleaseResult>
 
   const script = join(work, `${MULTICALL}.cjs`);
   await bundleSea(script);
-  const assets = { 'client-node.cjs': join(REPO_ROOT, 'dist', 'lib', 'client-node.cjs') };
+  const assets = Object.fromEntries(SEA_ASSETS.map((a) => [`${a.name}.cjs`, join(REPO_ROOT, 'dist', 'lib', `${a.name}.cjs`)]));
   const inputs: Record<string, string> = {
     'release build (build/scripts/release, krew/package)': buildCodeHash(),
     'sea script': sha256File(script),
-    'asset client-node.cjs': sha256File(assets['client-node.cjs']),
+    // Its path is in the startup snapshot (the script's name): another checkout or --out folder, other bytes.
+    'sea script path': script,
+    ...Object.fromEntries(Object.entries(assets).map(([name, file]) => [`asset ${name}`, sha256File(file)])),
     ...(await toolVersions(targets)),
   };
 
@@ -155,8 +159,8 @@ export async function release(opts: ReleaseOptions = {}): Promise<ReleaseResult>
       .map(([f, s]) => `${s}  ${f}\n`)
       .join(''),
   );
-  if (previousSums) reportReproducibility(previousSums, sums, previousInputs, inputs, log);
-  return { out, executables, platforms, index, sums, inputs };
+  const changed = previousSums ? reportReproducibility(previousSums, sums, previousInputs, inputs, log) : undefined;
+  return { out, executables, platforms, index, sums, inputs, changed };
 }
 
 /** What the release holds, for tools (the krew test writes an index for a loopback server from it). */

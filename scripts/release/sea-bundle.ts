@@ -1,6 +1,6 @@
 // Bundles sea/main.ts into the one script a single executable runs: everything inlined (the lazy
-// libraries of the node bundles become lazily initialised modules of the same script) except
-// @kubernetes/client-node, which travels as a SEA asset (sea/assets.ts loads it). node:http and
+// libraries of the node bundles become lazily initialised modules of the same script) except those in
+// SEA_ASSETS, which travel as SEA assets (sea/assets.ts loads them). node:http and
 // node:https become proxies that load the module on first use: Node's snapshot builder cannot hold
 // them (Node 20: `methods.toSorted is not a function`; Node 26: "global handle not serialized").
 import { build, type Plugin } from 'esbuild';
@@ -27,6 +27,21 @@ const DEFERRED = /^(node:)?(http|https)$/;
  * fourteen modules, zlib brings node:zip), and every start pays to deserialize it. Few commands use them.
  */
 const LAZY_BUILTINS = /^(node:)?(assert|child_process|crypto|dns|dns\/promises|net|stream\/promises|timers\/promises|tls|zlib)$/;
+
+/**
+ * Libraries the executable carries as SEA assets (their dist/lib/<name>.cjs of the Node bundles), not
+ * in its script: few runs load them, and a library in the script is in the startup snapshot, which
+ * every start deserializes (the whole client; execa, ora with its spinners and re2js are about a third
+ * of the script). Loaded on first use: an exec credential plugin, a spinner on a terminal, a regular
+ * expression to check.
+ */
+export const SEA_ASSETS = [
+  { module: '@kubernetes/client-node', name: 'client-node' },
+  { module: 'execa', name: 'execa' },
+  { module: 'ora', name: 'ora' },
+  { module: 're2js', name: 're2js' },
+] as const;
+const SEA_ASSET_IMPORTS = new RegExp(`^(${SEA_ASSETS.map((a) => a.module.replace(/[/]/g, '\\/')).join('|')})$`);
 
 const seaPlugin: Plugin = {
   name: 'sea',
@@ -78,8 +93,13 @@ module.exports = (s) => (typeof s === 'string' && /^[\\x20-\\x7e]*$/.test(s) ? s
       loader: 'js',
       resolveDir: REPO_ROOT,
     }));
-    b.onResolve({ filter: /^@kubernetes\/client-node$/ }, (args) =>
-      args.kind === 'dynamic-import' ? { path: 'client-node.cjs', namespace: 'sea-asset' } : undefined,
+    // yargs checks the arguments of each of its own methods against a signature string it parses with
+    // regular expressions (argsert): every option a command's builder declares, on every run, in code
+    // and patterns that start cold. Our calls are type-checked (and run checked by the Node bundles and
+    // the tests); the executable skips the check.
+    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]argsert\.js$/ }, () => ({ contents: 'export function argsert() {}', loader: 'js' }));
+    b.onResolve({ filter: SEA_ASSET_IMPORTS }, (args) =>
+      args.kind === 'dynamic-import' ? { path: `${SEA_ASSETS.find((a) => a.module === args.path)!.name}.cjs`, namespace: 'sea-asset' } : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'sea-asset' }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(join(REPO_ROOT, 'sea', 'assets.ts'))}).loadAsset(${JSON.stringify(args.path)}, require);`,
