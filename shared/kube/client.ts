@@ -9,7 +9,7 @@ import type { HttpRequest, StreamResponse, Transport, TransportOptions } from '.
 import { KNOWN, fromDiscovery, resourcePath, type ResourceInfo } from './resources.js';
 import { KubeApiError } from '../errors.js';
 import { handshakeKey, WebSocketConnection, type WebSocketHandlers } from './websocket.js';
-import { slim } from './lean.js';
+import { pick, readListText, slim, type Fields } from './lean.js';
 
 /** Object metadata as JSON carries it: client-node's model types timestamps as Date, the wire has strings. */
 export type ObjectMeta = Omit<V1ObjectMeta, 'creationTimestamp' | 'deletionTimestamp' | 'managedFields'> & {
@@ -79,6 +79,8 @@ export interface ListOptions {
   fieldSelector?: string | undefined;
   /** Slim each item as its page arrives (read-only views only, see lean.ts). */
   lean?: boolean | undefined;
+  /** Keep only these fields of each item, as its page is read (read-only views only; implies lean, see lean.ts). */
+  fields?: Fields | undefined;
 }
 
 /** A list and the resourceVersion it was read at (where a watch starts from). */
@@ -134,14 +136,14 @@ export class Kube {
     return { context: this.config.contextName, server: this.config.server, user: this.config.userName };
   }
 
-  /** One HTTP request; resolves to the parsed JSON body, rejects with HttpError or a network error. */
-  private async send<T>(spec: RequestSpec): Promise<T> {
+  /** One HTTP request; resolves to the body read by `read` (parsed JSON by default), rejects with HttpError or a network error. */
+  private async send<T>(spec: RequestSpec, read: (text: string) => T = (text) => (text ? JSON.parse(text) : {}) as T): Promise<T> {
     const { body, ...rest } = spec;
     const transport = await this.transport();
     const res = await transport.request({ ...rest, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });
     const text = res.body.toString('utf8');
     try {
-      return (text ? JSON.parse(text) : {}) as T;
+      return read(text);
     } catch {
       throw new KubeApiError(
         `the server at ${transport.connection().server} answered ${spec.method} ${spec.path} with something that is not JSON; is it a Kubernetes API server?`,
@@ -252,14 +254,22 @@ export class Kube {
     let items: T[] = [];
     let token: string | undefined;
     let restarts = 0;
+    const lean = opts.lean || opts.fields !== undefined;
+    // The list endpoint leaves apiVersion/kind off items; put them back so printers and patches can use them.
+    const typed = (it: T): T => ({ ...it, apiVersion: it.apiVersion ?? apiVersion, kind: it.kind ?? kind });
+    const keep = (it: T): T =>
+      slim(opts.fields ? { ...(pick(it, opts.fields) as T), apiVersion: it.apiVersion ?? apiVersion, kind: it.kind ?? kind } : typed(it));
     for (;;) {
       let page: { items?: T[]; metadata?: { continue?: string; resourceVersion?: string } };
+      const spec: RequestSpec = {
+        method: 'GET',
+        path,
+        query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: restarts > 1 ? undefined : 500, continue: token },
+      };
+      const got: T[] = [];
       try {
-        page = await this.call(op, {
-          method: 'GET',
-          path,
-          query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: restarts > 1 ? undefined : 500, continue: token },
-        });
+        // Lean: each item is parsed on its own and cut down before the next (a page of full objects never exists).
+        page = await this.counted(op, () => (lean ? this.send(spec, (text) => readListText(text, (it) => got.push(keep(it as T)))) : this.send(spec)));
       } catch (err) {
         if (token === undefined || !(err instanceof KubeApiError) || err.status !== 410) throw err;
         items = [];
@@ -267,11 +277,8 @@ export class Kube {
         restarts++;
         continue;
       }
-      // The list endpoint leaves apiVersion/kind off items; put them back so printers and patches can use them.
-      for (const it of page.items ?? []) {
-        const item = { ...it, apiVersion: it.apiVersion ?? apiVersion, kind: it.kind ?? kind };
-        items.push(opts.lean ? slim(item) : item);
-      }
+      if (lean) items.push(...got);
+      else for (const it of page.items ?? []) items.push(typed(it));
       token = page.metadata?.continue || undefined;
       // Every page of a paginated list is read at the first page's resourceVersion; the last one says it too.
       if (!token) return { items, resourceVersion: page.metadata?.resourceVersion ?? '' };
