@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { pick, readListText, slim } from '../../shared/kube/lean.js';
+import { ListReader, pick, readListText, slim } from '../../shared/kube/lean.js';
 
 describe('slim (lean lists for read-only views)', () => {
   it('drops managedFields, the last-applied copy and the pod template spec, keeps what views read', () => {
@@ -75,6 +75,28 @@ describe('readListText (a list page read item by item)', () => {
     assert.deepEqual(read(JSON.stringify(list, null, 2)).items, [{ metadata: { name: 'a' }, n: -1.5e3, t: true, z: null }]);
     assert.deepEqual(read('{"items":[],"metadata":{}}'), { items: [], rest: { metadata: {} } });
     assert.deepEqual(read(' {"kind":"Status"} '), { items: [], rest: { kind: 'Status' } });
+  });
+
+  it('reads the same when the text comes in pieces of any size (a chunk may end inside a string, a key or an escape)', () => {
+    const list = {
+      metadata: { resourceVersion: '7', continue: '' },
+      items: Array.from({ length: 20 }, (_, i) => ({
+        metadata: { name: `n-${i}`, annotations: { a: 'x\\"y\u00e9', managedFields: 'kept' }, managedFields: [{ f: { 'k:{"a":1}': {} } }] },
+        spec: { n: i * 1.5, ok: i % 2 === 0, none: null, list: [[], {}, ''] },
+      })),
+    };
+    for (const text of [JSON.stringify(list), JSON.stringify(list, null, 1)]) {
+      const whole = read(text);
+      for (const size of [1, 2, 3, 7, 64, 1000]) {
+        const items: unknown[] = [];
+        const reader = new ListReader((it) => items.push(it));
+        for (let i = 0; i < text.length; i += size) reader.push(text.slice(i, i + size));
+        assert.deepEqual({ items, rest: reader.end() }, whole, `pieces of ${size}`);
+      }
+    }
+    const whole = read(JSON.stringify(list));
+    assert.equal(whole.items.length, 20);
+    assert.deepEqual(whole.items[3], { metadata: { name: 'n-3', annotations: { a: 'x\\"y\u00e9', managedFields: 'kept' } }, spec: list.items[3].spec });
   });
 
   it('fails on text that is not JSON', () => {
