@@ -2,12 +2,12 @@
 // annotations, a fifth pairs of an ingress-nginx Ingress and its canary companion, the rest plain), a
 // Service behind each backend and an EndpointSlice with ready endpoints for each Service; side by side
 // with `kubectl get ingress,svc,endpointslices -o json` (what a person would read instead) in one run.
-//   node build/bench/bluegreen-status.js [--objects N] [--runs N]
+//   node build/bench/bluegreen-status.js [--objects N] [--runs N] [--baseline <another build's dist/bin>] [--keep <dir>]
 import { join } from 'node:path';
-import { startCluster } from '../test/harness/cluster.js';
 import { REPO_ROOT, bin } from '../test/harness/binaries.js';
 import { sideBySide, withBaseline } from './side-by-side.js';
 import { blueGreenObjects } from './bulk-objects.js';
+import { applyAll, benchCluster } from './bench-cluster.js';
 
 const argv = process.argv.slice(2);
 const n = Number(argv[argv.indexOf('--objects') + 1]) || 2000;
@@ -16,10 +16,11 @@ const NS = 'bulk';
 
 const { objects, ingresses, services } = blueGreenObjects(n, NS);
 
-const cluster = await startCluster({ name: 'bench-bluegreen', istio: false });
+const { cluster, stop } = await benchCluster(argv, { name: 'bench-bluegreen', istio: false }, async (c) => {
+  await c.kubectl(['create', 'namespace', NS]);
+  await applyAll(c, objects);
+});
 try {
-  await cluster.kubectl(['create', 'namespace', NS]);
-  for (let i = 0; i < objects.length; i += 500) await cluster.apply(objects.slice(i, i + 500));
   const plugin = join(REPO_ROOT, 'dist', 'bin', 'kubectl-bluegreen');
   const flags = ['-n', NS, '--kubeconfig', cluster.kubeconfig];
   sideBySide(
@@ -36,5 +37,5 @@ try {
     runs,
   );
 } finally {
-  await cluster.stop();
+  await stop();
 }

@@ -1,6 +1,7 @@
 // What the canary commands read from the cluster: one list per kind in the namespace, in parallel;
 // kinds a cluster may not have (autoscaling/v2, Istio's CRDs) read as empty.
 import type { CommandContext } from '../../shared/context.js';
+import { VIEW_METADATA, type Fields } from '../../shared/kube/lean.js';
 import { optionalList } from '../../shared/kube/api-errors.js';
 import type { DestinationRule } from './istio.js';
 import { findTopology, SeveralStablesError, type DeploymentLike, type HpaLike, type ServiceLike, type Topology, type VirtualServiceLike } from './topology.js';
@@ -29,15 +30,30 @@ export async function listDestinationRules(ctx: CommandContext, namespace: strin
   return optionalList(ctx.kube().list<DestinationRule>('networking.istio.io/v1', 'DestinationRule', { namespace }));
 }
 
+/** What canaryViews (status, analyze, probe) read of Deployments and Services: lean lists keep only these. */
+const DEPLOYMENT_FIELDS: Fields = {
+  metadata: VIEW_METADATA,
+  spec: { replicas: true, selector: true, template: { metadata: { labels: true } } },
+  status: {
+    replicas: true,
+    readyReplicas: true,
+    updatedReplicas: true,
+    availableReplicas: true,
+    observedGeneration: true,
+    conditions: { type: true, status: true, reason: true },
+  },
+};
+const SERVICE_FIELDS: Fields = { metadata: VIEW_METADATA, spec: { selector: true, type: true, ports: true } };
+
 /**
  * What status and probe read: Deployments, Services and Istio's routes (four lists, whatever the number
- * of canaries). lean: for views that write nothing back (slimmed as the pages arrive, see lean.ts).
+ * of canaries). lean: for views that write nothing back (cut down to what they read as the pages arrive, see lean.ts).
  */
 export async function listCanaryObjects(ctx: CommandContext, namespace: string, lean = false) {
   const kube = ctx.kube();
   const [deployments, services, virtualServices, destinationRules] = await Promise.all([
-    kube.list<DeploymentLike>('apps/v1', 'Deployment', { namespace, lean }),
-    kube.list<ServiceLike>('v1', 'Service', { namespace, lean }),
+    kube.list<DeploymentLike>('apps/v1', 'Deployment', { namespace, ...(lean ? { fields: DEPLOYMENT_FIELDS } : {}) }),
+    kube.list<ServiceLike>('v1', 'Service', { namespace, ...(lean ? { fields: SERVICE_FIELDS } : {}) }),
     optionalList(kube.list<VirtualServiceLike>('networking.istio.io/v1', 'VirtualService', { namespace, lean })),
     optionalList(kube.list<DestinationRule>('networking.istio.io/v1', 'DestinationRule', { namespace, lean })),
   ]);

@@ -4,6 +4,8 @@ import type { Kube } from '../../shared/kube/client.js';
 import { ALL_NAMESPACES } from '../../shared/kube/client.js';
 import { CliError, KubeApiError } from '../../shared/errors.js';
 import { MANAGED_BY, managerName } from '../../shared/kube/ownership.js';
+import { VIEW_METADATA, type Fields } from '../../shared/kube/lean.js';
+import { mapBounded } from '../../shared/bounded.js';
 import { INGRESS_LABEL, INGRESS_SELECTOR, controllerName, selectorString } from './options.js';
 import { hasIngressTaint, isIngressNode, nameOf, type DaemonSetLike, type NodeLike, type PdbLike, type PodLike, type ServiceLike } from './observed.js';
 
@@ -56,11 +58,17 @@ export async function readLayer(kube: Kube, namespace: string, plugin: string, n
   return { namespace, nodes, daemonSet, controllerPods: await podsOf(kube, daemonSet), pdbs, services };
 }
 
-/** Every pod on the exclusive (tainted) ingress nodes: one field-selected list per such node. */
+/** What the exclusive-nodes rule reads of the pods on those nodes: the lists keep only this as they are read. */
+const POD_FIELDS: Fields = { metadata: VIEW_METADATA, spec: { nodeName: true }, status: { phase: true } };
+
+/**
+ * Every pod on the exclusive (tainted) ingress nodes: one field-selected list per such node, a few at a
+ * time (thousands of pods are read a page after another, not all at once).
+ */
 export async function podsOnExclusiveNodes(kube: Kube, nodes: NodeLike[]): Promise<PodLike[]> {
   const exclusive = nodes.filter((n) => isIngressNode(n) && hasIngressTaint(n));
-  const lists = await Promise.all(
-    exclusive.map((n) => kube.list<PodLike>('v1', 'Pod', { namespace: ALL_NAMESPACES, fieldSelector: `spec.nodeName=${nameOf(n)}` })),
+  const lists = await mapBounded(exclusive, 4, (n) =>
+    kube.list<PodLike>('v1', 'Pod', { namespace: ALL_NAMESPACES, fieldSelector: `spec.nodeName=${nameOf(n)}`, fields: POD_FIELDS }),
   );
   return lists.flat();
 }

@@ -9,7 +9,7 @@ import type { HttpRequest, StreamResponse, Transport, TransportOptions } from '.
 import { KNOWN, fromDiscovery, resourcePath, type ResourceInfo } from './resources.js';
 import { KubeApiError } from '../errors.js';
 import { handshakeKey, WebSocketConnection, type WebSocketHandlers } from './websocket.js';
-import { slim } from './lean.js';
+import { keepYoungGenerationSmall, ListReader, pick, slim, type Fields } from './lean.js';
 
 /** Object metadata as JSON carries it: client-node's model types timestamps as Date, the wire has strings. */
 export type ObjectMeta = Omit<V1ObjectMeta, 'creationTimestamp' | 'deletionTimestamp' | 'managedFields'> & {
@@ -79,6 +79,8 @@ export interface ListOptions {
   fieldSelector?: string | undefined;
   /** Slim each item as its page arrives (read-only views only, see lean.ts). */
   lean?: boolean | undefined;
+  /** Keep only these fields of each item, as its page is read (read-only views only; implies lean, see lean.ts). */
+  fields?: Fields | undefined;
 }
 
 /** A list and the resourceVersion it was read at (where a watch starts from). */
@@ -143,11 +145,38 @@ export class Kube {
     try {
       return (text ? JSON.parse(text) : {}) as T;
     } catch {
-      throw new KubeApiError(
-        `the server at ${transport.connection().server} answered ${spec.method} ${spec.path} with something that is not JSON; is it a Kubernetes API server?`,
-        res.status,
-      );
+      throw notJson(transport, spec, res.status);
     }
+  }
+
+  /** A GET of a list whose items go to `each` one by one as its text arrives (ListReader); resolves to the list's other fields. */
+  private async readList<T>(spec: HttpRequest, each: (item: unknown) => void): Promise<T> {
+    const transport = await this.transport();
+    return transport.read(spec, (body) => {
+      const reader = new ListReader(each);
+      body.setEncoding('utf8');
+      return new Promise<T>((resolve, reject) => {
+        const fail = () => {
+          body.destroy();
+          reject(notJson(transport, spec, 200));
+        };
+        body.on('data', (chunk: string) => {
+          try {
+            reader.push(chunk);
+          } catch {
+            fail();
+          }
+        });
+        body.once('error', reject);
+        body.once('end', () => {
+          try {
+            resolve(reader.end() as T);
+          } catch {
+            fail();
+          }
+        });
+      });
+    });
   }
 
   /** Count one API call and map its failure to a KubeApiError. */
@@ -252,14 +281,23 @@ export class Kube {
     let items: T[] = [];
     let token: string | undefined;
     let restarts = 0;
+    const lean = opts.lean || opts.fields !== undefined;
+    if (lean) keepYoungGenerationSmall();
+    // The list endpoint leaves apiVersion/kind off items; put them back so printers and patches can use them.
+    const typed = (it: T): T => ({ ...it, apiVersion: it.apiVersion ?? apiVersion, kind: it.kind ?? kind });
+    const keep = (it: T): T =>
+      slim(opts.fields ? { ...(pick(it, opts.fields) as T), apiVersion: it.apiVersion ?? apiVersion, kind: it.kind ?? kind } : typed(it));
     for (;;) {
       let page: { items?: T[]; metadata?: { continue?: string; resourceVersion?: string } };
+      const spec: HttpRequest = {
+        method: 'GET',
+        path,
+        query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: restarts > 1 ? undefined : 500, continue: token },
+      };
+      const got: T[] = [];
       try {
-        page = await this.call(op, {
-          method: 'GET',
-          path,
-          query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: restarts > 1 ? undefined : 500, continue: token },
-        });
+        // Lean: each item is parsed as its text arrives and cut down before the next (a page of full objects never exists).
+        page = await this.counted(op, () => (lean ? this.readList(spec, (it) => got.push(keep(it as T))) : this.send(spec)));
       } catch (err) {
         if (token === undefined || !(err instanceof KubeApiError) || err.status !== 410) throw err;
         items = [];
@@ -267,11 +305,8 @@ export class Kube {
         restarts++;
         continue;
       }
-      // The list endpoint leaves apiVersion/kind off items; put them back so printers and patches can use them.
-      for (const it of page.items ?? []) {
-        const item = { ...it, apiVersion: it.apiVersion ?? apiVersion, kind: it.kind ?? kind };
-        items.push(opts.lean ? slim(item) : item);
-      }
+      if (lean) items.push(...got);
+      else for (const it of page.items ?? []) items.push(typed(it));
       token = page.metadata?.continue || undefined;
       // Every page of a paginated list is read at the first page's resourceVersion; the last one says it too.
       if (!token) return { items, resourceVersion: page.metadata?.resourceVersion ?? '' };
@@ -461,6 +496,13 @@ export class Kube {
   close(): void {
     this.loaded?.close();
   }
+}
+
+function notJson(transport: Transport, spec: { method: string; path: string }, status: number): KubeApiError {
+  return new KubeApiError(
+    `the server at ${transport.connection().server} answered ${spec.method} ${spec.path} with something that is not JSON; is it a Kubernetes API server?`,
+    status,
+  );
 }
 
 function refOf(obj: KubeObject): ObjectRef {

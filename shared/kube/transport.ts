@@ -154,6 +154,14 @@ export class Transport {
     return this.exchange(req, undefined, async (a) => ({ status: a.res.statusCode ?? 0, headers: a.res.headers, body: await readAll(a.body) }));
   }
 
+  /**
+   * Send a request and give its body, as it arrives, to `consume` (a big list read item by item); the
+   * request's deadline and idle timeout cover the body as in request(). Non-2xx answers reject with HttpError.
+   */
+  async read<T>(req: HttpRequest, consume: (body: Readable) => Promise<T>): Promise<T> {
+    return this.exchange(req, undefined, (a) => consume(a.body));
+  }
+
   /** Send a request and hand back the body as it arrives (watches); non-2xx answers reject with HttpError. */
   async stream(req: HttpRequest, opts: { signal?: AbortSignal; idleTimeoutMs?: number } = {}): Promise<StreamResponse> {
     return this.exchange(req, opts, async (a) => ({ status: a.res.statusCode ?? 0, headers: a.res.headers, body: a.body }));

@@ -18,8 +18,21 @@ import { findTarget, parseTarget, type EndpointSliceLike } from '../observe.js';
 import { optionalList } from '../../../shared/kube/api-errors.js';
 import { blueGreenViews, previewText, type BlueGreenView } from '../status.js';
 import { NAMES } from '../../../shared/commands/complete-names.js';
+import { VIEW_METADATA, type Fields } from '../../../shared/kube/lean.js';
 
 const FORMATS = ['table', 'json', 'yaml', ...TEMPLATE_FORMATS] as const;
+
+/** What blueGreenViews reads of Ingresses, Services and EndpointSlices: the lists keep only these as they are read. */
+const FIELDS = {
+  Ingress: { metadata: VIEW_METADATA, spec: true },
+  Service: { metadata: VIEW_METADATA, spec: { ports: true, selector: true, type: true } },
+  EndpointSlice: {
+    metadata: VIEW_METADATA,
+    addressType: true,
+    ports: true,
+    endpoints: { addresses: true, conditions: { ready: true }, targetRef: { kind: true, name: true, namespace: true } },
+  },
+} satisfies Record<string, Fields>;
 
 interface Options {
   target?: string | undefined;
@@ -78,11 +91,11 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
   // A few paginated lists, whatever the number of objects: no request per object.
   const [named, ingresses, routes, vss, services, slices, classes] = await Promise.all([
     o.target ? findTarget(kube, kube.namespace, o.target, o.provider) : Promise.resolve(undefined),
-    kube.list<IngressLike>(KINDS.Ingress, 'Ingress', { namespace, lean: true }),
+    kube.list<IngressLike>(KINDS.Ingress, 'Ingress', { namespace, fields: FIELDS.Ingress }),
     o.target ? Promise.resolve([]) : list('HTTPRoute'),
     o.target ? Promise.resolve([]) : list<KubeObject & { spec?: { gateways?: string[] } }>('VirtualService'),
-    kube.list<ServiceLike>('v1', 'Service', { namespace, lean: true }),
-    kube.list<EndpointSliceLike>('discovery.k8s.io/v1', 'EndpointSlice', { namespace, lean: true }),
+    kube.list<ServiceLike>('v1', 'Service', { namespace, fields: FIELDS.Service }),
+    kube.list<EndpointSliceLike>('discovery.k8s.io/v1', 'EndpointSlice', { namespace, fields: FIELDS.EndpointSlice }),
     optionalList(kube.list<IngressClassLike>('networking.k8s.io/v1', 'IngressClass'), true),
   ]);
   const withNs = <T extends KubeObject>(xs: T[]) => xs.map((x) => ({ ...x, metadata: { ...x.metadata, namespace: x.metadata?.namespace ?? kube.namespace } }));
