@@ -20,11 +20,20 @@ export const systemClock: Clock = {
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 };
 
+/** Makes the client of one resolved kubeconfig context, with a plugin's field manager. */
+export type Connect = (config: ResolvedConfig, fieldManager: string) => Kube;
+
 export interface IO {
   stdout: Writer;
   stderr: Writer;
   env: NodeJS.ProcessEnv;
+  /** Time and sleeping (watch loops, steps, waits); the system clock by default, a fake one in tests. */
   clock?: Clock;
+  /**
+   * Cluster access: every client a command gets (kube(), kubeFor(), kubeForKubeconfig()) is made here.
+   * By default a Kube over HTTP; in-process tests pass one over an in-memory API server.
+   */
+  connect?: Connect;
   /** Path of the running plugin script (for installing helpers beside it). */
   self?: string;
   /** Ctrl-C: call the handler on the first SIGINT (a second one stops the process as usual). */

@@ -5,7 +5,7 @@
 import type { V1ManagedFieldsEntry, V1ObjectMeta } from '@kubernetes/client-node';
 import type { ResolvedConfig } from './kubeconfig.js';
 import { mapApiError, isConflict, type ApiOperation, type ApiTarget } from './api-errors.js';
-import type { HttpRequest, StreamResponse, Transport, TransportOptions } from './transport.js';
+import type { ApiTransport, HttpRequest, StreamOptions, StreamResponse, TransportOptions } from './transport.js';
 import { KNOWN, fromDiscovery, resourcePath, type ResourceInfo } from './resources.js';
 import { KubeApiError } from '../errors.js';
 import { handshakeKey, WebSocketConnection, type WebSocketHandlers } from './websocket.js';
@@ -69,8 +69,11 @@ interface RequestSpec extends Omit<HttpRequest, 'body'> {
   body?: unknown;
 }
 
-/** Kube's options: the transport's (the User-Agent is the field manager's name). */
-export type KubeOptions = Omit<TransportOptions, 'userAgent'>;
+/**
+ * Kube's options: the HTTP transport's (the User-Agent is the field manager's name), or a transport of
+ * the caller's (tests: an in-memory API server), which then answers every request instead.
+ */
+export type KubeOptions = Omit<TransportOptions, 'userAgent'> & { transport?: ApiTransport | undefined };
 
 /** Which objects of a kind a list (or a watch) reads. */
 export interface ListOptions {
@@ -104,8 +107,8 @@ export class Kube {
   readonly requestsByVerb: Record<string, number> = {};
   private readonly resources = new Map<string, Promise<ResourceInfo>>();
   private readonly opts: KubeOptions;
-  private loading?: Promise<Transport>;
-  private loaded?: Transport;
+  private loading?: Promise<ApiTransport>;
+  private loaded?: ApiTransport;
   /** While set, list() and get() read from it (status -w's watch cache). */
   source: ListSource | undefined;
 
@@ -118,11 +121,13 @@ export class Kube {
   /**
    * Connections, credentials, proxies, retries: shared by buffered requests and streams (watches).
    * Loaded on the first request: node:tls and node:http cost start-up, and the single executables'
-   * startup snapshot cannot hold them.
+   * startup snapshot cannot hold them. An injected transport (KubeOptions.transport) is used as it is.
    */
-  transport(): Promise<Transport> {
+  transport(): Promise<ApiTransport> {
+    const { transport, ...opts } = this.opts;
+    if (transport) return (this.loading ??= Promise.resolve((this.loaded = transport)));
     return (this.loading ??= import('./transport.js').then(
-      ({ Transport }) => (this.loaded = new Transport(this.config, { userAgent: `${this.fieldManager} (node ${process.version})`, ...this.opts })),
+      ({ Transport }) => (this.loaded = new Transport(this.config, { userAgent: `${this.fieldManager} (node ${process.version})`, ...opts })),
     ));
   }
 
@@ -144,7 +149,7 @@ export class Kube {
       return (text ? JSON.parse(text) : {}) as T;
     } catch {
       throw new KubeApiError(
-        `the server at ${transport.connection().server} answered ${spec.method} ${spec.path} with something that is not JSON; is it a Kubernetes API server?`,
+        `the server at ${transport.server()} answered ${spec.method} ${spec.path} with something that is not JSON; is it a Kubernetes API server?`,
         res.status,
       );
     }
@@ -165,7 +170,7 @@ export class Kube {
    * A streaming request (a watch: GET ...?watch=1, read line by line), counted like any call, with the
    * same connection, credentials, proxy, refresh and gzip handling as buffered requests.
    */
-  async stream(op: ApiOperation, spec: HttpRequest, opts: { signal?: AbortSignal; idleTimeoutMs?: number } = {}): Promise<StreamResponse> {
+  async stream(op: ApiOperation, spec: HttpRequest, opts: StreamOptions = {}): Promise<StreamResponse> {
     return this.counted(op, async () => (await this.transport()).stream(spec, opts));
   }
 
@@ -436,9 +441,9 @@ export class Kube {
   async websocket(op: ApiOperation, path: string, query: [string, string][], protocol: string, handlers: WebSocketHandlers): Promise<WebSocketConnection> {
     return this.counted(op, async () => {
       const { key, accept } = handshakeKey();
-      const { res, socket, head } = await (
-        await this.transport()
-      ).upgrade({
+      const transport = await this.transport();
+      if (!transport.upgrade) throw new KubeApiError(`the connection to ${transport.server()} cannot open WebSockets (${path})`);
+      const { res, socket, head } = await transport.upgrade({
         path,
         query,
         headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Protocol': protocol },

@@ -71,6 +71,33 @@ export interface RequestEvent {
   proxy?: string;
 }
 
+/** How a stream is stopped and when it counts as dead. */
+export interface StreamOptions {
+  signal?: AbortSignal;
+  idleTimeoutMs?: number;
+}
+
+/**
+ * What the API client needs from the layer under it: Transport over HTTP, or anything else that answers
+ * requests the same way (tests plug an in-memory API server in here). Non-2xx answers reject with an
+ * error carrying the status as `code` and the body text as `body` (HttpError), as mapApiError reads them.
+ */
+export interface ApiTransport {
+  /** The server's address, for messages. */
+  server(): string;
+  request(req: HttpRequest): Promise<HttpResponse>;
+  stream(req: HttpRequest, opts?: StreamOptions): Promise<StreamResponse>;
+  /** Upgraded connections (WebSockets); a transport without them cannot port-forward or exec. */
+  upgrade?(req: UpgradeRequest): Promise<{ res: IncomingMessage; socket: Duplex; head: Buffer }>;
+  close(): void;
+}
+
+export interface UpgradeRequest {
+  path: string;
+  query: [string, string][];
+  headers: Record<string, string>;
+}
+
 export interface TransportOptions {
   userAgent: string;
   env?: NodeJS.ProcessEnv;
@@ -119,7 +146,7 @@ function retryAfterMs(headers: IncomingHttpHeaders): number | undefined {
   return typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v.trim()) * 1000 : undefined;
 }
 
-export class Transport {
+export class Transport implements ApiTransport {
   readonly config: ResolvedConfig;
   private readonly opts: TransportOptions;
   private conn: Connection | undefined;
@@ -144,6 +171,10 @@ export class Transport {
     return this.conn;
   }
 
+  server(): string {
+    return this.connection().server;
+  }
+
   private proxyChoice(target: URL): ProxyChoice | undefined {
     if (this.proxy === null) this.proxy = proxyFor(target, this.connection().proxyUrl, this.config.clusterName, this.opts.env ?? process.env);
     return this.proxy;
@@ -155,13 +186,13 @@ export class Transport {
   }
 
   /** Send a request and hand back the body as it arrives (watches); non-2xx answers reject with HttpError. */
-  async stream(req: HttpRequest, opts: { signal?: AbortSignal; idleTimeoutMs?: number } = {}): Promise<StreamResponse> {
+  async stream(req: HttpRequest, opts: StreamOptions = {}): Promise<StreamResponse> {
     return this.exchange(req, opts, async (a) => ({ status: a.res.statusCode ?? 0, headers: a.res.headers, body: a.body }));
   }
 
   private async exchange<T>(
     req: HttpRequest,
-    streaming: { signal?: AbortSignal; idleTimeoutMs?: number } | undefined,
+    streaming: StreamOptions | undefined,
     done: (a: Attempt) => Promise<T>,
   ): Promise<T> {
     const conn = this.connection();
@@ -241,7 +272,7 @@ export class Transport {
     creds: Credentials,
     attempt: number,
     deadline: number | undefined,
-    streaming: { signal?: AbortSignal; idleTimeoutMs?: number } | undefined,
+    streaming: StreamOptions | undefined,
   ): Promise<Attempt> {
     const conn = this.connection();
     const url = new URL(conn.server + req.path);
@@ -326,11 +357,7 @@ export class Transport {
    * and proxy as requests. `headers` carry the upgrade handshake; a non-101 answer rejects with
    * HttpError, as requests do. The socket leaves the agent's keep-alive pool.
    */
-  async upgrade(req: {
-    path: string;
-    query: [string, string][];
-    headers: Record<string, string>;
-  }): Promise<{ res: IncomingMessage; socket: Duplex; head: Buffer }> {
+  async upgrade(req: UpgradeRequest): Promise<{ res: IncomingMessage; socket: Duplex; head: Buffer }> {
     const conn = this.connection();
     const creds = await conn.auth.current();
     const url = new URL(conn.server + req.path);

@@ -21,6 +21,8 @@ export interface WatchCacheOptions {
   timeoutSeconds?: number;
   /** First delay between failed attempts, doubled each time up to 30 s. */
   backoffMs?: number;
+  /** How the pause between failed attempts is slept (the command's clock; real time by default). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Whether an error says the resourceVersion is too old to watch from: list again. */
@@ -43,9 +45,11 @@ function eventError(e: WatchEvent): KubeApiError {
   return new KubeApiError(`the watch failed: ${status.message ?? 'an error event without a message'}`, status.code, status.reason);
 }
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
+/** Sleep ms on `sleep` (a timer by default), or less if the signal stops everything first. */
+function pause(ms: number, signal: AbortSignal, sleep?: (ms: number) => Promise<void>): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
+    const t = sleep ? undefined : setTimeout(done, ms);
+    if (sleep) void sleep(ms).then(done);
     signal.addEventListener('abort', done, { once: true });
     function done() {
       clearTimeout(t);
@@ -147,7 +151,7 @@ class Reflector {
           if (!signal.aborted) this.cache.onError(fatal);
           return;
         }
-        await pause(Math.min(30_000, (this.cache.backoffMs ?? 1000) * 2 ** (failures - 1)), signal);
+        await pause(Math.min(30_000, (this.cache.backoffMs ?? 1000) * 2 ** (failures - 1)), signal, this.cache.sleep);
       }
     }
   }
