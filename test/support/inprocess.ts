@@ -79,13 +79,16 @@ export function start(plugin: PluginDefinition, argv: string[], w: World, env: N
   return running;
 }
 
-/** Let the command run until `cond` holds, without moving the clock; fails after `turns` event-loop turns. */
-export async function until(what: string, cond: () => boolean, turns = 200): Promise<void> {
-  for (let i = 0; i < turns; i++) {
-    if (cond()) return;
+/**
+ * Let the command run until `cond` holds, without moving the clock. Bounded by real time (modules a
+ * command loads on first use take some): a condition that never comes fails the test.
+ */
+export async function until(what: string, cond: () => boolean, limitMs = 5000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`in-process: still waiting for ${what}`);
     await settle(1);
   }
-  throw new Error(`in-process: still waiting for ${what}`);
 }
 
 /**

@@ -30,7 +30,7 @@ interface OpenWatch extends WatchFilter {
 }
 
 /** The status a 410 carries, as the API server words it. */
-export function expired(message: string): Record<string, unknown> {
+function expired(message: string): Record<string, unknown> {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Expired', code: 410 };
 }
 
@@ -87,7 +87,10 @@ export class ChangeLog {
     };
     if (signal?.aborted) stop();
     signal?.addEventListener('abort', stop, { once: true });
-    out.once('close', () => this.watches.delete(w));
+    out.once('close', () => {
+      this.watches.delete(w);
+      signal?.removeEventListener('abort', stop);
+    });
     return out;
   }
 
