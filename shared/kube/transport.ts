@@ -190,11 +190,7 @@ export class Transport implements ApiTransport {
     return this.exchange(req, opts, async (a) => ({ status: a.res.statusCode ?? 0, headers: a.res.headers, body: a.body }));
   }
 
-  private async exchange<T>(
-    req: HttpRequest,
-    streaming: StreamOptions | undefined,
-    done: (a: Attempt) => Promise<T>,
-  ): Promise<T> {
+  private async exchange<T>(req: HttpRequest, streaming: StreamOptions | undefined, done: (a: Attempt) => Promise<T>): Promise<T> {
     const conn = this.connection();
     const timeoutMs = this.config.requestTimeoutMs;
     const deadline = timeoutMs > 0 ? this.now() + timeoutMs : undefined;
@@ -267,13 +263,7 @@ export class Transport implements ApiTransport {
     return agent;
   }
 
-  private attempt(
-    req: HttpRequest,
-    creds: Credentials,
-    attempt: number,
-    deadline: number | undefined,
-    streaming: StreamOptions | undefined,
-  ): Promise<Attempt> {
+  private attempt(req: HttpRequest, creds: Credentials, attempt: number, deadline: number | undefined, streaming: StreamOptions | undefined): Promise<Attempt> {
     const conn = this.connection();
     const url = new URL(conn.server + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));

@@ -19,8 +19,7 @@ function canaryWorld(old: number, fresh: number): World {
   return w;
 }
 
-const replicas = (w: World) =>
-  ['new-nginx', 'old-nginx'].map((n) => `${n}=${(w.cluster.get(deploy(n))?.spec as { replicas: number }).replicas}`).join(' ');
+const replicas = (w: World) => ['new-nginx', 'old-nginx'].map((n) => `${n}=${(w.cluster.get(deploy(n))?.spec as { replicas: number }).replicas}`).join(' ');
 const ours = (w: World) => Object.keys(w.cluster.get(deploy('new-nginx'))?.metadata?.annotations ?? {}).filter((k) => k.startsWith(ANNOTATION_PREFIX));
 /** The writes to Deployments, in order. */
 const deploymentWrites = (w: World) => w.cluster.writes().filter((x) => x.includes('deployments.apps/'));
@@ -111,7 +110,10 @@ describe('kubectl canary run (in-process)', () => {
       assert.equal(r.code, 1, r.stdout);
       assert.match(r.stdout, /\nstep 1\/2: probe 20 requests, 10 errors \(50%\), p99 [\d.]+ ms\nstep 1\/2 failed: error rate 50% is above 1%; aborting\n/);
       assert.equal(
-        r.stderr.split('\n').filter((l) => l.startsWith('error:')).join('\n'),
+        r.stderr
+          .split('\n')
+          .filter((l) => l.startsWith('error:'))
+          .join('\n'),
         'error: canary new-nginx failed at step 1 of 2 (50%): error rate 50% is above 1%; it was aborted and all traffic is back on the stable version',
       );
       assert.equal(n, 20, 'the probe sent --probe-count requests');

@@ -37,17 +37,23 @@ describe('kubectl canary status -w (in-process)', () => {
     const first = table('3/3', '█████░░░░░░░░░░░░░░░', '███████████████░░░░░', '25%');
     assert.equal(r.stdout.text, first);
     // One list and one watch per kind read (Deployments, Services, VirtualServices, DestinationRules).
-    assert.deepEqual(w.cluster.calls.slice(w.cluster.calls.length - (w.cluster.requests - before)).map((c) => c.verb).sort(), [
-      ...Array<string>(4).fill('list'),
-      ...Array<string>(4).fill('watch'),
-    ]);
+    assert.deepEqual(
+      w.cluster.calls
+        .slice(w.cluster.calls.length - (w.cluster.requests - before))
+        .map((c) => c.verb)
+        .sort(),
+      [...Array<string>(4).fill('list'), ...Array<string>(4).fill('watch')],
+    );
     const settled = w.cluster.requests;
 
     // An hour passes with nothing changed: nothing printed, nothing asked.
     await w.clock.advance(3_600_000);
     assert.equal(r.stdout.text, first);
     // A change that does not show (a label on the Service): rendered again, identical, so not printed.
-    w.cluster.update({ apiVersion: 'v1', kind: 'Service', name: 'nginx', namespace: 'default' }, (s) => void (s.metadata!.labels = { run: 'nginx', team: 'a' }));
+    w.cluster.update(
+      { apiVersion: 'v1', kind: 'Service', name: 'nginx', namespace: 'default' },
+      (s) => void (s.metadata!.labels = { run: 'nginx', team: 'a' }),
+    );
     await until('the debounce to start', () => w.clock.sleeping().includes(WATCH_DEBOUNCE_MS));
     await w.clock.advance(WATCH_DEBOUNCE_MS);
     assert.equal(r.stdout.text, first, 'same output: not printed again');

@@ -62,7 +62,12 @@ export function parsePath(path: string, notServed: string[]): Target | 'not-foun
         kind: 'APIResourceList',
         apiVersion: 'v1',
         groupVersion: apiVersion,
-        resources: served.map((r) => ({ name: r.plural, kind: r.kind, namespaced: r.namespaced, verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] })),
+        resources: served.map((r) => ({
+          name: r.plural,
+          kind: r.kind,
+          namespaced: r.namespaced,
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+        })),
       },
     };
   }

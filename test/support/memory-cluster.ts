@@ -187,7 +187,8 @@ export class MemoryCluster {
   private answer(req: HttpRequest): HttpResponse {
     const body = req.body === undefined || req.body === '' ? undefined : (JSON.parse(req.body) as KubeObject);
     const respond = (status: number, doc: unknown): HttpResponse => ({ status, headers: {}, body: Buffer.from(JSON.stringify(doc)) });
-    if (req.path === '/version') return this.counted({ verb: 'get', resource: 'version', path: req.path, dryRun: false }, () => respond(200, { gitVersion: 'v1.31.0-memory' }));
+    if (req.path === '/version')
+      return this.counted({ verb: 'get', resource: 'version', path: req.path, dryRun: false }, () => respond(200, { gitVersion: 'v1.31.0-memory' }));
     const target = parsePath(req.path, this.opts.notServed ?? []);
     if (target === 'not-found') {
       this.count({ verb: req.method === 'GET' ? 'get' : 'unknown', resource: req.path, path: req.path, dryRun: false, failed: true });
@@ -202,7 +203,15 @@ export class MemoryCluster {
     const dryRun = q['dryRun'] === 'All' || (req.method === 'DELETE' && Array.isArray((body as { dryRun?: unknown } | undefined)?.dryRun));
     // A create names its object in the body.
     const named = name ?? (verb === 'create' ? body?.metadata?.name : undefined);
-    const call: ApiCall = { verb, resource: r.group ? `${r.plural}.${r.group}` : r.plural, namespace, name: named, path: req.path, dryRun, contentType: req.contentType };
+    const call: ApiCall = {
+      verb,
+      resource: r.group ? `${r.plural}.${r.group}` : r.plural,
+      namespace,
+      name: named,
+      path: req.path,
+      dryRun,
+      contentType: req.contentType,
+    };
     return this.counted(call, () => {
       for (const react of this.reactors) {
         const refusal = react(call, body);
@@ -288,7 +297,11 @@ export class MemoryCluster {
       const page = this.pages.get(token);
       if (!page) throw new ApiStatus(400, 'BadRequest', 'continue key is not valid');
       if (page.rv < this.log.compacted) {
-        throw new ApiStatus(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+        throw new ApiStatus(
+          410,
+          'Expired',
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+        );
       }
       this.pages.delete(token);
       ({ rv, rest: items } = page);
@@ -315,7 +328,11 @@ export class MemoryCluster {
       throw new ApiStatus(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
     const name = body.metadata.name;
     if (this.objects.has(keyOf(r, ns, name))) {
-      throw new ApiStatus(409, 'AlreadyExists', `${r.group ? `${r.plural}.${r.group}` : r.plural} "${name}" already exists`, { name, group: r.group, kind: r.plural });
+      throw new ApiStatus(409, 'AlreadyExists', `${r.group ? `${r.plural}.${r.group}` : r.plural} "${name}" already exists`, {
+        name,
+        group: r.group,
+        kind: r.plural,
+      });
     }
     const { status: _ignored, ...obj } = clone(body);
     obj.apiVersion = r.apiVersion;
@@ -382,7 +399,10 @@ export class MemoryCluster {
     if (JSON.stringify(next.spec) !== JSON.stringify(old.spec) && old.metadata?.generation !== undefined) {
       next.metadata.generation = old.metadata.generation + 1;
     }
-    if (JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: '' } }) === JSON.stringify({ ...old, metadata: { ...old.metadata, resourceVersion: '' } })) {
+    if (
+      JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: '' } }) ===
+      JSON.stringify({ ...old, metadata: { ...old.metadata, resourceVersion: '' } })
+    ) {
       return clone(old); // nothing changed: no new version, no event (as the API server)
     }
     return dryRun ? next : clone(this.commit('MODIFIED', r, next, old));
@@ -394,7 +414,13 @@ export class MemoryCluster {
     return resourceFor(ref.apiVersion ?? '', ref.kind ?? '');
   }
 
-  private key(ref: { apiVersion?: string | undefined; kind?: string | undefined; metadata?: KubeObject['metadata']; name?: string; namespace?: string | undefined }): string {
+  private key(ref: {
+    apiVersion?: string | undefined;
+    kind?: string | undefined;
+    metadata?: KubeObject['metadata'];
+    name?: string;
+    namespace?: string | undefined;
+  }): string {
     const r = this.resourceOf(ref);
     const name = ref.name ?? ref.metadata?.name ?? '';
     const ns = ref.namespace ?? ref.metadata?.namespace;

@@ -47,7 +47,7 @@ function labelTest(req: string): Test {
 function fieldValue(o: KubeObject, path: string): string {
   let v: unknown = o;
   for (const part of path.split('.')) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[part] : undefined;
-  return v === undefined || v === null ? '' : String(v as string | number | boolean);
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
 }
 
 function fieldTest(req: string): Test {

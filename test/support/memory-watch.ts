@@ -97,7 +97,8 @@ export class ChangeLog {
   /** Send a BOOKMARK at version rv to every watch that asked for them. */
   bookmark(rv: number): void {
     for (const w of this.watches) {
-      if (w.bookmarks) w.out.write(`${JSON.stringify({ type: 'BOOKMARK', object: { apiVersion: w.apiVersion, metadata: { resourceVersion: String(rv) } } })}\n`);
+      if (w.bookmarks)
+        w.out.write(`${JSON.stringify({ type: 'BOOKMARK', object: { apiVersion: w.apiVersion, metadata: { resourceVersion: String(rv) } } })}\n`);
     }
   }
 
