@@ -4,6 +4,7 @@
 // proxies, retries and compression live in transport.ts.
 import type { V1ManagedFieldsEntry, V1ObjectMeta } from '@kubernetes/client-node';
 import type { ResolvedConfig } from './kubeconfig.js';
+import type { Clock } from '../context.js';
 import { mapApiError, isConflict, type ApiOperation, type ApiTarget } from './api-errors.js';
 import type { ApiTransport, HttpRequest, StreamOptions, StreamResponse, TransportOptions } from './transport.js';
 import { KNOWN, fromDiscovery, resourcePath, type ResourceInfo } from './resources.js';
@@ -494,10 +495,12 @@ export function conflictBackoffMs(attempt: number, random: () => number = Math.r
  */
 export async function retryOnConflict<T>(
   attempt: () => Promise<T>,
-  opts: { timeoutMs?: number; now?: () => number; sleep?: (ms: number) => Promise<void>; random?: () => number } = {},
+  opts: { timeoutMs?: number; clock?: Clock; now?: () => number; sleep?: (ms: number) => Promise<void>; random?: () => number } = {},
 ): Promise<T> {
-  const now = opts.now ?? Date.now;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  // The command's clock (ctx.clock) when given, so back-offs follow a test's fake time.
+  const clock = opts.clock;
+  const now = opts.now ?? (clock ? () => clock.now().getTime() : Date.now);
+  const sleep = opts.sleep ?? (clock ? (ms: number) => clock.sleep(ms) : (ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const start = now();
   for (let i = 1; ; i++) {

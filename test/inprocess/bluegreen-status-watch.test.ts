@@ -4,9 +4,8 @@
 import assert from 'node:assert/strict';
 import { plugin } from '../../plugins/bluegreen/cli.js';
 import { WATCH_DEBOUNCE_MS } from '../../shared/cli/watch.js';
-import type { KubeObject } from '../../shared/kube/client.js';
 import { scenario } from '../support/scenario.js';
-import { finish, run, start, until, world, type Running } from '../support/inprocess.js';
+import { endpointSlice, finish, run, start, until, world, type Running } from '../support/inprocess.js';
 
 const NS = 'ingress-demo';
 const HEADER = 'NAME           PROVIDER   HOST           PATH   SERVICE     WEIGHT   READY';
@@ -19,23 +18,11 @@ const table = (oldPercent: number, oldReady = 1) =>
   ].join('\n');
 const tables = (r: Running) => r.stdout.text.split(HEADER).length - 1;
 
-/** What the EndpointSlice controller would write for a Service with `ready` ready pods. */
-function endpointSlice(service: string, ready: number): KubeObject {
-  return {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { name: `${service}-abcde`, namespace: NS, labels: { 'kubernetes.io/service-name': service } },
-    addressType: 'IPv4',
-    endpoints: Array.from({ length: ready }, (_, i) => ({ addresses: [`10.1.0.${i + 1}`], conditions: { ready: true } })),
-    ports: [{ port: 80, protocol: 'TCP' }],
-  };
-}
-
 describe('kubectl bluegreen status -w (in-process)', () => {
   it('prints again when the split changes, and only then', async () => {
     const w = world();
     w.cluster.rollOut().load(scenario('02-ingress-bluegreen.yaml'));
-    w.cluster.add(endpointSlice('old-nginx', 1), endpointSlice('new-nginx', 1));
+    w.cluster.add(endpointSlice(NS, 'old-nginx', 1), endpointSlice(NS, 'new-nginx', 1));
     const set = await run(plugin, ['set', 'echo', 'new-nginx', '50', '--provider', 'aliyun', '-n', NS], w);
     assert.equal(set.code, 0, set.stderr);
 
@@ -61,7 +48,7 @@ describe('kubectl bluegreen status -w (in-process)', () => {
     assert.equal(r.stdout.text, `${table(50)}\n${table(60)}`);
 
     // A pod of old-nginx stops being ready: the READY column follows its EndpointSlice.
-    w.cluster.add(endpointSlice('old-nginx', 0));
+    w.cluster.add(endpointSlice(NS, 'old-nginx', 0));
     await until('the debounce', () => w.clock.sleeping().includes(WATCH_DEBOUNCE_MS));
     await w.clock.advance(WATCH_DEBOUNCE_MS);
     assert.equal(tables(r), 3);

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IO } from '../../shared/context.js';
-import { Kube } from '../../shared/kube/client.js';
+import { Kube, type KubeObject } from '../../shared/kube/client.js';
 import { runCli } from '../../shared/run.js';
 import type { PluginDefinition } from '../../shared/cli/command.js';
 import { Buffer, type RunResult } from './buffers.js';
@@ -113,4 +113,16 @@ export async function finish(r: Running, w: World, limitMs = 10_000): Promise<Ru
     else await new Promise((resolve) => setTimeout(resolve, 1));
   }
   throw new Error(`in-process: the command did not end within ${limitMs} ms of real time; stdout so far: ${r.stdout.text}`);
+}
+
+/** What the EndpointSlice controller writes for a Service with `ready` ready pods (the memory cluster runs no controller). */
+export function endpointSlice(namespace: string, service: string, ready: number): KubeObject {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: `${service}-abcde`, namespace, labels: { 'kubernetes.io/service-name': service } },
+    addressType: 'IPv4',
+    endpoints: Array.from({ length: ready }, (_, i) => ({ addresses: [`10.1.0.${i + 1}`], conditions: { ready: true } })),
+    ports: [{ port: 80, protocol: 'TCP' }],
+  };
 }
