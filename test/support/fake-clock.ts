@@ -27,11 +27,22 @@ export class FakeClock implements Clock {
 
   now = (): Date => new Date(this.t);
 
-  sleep = (ms: number): Promise<void> => {
+  sleep = (ms: number, signal?: AbortSignal): Promise<void> => {
     this.slept.push(ms);
-    return new Promise<void>((wake) => {
-      this.sleepers.push({ at: this.t + Math.max(0, ms), seq: this.seq++, wake });
+    return new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const sleeper: Sleeper = { at: this.t + Math.max(0, ms), seq: this.seq++, wake: resolve };
+      this.sleepers.push(sleeper);
       this.sleepers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      // Cancelled: it stops sleeping at once and no longer holds a place in the queue.
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+          resolve();
+        },
+        { once: true },
+      );
     });
   };
 
