@@ -200,37 +200,34 @@ export async function runChange<P extends ScalePlan>(
     // Two changes to the same traffic at once would each scale one side: one runs at a time, per target.
     const target = canaryLock(result.t, o.mode);
     await withLock(kube, commandLock(ctx, target, o.what, o.timeoutMs), () =>
-      retryOnConflict(
-        async () => {
-          const p = (result = await prepare(true)); // re-checked under the lock: another run may have done it
-          warnOnce(p);
-          const now = canaryLock(p.t, o.mode);
-          if (now.name !== target.name) throw new TargetMoved(target, now);
-          const ref = journalRef(ctx.plugin, p.t.namespace, 'Service', p.t.service.metadata?.name ?? '');
-          const wait = (key: string) => {
-            const [, name, to, why] = key.split(':');
-            const reason = why === 'traffic' ? 'before moving traffic' : 'before scaling down';
-            return waitReady(ctx, p.t.namespace, name, o.timeoutMs, `waiting for ${name} to have ${counted(Number(to), 'ready pod')} ${reason}`);
-          };
-          if (p.resume) {
-            ctx.stderr.write(`continuing the interrupted '${p.journal!.command}' from step ${p.journal!.done + 1} of ${p.journal!.steps.length}\n`);
-            await carryOut(ctx, ref, p.journal!, { lines: o.lines, wait, resume: p.journal });
-            result = await prepare(true); // what it came to, for the summary
-            wrote = true;
-            return;
-          }
-          if (p.steps.length === 0) {
-            // Nothing to change: only a journal left by a change with nothing written, or a finished one.
-            if (p.journal || p.stale) await removeJournal(kube, ref);
-            return;
-          }
-          const command = ctx.argv ? commandLine(ctx.plugin, ctx.argv) : `kubectl canary ${o.what}`;
-          const journaled = { intent: o.intent, command, undo: o.undo(p.t, p.istio), baseline: p.journal?.baseline ?? canaryBaseline(p.t), steps: p.steps };
-          await carryOut(ctx, ref, journaled, { lines: o.lines, wait, supersede: Boolean(p.journal) || p.stale });
+      retryOnConflict(async () => {
+        const p = (result = await prepare(true)); // re-checked under the lock: another run may have done it
+        warnOnce(p);
+        const now = canaryLock(p.t, o.mode);
+        if (now.name !== target.name) throw new TargetMoved(target, now);
+        const ref = journalRef(ctx.plugin, p.t.namespace, 'Service', p.t.service.metadata?.name ?? '');
+        const wait = (key: string) => {
+          const [, name, to, why] = key.split(':');
+          const reason = why === 'traffic' ? 'before moving traffic' : 'before scaling down';
+          return waitReady(ctx, p.t.namespace, name, o.timeoutMs, `waiting for ${name} to have ${counted(Number(to), 'ready pod')} ${reason}`);
+        };
+        if (p.resume) {
+          ctx.stderr.write(`continuing the interrupted '${p.journal!.command}' from step ${p.journal!.done + 1} of ${p.journal!.steps.length}\n`);
+          await carryOut(ctx, ref, p.journal!, { lines: o.lines, wait, resume: p.journal });
+          result = await prepare(true); // what it came to, for the summary
           wrote = true;
-        },
-        { clock: ctx.clock },
-      ),
+          return;
+        }
+        if (p.steps.length === 0) {
+          // Nothing to change: only a journal left by a change with nothing written, or a finished one.
+          if (p.journal || p.stale) await removeJournal(kube, ref);
+          return;
+        }
+        const command = ctx.argv ? commandLine(ctx.plugin, ctx.argv) : `kubectl canary ${o.what}`;
+        const journaled = { intent: o.intent, command, undo: o.undo(p.t, p.istio), baseline: p.journal?.baseline ?? canaryBaseline(p.t), steps: p.steps };
+        await carryOut(ctx, ref, journaled, { lines: o.lines, wait, supersede: Boolean(p.journal) || p.stale });
+        wrote = true;
+      }, ctx),
     );
   }
   const { t, plan: done, istio } = result;

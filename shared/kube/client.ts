@@ -4,7 +4,7 @@
 // proxies, retries and compression live in transport.ts.
 import type { V1ManagedFieldsEntry, V1ObjectMeta } from '@kubernetes/client-node';
 import type { ResolvedConfig } from './kubeconfig.js';
-import type { Clock } from '../context.js';
+import { systemClock, type Clock } from '../context.js';
 import { mapApiError, isConflict, type ApiOperation, type ApiTarget } from './api-errors.js';
 import type { ApiTransport, HttpRequest, StreamOptions, StreamResponse, TransportOptions } from './transport.js';
 import { KNOWN, fromDiscovery, resourcePath, type ResourceInfo } from './resources.js';
@@ -488,19 +488,23 @@ export function conflictBackoffMs(attempt: number, random: () => number = Math.r
   return Math.round(ceiling * (0.5 + random() / 2));
 }
 
+/** How retryOnConflict waits; a command passes its context (ctx), so back-offs sleep on ctx.clock. */
+export interface RetryOptions {
+  timeoutMs?: number;
+  /** The system clock by default. */
+  clock?: Clock;
+  random?: () => number;
+}
+
 /**
  * Re-read and re-plan on 409 Conflict: `attempt` must read what it needs afresh each time. Retries back
  * off with jitter for as long as timeoutMs allows (the command's --timeout); then the conflict is
  * rethrown with how many attempts were made.
  */
-export async function retryOnConflict<T>(
-  attempt: () => Promise<T>,
-  opts: { timeoutMs?: number; clock?: Clock; now?: () => number; sleep?: (ms: number) => Promise<void>; random?: () => number } = {},
-): Promise<T> {
-  // The command's clock (ctx.clock) when given, so back-offs follow a test's fake time.
-  const clock = opts.clock;
-  const now = opts.now ?? (clock ? () => clock.now().getTime() : Date.now);
-  const sleep = opts.sleep ?? (clock ? (ms: number) => clock.sleep(ms) : (ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+export async function retryOnConflict<T>(attempt: () => Promise<T>, opts: RetryOptions = {}): Promise<T> {
+  const clock = opts.clock ?? systemClock;
+  const now = () => clock.now().getTime();
+  const sleep = (ms: number) => clock.sleep(ms);
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const start = now();
   for (let i = 1; ; i++) {

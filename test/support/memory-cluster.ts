@@ -10,15 +10,15 @@
 // Every request is counted by verb and logged; tests seed and change objects directly (not counted),
 // plug reactors in (answer a request with an error, react to writes), and make Deployments "roll out".
 import { HttpError, type ApiTransport, type HttpRequest, type HttpResponse, type StreamOptions, type StreamResponse } from '../../shared/kube/transport.js';
-import type { KubeObject, ObjectRef } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/client.js';
 import type { Clock } from '../../shared/context.js';
-import { loadAll } from 'js-yaml';
 import { mergePatch } from './objects.js';
 import { selector, SelectorError } from './memory-selectors.js';
-import { ChangeLog, type ChangeType } from './memory-watch.js';
-import { parsePath, resourceFor, statusBody, type ApiCall, type Resource, type Verb } from './memory-api.js';
+import { parsePath, statusBody, type ApiCall, type Resource, type Verb } from './memory-api.js';
+import { clone, keyOf, MemoryStore, type Json } from './memory-store.js';
 
 export type { ApiCall } from './memory-api.js';
+export { refOf, type WriteReactor } from './memory-store.js';
 
 /** An answer other than 2xx: status, reason and message, as a Status object. */
 export class ApiStatus extends Error {
@@ -34,8 +34,6 @@ export class ApiStatus extends Error {
 
 /** Answers a request with an error instead of the server (first one returning one wins). */
 export type Reactor = (call: ApiCall, body: KubeObject | undefined) => ApiStatus | undefined;
-/** Sees every committed write (API or helper); may change objects itself (a controller). */
-export type WriteReactor = (type: ChangeType, object: KubeObject, old: KubeObject | undefined, cluster: MemoryCluster) => void;
 
 export interface MemoryClusterOptions {
   /** API groups not served (their paths answer 404 page not found), e.g. ['networking.istio.io']. */
@@ -44,130 +42,25 @@ export interface MemoryClusterOptions {
   clock?: Clock;
 }
 
-type Json = Record<string, unknown>;
-const clone = <T>(o: T): T => structuredClone(o);
-const keyOf = (r: Resource, ns: string | undefined, name: string) => `${r.group}/${r.plural}/${ns ?? ''}/${name}`;
-
-export class MemoryCluster {
-  private readonly objects = new Map<string, KubeObject>();
-  private readonly log = new ChangeLog();
+export class MemoryCluster extends MemoryStore {
   private readonly reactors: Reactor[] = [];
-  private readonly writeReactors: WriteReactor[] = [];
   private readonly pages = new Map<string, { rv: number; rest: KubeObject[] }>();
-  private rv = 1000;
-  private uid = 0;
   /** Requests answered, and by verb (get, list, watch, create, update, patch, delete). */
   requests = 0;
   readonly requestsByVerb: Record<string, number> = {};
   /** Every request, in order. */
   readonly calls: ApiCall[] = [];
 
-  constructor(private readonly opts: MemoryClusterOptions = {}) {}
-
-  // ---- for tests: seeding, reading, changing (not counted as requests) ----
-
-  /** Store objects as they are (status included), each one a change watches see. */
-  add(...objects: KubeObject[]): void {
-    for (const o of objects) {
-      const r = this.resourceOf(o);
-      const obj = clone(o);
-      obj.metadata = { ...obj.metadata, namespace: r.namespaced ? (obj.metadata?.namespace ?? 'default') : undefined };
-      this.stamp(obj);
-      const old = this.objects.get(this.key(obj));
-      this.commit(old ? 'MODIFIED' : 'ADDED', r, obj, old);
-    }
+  constructor(private readonly opts: MemoryClusterOptions = {}) {
+    super(opts.clock);
   }
 
-  /** Store the objects of a YAML stream (a seed scenario), as add() does. */
-  load(yaml: string): this {
-    this.add(...(loadAll(yaml) as (KubeObject | null)[]).filter((o): o is KubeObject => o !== null));
-    return this;
-  }
-
-  /** One object as stored (a copy), or undefined. */
-  get<T extends KubeObject = KubeObject>(ref: ObjectRef): T | undefined {
-    const r = this.resourceOf(ref);
-    const o = this.objects.get(keyOf(r, r.namespaced ? (ref.namespace ?? 'default') : undefined, ref.name));
-    return o ? (clone(o) as T) : undefined;
-  }
-
-  /** Objects of a kind (copies), by namespace and name; every namespace without one. */
-  list<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, namespace?: string): T[] {
-    const r = this.resourceOf({ apiVersion, kind });
-    return this.select(r, namespace, () => true).map((o) => clone(o) as T);
-  }
-
-  /** Change an object as a controller or another client would: a new version, seen by watches. */
-  update<T extends KubeObject = KubeObject>(ref: ObjectRef, change: (o: T) => void): T {
-    const old = this.objects.get(this.key(ref));
-    if (!old) throw new Error(`memory cluster: ${ref.kind} ${ref.namespace ?? 'default'}/${ref.name} does not exist`);
-    const next = clone(old) as T;
-    change(next);
-    if (JSON.stringify(next.spec) !== JSON.stringify(old.spec)) next.metadata = { ...next.metadata, generation: (old.metadata?.generation ?? 1) + 1 };
-    return clone(this.commit('MODIFIED', this.resourceOf(ref), next, old) as T);
-  }
-
-  /** Merge into an object's status (what a controller writes). */
-  setStatus(ref: ObjectRef, status: Json): KubeObject {
-    return this.update(ref, (o) => void (o.status = mergePatch(o.status, status)));
-  }
-
-  /** Delete an object as another client would. */
-  remove(ref: ObjectRef): void {
-    const old = this.objects.get(this.key(ref));
-    if (old) this.commit('DELETED', this.resourceOf(ref), clone(old), old);
-  }
-
-  /** Answer requests with an error where `reactor` says so (e.g. a 403 on one list). */
+  /** Answer requests with an error where `reactor` says so (e.g. a 403 on one list, a 409 on a write). */
   react(reactor: Reactor): void {
     this.reactors.push(reactor);
   }
 
-  /** Call `reactor` after every committed write. */
-  onWrite(reactor: WriteReactor): void {
-    this.writeReactors.push(reactor);
-  }
-
-  /** Deployments roll out at once: their status follows each spec change (a controller that is never late). */
-  rollOut(): this {
-    this.onWrite((type, o, _old, cluster) => {
-      if (type === 'DELETED' || o.kind !== 'Deployment') return;
-      const want = (o.spec as { replicas?: number } | undefined)?.replicas ?? 1;
-      const status = want
-        ? { observedGeneration: o.metadata?.generation ?? 1, replicas: want, updatedReplicas: want, readyReplicas: want, availableReplicas: want }
-        : { observedGeneration: o.metadata?.generation ?? 1 };
-      if (JSON.stringify(o.status) === JSON.stringify(status)) return;
-      cluster.update(refOf(o), (d) => void (d.status = status));
-    });
-    return this;
-  }
-
-  /** The current resourceVersion. */
-  version(): string {
-    return String(this.rv);
-  }
-
-  /** Compact the history: watches and continue tokens from before now are answered 410 Gone. */
-  compact(): void {
-    this.log.compact(this.rv);
-  }
-
-  /** A BOOKMARK at the current version to every watch that allows them. */
-  bookmark(): void {
-    this.log.bookmark(this.rv);
-  }
-
-  /** End every open watch, as the server does after timeoutSeconds; how many were open. */
-  closeWatches(): number {
-    return this.log.closeAll();
-  }
-
-  /** Resources (group/plural) with a watch open now. */
-  watching(): string[] {
-    return this.log.openResources();
-  }
-
-  /** The writes that reached the store (not dry runs), as "verb resource/name". */
+  /** The writes that reached the store (not dry runs, not refused), as "verb resource/name". */
   writes(): string[] {
     return this.calls.filter((c) => !['get', 'list', 'watch'].includes(c.verb) && !c.dryRun && !c.failed).map((c) => `${c.verb} ${c.resource}/${c.name ?? ''}`);
   }
@@ -279,15 +172,6 @@ export class MemoryCluster {
     return { ...clone(o), apiVersion: r.apiVersion };
   }
 
-  private select(r: Resource, ns: string | undefined, matches: (o: KubeObject) => boolean): KubeObject[] {
-    const prefix = `${r.group}/${r.plural}/`;
-    return [...this.objects.entries()]
-      .filter(([k, o]) => k.startsWith(prefix) && (!ns || o.metadata?.namespace === ns) && matches(o))
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, o]) => o);
-  }
-
-  /** One page of a list: the first reads now; the rest come from that same read, as etcd serves them at its version. */
   private listPage(r: Resource, ns: string | undefined, q: NonNullable<HttpRequest['query']>): Json {
     const limit = typeof q['limit'] === 'number' && q['limit'] > 0 ? q['limit'] : undefined;
     const token = str(q['continue']);
@@ -407,48 +291,6 @@ export class MemoryCluster {
     }
     return dryRun ? next : clone(this.commit('MODIFIED', r, next, old));
   }
-
-  // ---- the store ----
-
-  private resourceOf(ref: { apiVersion?: string | undefined; kind?: string | undefined }): Resource {
-    return resourceFor(ref.apiVersion ?? '', ref.kind ?? '');
-  }
-
-  private key(ref: {
-    apiVersion?: string | undefined;
-    kind?: string | undefined;
-    metadata?: KubeObject['metadata'];
-    name?: string;
-    namespace?: string | undefined;
-  }): string {
-    const r = this.resourceOf(ref);
-    const name = ref.name ?? ref.metadata?.name ?? '';
-    const ns = ref.namespace ?? ref.metadata?.namespace;
-    return keyOf(r, r.namespaced ? (ns ?? 'default') : undefined, name);
-  }
-
-  /** uid, creation time and generation, as a create sets them. */
-  private stamp(o: KubeObject): void {
-    const meta = o.metadata ?? {};
-    meta.uid ??= `00000000-0000-4000-8000-${String(++this.uid).padStart(12, '0')}`;
-    meta.creationTimestamp ??= (this.opts.clock?.now() ?? new Date('2026-01-01T00:00:00Z')).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    if (o.spec !== undefined) meta.generation ??= 1;
-    o.metadata = meta;
-  }
-
-  /** Store a change under a new resourceVersion, tell the watches, then the write reactors. */
-  private commit(type: ChangeType, r: Resource, obj: KubeObject, old: KubeObject | undefined): KubeObject {
-    this.rv++;
-    obj.metadata = { ...obj.metadata, resourceVersion: String(this.rv) };
-    obj.apiVersion ??= r.apiVersion;
-    obj.kind ??= r.kind;
-    const key = keyOf(r, obj.metadata.namespace, obj.metadata.name ?? '');
-    if (type === 'DELETED') this.objects.delete(key);
-    else this.objects.set(key, obj);
-    this.log.record({ rv: this.rv, type, resource: `${r.group}/${r.plural}`, object: obj, old });
-    for (const react of this.writeReactors) react(type, clone(obj), old && clone(old), this);
-    return obj;
-  }
 }
 
 function str(v: string | number | boolean | undefined): string | undefined {
@@ -466,8 +308,4 @@ function invalid(r: Resource, name: string, field: string, message: string): Api
     kind: r.kind,
     causes: [{ reason: 'FieldValueRequired', message, field }],
   });
-}
-
-export function refOf(o: KubeObject): ObjectRef {
-  return { apiVersion: o.apiVersion ?? '', kind: o.kind ?? '', name: o.metadata?.name ?? '', namespace: o.metadata?.namespace };
 }

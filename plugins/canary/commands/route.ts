@@ -125,42 +125,39 @@ export const routeCommand = defineCommand<Options>({
     let plan: RoutePlan | undefined;
     let vsName = '';
     // Every write is conditional on the version read: a concurrent change re-reads and re-plans.
-    await retryOnConflict(
-      async () => {
-        const { deployments, services, istio } = await listCanaryObjects(ctx, ns);
-        const service = services.find((s) => s.metadata?.name === o.service);
-        if (!service) throw new CliError(`service "${o.service}" not found in namespace "${ns}"`);
-        const routing = routingVirtualServices(istio.virtualServices, o.service, ns);
-        if (routing.length !== 1) {
-          throw new CliError(
-            routing.length
-              ? `several VirtualServices route service "${o.service}": ${routing.map((v) => v.metadata?.name).join(', ')}; a header route belongs in one of them`
-              : `no VirtualService in namespace "${ns}" routes service "${o.service}"; create one with a default route to it first`,
-          );
-        }
-        const vs = routing[0] as VirtualService;
-        vsName = vs.metadata?.name ?? '';
-        const labels = (d: (typeof deployments)[number]) => d.spec?.template?.metadata?.labels ?? {};
-        const behind = deployments.filter((d) => selects(service.spec?.selector, labels(d)));
-        plan = planRoute({
-          svc: { namespace: ns, service },
-          behind,
-          vs,
-          virtualServices: istio.virtualServices as VirtualService[],
-          rules: istio.destinationRules,
-          matches: o.matches,
-          to: o.to,
-        });
-        const changes = changesOf(plan, ctx.plugin);
-        if (o.dryRun !== 'none') {
-          if (lines) await executePlan(ctx, changes, o.dryRun);
-          else if (o.dryRun === 'server') await applyPlan(kube, changes, 'server');
-          return;
-        }
-        for (const r of await applyPlan(kube, changes, 'none')) if (lines) ctx.stdout.write(`${r.line}\n`);
-      },
-      { clock: ctx.clock },
-    );
+    await retryOnConflict(async () => {
+      const { deployments, services, istio } = await listCanaryObjects(ctx, ns);
+      const service = services.find((s) => s.metadata?.name === o.service);
+      if (!service) throw new CliError(`service "${o.service}" not found in namespace "${ns}"`);
+      const routing = routingVirtualServices(istio.virtualServices, o.service, ns);
+      if (routing.length !== 1) {
+        throw new CliError(
+          routing.length
+            ? `several VirtualServices route service "${o.service}": ${routing.map((v) => v.metadata?.name).join(', ')}; a header route belongs in one of them`
+            : `no VirtualService in namespace "${ns}" routes service "${o.service}"; create one with a default route to it first`,
+        );
+      }
+      const vs = routing[0] as VirtualService;
+      vsName = vs.metadata?.name ?? '';
+      const labels = (d: (typeof deployments)[number]) => d.spec?.template?.metadata?.labels ?? {};
+      const behind = deployments.filter((d) => selects(service.spec?.selector, labels(d)));
+      plan = planRoute({
+        svc: { namespace: ns, service },
+        behind,
+        vs,
+        virtualServices: istio.virtualServices as VirtualService[],
+        rules: istio.destinationRules,
+        matches: o.matches,
+        to: o.to,
+      });
+      const changes = changesOf(plan, ctx.plugin);
+      if (o.dryRun !== 'none') {
+        if (lines) await executePlan(ctx, changes, o.dryRun);
+        else if (o.dryRun === 'server') await applyPlan(kube, changes, 'server');
+        return;
+      }
+      for (const r of await applyPlan(kube, changes, 'none')) if (lines) ctx.stdout.write(`${r.line}\n`);
+    }, ctx);
     const p = plan!;
     const match = describeMatch(o.matches);
     if (!lines) {

@@ -116,20 +116,17 @@ async function enableProvider(ctx: CommandContext, o: Options, spec: ProviderSpe
   const data = o.output === 'json' || o.output === 'yaml';
   const lineCtx: CommandContext = data ? { ...ctx, stdout: ctx.stderr } : ctx;
   let out: { plane: ControlPlane; plan: ProviderPlan } | undefined;
-  await retryOnConflict(
-    async () => {
-      const { planes } = await observeControlPlanes(kube, o.istioNamespace);
-      const plane = choosePlane(planes, o.revision, o.istioNamespace);
-      const plan = planProvider(plane, spec);
-      out = { plane, plan };
-      if (plan.changes.length === 0) {
-        lineCtx.stdout.write(`configmap/${plane.configMap.name} unchanged\n`);
-        return;
-      }
-      await executePlan(lineCtx, plan.changes, o.dryRun);
-    },
-    { clock: ctx.clock },
-  );
+  await retryOnConflict(async () => {
+    const { planes } = await observeControlPlanes(kube, o.istioNamespace);
+    const plane = choosePlane(planes, o.revision, o.istioNamespace);
+    const plan = planProvider(plane, spec);
+    out = { plane, plan };
+    if (plan.changes.length === 0) {
+      lineCtx.stdout.write(`configmap/${plane.configMap.name} unchanged\n`);
+      return;
+    }
+    await executePlan(lineCtx, plan.changes, o.dryRun);
+  }, ctx);
   const { plane, plan } = out!;
   const warnings = [...plan.warnings];
   const mgr = meshConfigManager(plane.configMap.meta);

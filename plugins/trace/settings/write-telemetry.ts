@@ -173,29 +173,26 @@ export async function writeTelemetry(ctx: CommandContext, o: WriteOptions, edit:
   const data = o.output === 'json' || o.output === 'yaml';
   // With -o json|yaml the kubectl-style lines go to stderr, so stdout holds only the document.
   const lineCtx: CommandContext = data ? { ...ctx, stdout: ctx.stderr } : ctx;
-  await retryOnConflict(
-    async () => {
-      const s = await snapshot(ctx, o);
-      const plan = planTelemetry({
-        scope: s.scope,
-        edit,
-        plane: s.plane,
-        telemetries: s.observed.telemetries,
-        revision: o.revision,
-        name: o.name,
-        plugin: ctx.plugin,
-      });
-      const c = consequences(s, plan, edit);
-      if (c.refusal) throw new CliError(c.refusal);
-      out = { s, plan, c };
-      if (plan.changes.length === 0) {
-        lineCtx.stdout.write(`telemetry.telemetry.istio.io/${plan.desired.metadata?.name} unchanged\n`);
-        return;
-      }
-      await executePlan(lineCtx, plan.changes, o.dryRun);
-    },
-    { clock: ctx.clock },
-  );
+  await retryOnConflict(async () => {
+    const s = await snapshot(ctx, o);
+    const plan = planTelemetry({
+      scope: s.scope,
+      edit,
+      plane: s.plane,
+      telemetries: s.observed.telemetries,
+      revision: o.revision,
+      name: o.name,
+      plugin: ctx.plugin,
+    });
+    const c = consequences(s, plan, edit);
+    if (c.refusal) throw new CliError(c.refusal);
+    out = { s, plan, c };
+    if (plan.changes.length === 0) {
+      lineCtx.stdout.write(`telemetry.telemetry.istio.io/${plan.desired.metadata?.name} unchanged\n`);
+      return;
+    }
+    await executePlan(lineCtx, plan.changes, o.dryRun);
+  }, ctx);
   const { s, plan, c } = out!;
   for (const w of [...plan.warnings, ...c.warnings]) ctx.warn(w);
   const root = s.plane.mesh.rootNamespace ?? MESH_DEFAULTS.rootNamespace;

@@ -34,26 +34,23 @@ async function readNodes(ctx: CommandContext, names: string[]): Promise<{ all: N
 
 export async function change(ctx: CommandContext, o: ChangeOptions): Promise<void> {
   let left = 0;
-  await retryOnConflict(
-    async () => {
-      const { all, named } = await readNodes(ctx, o.nodes);
-      const plan = o.action === 'add' ? planAdd(named, o.exclusive) : planRemove(named);
-      const ingress = new Set(all.filter(isIngressNode).map(nameOf));
-      for (const n of o.nodes)
-        if (o.action === 'add') ingress.add(n);
-        else ingress.delete(n);
-      left = ingress.size;
-      // Removing the last ingress nodes takes every controller pod away: the whole ingress layer stops.
-      if (o.action === 'remove' && left === 0 && plan.changes.length && !o.force) {
-        throw new CliError(
-          `removing ${o.nodes.join(', ')} would leave no ingress node, so no controller pod would serve; add other nodes first (kubectl ingress-ha nodes add <node>...), or pass --force`,
-        );
-      }
-      for (const line of plan.unchanged) ctx.stdout.write(`${line}\n`);
-      if (plan.changes.length) await executePlan(ctx, plan.changes, o.dryRun);
-    },
-    { clock: ctx.clock },
-  );
+  await retryOnConflict(async () => {
+    const { all, named } = await readNodes(ctx, o.nodes);
+    const plan = o.action === 'add' ? planAdd(named, o.exclusive) : planRemove(named);
+    const ingress = new Set(all.filter(isIngressNode).map(nameOf));
+    for (const n of o.nodes)
+      if (o.action === 'add') ingress.add(n);
+      else ingress.delete(n);
+    left = ingress.size;
+    // Removing the last ingress nodes takes every controller pod away: the whole ingress layer stops.
+    if (o.action === 'remove' && left === 0 && plan.changes.length && !o.force) {
+      throw new CliError(
+        `removing ${o.nodes.join(', ')} would leave no ingress node, so no controller pod would serve; add other nodes first (kubectl ingress-ha nodes add <node>...), or pass --force`,
+      );
+    }
+    for (const line of plan.unchanged) ctx.stdout.write(`${line}\n`);
+    if (plan.changes.length) await executePlan(ctx, plan.changes, o.dryRun);
+  }, ctx);
   if (left < 2) {
     ctx.warn(
       `${left === 0 ? 'no ingress node is' : 'only 1 ingress node is'} left: the ingress layer needs 2 or more (in different zones) to survive a node failure`,
