@@ -12,19 +12,39 @@ export interface Writer {
 
 export interface Clock {
   now(): Date;
-  sleep(ms: number): Promise<void>;
+  /** Resolves after ms, or at once when `signal` aborts (the wait is then gone: nothing is left pending). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const systemClock: Clock = {
   now: () => new Date(),
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+    }),
 };
+
+/** Makes the client of one resolved kubeconfig context, with a plugin's field manager. */
+export type Connect = (config: ResolvedConfig, fieldManager: string) => Kube;
 
 export interface IO {
   stdout: Writer;
   stderr: Writer;
   env: NodeJS.ProcessEnv;
+  /** Time and sleeping (watch loops, steps, waits); the system clock by default, a fake one in tests. */
   clock?: Clock;
+  /**
+   * Cluster access: every client a command gets (kube(), kubeFor(), kubeForKubeconfig()) is made here.
+   * By default a Kube over HTTP; in-process tests pass one over an in-memory API server.
+   */
+  connect?: Connect;
   /** Path of the running plugin script (for installing helpers beside it). */
   self?: string;
   /** Ctrl-C: call the handler on the first SIGINT (a second one stops the process as usual). */

@@ -173,7 +173,7 @@ function makeContext(
   let kube: InstanceType<typeof Kube> | undefined;
   // Clients of other contexts and of stored credentials, in the order made (for -v).
   const others = new Map<string, InstanceType<typeof Kube>>();
-  const connect = (c: ResolvedConfig) => new Kube(c, binaryName(plugin.name), { env: io.env });
+  const connect = (c: ResolvedConfig) => (io.connect ? io.connect(c, binaryName(plugin.name)) : new Kube(c, binaryName(plugin.name), { env: io.env }));
   let interruption: AbortController | undefined;
   const ctx: CommandContext = {
     stdout: io.stdout,

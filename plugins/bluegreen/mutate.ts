@@ -159,8 +159,8 @@ export async function mutate(
       throw err;
     }
   };
-  if ((await retryOnConflict(() => attempt(false))) === 'lock' && needsLock) {
-    await withLock(kube, commandLock(ctx, needsLock, `${op.kind} ${o.target}`, LOCK_WAIT_MS), () => retryOnConflict(() => attempt(true)));
+  if ((await retryOnConflict(() => attempt(false), ctx)) === 'lock' && needsLock) {
+    await withLock(kube, commandLock(ctx, needsLock, `${op.kind} ${o.target}`, LOCK_WAIT_MS), () => retryOnConflict(() => attempt(true), ctx));
   }
   const { cluster, provider, result } = out!;
   const verb = o.dryRun === 'none' ? 'routes' : 'would route';

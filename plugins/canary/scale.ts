@@ -227,7 +227,7 @@ export async function runChange<P extends ScalePlan>(
         const journaled = { intent: o.intent, command, undo: o.undo(p.t, p.istio), baseline: p.journal?.baseline ?? canaryBaseline(p.t), steps: p.steps };
         await carryOut(ctx, ref, journaled, { lines: o.lines, wait, supersede: Boolean(p.journal) || p.stale });
         wrote = true;
-      }),
+      }, ctx),
     );
   }
   const { t, plan: done, istio } = result;

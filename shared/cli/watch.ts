@@ -33,6 +33,7 @@ export async function watchOutput(ctx: CommandContext, show: (c: CommandContext)
   stop.signal.addEventListener('abort', nudge, { once: true });
   const cache = new WatchCache({
     signal: stop.signal,
+    clock: ctx.clock,
     onChange: () => {
       dirty = true;
       nudge();

@@ -4,8 +4,9 @@
 // proxies, retries and compression live in transport.ts.
 import type { V1ManagedFieldsEntry, V1ObjectMeta } from '@kubernetes/client-node';
 import type { ResolvedConfig } from './kubeconfig.js';
+import { systemClock, type Clock } from '../context.js';
 import { mapApiError, isConflict, type ApiOperation, type ApiTarget } from './api-errors.js';
-import type { HttpRequest, StreamResponse, Transport, TransportOptions } from './transport.js';
+import type { ApiTransport, HttpRequest, StreamOptions, StreamResponse, TransportOptions } from './transport.js';
 import { KNOWN, fromDiscovery, resourcePath, type ResourceInfo } from './resources.js';
 import { KubeApiError } from '../errors.js';
 import { handshakeKey, WebSocketConnection, type WebSocketHandlers } from './websocket.js';
@@ -69,8 +70,11 @@ interface RequestSpec extends Omit<HttpRequest, 'body'> {
   body?: unknown;
 }
 
-/** Kube's options: the transport's (the User-Agent is the field manager's name). */
-export type KubeOptions = Omit<TransportOptions, 'userAgent'>;
+/**
+ * Kube's options: the HTTP transport's (the User-Agent is the field manager's name), or a transport of
+ * the caller's (tests: an in-memory API server), which then answers every request instead.
+ */
+export type KubeOptions = Omit<TransportOptions, 'userAgent'> & { transport?: ApiTransport | undefined };
 
 /** Which objects of a kind a list (or a watch) reads. */
 export interface ListOptions {
@@ -106,8 +110,8 @@ export class Kube {
   readonly requestsByVerb: Record<string, number> = {};
   private readonly resources = new Map<string, Promise<ResourceInfo>>();
   private readonly opts: KubeOptions;
-  private loading?: Promise<Transport>;
-  private loaded?: Transport;
+  private loading?: Promise<ApiTransport>;
+  private loaded?: ApiTransport;
   /** While set, list() and get() read from it (status -w's watch cache). */
   source: ListSource | undefined;
 
@@ -120,11 +124,13 @@ export class Kube {
   /**
    * Connections, credentials, proxies, retries: shared by buffered requests and streams (watches).
    * Loaded on the first request: node:tls and node:http cost start-up, and the single executables'
-   * startup snapshot cannot hold them.
+   * startup snapshot cannot hold them. An injected transport (KubeOptions.transport) is used as it is.
    */
-  transport(): Promise<Transport> {
+  transport(): Promise<ApiTransport> {
+    const { transport, ...opts } = this.opts;
+    if (transport) return (this.loading ??= Promise.resolve((this.loaded = transport)));
     return (this.loading ??= import('./transport.js').then(
-      ({ Transport }) => (this.loaded = new Transport(this.config, { userAgent: `${this.fieldManager} (node ${process.version})`, ...this.opts })),
+      ({ Transport }) => (this.loaded = new Transport(this.config, { userAgent: `${this.fieldManager} (node ${process.version})`, ...opts })),
     ));
   }
 
@@ -194,7 +200,7 @@ export class Kube {
    * A streaming request (a watch: GET ...?watch=1, read line by line), counted like any call, with the
    * same connection, credentials, proxy, refresh and gzip handling as buffered requests.
    */
-  async stream(op: ApiOperation, spec: HttpRequest, opts: { signal?: AbortSignal; idleTimeoutMs?: number } = {}): Promise<StreamResponse> {
+  async stream(op: ApiOperation, spec: HttpRequest, opts: StreamOptions = {}): Promise<StreamResponse> {
     return this.counted(op, async () => (await this.transport()).stream(spec, opts));
   }
 
@@ -471,9 +477,9 @@ export class Kube {
   async websocket(op: ApiOperation, path: string, query: [string, string][], protocol: string, handlers: WebSocketHandlers): Promise<WebSocketConnection> {
     return this.counted(op, async () => {
       const { key, accept } = handshakeKey();
-      const { res, socket, head } = await (
-        await this.transport()
-      ).upgrade({
+      const transport = await this.transport();
+      if (!transport.upgrade) throw new KubeApiError(`the connection to ${transport.server()} cannot open WebSockets (${path})`);
+      const { res, socket, head } = await transport.upgrade({
         path,
         query,
         headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Protocol': protocol },
@@ -498,9 +504,9 @@ export class Kube {
   }
 }
 
-function notJson(transport: Transport, spec: { method: string; path: string }, status: number): KubeApiError {
+function notJson(transport: ApiTransport, spec: { method: string; path: string }, status: number): KubeApiError {
   return new KubeApiError(
-    `the server at ${transport.connection().server} answered ${spec.method} ${spec.path} with something that is not JSON; is it a Kubernetes API server?`,
+    `the server at ${transport.server()} answered ${spec.method} ${spec.path} with something that is not JSON; is it a Kubernetes API server?`,
     status,
   );
 }
@@ -524,17 +530,23 @@ export function conflictBackoffMs(attempt: number, random: () => number = Math.r
   return Math.round(ceiling * (0.5 + random() / 2));
 }
 
+/** How retryOnConflict waits; a command passes its context (ctx), so back-offs sleep on ctx.clock. */
+export interface RetryOptions {
+  timeoutMs?: number;
+  /** The system clock by default. */
+  clock?: Clock;
+  random?: () => number;
+}
+
 /**
  * Re-read and re-plan on 409 Conflict: `attempt` must read what it needs afresh each time. Retries back
  * off with jitter for as long as timeoutMs allows (the command's --timeout); then the conflict is
  * rethrown with how many attempts were made.
  */
-export async function retryOnConflict<T>(
-  attempt: () => Promise<T>,
-  opts: { timeoutMs?: number; now?: () => number; sleep?: (ms: number) => Promise<void>; random?: () => number } = {},
-): Promise<T> {
-  const now = opts.now ?? Date.now;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+export async function retryOnConflict<T>(attempt: () => Promise<T>, opts: RetryOptions = {}): Promise<T> {
+  const clock = opts.clock ?? systemClock;
+  const now = () => clock.now().getTime();
+  const sleep = (ms: number) => clock.sleep(ms);
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const start = now();
   for (let i = 1; ; i++) {

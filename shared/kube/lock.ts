@@ -115,7 +115,8 @@ export function takeoverAt(lease: Lease, firstSeenMs: number): number {
 class Renewal {
   lease: Lease;
   lost = false;
-  private timer: NodeJS.Timeout | undefined;
+  /** Aborted by stop(): ends the pause before the next renewal. */
+  private readonly stopping = new AbortController();
   private inFlight: Promise<void> = Promise.resolve();
   private failing = false;
   private stopped = false;
@@ -130,12 +131,13 @@ class Renewal {
     this.schedule();
   }
 
+  /** The next renewal, everyMs from now on the lock's clock. */
   private schedule(): void {
     if (this.stopped || this.lost) return;
-    this.timer = setTimeout(() => {
+    void this.o.clock.sleep(this.everyMs, this.stopping.signal).then(() => {
+      if (this.stopped) return;
       this.inFlight = this.renew().finally(() => this.schedule());
-    }, this.everyMs);
-    this.timer.unref();
+    });
   }
 
   private async renew(): Promise<void> {
@@ -161,7 +163,7 @@ class Renewal {
   /** Stop renewing; resolves once a renewal under way has finished. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.stopping.abort();
     await this.inFlight;
   }
 }
@@ -174,7 +176,10 @@ class EventWait<T> {
   private readonly queue: T[] = [];
   private ended: { error?: Error } | undefined;
   private wake: (() => void) | undefined;
-  constructor(start: (onEvent: (e: T) => void) => Promise<void>) {
+  constructor(
+    private readonly clock: Clock,
+    start: (onEvent: (e: T) => void) => Promise<void>,
+  ) {
     start((e) => {
       this.queue.push(e);
       this.wake?.();
@@ -190,13 +195,13 @@ class EventWait<T> {
   /** The next event; done when the watch ended; 'timeout' when none came within ms. */
   async next(ms: number): Promise<IteratorResult<T> | 'timeout'> {
     if (!this.queue.length && !this.ended) {
-      // A timer of our own, cleared when an event comes first: a wait of minutes must not outlive the lock.
-      let timer: NodeJS.Timeout | undefined;
+      // A pause on the clock, cancelled when an event comes first: a wait of minutes must not outlive the lock.
+      const cancel = new AbortController();
       await new Promise<void>((resolve) => {
         this.wake = resolve;
-        timer = setTimeout(resolve, Math.max(ms, 0));
+        void this.clock.sleep(Math.max(ms, 0), cancel.signal).then(resolve);
       });
-      clearTimeout(timer);
+      cancel.abort();
       this.wake = undefined;
     }
     const e = this.queue.shift();
@@ -247,7 +252,7 @@ export async function withLock<T>(kube: Kube, o: LockOptions, work: () => Promis
           const stop = new AbortController();
           const timeoutSeconds = Math.max(1, Math.ceil((deadline - seen) / 1000) + 1);
           const from = held.metadata?.resourceVersion ?? '';
-          const events = new EventWait<WatchEvent<Lease>>((onEvent) =>
+          const events = new EventWait<WatchEvent<Lease>>(o.clock, (onEvent) =>
             kube.watch<Lease>(
               ref.apiVersion,
               ref.kind,

@@ -71,6 +71,35 @@ export interface RequestEvent {
   proxy?: string;
 }
 
+/** How a stream is stopped and when it counts as dead. */
+export interface StreamOptions {
+  signal?: AbortSignal;
+  idleTimeoutMs?: number;
+}
+
+/**
+ * What the API client needs from the layer under it: Transport over HTTP, or anything else that answers
+ * requests the same way (tests plug an in-memory API server in here). Non-2xx answers reject with an
+ * error carrying the status as `code` and the body text as `body` (HttpError), as mapApiError reads them.
+ */
+export interface ApiTransport {
+  /** The server's address, for messages. */
+  server(): string;
+  request(req: HttpRequest): Promise<HttpResponse>;
+  /** A request whose body goes, as it arrives, to `consume`; non-2xx answers reject with HttpError. */
+  read<T>(req: HttpRequest, consume: (body: Readable) => Promise<T>): Promise<T>;
+  stream(req: HttpRequest, opts?: StreamOptions): Promise<StreamResponse>;
+  /** Upgraded connections (WebSockets); a transport without them cannot port-forward or exec. */
+  upgrade?(req: UpgradeRequest): Promise<{ res: IncomingMessage; socket: Duplex; head: Buffer }>;
+  close(): void;
+}
+
+export interface UpgradeRequest {
+  path: string;
+  query: [string, string][];
+  headers: Record<string, string>;
+}
+
 export interface TransportOptions {
   userAgent: string;
   env?: NodeJS.ProcessEnv;
@@ -119,7 +148,7 @@ function retryAfterMs(headers: IncomingHttpHeaders): number | undefined {
   return typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v.trim()) * 1000 : undefined;
 }
 
-export class Transport {
+export class Transport implements ApiTransport {
   readonly config: ResolvedConfig;
   private readonly opts: TransportOptions;
   private conn: Connection | undefined;
@@ -144,6 +173,10 @@ export class Transport {
     return this.conn;
   }
 
+  server(): string {
+    return this.connection().server;
+  }
+
   private proxyChoice(target: URL): ProxyChoice | undefined {
     if (this.proxy === null) this.proxy = proxyFor(target, this.connection().proxyUrl, this.config.clusterName, this.opts.env ?? process.env);
     return this.proxy;
@@ -163,15 +196,11 @@ export class Transport {
   }
 
   /** Send a request and hand back the body as it arrives (watches); non-2xx answers reject with HttpError. */
-  async stream(req: HttpRequest, opts: { signal?: AbortSignal; idleTimeoutMs?: number } = {}): Promise<StreamResponse> {
+  async stream(req: HttpRequest, opts: StreamOptions = {}): Promise<StreamResponse> {
     return this.exchange(req, opts, async (a) => ({ status: a.res.statusCode ?? 0, headers: a.res.headers, body: a.body }));
   }
 
-  private async exchange<T>(
-    req: HttpRequest,
-    streaming: { signal?: AbortSignal; idleTimeoutMs?: number } | undefined,
-    done: (a: Attempt) => Promise<T>,
-  ): Promise<T> {
+  private async exchange<T>(req: HttpRequest, streaming: StreamOptions | undefined, done: (a: Attempt) => Promise<T>): Promise<T> {
     const conn = this.connection();
     const timeoutMs = this.config.requestTimeoutMs;
     const deadline = timeoutMs > 0 ? this.now() + timeoutMs : undefined;
@@ -244,13 +273,7 @@ export class Transport {
     return agent;
   }
 
-  private attempt(
-    req: HttpRequest,
-    creds: Credentials,
-    attempt: number,
-    deadline: number | undefined,
-    streaming: { signal?: AbortSignal; idleTimeoutMs?: number } | undefined,
-  ): Promise<Attempt> {
+  private attempt(req: HttpRequest, creds: Credentials, attempt: number, deadline: number | undefined, streaming: StreamOptions | undefined): Promise<Attempt> {
     const conn = this.connection();
     const url = new URL(conn.server + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
@@ -334,11 +357,7 @@ export class Transport {
    * and proxy as requests. `headers` carry the upgrade handshake; a non-101 answer rejects with
    * HttpError, as requests do. The socket leaves the agent's keep-alive pool.
    */
-  async upgrade(req: {
-    path: string;
-    query: [string, string][];
-    headers: Record<string, string>;
-  }): Promise<{ res: IncomingMessage; socket: Duplex; head: Buffer }> {
+  async upgrade(req: UpgradeRequest): Promise<{ res: IncomingMessage; socket: Duplex; head: Buffer }> {
     const conn = this.connection();
     const creds = await conn.auth.current();
     const url = new URL(conn.server + req.path);

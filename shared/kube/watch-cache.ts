@@ -4,6 +4,7 @@
 // watch the server ends (after timeoutSeconds) is opened again from the last version seen. Renders then
 // read memory: the server sends only what changes.
 import { KubeApiError } from '../errors.js';
+import { systemClock, type Clock } from '../context.js';
 import type { Kube, KubeObject, ListOptions, ListSource, WatchEvent } from './client.js';
 
 /** Server-side length of one watch request, as client-go's minimum (a watch lives 5 minutes, then reconnects). */
@@ -21,6 +22,8 @@ export interface WatchCacheOptions {
   timeoutSeconds?: number;
   /** First delay between failed attempts, doubled each time up to 30 s. */
   backoffMs?: number;
+  /** The clock the pause between failed attempts is slept on (the command's; the system's by default). */
+  clock?: Clock;
 }
 
 /** Whether an error says the resourceVersion is too old to watch from: list again. */
@@ -41,18 +44,6 @@ function keyOf(o: KubeObject): string {
 function eventError(e: WatchEvent): KubeApiError {
   const status = e.object as { code?: number; reason?: string; message?: string };
   return new KubeApiError(`the watch failed: ${status.message ?? 'an error event without a message'}`, status.code, status.reason);
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
 
 /** One list kept current by a watch. */
@@ -147,7 +138,7 @@ class Reflector {
           if (!signal.aborted) this.cache.onError(fatal);
           return;
         }
-        await pause(Math.min(30_000, (this.cache.backoffMs ?? 1000) * 2 ** (failures - 1)), signal);
+        await (this.cache.clock ?? systemClock).sleep(Math.min(30_000, (this.cache.backoffMs ?? 1000) * 2 ** (failures - 1)), signal);
       }
     }
   }

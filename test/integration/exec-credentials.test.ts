@@ -12,6 +12,7 @@ import { sharedCluster } from '../support/fixture.js';
 import { until, type Cluster } from '../harness/cluster.js';
 import { REPO_ROOT, bin } from '../harness/binaries.js';
 import { Kube } from '../../shared/kube/client.js';
+import { Transport } from '../../shared/kube/transport.js';
 import { loadKubeconfig } from '../../shared/kube/kubeconfig.js';
 import { scenario } from '../support/scenario.js';
 
@@ -260,7 +261,9 @@ describe('token files against the real API server', function () {
     writeFileSync(file, await token('rotate-a', 'rotate-gone'));
     await c.kubectl(['-n', NS, 'delete', 'secret', 'rotate-gone']);
     const k2 = new Kube(loadKubeconfig({ kubeconfig: join(dir, 'config') }, {}), 'kubectl-test', { env: {}, now: () => now });
-    await (await k2.transport()).connection().auth.current(); // the revoked token is read and kept
+    const transport = await k2.transport();
+    assert.ok(transport instanceof Transport, 'the HTTP transport');
+    await transport.connection().auth.current(); // the revoked token is read and kept
     writeFileSync(file, await token('rotate-b'));
     assert.equal(await whoami(k2), `system:serviceaccount:${NS}:rotate-b`, 'the 401 read the file again and the request was sent once more');
     assert.equal(k2.requests, 2, 'discovery and one create, the retry inside it');

@@ -87,7 +87,7 @@ describe('conflict retries', () => {
   it('retry for as long as the timeout allows, then say how many attempts were made', async () => {
     let now = 0;
     let attempts = 0;
-    const opts = { timeoutMs: 10_000, now: () => now, sleep: async (ms: number) => void (now += ms), random: () => 1 };
+    const opts = { timeoutMs: 10_000, clock: { now: () => new Date(now), sleep: async (ms: number) => void (now += ms) }, random: () => 1 };
     await assert.rejects(
       retryOnConflict(async () => {
         attempts++;

@@ -157,7 +157,7 @@ export const routeCommand = defineCommand<Options>({
         return;
       }
       for (const r of await applyPlan(kube, changes, 'none')) if (lines) ctx.stdout.write(`${r.line}\n`);
-    });
+    }, ctx);
     const p = plan!;
     const match = describeMatch(o.matches);
     if (!lines) {

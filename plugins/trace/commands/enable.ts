@@ -126,7 +126,7 @@ async function enableProvider(ctx: CommandContext, o: Options, spec: ProviderSpe
       return;
     }
     await executePlan(lineCtx, plan.changes, o.dryRun);
-  });
+  }, ctx);
   const { plane, plan } = out!;
   const warnings = [...plan.warnings];
   const mgr = meshConfigManager(plane.configMap.meta);

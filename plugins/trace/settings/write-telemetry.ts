@@ -192,7 +192,7 @@ export async function writeTelemetry(ctx: CommandContext, o: WriteOptions, edit:
       return;
     }
     await executePlan(lineCtx, plan.changes, o.dryRun);
-  });
+  }, ctx);
   const { s, plan, c } = out!;
   for (const w of [...plan.warnings, ...c.warnings]) ctx.warn(w);
   const root = s.plane.mesh.rootNamespace ?? MESH_DEFAULTS.rootNamespace;

@@ -50,7 +50,7 @@ export async function change(ctx: CommandContext, o: ChangeOptions): Promise<voi
     }
     for (const line of plan.unchanged) ctx.stdout.write(`${line}\n`);
     if (plan.changes.length) await executePlan(ctx, plan.changes, o.dryRun);
-  });
+  }, ctx);
   if (left < 2) {
     ctx.warn(
       `${left === 0 ? 'no ingress node is' : 'only 1 ingress node is'} left: the ingress layer needs 2 or more (in different zones) to survive a node failure`,
