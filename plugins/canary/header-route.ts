@@ -7,8 +7,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { CliError } from '../../shared/errors.js';
 import { cookieRegex } from '../../shared/http/cookie.js';
 import { isManagedBy, readState, stateAnnotations } from '../../shared/kube/ownership.js';
-import { fqdn, ruleChange, subsetsFor, type DestinationRule, type HttpRoute, type ServiceRef, type Subset, type VirtualService } from './istio.js';
-import type { DeploymentLike } from './topology.js';
+import { fqdn, ruleChange, subsetsFor, type ServiceRef } from './istio.js';
+import type { DestinationRule, HttpRoute, Subset, VirtualService } from '../../shared/istio/types.js';
+import type { Deployment } from '../../shared/kube/types.js';
 
 /** On a DestinationRule: the subsets a route added (removed with the last route using them). */
 export const ADDED_SUBSETS = 'added-subsets';
@@ -42,7 +43,7 @@ export function describeMatch(matches: HeaderMatch[]): string {
 export interface RouteInput {
   svc: ServiceRef;
   /** The Deployments behind the Service (to make a subset for --to <deployment>). */
-  behind: DeploymentLike[];
+  behind: Deployment[];
   vs: VirtualService;
   /** Every VirtualService in the namespace (a subset still routed to by another one is kept). */
   virtualServices: VirtualService[];

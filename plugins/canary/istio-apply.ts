@@ -6,11 +6,13 @@ import { CliError, UsageError } from '../../shared/errors.js';
 import type { JournalStep } from '../../shared/kube/journal.js';
 import { markManaged } from '../../shared/kube/ownership.js';
 import type { Change } from '../../shared/kube/plan.js';
-import type { DestinationRule, IstioPlan, VirtualService } from './istio.js';
+import type { IstioPlan } from './istio.js';
 import { listDestinationRules } from './observe.js';
 import type { ScalePlan } from './plan-set.js';
 import { scaleSteps, splitSteps } from './scale-steps.js';
-import type { DeploymentLike, Topology } from './topology.js';
+import type { Topology } from './topology.js';
+import type { DestinationRule, VirtualService } from '../../shared/istio/types.js';
+import type { Deployment } from '../../shared/kube/types.js';
 
 export interface IstioChange {
   /** The route change, from the VirtualService and DestinationRules read. */
@@ -81,7 +83,7 @@ export async function planIstioChange(
   // Weight on a version with no ready pod is traffic to nothing (503s): refuse before writing,
   // unless this change scales that version up first.
   const scaledUp = new Set((o.replicas?.steps ?? []).filter((s) => s.to > s.from).map((s) => s.name));
-  const ready = (d: DeploymentLike) => d.status?.readyReplicas ?? 0;
+  const ready = (d: Deployment) => d.status?.readyReplicas ?? 0;
   for (const [d, subset] of [
     [t.canary, plan.canarySubset],
     [t.stable, plan.stableSubset],

@@ -3,40 +3,14 @@
 // default route (the one without match conditions) is changed; header routes and other hosts stay.
 import { isDeepStrictEqual } from 'node:util';
 import { CliError } from '../../shared/errors.js';
-import type { KubeObject } from '../../shared/kube/client.js';
 import { readState, stateAnnotations } from '../../shared/kube/ownership.js';
-import type { DeploymentLike, Topology } from './topology.js';
+import type { Topology } from './topology.js';
+import type { Deployment } from '../../shared/kube/types.js';
+import type { DestinationRule, HttpRoute, RouteDestination, Subset, VirtualService } from '../../shared/istio/types.js';
 
 export const PREVIOUS_WEIGHTS = 'previous-weights';
 /** On the VirtualService: the canary Deployment a set made (so status finds it). */
 export const CANARY = 'canary';
-
-interface Destination {
-  host?: string;
-  subset?: string;
-  port?: { number?: number };
-}
-export interface RouteDestination {
-  destination?: Destination;
-  weight?: number;
-}
-export interface HttpRoute {
-  name?: string;
-  match?: unknown[];
-  route?: RouteDestination[];
-  [k: string]: unknown;
-}
-export interface VirtualService extends KubeObject {
-  spec?: { hosts?: string[]; http?: HttpRoute[]; [k: string]: unknown };
-}
-export interface Subset {
-  name: string;
-  labels?: Record<string, string>;
-  [k: string]: unknown;
-}
-export interface DestinationRule extends KubeObject {
-  spec?: { host?: string; subsets?: Subset[]; [k: string]: unknown };
-}
 
 /** The Service a route is about, in its namespace. */
 export type ServiceRef = Pick<Topology, 'namespace' | 'service'>;
@@ -65,14 +39,14 @@ export const fqdn = (host: string, ns: string) => {
         ? `${host}.cluster.local`
         : host;
 };
-const podLabels = (d: DeploymentLike) => {
+const podLabels = (d: Deployment) => {
   const { ['pod-template-hash']: _hash, ...rest } = d.spec?.template?.metadata?.labels ?? {};
   return rest;
 };
 const matchesAll = (want: Record<string, string> | undefined, labels: Record<string, string>) => Object.entries(want ?? {}).every(([k, v]) => labels[k] === v);
 
 /** The labels that tell one Deployment's pods from the other's: `version` when both carry it, else every label that differs. */
-export function distinguishing(d: DeploymentLike, other: DeploymentLike): Record<string, string> {
+export function distinguishing(d: Deployment, other: Deployment): Record<string, string> {
   const a = podLabels(d);
   const b = podLabels(other);
   if (a['version'] && b['version'] && a['version'] !== b['version']) return { version: a['version'] };
@@ -105,7 +79,7 @@ export function defaultRouteIndex(t: ServiceRef, vs: VirtualService): number {
 export function subsetsFor(
   t: ServiceRef,
   rules: DestinationRule[],
-  deployments: { d: DeploymentLike; others: DeploymentLike[] }[],
+  deployments: { d: Deployment; others: Deployment[] }[],
 ): { rule?: DestinationRule; subsets: Subset[]; names: string[]; added: string[] } {
   const ns = t.namespace;
   const serviceFqdn = fqdn(t.service.metadata?.name ?? '', ns);
@@ -130,7 +104,7 @@ export function subsetsFor(
 }
 
 /** The labels telling d's pods from all of others' (`version` when it does, else every label no other shares). */
-export function distinguishingAll(d: DeploymentLike, others: DeploymentLike[], service: string): Record<string, string> {
+export function distinguishingAll(d: Deployment, others: Deployment[], service: string): Record<string, string> {
   if (others.length === 1) return distinguishing(d, others[0]);
   const a = podLabels(d);
   const version = a['version'];

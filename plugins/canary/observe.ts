@@ -2,18 +2,19 @@
 // kinds a cluster may not have (autoscaling/v2, Istio's CRDs) read as empty.
 import type { CommandContext } from '../../shared/context.js';
 import { optionalList } from '../../shared/kube/api-errors.js';
-import type { DestinationRule } from './istio.js';
-import { findTopology, SeveralStablesError, type DeploymentLike, type HpaLike, type ServiceLike, type Topology, type VirtualServiceLike } from './topology.js';
+import { findTopology, SeveralStablesError, type Topology } from './topology.js';
+import type { DestinationRule, VirtualService } from '../../shared/istio/types.js';
+import type { Deployment, HorizontalPodAutoscaler, Service } from '../../shared/kube/types.js';
 
 /** Everything the canary commands read: one list per kind in the namespace (four requests). */
 export async function observe(ctx: CommandContext, canary: string, service?: string, stable?: string): Promise<Topology> {
   const kube = ctx.kube();
   const namespace = kube.namespace;
   const [deployments, services, autoscalers, virtualServices] = await Promise.all([
-    kube.list<DeploymentLike>('apps/v1', 'Deployment', { namespace }),
-    kube.list<ServiceLike>('v1', 'Service', { namespace }),
-    optionalList(kube.list<HpaLike>('autoscaling/v2', 'HorizontalPodAutoscaler', { namespace })),
-    optionalList(kube.list<VirtualServiceLike>('networking.istio.io/v1', 'VirtualService', { namespace })),
+    kube.list<Deployment>('apps/v1', 'Deployment', { namespace }),
+    kube.list<Service>('v1', 'Service', { namespace }),
+    optionalList(kube.list<HorizontalPodAutoscaler>('autoscaling/v2', 'HorizontalPodAutoscaler', { namespace })),
+    optionalList(kube.list<VirtualService>('networking.istio.io/v1', 'VirtualService', { namespace })),
   ]);
   const input = { namespace, canaryName: canary, serviceName: service, stableName: stable, deployments, services, autoscalers, virtualServices };
   try {
@@ -36,9 +37,9 @@ export async function listDestinationRules(ctx: CommandContext, namespace: strin
 export async function listCanaryObjects(ctx: CommandContext, namespace: string, lean = false) {
   const kube = ctx.kube();
   const [deployments, services, virtualServices, destinationRules] = await Promise.all([
-    kube.list<DeploymentLike>('apps/v1', 'Deployment', { namespace, lean }),
-    kube.list<ServiceLike>('v1', 'Service', { namespace, lean }),
-    optionalList(kube.list<VirtualServiceLike>('networking.istio.io/v1', 'VirtualService', { namespace, lean })),
+    kube.list<Deployment>('apps/v1', 'Deployment', { namespace, lean }),
+    kube.list<Service>('v1', 'Service', { namespace, lean }),
+    optionalList(kube.list<VirtualService>('networking.istio.io/v1', 'VirtualService', { namespace, lean })),
     optionalList(kube.list<DestinationRule>('networking.istio.io/v1', 'DestinationRule', { namespace, lean })),
   ]);
   return { deployments, services, istio: { virtualServices, destinationRules } };

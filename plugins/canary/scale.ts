@@ -14,13 +14,14 @@ import { annotationKey } from '../../shared/kube/ownership.js';
 import { applyPlan, executePlan } from '../../shared/kube/plan.js';
 import { waitForRollout } from '../../shared/kube/wait.js';
 import { startProgress } from '../../shared/output/spinner.js';
-import { PREVIOUS_WEIGHTS, defaultRouteIndex, readPreviousRoute, type IstioPlan, type RouteDestination, type VirtualService } from './istio.js';
+import { PREVIOUS_WEIGHTS, defaultRouteIndex, readPreviousRoute, type IstioPlan } from './istio.js';
 import { observe } from './observe.js';
 import { PREVIOUS_REPLICAS, readPrevious, type PreviousReplicas, type ScalePlan } from './plan-set.js';
 import { scaleSteps } from './scale-steps.js';
 import { canaryLock, refuseOtherCanary } from './target.js';
 import type { Topology } from './topology.js';
 import { counted } from '../../shared/output/plural.js';
+import type { RouteDestination, VirtualService } from '../../shared/istio/types.js';
 
 /** What a canary's objects were before its first change, kept in the journal. */
 export interface CanaryBaseline {

@@ -6,7 +6,8 @@ import { lockTarget, type LockTarget } from '../../shared/kube/lock.js';
 import { readState } from '../../shared/kube/ownership.js';
 import { CANARY } from './istio.js';
 import { readPrevious } from './plan-set.js';
-import { serviceHosts, type DeploymentLike, type Topology } from './topology.js';
+import { serviceHosts, type Topology } from './topology.js';
+import type { Deployment } from '../../shared/kube/types.js';
 
 const nameOf = (o: { metadata?: { name?: string } }) => o.metadata?.name ?? '';
 
@@ -38,7 +39,7 @@ function routeSplits(t: Topology): boolean {
  * VirtualService while its default route still splits. undefined when the target is free.
  */
 export function otherCanary(t: Topology): string | undefined {
-  const behind: DeploymentLike[] = [t.canary, t.stable, ...t.others];
+  const behind: Deployment[] = [t.canary, t.stable, ...t.others];
   const replicas = (name: string) => behind.find((d) => nameOf(d) === name)?.spec?.replicas ?? 0;
   for (const d of [t.stable, ...t.others]) {
     const baseline = readPrevious(d);

@@ -3,32 +3,8 @@
 // Pure: observed objects in, the topology (or one clear error) out.
 import { CliError, UsageError } from '../../shared/errors.js';
 import type { KubeObject } from '../../shared/kube/client.js';
-import type { DestinationRule } from './istio.js';
-
-export interface DeploymentLike extends KubeObject {
-  spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> }; template?: { metadata?: { labels?: Record<string, string> } } };
-  status?: { replicas?: number; readyReplicas?: number; updatedReplicas?: number; availableReplicas?: number };
-}
-
-export interface ServiceLike extends KubeObject {
-  spec?: { selector?: Record<string, string>; type?: string };
-}
-
-export interface HpaLike extends KubeObject {
-  spec?: { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } };
-}
-
-interface RouteLike {
-  match?: unknown[];
-  route?: { destination?: { host?: string; subset?: string }; weight?: number }[];
-}
-export interface VirtualServiceLike extends KubeObject {
-  spec?: { hosts?: string[]; http?: RouteLike[]; tcp?: RouteLike[] };
-}
-
-export interface DestinationRuleLike extends KubeObject {
-  spec?: { host?: string; subsets?: { name: string; labels?: Record<string, string> }[] };
-}
+import type { DestinationRule, VirtualService } from '../../shared/istio/types.js';
+import type { Deployment, HorizontalPodAutoscaler, Service } from '../../shared/kube/types.js';
 
 /** The names a Service is reached by inside the mesh, from namespace ns. */
 export function serviceHosts(service: string, ns: string): string[] {
@@ -36,22 +12,22 @@ export function serviceHosts(service: string, ns: string): string[] {
 }
 
 /** VirtualServices that send the Service's traffic somewhere (then replica counts do not set the split). */
-export function routingVirtualServices(vss: VirtualServiceLike[], service: string, ns: string): VirtualServiceLike[] {
+export function routingVirtualServices(vss: VirtualService[], service: string, ns: string): VirtualService[] {
   const names = new Set(serviceHosts(service, ns));
   return vss.filter((v) => [...(v.spec?.http ?? []), ...(v.spec?.tcp ?? [])].some((r) => (r.route ?? []).some((d) => names.has(d.destination?.host ?? ''))));
 }
 
 export interface Topology {
   namespace: string;
-  service: ServiceLike;
-  canary: DeploymentLike;
-  stable: DeploymentLike;
+  service: Service;
+  canary: Deployment;
+  stable: Deployment;
   /** Autoscalers targeting either Deployment (they would undo replica changes). */
-  autoscalers: HpaLike[];
+  autoscalers: HorizontalPodAutoscaler[];
   /** VirtualServices routing the Service: with one, traffic follows its weights, not replicas. */
-  virtualServices: VirtualServiceLike[];
+  virtualServices: VirtualService[];
   /** Other Deployments behind the Service (when --stable picked one of several). */
-  others: DeploymentLike[];
+  others: Deployment[];
   /** The namespace's DestinationRules, when they were read to find the stable version. */
   destinationRules?: DestinationRule[];
 }
@@ -67,7 +43,7 @@ export class NoStableError extends CliError {
 }
 
 const name = (o: KubeObject) => o.metadata?.name ?? '';
-const podLabels = (d: DeploymentLike) => d.spec?.template?.metadata?.labels ?? {};
+const podLabels = (d: Deployment) => d.spec?.template?.metadata?.labels ?? {};
 
 export function selects(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
   const entries = Object.entries(selector ?? {});
@@ -87,13 +63,13 @@ function describeLabels(labels: Record<string, string>): string {
  * canary: the subset with the largest weight, mapped to the one candidate Deployment its labels select.
  */
 export function stableFromRoute(
-  vss: VirtualServiceLike[],
-  rules: DestinationRuleLike[],
+  vss: VirtualService[],
+  rules: DestinationRule[],
   service: string,
   ns: string,
-  canary: DeploymentLike,
-  candidates: DeploymentLike[],
-): DeploymentLike | undefined {
+  canary: Deployment,
+  candidates: Deployment[],
+): Deployment | undefined {
   const names = new Set(serviceHosts(service, ns));
   const weights = new Map<string, number>();
   for (const r of vss.flatMap((v) => v.spec?.http ?? []).filter((r) => !r.match?.length)) {
@@ -117,10 +93,10 @@ export function findTopology(o: {
   serviceName?: string | undefined;
   /** The stable Deployment, when the Service selects several besides the canary. */
   stableName?: string | undefined;
-  deployments: DeploymentLike[];
-  services: ServiceLike[];
-  autoscalers: HpaLike[];
-  virtualServices?: VirtualServiceLike[];
+  deployments: Deployment[];
+  services: Service[];
+  autoscalers: HorizontalPodAutoscaler[];
+  virtualServices?: VirtualService[];
   /** Read only when several Deployments could be the stable one (to infer it from the route). */
   destinationRules?: DestinationRule[];
 }): Topology {
@@ -134,7 +110,7 @@ export function findTopology(o: {
   }
   const labels = podLabels(canary);
   const selecting = o.services.filter((s) => selects(s.spec?.selector, labels));
-  let service: ServiceLike;
+  let service: Service;
   if (o.serviceName) {
     const named = o.services.find((s) => name(s) === o.serviceName);
     if (!named) throw new CliError(`service "${o.serviceName}" not found in namespace "${o.namespace}"`);

@@ -116,9 +116,17 @@ export interface Service extends KubeObject {
   status?: { loadBalancer?: LoadBalancerStatus };
 }
 
+export interface SliceEndpoint {
+  addresses: string[];
+  conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
+  targetRef?: { kind?: string; name?: string };
+  nodeName?: string;
+  zone?: string;
+}
+
 export interface EndpointSlice extends KubeObject {
   addressType?: string;
-  endpoints?: { addresses: string[]; conditions?: { ready?: boolean }; targetRef?: { kind?: string; name?: string } }[];
+  endpoints?: SliceEndpoint[];
   ports?: { name?: string; port?: number; protocol?: string }[];
 }
 

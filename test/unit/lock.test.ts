@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { canaryLock, otherCanary, refuseOtherCanary } from '../../plugins/canary/target.js';
-import type { DeploymentLike, Topology, VirtualServiceLike } from '../../plugins/canary/topology.js';
+import type { Topology } from '../../plugins/canary/topology.js';
 import { KubeApiError } from '../../shared/errors.js';
 import { conflictBackoffMs, retryOnConflict } from '../../shared/kube/client.js';
 import { leaseExpired, lockTarget, takeoverAt, type Lease } from '../../shared/kube/lock.js';
 import { dnsSubdomain } from '../../shared/validate.js';
+import type { Deployment } from '../../shared/kube/types.js';
+import type { VirtualService } from '../../shared/istio/types.js';
 
 const lease = (renewTime: string | undefined, seconds = 15): Lease => ({
   apiVersion: 'coordination.k8s.io/v1',
@@ -108,16 +110,16 @@ describe('conflict retries', () => {
 });
 
 describe('canary traffic targets', () => {
-  const dep = (name: string, replicas: number, annotations: Record<string, string> = {}): DeploymentLike => ({
+  const dep = (name: string, replicas: number, annotations: Record<string, string> = {}): Deployment => ({
     metadata: { name, namespace: 'shop', annotations },
     spec: { replicas, template: { metadata: { labels: { app: 'nginx', run: name } } } },
   });
   const baseline = (v: Record<string, number>) => ({ 'traffic.kubectl-plugins.io/previous-replicas': JSON.stringify(v) });
-  const vs = (canary: string | undefined, weights: [string, number][]): VirtualServiceLike => ({
+  const vs = (canary: string | undefined, weights: [string, number][]): VirtualService => ({
     metadata: { name: 'nginx', namespace: 'shop', annotations: canary ? { 'traffic.kubectl-plugins.io/canary': canary } : {} },
     spec: { hosts: ['nginx'], http: [{ route: weights.map(([subset, weight]) => ({ destination: { host: 'nginx', subset }, weight })) }] },
   });
-  const topo = (canary: DeploymentLike, stable: DeploymentLike, virtualServices: VirtualServiceLike[] = []): Topology => ({
+  const topo = (canary: Deployment, stable: Deployment, virtualServices: VirtualService[] = []): Topology => ({
     namespace: 'shop',
     service: { metadata: { name: 'nginx', namespace: 'shop' }, spec: { selector: { app: 'nginx' } } },
     canary,

@@ -13,10 +13,10 @@ import { print } from '../../../shared/output/print.js';
 import { outputDocument } from '../../../shared/output/api.js';
 import { dnsSubdomain, headerValue, httpToken, keyValue, re2Pattern, serviceName } from '../../../shared/validate.js';
 import { cookieMatch, describeMatch, planRoute, type HeaderMatch, type MatchKind, type RoutePlan, type RuleWrite } from '../header-route.js';
-import type { VirtualService } from '../istio.js';
 import { listCanaryObjects } from '../observe.js';
 import { routingVirtualServices, selects } from '../topology.js';
 import { NAMES } from '../../../shared/commands/complete-names.js';
+import type { VirtualService } from '../../../shared/istio/types.js';
 
 interface Options {
   service: string;
