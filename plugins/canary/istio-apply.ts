@@ -29,7 +29,7 @@ export function theVirtualService(t: Topology): VirtualService {
       `several VirtualServices route service "${t.service.metadata?.name}": ${t.virtualServices.map((v) => v.metadata?.name).join(', ')}; keep one default route for it`,
     );
   }
-  return t.virtualServices[0] as VirtualService;
+  return t.virtualServices[0];
 }
 
 /** The writes of an Istio plan: the DestinationRule (created or patched), then the VirtualService. */

@@ -39,7 +39,7 @@ export interface CanaryView {
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
 function health(d: Deployment): Health {
-  const conditions = (d.status as { conditions?: { type: string; status: string; reason?: string }[] } | undefined)?.conditions ?? [];
+  const conditions = d.status?.conditions ?? [];
   if (conditions.some((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded')) return 'Degraded';
   if ((d.spec?.replicas ?? 1) > 0 && conditions.some((c) => c.type === 'Available' && c.status === 'False')) return 'Degraded';
   return (d.status?.readyReplicas ?? 0) < (d.spec?.replicas ?? 1) ? 'Progressing' : 'Healthy';

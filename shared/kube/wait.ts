@@ -84,7 +84,7 @@ export function formatDuration(ms: number): string {
 export async function waitForRollout(kube: Kube, namespace: string, name: string, opts: WaitOptions): Promise<WaitState> {
   return waitFor(
     `deployment.apps/${name} to roll out`,
-    async () => deploymentRollout((await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', name, namespace })) as Deployment),
+    async () => deploymentRollout(await kube.get<Deployment>({ apiVersion: 'apps/v1', kind: 'Deployment', name, namespace })),
     opts,
   );
 }
