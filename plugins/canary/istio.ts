@@ -5,6 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { CliError } from '../../shared/errors.js';
 import { readState, stateAnnotations } from '../../shared/kube/ownership.js';
 import type { Topology } from './topology.js';
+import { namesService } from '../../shared/istio/hosts.js';
 import type { Deployment } from '../../shared/kube/types.js';
 import type { DestinationRule, HttpRoute, RouteDestination, Subset, VirtualService } from '../../shared/istio/types.js';
 
@@ -29,16 +30,9 @@ export interface IstioPlan {
   dropped: string[];
 }
 
-export const fqdn = (host: string, ns: string) => {
-  const parts = host.split('.');
-  return parts.length === 1
-    ? `${host}.${ns}.svc.cluster.local`
-    : parts.length === 2
-      ? `${host}.svc.cluster.local`
-      : parts.length === 3
-        ? `${host}.cluster.local`
-        : host;
-};
+/** Does a host, written in a resource of namespace `at` (default: the Service's), name the Service? Istio's rule: hosts.ts. */
+export const isServiceHost = (t: ServiceRef, host: string | undefined, at?: string): boolean =>
+  namesService(host, at ?? t.namespace, { name: t.service.metadata?.name ?? '', namespace: t.namespace });
 const podLabels = (d: Deployment) => {
   const { ['pod-template-hash']: _hash, ...rest } = d.spec?.template?.metadata?.labels ?? {};
   return rest;
@@ -61,11 +55,9 @@ export function distinguishing(d: Deployment, other: Deployment): Record<string,
 
 /** Where the default route (no match conditions, every destination the Service) is in the VirtualService. */
 export function defaultRouteIndex(t: ServiceRef, vs: VirtualService): number {
-  const ns = t.namespace;
   const serviceName = t.service.metadata?.name ?? '';
-  const serviceFqdn = fqdn(serviceName, ns);
   const isDefault = (r: HttpRoute) =>
-    !r.match?.length && (r.route ?? []).length > 0 && (r.route ?? []).every((d) => fqdn(d.destination?.host ?? '', ns) === serviceFqdn);
+    !r.match?.length && (r.route ?? []).length > 0 && (r.route ?? []).every((d) => isServiceHost(t, d.destination?.host, vs.metadata?.namespace));
   const index = (vs.spec?.http ?? []).findIndex(isDefault);
   if (index < 0) {
     throw new CliError(
@@ -81,9 +73,7 @@ export function subsetsFor(
   rules: DestinationRule[],
   deployments: { d: Deployment; others: Deployment[] }[],
 ): { rule?: DestinationRule; subsets: Subset[]; names: string[]; added: string[] } {
-  const ns = t.namespace;
-  const serviceFqdn = fqdn(t.service.metadata?.name ?? '', ns);
-  const rule = rules.find((r) => fqdn(r.spec?.host ?? '', r.metadata?.namespace ?? ns) === serviceFqdn);
+  const rule = rules.find((r) => isServiceHost(t, r.spec?.host, r.metadata?.namespace));
   const subsets: Subset[] = [...(rule?.spec?.subsets ?? [])];
   const added: string[] = [];
   // Reuse a subset that selects exactly this Deployment's pods, else add one from its distinct labels.

@@ -4,7 +4,8 @@ import { readState } from '../../shared/kube/ownership.js';
 import { PREVIOUS_REPLICAS } from './plan-set.js';
 import { CANARY } from './istio.js';
 import { readAnalysis, type RecordedAnalysis } from './metrics/analysis.js';
-import { routingVirtualServices, selects, serviceHosts, stableFromRoute } from './topology.js';
+import { routingVirtualServices, selects, stableFromRoute } from './topology.js';
+import { namesService } from '../../shared/istio/hosts.js';
 import type { Deployment, Service } from '../../shared/kube/types.js';
 import type { DestinationRule, VirtualService } from '../../shared/istio/types.js';
 
@@ -73,12 +74,13 @@ export function routeShares(
   behind: Deployment[],
   count: Count,
 ): { shares: Map<Deployment, number>; failing: number } {
-  const hosts = new Set(serviceHosts(service, ns));
-  const subsets = rules.find((r) => hosts.has(r.spec?.host ?? ''))?.spec?.subsets ?? [];
+  const svc = { name: service, namespace: ns };
+  const subsets = rules.find((r) => namesService(r.spec?.host, r.metadata?.namespace ?? ns, svc))?.spec?.subsets ?? [];
   const shares = new Map<Deployment, number>(behind.map((d) => [d, 0]));
   let failing = 0;
-  for (const r of vss.flatMap((v) => v.spec?.http ?? []).filter((r) => !r.match?.length)) {
-    const route = (r.route ?? []).filter((d) => hosts.has(d.destination?.host ?? ''));
+  const defaults = vss.flatMap((vs) => (vs.spec?.http ?? []).filter((r) => !r.match?.length).map((r) => ({ r, at: vs.metadata?.namespace ?? ns })));
+  for (const { r, at } of defaults) {
+    const route = (r.route ?? []).filter((d) => namesService(d.destination?.host, at, svc));
     for (const dest of route) {
       const weight = dest.weight ?? (route.length === 1 ? 100 : 0);
       const subset = dest.destination?.subset;

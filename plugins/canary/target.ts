@@ -6,7 +6,8 @@ import { lockTarget, type LockTarget } from '../../shared/kube/lock.js';
 import { readState } from '../../shared/kube/ownership.js';
 import { CANARY } from './istio.js';
 import { readPrevious } from './plan-set.js';
-import { serviceHosts, type Topology } from './topology.js';
+import type { Topology } from './topology.js';
+import { namesService } from '../../shared/istio/hosts.js';
 import type { Deployment } from '../../shared/kube/types.js';
 
 const nameOf = (o: { metadata?: { name?: string } }) => o.metadata?.name ?? '';
@@ -22,12 +23,12 @@ export function canaryLock(t: Topology, mode?: 'auto' | 'replicas' | 'istio'): L
 
 /** The default route splits traffic: two or more destinations of the Service with weight. */
 function routeSplits(t: Topology): boolean {
-  const hosts = new Set(serviceHosts(nameOf(t.service), t.namespace));
+  const svc = { name: nameOf(t.service), namespace: t.namespace };
   return t.virtualServices.some((v) =>
     (v.spec?.http ?? [])
       .filter((r) => !r.match?.length)
       .some((r) => {
-        const to = (r.route ?? []).filter((d) => hosts.has(d.destination?.host ?? ''));
+        const to = (r.route ?? []).filter((d) => namesService(d.destination?.host, v.metadata?.namespace ?? t.namespace, svc));
         return to.filter((d) => (d.weight ?? (to.length === 1 ? 100 : 0)) > 0).length > 1;
       }),
   );

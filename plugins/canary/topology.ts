@@ -3,18 +3,18 @@
 // Pure: observed objects in, the topology (or one clear error) out.
 import { CliError, UsageError } from '../../shared/errors.js';
 import type { KubeObject } from '../../shared/kube/client.js';
+import { namesService } from '../../shared/istio/hosts.js';
 import type { DestinationRule, VirtualService } from '../../shared/istio/types.js';
 import type { Deployment, HorizontalPodAutoscaler, Service } from '../../shared/kube/types.js';
 
-/** The names a Service is reached by inside the mesh, from namespace ns. */
-export function serviceHosts(service: string, ns: string): string[] {
-  return [service, `${service}.${ns}`, `${service}.${ns}.svc`, `${service}.${ns}.svc.cluster.local`];
-}
-
 /** VirtualServices that send the Service's traffic somewhere (then replica counts do not set the split). */
 export function routingVirtualServices(vss: VirtualService[], service: string, ns: string): VirtualService[] {
-  const names = new Set(serviceHosts(service, ns));
-  return vss.filter((v) => [...(v.spec?.http ?? []), ...(v.spec?.tcp ?? [])].some((r) => (r.route ?? []).some((d) => names.has(d.destination?.host ?? ''))));
+  const svc = { name: service, namespace: ns };
+  return vss.filter((v) =>
+    [...(v.spec?.http ?? []), ...(v.spec?.tcp ?? [])].some((r) =>
+      (r.route ?? []).some((d) => namesService(d.destination?.host, v.metadata?.namespace ?? ns, svc)),
+    ),
+  );
 }
 
 export interface Topology {
@@ -70,15 +70,17 @@ export function stableFromRoute(
   canary: Deployment,
   candidates: Deployment[],
 ): Deployment | undefined {
-  const names = new Set(serviceHosts(service, ns));
+  const svc = { name: service, namespace: ns };
   const weights = new Map<string, number>();
-  for (const r of vss.flatMap((v) => v.spec?.http ?? []).filter((r) => !r.match?.length)) {
-    for (const d of r.route ?? []) {
-      const subset = d.destination?.subset;
-      if (subset && names.has(d.destination?.host ?? '')) weights.set(subset, (weights.get(subset) ?? 0) + (d.weight ?? 100));
+  for (const v of vss) {
+    for (const r of (v.spec?.http ?? []).filter((r) => !r.match?.length)) {
+      for (const d of r.route ?? []) {
+        const subset = d.destination?.subset;
+        if (subset && namesService(d.destination?.host, v.metadata?.namespace ?? ns, svc)) weights.set(subset, (weights.get(subset) ?? 0) + (d.weight ?? 100));
+      }
     }
   }
-  const rule = rules.find((r) => names.has(r.spec?.host ?? ''));
+  const rule = rules.find((r) => namesService(r.spec?.host, r.metadata?.namespace ?? ns, svc));
   const labelsOf = (subset: string) => rule?.spec?.subsets?.find((s) => s.name === subset)?.labels;
   // The canary's own subset does not count (after a promote it has all the weight).
   const ranked = [...weights.entries()].filter(([s]) => !selects(labelsOf(s), podLabels(canary))).sort((a, b) => b[1] - a[1]);

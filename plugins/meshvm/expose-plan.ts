@@ -8,6 +8,7 @@ import { isManagedBy, markManaged } from '../../shared/kube/ownership.js';
 import type { Change } from '../../shared/kube/plan.js';
 import { NETWORKING_V1 } from '../../shared/istio/workload.js';
 import { PLUGIN } from './register-plan.js';
+import { namesService } from '../../shared/istio/hosts.js';
 import type { Gateway, TlsRoute, VirtualService } from '../../shared/istio/types.js';
 
 export const ISTIOD_GATEWAY = 'istiod-gateway';
@@ -60,11 +61,11 @@ export function exposesIstiod(gw: Gateway | undefined, selector: Record<string, 
 /** Does a VirtualService send TLS on 15012 to istiod? */
 export function routesToIstiod(vs: VirtualService | undefined, namespace: string, revision?: string): boolean {
   const istiod = revision ? `istiod-${revision}` : 'istiod';
-  const hosts = new Set([`${istiod}.${namespace}.svc.cluster.local`, `${istiod}.${namespace}.svc`, `${istiod}.${namespace}`]);
+  const at = vs?.metadata?.namespace ?? namespace;
   return (vs?.spec?.tls ?? []).some(
     (r) =>
       (r.match ?? []).some((m) => m.port === 15012) &&
-      (r.route ?? []).some((d) => hosts.has(d.destination?.host ?? '') && d.destination?.port?.number === 15012),
+      (r.route ?? []).some((d) => namesService(d.destination?.host, at, { name: istiod, namespace }) && d.destination?.port?.number === 15012),
   );
 }
 

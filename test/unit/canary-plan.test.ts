@@ -325,11 +325,11 @@ describe('canary status view', () => {
 });
 
 describe('VirtualServices routing a Service', () => {
-  it('matches the host forms of the Service; ignores other hosts', async () => {
+  it("matches the hosts istiod resolves to the Service (short name, FQDN); ignores other hosts and 'name.ns'", async () => {
     const { routingVirtualServices } = await import('../../plugins/canary/topology.js');
     const vs = (name: string, host: string) => ({ metadata: { name }, spec: { hosts: ['x'], http: [{ route: [{ destination: { host } }] }] } });
     const found = routingVirtualServices(
-      [vs('a', 'reviews'), vs('b', 'reviews.bookinfo.svc.cluster.local'), vs('c', 'ratings'), vs('d', 'reviews.other')],
+      [vs('a', 'reviews'), vs('b', 'reviews.bookinfo.svc.cluster.local'), vs('c', 'ratings'), vs('d', 'reviews.other'), vs('e', 'reviews.bookinfo')],
       'reviews',
       'bookinfo',
     );

@@ -19,6 +19,7 @@ import {
   type ReadResult,
   type Slot,
 } from '../model.js';
+import { serviceOfHost } from '../../../shared/istio/hosts.js';
 import type { HttpRoute, RouteDestination, StringMatch, VirtualService } from '../../../shared/istio/types.js';
 
 const pathOf = (r: HttpRoute): string => {
@@ -29,8 +30,8 @@ const isPlain = (r: HttpRoute): boolean =>
   !(r.match ?? []).some((m) => Object.keys(m.headers ?? {}).length > 0 || Object.keys(m).some((k) => k !== 'uri' && k !== 'headers' && k !== 'name'));
 /** The Service a destination host names, within the VirtualService's namespace. */
 const serviceOf = (host: string, ns: string): string => {
-  const parts = host.split('.');
-  return parts.length === 1 || parts[1] === ns ? parts[0] : host;
+  const service = serviceOfHost(host, ns);
+  return service?.namespace === ns ? service.name : host;
 };
 
 function previewOf(r: HttpRoute, ns: string): PreviewRule | undefined {
