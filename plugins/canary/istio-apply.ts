@@ -2,7 +2,7 @@
 // DestinationRule's subsets (the routes refer to them), then the VirtualService's default route, then
 // scale-downs; each write conditional on the version read. scale.ts carries the steps out.
 import type { CommandContext } from '../../shared/context.js';
-import { CliError, UsageError } from '../../shared/errors.js';
+import { CliError } from '../../shared/errors.js';
 import type { JournalStep } from '../../shared/kube/journal.js';
 import { markManaged } from '../../shared/kube/ownership.js';
 import type { Change } from '../../shared/kube/plan.js';
@@ -20,16 +20,6 @@ export interface IstioChange {
   /** Replica changes around it: scale-ups before the route change, scale-downs after. */
   replicas?: ScalePlan | undefined;
   plugin: string;
-}
-
-/** The Service's one VirtualService (several routing it would make the split ambiguous). */
-export function theVirtualService(t: Topology): VirtualService {
-  if (t.virtualServices.length > 1) {
-    throw new UsageError(
-      `several VirtualServices route service "${t.service.metadata?.name}": ${t.virtualServices.map((v) => v.metadata?.name).join(', ')}; keep one default route for it`,
-    );
-  }
-  return t.virtualServices[0];
 }
 
 /** The writes of an Istio plan: the DestinationRule (created or patched), then the VirtualService. */
@@ -74,9 +64,9 @@ function weightOf(plan: IstioPlan, subset: string): number {
 export async function planIstioChange(
   ctx: CommandContext,
   t: Topology,
+  vs: VirtualService,
   o: IstioChange,
 ): Promise<{ plan: IstioPlan; steps: JournalStep[]; warnings: string[] }> {
-  const vs = theVirtualService(t);
   // Read already when the route had to say which version is stable.
   const rules = t.destinationRules ?? (await listDestinationRules(ctx, t.namespace));
   const plan = o.route(vs, rules);

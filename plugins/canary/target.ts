@@ -1,7 +1,6 @@
 // What a canary change is a change OF: the traffic target (the Service in replicas mode, its
 // VirtualService under Istio), which is what the lock is taken on, and whether another canary is
 // already under way on that target. Pure: the topology in, a lock target or a refusal out.
-import { CliError } from '../../shared/errors.js';
 import { lockTarget, type LockTarget } from '../../shared/kube/lock.js';
 import { readState } from '../../shared/kube/ownership.js';
 import { CANARY } from './istio.js';
@@ -48,14 +47,4 @@ export function otherCanary(t: Topology): string | undefined {
   }
   const named = t.virtualServices.map((v) => readState(v)[CANARY]).find((n) => n && n !== nameOf(t.canary) && behind.some((d) => nameOf(d) === n));
   return named && routeSplits(t) ? named : undefined;
-}
-
-/** Refuse a change to a Service another canary is changing, with the commands that finish or undo that one. */
-export function refuseOtherCanary(t: Topology): void {
-  const other = otherCanary(t);
-  if (!other) return;
-  const ns = `-n ${t.namespace}`;
-  throw new CliError(
-    `service "${nameOf(t.service)}" is already being changed by canary ${other}; finish it (kubectl canary promote ${other} ${ns}) or undo it (kubectl canary abort ${other} ${ns}) before starting canary ${nameOf(t.canary)}`,
-  );
 }

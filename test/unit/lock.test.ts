@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { canaryLock, otherCanary, refuseOtherCanary } from '../../plugins/canary/target.js';
+import { canaryLock, otherCanary } from '../../plugins/canary/target.js';
+import { decideMode } from '../../plugins/canary/decide.js';
 import type { Topology } from '../../plugins/canary/topology.js';
 import { KubeApiError } from '../../shared/errors.js';
 import { conflictBackoffMs, retryOnConflict } from '../../shared/kube/client.js';
@@ -141,11 +142,10 @@ describe('canary traffic targets', () => {
     // set new-nginx 50 recorded its baseline; now set old-nginx is asked for.
     const t = topo(dep('old-nginx', 1), dep('new-nginx', 1, baseline({ 'old-nginx': 1, 'new-nginx': 1 })));
     assert.equal(otherCanary(t), 'new-nginx');
-    assert.throws(
-      () => refuseOtherCanary(t),
-      (e: Error) =>
-        e.message ===
-        'service "nginx" is already being changed by canary new-nginx; finish it (kubectl canary promote new-nginx -n shop) or undo it (kubectl canary abort new-nginx -n shop) before starting canary old-nginx',
+    const decision = decideMode(t, { force: false });
+    assert.equal(
+      decision.mode === 'refused' ? decision.error.message : decision.mode,
+      'service "nginx" is already being changed by canary new-nginx; finish it (kubectl canary promote new-nginx -n shop) or undo it (kubectl canary abort new-nginx -n shop) before starting canary old-nginx',
     );
     // The same canary again is no second canary; a promoted one (its stable at 0) is finished.
     assert.equal(otherCanary(topo(dep('new-nginx', 1, baseline({ 'old-nginx': 1, 'new-nginx': 1 })), dep('old-nginx', 1))), undefined);
