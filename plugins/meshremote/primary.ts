@@ -4,7 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CliError } from '../../shared/errors.js';
 import type { Kube, KubeObject } from '../../shared/kube/client.js';
-import type { Deployment } from '../../shared/kube/types.js';
+import type { ConfigMap, Deployment } from '../../shared/kube/types.js';
 import { isManagedBy } from '../../shared/kube/ownership.js';
 import type { Change } from '../../shared/kube/plan.js';
 import { installValues, INJECTOR_CONFIGMAP, VALUES_CONFIGMAP } from '../../shared/istio/install-values.js';
@@ -27,8 +27,8 @@ export async function observePrimary(kube: Kube, namespace: string): Promise<Pri
   const [system, ns, injector, values, secrets] = await Promise.all([
     kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'kube-system' }),
     kube.find({ apiVersion: 'v1', kind: 'Namespace', name: namespace }),
-    kube.find({ apiVersion: 'v1', kind: 'ConfigMap', name: INJECTOR_CONFIGMAP, namespace }),
-    kube.find({ apiVersion: 'v1', kind: 'ConfigMap', name: VALUES_CONFIGMAP, namespace }),
+    kube.find<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', name: INJECTOR_CONFIGMAP, namespace }),
+    kube.find<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', name: VALUES_CONFIGMAP, namespace }),
     kube.list('v1', 'Secret', { namespace, labelSelector: `${MULTICLUSTER_SECRET_LABEL}=true` }),
   ]);
   return {

@@ -3,7 +3,7 @@
 import { X509Certificate } from 'node:crypto';
 import { errorText, KubeApiError } from '../../../shared/errors.js';
 import { ALL_NAMESPACES, type Kube, type KubeObject } from '../../../shared/kube/client.js';
-import type { Node, Pod } from '../../../shared/kube/types.js';
+import type { ConfigMap, Node, Pod } from '../../../shared/kube/types.js';
 import { installValues, INJECTOR_CONFIGMAP, VALUES_CONFIGMAP, type InstallValues } from '../../../shared/istio/install-values.js';
 import { istiodVersion, runningIstiods } from '../../../shared/istio/istiod-debug.js';
 import { CONTROL_PLANE_CLUSTERS_ANNOTATION, MULTICLUSTER_SECRET_LABEL, NETWORK_LABEL, registeredClusters } from '../../../shared/istio/multicluster.js';
@@ -164,8 +164,8 @@ export async function observeCluster(kube: Kube, role: Role, namespace: string):
       kube.call({ verb: 'get', resource: 'networking.istio.io' }, { method: 'GET', path: '/apis/networking.istio.io/v1' }).then(() => true),
       (err) => (notFound(err) ? false : undefined),
     ),
-    catching(kube.find({ apiVersion: 'v1', kind: 'ConfigMap', name: INJECTOR_CONFIGMAP, namespace }), () => undefined),
-    catching(kube.find({ apiVersion: 'v1', kind: 'ConfigMap', name: VALUES_CONFIGMAP, namespace }), () => undefined),
+    catching(kube.find<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', name: INJECTOR_CONFIGMAP, namespace }), () => undefined),
+    catching(kube.find<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', name: VALUES_CONFIGMAP, namespace }), () => undefined),
     catching(kube.find({ apiVersion: 'v1', kind: 'ConfigMap', name: 'istio-ca-root-cert', namespace }), (err) =>
       err instanceof Error ? err : new Error(String(err)),
     ),
