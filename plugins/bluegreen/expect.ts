@@ -1,12 +1,8 @@
 // What a probe should see, from the split read back: the host/path slot a request lands in, the share
 // each backend is set to (all of it to the preview Service when the request carries its header or
 // cookie), and the version each Service's pods report. Pure.
-import type { KubeObject } from '../../shared/kube/client.js';
-import type { PreviewRule, ServiceLike, Slot } from './model.js';
-
-export interface PodLike extends KubeObject {
-  metadata?: KubeObject['metadata'];
-}
+import type { PreviewRule, Slot } from './model.js';
+import type { Pod, Service } from '../../shared/kube/types.js';
 
 export interface ExpectedShare {
   service: string;
@@ -30,7 +26,7 @@ export function previewMatches(p: PreviewRule, headers: Record<string, string>):
 }
 
 /** The version label the pods a Service selects carry, when they agree on one. */
-export function serviceVersion(svc: ServiceLike | undefined, pods: PodLike[]): string | undefined {
+export function serviceVersion(svc: Service | undefined, pods: Pod[]): string | undefined {
   const selector = Object.entries(svc?.spec?.selector ?? {});
   if (!selector.length) return undefined;
   const versions = new Set(
@@ -41,7 +37,7 @@ export function serviceVersion(svc: ServiceLike | undefined, pods: PodLike[]): s
   return versions.size === 1 ? [...versions][0] : undefined;
 }
 
-export function expectedShares(slot: Slot, headers: Record<string, string>, services: ServiceLike[], pods: PodLike[]): ExpectedShare[] {
+export function expectedShares(slot: Slot, headers: Record<string, string>, services: Service[], pods: Pod[]): ExpectedShare[] {
   const version = (name: string) =>
     serviceVersion(
       services.find((s) => s.metadata?.name === name),

@@ -6,6 +6,7 @@
 import type { KubeObject } from '../../shared/kube/client.js';
 import type { Change } from '../../shared/kube/plan.js';
 import { cookieFromRegex as sharedCookieFromRegex, cookieRegex as sharedCookieRegex } from '../../shared/http/cookie.js';
+import type { Service } from '../../shared/kube/types.js';
 
 export const PROVIDERS = ['aliyun', 'nginx', 'alb', 'gateway', 'istio'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
@@ -38,10 +39,6 @@ export interface Slot {
   preview?: PreviewRule | undefined;
 }
 
-export interface ServiceLike extends KubeObject {
-  spec?: { ports?: { name?: string; port?: number }[]; selector?: Record<string, string> };
-}
-
 export interface IngressPath {
   path?: string;
   pathType?: string;
@@ -60,7 +57,7 @@ export interface Observed {
   namespace: string;
   target: KubeObject;
   ingresses: IngressLike[];
-  services: ServiceLike[];
+  services: Service[];
 }
 
 export interface ReadResult {
@@ -104,7 +101,7 @@ export function toPercents(weights: number[]): number[] {
 }
 
 /** A port of a Service for a new backend: the one with the old backend's number or name, else its only one. */
-export function portFor(services: ServiceLike[], service: string, like: ServicePort | undefined): ServicePort | undefined {
+export function portFor(services: Service[], service: string, like: ServicePort | undefined): ServicePort | undefined {
   const ports = services.find((s) => s.metadata?.name === service)?.spec?.ports ?? [];
   const same = ports.find((p) => (like?.number !== undefined && p.port === like.number) || (like?.name !== undefined && p.name === like.name));
   const p = same ?? (ports.length === 1 ? ports[0] : undefined);

@@ -6,15 +6,12 @@ import type { Kube, KubeObject } from '../../shared/kube/client.js';
 import { optionalList } from '../../shared/kube/api-errors.js';
 import { dnsSubdomain } from '../../shared/validate.js';
 import { KINDS, type IngressClassLike, type TargetKind } from './detect.js';
-import type { IngressLike, Observed, ServiceLike } from './model.js';
-
-export interface EndpointSliceLike extends KubeObject {
-  endpoints?: { conditions?: { ready?: boolean }; targetRef?: { name?: string }; addresses?: string[] }[];
-}
+import type { IngressLike, Observed } from './model.js';
+import type { EndpointSlice, Service } from '../../shared/kube/types.js';
 
 export interface Cluster extends Observed {
   classes: IngressClassLike[];
-  slices: EndpointSliceLike[];
+  slices: EndpointSlice[];
 }
 
 const ALIASES: Record<string, TargetKind> = {
@@ -69,15 +66,15 @@ export async function observe(kube: Kube, ref: string, provider?: string): Promi
   const [target, ingresses, services, slices, classes] = await Promise.all([
     findTarget(kube, namespace, ref, provider),
     kube.list<IngressLike>('networking.k8s.io/v1', 'Ingress', { namespace }),
-    kube.list<ServiceLike>('v1', 'Service', { namespace }),
-    kube.list<EndpointSliceLike>('discovery.k8s.io/v1', 'EndpointSlice', { namespace }),
+    kube.list<Service>('v1', 'Service', { namespace }),
+    kube.list<EndpointSlice>('discovery.k8s.io/v1', 'EndpointSlice', { namespace }),
     optionalList(kube.list<IngressClassLike>('networking.k8s.io/v1', 'IngressClass'), true),
   ]);
   return { namespace, target, ingresses, services, slices, classes };
 }
 
 /** Ready endpoints of every Service, from the EndpointSlices (a pod listed in several slices counts once); keyed namespace/service. */
-export function readyCounts(slices: EndpointSliceLike[], fallbackNamespace = ''): Map<string, number> {
+export function readyCounts(slices: EndpointSlice[], fallbackNamespace = ''): Map<string, number> {
   const ready = new Map<string, Set<string>>();
   for (const s of slices) {
     const svc = s.metadata?.labels?.['kubernetes.io/service-name'];
@@ -90,6 +87,6 @@ export function readyCounts(slices: EndpointSliceLike[], fallbackNamespace = '')
   return new Map([...ready].map(([k, v]) => [k, v.size]));
 }
 
-export function readyEndpoints(slices: EndpointSliceLike[], namespace: string, service: string): number {
+export function readyEndpoints(slices: EndpointSlice[], namespace: string, service: string): number {
   return readyCounts(slices, namespace).get(`${namespace}/${service}`) ?? 0;
 }

@@ -3,7 +3,8 @@
 // read, our state annotations and the operation in; the desired slots and the state to write out.
 import { isDeepStrictEqual } from 'node:util';
 import { CliError, UsageError } from '../../shared/errors.js';
-import { portFor, slotKey, type BackendWeight, type PreviewMatch, type Provider, type ServiceLike, type Slot } from './model.js';
+import { portFor, slotKey, type BackendWeight, type PreviewMatch, type Provider, type Slot } from './model.js';
+import type { Service } from '../../shared/kube/types.js';
 
 /** Our annotations (under the shared prefix): the slots before the first change, and the new Service. */
 export const PREVIOUS_SPLIT = 'bluegreen.previous-split';
@@ -65,7 +66,7 @@ export function selectSlots(slots: Slot[], sel: Selection, what: string): Slot[]
   return chosen;
 }
 
-function setShare(slot: Slot, service: string, percent: number, services: ServiceLike[]): Slot {
+function setShare(slot: Slot, service: string, percent: number, services: Service[]): Slot {
   const others = slot.backends.filter((b) => b.service !== service);
   if (others.length === 0) {
     if (percent === 100) return slot;
@@ -104,7 +105,7 @@ export function planOperation(
   state: Record<string, string>,
   op: Operation,
   sel: Selection,
-  ctx: { what: string; namespace: string; services: ServiceLike[]; newHint?: string | undefined },
+  ctx: { what: string; namespace: string; services: Service[]; newHint?: string | undefined },
 ): OperationPlan {
   const selected = selectSlots(slots, sel, ctx.what);
   const newService = newServiceOf(op, state, ctx.newHint, ctx.what, selected);

@@ -4,11 +4,12 @@
 import { readState } from '../../shared/kube/ownership.js';
 import type { KubeObject } from '../../shared/kube/client.js';
 import { detectProvider, type IngressClassLike } from './detect.js';
-import { slotKey, type IngressLike, type PreviewRule, type ServiceLike } from './model.js';
-import { readyCounts, type EndpointSliceLike } from './observe.js';
+import { slotKey, type IngressLike, type PreviewRule } from './model.js';
+import { readyCounts } from './observe.js';
 import { isCanary } from './providers/canary-ingress.js';
 import { pathGroups } from './ingress-rules.js';
 import { RELEASED } from './operations.js';
+import type { EndpointSlice, Service } from '../../shared/kube/types.js';
 
 export interface BackendView {
   service: string;
@@ -36,8 +37,8 @@ export interface BlueGreenView {
 export interface StatusInput {
   targets: KubeObject[];
   ingresses: IngressLike[];
-  services: ServiceLike[];
-  slices: EndpointSliceLike[];
+  services: Service[];
+  slices: EndpointSlice[];
   classes: IngressClassLike[];
   provider?: string | undefined;
 }

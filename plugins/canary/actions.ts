@@ -64,7 +64,7 @@ export async function setWeight(ctx: CommandContext, o: Common & { percent: numb
       what: `set ${o.canary} ${o.percent}`,
       intent: intent('set', o, { percent: o.percent, total: o.total ?? null }),
       undo: abortCommand(ctx, o),
-      istio: (topo) => planIstioChange(ctx, topo, { plugin: ctx.plugin, route: (vs, rules) => planIstio(topo, vs, rules, o.percent) }),
+      istio: (topo, routed) => planIstioChange(ctx, topo, routed, { plugin: ctx.plugin, route: (vs, rules) => planIstio(topo, vs, rules, o.percent) }),
     },
     // Total and baseline are fixed at the first read, so a retry after a conflict plans the same change.
     (topo) => planSet(topo, o.percent, (total ??= currentTotal(topo)), (baseline ??= baselineOf(topo))),
@@ -94,8 +94,8 @@ export async function abortCanary(ctx: CommandContext, o: Common): Promise<Done<
       intent: intent('abort', o),
       undo: undoAbort(ctx, o),
       supersede: true,
-      istio: (topo) =>
-        planIstioChange(ctx, topo, { plugin: ctx.plugin, replicas: restoreReplicas(topo), route: (vs, rules) => planIstioRestore(topo, vs, rules) }),
+      istio: (topo, routed) =>
+        planIstioChange(ctx, topo, routed, { plugin: ctx.plugin, replicas: restoreReplicas(topo), route: (vs, rules) => planIstioRestore(topo, vs, rules) }),
     },
     planAbort,
   );
@@ -117,7 +117,8 @@ export async function promoteCanary(ctx: CommandContext, o: Common & { deleteSta
       what: `promote ${o.canary}`,
       intent: intent('promote', o, { deleteStable: o.deleteStable }),
       undo: abortCommand(ctx, o),
-      istio: (topo) => planIstioChange(ctx, topo, { plugin: ctx.plugin, replicas: replicas(topo), route: (vs, rules) => planIstio(topo, vs, rules, 100) }),
+      istio: (topo, routed) =>
+        planIstioChange(ctx, topo, routed, { plugin: ctx.plugin, replicas: replicas(topo), route: (vs, rules) => planIstio(topo, vs, rules, 100) }),
     },
     replicas,
   );

@@ -7,8 +7,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { CliError } from '../../shared/errors.js';
 import { cookieRegex } from '../../shared/http/cookie.js';
 import { isManagedBy, readState, stateAnnotations } from '../../shared/kube/ownership.js';
-import { fqdn, ruleChange, subsetsFor, type DestinationRule, type HttpRoute, type ServiceRef, type Subset, type VirtualService } from './istio.js';
-import type { DeploymentLike } from './topology.js';
+import { isServiceHost, ruleChange, subsetsFor, type ServiceRef } from './istio.js';
+import type { DestinationRule, HttpRoute, Subset, VirtualService } from '../../shared/istio/types.js';
+import type { Deployment } from '../../shared/kube/types.js';
 
 /** On a DestinationRule: the subsets a route added (removed with the last route using them). */
 export const ADDED_SUBSETS = 'added-subsets';
@@ -42,7 +43,7 @@ export function describeMatch(matches: HeaderMatch[]): string {
 export interface RouteInput {
   svc: ServiceRef;
   /** The Deployments behind the Service (to make a subset for --to <deployment>). */
-  behind: DeploymentLike[];
+  behind: Deployment[];
   vs: VirtualService;
   /** Every VirtualService in the namespace (a subset still routed to by another one is kept). */
   virtualServices: VirtualService[];
@@ -91,12 +92,10 @@ function addedOf(rule: DestinationRule | undefined): string[] {
 
 /** Subsets the routes to the Service refer to, across the namespace's VirtualServices (one replaced by `http`). */
 function referenced(input: RouteInput, http: HttpRoute[]): Set<string> {
-  const ns = input.svc.namespace;
-  const host = fqdn(input.svc.service.metadata?.name ?? '', ns);
-  const all = input.virtualServices.map((v) => (v.metadata?.name === input.vs.metadata?.name ? http : (v.spec?.http ?? [])));
-  return new Set(
-    all.flat().flatMap((r) => (r.route ?? []).filter((d) => fqdn(d.destination?.host ?? '', ns) === host).map((d) => d.destination?.subset ?? '')),
+  const routes = input.virtualServices.flatMap((v) =>
+    (v.metadata?.name === input.vs.metadata?.name ? http : (v.spec?.http ?? [])).flatMap((r) => (r.route ?? []).map((d) => ({ d, at: v.metadata?.namespace }))),
   );
+  return new Set(routes.filter(({ d, at }) => isServiceHost(input.svc, d.destination?.host, at)).map(({ d }) => d.destination?.subset ?? ''));
 }
 
 /** The rule after pruning route-added subsets no route uses: patched, deleted when ours and empty, or untouched. */
@@ -126,7 +125,7 @@ export function planRoute(input: RouteInput): RoutePlan {
   const http = vs.spec?.http ?? [];
   const match = istioMatch(input.matches);
   const at = http.findIndex((r) => isDeepStrictEqual(r.match, match));
-  const ruleNow = input.rules.find((r) => fqdn(r.spec?.host ?? '', r.metadata?.namespace ?? svc.namespace) === fqdn(serviceName, svc.namespace));
+  const ruleNow = input.rules.find((r) => isServiceHost(svc, r.spec?.host, r.metadata?.namespace));
 
   if (input.to === undefined) {
     if (at < 0) return { action: 'absent' };
@@ -152,7 +151,7 @@ export function planRoute(input: RouteInput): RoutePlan {
   }
 
   // The destination as the routes already name the Service (same host form and port).
-  const existing = http.flatMap((r) => r.route ?? []).find((d) => fqdn(d.destination?.host ?? '', svc.namespace) === fqdn(serviceName, svc.namespace));
+  const existing = http.flatMap((r) => r.route ?? []).find((d) => isServiceHost(svc, d.destination?.host, vs.metadata?.namespace));
   const port = existing?.destination?.port;
   const destination = { host: existing?.destination?.host ?? serviceName, subset, ...(port ? { port } : {}) };
   const route: HttpRoute = { name: at >= 0 ? (http[at].name ?? routeName(match)) : routeName(match), match, route: [{ destination }] };

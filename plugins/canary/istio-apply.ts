@@ -2,15 +2,17 @@
 // DestinationRule's subsets (the routes refer to them), then the VirtualService's default route, then
 // scale-downs; each write conditional on the version read. scale.ts carries the steps out.
 import type { CommandContext } from '../../shared/context.js';
-import { CliError, UsageError } from '../../shared/errors.js';
+import { CliError } from '../../shared/errors.js';
 import type { JournalStep } from '../../shared/kube/journal.js';
 import { markManaged } from '../../shared/kube/ownership.js';
 import type { Change } from '../../shared/kube/plan.js';
-import type { DestinationRule, IstioPlan, VirtualService } from './istio.js';
+import type { IstioPlan } from './istio.js';
 import { listDestinationRules } from './observe.js';
 import type { ScalePlan } from './plan-set.js';
 import { scaleSteps, splitSteps } from './scale-steps.js';
-import type { DeploymentLike, Topology } from './topology.js';
+import type { Topology } from './topology.js';
+import type { DestinationRule, VirtualService } from '../../shared/istio/types.js';
+import type { Deployment } from '../../shared/kube/types.js';
 
 export interface IstioChange {
   /** The route change, from the VirtualService and DestinationRules read. */
@@ -18,16 +20,6 @@ export interface IstioChange {
   /** Replica changes around it: scale-ups before the route change, scale-downs after. */
   replicas?: ScalePlan | undefined;
   plugin: string;
-}
-
-/** The Service's one VirtualService (several routing it would make the split ambiguous). */
-export function theVirtualService(t: Topology): VirtualService {
-  if (t.virtualServices.length > 1) {
-    throw new UsageError(
-      `several VirtualServices route service "${t.service.metadata?.name}": ${t.virtualServices.map((v) => v.metadata?.name).join(', ')}; keep one default route for it`,
-    );
-  }
-  return t.virtualServices[0] as VirtualService;
 }
 
 /** The writes of an Istio plan: the DestinationRule (created or patched), then the VirtualService. */
@@ -72,16 +64,16 @@ function weightOf(plan: IstioPlan, subset: string): number {
 export async function planIstioChange(
   ctx: CommandContext,
   t: Topology,
+  vs: VirtualService,
   o: IstioChange,
 ): Promise<{ plan: IstioPlan; steps: JournalStep[]; warnings: string[] }> {
-  const vs = theVirtualService(t);
   // Read already when the route had to say which version is stable.
   const rules = t.destinationRules ?? (await listDestinationRules(ctx, t.namespace));
   const plan = o.route(vs, rules);
   // Weight on a version with no ready pod is traffic to nothing (503s): refuse before writing,
   // unless this change scales that version up first.
   const scaledUp = new Set((o.replicas?.steps ?? []).filter((s) => s.to > s.from).map((s) => s.name));
-  const ready = (d: DeploymentLike) => d.status?.readyReplicas ?? 0;
+  const ready = (d: Deployment) => d.status?.readyReplicas ?? 0;
   for (const [d, subset] of [
     [t.canary, plan.canarySubset],
     [t.stable, plan.stableSubset],

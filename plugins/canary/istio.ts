@@ -3,40 +3,15 @@
 // default route (the one without match conditions) is changed; header routes and other hosts stay.
 import { isDeepStrictEqual } from 'node:util';
 import { CliError } from '../../shared/errors.js';
-import type { KubeObject } from '../../shared/kube/client.js';
 import { readState, stateAnnotations } from '../../shared/kube/ownership.js';
-import type { DeploymentLike, Topology } from './topology.js';
+import type { Topology } from './topology.js';
+import { namesService } from '../../shared/istio/hosts.js';
+import type { Deployment } from '../../shared/kube/types.js';
+import type { DestinationRule, HttpRoute, RouteDestination, Subset, VirtualService } from '../../shared/istio/types.js';
 
 export const PREVIOUS_WEIGHTS = 'previous-weights';
 /** On the VirtualService: the canary Deployment a set made (so status finds it). */
 export const CANARY = 'canary';
-
-interface Destination {
-  host?: string;
-  subset?: string;
-  port?: { number?: number };
-}
-export interface RouteDestination {
-  destination?: Destination;
-  weight?: number;
-}
-export interface HttpRoute {
-  name?: string;
-  match?: unknown[];
-  route?: RouteDestination[];
-  [k: string]: unknown;
-}
-export interface VirtualService extends KubeObject {
-  spec?: { hosts?: string[]; http?: HttpRoute[]; [k: string]: unknown };
-}
-export interface Subset {
-  name: string;
-  labels?: Record<string, string>;
-  [k: string]: unknown;
-}
-export interface DestinationRule extends KubeObject {
-  spec?: { host?: string; subsets?: Subset[]; [k: string]: unknown };
-}
 
 /** The Service a route is about, in its namespace. */
 export type ServiceRef = Pick<Topology, 'namespace' | 'service'>;
@@ -55,24 +30,17 @@ export interface IstioPlan {
   dropped: string[];
 }
 
-export const fqdn = (host: string, ns: string) => {
-  const parts = host.split('.');
-  return parts.length === 1
-    ? `${host}.${ns}.svc.cluster.local`
-    : parts.length === 2
-      ? `${host}.svc.cluster.local`
-      : parts.length === 3
-        ? `${host}.cluster.local`
-        : host;
-};
-const podLabels = (d: DeploymentLike) => {
+/** Does a host, written in a resource of namespace `at` (default: the Service's), name the Service? Istio's rule: hosts.ts. */
+export const isServiceHost = (t: ServiceRef, host: string | undefined, at?: string): boolean =>
+  namesService(host, at ?? t.namespace, { name: t.service.metadata?.name ?? '', namespace: t.namespace });
+const podLabels = (d: Deployment) => {
   const { ['pod-template-hash']: _hash, ...rest } = d.spec?.template?.metadata?.labels ?? {};
   return rest;
 };
 const matchesAll = (want: Record<string, string> | undefined, labels: Record<string, string>) => Object.entries(want ?? {}).every(([k, v]) => labels[k] === v);
 
 /** The labels that tell one Deployment's pods from the other's: `version` when both carry it, else every label that differs. */
-export function distinguishing(d: DeploymentLike, other: DeploymentLike): Record<string, string> {
+export function distinguishing(d: Deployment, other: Deployment): Record<string, string> {
   const a = podLabels(d);
   const b = podLabels(other);
   if (a['version'] && b['version'] && a['version'] !== b['version']) return { version: a['version'] };
@@ -87,11 +55,9 @@ export function distinguishing(d: DeploymentLike, other: DeploymentLike): Record
 
 /** Where the default route (no match conditions, every destination the Service) is in the VirtualService. */
 export function defaultRouteIndex(t: ServiceRef, vs: VirtualService): number {
-  const ns = t.namespace;
   const serviceName = t.service.metadata?.name ?? '';
-  const serviceFqdn = fqdn(serviceName, ns);
   const isDefault = (r: HttpRoute) =>
-    !r.match?.length && (r.route ?? []).length > 0 && (r.route ?? []).every((d) => fqdn(d.destination?.host ?? '', ns) === serviceFqdn);
+    !r.match?.length && (r.route ?? []).length > 0 && (r.route ?? []).every((d) => isServiceHost(t, d.destination?.host, vs.metadata?.namespace));
   const index = (vs.spec?.http ?? []).findIndex(isDefault);
   if (index < 0) {
     throw new CliError(
@@ -105,11 +71,9 @@ export function defaultRouteIndex(t: ServiceRef, vs: VirtualService): number {
 export function subsetsFor(
   t: ServiceRef,
   rules: DestinationRule[],
-  deployments: { d: DeploymentLike; others: DeploymentLike[] }[],
+  deployments: { d: Deployment; others: Deployment[] }[],
 ): { rule?: DestinationRule; subsets: Subset[]; names: string[]; added: string[] } {
-  const ns = t.namespace;
-  const serviceFqdn = fqdn(t.service.metadata?.name ?? '', ns);
-  const rule = rules.find((r) => fqdn(r.spec?.host ?? '', r.metadata?.namespace ?? ns) === serviceFqdn);
+  const rule = rules.find((r) => isServiceHost(t, r.spec?.host, r.metadata?.namespace));
   const subsets: Subset[] = [...(rule?.spec?.subsets ?? [])];
   const added: string[] = [];
   // Reuse a subset that selects exactly this Deployment's pods, else add one from its distinct labels.
@@ -130,7 +94,7 @@ export function subsetsFor(
 }
 
 /** The labels telling d's pods from all of others' (`version` when it does, else every label no other shares). */
-export function distinguishingAll(d: DeploymentLike, others: DeploymentLike[], service: string): Record<string, string> {
+export function distinguishingAll(d: Deployment, others: Deployment[], service: string): Record<string, string> {
   if (others.length === 1) return distinguishing(d, others[0]);
   const a = podLabels(d);
   const version = a['version'];

@@ -3,18 +3,19 @@
 import type { CommandContext } from '../../shared/context.js';
 import { VIEW_METADATA, type Fields } from '../../shared/kube/lean.js';
 import { optionalList } from '../../shared/kube/api-errors.js';
-import type { DestinationRule } from './istio.js';
-import { findTopology, SeveralStablesError, type DeploymentLike, type HpaLike, type ServiceLike, type Topology, type VirtualServiceLike } from './topology.js';
+import { findTopology, SeveralStablesError, type Topology } from './topology.js';
+import type { DestinationRule, VirtualService } from '../../shared/istio/types.js';
+import type { Deployment, HorizontalPodAutoscaler, Service } from '../../shared/kube/types.js';
 
 /** Everything the canary commands read: one list per kind in the namespace (four requests). */
 export async function observe(ctx: CommandContext, canary: string, service?: string, stable?: string): Promise<Topology> {
   const kube = ctx.kube();
   const namespace = kube.namespace;
   const [deployments, services, autoscalers, virtualServices] = await Promise.all([
-    kube.list<DeploymentLike>('apps/v1', 'Deployment', { namespace }),
-    kube.list<ServiceLike>('v1', 'Service', { namespace }),
-    optionalList(kube.list<HpaLike>('autoscaling/v2', 'HorizontalPodAutoscaler', { namespace })),
-    optionalList(kube.list<VirtualServiceLike>('networking.istio.io/v1', 'VirtualService', { namespace })),
+    kube.list<Deployment>('apps/v1', 'Deployment', { namespace }),
+    kube.list<Service>('v1', 'Service', { namespace }),
+    optionalList(kube.list<HorizontalPodAutoscaler>('autoscaling/v2', 'HorizontalPodAutoscaler', { namespace })),
+    optionalList(kube.list<VirtualService>('networking.istio.io/v1', 'VirtualService', { namespace })),
   ]);
   const input = { namespace, canaryName: canary, serviceName: service, stableName: stable, deployments, services, autoscalers, virtualServices };
   try {
@@ -52,9 +53,9 @@ const SERVICE_FIELDS: Fields = { metadata: VIEW_METADATA, spec: { selector: true
 export async function listCanaryObjects(ctx: CommandContext, namespace: string, lean = false) {
   const kube = ctx.kube();
   const [deployments, services, virtualServices, destinationRules] = await Promise.all([
-    kube.list<DeploymentLike>('apps/v1', 'Deployment', { namespace, ...(lean ? { fields: DEPLOYMENT_FIELDS } : {}) }),
-    kube.list<ServiceLike>('v1', 'Service', { namespace, ...(lean ? { fields: SERVICE_FIELDS } : {}) }),
-    optionalList(kube.list<VirtualServiceLike>('networking.istio.io/v1', 'VirtualService', { namespace, lean })),
+    kube.list<Deployment>('apps/v1', 'Deployment', { namespace, ...(lean ? { fields: DEPLOYMENT_FIELDS } : {}) }),
+    kube.list<Service>('v1', 'Service', { namespace, ...(lean ? { fields: SERVICE_FIELDS } : {}) }),
+    optionalList(kube.list<VirtualService>('networking.istio.io/v1', 'VirtualService', { namespace, lean })),
     optionalList(kube.list<DestinationRule>('networking.istio.io/v1', 'DestinationRule', { namespace, lean })),
   ]);
   return { deployments, services, istio: { virtualServices, destinationRules } };

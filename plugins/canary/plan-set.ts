@@ -4,7 +4,8 @@ import { CliError } from '../../shared/errors.js';
 import type { ObjectRef } from '../../shared/kube/client.js';
 import { readState, stateAnnotations } from '../../shared/kube/ownership.js';
 import { solveReplicas, type ReplicaSolution } from './replicas.js';
-import type { DeploymentLike, Topology } from './topology.js';
+import type { Topology } from './topology.js';
+import type { Deployment } from '../../shared/kube/types.js';
 
 export const PREVIOUS_REPLICAS = 'previous-replicas';
 
@@ -35,15 +36,15 @@ export interface PreviousReplicas {
   [deployment: string]: number;
 }
 
-const replicas = (d: DeploymentLike) => d.spec?.replicas ?? 1;
-const nameOf = (d: DeploymentLike) => d.metadata?.name ?? '';
+const replicas = (d: Deployment) => d.spec?.replicas ?? 1;
+const nameOf = (d: Deployment) => d.metadata?.name ?? '';
 
 /** The pods the split is over when --total is not given: what both Deployments ask for now. */
 export function currentTotal(t: Topology): number {
   return replicas(t.canary) + replicas(t.stable);
 }
 
-export function readPrevious(canary: DeploymentLike): PreviousReplicas | undefined {
+export function readPrevious(canary: Deployment): PreviousReplicas | undefined {
   const raw = readState(canary)[PREVIOUS_REPLICAS];
   if (!raw) return undefined;
   try {

@@ -3,8 +3,8 @@
 import { UsageError } from '../../shared/errors.js';
 import { readState, stateAnnotations } from '../../shared/kube/ownership.js';
 import type { Summary } from '../../shared/probe/stats.js';
-import type { DeploymentLike } from './topology.js';
 import { counted } from '../../shared/output/plural.js';
+import type { Deployment } from '../../shared/kube/types.js';
 
 /** On the canary Deployment while a run is under way: its steps and the one in progress. */
 export const RUN = 'run';
@@ -28,7 +28,7 @@ export function parseSteps(raw: string): number[] {
   return steps;
 }
 
-export function readRun(d: DeploymentLike): RunState | undefined {
+export function readRun(d: Deployment): RunState | undefined {
   const raw = readState(d)[RUN];
   if (!raw) return undefined;
   try {
@@ -54,7 +54,7 @@ export interface Limits {
 }
 
 /** Whether a step may go on: the canary's pods all ready, and the probe (when there is one) within the limits. */
-export function verdict(canary: DeploymentLike, summary: Summary | undefined, limits: Limits): { ok: boolean; reasons: string[] } {
+export function verdict(canary: Deployment, summary: Summary | undefined, limits: Limits): { ok: boolean; reasons: string[] } {
   const reasons: string[] = [];
   const desired = canary.spec?.replicas ?? 1;
   const ready = canary.status?.readyReplicas ?? 0;

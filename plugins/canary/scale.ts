@@ -14,13 +14,15 @@ import { annotationKey } from '../../shared/kube/ownership.js';
 import { applyPlan, executePlan } from '../../shared/kube/plan.js';
 import { waitForRollout } from '../../shared/kube/wait.js';
 import { startProgress } from '../../shared/output/spinner.js';
-import { PREVIOUS_WEIGHTS, defaultRouteIndex, readPreviousRoute, type IstioPlan, type RouteDestination, type VirtualService } from './istio.js';
+import { PREVIOUS_WEIGHTS, defaultRouteIndex, readPreviousRoute, type IstioPlan } from './istio.js';
 import { observe } from './observe.js';
 import { PREVIOUS_REPLICAS, readPrevious, type PreviousReplicas, type ScalePlan } from './plan-set.js';
 import { scaleSteps } from './scale-steps.js';
-import { canaryLock, refuseOtherCanary } from './target.js';
+import { canaryLock } from './target.js';
+import { decideMode } from './decide.js';
 import type { Topology } from './topology.js';
 import { counted } from '../../shared/output/plural.js';
+import type { RouteDestination, VirtualService } from '../../shared/istio/types.js';
 
 /** What a canary's objects were before its first change, kept in the journal. */
 export interface CanaryBaseline {
@@ -53,8 +55,8 @@ export interface ScaleOptions {
   undo: (t: Topology, istio?: IstioPlan) => string;
   /** abort: takes over the journal of a half-done change, planning from its baseline. */
   supersede?: boolean;
-  /** When a VirtualService routes the Service: plan the change with Istio instead. */
-  istio: (t: Topology) => Promise<IstioPlanned>;
+  /** When the decision is Istio mode: plan the change on the VirtualService routing the Service instead. */
+  istio: (t: Topology, vs: VirtualService) => Promise<IstioPlanned>;
   /** --mode: auto picks Istio when a VirtualService routes the Service. */
   mode?: 'auto' | 'replicas' | 'istio';
 }
@@ -132,33 +134,10 @@ export async function runChange<P extends ScalePlan>(
   /** locked: under the lock (or a dry run); a journal another change left is only judged there. */
   const prepare = async (locked: boolean): Promise<Prepared<P>> => {
     let t = await observe(ctx, o.canary, o.service, o.stable);
-    refuseOtherCanary(t); // at once, rather than after waiting for the lock (and again under it)
-    if (o.mode === 'istio' && !t.virtualServices.length) {
-      throw new CliError(
-        `no VirtualService in namespace "${t.namespace}" routes service "${t.service.metadata?.name}"; --mode istio needs one (or use --mode replicas)`,
-      );
-    }
-    const istio = t.virtualServices.length > 0 && o.mode !== 'replicas';
-    if (t.virtualServices.length && !istio) {
-      // Under Istio the split follows the VirtualService's weights: changing replicas would not move traffic.
-      const vs = t.virtualServices.map((v) => `virtualservice.networking.istio.io/${v.metadata?.name}`).join(', ');
-      throw new CliError(
-        `${vs} routes service "${t.service.metadata?.name}", so its weights, not replica counts, decide the split; --mode replicas cannot move traffic, use --mode istio (or auto)`,
-      );
-    }
-    if (!istio && t.others.length) {
-      // Their pods take a share too: a replica ratio between two of them is not the canary's share.
-      throw new CliError(
-        `service "${t.service.metadata?.name}" also selects ${t.others.map((d) => `deployment.apps/${d.metadata?.name}`).join(', ')}, whose pods take traffic too; replicas mode needs the canary and one stable Deployment alone behind the Service`,
-      );
-    }
-    const warnings: string[] = [];
-    // An autoscaler would undo replica changes (it cannot touch VirtualService weights).
-    if (!istio && t.autoscalers.length) {
-      const list = t.autoscalers.map((h) => `horizontalpodautoscaler.autoscaling/${h.metadata?.name}`).join(', ');
-      if (!o.force) throw new CliError(`${list} scales these Deployments and would undo the change; remove it, or pass --force to scale anyway`);
-      warnings.push(`${list} scales these Deployments and may undo the change`);
-    }
+    // Decided at once, rather than after waiting for the lock (and again under it).
+    const decision = decideMode(t, o);
+    if (decision.mode === 'refused') throw decision.error;
+    const warnings = [...decision.warnings];
     const ref = journalRef(ctx.plugin, t.namespace, 'Service', t.service.metadata?.name ?? '');
     const found = await readJournal<CanaryBaseline>(kube, ref);
     const stale = Boolean(found && found.done >= found.steps.length);
@@ -174,8 +153,10 @@ export async function runChange<P extends ScalePlan>(
       throw new CliError(pendingMessage(journal, ref));
     }
     if (journal) t = withBaseline(t, journal.baseline);
-    if (istio) {
-      const i = await o.istio(t);
+    if (decision.mode === 'istio') {
+      // The one VirtualService decided on, as the baseline of a superseded change left it (withBaseline).
+      const vs = t.virtualServices.find((v) => v.metadata?.name === decision.virtualService.metadata?.name) ?? decision.virtualService;
+      const i = await o.istio(t, vs);
       return { t, istio: i.plan, steps: i.steps, journal, resume: false, stale, warnings: [...warnings, ...i.warnings] };
     }
     const p = plan(t);

@@ -4,16 +4,10 @@ import { readState } from '../../shared/kube/ownership.js';
 import { PREVIOUS_REPLICAS } from './plan-set.js';
 import { CANARY } from './istio.js';
 import { readAnalysis, type RecordedAnalysis } from './metrics/analysis.js';
-import {
-  routingVirtualServices,
-  selects,
-  serviceHosts,
-  stableFromRoute,
-  type DeploymentLike,
-  type DestinationRuleLike,
-  type ServiceLike,
-  type VirtualServiceLike,
-} from './topology.js';
+import { routingVirtualServices, selects, stableFromRoute } from './topology.js';
+import { namesService } from '../../shared/istio/hosts.js';
+import type { Deployment, Service } from '../../shared/kube/types.js';
+import type { DestinationRule, VirtualService } from '../../shared/istio/types.js';
 
 export type Health = 'Healthy' | 'Progressing' | 'Degraded';
 
@@ -45,8 +39,8 @@ export interface CanaryView {
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-function health(d: DeploymentLike): Health {
-  const conditions = (d.status as { conditions?: { type: string; status: string; reason?: string }[] } | undefined)?.conditions ?? [];
+function health(d: Deployment): Health {
+  const conditions = d.status?.conditions ?? [];
   if (conditions.some((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded')) return 'Degraded';
   if ((d.spec?.replicas ?? 1) > 0 && conditions.some((c) => c.type === 'Available' && c.status === 'False')) return 'Degraded';
   return (d.status?.readyReplicas ?? 0) < (d.spec?.replicas ?? 1) ? 'Progressing' : 'Healthy';
@@ -58,34 +52,35 @@ function worst(a: Health, b: Health): Health {
 }
 
 export interface IstioObjects {
-  virtualServices: VirtualServiceLike[];
-  destinationRules: DestinationRuleLike[];
+  virtualServices: VirtualService[];
+  destinationRules: DestinationRule[];
 }
 
-type Count = (d: DeploymentLike) => number;
+type Count = (d: Deployment) => number;
 const desiredOf: Count = (d) => d.spec?.replicas ?? 1;
 const readyOf: Count = (d) => d.status?.readyReplicas ?? 0;
 const share = (x: number, total: number) => (total === 0 ? 0 : round1((x / total) * 100));
-const labelsOf = (d: DeploymentLike) => d.spec?.template?.metadata?.labels ?? {};
+const labelsOf = (d: Deployment) => d.spec?.template?.metadata?.labels ?? {};
 
 /**
  * Under Istio, each Deployment's share: the default route's weights, each split over the pods its
  * subset selects (all of the Service's when it names none). `failing` is weight sent to no ready pod.
  */
 export function routeShares(
-  vss: VirtualServiceLike[],
-  rules: DestinationRuleLike[],
+  vss: VirtualService[],
+  rules: DestinationRule[],
   service: string,
   ns: string,
-  behind: DeploymentLike[],
+  behind: Deployment[],
   count: Count,
-): { shares: Map<DeploymentLike, number>; failing: number } {
-  const hosts = new Set(serviceHosts(service, ns));
-  const subsets = rules.find((r) => hosts.has(r.spec?.host ?? ''))?.spec?.subsets ?? [];
-  const shares = new Map<DeploymentLike, number>(behind.map((d) => [d, 0]));
+): { shares: Map<Deployment, number>; failing: number } {
+  const svc = { name: service, namespace: ns };
+  const subsets = rules.find((r) => namesService(r.spec?.host, r.metadata?.namespace ?? ns, svc))?.spec?.subsets ?? [];
+  const shares = new Map<Deployment, number>(behind.map((d) => [d, 0]));
   let failing = 0;
-  for (const r of vss.flatMap((v) => v.spec?.http ?? []).filter((r) => !r.match?.length)) {
-    const route = (r.route ?? []).filter((d) => hosts.has(d.destination?.host ?? ''));
+  const defaults = vss.flatMap((vs) => (vs.spec?.http ?? []).filter((r) => !r.match?.length).map((r) => ({ r, at: vs.metadata?.namespace ?? ns })));
+  for (const { r, at } of defaults) {
+    const route = (r.route ?? []).filter((d) => namesService(d.destination?.host, at, svc));
     for (const dest of route) {
       const weight = dest.weight ?? (route.length === 1 ? 100 : 0);
       const subset = dest.destination?.subset;
@@ -103,8 +98,8 @@ export function routeShares(
  * A canary is a Deployment a replicas-mode set recorded a baseline on, one an Istio-mode set named on
  * its VirtualService, or the one asked for by name.
  */
-export function canaryViews(deployments: DeploymentLike[], services: ServiceLike[], name?: string, istio?: IstioObjects): CanaryView[] {
-  const byNs = new Map<string, { deps: DeploymentLike[]; svcs: ServiceLike[] }>();
+export function canaryViews(deployments: Deployment[], services: Service[], name?: string, istio?: IstioObjects): CanaryView[] {
+  const byNs = new Map<string, { deps: Deployment[]; svcs: Service[] }>();
   for (const d of deployments) {
     const ns = d.metadata?.namespace ?? '';
     if (!byNs.has(ns)) byNs.set(ns, { deps: [], svcs: [] });
@@ -127,11 +122,11 @@ export function canaryViews(deployments: DeploymentLike[], services: ServiceLike
       const others = deps.filter((d) => d !== canary && selects(service.spec?.selector, labelsOf(d)));
       const routing = routingVirtualServices(vss, serviceName, namespace);
       const stable = (routing.length ? stableFromRoute(routing, rules, serviceName, namespace, canary, others) : undefined) ?? others[0];
-      let weights: (d: DeploymentLike, count: Count) => number;
+      let weights: (d: Deployment, count: Count) => number;
       let failing = 0;
       if (routing.length) {
         const behind = [canary, ...others];
-        const byCount = new Map<Count, Map<DeploymentLike, number>>();
+        const byCount = new Map<Count, Map<Deployment, number>>();
         for (const count of [desiredOf, readyOf]) {
           const r = routeShares(routing, rules, serviceName, namespace, behind, count);
           byCount.set(count, r.shares);
@@ -142,7 +137,7 @@ export function canaryViews(deployments: DeploymentLike[], services: ServiceLike
         // Replicas mode: the Service spreads over the two Deployments' pods.
         weights = (d, count) => share(count(d), count(canary) + count(stable));
       }
-      const version = (d: DeploymentLike): VersionView => ({
+      const version = (d: Deployment): VersionView => ({
         deployment: d.metadata?.name ?? '',
         desired: desiredOf(d),
         ready: readyOf(d),

@@ -1,12 +1,13 @@
 // What a canary change is a change OF: the traffic target (the Service in replicas mode, its
 // VirtualService under Istio), which is what the lock is taken on, and whether another canary is
 // already under way on that target. Pure: the topology in, a lock target or a refusal out.
-import { CliError } from '../../shared/errors.js';
 import { lockTarget, type LockTarget } from '../../shared/kube/lock.js';
 import { readState } from '../../shared/kube/ownership.js';
 import { CANARY } from './istio.js';
 import { readPrevious } from './plan-set.js';
-import { serviceHosts, type DeploymentLike, type Topology } from './topology.js';
+import type { Topology } from './topology.js';
+import { namesService } from '../../shared/istio/hosts.js';
+import type { Deployment } from '../../shared/kube/types.js';
 
 const nameOf = (o: { metadata?: { name?: string } }) => o.metadata?.name ?? '';
 
@@ -21,12 +22,12 @@ export function canaryLock(t: Topology, mode?: 'auto' | 'replicas' | 'istio'): L
 
 /** The default route splits traffic: two or more destinations of the Service with weight. */
 function routeSplits(t: Topology): boolean {
-  const hosts = new Set(serviceHosts(nameOf(t.service), t.namespace));
+  const svc = { name: nameOf(t.service), namespace: t.namespace };
   return t.virtualServices.some((v) =>
     (v.spec?.http ?? [])
       .filter((r) => !r.match?.length)
       .some((r) => {
-        const to = (r.route ?? []).filter((d) => hosts.has(d.destination?.host ?? ''));
+        const to = (r.route ?? []).filter((d) => namesService(d.destination?.host, v.metadata?.namespace ?? t.namespace, svc));
         return to.filter((d) => (d.weight ?? (to.length === 1 ? 100 : 0)) > 0).length > 1;
       }),
   );
@@ -38,7 +39,7 @@ function routeSplits(t: Topology): boolean {
  * VirtualService while its default route still splits. undefined when the target is free.
  */
 export function otherCanary(t: Topology): string | undefined {
-  const behind: DeploymentLike[] = [t.canary, t.stable, ...t.others];
+  const behind: Deployment[] = [t.canary, t.stable, ...t.others];
   const replicas = (name: string) => behind.find((d) => nameOf(d) === name)?.spec?.replicas ?? 0;
   for (const d of [t.stable, ...t.others]) {
     const baseline = readPrevious(d);
@@ -46,14 +47,4 @@ export function otherCanary(t: Topology): string | undefined {
   }
   const named = t.virtualServices.map((v) => readState(v)[CANARY]).find((n) => n && n !== nameOf(t.canary) && behind.some((d) => nameOf(d) === n));
   return named && routeSplits(t) ? named : undefined;
-}
-
-/** Refuse a change to a Service another canary is changing, with the commands that finish or undo that one. */
-export function refuseOtherCanary(t: Topology): void {
-  const other = otherCanary(t);
-  if (!other) return;
-  const ns = `-n ${t.namespace}`;
-  throw new CliError(
-    `service "${nameOf(t.service)}" is already being changed by canary ${other}; finish it (kubectl canary promote ${other} ${ns}) or undo it (kubectl canary abort ${other} ${ns}) before starting canary ${nameOf(t.canary)}`,
-  );
 }

@@ -3,55 +3,31 @@
 // Pure: observed objects in, the topology (or one clear error) out.
 import { CliError, UsageError } from '../../shared/errors.js';
 import type { KubeObject } from '../../shared/kube/client.js';
-import type { DestinationRule } from './istio.js';
-
-export interface DeploymentLike extends KubeObject {
-  spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> }; template?: { metadata?: { labels?: Record<string, string> } } };
-  status?: { replicas?: number; readyReplicas?: number; updatedReplicas?: number; availableReplicas?: number };
-}
-
-export interface ServiceLike extends KubeObject {
-  spec?: { selector?: Record<string, string>; type?: string };
-}
-
-export interface HpaLike extends KubeObject {
-  spec?: { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } };
-}
-
-interface RouteLike {
-  match?: unknown[];
-  route?: { destination?: { host?: string; subset?: string }; weight?: number }[];
-}
-export interface VirtualServiceLike extends KubeObject {
-  spec?: { hosts?: string[]; http?: RouteLike[]; tcp?: RouteLike[] };
-}
-
-export interface DestinationRuleLike extends KubeObject {
-  spec?: { host?: string; subsets?: { name: string; labels?: Record<string, string> }[] };
-}
-
-/** The names a Service is reached by inside the mesh, from namespace ns. */
-export function serviceHosts(service: string, ns: string): string[] {
-  return [service, `${service}.${ns}`, `${service}.${ns}.svc`, `${service}.${ns}.svc.cluster.local`];
-}
+import { namesService } from '../../shared/istio/hosts.js';
+import type { DestinationRule, VirtualService } from '../../shared/istio/types.js';
+import type { Deployment, HorizontalPodAutoscaler, Service } from '../../shared/kube/types.js';
 
 /** VirtualServices that send the Service's traffic somewhere (then replica counts do not set the split). */
-export function routingVirtualServices(vss: VirtualServiceLike[], service: string, ns: string): VirtualServiceLike[] {
-  const names = new Set(serviceHosts(service, ns));
-  return vss.filter((v) => [...(v.spec?.http ?? []), ...(v.spec?.tcp ?? [])].some((r) => (r.route ?? []).some((d) => names.has(d.destination?.host ?? ''))));
+export function routingVirtualServices(vss: VirtualService[], service: string, ns: string): VirtualService[] {
+  const svc = { name: service, namespace: ns };
+  return vss.filter((v) =>
+    [...(v.spec?.http ?? []), ...(v.spec?.tcp ?? [])].some((r) =>
+      (r.route ?? []).some((d) => namesService(d.destination?.host, v.metadata?.namespace ?? ns, svc)),
+    ),
+  );
 }
 
 export interface Topology {
   namespace: string;
-  service: ServiceLike;
-  canary: DeploymentLike;
-  stable: DeploymentLike;
+  service: Service;
+  canary: Deployment;
+  stable: Deployment;
   /** Autoscalers targeting either Deployment (they would undo replica changes). */
-  autoscalers: HpaLike[];
+  autoscalers: HorizontalPodAutoscaler[];
   /** VirtualServices routing the Service: with one, traffic follows its weights, not replicas. */
-  virtualServices: VirtualServiceLike[];
+  virtualServices: VirtualService[];
   /** Other Deployments behind the Service (when --stable picked one of several). */
-  others: DeploymentLike[];
+  others: Deployment[];
   /** The namespace's DestinationRules, when they were read to find the stable version. */
   destinationRules?: DestinationRule[];
 }
@@ -67,7 +43,7 @@ export class NoStableError extends CliError {
 }
 
 const name = (o: KubeObject) => o.metadata?.name ?? '';
-const podLabels = (d: DeploymentLike) => d.spec?.template?.metadata?.labels ?? {};
+const podLabels = (d: Deployment) => d.spec?.template?.metadata?.labels ?? {};
 
 export function selects(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
   const entries = Object.entries(selector ?? {});
@@ -87,22 +63,24 @@ function describeLabels(labels: Record<string, string>): string {
  * canary: the subset with the largest weight, mapped to the one candidate Deployment its labels select.
  */
 export function stableFromRoute(
-  vss: VirtualServiceLike[],
-  rules: DestinationRuleLike[],
+  vss: VirtualService[],
+  rules: DestinationRule[],
   service: string,
   ns: string,
-  canary: DeploymentLike,
-  candidates: DeploymentLike[],
-): DeploymentLike | undefined {
-  const names = new Set(serviceHosts(service, ns));
+  canary: Deployment,
+  candidates: Deployment[],
+): Deployment | undefined {
+  const svc = { name: service, namespace: ns };
   const weights = new Map<string, number>();
-  for (const r of vss.flatMap((v) => v.spec?.http ?? []).filter((r) => !r.match?.length)) {
-    for (const d of r.route ?? []) {
-      const subset = d.destination?.subset;
-      if (subset && names.has(d.destination?.host ?? '')) weights.set(subset, (weights.get(subset) ?? 0) + (d.weight ?? 100));
+  for (const v of vss) {
+    for (const r of (v.spec?.http ?? []).filter((r) => !r.match?.length)) {
+      for (const d of r.route ?? []) {
+        const subset = d.destination?.subset;
+        if (subset && namesService(d.destination?.host, v.metadata?.namespace ?? ns, svc)) weights.set(subset, (weights.get(subset) ?? 0) + (d.weight ?? 100));
+      }
     }
   }
-  const rule = rules.find((r) => names.has(r.spec?.host ?? ''));
+  const rule = rules.find((r) => namesService(r.spec?.host, r.metadata?.namespace ?? ns, svc));
   const labelsOf = (subset: string) => rule?.spec?.subsets?.find((s) => s.name === subset)?.labels;
   // The canary's own subset does not count (after a promote it has all the weight).
   const ranked = [...weights.entries()].filter(([s]) => !selects(labelsOf(s), podLabels(canary))).sort((a, b) => b[1] - a[1]);
@@ -117,10 +95,10 @@ export function findTopology(o: {
   serviceName?: string | undefined;
   /** The stable Deployment, when the Service selects several besides the canary. */
   stableName?: string | undefined;
-  deployments: DeploymentLike[];
-  services: ServiceLike[];
-  autoscalers: HpaLike[];
-  virtualServices?: VirtualServiceLike[];
+  deployments: Deployment[];
+  services: Service[];
+  autoscalers: HorizontalPodAutoscaler[];
+  virtualServices?: VirtualService[];
   /** Read only when several Deployments could be the stable one (to infer it from the route). */
   destinationRules?: DestinationRule[];
 }): Topology {
@@ -134,7 +112,7 @@ export function findTopology(o: {
   }
   const labels = podLabels(canary);
   const selecting = o.services.filter((s) => selects(s.spec?.selector, labels));
-  let service: ServiceLike;
+  let service: Service;
   if (o.serviceName) {
     const named = o.services.find((s) => name(s) === o.serviceName);
     if (!named) throw new CliError(`service "${o.serviceName}" not found in namespace "${o.namespace}"`);

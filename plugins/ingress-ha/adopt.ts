@@ -18,7 +18,8 @@ import { readState } from '../../shared/kube/ownership.js';
 import { waitFor } from '../../shared/kube/wait.js';
 import { ADOPTED_FROM, PREVIOUS_SELECTOR, applyObjects, applyStep, waitForController, withState } from './deploy.js';
 import { controllerName, podSelector, selectorString, type IngressOptions } from './options.js';
-import { isReady, nameOf, type PodLike, type ServiceLike } from './observed.js';
+import { isReady, nameOf } from './observed.js';
+import type { EndpointSlice, Pod, Service } from '../../shared/kube/types.js';
 
 export interface AdoptPlan {
   /** Applied and waited for first. */
@@ -38,17 +39,17 @@ export interface AdoptPlan {
 }
 
 /** Pure: split the desired objects into the three steps, recording on the Service how to undo the switch. */
-export function planAdoption(objects: KubeObject[], existing: ServiceLike, deployment: string, namespace: string): AdoptPlan {
-  const desired = objects.find((o) => o.kind === 'Service');
+export function planAdoption(objects: KubeObject[], existing: Service, deployment: string, namespace: string): AdoptPlan {
+  const desired = objects.find((o): o is Service => o.kind === 'Service');
   if (!desired) throw new Error('internal: the manifests have no Service');
   const state = readState(existing);
   // A rerun after the switch finds the new selector on the Service: the one recorded first is kept.
   const previous = state[PREVIOUS_SELECTOR] ?? JSON.stringify(existing.spec?.selector ?? {});
   const service = withState(desired, existing, { [ADOPTED_FROM]: `deployment.apps/${deployment}`, [PREVIOUS_SELECTOR]: previous });
   const undoService = `kubectl -n ${namespace} patch service ${nameOf(existing)} --type json -p '[{"op":"replace","path":"/spec/selector","value":${previous}}]'`;
-  const policy = (o: KubeObject) => (o as { spec?: { externalTrafficPolicy?: string } }).spec?.externalTrafficPolicy ?? 'Cluster';
+  const policy = (o: Service) => o.spec?.externalTrafficPolicy ?? 'Cluster';
   const keep = policy(existing);
-  const switchFirst = policy(service) !== keep ? { ...service, spec: { ...(service as { spec?: object }).spec, externalTrafficPolicy: keep } } : undefined;
+  const switchFirst = policy(service) !== keep ? { ...service, spec: { ...service.spec, externalTrafficPolicy: keep } } : undefined;
   return {
     controller: objects.filter((o) => o.kind !== 'Service'),
     service,
@@ -56,10 +57,6 @@ export function planAdoption(objects: KubeObject[], existing: ServiceLike, deplo
     remove: { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment, namespace },
     undoService,
   };
-}
-
-interface SliceList {
-  endpoints?: { conditions?: { ready?: boolean }; targetRef?: { kind?: string; name?: string } }[] | null;
 }
 
 /** Wait until the Service's EndpointSlices list a ready endpoint for each available pod of the new DaemonSet. */
@@ -70,11 +67,11 @@ async function waitForEndpoints(ctx: CommandContext, o: IngressOptions, service:
     `service/${service} to route to the new controller pods`,
     async () => {
       const [slices, pods] = await Promise.all([
-        kube.list<KubeObject & SliceList>('discovery.k8s.io/v1', 'EndpointSlice', {
+        kube.list<EndpointSlice>('discovery.k8s.io/v1', 'EndpointSlice', {
           namespace: o.namespace,
           labelSelector: `kubernetes.io/service-name=${service}`,
         }),
-        kube.list<PodLike>('v1', 'Pod', { namespace: o.namespace, labelSelector: selectorString(podSelector(o)) }),
+        kube.list<Pod>('v1', 'Pod', { namespace: o.namespace, labelSelector: selectorString(podSelector(o)) }),
       ]);
       // Owned by the DaemonSet: an adopted Deployment's pods may carry the same labels.
       const fresh = new Set(
@@ -122,7 +119,7 @@ export async function runAdoption(
   ctx: CommandContext,
   o: IngressOptions,
   plan: AdoptPlan,
-  existing: ServiceLike,
+  existing: Service,
   opts: { dryRun: 'none' | 'client' | 'server'; timeoutMs: number; ingressNodes: number; intent: AdoptIntent; resume?: Journal | undefined },
 ): Promise<void> {
   const del: Change = { action: 'delete', ref: plan.remove };

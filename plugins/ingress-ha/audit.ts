@@ -2,24 +2,10 @@
 // out (PASS, WARN or FAIL), each with the reason and, when not PASS, the fix.
 import { ExitCode } from '../../shared/exit-codes.js';
 import { INGRESS_SELECTOR, INGRESS_TAINT } from './options.js';
-import {
-  findService,
-  hasIngressTaint,
-  isControlPlane,
-  isDaemonPod,
-  isIngressNode,
-  isReady,
-  nameOf,
-  selects,
-  zoneOf,
-  type DaemonSetLike,
-  type NodeLike,
-  type PdbLike,
-  type PodLike,
-  type ServiceLike,
-} from './observed.js';
+import { findService, hasIngressTaint, isControlPlane, isDaemonPod, isIngressNode, isReady, nameOf, selects, zoneOf } from './observed.js';
 import { LEGACY_NODE_SELECTION_ANNOTATIONS, NODE_SELECTION_ANNOTATIONS } from './service.js';
 import { counted } from '../../shared/output/plural.js';
+import type { DaemonSet, Node, Pod, PodDisruptionBudget, Service } from '../../shared/kube/types.js';
 
 export type Status = 'PASS' | 'WARN' | 'FAIL';
 
@@ -33,17 +19,17 @@ export interface Verdict {
 export interface AuditInput {
   namespace: string;
   /** Every node of the cluster. */
-  nodes: NodeLike[];
+  nodes: Node[];
   /** The controller DaemonSet, if found. */
-  daemonSet?: DaemonSetLike | undefined;
+  daemonSet?: DaemonSet | undefined;
   /** The controller's pods (selected by the DaemonSet's selector), wherever they run. */
-  controllerPods: PodLike[];
+  controllerPods: Pod[];
   /** Every pod on the ingress nodes (for the exclusive-nodes rule). */
-  podsOnIngressNodes: PodLike[];
+  podsOnIngressNodes: Pod[];
   /** PodDisruptionBudgets in the namespace. */
-  pdbs: PdbLike[];
+  pdbs: PodDisruptionBudget[];
   /** Services in the namespace. */
-  services: ServiceLike[];
+  services: Service[];
 }
 
 /** What each rule checks, for --help and the README. */
@@ -68,7 +54,7 @@ const warn = (rule: string, reason: string, fix: string): Verdict => ({ rule, st
 const fail = (rule: string, reason: string, fix: string): Verdict => ({ rule, status: 'FAIL', reason, fix });
 const list = (names: string[], max = 3) => (names.length > max ? `${names.slice(0, max).join(', ')} and ${names.length - max} more` : names.join(', '));
 
-function nodeRules(nodes: NodeLike[]): Verdict[] {
+function nodeRules(nodes: Node[]): Verdict[] {
   const ingress = nodes.filter(isIngressNode);
   const names = ingress.map(nameOf);
   const out: Verdict[] = [];
@@ -125,7 +111,7 @@ function nodeRules(nodes: NodeLike[]): Verdict[] {
   return out;
 }
 
-function workloadRules(i: AuditInput, ingress: NodeLike[]): Verdict[] {
+function workloadRules(i: AuditInput, ingress: Node[]): Verdict[] {
   const ds = i.daemonSet;
   const deployFix = `kubectl ingress-ha deploy -n ${i.namespace}`;
   if (!ds) {
@@ -253,7 +239,7 @@ function serviceRules(i: AuditInput): Verdict[] {
   return out;
 }
 
-function exclusiveRule(i: AuditInput, ingress: NodeLike[]): Verdict {
+function exclusiveRule(i: AuditInput, ingress: Node[]): Verdict {
   const exclusive = new Set(ingress.filter(hasIngressTaint).map(nameOf));
   if (exclusive.size === 0) return pass('exclusive-nodes', 'ingress nodes are shared with other workloads (not --exclusive)');
   const controller = new Set(i.controllerPods.map((p) => p.metadata?.uid ?? nameOf(p)));

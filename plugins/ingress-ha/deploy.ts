@@ -7,19 +7,20 @@ import type { KubeObject, ServerDryRun } from '../../shared/kube/client.js';
 import { applyChangeReason, applyChanges } from '../../shared/kube/applied.js';
 import { readState, stateAnnotations } from '../../shared/kube/ownership.js';
 import { applyPlan, changeName, type ApplyResult, type Change } from '../../shared/kube/plan.js';
-import { daemonSetRollout, waitFor, type DaemonSetLike } from '../../shared/kube/wait.js';
+import { daemonSetRollout, waitFor } from '../../shared/kube/wait.js';
 import { startProgress } from '../../shared/output/spinner.js';
 import { INGRESS_SELECTOR, controllerName, podSelector, type IngressOptions } from './options.js';
-import { findService, hasIngressTaint, isIngressNode, nameOf, type DeploymentLike, type NodeLike, type ServiceLike } from './observed.js';
+import { findService, hasIngressTaint, isIngressNode, nameOf } from './observed.js';
 import { suggestNodes } from './nodes.js';
 import { counted } from '../../shared/output/plural.js';
+import type { DaemonSet, Deployment, Node, Service } from '../../shared/kube/types.js';
 
 /** State kept on an adopted Service (under the shared annotation prefix), to undo the switch. */
 export const ADOPTED_FROM = 'adopted-from';
 export const PREVIOUS_SELECTOR = 'previous-selector';
 
 /** The one-line refusal when no node is labelled, with the command that fixes it. */
-export function noIngressNodesMessage(nodes: NodeLike[]): string {
+export function noIngressNodesMessage(nodes: Node[]): string {
   const suggestion = suggestNodes(nodes);
   return `no node is labelled ${INGRESS_SELECTOR}, so the controller would run nowhere; label two or more first (one per zone): kubectl ingress-ha nodes add ${suggestion.length ? suggestion.join(' ') : '<node>...'}`;
 }
@@ -30,11 +31,11 @@ export function noIngressNodesMessage(nodes: NodeLike[]): string {
  * else "<name>-controller".
  */
 export function resolveService(
-  services: ServiceLike[],
+  services: Service[],
   o: Pick<IngressOptions, 'controller' | 'name' | 'namespace'>,
-  adopt?: { name: string; deployment?: DeploymentLike | undefined },
+  adopt?: { name: string; deployment?: Deployment | undefined },
   explicit?: string,
-): ServiceLike | string {
+): Service | string {
   if (explicit) return services.find((s) => nameOf(s) === explicit) ?? explicit;
   if (adopt) {
     // A rerun after the switch (the Deployment may be gone already) finds the Service by what it recorded.
@@ -52,17 +53,17 @@ export function resolveService(
 }
 
 /** Tolerate the ingress taint when asked, or when any ingress node carries it already. */
-export function needsToleration(exclusive: boolean, nodes: NodeLike[]): boolean {
+export function needsToleration(exclusive: boolean, nodes: Node[]): boolean {
   return exclusive || nodes.some((n) => isIngressNode(n) && hasIngressTaint(n));
 }
 
 /** One less than the ingress nodes (at least 1): a drain may take one controller pod at a time. */
-export function minAvailableFor(nodes: NodeLike[]): number {
+export function minAvailableFor(nodes: Node[]): number {
   return Math.max(1, nodes.filter(isIngressNode).length - 1);
 }
 
 /** The desired Service keeps the undo state we recorded on it (adoption), which the builders do not know. */
-export function withState(desired: KubeObject, existing: ServiceLike | undefined, extra: Record<string, string> = {}): KubeObject {
+export function withState<T extends KubeObject>(desired: T, existing: Service | undefined, extra: Record<string, string> = {}): T {
   const state = { ...readState(existing ?? {}), ...extra };
   if (Object.keys(state).length === 0) return desired;
   const annotations = { ...(desired.metadata?.annotations ?? {}), ...stateAnnotations(state).metadata.annotations };
@@ -141,7 +142,7 @@ export async function waitForController(ctx: CommandContext, o: IngressOptions, 
   const what = `waiting for daemonset.apps/${name} on the ${counted(ingressNodes, 'ingress node')}`;
   const progress = await startProgress(ctx.stderr, ctx.interactive, ctx.color, what);
   const check = async () => {
-    const ds = await ctx.kube().get<DaemonSetLike & KubeObject>({ apiVersion: 'apps/v1', kind: 'DaemonSet', name, namespace: o.namespace });
+    const ds = await ctx.kube().get<DaemonSet & KubeObject>({ apiVersion: 'apps/v1', kind: 'DaemonSet', name, namespace: o.namespace });
     const state = daemonSetRollout(ds);
     const scheduled = ds.status?.desiredNumberScheduled ?? 0;
     if (state.done && scheduled < ingressNodes)

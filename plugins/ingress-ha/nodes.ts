@@ -1,7 +1,8 @@
 // Pure planners for `nodes add|remove` (label, and with --exclusive taint) and the rows of `nodes list`.
 import type { Change } from '../../shared/kube/plan.js';
 import { INGRESS_LABEL, INGRESS_LABEL_VALUE, INGRESS_TAINT } from './options.js';
-import { hasIngressTaint, isIngressNode, isReady, nameOf, restarts, zoneOf, type NodeLike, type PodLike, type Taint } from './observed.js';
+import { hasIngressTaint, isIngressNode, isReady, nameOf, restarts, zoneOf } from './observed.js';
+import type { Node, Pod, Taint } from '../../shared/kube/types.js';
 
 export interface NodesPlan {
   changes: Change[];
@@ -12,11 +13,11 @@ export interface NodesPlan {
 const ref = (name: string) => ({ apiVersion: 'v1', kind: 'Node', name });
 
 /** A merge patch replaces the whole taints list, so it carries the resourceVersion it was computed from. */
-function taintsPatch(n: NodeLike, taints: Taint[]): Record<string, unknown> {
+function taintsPatch(n: Node, taints: Taint[]): Record<string, unknown> {
   return { metadata: { resourceVersion: n.metadata?.resourceVersion }, spec: { taints } };
 }
 
-export function planAdd(nodes: NodeLike[], exclusive: boolean): NodesPlan {
+export function planAdd(nodes: Node[], exclusive: boolean): NodesPlan {
   const out: NodesPlan = { changes: [], unchanged: [] };
   for (const n of nodes) {
     const label = !isIngressNode(n);
@@ -33,7 +34,7 @@ export function planAdd(nodes: NodeLike[], exclusive: boolean): NodesPlan {
   return out;
 }
 
-export function planRemove(nodes: NodeLike[]): NodesPlan {
+export function planRemove(nodes: Node[]): NodesPlan {
   const out: NodesPlan = { changes: [], unchanged: [] };
   for (const n of nodes) {
     const label = isIngressNode(n) || n.metadata?.labels?.[INGRESS_LABEL] !== undefined;
@@ -64,7 +65,7 @@ export interface NodeRow {
 }
 
 /** One row per ingress node (sorted by zone, then name), with the controller pod running there. */
-export function nodeRows(nodes: NodeLike[], controllerPods: PodLike[]): NodeRow[] {
+export function nodeRows(nodes: Node[], controllerPods: Pod[]): NodeRow[] {
   return nodes
     .filter(isIngressNode)
     .map((n) => {
@@ -84,11 +85,11 @@ export function nodeRows(nodes: NodeLike[], controllerPods: PodLike[]): NodeRow[
 }
 
 /** Two worker nodes to suggest labelling, from different zones when there are several. */
-export function suggestNodes(nodes: NodeLike[]): string[] {
+export function suggestNodes(nodes: Node[]): string[] {
   const workers = nodes.filter(
     (n) => !Object.keys(n.metadata?.labels ?? {}).some((l) => l === 'node-role.kubernetes.io/control-plane' || l === 'node-role.kubernetes.io/master'),
   );
-  const picked: NodeLike[] = [];
+  const picked: Node[] = [];
   for (const n of [...workers].sort((a, b) => nameOf(a).localeCompare(nameOf(b)))) {
     if (picked.length === 2) break;
     if (picked.length === 0 || zoneOf(n) !== zoneOf(picked[0]) || workers.every((w) => zoneOf(w) === zoneOf(picked[0]))) picked.push(n);

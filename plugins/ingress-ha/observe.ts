@@ -7,19 +7,20 @@ import { MANAGED_BY, managerName } from '../../shared/kube/ownership.js';
 import { VIEW_METADATA, type Fields } from '../../shared/kube/lean.js';
 import { mapBounded } from '../../shared/bounded.js';
 import { INGRESS_LABEL, INGRESS_SELECTOR, controllerName, selectorString } from './options.js';
-import { hasIngressTaint, isIngressNode, nameOf, type DaemonSetLike, type NodeLike, type PdbLike, type PodLike, type ServiceLike } from './observed.js';
+import { hasIngressTaint, isIngressNode, nameOf } from './observed.js';
+import type { DaemonSet, Node, Pod, PodDisruptionBudget, Service } from '../../shared/kube/types.js';
 
 export interface Layer {
   namespace: string;
-  nodes: NodeLike[];
-  daemonSet?: DaemonSetLike | undefined;
-  controllerPods: PodLike[];
-  pdbs: PdbLike[];
-  services: ServiceLike[];
+  nodes: Node[];
+  daemonSet?: DaemonSet | undefined;
+  controllerPods: Pod[];
+  pdbs: PodDisruptionBudget[];
+  services: Service[];
 }
 
 /** The controller DaemonSet among a namespace's: the one named, else ours, else one pinned to ingress nodes. */
-export function pickDaemonSet(all: DaemonSetLike[], plugin: string, name?: string): DaemonSetLike | undefined {
+export function pickDaemonSet(all: DaemonSet[], plugin: string, name?: string): DaemonSet | undefined {
   if (name) return all.find((d) => nameOf(d) === name);
   const ours = all.filter((d) => d.metadata?.labels?.[MANAGED_BY] === managerName(plugin));
   if (ours.length > 1)
@@ -30,10 +31,10 @@ export function pickDaemonSet(all: DaemonSetLike[], plugin: string, name?: strin
 }
 
 /** Pods of a DaemonSet, by its selector (one list). */
-export async function podsOf(kube: Kube, ds: DaemonSetLike | undefined): Promise<PodLike[]> {
+export async function podsOf(kube: Kube, ds: DaemonSet | undefined): Promise<Pod[]> {
   const sel = ds?.spec?.selector?.matchLabels;
   if (!ds || !sel || Object.keys(sel).length === 0) return [];
-  return kube.list<PodLike>('v1', 'Pod', { namespace: ds.metadata?.namespace, labelSelector: selectorString(sel) });
+  return kube.list<Pod>('v1', 'Pod', { namespace: ds.metadata?.namespace, labelSelector: selectorString(sel) });
 }
 
 /** Nodes, the controller and what is in front of it, in one namespace: five lists, run together. */
@@ -45,10 +46,10 @@ export async function readLayer(kube: Kube, namespace: string, plugin: string, n
       if (err instanceof KubeApiError && err.status === 403) return {};
       throw err;
     }),
-    kube.list<NodeLike>('v1', 'Node'),
-    kube.list<DaemonSetLike>('apps/v1', 'DaemonSet', { namespace }),
-    kube.list<PdbLike>('policy/v1', 'PodDisruptionBudget', { namespace }),
-    kube.list<ServiceLike>('v1', 'Service', { namespace }),
+    kube.list<Node>('v1', 'Node'),
+    kube.list<DaemonSet>('apps/v1', 'DaemonSet', { namespace }),
+    kube.list<PodDisruptionBudget>('policy/v1', 'PodDisruptionBudget', { namespace }),
+    kube.list<Service>('v1', 'Service', { namespace }),
   ]);
   if (!found)
     throw new CliError(
@@ -65,19 +66,19 @@ const POD_FIELDS: Fields = { metadata: VIEW_METADATA, spec: { nodeName: true }, 
  * Every pod on the exclusive (tainted) ingress nodes: one field-selected list per such node, a few at a
  * time (thousands of pods are read a page after another, not all at once).
  */
-export async function podsOnExclusiveNodes(kube: Kube, nodes: NodeLike[]): Promise<PodLike[]> {
+export async function podsOnExclusiveNodes(kube: Kube, nodes: Node[]): Promise<Pod[]> {
   const exclusive = nodes.filter((n) => isIngressNode(n) && hasIngressTaint(n));
   const lists = await mapBounded(exclusive, 4, (n) =>
-    kube.list<PodLike>('v1', 'Pod', { namespace: ALL_NAMESPACES, fieldSelector: `spec.nodeName=${nameOf(n)}`, fields: POD_FIELDS }),
+    kube.list<Pod>('v1', 'Pod', { namespace: ALL_NAMESPACES, fieldSelector: `spec.nodeName=${nameOf(n)}`, fields: POD_FIELDS }),
   );
   return lists.flat();
 }
 
 /** Ingress nodes and the controllers we deployed anywhere (for `nodes list`, which needs no -n). */
-export async function readIngressNodes(kube: Kube, plugin: string): Promise<{ nodes: NodeLike[]; controllerPods: PodLike[] }> {
+export async function readIngressNodes(kube: Kube, plugin: string): Promise<{ nodes: Node[]; controllerPods: Pod[] }> {
   const [nodes, daemonSets] = await Promise.all([
-    kube.list<NodeLike>('v1', 'Node', { labelSelector: INGRESS_SELECTOR }),
-    kube.list<DaemonSetLike>('apps/v1', 'DaemonSet', { namespace: ALL_NAMESPACES, labelSelector: `${MANAGED_BY}=${managerName(plugin)}` }),
+    kube.list<Node>('v1', 'Node', { labelSelector: INGRESS_SELECTOR }),
+    kube.list<DaemonSet>('apps/v1', 'DaemonSet', { namespace: ALL_NAMESPACES, labelSelector: `${MANAGED_BY}=${managerName(plugin)}` }),
   ]);
   const pods = await Promise.all(daemonSets.map((d) => podsOf(kube, d)));
   return { nodes, controllerPods: pods.flat() };

@@ -4,6 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CliError } from '../../shared/errors.js';
 import type { Kube, KubeObject } from '../../shared/kube/client.js';
+import type { ConfigMap, Deployment } from '../../shared/kube/types.js';
 import { isManagedBy } from '../../shared/kube/ownership.js';
 import type { Change } from '../../shared/kube/plan.js';
 import { installValues, INJECTOR_CONFIGMAP, VALUES_CONFIGMAP } from '../../shared/istio/install-values.js';
@@ -26,8 +27,8 @@ export async function observePrimary(kube: Kube, namespace: string): Promise<Pri
   const [system, ns, injector, values, secrets] = await Promise.all([
     kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'kube-system' }),
     kube.find({ apiVersion: 'v1', kind: 'Namespace', name: namespace }),
-    kube.find({ apiVersion: 'v1', kind: 'ConfigMap', name: INJECTOR_CONFIGMAP, namespace }),
-    kube.find({ apiVersion: 'v1', kind: 'ConfigMap', name: VALUES_CONFIGMAP, namespace }),
+    kube.find<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', name: INJECTOR_CONFIGMAP, namespace }),
+    kube.find<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', name: VALUES_CONFIGMAP, namespace }),
     kube.list('v1', 'Secret', { namespace, labelSelector: `${MULTICLUSTER_SECRET_LABEL}=true` }),
   ]);
   return {
@@ -97,9 +98,8 @@ export function planSecret(
  * is no istiod Deployment to read (istiod installed otherwise, or not readable).
  */
 export async function istiodEnv(kube: Kube, namespace: string, name: string): Promise<string | undefined> {
-  const d = await kube.find({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'istiod', namespace }).catch(() => undefined);
+  const d = await kube.find<Deployment>({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'istiod', namespace }).catch(() => undefined);
   if (!d) return undefined;
-  type Spec = { template?: { spec?: { containers?: { name: string; env?: { name: string; value?: string }[] }[] } } };
-  const c = (d.spec as Spec | undefined)?.template?.spec?.containers?.find((x) => x.name === 'discovery');
+  const c = d.spec?.template?.spec?.containers?.find((x) => x.name === 'discovery');
   return c?.env?.find((e) => e.name === name)?.value ?? '';
 }

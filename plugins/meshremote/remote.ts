@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Clock } from '../../shared/context.js';
 import { CliError } from '../../shared/errors.js';
 import type { Kube, KubeObject, ServerDryRun } from '../../shared/kube/client.js';
+import type { ConfigMap } from '../../shared/kube/types.js';
 import { isManagedBy } from '../../shared/kube/ownership.js';
 import type { Change } from '../../shared/kube/plan.js';
 import { requestToken } from '../../shared/kube/tokens.js';
@@ -40,7 +41,8 @@ export function declaredNameRefusal(r: RemoteState, link: string): string | unde
   return `the remote (context "${r.context}") calls itself "${declared}" (global.multiCluster.clusterName in its ${r.namespace}/istio-sidecar-injector): link it as "${declared}", or its sidecars and istiod would name the cluster differently`;
 }
 
-const get = (kube: Kube, apiVersion: string, kind: string, name: string, namespace?: string) => kube.find({ apiVersion, kind, name, namespace });
+const get = <T extends KubeObject = KubeObject>(kube: Kube, apiVersion: string, kind: string, name: string, namespace?: string) =>
+  kube.find<T>({ apiVersion, kind, name, namespace });
 
 /** Everything a link needs from the remote, read at once (ten requests in parallel). */
 export async function observeRemote(kube: Kube, link: string, namespace: string): Promise<RemoteState> {
@@ -49,9 +51,9 @@ export async function observeRemote(kube: Kube, link: string, namespace: string)
   const [system, ns, injector, values, rootCA, sa, role, binding, secrets] = await Promise.all([
     kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'kube-system' }),
     get(kube, 'v1', 'Namespace', namespace),
-    get(kube, 'v1', 'ConfigMap', INJECTOR_CONFIGMAP, namespace),
-    get(kube, 'v1', 'ConfigMap', VALUES_CONFIGMAP, namespace),
-    get(kube, 'v1', 'ConfigMap', 'kube-root-ca.crt', 'kube-system'),
+    get<ConfigMap>(kube, 'v1', 'ConfigMap', INJECTOR_CONFIGMAP, namespace),
+    get<ConfigMap>(kube, 'v1', 'ConfigMap', VALUES_CONFIGMAP, namespace),
+    get<ConfigMap>(kube, 'v1', 'ConfigMap', 'kube-root-ca.crt', 'kube-system'),
     get(kube, 'v1', 'ServiceAccount', name, namespace),
     get(kube, rbac, 'ClusterRole', name),
     get(kube, rbac, 'ClusterRoleBinding', name),
@@ -64,7 +66,7 @@ export async function observeRemote(kube: Kube, link: string, namespace: string)
     namespace,
     namespaceObject: ns,
     values: installValues(injector, values),
-    clusterCA: (rootCA?.['data'] as Record<string, string> | undefined)?.['ca.crt'],
+    clusterCA: rootCA?.data?.['ca.crt'],
     serviceAccount: sa,
     clusterRole: role,
     binding,

@@ -7,13 +7,13 @@ import { chmodSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:
 import { dirname, join } from 'node:path';
 import { CliError } from '../../shared/errors.js';
 import type { DryRun, Kube } from '../../shared/kube/client.js';
-import { EASTWEST_SERVICE, externalAddress, type GatewayService } from '../../shared/istio/eastwest.js';
+import { EASTWEST_SERVICE, externalAddress } from '../../shared/istio/eastwest.js';
 import { NETWORKING_V1, type WorkloadGroup } from '../../shared/istio/workload.js';
 import { BOOTSTRAP_FILES, FILE_MODES, renderBootstrap, type BootstrapFileName, type RenderedBootstrap } from './bootstrap-files.js';
 import { findObject, readAll, requireIstiod, requireNamespace } from './cluster.js';
-import type { ConfigMap } from './kube-shapes.js';
 import { tarGz } from './tar.js';
 import { decodeToken, requestToken } from './token.js';
+import type { ConfigMap, Service } from '../../shared/kube/types.js';
 
 export interface BootstrapRequest {
   group: string;
@@ -53,7 +53,7 @@ async function ingressAddresses(kube: Kube, r: BootstrapRequest, resolve: Resolv
   if (r.ingressIP) return [r.ingressIP];
   const [name, ns] = (r.ingressService ?? EASTWEST_SERVICE).split('.');
   const namespace = ns ?? r.istioNamespace;
-  const svc = await kube.find<GatewayService>({ apiVersion: 'v1', kind: 'Service', name, namespace });
+  const svc = await kube.find<Service>({ apiVersion: 'v1', kind: 'Service', name, namespace });
   if (!svc)
     throw new CliError(
       `no east-west gateway: service ${name} not found in namespace ${namespace}; install one and expose istiod (kubectl meshvm expose-istiod), name yours with --ingress-service <svc>.<namespace>, or give the address VMs reach istiod at with --ingress-ip`,

@@ -2,7 +2,7 @@
 // (PASS, WARN or FAIL), each that does not pass with the command that fixes it.
 import { ExitCode } from '../../shared/exit-codes.js';
 import { X509Certificate } from 'node:crypto';
-import { EASTWEST_INSTALL_HINT, externalAddress, gatewaySelector, type GatewayService } from '../../shared/istio/eastwest.js';
+import { EASTWEST_INSTALL_HINT, externalAddress, gatewaySelector } from '../../shared/istio/eastwest.js';
 import { portProtocol } from '../../shared/istio/protocol.js';
 import {
   AUTO_REGISTRATION_GROUP,
@@ -15,9 +15,10 @@ import {
 import type { Bundle } from './bundle.js';
 import { BOOTSTRAP_FILES } from './bootstrap-files.js';
 import type { CertificateResult, HandshakeResult } from './connect.js';
-import { exposesIstiod, routesToIstiod, type IstioGateway, type IstioVirtualService } from './expose-plan.js';
-import type { Service } from './kube-shapes.js';
+import { exposesIstiod, routesToIstiod } from './expose-plan.js';
 import { ISTIO_CA_AUDIENCE } from './token.js';
+import type { Service } from '../../shared/kube/types.js';
+import type { Gateway, VirtualService } from '../../shared/istio/types.js';
 
 export type Status = 'PASS' | 'WARN' | 'FAIL';
 
@@ -38,9 +39,9 @@ export interface ClusterFacts {
   revision?: string | undefined;
   crds: boolean;
   rootCert?: string | undefined;
-  eastwest?: GatewayService | undefined;
-  gateway?: IstioGateway | undefined;
-  virtualService?: IstioVirtualService | undefined;
+  eastwest?: Service | undefined;
+  gateway?: Gateway | undefined;
+  virtualService?: VirtualService | undefined;
   entries: WorkloadEntry[];
   groups: WorkloadGroup[];
   services: Service[];

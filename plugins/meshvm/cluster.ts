@@ -3,7 +3,7 @@
 // says what to do.
 import { CliError, KubeApiError } from '../../shared/errors.js';
 import type { Kube, KubeObject, ObjectRef } from '../../shared/kube/client.js';
-import type { ConfigMap } from './kube-shapes.js';
+import type { ConfigMap } from '../../shared/kube/types.js';
 
 export const ISTIO_NAMESPACE = 'istio-system';
 /** The ConfigMap istiod publishes into every namespace it serves (its CA's root certificate). */

@@ -8,31 +8,17 @@ import { isManagedBy, markManaged } from '../../shared/kube/ownership.js';
 import type { Change } from '../../shared/kube/plan.js';
 import { NETWORKING_V1 } from '../../shared/istio/workload.js';
 import { PLUGIN } from './register-plan.js';
+import { namesService } from '../../shared/istio/hosts.js';
+import type { Gateway, TlsRoute, VirtualService } from '../../shared/istio/types.js';
 
 export const ISTIOD_GATEWAY = 'istiod-gateway';
 export const ISTIOD_PORTS = [15012, 15017] as const;
-
-export interface IstioGateway extends KubeObject {
-  spec?: {
-    selector?: Record<string, string>;
-    servers?: { port?: { name?: string; number?: number; protocol?: string }; tls?: { mode?: string }; hosts?: string[] }[];
-  };
-}
-
-interface TlsRoute {
-  match?: { port?: number; sniHosts?: string[] }[];
-  route?: { destination?: { host?: string; port?: { number?: number } } }[];
-}
-
-export interface IstioVirtualService extends KubeObject {
-  spec?: { hosts?: string[]; gateways?: string[]; tls?: TlsRoute[] };
-}
 
 export function virtualServiceName(revision?: string): string {
   return revision ? `istiod-vs-${revision}` : 'istiod-vs';
 }
 
-export function desiredGateway(namespace: string, selector: Record<string, string>): IstioGateway {
+export function desiredGateway(namespace: string, selector: Record<string, string>): Gateway {
   const server = (name: string, number: number) => ({ port: { name, number, protocol: 'tls' }, tls: { mode: 'PASSTHROUGH' }, hosts: ['*'] });
   return markManaged(
     {
@@ -45,7 +31,7 @@ export function desiredGateway(namespace: string, selector: Record<string, strin
   );
 }
 
-export function desiredVirtualService(namespace: string, revision?: string): IstioVirtualService {
+export function desiredVirtualService(namespace: string, revision?: string): VirtualService {
   const istiod = revision ? `istiod-${revision}` : 'istiod';
   const fqdn = `${istiod}.${namespace}.svc.cluster.local`;
   const sni = revision ? [`${istiod}.${namespace}.svc`, fqdn] : ['*'];
@@ -65,7 +51,7 @@ export function desiredVirtualService(namespace: string, revision?: string): Ist
 }
 
 /** Does a Gateway pass TLS on 15012 and 15017 through, on gateways with these labels? */
-export function exposesIstiod(gw: IstioGateway | undefined, selector: Record<string, string>): boolean {
+export function exposesIstiod(gw: Gateway | undefined, selector: Record<string, string>): boolean {
   if (!gw) return false;
   const sel = gw.spec?.selector ?? {};
   if (!Object.entries(sel).every(([k, v]) => selector[k] === v)) return false;
@@ -73,13 +59,13 @@ export function exposesIstiod(gw: IstioGateway | undefined, selector: Record<str
 }
 
 /** Does a VirtualService send TLS on 15012 to istiod? */
-export function routesToIstiod(vs: IstioVirtualService | undefined, namespace: string, revision?: string): boolean {
+export function routesToIstiod(vs: VirtualService | undefined, namespace: string, revision?: string): boolean {
   const istiod = revision ? `istiod-${revision}` : 'istiod';
-  const hosts = new Set([`${istiod}.${namespace}.svc.cluster.local`, `${istiod}.${namespace}.svc`, `${istiod}.${namespace}`]);
+  const at = vs?.metadata?.namespace ?? namespace;
   return (vs?.spec?.tls ?? []).some(
     (r) =>
       (r.match ?? []).some((m) => m.port === 15012) &&
-      (r.route ?? []).some((d) => hosts.has(d.destination?.host ?? '') && d.destination?.port?.number === 15012),
+      (r.route ?? []).some((d) => namesService(d.destination?.host, at, { name: istiod, namespace }) && d.destination?.port?.number === 15012),
   );
 }
 
@@ -88,8 +74,8 @@ export function planExpose(o: {
   namespace: string;
   revision?: string | undefined;
   selector: Record<string, string>;
-  gateway?: IstioGateway | undefined;
-  virtualService?: IstioVirtualService | undefined;
+  gateway?: Gateway | undefined;
+  virtualService?: VirtualService | undefined;
 }): { changes: Change[]; kept: string[] } {
   const changes: Change[] = [];
   const kept: string[] = [];

@@ -3,7 +3,7 @@
 // reports it, and the WorkloadGroup that auto-registered it.
 import { portProtocol } from '../../shared/istio/protocol.js';
 import { AUTO_REGISTRATION_GROUP, healthCondition, selectorMatches, type ServiceEntry, type WorkloadEntry } from '../../shared/istio/workload.js';
-import type { Service } from './kube-shapes.js';
+import type { Service } from '../../shared/kube/types.js';
 
 export interface VMRow {
   namespace: string;

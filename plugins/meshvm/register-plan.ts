@@ -16,8 +16,8 @@ import {
   type WorkloadEntry,
   type WorkloadEntrySpec,
 } from '../../shared/istio/workload.js';
-import type { EndpointSlice, Service, ServicePort } from './kube-shapes.js';
 import { resolvePorts, type PortArg, type PortResolution, type ResolvedPort, type RoutedPort } from './ports.js';
+import type { EndpointSlice, Service, ServicePort } from '../../shared/kube/types.js';
 
 export const REGISTER_MODES = ['service', 'serviceentry', 'legacy'] as const;
 export type RegisterMode = (typeof REGISTER_MODES)[number];

@@ -7,8 +7,8 @@ import type { KubeObject } from '../../shared/kube/client.js';
 import { isManagedBy } from '../../shared/kube/ownership.js';
 import type { Change } from '../../shared/kube/plan.js';
 import { NETWORKING_V1, selectorMatches, type ServiceEntry, type WorkloadEntry } from '../../shared/istio/workload.js';
-import type { EndpointSlice, Service } from './kube-shapes.js';
 import { PLUGIN, vmObjectName } from './register-plan.js';
+import type { EndpointSlice, Service } from '../../shared/kube/types.js';
 
 export interface UnregisterObserved {
   service?: Service | undefined;

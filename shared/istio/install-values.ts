@@ -2,7 +2,7 @@
 // the istio-sidecar-injector ConfigMap carries (global.multiCluster.clusterName is the cluster ID
 // istiod and the sidecars use; global.network; global.meshID; the image tag of the release). A remote
 // profile installs no injector ConfigMap; the chart's `values` ConfigMap (merged-values) has the same.
-import type { KubeObject } from '../kube/client.js';
+import type { ConfigMap } from '../kube/types.js';
 
 export const INJECTOR_CONFIGMAP = 'istio-sidecar-injector';
 export const VALUES_CONFIGMAP = 'values';
@@ -28,8 +28,8 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
  * The install's values: from the injector ConfigMap's `values`, else the `values` ConfigMap's
  * `merged-values`; undefined when neither has them as JSON.
  */
-export function installValues(injector: KubeObject | undefined, valuesConfigMap?: KubeObject): InstallValues | undefined {
-  const data = (o: KubeObject | undefined, key: string) => (o?.['data'] as Record<string, string> | undefined)?.[key];
+export function installValues(injector: ConfigMap | undefined, valuesConfigMap?: ConfigMap): InstallValues | undefined {
+  const data = (o: ConfigMap | undefined, key: string) => o?.data?.[key];
   const raw = data(injector, 'values') ?? data(valuesConfigMap, 'merged-values');
   if (!raw) return undefined;
   let values: Obj;

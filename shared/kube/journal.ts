@@ -12,9 +12,10 @@
 import { CliError, KubeApiError } from '../errors.js';
 import { binaryName } from '../cli/command.js';
 import { connectionArgv } from '../cli/flags.js';
-import type { Kube, KubeObject, ObjectRef } from './client.js';
+import type { Kube, ObjectRef } from './client.js';
 import { MANAGED_BY, managerName } from './ownership.js';
 import type { Change } from './plan.js';
+import type { ConfigMap } from './types.js';
 
 export interface JournalStep {
   /** Written in order; a step of several is for idempotent writes (server-side applies) done again whole on a rerun. */
@@ -43,10 +44,6 @@ export interface Journal<B = unknown> {
 export interface JournalRef {
   namespace: string;
   name: string;
-}
-
-interface ConfigMap extends KubeObject {
-  data?: Record<string, string>;
 }
 
 const cmRef = (r: JournalRef): ObjectRef => ({ apiVersion: 'v1', kind: 'ConfigMap', name: r.name, namespace: r.namespace });

@@ -3,6 +3,7 @@
 import { CliError, TimeoutError } from '../errors.js';
 import type { Clock } from '../context.js';
 import type { Kube, KubeObject, ObjectRef } from './client.js';
+import type { DaemonSet, Deployment } from './types.js';
 
 export interface WaitState {
   done: boolean;
@@ -10,21 +11,8 @@ export interface WaitState {
   message: string;
 }
 
-interface DeploymentLike {
-  metadata?: { generation?: number; name?: string };
-  spec?: { replicas?: number };
-  status?: {
-    observedGeneration?: number;
-    replicas?: number;
-    updatedReplicas?: number;
-    availableReplicas?: number;
-    readyReplicas?: number;
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
-  };
-}
-
 /** Has a Deployment finished rolling out? The same rules as `kubectl rollout status`. */
-export function deploymentRollout(d: DeploymentLike): WaitState & { failed?: string } {
+export function deploymentRollout(d: Deployment): WaitState & { failed?: string } {
   const s = d.status ?? {};
   const want = d.spec?.replicas ?? 1;
   if ((d.metadata?.generation ?? 0) > (s.observedGeneration ?? 0)) return { done: false, message: 'waiting for the deployment spec update to be observed' };
@@ -96,7 +84,7 @@ export function formatDuration(ms: number): string {
 export async function waitForRollout(kube: Kube, namespace: string, name: string, opts: WaitOptions): Promise<WaitState> {
   return waitFor(
     `deployment.apps/${name} to roll out`,
-    async () => deploymentRollout((await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', name, namespace })) as DeploymentLike),
+    async () => deploymentRollout(await kube.get<Deployment>({ apiVersion: 'apps/v1', kind: 'Deployment', name, namespace })),
     opts,
   );
 }
@@ -112,13 +100,8 @@ export async function waitForCondition(kube: Kube, ref: ObjectRef, type: string,
   );
 }
 
-export interface DaemonSetLike {
-  metadata?: { generation?: number; name?: string };
-  status?: { observedGeneration?: number; desiredNumberScheduled?: number; updatedNumberScheduled?: number; numberAvailable?: number };
-}
-
 /** Has a DaemonSet finished rolling out? The same rules as `kubectl rollout status daemonset`. */
-export function daemonSetRollout(ds: DaemonSetLike): WaitState {
+export function daemonSetRollout(ds: DaemonSet): WaitState {
   const s = ds.status ?? {};
   if ((ds.metadata?.generation ?? 0) > (s.observedGeneration ?? 0)) return { done: false, message: 'waiting for the daemon set spec update to be observed' };
   const want = s.desiredNumberScheduled ?? 0;

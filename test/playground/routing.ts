@@ -2,6 +2,7 @@
 // answers. Services behave as kube-proxy (a random ready endpoint), Ingress rules pick a Service by
 // host and path, and a VirtualService routing the host is followed as Envoy would: first matching
 // route, weighted destinations, DestinationRule subsets by pod labels.
+import { resolveHost } from '../../shared/istio/hosts.js';
 
 export type Labels = Record<string, string>;
 
@@ -145,12 +146,13 @@ function viaVirtualService(s: Snapshot, vs: VirtualServiceInfo, req: Request, ra
     const total = route.route.reduce((a, d) => a + (d.weight ?? (route.route!.length === 1 ? 100 : 0)), 0);
     let r = rand() * total;
     const dest = route.route.find((d) => (r -= d.weight ?? (route.route!.length === 1 ? 100 : 0)) < 0) ?? route.route[route.route.length - 1];
-    const target = fqdn(dest.destination.host, vs.namespace);
+    // Destination and DestinationRule hosts as istiod reads them (not as DNS would search them).
+    const target = resolveHost(dest.destination.host, vs.namespace);
     const svc = serviceOf(target, s);
     if (!svc) return { status: 503, reason: `virtualservice ${vs.namespace}/${vs.name} routes to unknown host ${dest.destination.host}` };
     let labels: Labels | undefined;
     if (dest.destination.subset) {
-      const dr = s.destinationRules.find((d) => fqdn(d.host, d.namespace) === target);
+      const dr = s.destinationRules.find((d) => resolveHost(d.host, d.namespace) === target);
       const subset = dr?.subsets.find((x) => x.name === dest.destination.subset);
       if (!subset) return { status: 503, reason: `subset ${dest.destination.subset} of ${target} is not defined by any DestinationRule` };
       labels = subset.labels;

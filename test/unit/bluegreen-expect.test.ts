@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { expectedShares, previewMatches, serviceVersion, slotFor, type PodLike } from '../../plugins/bluegreen/expect.js';
-import type { ServiceLike, Slot } from '../../plugins/bluegreen/model.js';
+import { expectedShares, previewMatches, serviceVersion, slotFor } from '../../plugins/bluegreen/expect.js';
+import type { Slot } from '../../plugins/bluegreen/model.js';
+import type { Pod, Service } from '../../shared/kube/types.js';
 
-const pod = (name: string, labels: Record<string, string>, deleting = false): PodLike => ({
+const pod = (name: string, labels: Record<string, string>, deleting = false): Pod => ({
   metadata: { name, labels, ...(deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) },
 });
-const svc = (name: string, selector: Record<string, string>): ServiceLike => ({ metadata: { name }, spec: { selector } });
+const svc = (name: string, selector: Record<string, string>): Service => ({ metadata: { name }, spec: { selector } });
 const pods = [
   pod('o1', { run: 'old-nginx', version: 'old' }),
   pod('n1', { run: 'new-nginx', version: 'new' }),

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../shared/kube/client.js';
 import { oldServices } from '../../plugins/bluegreen/commands/finalize.js';
-import type { IngressLike, ServiceLike } from '../../plugins/bluegreen/model.js';
+import type { IngressLike } from '../../plugins/bluegreen/model.js';
 import type { Cluster } from '../../plugins/bluegreen/observe.js';
 import type { BlueGreenPlan } from '../../plugins/bluegreen/plan.js';
+import type { Service } from '../../shared/kube/types.js';
 
 const ing = (name: string, services: string[]): IngressLike => ({
   apiVersion: 'networking.k8s.io/v1',
@@ -11,7 +12,7 @@ const ing = (name: string, services: string[]): IngressLike => ({
   metadata: { name },
   spec: { rules: [{ host: 'h.io', http: { paths: services.map((s) => ({ path: '/', backend: { service: { name: s } } })) } }] },
 });
-const svc = (name: string): ServiceLike => ({ metadata: { name } });
+const svc = (name: string): Service => ({ metadata: { name } });
 
 describe('bluegreen finalize --delete-old', () => {
   it('deletes the released Services that exist, but not one another Ingress still routes to', () => {

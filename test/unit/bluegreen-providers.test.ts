@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '../../shared/kube/client.js';
 import { CliError, UsageError } from '../../shared/errors.js';
 import { readState } from '../../shared/kube/ownership.js';
-import { cookieFromRegex, cookieRegex, toPercents, type IngressLike, type Observed, type Provider, type ServiceLike } from '../../plugins/bluegreen/model.js';
+import { cookieFromRegex, cookieRegex, toPercents, type IngressLike, type Observed, type Provider } from '../../plugins/bluegreen/model.js';
 import { planBlueGreen } from '../../plugins/bluegreen/plan.js';
 import type { Operation, Selection } from '../../plugins/bluegreen/operations.js';
 import { detectProvider, providerNamed } from '../../plugins/bluegreen/detect.js';
 import { parseServiceWeight } from '../../plugins/bluegreen/providers/aliyun.js';
 import { ObjectStore } from '../support/objects.js';
+import type { Service } from '../../shared/kube/types.js';
 
 const NS = 'shop';
 const service = (name: string, port = 80): KubeObject => ({
@@ -64,7 +65,7 @@ class World {
       namespace: NS,
       target: this.store.find(this.kind, 'echo')!,
       ingresses: this.store.objects.filter((o) => o.kind === 'Ingress') as IngressLike[],
-      services: this.store.objects.filter((o) => o.kind === 'Service') as ServiceLike[],
+      services: this.store.objects.filter((o) => o.kind === 'Service') as Service[],
     };
   }
   run(op: Operation, sel: Selection = {}) {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../shared/kube/client.js';
-import type { IngressLike, ServiceLike } from '../../plugins/bluegreen/model.js';
-import type { EndpointSliceLike } from '../../plugins/bluegreen/observe.js';
+import type { IngressLike } from '../../plugins/bluegreen/model.js';
 import { readyEndpoints } from '../../plugins/bluegreen/observe.js';
 import { blueGreenViews, type StatusInput } from '../../plugins/bluegreen/status.js';
+import type { EndpointSlice, Service } from '../../shared/kube/types.js';
 
 const NS = 'shop';
 const ing = (name: string, cls: string, services: string[], annotations: Record<string, string> = {}, host = 'mini-echo.io'): IngressLike => ({
@@ -15,11 +15,11 @@ const ing = (name: string, cls: string, services: string[], annotations: Record<
     rules: [{ host, http: { paths: services.map((s) => ({ path: '/', pathType: 'Prefix', backend: { service: { name: s, port: { number: 80 } } } })) } }],
   },
 });
-const slice = (service: string, ready: boolean[], name = `${service}-abc`): EndpointSliceLike => ({
+const slice = (service: string, ready: boolean[], name = `${service}-abc`): EndpointSlice => ({
   metadata: { name, namespace: NS, labels: { 'kubernetes.io/service-name': service } },
   endpoints: ready.map((r, i) => ({ conditions: { ready: r }, targetRef: { name: `${service}-pod-${i}` }, addresses: [`10.0.0.${i}`] })),
 });
-const services: ServiceLike[] = ['old-nginx', 'new-nginx'].map((name) => ({ metadata: { name, namespace: NS }, spec: { ports: [{ port: 80 }] } }));
+const services: Service[] = ['old-nginx', 'new-nginx'].map((name) => ({ metadata: { name, namespace: NS }, spec: { ports: [{ port: 80 }] } }));
 const classes = [{ metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } }];
 
 describe('bluegreen status view', () => {
@@ -30,7 +30,7 @@ describe('bluegreen status view', () => {
     assert.equal(readyEndpoints(slices, 'other', 'old-nginx'), 0);
   });
 
-  const input = (targets: KubeObject[], slices: EndpointSliceLike[], ingresses = targets as IngressLike[]): StatusInput => ({
+  const input = (targets: KubeObject[], slices: EndpointSlice[], ingresses = targets as IngressLike[]): StatusInput => ({
     targets,
     ingresses,
     services,

@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
 import { solveReplicas } from '../../plugins/canary/replicas.js';
-import { findTopology, type DeploymentLike, type ServiceLike } from '../../plugins/canary/topology.js';
+import { findTopology } from '../../plugins/canary/topology.js';
 import { planAbort, planPromote, planSet, readPrevious } from '../../plugins/canary/plan-set.js';
 import { CliError, UsageError } from '../../shared/errors.js';
+import type { Deployment, Service } from '../../shared/kube/types.js';
 
-const dep = (name: string, labels: Record<string, string>, replicas = 1, rv = '10'): DeploymentLike => ({
+const dep = (name: string, labels: Record<string, string>, replicas = 1, rv = '10'): Deployment => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name, namespace: 'default', resourceVersion: rv },
   spec: { replicas, selector: { matchLabels: { run: name } }, template: { metadata: { labels: { run: name, ...labels } } } },
 });
-const svc = (name: string, selector: Record<string, string>): ServiceLike => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector } });
+const svc = (name: string, selector: Record<string, string>): Service => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector } });
 
 describe('canary replica solver', () => {
   const cases: [number, number, number, number, number, boolean, number | undefined][] = [
@@ -324,11 +325,11 @@ describe('canary status view', () => {
 });
 
 describe('VirtualServices routing a Service', () => {
-  it('matches the host forms of the Service; ignores other hosts', async () => {
+  it("matches the hosts istiod resolves to the Service (short name, FQDN); ignores other hosts and 'name.ns'", async () => {
     const { routingVirtualServices } = await import('../../plugins/canary/topology.js');
     const vs = (name: string, host: string) => ({ metadata: { name }, spec: { hosts: ['x'], http: [{ route: [{ destination: { host } }] }] } });
     const found = routingVirtualServices(
-      [vs('a', 'reviews'), vs('b', 'reviews.bookinfo.svc.cluster.local'), vs('c', 'ratings'), vs('d', 'reviews.other')],
+      [vs('a', 'reviews'), vs('b', 'reviews.bookinfo.svc.cluster.local'), vs('c', 'ratings'), vs('d', 'reviews.other'), vs('e', 'reviews.bookinfo')],
       'reviews',
       'bookinfo',
     );
@@ -358,7 +359,7 @@ describe('istio plan', () => {
       kind: 'VirtualService',
       metadata: { name: 'reviews', namespace: 'bookinfo', resourceVersion: '7' },
       spec: { hosts: ['reviews'], http },
-    }) as import('../../plugins/canary/istio.js').VirtualService;
+    }) as import('../../shared/istio/types.js').VirtualService;
   const dr = {
     apiVersion: 'networking.istio.io/v1',
     kind: 'DestinationRule',

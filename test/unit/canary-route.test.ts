@@ -1,11 +1,11 @@
 // The header-route planner: insertion first, idempotence, moves, removal with the subsets it added.
 import assert from 'node:assert/strict';
 import { cookieMatch, describeMatch, planRoute, type HeaderMatch, type RouteInput } from '../../plugins/canary/header-route.js';
-import type { DestinationRule, HttpRoute, VirtualService } from '../../plugins/canary/istio.js';
-import type { DeploymentLike } from '../../plugins/canary/topology.js';
+import type { DestinationRule, HttpRoute, VirtualService } from '../../shared/istio/types.js';
+import type { Deployment } from '../../shared/kube/types.js';
 
 const NS = 'bookinfo';
-const reviews = (v: string): DeploymentLike => ({
+const reviews = (v: string): Deployment => ({
   metadata: { name: `reviews-${v}`, namespace: NS },
   spec: { template: { metadata: { labels: { app: 'reviews', version: v } } } },
 });

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { audit, checkExitCode, RULES, type AuditInput, type Status } from '../../plugins/ingress-ha/audit.js';
 import { buildManifests } from '../../plugins/ingress-ha/manifests.js';
 import { ingressOptions } from '../../plugins/ingress-ha/options.js';
-import type { DaemonSetLike, NodeLike, PdbLike, PodLike, ServiceLike } from '../../plugins/ingress-ha/observed.js';
+import type { DaemonSet, Node, Pod, PodDisruptionBudget, Service } from '../../shared/kube/types.js';
 
 const ready = { conditions: [{ type: 'Ready', status: 'True' }] };
-const node = (name: string, zone: string, ingress: boolean, extra: Partial<NodeLike> = {}): NodeLike => ({
+const node = (name: string, zone: string, ingress: boolean, extra: Partial<Node> = {}): Node => ({
   apiVersion: 'v1',
   kind: 'Node',
   metadata: { name, labels: { 'topology.kubernetes.io/zone': zone, ...(ingress ? { 'node-role.kubernetes.io/ingress': 'true' } : {}) } },
@@ -19,8 +19,8 @@ const built = buildManifests(
   ingressOptions({ namespace: 'kube-system', controller: 'ingress-nginx', cloud: 'alibaba', plugin: 'ingress-ha', exclusive: true }),
 );
 const of = <T>(kind: string) => structuredClone(built.objects.find((o) => o.kind === kind)) as T;
-const podLabels = of<DaemonSetLike>('DaemonSet').spec?.template?.metadata?.labels ?? {};
-const pod = (name: string, nodeName: string, extra: Partial<PodLike> = {}): PodLike => ({
+const podLabels = of<DaemonSet>('DaemonSet').spec?.template?.metadata?.labels ?? {};
+const pod = (name: string, nodeName: string, extra: Partial<Pod> = {}): Pod => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: {
@@ -40,7 +40,7 @@ function healthy(): AuditInput {
   return {
     namespace: 'kube-system',
     nodes: [node('a1', 'zone-a', true, taint), node('b1', 'zone-b', true, taint), node('a2', 'zone-a', false), node('b2', 'zone-b', false)],
-    daemonSet: of<DaemonSetLike>('DaemonSet'),
+    daemonSet: of<DaemonSet>('DaemonSet'),
     controllerPods: [pod('c-a1', 'a1'), pod('c-b1', 'b1')],
     podsOnIngressNodes: [
       pod('c-a1', 'a1'),
@@ -54,8 +54,8 @@ function healthy(): AuditInput {
         },
       },
     ],
-    pdbs: [of<PdbLike>('PodDisruptionBudget')],
-    services: [of<ServiceLike>('Service')],
+    pdbs: [of<PodDisruptionBudget>('PodDisruptionBudget')],
+    services: [of<Service>('Service')],
   };
 }
 

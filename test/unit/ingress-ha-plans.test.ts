@@ -8,10 +8,10 @@ import { minAvailableFor, needsToleration, noIngressNodesMessage, outcome, resol
 import { planAdoption } from '../../plugins/ingress-ha/adopt.js';
 import { buildManifests } from '../../plugins/ingress-ha/manifests.js';
 import { ingressOptions } from '../../plugins/ingress-ha/options.js';
-import type { DeploymentLike, NodeLike, PodLike, ServiceLike } from '../../plugins/ingress-ha/observed.js';
+import type { Deployment, Node, Pod, Service } from '../../shared/kube/types.js';
 
 const taint = { key: 'node-role.kubernetes.io/ingress', value: 'true', effect: 'NoSchedule' };
-const node = (name: string, zone: string, opts: { ingress?: boolean; tainted?: boolean; cp?: boolean; taints?: NodeLike['spec'] } = {}): NodeLike => ({
+const node = (name: string, zone: string, opts: { ingress?: boolean; tainted?: boolean; cp?: boolean; taints?: Node['spec'] } = {}): Node => ({
   apiVersion: 'v1',
   kind: 'Node',
   metadata: {
@@ -75,7 +75,7 @@ describe('ingress-ha nodes add/remove plans', () => {
   });
 
   it('list rows: ingress nodes by zone, with the controller pod on each', () => {
-    const pod: PodLike = {
+    const pod: Pod = {
       metadata: { name: 'c-1', namespace: 'kube-system' },
       spec: { nodeName: 'b1', containers: [] },
       status: { conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ restartCount: 2 }] },
@@ -89,13 +89,13 @@ describe('ingress-ha nodes add/remove plans', () => {
 
 describe('ingress-ha deploy decisions', () => {
   const base = ingressOptions({ namespace: 'kube-system', controller: 'ingress-nginx', cloud: 'alibaba', plugin: 'ingress-ha' });
-  const svc = (name: string, selector: Record<string, string>, type = 'LoadBalancer', annotations?: Record<string, string>): ServiceLike => ({
+  const svc = (name: string, selector: Record<string, string>, type = 'LoadBalancer', annotations?: Record<string, string>): Service => ({
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name, namespace: 'kube-system', uid: `uid-${name}`, ...(annotations ? { annotations } : {}) },
     spec: { type, selector },
   });
-  const old: DeploymentLike = {
+  const old: Deployment = {
     metadata: { name: 'nginx-ingress-controller', namespace: 'kube-system' },
     spec: { template: { metadata: { labels: { app: 'ingress-nginx' } } } },
   };
@@ -103,14 +103,14 @@ describe('ingress-ha deploy decisions', () => {
   it('the Service: the one named, the one in front of the adopted Deployment, ours, or a new one', () => {
     const services = [svc('nginx-ingress-lb', { app: 'ingress-nginx' }), svc('other', { app: 'web' })];
     assert.equal(resolveService(services, base, undefined, 'edge'), 'edge');
-    assert.equal((resolveService(services, base, { name: 'nginx-ingress-controller', deployment: old }) as ServiceLike).metadata?.name, 'nginx-ingress-lb');
+    assert.equal((resolveService(services, base, { name: 'nginx-ingress-controller', deployment: old }) as Service).metadata?.name, 'nginx-ingress-lb');
     assert.equal(resolveService(services, base), 'ingress-nginx-controller');
     const ours = svc('edge', {
       'app.kubernetes.io/name': 'ingress-nginx',
       'app.kubernetes.io/instance': 'ingress-nginx',
       'app.kubernetes.io/component': 'controller',
     });
-    assert.equal((resolveService([...services, ours], base) as ServiceLike).metadata?.name, 'edge');
+    assert.equal((resolveService([...services, ours], base) as Service).metadata?.name, 'edge');
     assert.throws(
       () => resolveService([services[1]], base, { name: 'nginx-ingress-controller', deployment: old }),
       (e: unknown) =>
@@ -126,7 +126,7 @@ describe('ingress-ha deploy decisions', () => {
     const switched = svc('nginx-ingress-lb', { 'app.kubernetes.io/name': 'ingress-nginx' }, 'LoadBalancer', {
       'traffic.kubectl-plugins.io/adopted-from': 'deployment.apps/nginx-ingress-controller',
     });
-    assert.equal((resolveService([switched], base, { name: 'nginx-ingress-controller', deployment: old }) as ServiceLike).metadata?.name, 'nginx-ingress-lb');
+    assert.equal((resolveService([switched], base, { name: 'nginx-ingress-controller', deployment: old }) as Service).metadata?.name, 'nginx-ingress-lb');
   });
 
   it('toleration and PDB follow the nodes', () => {

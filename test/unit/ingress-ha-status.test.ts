@@ -3,16 +3,16 @@ import assert from 'node:assert/strict';
 import { statusView } from '../../plugins/ingress-ha/status.js';
 import { buildManifests } from '../../plugins/ingress-ha/manifests.js';
 import { ingressOptions, type Cloud } from '../../plugins/ingress-ha/options.js';
-import type { DaemonSetLike, NodeLike, ServiceLike } from '../../plugins/ingress-ha/observed.js';
 import type { Layer } from '../../plugins/ingress-ha/observe.js';
+import type { DaemonSet, Node, Service } from '../../shared/kube/types.js';
 
 function layer(cloud: Cloud, lb?: { ip?: string; hostname?: string }[]): Layer {
   const { objects } = buildManifests(ingressOptions({ namespace: 'kube-system', controller: 'ingress-nginx', cloud, plugin: 'ingress-ha' }));
-  const ds = structuredClone(objects.find((o) => o.kind === 'DaemonSet')) as DaemonSetLike;
+  const ds = structuredClone(objects.find((o) => o.kind === 'DaemonSet')) as DaemonSet;
   ds.status = { desiredNumberScheduled: 2, numberReady: 1, numberAvailable: 1 };
-  const svc = structuredClone(objects.find((o) => o.kind === 'Service')) as ServiceLike;
+  const svc = structuredClone(objects.find((o) => o.kind === 'Service')) as Service;
   if (lb) svc.status = { loadBalancer: { ingress: lb } };
-  const node = (name: string, zone: string): NodeLike => ({
+  const node = (name: string, zone: string): Node => ({
     metadata: { name, labels: { 'node-role.kubernetes.io/ingress': 'true', 'topology.kubernetes.io/zone': zone } },
     status: { conditions: [{ type: 'Ready', status: 'True' }] },
   });

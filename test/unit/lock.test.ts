@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
-import { canaryLock, otherCanary, refuseOtherCanary } from '../../plugins/canary/target.js';
-import type { DeploymentLike, Topology, VirtualServiceLike } from '../../plugins/canary/topology.js';
+import { canaryLock, otherCanary } from '../../plugins/canary/target.js';
+import { decideMode } from '../../plugins/canary/decide.js';
+import type { Topology } from '../../plugins/canary/topology.js';
 import { KubeApiError } from '../../shared/errors.js';
 import { conflictBackoffMs, retryOnConflict } from '../../shared/kube/client.js';
 import { leaseExpired, lockTarget, takeoverAt, type Lease } from '../../shared/kube/lock.js';
 import { dnsSubdomain } from '../../shared/validate.js';
+import type { Deployment } from '../../shared/kube/types.js';
+import type { VirtualService } from '../../shared/istio/types.js';
 
 const lease = (renewTime: string | undefined, seconds = 15): Lease => ({
   apiVersion: 'coordination.k8s.io/v1',
@@ -108,16 +111,16 @@ describe('conflict retries', () => {
 });
 
 describe('canary traffic targets', () => {
-  const dep = (name: string, replicas: number, annotations: Record<string, string> = {}): DeploymentLike => ({
+  const dep = (name: string, replicas: number, annotations: Record<string, string> = {}): Deployment => ({
     metadata: { name, namespace: 'shop', annotations },
     spec: { replicas, template: { metadata: { labels: { app: 'nginx', run: name } } } },
   });
   const baseline = (v: Record<string, number>) => ({ 'traffic.kubectl-plugins.io/previous-replicas': JSON.stringify(v) });
-  const vs = (canary: string | undefined, weights: [string, number][]): VirtualServiceLike => ({
+  const vs = (canary: string | undefined, weights: [string, number][]): VirtualService => ({
     metadata: { name: 'nginx', namespace: 'shop', annotations: canary ? { 'traffic.kubectl-plugins.io/canary': canary } : {} },
     spec: { hosts: ['nginx'], http: [{ route: weights.map(([subset, weight]) => ({ destination: { host: 'nginx', subset }, weight })) }] },
   });
-  const topo = (canary: DeploymentLike, stable: DeploymentLike, virtualServices: VirtualServiceLike[] = []): Topology => ({
+  const topo = (canary: Deployment, stable: Deployment, virtualServices: VirtualService[] = []): Topology => ({
     namespace: 'shop',
     service: { metadata: { name: 'nginx', namespace: 'shop' }, spec: { selector: { app: 'nginx' } } },
     canary,
@@ -139,11 +142,10 @@ describe('canary traffic targets', () => {
     // set new-nginx 50 recorded its baseline; now set old-nginx is asked for.
     const t = topo(dep('old-nginx', 1), dep('new-nginx', 1, baseline({ 'old-nginx': 1, 'new-nginx': 1 })));
     assert.equal(otherCanary(t), 'new-nginx');
-    assert.throws(
-      () => refuseOtherCanary(t),
-      (e: Error) =>
-        e.message ===
-        'service "nginx" is already being changed by canary new-nginx; finish it (kubectl canary promote new-nginx -n shop) or undo it (kubectl canary abort new-nginx -n shop) before starting canary old-nginx',
+    const decision = decideMode(t, { force: false });
+    assert.equal(
+      decision.mode === 'refused' ? decision.error.message : decision.mode,
+      'service "nginx" is already being changed by canary new-nginx; finish it (kubectl canary promote new-nginx -n shop) or undo it (kubectl canary abort new-nginx -n shop) before starting canary old-nginx',
     );
     // The same canary again is no second canary; a promoted one (its stable at 0) is finished.
     assert.equal(otherCanary(topo(dep('new-nginx', 1, baseline({ 'old-nginx': 1, 'new-nginx': 1 })), dep('old-nginx', 1))), undefined);

@@ -2,7 +2,7 @@
 // the dependency graph and a golden waterfall.
 import assert from 'node:assert/strict';
 import { formatAge, formatMicros, parseMicros, truncateMiddle } from '../../plugins/trace/format.js';
-import { candidateFor, detectCandidates, distinctBackends, parseBackendRef, type ServiceLike } from '../../plugins/trace/backends/detect.js';
+import { candidateFor, detectCandidates, distinctBackends, parseBackendRef } from '../../plugins/trace/backends/detect.js';
 import { fromZipkinTrace, zipkinSearchParams } from '../../plugins/trace/backends/zipkin.js';
 import { fromJaegerTrace, jaegerSearchParams } from '../../plugins/trace/backends/jaeger.js';
 import { graphOf, renderDependencyTree, renderDot, renderMermaid } from '../../plugins/trace/deps.js';
@@ -10,13 +10,14 @@ import { analyze } from '../../plugins/trace/view.js';
 import { renderWaterfall } from '../../plugins/trace/waterfall.js';
 import { painter } from '../../shared/output/color.js';
 import { bookinfoTrace } from '../support/traces.js';
+import type { Service } from '../../shared/kube/types.js';
 
 const svc = (
   name: string,
   selector: Record<string, string>,
   ports: { name?: string; port: number; targetPort?: number }[],
   labels: Record<string, string> = {},
-): ServiceLike => ({
+): Service => ({
   metadata: { name, namespace: 'istio-system', labels },
   spec: { selector, ports },
 });

@@ -15,9 +15,10 @@ import {
 } from '../../../shared/probe/cli.js';
 import { detectProvider } from '../detect.js';
 import { PROVIDERS } from '../model.js';
-import { expectedShares, slotFor, type ExpectedShare, type PodLike } from '../expect.js';
+import { expectedShares, slotFor, type ExpectedShare } from '../expect.js';
 import { observe, parseTarget } from '../observe.js';
 import { targetName } from '../plan.js';
+import type { Pod } from '../../../shared/kube/types.js';
 
 interface Options extends ProbeArgs {
   route?: string | undefined;
@@ -49,7 +50,7 @@ export const probeCommand = defineCommand<Options>({
     let expected: { what: string; shares: ExpectedShare[] } | undefined;
     if (o.route) {
       const kube = ctx.kube();
-      const [cluster, pods] = await Promise.all([observe(kube, o.route, o.provider), kube.list<PodLike>('v1', 'Pod')]);
+      const [cluster, pods] = await Promise.all([observe(kube, o.route, o.provider), kube.list<Pod>('v1', 'Pod')]);
       const provider = detectProvider(cluster.target, { ingresses: cluster.ingresses, classes: cluster.classes, explicit: o.provider });
       const host = o.headers['host'] ?? o.url.hostname;
       const slot = slotFor(provider.read(cluster).slots, host, o.url.pathname);

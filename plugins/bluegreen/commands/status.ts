@@ -13,12 +13,14 @@ import { TEMPLATE_FORMATS, type OutputFormat } from '../../../shared/output/form
 import { outputApiVersion } from '../../../shared/output/api.js';
 import { print } from '../../../shared/output/print.js';
 import { KINDS, type IngressClassLike } from '../detect.js';
-import { PROVIDERS, type IngressLike, type ServiceLike } from '../model.js';
-import { findTarget, parseTarget, type EndpointSliceLike } from '../observe.js';
+import { PROVIDERS, type IngressLike } from '../model.js';
+import { findTarget, parseTarget } from '../observe.js';
 import { optionalList } from '../../../shared/kube/api-errors.js';
 import { blueGreenViews, previewText, type BlueGreenView } from '../status.js';
 import { NAMES } from '../../../shared/commands/complete-names.js';
 import { VIEW_METADATA, type Fields } from '../../../shared/kube/lean.js';
+import type { EndpointSlice, Service } from '../../../shared/kube/types.js';
+import type { VirtualService } from '../../../shared/istio/types.js';
 
 const FORMATS = ['table', 'json', 'yaml', ...TEMPLATE_FORMATS] as const;
 
@@ -93,9 +95,9 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
     o.target ? findTarget(kube, kube.namespace, o.target, o.provider) : Promise.resolve(undefined),
     kube.list<IngressLike>(KINDS.Ingress, 'Ingress', { namespace, fields: FIELDS.Ingress }),
     o.target ? Promise.resolve([]) : list('HTTPRoute'),
-    o.target ? Promise.resolve([]) : list<KubeObject & { spec?: { gateways?: string[] } }>('VirtualService'),
-    kube.list<ServiceLike>('v1', 'Service', { namespace, fields: FIELDS.Service }),
-    kube.list<EndpointSliceLike>('discovery.k8s.io/v1', 'EndpointSlice', { namespace, fields: FIELDS.EndpointSlice }),
+    o.target ? Promise.resolve([]) : list<VirtualService>('VirtualService'),
+    kube.list<Service>('v1', 'Service', { namespace, fields: FIELDS.Service }),
+    kube.list<EndpointSlice>('discovery.k8s.io/v1', 'EndpointSlice', { namespace, fields: FIELDS.EndpointSlice }),
     optionalList(kube.list<IngressClassLike>('networking.k8s.io/v1', 'IngressClass'), true),
   ]);
   const withNs = <T extends KubeObject>(xs: T[]) => xs.map((x) => ({ ...x, metadata: { ...x.metadata, namespace: x.metadata?.namespace ?? kube.namespace } }));

@@ -4,7 +4,6 @@
 // a header (the Cookie header by regex for --cookie). Header routes of anyone else are left as they are.
 import { isDeepStrictEqual } from 'node:util';
 import { stateAnnotations } from '../../../shared/kube/ownership.js';
-import type { KubeObject } from '../../../shared/kube/client.js';
 import type { Change } from '../../../shared/kube/plan.js';
 import {
   cookieFromRegex,
@@ -20,29 +19,8 @@ import {
   type ReadResult,
   type Slot,
 } from '../model.js';
-
-interface StringMatch {
-  exact?: string;
-  prefix?: string;
-  regex?: string;
-}
-interface HttpMatch {
-  uri?: StringMatch;
-  headers?: Record<string, StringMatch>;
-  [k: string]: unknown;
-}
-interface RouteDestination {
-  destination?: { host?: string; subset?: string; port?: { number?: number } };
-  weight?: number;
-}
-interface HttpRoute {
-  match?: HttpMatch[];
-  route?: RouteDestination[];
-  [k: string]: unknown;
-}
-export interface VirtualService extends KubeObject {
-  spec?: { hosts?: string[]; gateways?: string[]; http?: HttpRoute[]; [k: string]: unknown };
-}
+import { serviceOfHost } from '../../../shared/istio/hosts.js';
+import type { HttpRoute, RouteDestination, StringMatch, VirtualService } from '../../../shared/istio/types.js';
 
 const pathOf = (r: HttpRoute): string => {
   const u = r.match?.[0]?.uri;
@@ -52,8 +30,8 @@ const isPlain = (r: HttpRoute): boolean =>
   !(r.match ?? []).some((m) => Object.keys(m.headers ?? {}).length > 0 || Object.keys(m).some((k) => k !== 'uri' && k !== 'headers' && k !== 'name'));
 /** The Service a destination host names, within the VirtualService's namespace. */
 const serviceOf = (host: string, ns: string): string => {
-  const parts = host.split('.');
-  return parts.length === 1 || parts[1] === ns ? parts[0] : host;
+  const service = serviceOfHost(host, ns);
+  return service?.namespace === ns ? service.name : host;
 };
 
 function previewOf(r: HttpRoute, ns: string): PreviewRule | undefined {

@@ -13,7 +13,6 @@ import { print } from '../../../shared/output/print.js';
 import { outputDocument } from '../../../shared/output/api.js';
 import { dnsSubdomain, headerValue, httpToken, keyValue, re2Pattern, serviceName } from '../../../shared/validate.js';
 import { cookieMatch, describeMatch, planRoute, type HeaderMatch, type MatchKind, type RoutePlan, type RuleWrite } from '../header-route.js';
-import type { VirtualService } from '../istio.js';
 import { listCanaryObjects } from '../observe.js';
 import { routingVirtualServices, selects } from '../topology.js';
 import { NAMES } from '../../../shared/commands/complete-names.js';
@@ -137,7 +136,7 @@ export const routeCommand = defineCommand<Options>({
             : `no VirtualService in namespace "${ns}" routes service "${o.service}"; create one with a default route to it first`,
         );
       }
-      const vs = routing[0] as VirtualService;
+      const vs = routing[0];
       vsName = vs.metadata?.name ?? '';
       const labels = (d: (typeof deployments)[number]) => d.spec?.template?.metadata?.labels ?? {};
       const behind = deployments.filter((d) => selects(service.spec?.selector, labels(d)));
@@ -145,7 +144,7 @@ export const routeCommand = defineCommand<Options>({
         svc: { namespace: ns, service },
         behind,
         vs,
-        virtualServices: istio.virtualServices as VirtualService[],
+        virtualServices: istio.virtualServices,
         rules: istio.destinationRules,
         matches: o.matches,
         to: o.to,

@@ -17,7 +17,6 @@ import { readInt } from '../../../shared/cli/flags.js';
 import { abortCanary, promoteCanary, setWeight } from '../actions.js';
 import { modeFlag, readMode, readScaleArgs, scaleFlags, type Mode, type ScaleArgs } from '../flags.js';
 import { parseSteps, readRun, runPatch, verdict, type Limits, type RunState } from '../progressive.js';
-import type { DeploymentLike } from '../topology.js';
 import { listCanaryObjects } from '../observe.js';
 import { canaryViews } from '../status.js';
 import { NAMES } from '../../../shared/commands/complete-names.js';
@@ -26,6 +25,7 @@ import { metricFlags, readLimits, readMetricOptions, wantsMetrics, type MetricOp
 import { prometheusClient, type PrometheusClient } from '../metrics/prometheus.js';
 import { unfilled } from '../metrics/promql.js';
 import { counted } from '../../../shared/output/plural.js';
+import type { Deployment } from '../../../shared/kube/types.js';
 
 /** The exit code of a run stopped with Ctrl-C (as a shell reports SIGINT). */
 
@@ -210,7 +210,7 @@ export const runCommand = defineCommand<Options>({
         if (judged === 'interrupted') return interrupted(i, true);
         analysis = judged;
       }
-      let fresh = await kube.get<DeploymentLike>(ref);
+      let fresh = await kube.get<Deployment>(ref);
       version = fresh.metadata?.resourceVersion;
       // An abort, promote or another run in the meantime ended this one: going on would undo it.
       const now = readRun(fresh);
@@ -221,7 +221,7 @@ export const runCommand = defineCommand<Options>({
       }
       if (analysis) {
         // Kept on the canary for `canary status`, written over what this run saw.
-        fresh = await kube.patch<DeploymentLike>(ref, {
+        fresh = await kube.patch<Deployment>(ref, {
           metadata: { resourceVersion: version, ...(analysisPatch(analysis) as { metadata: object }).metadata },
         });
         version = fresh.metadata?.resourceVersion;

@@ -3,10 +3,10 @@
 // the canary Deployment, so `canary status` shows the last step's analysis.
 import { CliError } from '../../../shared/errors.js';
 import { readState, stateAnnotations } from '../../../shared/kube/ownership.js';
-import type { DeploymentLike } from '../topology.js';
 import { judge, planChecks, type Answer, type CheckResult, type MetricLimits, type PlannedCheck, type Verdict } from './judge.js';
 import type { PrometheusClient, Sample } from './prometheus.js';
 import type { QueryTarget } from './promql.js';
+import type { Deployment } from '../../../shared/kube/types.js';
 
 export const ANALYSIS = 'analysis';
 
@@ -82,7 +82,7 @@ export function analysisPatch(a: Analysis): Record<string, unknown> {
 
 export type RecordedAnalysis = Omit<Analysis, 'checks'> & { checks: Omit<CheckResult, 'query'>[] };
 
-export function readAnalysis(d: DeploymentLike): RecordedAnalysis | undefined {
+export function readAnalysis(d: Deployment): RecordedAnalysis | undefined {
   const raw = readState(d)[ANALYSIS];
   if (!raw) return undefined;
   try {

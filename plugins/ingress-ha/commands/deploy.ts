@@ -12,7 +12,7 @@ import { dnsLabel, dnsSubdomain, serviceName } from '../../../shared/validate.js
 import { adoptJournal, planAdoption, runAdoption } from '../adopt.js';
 import { applyObjects, minAvailableFor, needsToleration, noIngressNodesMessage, resolveService, waitForController, withState } from '../deploy.js';
 import { buildManifests } from '../manifests.js';
-import { isIngressNode, nameOf, type DeploymentLike, type NodeLike, type ServiceLike } from '../observed.js';
+import { isIngressNode, nameOf } from '../observed.js';
 import {
   CLOUDS,
   CONTROLLERS,
@@ -24,6 +24,7 @@ import {
   type Controller,
   type IngressOptions,
 } from '../options.js';
+import type { Deployment, Node, Service } from '../../../shared/kube/types.js';
 
 const ISTIO_INJECTOR_MISSING =
   'no Istio sidecar injector in this cluster (no istio-sidecar-injector webhook): the gateway\'s image "auto" is filled in by istiod, so install Istio first or pass --image';
@@ -43,9 +44,9 @@ interface Options {
   /** Filled in by complete. */
   observed?: {
     ingress: IngressOptions;
-    nodes: NodeLike[];
-    existingService?: ServiceLike | undefined;
-    oldDeployment?: DeploymentLike | undefined;
+    nodes: Node[];
+    existingService?: Service | undefined;
+    oldDeployment?: Deployment | undefined;
     /** Warnings found while reading the cluster. */
     notes: string[];
   };
@@ -107,9 +108,9 @@ export const deployCommand = defineCommand<Options>({
     const ns = await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
     if (!ns) throw new CliError(`namespace "${namespace}" not found; create it first (kubectl create namespace ${namespace}) or choose another with -n`);
     const [nodes, services, oldDeployment] = await Promise.all([
-      kube.list<NodeLike>('v1', 'Node'),
-      kube.list<ServiceLike>('v1', 'Service', { namespace }),
-      o.adopt ? kube.find<DeploymentLike>({ apiVersion: 'apps/v1', kind: 'Deployment', name: o.adopt, namespace }) : Promise.resolve(undefined),
+      kube.list<Node>('v1', 'Node'),
+      kube.list<Service>('v1', 'Service', { namespace }),
+      o.adopt ? kube.find<Deployment>({ apiVersion: 'apps/v1', kind: 'Deployment', name: o.adopt, namespace }) : Promise.resolve(undefined),
     ]);
     const base = ingressOptions({ namespace, controller: o.controller, cloud: o.cloud, plugin: ctx.plugin, ...(o.name ? { name: o.name } : {}) });
     const front = resolveService(services, base, o.adopt ? { name: o.adopt, deployment: oldDeployment } : undefined, o.service);

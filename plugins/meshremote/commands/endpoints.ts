@@ -8,7 +8,8 @@ import { defineCommand, requiredStr } from '../../../shared/cli/command.js';
 import { outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import type { CommandContext } from '../../../shared/context.js';
 import { errorText, KubeApiError, SilentExit, ValidationError } from '../../../shared/errors.js';
-import type { Kube, KubeObject } from '../../../shared/kube/client.js';
+import type { Kube } from '../../../shared/kube/client.js';
+import type { EndpointSlice } from '../../../shared/kube/types.js';
 import { TEMPLATE_FORMATS, type OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsLabel } from '../../../shared/validate.js';
@@ -47,14 +48,6 @@ export interface ClusterEndpoints {
   error?: string | undefined;
 }
 
-interface SliceEndpoint {
-  addresses?: string[];
-  conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
-  targetRef?: { kind?: string; name?: string };
-  nodeName?: string;
-  zone?: string;
-}
-
 /** <service>.<namespace>, both DNS-1123 labels. */
 export function parseServiceRef(v: string): { service: string; namespace: string } {
   const parts = v.split('.');
@@ -63,11 +56,11 @@ export function parseServiceRef(v: string): { service: string; namespace: string
 }
 
 /** One cluster's endpoints of the Service from its EndpointSlices (pure). */
-export function endpointRows(cluster: string, slices: KubeObject[]): EndpointRow[] {
+export function endpointRows(cluster: string, slices: EndpointSlice[]): EndpointRow[] {
   const rows: EndpointRow[] = [];
   for (const slice of slices) {
-    const ports = ((slice['ports'] ?? []) as { name?: string; port?: number; protocol?: string }[]).map((p) => `${p.name ? `${p.name}:` : ''}${p.port ?? '?'}`);
-    for (const e of (slice['endpoints'] ?? []) as SliceEndpoint[]) {
+    const ports = (slice.ports ?? []).map((p) => `${p.name ? `${p.name}:` : ''}${p.port ?? '?'}`);
+    for (const e of slice.endpoints ?? []) {
       for (const address of e.addresses ?? []) {
         rows.push({
           cluster,
@@ -99,7 +92,10 @@ async function readCluster(kube: Kube, cluster: string, via: string, o: Options)
   try {
     const [svc, slices] = await Promise.all([
       kube.find({ apiVersion: 'v1', kind: 'Service', name: o.service, namespace: o.serviceNamespace }),
-      kube.list('discovery.k8s.io/v1', 'EndpointSlice', { namespace: o.serviceNamespace, labelSelector: `kubernetes.io/service-name=${o.service}` }),
+      kube.list<EndpointSlice>('discovery.k8s.io/v1', 'EndpointSlice', {
+        namespace: o.serviceNamespace,
+        labelSelector: `kubernetes.io/service-name=${o.service}`,
+      }),
     ]);
     return { cluster, via, service: Boolean(svc), endpoints: endpointRows(cluster, slices) };
   } catch (err) {

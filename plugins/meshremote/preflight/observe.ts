@@ -3,6 +3,7 @@
 import { X509Certificate } from 'node:crypto';
 import { errorText, KubeApiError } from '../../../shared/errors.js';
 import { ALL_NAMESPACES, type Kube, type KubeObject } from '../../../shared/kube/client.js';
+import type { ConfigMap, Node, Pod } from '../../../shared/kube/types.js';
 import { installValues, INJECTOR_CONFIGMAP, VALUES_CONFIGMAP, type InstallValues } from '../../../shared/istio/install-values.js';
 import { istiodVersion, runningIstiods } from '../../../shared/istio/istiod-debug.js';
 import { CONTROL_PLANE_CLUSTERS_ANNOTATION, MULTICLUSTER_SECRET_LABEL, NETWORK_LABEL, registeredClusters } from '../../../shared/istio/multicluster.js';
@@ -71,24 +72,22 @@ export function rootCerts(pem: string | undefined): RootCert[] | undefined {
 }
 
 async function podRanges(kube: Kube): Promise<RangeFacts> {
-  const nodes = await kube.list('v1', 'Node');
+  const nodes = await kube.list<Node>('v1', 'Node');
   const cidrs = new Set<string>();
   let without = 0;
   for (const n of nodes) {
-    const spec = (n.spec ?? {}) as { podCIDRs?: string[]; podCIDR?: string };
+    const spec = n.spec ?? {};
     const list = spec.podCIDRs?.length ? spec.podCIDRs : spec.podCIDR ? [spec.podCIDR] : [];
     if (!list.length) without++;
     for (const c of list) cidrs.add(c);
   }
   if (cidrs.size && !without) return { cidrs: [...cidrs], source: 'nodes', detail: `from the podCIDRs of ${nodes.length} node(s)` };
   // The CNI allocates addresses itself (Cilium cluster-pool, cloud IPAMs): sample running pods' IPs.
-  const page = await kube.call<{ items?: KubeObject[] }>(
+  const page = await kube.call<{ items?: Pod[] }>(
     { verb: 'list', resource: 'pods' },
     { method: 'GET', path: '/api/v1/pods', query: { fieldSelector: 'status.phase=Running', limit: 500 } },
   );
-  const ips = (page.items ?? [])
-    .filter((p) => !(p.spec as { hostNetwork?: boolean } | undefined)?.hostNetwork)
-    .flatMap((p) => ((p.status as { podIPs?: { ip: string }[] } | undefined)?.podIPs ?? []).map((x) => x.ip));
+  const ips = (page.items ?? []).filter((p) => !p.spec?.hostNetwork).flatMap((p) => (p.status?.podIPs ?? []).map((x) => x.ip));
   const partial = cidrs.size ? `; ${without} of ${nodes.length} nodes have no podCIDRs` : '';
   if (!ips.length) return { cidrs: [...cidrs], source: cidrs.size ? 'nodes' : 'none', detail: `no node podCIDRs and no running pods to sample${partial}` };
   return { cidrs: [...cidrs], sampled: ips, source: 'pods', detail: `nodes carry no podCIDRs${partial}: ${ips.length} running pod IP(s) sampled` };
@@ -165,8 +164,8 @@ export async function observeCluster(kube: Kube, role: Role, namespace: string):
       kube.call({ verb: 'get', resource: 'networking.istio.io' }, { method: 'GET', path: '/apis/networking.istio.io/v1' }).then(() => true),
       (err) => (notFound(err) ? false : undefined),
     ),
-    catching(kube.find({ apiVersion: 'v1', kind: 'ConfigMap', name: INJECTOR_CONFIGMAP, namespace }), () => undefined),
-    catching(kube.find({ apiVersion: 'v1', kind: 'ConfigMap', name: VALUES_CONFIGMAP, namespace }), () => undefined),
+    catching(kube.find<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', name: INJECTOR_CONFIGMAP, namespace }), () => undefined),
+    catching(kube.find<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', name: VALUES_CONFIGMAP, namespace }), () => undefined),
     catching(kube.find({ apiVersion: 'v1', kind: 'ConfigMap', name: 'istio-ca-root-cert', namespace }), (err) =>
       err instanceof Error ? err : new Error(String(err)),
     ),

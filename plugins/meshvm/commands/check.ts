@@ -10,7 +10,7 @@ import { outputFlag, readOutput, readTimeout, timeoutFlag } from '../../../share
 import type { CommandContext } from '../../../shared/context.js';
 import { KubeApiError, SilentExit, UsageError, ValidationError } from '../../../shared/errors.js';
 import type { Kube } from '../../../shared/kube/client.js';
-import { findEastWestService, type GatewayService } from '../../../shared/istio/eastwest.js';
+import { findEastWestService } from '../../../shared/istio/eastwest.js';
 import { NETWORKING_V1, selectorMatches, type ServiceEntry, type WorkloadEntry, type WorkloadGroup } from '../../../shared/istio/workload.js';
 import { isDocumentFormat, TEMPLATE_FORMATS, type FormatName, type OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
@@ -19,10 +19,11 @@ import { readBundle, type Bundle } from '../bundle.js';
 import { checkExit, checkVerdicts, type CheckInput, type ClusterFacts, type Verdict } from '../check-rules.js';
 import { ISTIO_NAMESPACE, istioMissing, readAll, requireNamespace, ROOT_CERT_CONFIGMAP, ROOT_CERT_KEY } from '../cluster.js';
 import { requestCertificate, tlsHandshake, type Target } from '../connect.js';
-import { ISTIOD_GATEWAY, virtualServiceName, type IstioGateway, type IstioVirtualService } from '../expose-plan.js';
-import type { ConfigMap, Service } from '../kube-shapes.js';
+import { ISTIOD_GATEWAY, virtualServiceName } from '../expose-plan.js';
 import { API_VERSION } from '../output.js';
 import { ISTIO_CA_AUDIENCE } from '../token.js';
+import type { ConfigMap, Service } from '../../../shared/kube/types.js';
+import type { Gateway, VirtualService } from '../../../shared/istio/types.js';
 
 interface Options {
   service?: string | undefined;
@@ -153,12 +154,12 @@ async function observe(kube: Kube, o: Options, bundle: Bundle | undefined): Prom
       istioList(kube.list<WorkloadGroup>(NETWORKING_V1, 'WorkloadGroup', ns), 'WorkloadGroup'),
       istioList(kube.list<ServiceEntry>(NETWORKING_V1, 'ServiceEntry', ns), 'ServiceEntry'),
       kube.list<Service>('v1', 'Service', ns),
-      kube.list<GatewayService>('v1', 'Service', istio).catch(() => [] as GatewayService[]),
+      kube.list<Service>('v1', 'Service', istio).catch(() => [] as Service[]),
       kube.list('v1', 'ServiceAccount', ns),
       kube.find<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', name: ROOT_CERT_CONFIGMAP, namespace }),
-      kube.find<IstioGateway>({ apiVersion: NETWORKING_V1, kind: 'Gateway', name: ISTIOD_GATEWAY, namespace: o.istioNamespace }).catch(() => undefined),
+      kube.find<Gateway>({ apiVersion: NETWORKING_V1, kind: 'Gateway', name: ISTIOD_GATEWAY, namespace: o.istioNamespace }).catch(() => undefined),
       kube
-        .find<IstioVirtualService>({ apiVersion: NETWORKING_V1, kind: 'VirtualService', name: virtualServiceName(o.revision), namespace: o.istioNamespace })
+        .find<VirtualService>({ apiVersion: NETWORKING_V1, kind: 'VirtualService', name: virtualServiceName(o.revision), namespace: o.istioNamespace })
         .catch(() => undefined),
       bundle ? kube.find<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', name: injector, namespace: o.istioNamespace }) : Promise.resolve(undefined),
       bundle?.files['istio-token'] ? reviewToken(kube, bundle.files['istio-token']) : Promise.resolve(undefined),

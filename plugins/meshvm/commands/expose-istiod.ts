@@ -7,13 +7,15 @@ import { dryRunFlag, outputFlag, readDryRun, readOutput } from '../../../shared/
 import { CliError } from '../../../shared/errors.js';
 import type { DryRun } from '../../../shared/kube/client.js';
 import { executePlan } from '../../../shared/kube/plan.js';
-import { EASTWEST_INSTALL_HINT, externalAddress, findEastWestService, gatewaySelector, type GatewayService } from '../../../shared/istio/eastwest.js';
+import { EASTWEST_INSTALL_HINT, externalAddress, findEastWestService, gatewaySelector } from '../../../shared/istio/eastwest.js';
 import { NETWORKING_V1 } from '../../../shared/istio/workload.js';
 import type { FormatName, OutputFormat } from '../../../shared/output/format.js';
 import { dnsLabel } from '../../../shared/validate.js';
 import { findObject, ISTIO_NAMESPACE, readAll, requireNamespace } from '../cluster.js';
-import { ISTIOD_GATEWAY, ISTIOD_PORTS, planExpose, virtualServiceName, type IstioGateway, type IstioVirtualService } from '../expose-plan.js';
+import { ISTIOD_GATEWAY, ISTIOD_PORTS, planExpose, virtualServiceName } from '../expose-plan.js';
 import { printObjects } from '../output.js';
+import type { Service } from '../../../shared/kube/types.js';
+import type { Gateway, VirtualService } from '../../../shared/istio/types.js';
 
 interface Options {
   revision?: string | undefined;
@@ -50,9 +52,9 @@ export const exposeIstiodCommand = defineCommand<Options>({
     const ns = o.istioNamespace;
     const [, services, gateway, virtualService] = await readAll([
       requireNamespace(kube, ns),
-      kube.list<GatewayService>('v1', 'Service', { namespace: ns }),
-      findObject<IstioGateway>(kube, { apiVersion: NETWORKING_V1, kind: 'Gateway', name: ISTIOD_GATEWAY, namespace: ns }),
-      findObject<IstioVirtualService>(kube, { apiVersion: NETWORKING_V1, kind: 'VirtualService', name: virtualServiceName(o.revision), namespace: ns }),
+      kube.list<Service>('v1', 'Service', { namespace: ns }),
+      findObject<Gateway>(kube, { apiVersion: NETWORKING_V1, kind: 'Gateway', name: ISTIOD_GATEWAY, namespace: ns }),
+      findObject<VirtualService>(kube, { apiVersion: NETWORKING_V1, kind: 'VirtualService', name: virtualServiceName(o.revision), namespace: ns }),
     ] as const);
     const ew = findEastWestService(services);
     if (!ew)

@@ -9,9 +9,9 @@ import { isDocumentFormat, TEMPLATE_FORMATS, type FormatName, type OutputFormat 
 import { print } from '../../../shared/output/print.js';
 import { dnsLabel } from '../../../shared/validate.js';
 import { istioMissing, readAll, requireNamespace } from '../cluster.js';
-import type { Service } from '../kube-shapes.js';
 import { vmRows, type VMRow } from '../list-rows.js';
 import { API_VERSION } from '../output.js';
+import type { Service } from '../../../shared/kube/types.js';
 
 interface Options {
   allNamespaces: boolean;

@@ -14,10 +14,10 @@ import type { FormatName, OutputFormat } from '../../../shared/output/format.js'
 import { dnsLabel, dnsSubdomain, serviceName, unicastAddress } from '../../../shared/validate.js';
 import { findObject, readAll, requireIstiod, requireNamespace } from '../cluster.js';
 import { readWorkloadFlags, workloadFlags, type WorkloadFlags } from '../flags.js';
-import type { EndpointSlice, Service } from '../kube-shapes.js';
 import { checkDistinct, parsePortArg, type PortArg } from '../ports.js';
 import { planRegister, REGISTER_MODES, vmObjectName, type RegisterMode, type RegisterObserved, type RegisterRequest } from '../register-plan.js';
 import { printObjects } from '../output.js';
+import type { EndpointSlice, Service } from '../../../shared/kube/types.js';
 
 interface Options extends WorkloadFlags {
   service: string;

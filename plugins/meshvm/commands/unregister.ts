@@ -8,10 +8,10 @@ import { executePlan } from '../../../shared/kube/plan.js';
 import { NETWORKING_V1, type ServiceEntry, type WorkloadEntry } from '../../../shared/istio/workload.js';
 import { dnsLabel, serviceName, unicastAddress } from '../../../shared/validate.js';
 import { istioMissing, readAll, requireNamespace } from '../cluster.js';
-import type { EndpointSlice, Service } from '../kube-shapes.js';
 import { planUnregister, type UnregisterObserved } from '../unregister-plan.js';
 import { isManagedBy } from '../../../shared/kube/ownership.js';
 import { PLUGIN, vmObjectName } from '../register-plan.js';
+import type { EndpointSlice, Service } from '../../../shared/kube/types.js';
 
 interface Options {
   service: string;

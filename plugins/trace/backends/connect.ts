@@ -6,10 +6,11 @@ import type { CommandContext } from '../../../shared/context.js';
 import { KubeApiError } from '../../../shared/errors.js';
 import type { Kube, KubeObject } from '../../../shared/kube/client.js';
 import { BackendError, type Backend, type BackendType, type Fetch } from './backend.js';
-import { candidateFor, describeCandidate, detectCandidates, distinctBackends, type Candidate, type ServiceLike } from './detect.js';
+import { candidateFor, describeCandidate, detectCandidates, distinctBackends, type Candidate } from './detect.js';
 import { urlClient } from './http.js';
 import { JaegerBackend } from './jaeger.js';
 import { ZipkinBackend } from './zipkin.js';
+import type { Service } from '../../../shared/kube/types.js';
 
 export interface BackendOptions {
   url?: URL | undefined;
@@ -156,9 +157,9 @@ async function chooseService(ctx: CommandContext, kube: Kube, o: BackendOptions)
   if (o.backend) {
     const { namespace, service, port } = o.backend;
     // Read the Service to know what it is (and refuse the write-only receiver); without permission, guess from its answers.
-    let svc: ServiceLike | undefined;
+    let svc: Service | undefined;
     try {
-      svc = await kube.get<KubeObject & ServiceLike>({ apiVersion: 'v1', kind: 'Service', name: service, namespace });
+      svc = await kube.get<KubeObject & Service>({ apiVersion: 'v1', kind: 'Service', name: service, namespace });
     } catch (err) {
       if (!(err instanceof KubeApiError && err.status === 403)) throw err;
     }
@@ -175,7 +176,7 @@ async function chooseService(ctx: CommandContext, kube: Kube, o: BackendOptions)
       throw new BackendError(`service ${namespace}/${service} has no ports; name one with --backend ${namespace}/${service}:PORT`, 'unreachable');
     const samePort = known && (known.port === chosenPort || ports.some((p) => p.name === chosenPort && String(p.port) === known.port));
     if (known?.writeOnly && samePort) {
-      const others = await kube.list<KubeObject & ServiceLike>('v1', 'Service', { namespace }).catch(() => []);
+      const others = await kube.list<KubeObject & Service>('v1', 'Service', { namespace }).catch(() => []);
       throw writeOnlyError(
         known,
         detectCandidates(others.map((s) => ({ ...s, metadata: { ...s.metadata, namespace } }))).find((x) => !x.writeOnly),
@@ -183,9 +184,9 @@ async function chooseService(ctx: CommandContext, kube: Kube, o: BackendOptions)
     }
     return samePort ? { ...known, port: chosenPort } : { namespace, service, port: chosenPort, basePaths: [''] };
   }
-  let services: ServiceLike[];
+  let services: Service[];
   try {
-    services = await kube.list<KubeObject & ServiceLike>('v1', 'Service', { namespace: o.istioNamespace });
+    services = await kube.list<KubeObject & Service>('v1', 'Service', { namespace: o.istioNamespace });
   } catch (err) {
     if (err instanceof KubeApiError && err.status === 403) {
       throw new BackendError(

@@ -5,11 +5,7 @@
 // charts and operator).
 import { UsageError } from '../../../shared/errors.js';
 import type { BackendType } from './backend.js';
-
-export interface ServiceLike {
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
-  spec?: { selector?: Record<string, string>; ports?: { name?: string; port: number; targetPort?: number | string }[] };
-}
+import type { Service } from '../../../shared/kube/types.js';
 
 export interface Candidate {
   namespace: string;
@@ -27,18 +23,18 @@ export interface Candidate {
 const JAEGER_QUERY_PORT = 16686;
 const ZIPKIN_PORT = 9411;
 
-function mentions(s: ServiceLike, word: string): boolean {
+function mentions(s: Service, word: string): boolean {
   const values = [...Object.values(s.spec?.selector ?? {}), ...Object.values(s.metadata?.labels ?? {})];
   return values.some((v) => v.toLowerCase().includes(word));
 }
 
 /** Which pods a Service sends to: the selector says it better than the labels on the Service. */
-function selects(s: ServiceLike, word: string): boolean {
+function selects(s: Service, word: string): boolean {
   const sel = Object.values(s.spec?.selector ?? {});
   return sel.length ? sel.some((v) => v.toLowerCase().includes(word)) : mentions(s, word);
 }
 
-function portFor(s: ServiceLike, wanted: (p: { name?: string; port: number; targetPort?: number | string }) => boolean): string | undefined {
+function portFor(s: Service, wanted: (p: { name?: string; port: number; targetPort?: number | string }) => boolean): string | undefined {
   const p = (s.spec?.ports ?? []).find(wanted);
   return p ? String(p.port) : undefined;
 }
@@ -46,7 +42,7 @@ function portFor(s: ServiceLike, wanted: (p: { name?: string; port: number; targ
 const targets = (n: number) => (p: { port: number; targetPort?: number | string }) => p.targetPort === n || (p.targetPort === undefined && p.port === n);
 
 /** One Service, read as a backend (undefined: not a tracing Service). */
-export function candidateFor(s: ServiceLike): Candidate | undefined {
+export function candidateFor(s: Service): Candidate | undefined {
   const name = s.metadata?.name ?? '';
   const namespace = s.metadata?.namespace ?? '';
   const ports = s.spec?.ports ?? [];
@@ -67,7 +63,7 @@ export function candidateFor(s: ServiceLike): Candidate | undefined {
 const RANK = (c: Candidate) => (c.writeOnly ? 9 : c.service === 'tracing' ? 0 : c.type === 'jaeger' ? 1 : 2);
 
 /** Every tracing Service found, best first; write-only receivers last (they are only named in errors). */
-export function detectCandidates(services: ServiceLike[]): Candidate[] {
+export function detectCandidates(services: Service[]): Candidate[] {
   return services
     .map(candidateFor)
     .filter((c): c is Candidate => c !== undefined)
@@ -78,7 +74,7 @@ export function detectCandidates(services: ServiceLike[]): Candidate[] {
  * The candidates that reach different pods, best first: Istio's Zipkin addon serves one Zipkin under
  * two Services (tracing and zipkin), which is one backend, not a choice to warn about.
  */
-export function distinctBackends(services: ServiceLike[], candidates: Candidate[]): Candidate[] {
+export function distinctBackends(services: Service[], candidates: Candidate[]): Candidate[] {
   const pods = (c: Candidate) => {
     const s = services.find((x) => x.metadata?.name === c.service);
     const sel = Object.entries(s?.spec?.selector ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));

@@ -2,10 +2,11 @@
 // config of each control-plane revision, istiod's PILOT_TRACE_SAMPLING, revision tags, Telemetries,
 // namespaces and the pod templates of workloads.
 import { KubeApiError } from '../../../shared/errors.js';
-import { ALL_NAMESPACES, type Kube, type KubeObject } from '../../../shared/kube/client.js';
+import { ALL_NAMESPACES, type Kube } from '../../../shared/kube/client.js';
 import { optionalList } from '../../../shared/kube/api-errors.js';
 import { MESH_CONFIG_KEY, parseMeshConfig, type ConfigMapMeta, type MeshConfig } from '../../../shared/istio/mesh-config.js';
 import { REVISION_LABEL, TELEMETRY_API_VERSION, TELEMETRY_KIND, type Telemetry } from '../../../shared/istio/telemetry.js';
+import type { ConfigMap, Deployment } from '../../../shared/kube/types.js';
 
 export interface ControlPlane {
   /** "default" for the ConfigMap `istio`. */
@@ -38,21 +39,8 @@ export interface Observed {
   workloads: PodTemplateOwner[];
 }
 
-interface ConfigMapLike extends KubeObject {
-  data?: Record<string, string>;
-}
-
-interface DeploymentLike extends KubeObject {
-  spec?: {
-    template?: {
-      metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-      spec?: { containers?: { name: string; env?: { name: string; value?: string; valueFrom?: unknown }[] }[] };
-    };
-  };
-}
-
 /** The ConfigMaps istiod revisions read: `istio` and `istio-<rev>` with a `mesh` key. */
-export function controlPlanes(configMaps: ConfigMapLike[], istiods: DeploymentLike[]): ControlPlane[] {
+export function controlPlanes(configMaps: ConfigMap[], istiods: Deployment[]): ControlPlane[] {
   const planes: ControlPlane[] = [];
   for (const cm of configMaps) {
     const name = cm.metadata?.name ?? '';
@@ -91,8 +79,8 @@ export function controlPlanes(configMaps: ConfigMapLike[], istiods: DeploymentLi
 
 export async function observeControlPlanes(kube: Kube, istioNamespace: string): Promise<{ planes: ControlPlane[]; tags: Record<string, string> }> {
   const [configMaps, istiods, webhooks] = await Promise.all([
-    kube.list<ConfigMapLike>('v1', 'ConfigMap', { namespace: istioNamespace }),
-    kube.list<DeploymentLike>('apps/v1', 'Deployment', { namespace: istioNamespace, labelSelector: 'app=istiod' }),
+    kube.list<ConfigMap>('v1', 'ConfigMap', { namespace: istioNamespace }),
+    kube.list<Deployment>('apps/v1', 'Deployment', { namespace: istioNamespace, labelSelector: 'app=istiod' }),
     optionalList(kube.list('admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration', { labelSelector: 'istio.io/tag' }), true),
   ]);
   const tags: Record<string, string> = {};
@@ -104,7 +92,7 @@ export async function observeControlPlanes(kube: Kube, istioNamespace: string): 
   return { planes: controlPlanes(configMaps, istiods), tags };
 }
 
-function podTemplates(kind: string, items: DeploymentLike[]): PodTemplateOwner[] {
+function podTemplates(kind: string, items: Deployment[]): PodTemplateOwner[] {
   return items.map((d) => ({
     kind,
     name: d.metadata?.name ?? '',
@@ -117,9 +105,9 @@ function podTemplates(kind: string, items: DeploymentLike[]): PodTemplateOwner[]
 /** The pod templates of a namespace's (or every namespace's) Deployments, StatefulSets and DaemonSets. */
 export async function listPodTemplates(kube: Kube, namespace: string): Promise<PodTemplateOwner[]> {
   const [deployments, statefulSets, daemonSets] = await Promise.all([
-    kube.list<DeploymentLike>('apps/v1', 'Deployment', { namespace }),
-    kube.list<DeploymentLike>('apps/v1', 'StatefulSet', { namespace }),
-    kube.list<DeploymentLike>('apps/v1', 'DaemonSet', { namespace }),
+    kube.list<Deployment>('apps/v1', 'Deployment', { namespace }),
+    kube.list<Deployment>('apps/v1', 'StatefulSet', { namespace }),
+    kube.list<Deployment>('apps/v1', 'DaemonSet', { namespace }),
   ]);
   return [...podTemplates('deployment', deployments), ...podTemplates('statefulset', statefulSets), ...podTemplates('daemonset', daemonSets)];
 }

@@ -7,7 +7,8 @@ import { retryOnConflict, type DryRun } from '../../../../shared/kube/client.js'
 import { executePlan } from '../../../../shared/kube/plan.js';
 import { dnsSubdomain } from '../../../../shared/validate.js';
 import { planAdd, planRemove } from '../../nodes.js';
-import { isIngressNode, nameOf, type NodeLike } from '../../observed.js';
+import { isIngressNode, nameOf } from '../../observed.js';
+import type { Node } from '../../../../shared/kube/types.js';
 
 export interface ChangeOptions {
   action: 'add' | 'remove';
@@ -23,8 +24,8 @@ export function nodeNames(names: string[]): string[] {
 }
 
 /** The named nodes, from one list of all nodes; an unknown name is an error before anything is written. */
-async function readNodes(ctx: CommandContext, names: string[]): Promise<{ all: NodeLike[]; named: NodeLike[] }> {
-  const all = await ctx.kube().list<NodeLike>('v1', 'Node');
+async function readNodes(ctx: CommandContext, names: string[]): Promise<{ all: Node[]; named: Node[] }> {
+  const all = await ctx.kube().list<Node>('v1', 'Node');
   const byName = new Map(all.map((n) => [nameOf(n), n]));
   const missing = names.filter((n) => !byName.has(n));
   if (missing.length)
