@@ -1,0 +1,106 @@
+// What set, promote, abort and run print with -o json|yaml|name: the canary, its Service and mode, the
+// split before and after (replicas, or the default route's weights under Istio) and the objects written.
+// Pure: the change carried out (actions.ts) in, the fields of the document out.
+import type { DryRun } from '../../shared/kube/client.js';
+import type { ChangeResult, ObjectChange } from '../../shared/output/change.js';
+import { objectChange } from '../../shared/output/change.js';
+import type { Done } from './actions.js';
+import { defaultRouteIndex, type IstioPlan, type VirtualService } from './istio.js';
+import type { ScalePlan } from './plan-set.js';
+import type { Topology } from './topology.js';
+
+/** One side of the split: the canary's and the stable's replicas, or their weights. */
+export interface Split {
+  canary: number;
+  stable: number;
+}
+
+/** The split at one moment: replicas in replicas mode, the default route's weights under Istio. */
+export type SplitState = { replicas: Split } | { weights: Split };
+
+export interface CanaryChangeFields {
+  canary: string;
+  stable: string;
+  service: string;
+  namespace: string;
+  mode: 'replicas' | 'istio';
+  virtualService?: string;
+  subsets?: { canary: string; stable: string };
+  before: SplitState;
+  after: SplitState;
+}
+
+/** The weights the default route of vs gives the canary's and the stable's subsets. */
+function weights(t: Topology, vs: VirtualService | undefined, plan: IstioPlan): Split {
+  const out = { canary: 0, stable: 0 };
+  if (!vs) return out;
+  let route;
+  try {
+    route = vs.spec?.http?.[defaultRouteIndex(t, vs)]?.route ?? [];
+  } catch {
+    return out;
+  }
+  for (const d of route) {
+    const w = d.weight ?? (route.length === 1 ? 100 : 0);
+    if (d.destination?.subset === plan.canarySubset) out.canary += w;
+    else if (d.destination?.subset === plan.stableSubset) out.stable += w;
+  }
+  return out;
+}
+
+const deploymentName = (name: string) => `deployment.apps/${name}`;
+
+/** Replicas mode: each Deployment scaled, deleted, or left as it was. */
+function replicaObjects(t: Topology, plan: ScalePlan): ObjectChange[] {
+  return [t.canary, t.stable].map((d) => {
+    const name = d.metadata?.name ?? '';
+    const step = plan.steps.find((s) => s.name === name && (s.delete || s.from !== s.to));
+    return { name: deploymentName(name), action: step ? (step.delete ? 'deleted' : 'scaled') : 'unchanged' };
+  });
+}
+
+/** Istio mode: the DestinationRule (when it needed subsets) and the VirtualService. */
+function istioObjects(plan: IstioPlan): ObjectChange[] {
+  return [
+    ...(plan.destinationRule ? [objectChange(plan.destinationRule, plan.createRule ? 'created' : 'configured')] : []),
+    objectChange(plan.virtualService, plan.vsChanged ? 'configured' : 'unchanged'),
+  ];
+}
+
+/** The document of a canary change of kind `kind`; `extra`: the command's own fields. */
+export function canaryChange<E extends object>(
+  kind: string,
+  done: Done<ScalePlan>,
+  dryRun: DryRun,
+  extra: E,
+  lines: string[] = [],
+): ChangeResult<CanaryChangeFields & E> {
+  const { t, plan, istio } = done;
+  const base = {
+    canary: t.canary.metadata?.name ?? '',
+    stable: t.stable.metadata?.name ?? '',
+    service: t.service.metadata?.name ?? '',
+    namespace: t.namespace,
+  };
+  if (istio) {
+    const fields = {
+      ...base,
+      mode: 'istio' as const,
+      virtualService: istio.virtualService.metadata?.name ?? '',
+      subsets: { canary: istio.canarySubset, stable: istio.stableSubset },
+      before: { weights: weights(t, t.virtualServices[0] as VirtualService | undefined, istio) },
+      after: { weights: weights(t, istio.virtualService, istio) },
+      ...extra,
+    };
+    return { kind, fields, dryRun, objects: istioObjects(istio), lines };
+  }
+  const replicas = (d: Topology['canary']) => d.spec?.replicas ?? 1;
+  const fields = {
+    ...base,
+    mode: 'replicas' as const,
+    before: { replicas: { canary: replicas(t.canary), stable: replicas(t.stable) } },
+    after: { replicas: { canary: plan?.canary ?? replicas(t.canary), stable: plan?.stable ?? replicas(t.stable) } },
+    ...extra,
+  };
+  return { kind, fields, dryRun, objects: plan ? replicaObjects(t, plan) : [], lines };
+}
