@@ -4,10 +4,11 @@
 import type { CommandContext } from '../../../../shared/context.js';
 import { CliError } from '../../../../shared/errors.js';
 import { retryOnConflict, type DryRun } from '../../../../shared/kube/client.js';
-import { executePlan } from '../../../../shared/kube/plan.js';
+import { executePlan, type ApplyResult } from '../../../../shared/kube/plan.js';
+import { appliedObjects, printChange, workContext, type ChangeFormat } from '../../../../shared/output/change.js';
 import { dnsSubdomain } from '../../../../shared/validate.js';
 import { planAdd, planRemove } from '../../nodes.js';
-import { isIngressNode, nameOf, type NodeLike } from '../../observed.js';
+import { hasIngressTaint, isIngressNode, nameOf, type NodeLike } from '../../observed.js';
 
 export interface ChangeOptions {
   action: 'add' | 'remove';
@@ -15,7 +16,11 @@ export interface ChangeOptions {
   exclusive: boolean;
   force: boolean;
   dryRun: DryRun;
+  output: ChangeFormat;
 }
+
+/** A node in the document: an ingress node or not, exclusive (tainted) or not. */
+const nodeState = (n: NodeLike) => ({ ingress: isIngressNode(n), exclusive: hasIngressTaint(n) });
 
 /** The node names given, valid and without repeats. */
 export function nodeNames(names: string[]): string[] {
@@ -32,8 +37,11 @@ async function readNodes(ctx: CommandContext, names: string[]): Promise<{ all: N
   return { all, named: names.map((n) => byName.get(n)!) };
 }
 
-export async function change(ctx: CommandContext, o: ChangeOptions): Promise<void> {
+export async function change(out: CommandContext, o: ChangeOptions): Promise<void> {
+  const ctx = workContext(out, o.output);
   let left = 0;
+  let nodes: { node: string; before: ReturnType<typeof nodeState>; after: ReturnType<typeof nodeState> }[] = [];
+  let applied: ApplyResult[] = [];
   await retryOnConflict(async () => {
     const { all, named } = await readNodes(ctx, o.nodes);
     const plan = o.action === 'add' ? planAdd(named, o.exclusive) : planRemove(named);
@@ -49,7 +57,19 @@ export async function change(ctx: CommandContext, o: ChangeOptions): Promise<voi
       );
     }
     for (const line of plan.unchanged) ctx.stdout.write(`${line}\n`);
-    if (plan.changes.length) await executePlan(ctx, plan.changes, o.dryRun);
+    applied = plan.changes.length ? await executePlan(ctx, plan.changes, o.dryRun) : [];
+    nodes = named.map((n) => {
+      const before = nodeState(n);
+      const after = o.action === 'add' ? { ingress: true, exclusive: before.exclusive || o.exclusive } : { ingress: false, exclusive: false };
+      return { node: nameOf(n), before, after };
+    });
+  });
+  const written = new Map(appliedObjects(applied).map((c) => [c.name, c.action]));
+  await printChange(out, o.output, {
+    kind: 'IngressNodeChange',
+    fields: { action: o.action, nodes, ingressNodes: left },
+    dryRun: o.dryRun,
+    objects: nodes.map(({ node }) => ({ name: `node/${node}`, action: written.get(`node/${node}`) ?? 'unchanged' })),
   });
   if (left < 2) {
     ctx.warn(
