@@ -35,6 +35,8 @@ export interface ObjectChange {
   name: string;
   /** The verb of kubectl's line: created, configured, scaled, patched, labeled, deleted, unchanged... */
   action: string;
+  /** The kubeconfig context of the cluster it is in, when the command writes to two (meshremote). */
+  context?: string;
 }
 
 /** The fields every change document ends with. */
@@ -73,8 +75,8 @@ export function workContext(ctx: CommandContext, format: ChangeFormat): CommandC
 }
 
 /** The objects of applyPlan's (or executePlan's) results, with the verb of each line. */
-export function appliedObjects(results: readonly ApplyResult[]): ObjectChange[] {
-  return results.map((r) => ({ name: changeName(r.change), action: r.verb }));
+export function appliedObjects(results: readonly ApplyResult[], context?: string): ObjectChange[] {
+  return results.map((r) => ({ name: changeName(r.change), action: r.verb, ...(context === undefined ? {} : { context }) }));
 }
 
 /** An object by its kind, apiVersion and name, with what happened to it. */
