@@ -7,6 +7,7 @@ import { objectChange } from '../../shared/output/change.js';
 import type { Done } from './actions.js';
 import { defaultRouteIndex, type IstioPlan, type VirtualService } from './istio.js';
 import type { ScalePlan } from './plan-set.js';
+import { changeName, type Change } from '../../shared/kube/plan.js';
 import type { Topology } from './topology.js';
 
 /** One side of the split: the canary's and the stable's replicas, or their weights. */
@@ -48,23 +49,21 @@ function weights(t: Topology, vs: VirtualService | undefined, plan: IstioPlan): 
   return out;
 }
 
-const deploymentName = (name: string) => `deployment.apps/${name}`;
-
-/** Replicas mode: each Deployment scaled, deleted, or left as it was. */
-function replicaObjects(t: Topology, plan: ScalePlan): ObjectChange[] {
-  return [t.canary, t.stable].map((d) => {
-    const name = d.metadata?.name ?? '';
-    const step = plan.steps.find((s) => s.name === name && (s.delete || s.from !== s.to));
-    return { name: deploymentName(name), action: step ? (step.delete ? 'deleted' : 'scaled') : 'unchanged' };
-  });
-}
-
-/** Istio mode: the DestinationRule (when it needed subsets) and the VirtualService. */
-function istioObjects(plan: IstioPlan): ObjectChange[] {
-  return [
-    ...(plan.destinationRule ? [objectChange(plan.destinationRule, plan.createRule ? 'created' : 'configured')] : []),
-    objectChange(plan.virtualService, plan.vsChanged ? 'configured' : 'unchanged'),
-  ];
+/**
+ * Each object the change writes (in the order written) with the verb of its line, then the canary's
+ * and the stable's Deployments (and the VirtualService) that it leaves unchanged.
+ */
+function changedObjects(t: Topology, changes: readonly Change[], istio: IstioPlan | undefined): ObjectChange[] {
+  const actions = new Map<string, string>();
+  for (const c of changes) {
+    const name = changeName(c);
+    // "scaled (1 -> 3)": the verb alone; a Deployment annotated and then scaled counts as scaled.
+    const action = c.action === 'delete' ? 'deleted' : c.action === 'create' ? 'created' : (c.verb ?? 'configured').split(' ')[0];
+    if (actions.get(name) === undefined || actions.get(name) === 'annotated') actions.set(name, action);
+  }
+  const touched = [...(istio ? [istio.virtualService] : []), t.canary, t.stable].map((o) => objectChange(o, 'unchanged'));
+  for (const o of touched) if (!actions.has(o.name)) actions.set(o.name, o.action);
+  return [...actions].map(([name, action]) => ({ name, action }));
 }
 
 /** The document of a canary change of kind `kind`; `extra`: the command's own fields. */
@@ -92,7 +91,7 @@ export function canaryChange<E extends object>(
       after: { weights: weights(t, istio.virtualService, istio) },
       ...extra,
     };
-    return { kind, fields, dryRun, objects: istioObjects(istio), lines };
+    return { kind, fields, dryRun, objects: changedObjects(t, done.changes ?? [], istio), lines };
   }
   const replicas = (d: Topology['canary']) => d.spec?.replicas ?? 1;
   const fields = {
@@ -102,5 +101,5 @@ export function canaryChange<E extends object>(
     after: { replicas: { canary: plan?.canary ?? replicas(t.canary), stable: plan?.stable ?? replicas(t.stable) } },
     ...extra,
   };
-  return { kind, fields, dryRun, objects: plan ? replicaObjects(t, plan) : [], lines };
+  return { kind, fields, dryRun, objects: changedObjects(t, done.changes ?? [], undefined), lines };
 }

@@ -9,6 +9,7 @@ import type { ApplyResult } from '../../shared/kube/plan.js';
 import { appliedObjects, changeDocument, printChange, printObjects, workContext, type ChangeFormat } from '../../shared/output/change.js';
 import { canaryChange } from '../../plugins/canary/change.js';
 import type { IstioPlan } from '../../plugins/canary/istio.js';
+import { toChange } from '../../plugins/canary/scale-steps.js';
 import type { Topology } from '../../plugins/canary/topology.js';
 import { Buffer, runInProcess } from '../support/buffers.js';
 import { plugin as canary } from '../../plugins/canary/cli.js';
@@ -172,7 +173,8 @@ describe('change output: canary', () => {
         { ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'old-nginx' }, name: 'old-nginx', from: 3, to: 2, patch: {} },
       ],
     };
-    const r = canaryChange('CanaryWeight', { t, plan }, 'none', { requestedPercent: 50 }, ['canary new-nginx gets 50%']);
+    const changes = plan.steps.map((x) => toChange(x));
+    const r = canaryChange('CanaryWeight', { t, plan, changes }, 'none', { requestedPercent: 50 }, ['canary new-nginx gets 50%']);
     assert.deepEqual(changeDocument('canary', r), {
       apiVersion: 'canary.traffic.kubectl-plugins.io/v1alpha1',
       kind: 'CanaryWeight',
@@ -191,14 +193,22 @@ describe('change output: canary', () => {
         { name: 'deployment.apps/old-nginx', action: 'scaled' },
       ],
     });
-    const promoted = canaryChange('CanaryPromotion', { t, plan: { canary: 4, stable: 0, steps: [{ ...plan.steps[1], to: 0, delete: true }] } }, 'server', {});
+    const deleted = [{ ...plan.steps[1], to: 0, delete: true }];
+    const promoted = canaryChange(
+      'CanaryPromotion',
+      { t, plan: { canary: 4, stable: 0, steps: deleted }, changes: deleted.map((x) => toChange(x)) },
+      'server',
+      {},
+    );
     assert.deepEqual(promoted.objects, [
-      { name: 'deployment.apps/new-nginx', action: 'unchanged' },
       { name: 'deployment.apps/old-nginx', action: 'deleted' },
+      { name: 'deployment.apps/new-nginx', action: 'unchanged' },
     ]);
+    const idle = canaryChange('CanaryAbort', { t, plan: { canary: 1, stable: 3, steps: [] }, changes: [] }, 'none', {});
+    assert.equal(changeDocument('canary', idle).changed, false, 'a second run: nothing changed');
   });
 
-  it('istio mode: the default route weights of both subsets before and after, the VirtualService configured', () => {
+  it('istio mode: the default route weights of both subsets before and after; the objects in the order written', () => {
     const vs = (canaryWeight: number) => ({
       apiVersion: 'networking.istio.io/v1',
       kind: 'VirtualService',
@@ -224,12 +234,26 @@ describe('change output: canary', () => {
       stableSubset: 'stable',
       dropped: [],
     } as unknown as IstioPlan;
-    const r = canaryChange('CanaryAbort', { t: topology(1, 1, vs(0)), istio }, 'client', {});
+    // A promotion's order: the canary scaled up first, the route, then the stable scaled down.
+    const scale = (name: string, from: number, to: number) =>
+      toChange({ ref: { apiVersion: 'apps/v1', kind: 'Deployment', name, namespace: 'shop' }, name, from, to, patch: {} });
+    const route = {
+      action: 'patch' as const,
+      ref: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', name: 'nginx' },
+      patch: {},
+      verb: 'configured',
+    };
+    const changes = [scale('new-nginx', 1, 2), route, scale('old-nginx', 1, 0)];
+    const r = canaryChange('CanaryPromotion', { t: topology(1, 1, vs(0)), istio, changes }, 'client', {});
     assert.deepEqual(r.fields.before, { weights: { canary: 0, stable: 100 } });
     assert.deepEqual(r.fields.after, { weights: { canary: 30, stable: 70 } });
     assert.equal(r.fields.mode, 'istio');
     assert.deepEqual(r.fields.subsets, { canary: 'canary', stable: 'stable' });
-    assert.deepEqual(r.objects, [{ name: 'virtualservice.networking.istio.io/nginx', action: 'configured' }]);
+    assert.deepEqual(r.objects, [
+      { name: 'deployment.apps/new-nginx', action: 'scaled' },
+      { name: 'virtualservice.networking.istio.io/nginx', action: 'configured' },
+      { name: 'deployment.apps/old-nginx', action: 'scaled' },
+    ]);
   });
 });
 
