@@ -2,13 +2,14 @@
 import type { Argv } from 'yargs';
 import { bool, requiredStr, str, type Args } from '../../shared/cli/command.js';
 import { dryRunFlag, readDryRun } from '../../shared/cli/flags.js';
+import { changeOutputFlag, readChangeOutput } from '../../shared/output/change.js';
 import { hostName, httpPath, serviceName } from '../../shared/validate.js';
 import { PROVIDERS } from './model.js';
 import type { TargetOptions } from './mutate.js';
 import { parseTarget } from './observe.js';
 
 export function targetFlags(y: Argv): Argv {
-  return dryRunFlag(y)
+  return dryRunFlag(changeOutputFlag(y))
     .positional('target', { type: 'string', describe: 'The Ingress, HTTPRoute or VirtualService (NAME or KIND/NAME)' })
     .option('host', { type: 'string', describe: 'Only this host (default: every host the object routes)' })
     .option('path', { type: 'string', describe: 'Only this path (default: every path)' })
@@ -33,6 +34,7 @@ export function readTargetArgs(args: Args): TargetOptions {
     provider: str(args, 'provider'),
     dryRun: readDryRun(args),
     force: bool(args, 'force'),
+    output: readChangeOutput(args),
   };
 }
 

@@ -11,7 +11,8 @@ import { carryOut, needsJournal } from '../../shared/kube/carry-out.js';
 import { commandLock, lockTarget, withLock, type LockTarget } from '../../shared/kube/lock.js';
 import { commandLine, journalRef, pendingMessage, readJournal, removeJournal, sibling, type Journal } from '../../shared/kube/journal.js';
 import { annotationKey, readState } from '../../shared/kube/ownership.js';
-import { executePlan, type Change } from '../../shared/kube/plan.js';
+import { executePlan, type ApplyResult, type Change } from '../../shared/kube/plan.js';
+import { appliedObjects, printChange, workContext, type ChangeFormat } from '../../shared/output/change.js';
 import { detectProvider } from './detect.js';
 import { slotKey, type Provider, type Slot } from './model.js';
 import { observe, readyEndpoints, type Cluster } from './observe.js';
@@ -26,6 +27,8 @@ export interface TargetOptions extends Selection {
   provider?: string | undefined;
   dryRun: DryRun;
   force: boolean;
+  /** -o: with json|yaml|name, the lines go to stderr and stdout gets a BlueGreenChange. */
+  output: ChangeFormat;
 }
 
 export interface MutateResult {
@@ -69,14 +72,16 @@ function withRecorded(c: Cluster, b: SplitBaseline): Cluster {
 }
 
 export async function mutate(
-  ctx: CommandContext,
+  out: CommandContext,
   o: TargetOptions,
   op: Operation,
   extra: (c: Cluster, r: BlueGreenPlan) => Change[] = () => [],
 ): Promise<MutateResult> {
+  const ctx = workContext(out, o.output);
   const kube = ctx.kube();
+  let applied: ApplyResult[] = [];
   let warned = false;
-  let out: MutateResult | undefined;
+  let done: MutateResult | undefined;
   const intent = JSON.stringify({ op, target: o.target, host: o.host ?? null, path: o.path ?? null, provider: o.provider ?? null });
   let resumed = false;
   let needsLock: LockTarget | undefined;
@@ -96,7 +101,7 @@ export async function mutate(
     if (journal && journal.intent === intent && o.dryRun === 'none') {
       // The same change, interrupted: its recorded steps, not a plan from the half-changed objects.
       ctx.stderr.write(`continuing the interrupted '${journal.command}' from step ${journal.done + 1} of ${journal.steps.length}\n`);
-      await carryOut(ctx, ref, journal, { lines: true, resume: journal });
+      applied = await carryOut(ctx, ref, journal, { lines: true, resume: journal });
       resumed = true;
       journal = undefined;
       cluster = await observe(kube, o.target, o.provider);
@@ -129,14 +134,14 @@ export async function mutate(
       needsLock = lockOf(cluster);
       return 'lock';
     }
-    out = { cluster, provider, result };
+    done = { cluster, provider, result };
     if (changes.length === 0) {
       if (o.dryRun === 'none' && (journal || stale)) await removeJournal(kube, ref); // a finished change's, or one that wrote nothing
       if (!resumed) ctx.stdout.write(`${targetName(cluster)} unchanged${op.kind === 'rollback' ? ' (already rolled back)' : ''}\n`);
       return;
     }
     if (o.dryRun !== 'none') {
-      await executePlan(ctx, changes, o.dryRun);
+      applied = await executePlan(ctx, changes, o.dryRun);
       return;
     }
     const state = readState(cluster.target);
@@ -146,7 +151,7 @@ export async function mutate(
     };
     const command = ctx.argv ? commandLine(ctx.plugin, ctx.argv) : `kubectl bluegreen ${op.kind} ${o.target}`;
     try {
-      await carryOut(
+      applied = await carryOut(
         ctx,
         ref,
         { intent, command, undo: undoOf(ctx, o, op, result), baseline, steps: changes.map((change) => ({ changes: [change] })) },
@@ -162,10 +167,34 @@ export async function mutate(
   if ((await retryOnConflict(() => attempt(false), ctx)) === 'lock' && needsLock) {
     await withLock(kube, commandLock(ctx, needsLock, `${op.kind} ${o.target}`, LOCK_WAIT_MS), () => retryOnConflict(() => attempt(true), ctx));
   }
-  const { cluster, provider, result } = out!;
+  const { cluster, provider, result } = done!;
   const verb = o.dryRun === 'none' ? 'routes' : 'would route';
-  for (const s of result.plan.desired.filter((x) => result.plan.selected.includes(`${x.host}${x.path}`))) {
-    ctx.stdout.write(`${targetName(cluster)} ${verb} ${describeSlot(s)} (provider ${provider.name})\n`);
-  }
-  return out!;
+  const selected = result.plan.desired.filter((x) => result.plan.selected.includes(`${x.host}${x.path}`));
+  const objects = applied.length ? appliedObjects(applied) : [{ name: targetName(cluster), action: 'unchanged' }];
+  await printChange(out, o.output, {
+    kind: 'BlueGreenChange',
+    fields: changeFields(done!, op, selected),
+    dryRun: o.dryRun,
+    objects,
+    lines: selected.map((s) => `${targetName(cluster)} ${verb} ${describeSlot(s)} (provider ${provider.name})`),
+  });
+  return done!;
+}
+
+/** A slot's backends and preview rule as the document shows them. */
+const slotView = (s: Slot | undefined) => ({
+  backends: (s?.backends ?? []).map((b) => ({ service: b.service, percent: b.percent })),
+  ...(s?.preview ? { preview: s.preview } : {}),
+});
+
+/** The BlueGreenChange fields: what was asked, and each selected host/path before and after. */
+function changeFields(r: MutateResult, op: Operation, selected: Slot[]) {
+  const before = new Map(r.result.read.slots.map((s) => [`${s.host}${s.path}`, s]));
+  return {
+    operation: op.kind,
+    target: targetName(r.cluster),
+    namespace: r.cluster.namespace,
+    provider: r.provider.name,
+    slots: selected.map((s) => ({ host: s.host, path: s.path, before: slotView(before.get(`${s.host}${s.path}`)), after: slotView(s) })),
+  };
 }

@@ -3,6 +3,7 @@
 // kubectl would print for each object are written as it goes when `lines` is set.
 import type { CommandContext } from '../../shared/context.js';
 import { sibling } from '../../shared/kube/journal.js';
+import type { Change } from '../../shared/kube/plan.js';
 import { planIstioChange } from './istio-apply.js';
 import { planIstio, planIstioRestore, type IstioPlan } from './istio.js';
 import { baselineOf, currentTotal, planAbort, planPromote, planReplicas, planSet, readPrevious, type ScalePlan, type SetPlan } from './plan-set.js';
@@ -17,6 +18,8 @@ export interface Done<P extends ScalePlan> {
   plan?: P | undefined;
   /** Istio mode: the route change carried out. */
   istio?: IstioPlan | undefined;
+  /** The writes planned, in order (none when nothing was to change). */
+  changes?: Change[] | undefined;
 }
 
 type Common = ScaleArgs & { lines: boolean; mode?: 'auto' | 'replicas' | 'istio' };

@@ -11,7 +11,7 @@ import { carryOut } from '../../shared/kube/carry-out.js';
 import { commandLine, journalRef, pendingMessage, readJournal, removeJournal, type Journal, type JournalStep } from '../../shared/kube/journal.js';
 import { commandLock, withLock, type LockTarget } from '../../shared/kube/lock.js';
 import { annotationKey } from '../../shared/kube/ownership.js';
-import { applyPlan, executePlan } from '../../shared/kube/plan.js';
+import { applyPlan, executePlan, type Change } from '../../shared/kube/plan.js';
 import { waitForRollout } from '../../shared/kube/wait.js';
 import { startProgress } from '../../shared/output/spinner.js';
 import { PREVIOUS_WEIGHTS, defaultRouteIndex, readPreviousRoute, type IstioPlan } from './istio.js';
@@ -128,7 +128,7 @@ export async function runChange<P extends ScalePlan>(
   ctx: CommandContext,
   o: ScaleOptions,
   plan: (t: Topology) => P,
-): Promise<{ t: Topology; plan?: P; istio?: IstioPlan }> {
+): Promise<{ t: Topology; plan?: P; istio?: IstioPlan; changes: Change[] }> {
   const kube = ctx.kube();
   let warned = false;
   /** locked: under the lock (or a dry run); a journal another change left is only judged there. */
@@ -173,7 +173,7 @@ export async function runChange<P extends ScalePlan>(
     const changes = result.steps.flatMap((s) => s.changes);
     if (o.lines) await executePlan(ctx, changes, o.dryRun);
     else if (o.dryRun === 'server') await applyPlan(kube, changes, 'server'); // validated, not printed (-o json)
-    return result;
+    return { ...result, changes };
   }
   const idle = (p: Prepared<P>) => p.steps.length === 0 && !p.journal && !p.stale;
   let wrote = false;
@@ -219,5 +219,5 @@ export async function runChange<P extends ScalePlan>(
   if (done && wrote && o.wait) {
     for (const s of done.steps.filter((x) => !x.delete)) await waitReady(ctx, t.namespace, s.name, o.timeoutMs, `waiting for ${s.name} to roll out`);
   }
-  return { t, ...(done ? { plan: done } : {}), ...(istio ? { istio } : {}) };
+  return { t, ...(done ? { plan: done } : {}), ...(istio ? { istio } : {}), changes: result.steps.flatMap((s) => s.changes) };
 }

@@ -127,9 +127,10 @@ export async function applyStep(ctx: CommandContext, change: Change): Promise<Ap
   if (change.action !== 'apply') return (await applyPlan(kube, [change], 'none'))[0];
   const before = await kube.find(refOf(change.object));
   if (!applyChanges(change.object, before, kube.fieldManager))
-    return { change, line: `${changeName(change)} unchanged`, ...(before ? { object: before } : {}) };
+    return { change, line: `${changeName(change)} unchanged`, verb: 'unchanged', ...(before ? { object: before } : {}) };
   const [r] = await applyPlan(kube, [change], 'none');
-  return { ...r, line: `${changeName(change)} ${outcome(before, r.object)}` };
+  const verb = outcome(before, r.object);
+  return { ...r, line: `${changeName(change)} ${verb}`, verb };
 }
 
 /**

@@ -89,12 +89,18 @@ export async function tryCredentials(
   }
 }
 
+/** When a token expires (RFC 3339, seconds), null for a legacy token that never does. */
+export function tokenExpiry(token: string): string | null {
+  const exp = tokenClaims(token)?.expiresAt;
+  return exp === undefined ? null : new Date(exp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 /** "2027-12-01T10:00:00Z (in 364d)", "never (legacy token)", or "expired 2d ago". */
 export function describeExpiry(token: string, now: Date): string {
   const exp = tokenClaims(token)?.expiresAt;
-  if (exp === undefined) return 'never (a legacy token)';
+  const when = tokenExpiry(token);
+  if (exp === undefined || when === null) return 'never (a legacy token)';
   const ms = exp * 1000 - now.getTime();
-  const when = new Date(exp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   return ms >= 0 ? `${when} (in ${humanDuration(ms)})` : `${when} (expired ${humanDuration(-ms)} ago)`;
 }
 

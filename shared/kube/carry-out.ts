@@ -88,7 +88,8 @@ export async function carryOut<B>(ctx: CommandContext, ref: JournalRef, plan: Ch
         } catch (err) {
           const first = results.length === 0 && !o.resume;
           if (!first && isConflict(err)) r = await apply(unconditional(change));
-          else if (o.resume && err instanceof KubeApiError && err.reason === 'AlreadyExists') r = { change, line: `${changeName(change)} unchanged` };
+          else if (o.resume && err instanceof KubeApiError && err.reason === 'AlreadyExists')
+            r = { change, line: `${changeName(change)} unchanged`, verb: 'unchanged' };
           else throw err;
         }
         results.push(r);

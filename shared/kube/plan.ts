@@ -19,6 +19,8 @@ export type Change =
 export interface ApplyResult {
   change: Change;
   line: string;
+  /** What happened to the object, the verb of its line: created, configured, scaled, deleted, unchanged... */
+  verb: string;
   object?: KubeObject;
 }
 
@@ -51,7 +53,12 @@ const PAST: Record<Change['action'], string> = { apply: 'configured', create: 'c
 
 /** The lines a client dry run reports (nothing is sent). */
 export function dryRunLines(changes: Change[]): string[] {
-  return changes.map((c) => `${changeName(c)} ${c.action === 'delete' ? 'deleted' : (c.verb ?? PAST[c.action])} (dry run)`);
+  return changes.map((c) => `${changeName(c)} ${verbOf(c)} (dry run)`);
+}
+
+/** The verb of a change's line, as a dry run says it. */
+function verbOf(c: Change): string {
+  return c.action === 'delete' ? 'deleted' : (c.verb ?? PAST[c.action]);
 }
 
 export async function applyPlan(kube: Kube, changes: Change[], dryRun: ServerDryRun): Promise<ApplyResult[]> {
@@ -73,7 +80,7 @@ export async function applyPlan(kube: Kube, changes: Change[], dryRun: ServerDry
       } else {
         verb = (await kube.delete(c.ref, { dryRun })) ? 'deleted' : 'already gone';
       }
-      done.push({ change: c, line: `${changeName(c)} ${verb}${suffix}`, ...(object ? { object } : {}) });
+      done.push({ change: c, line: `${changeName(c)} ${verb}${suffix}`, verb, ...(object ? { object } : {}) });
     } catch (err) {
       if (done.length === 0 || dryRun !== 'none') throw err;
       const undo = done.map((d) => d.change.undo).filter(Boolean);
@@ -98,7 +105,7 @@ export async function executePlan(ctx: CommandContext, changes: Change[], dryRun
   if (dryRun === 'client') {
     const { renderYamlStream } = await import('../output/printers.js');
     ctx.stdout.write(renderYamlStream(plannedObjects(changes)));
-    return dryRunLines(changes).map((line, i) => ({ change: changes[i], line: `${line}${where}` }));
+    return dryRunLines(changes).map((line, i) => ({ change: changes[i], line: `${line}${where}`, verb: verbOf(changes[i]) }));
   }
   const results = await applyPlan(on?.kube ?? ctx.kube(), changes, dryRun);
   for (const r of results) ctx.stdout.write(`${r.line}${where}\n`);

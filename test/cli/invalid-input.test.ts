@@ -227,6 +227,32 @@ function cases(dir: string): Case[] {
   slot('meshremote', 'host', ['generate-kubeconfig', 'remote1', flag('api-server-tls-name')], ['bad host!', 'a b', 'x/y']);
   slot('meshremote', 'label', ['create-secret', 'X', '--from-kubeconfig', join(dir, 'kc')], ['Bad_NS', 'a.b']);
   slot('meshremote', 'bool', ['create-secret', 'remote1', '--from-kubeconfig', join(dir, 'kc'), flag('overwrite')], ['yes', 'no']);
+  // -o on every writing command: json, yaml and name only.
+  for (const [plugin, argv] of [
+    ['canary', ['set', 'new-nginx', '50']],
+    ['canary', ['promote', 'new-nginx']],
+    ['canary', ['abort', 'new-nginx']],
+    ['canary', ['run', 'new-nginx', '--steps', '10,50']],
+    ['bluegreen', ['set', 'echo', 'new-nginx', '50']],
+    ['bluegreen', ['switch', 'echo', 'new-nginx']],
+    ['bluegreen', ['rollback', 'echo']],
+    ['bluegreen', ['preview', 'echo', 'new-nginx', '--cookie', 'beta']],
+    ['bluegreen', ['finalize', 'echo']],
+    ['ingress-ha', ['nodes', 'add', 'node-a1']],
+    ['ingress-ha', ['nodes', 'remove', 'node-a1']],
+    ['ingress-ha', ['deploy', '-n', 'kube-system']],
+    ['meshvm', ['unregister', 'details', '192.0.2.10']],
+    ['meshvm', ['register', 'details', '192.168.3.202', 'http:9080']],
+    ['meshremote', ['link', 'remote1', '--remote-context', 'remote1']],
+    ['meshremote', ['unlink', 'remote1']],
+    ['meshremote', ['rotate', 'remote1', '--remote-context', 'remote1']],
+    ['meshremote', ['generate-kubeconfig', 'remote1']],
+    ['meshremote', ['create-secret', 'remote1', '--from-kubeconfig', join(dir, 'remote1.kubeconfig')]],
+  ] as const) {
+    slot(plugin, 'changeOutput', [...argv, flag('output')]);
+  }
+  // The kubeconfig would go to stdout with the document: refused together.
+  out.push({ plugin: 'meshremote', argv: ['generate-kubeconfig', 'remote1', '--output-file', '-', '-o', 'json'] });
   slot('meshremote', 'label', ['link', 'X', '--remote-context', 'remote1'], ['Bad_NS', 'a.b']);
   slot('meshremote', 'bool', ['link', 'remote1', '--remote-context', 'remote1', flag('wait')], ['yes', 'no']);
   slot('meshremote', 'duration', ['link', 'remote1', '--remote-context', 'remote1', flag('timeout')], ['5x', 'abc']);

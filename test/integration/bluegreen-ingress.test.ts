@@ -90,6 +90,15 @@ describe('kubectl bluegreen on Ingresses', function () {
         'ingress.networking.k8s.io/echo unchanged\ningress.networking.k8s.io/echo routes mini-echo.io/ old-nginx 50%, new-nginx 50% (provider aliyun)',
       );
       assert.equal((await getJson<Ingress>(c, NS, ['ingress', 'echo'])).metadata.resourceVersion, before);
+      // -o json: the document alone on stdout, nothing changed; the line for people on stderr.
+      const doc = await run(['set', 'echo', 'new-nginx', '50', '-o', 'json']);
+      assert.equal(doc.exitCode, 0, doc.stderr);
+      const parsed = JSON.parse(doc.stdout) as { kind: string; changed: boolean; objects: unknown[] };
+      assert.deepEqual(
+        [parsed.kind, parsed.changed, parsed.objects],
+        ['BlueGreenChange', false, [{ name: 'ingress.networking.k8s.io/echo', action: 'unchanged' }]],
+      );
+      assert.match(doc.stderr, /\ningress\.networking\.k8s\.io\/echo unchanged$/, 'after the provider warning, the line for people');
       const st = await run(['status']);
       assert.equal(st.exitCode, 0, st.stderr);
       assert.equal(
@@ -120,6 +129,31 @@ describe('kubectl bluegreen on Ingresses', function () {
       const server = await run(['set', 'echo', 'new-nginx', '80', '--dry-run=server']);
       assert.equal(server.exitCode, 0, server.stderr);
       assert.match(server.stdout, /^ingress\.networking\.k8s\.io\/echo configured \(server dry run\)\n/);
+      // The same dry run with -o json: a BlueGreenChange with the split before and after, and nothing else on stdout.
+      const doc = await run(['set', 'echo', 'new-nginx', '80', '--dry-run=server', '-o', 'json']);
+      assert.equal(doc.exitCode, 0, doc.stderr);
+      const backends = (old: number) => ({
+        backends: [
+          { service: 'old-nginx', percent: old },
+          { service: 'new-nginx', percent: 100 - old },
+        ],
+      });
+      assert.deepEqual(JSON.parse(doc.stdout), {
+        apiVersion: 'bluegreen.traffic.kubectl-plugins.io/v1alpha1',
+        kind: 'BlueGreenChange',
+        operation: 'set',
+        target: 'ingress.networking.k8s.io/echo',
+        namespace: NS,
+        provider: 'aliyun',
+        slots: [{ host: 'mini-echo.io', path: '/', before: backends(50), after: backends(20) }],
+        dryRun: 'server',
+        changed: true,
+        objects: [{ name: 'ingress.networking.k8s.io/echo', action: 'configured' }],
+      });
+      assert.match(doc.stderr, /^ingress\.networking\.k8s\.io\/echo configured \(server dry run\)$/m, 'the line for people on stderr');
+      const name = await run(['set', 'echo', 'new-nginx', '80', '--dry-run=client', '-o', 'name']);
+      assert.equal(name.exitCode, 0, name.stderr);
+      assert.equal(name.stdout, 'ingress.networking.k8s.io/echo');
       assert.equal((await getJson<Ingress>(c, NS, ['ingress', 'echo'])).metadata.resourceVersion, rv);
     });
 

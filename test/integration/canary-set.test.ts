@@ -113,12 +113,20 @@ describe('kubectl canary set (replicas mode)', function () {
       service: 'nginx',
       namespace: NS,
       mode: 'replicas',
+      before: { replicas: { canary: 0, stable: 4 } },
+      after: { replicas: { canary: 2, stable: 3 } },
       requestedPercent: 50,
       achievedPercent: 40,
       exact: false,
       exactTotal: 6,
-      replicas: { canary: 2, stable: 3 },
+      dryRun: 'none',
+      changed: true,
+      objects: [
+        { name: 'deployment.apps/new-nginx', action: 'scaled' },
+        { name: 'deployment.apps/old-nginx', action: 'scaled' },
+      ],
     });
+    assert.doesNotMatch(r.stderr, /canary new-nginx gets/, 'the summary is the document, not a line');
     // Progress lines (not a terminal) come first; the warning is the last line.
     assert.match(r.stderr, /\nWarning: 50% of 5 pods is not a whole number of pods; the canary gets 2 of 5 \(40%\)\. --total 6 would give exactly 50%$/);
     assert.match(r.stderr, /^waiting for new-nginx to have 2 ready pods before scaling down\n/);

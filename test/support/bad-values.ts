@@ -36,6 +36,8 @@ export const BAD = {
   url: ['not a url', 'ftp://127.0.0.1/', 'file:///etc/passwd', '//nohost', 'http//x'],
   /** --dry-run values. */
   dryRun: ['maybe', 'yes', 'Client', 'all'],
+  /** -o values a writing command does not take (it takes json, yaml and name). */
+  changeOutput: ['wide', 'Json', 'xml', 'jsonpath={.kind}', 'custom-columns=K:.kind', 'go-template={{.kind}}', ''],
 } as const;
 
 export type BadKind = keyof typeof BAD;

@@ -26,6 +26,8 @@ import { prometheusClient, type PrometheusClient } from '../metrics/prometheus.j
 import { unfilled } from '../metrics/promql.js';
 import { counted } from '../../../shared/output/plural.js';
 import type { Deployment } from '../../../shared/kube/types.js';
+import { changeOutputFlag, printChange, readChangeOutput, workContext, type ChangeFormat } from '../../../shared/output/change.js';
+import { canaryChange } from '../change.js';
 
 /** The exit code of a run stopped with Ctrl-C (as a shell reports SIGINT). */
 
@@ -38,6 +40,7 @@ interface Options extends ScaleArgs {
   limits: Limits;
   /** Judging each step by the canary's real traffic in Prometheus. */
   metrics?: MetricOptions | undefined;
+  output: ChangeFormat;
 }
 
 /** Sleep, unless Ctrl-C comes first: true when the whole time passed. */
@@ -70,7 +73,7 @@ export const runCommand = defineCommand<Options>({
     ['$0 run new-nginx --resume', 'Continue a run stopped with Ctrl-C'],
   ],
   builder: (y) =>
-    metricFlags(modeFlag(scaleFlags(y)))
+    metricFlags(modeFlag(scaleFlags(changeOutputFlag(y))))
       .option('steps', { type: 'string', describe: 'Weights to go through, rising, e.g. 10,25,50,100 (the recorded ones with --resume)' })
       .option('interval', { type: 'string', default: '1m', describe: 'How long to watch each step before checking it' })
       .option('probe', { type: 'string', describe: 'URL to send requests to after each step (errors and latency are checked)' })
@@ -107,9 +110,12 @@ export const runCommand = defineCommand<Options>({
             },
       limits: readLimits(args),
       metrics: wantsMetrics(args) ? readMetricOptions(args, { intervalMs }) : undefined,
+      output: readChangeOutput(args),
     };
   },
-  run: async (ctx, o) => {
+  run: async (out, o) => {
+    // With -o, the steps' lines go to stderr and stdout gets the CanaryRun document at the end.
+    const ctx = workContext(out, o.output);
     const signal = ctx.interruption();
     signal.addEventListener('abort', () => ctx.stderr.write('\nstopping at the next consistent point (Ctrl-C again to quit at once)\n'), { once: true });
     const kube = ctx.kube();
@@ -138,7 +144,9 @@ export const runCommand = defineCommand<Options>({
       // Run again after it finished (a CI retry): the canary has everything, so starting over would hand traffic back.
       const view = canaryViews(deployments, services, o.canary, istio)[0];
       if (view && view.canary.weight >= 100) {
-        ctx.stdout.write(`canary ${o.canary} already has all the traffic of service/${view.service}: nothing to run\n`);
+        const line = `canary ${o.canary} already has all the traffic of service/${view.service}: nothing to run`;
+        const fields = { canary: o.canary, service: view.service, namespace: ns, steps: o.steps ?? [], outcome: 'nothing to run' };
+        await printChange(out, o.output, { kind: 'CanaryRun', fields, dryRun: o.dryRun, objects: [], lines: [line] });
         return 0;
       }
       state = { steps: o.steps!, step: 0 };
@@ -165,6 +173,7 @@ export const runCommand = defineCommand<Options>({
         throw err;
       }
     };
+    let before: ReturnType<typeof canaryChange>['fields']['before'] | undefined;
     for (let i = state.step; i < n; i++) {
       if (signal.aborted) return interrupted(i, false);
       const percent = state.steps[i];
@@ -182,6 +191,7 @@ export const runCommand = defineCommand<Options>({
         }
         throw new CliError(`${err.message}; the run is recorded at step ${i + 1} of ${n}. ${next}`, err instanceof CliError ? err.exitCode : 1);
       }
+      before ??= canaryChange('', done, o.dryRun, {}).fields.before;
       if (done.plan && !done.plan.solution.exact) ctx.warn(`${percent}% is not a whole number of pods: the canary gets ${done.plan.solution.achieved}%`);
       if (dry) continue; // nothing changed, so there is nothing to watch or check
       const progress = await startProgress(ctx.stderr, ctx.interactive, ctx.color, '', !ctx.interactive);
@@ -247,9 +257,9 @@ export const runCommand = defineCommand<Options>({
     }
     if (signal.aborted) return interrupted(n - 1, true);
     const promoted = await promoteCanary(ctx, { ...o, lines: true, deleteStable: false });
-    say(
-      `canary ${o.canary} ${dry ? 'would be promoted' : 'promoted'} after ${counted(n, 'step')}: all traffic of service/${promoted.t.service.metadata?.name}`,
-    );
+    const line = `canary ${o.canary} ${dry ? 'would be promoted' : 'promoted'} after ${counted(n, 'step')}: all traffic of service/${promoted.t.service.metadata?.name}`;
+    const r = canaryChange('CanaryRun', promoted, o.dryRun, { steps: state.steps, fromStep: state.step + 1, outcome: 'promoted' }, [line]);
+    await printChange(out, o.output, { ...r, fields: { ...r.fields, before: before ?? r.fields.before } });
     return 0;
   },
 });

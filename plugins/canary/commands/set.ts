@@ -1,12 +1,11 @@
 // kubectl canary set <canary-deployment> <percent>: give the canary that share of the traffic its
 // Service receives. Replicas mode (L4): the share is the canary's fraction of the ready pods.
 import { defineCommand, requiredStr } from '../../../shared/cli/command.js';
-import { outputFlag, readInt, readOutput } from '../../../shared/cli/flags.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
-import { print } from '../../../shared/output/print.js';
-import { outputDocument } from '../../../shared/output/api.js';
+import { readInt } from '../../../shared/cli/flags.js';
+import { changeOutputFlag, printChange, readChangeOutput, type ChangeFormat } from '../../../shared/output/change.js';
 import { percentage } from '../../../shared/validate.js';
 import { setWeight } from '../actions.js';
+import { canaryChange } from '../change.js';
 import { modeFlag, readMode, readScaleArgs, scaleFlags, type Mode, type ScaleArgs } from '../flags.js';
 import { NAMES } from '../../../shared/commands/complete-names.js';
 import { counted } from '../../../shared/output/plural.js';
@@ -14,7 +13,7 @@ import { counted } from '../../../shared/output/plural.js';
 interface Options extends ScaleArgs {
   percent: number;
   total?: number | undefined;
-  output: OutputFormat;
+  output: ChangeFormat;
   mode: Mode;
 }
 
@@ -30,9 +29,10 @@ export const setCommand = defineCommand<Options>({
     ['$0 set new-nginx 20 --total 10', '2 canary pods and 8 stable pods'],
     ['$0 set new-nginx 0', 'All traffic back to the stable Deployment'],
     ['$0 set new-nginx 100 --dry-run=client', 'Show the changes without making them'],
+    ['$0 set new-nginx 30 -o json', 'The split before and after, as a document'],
   ],
   builder: (y) =>
-    modeFlag(scaleFlags(outputFlag(y, ['table', 'json', 'yaml'])))
+    modeFlag(scaleFlags(changeOutputFlag(y)))
       .positional('percent', { type: 'string', describe: 'Its share of the traffic, 0-100' })
       .option('total', { type: 'string', describe: `Total pods to split, 1-${MAX_TOTAL} (default: the current total)` }),
   options: (args) => {
@@ -40,34 +40,18 @@ export const setCommand = defineCommand<Options>({
       ...readScaleArgs(args),
       percent: percentage(requiredStr(args, 'percent')),
       total: readInt(args, 'total', 1, MAX_TOTAL),
-      output: readOutput(args, ['table', 'json', 'yaml']),
+      output: readChangeOutput(args),
       mode: readMode(args),
     };
   },
   run: async (ctx, o) => {
-    const lines = o.output === 'table';
-    const { t, plan, istio } = await setWeight(ctx, { ...o, lines });
+    const done = await setWeight(ctx, { ...o, lines: o.output === 'table' });
+    const { t, plan, istio } = done;
+    const would = o.dryRun === 'none' ? 'gets' : 'would get';
     if (istio) {
-      const vsName = istio.virtualService.metadata?.name;
-      if (!lines) {
-        const data = {
-          canary: t.canary.metadata?.name,
-          stable: t.stable.metadata?.name,
-          service: t.service.metadata?.name,
-          namespace: t.namespace,
-          mode: 'istio',
-          virtualService: vsName,
-          requestedPercent: o.percent,
-          achievedPercent: o.percent,
-          exact: true,
-          subsets: { canary: istio.canarySubset, stable: istio.stableSubset },
-        };
-        return print(ctx, o.output, { data: outputDocument('canary', 'CanaryWeight', data), rows: [], columns: [] });
-      }
-      ctx.stdout.write(
-        `canary ${t.canary.metadata?.name} ${o.dryRun === 'none' ? 'gets' : 'would get'} ${o.percent}% of service/${t.service.metadata?.name} (subset ${istio.canarySubset}; mode istio, virtualservice/${vsName})\n`,
-      );
-      return;
+      const line = `canary ${t.canary.metadata?.name} ${would} ${o.percent}% of service/${t.service.metadata?.name} (subset ${istio.canarySubset}; mode istio, virtualservice/${istio.virtualService.metadata?.name})`;
+      const fields = { requestedPercent: o.percent, achievedPercent: o.percent, exact: true };
+      return printChange(ctx, o.output, canaryChange('CanaryWeight', done, o.dryRun, fields, [line]));
     }
     const s = plan!.solution;
     if (!s.exact) {
@@ -75,23 +59,8 @@ export const setCommand = defineCommand<Options>({
         `${o.percent}% of ${counted(s.total, 'pod')} is not a whole number of pods; the canary gets ${s.canary} of ${s.total} (${s.achieved}%). --total ${s.exactTotal} would give exactly ${o.percent}%`,
       );
     }
-    if (o.output !== 'table') {
-      const data = {
-        canary: t.canary.metadata?.name,
-        stable: t.stable.metadata?.name,
-        service: t.service.metadata?.name,
-        namespace: t.namespace,
-        mode: 'replicas',
-        requestedPercent: o.percent,
-        achievedPercent: s.achieved,
-        exact: s.exact,
-        ...(s.exactTotal ? { exactTotal: s.exactTotal } : {}),
-        replicas: { canary: s.canary, stable: s.stable },
-      };
-      return print(ctx, o.output, { data: outputDocument('canary', 'CanaryWeight', data), rows: [], columns: [] });
-    }
-    ctx.stdout.write(
-      `canary ${t.canary.metadata?.name} ${o.dryRun === 'none' ? 'gets' : 'would get'} ${s.achieved}% of service/${t.service.metadata?.name} (${s.canary} of ${counted(s.total, 'pod')}; mode replicas)\n`,
-    );
+    const line = `canary ${t.canary.metadata?.name} ${would} ${s.achieved}% of service/${t.service.metadata?.name} (${s.canary} of ${counted(s.total, 'pod')}; mode replicas)`;
+    const fields = { requestedPercent: o.percent, achievedPercent: s.achieved, exact: s.exact, ...(s.exactTotal ? { exactTotal: s.exactTotal } : {}) };
+    await printChange(ctx, o.output, canaryChange('CanaryWeight', done, o.dryRun, fields, [line]));
   },
 });

@@ -8,6 +8,7 @@ import type { DryRun, KubeObject } from '../../../shared/kube/client.js';
 import { commandLine, pendingMessage, readJournal, removeJournal } from '../../../shared/kube/journal.js';
 import { commandLock, lockTarget, withLock } from '../../../shared/kube/lock.js';
 import { executePlan, type Change } from '../../../shared/kube/plan.js';
+import { changeOutputFlag, printObjects, readChangeOutput, workContext, type ChangeFormat } from '../../../shared/output/change.js';
 import { dnsLabel, dnsSubdomain, serviceName } from '../../../shared/validate.js';
 import { adoptJournal, planAdoption, runAdoption } from '../adopt.js';
 import { applyObjects, minAvailableFor, needsToleration, noIngressNodesMessage, resolveService, waitForController, withState } from '../deploy.js';
@@ -41,6 +42,7 @@ interface Options {
   dryRun: DryRun;
   wait: boolean;
   timeoutMs: number;
+  output: ChangeFormat;
   /** Filled in by complete. */
   observed?: {
     ingress: IngressOptions;
@@ -60,9 +62,10 @@ export const deployCommand = defineCommand<Options>({
     ['$0 deploy -n istio-system --controller istio-gateway --cloud aws', 'The Istio ingress gateway instead'],
     ['$0 deploy -n kube-system --adopt nginx-ingress-controller', 'Replace an existing controller Deployment without downtime, keeping its Service'],
     ['$0 deploy -n kube-system --dry-run=client', 'Print every object instead of applying'],
+    ['$0 deploy -n kube-system -o yaml', 'Apply, then print the objects as the API server stored them'],
   ],
   builder: (y) =>
-    timeoutFlag(dryRunFlag(y), '5m')
+    timeoutFlag(dryRunFlag(changeOutputFlag(y)), '5m')
       .option('controller', {
         type: 'string',
         choices: [...CONTROLLERS],
@@ -100,6 +103,7 @@ export const deployCommand = defineCommand<Options>({
       dryRun: readDryRun(args),
       wait: bool(args, 'wait'),
       timeoutMs: readTimeout(args),
+      output: readChangeOutput(args),
     };
   },
   complete: async (ctx, o) => {
@@ -137,7 +141,9 @@ export const deployCommand = defineCommand<Options>({
     const seen = o.observed!;
     if (o.dryRun !== 'client' && !seen.nodes.some(isIngressNode)) throw new CliError(noIngressNodesMessage(seen.nodes));
   },
-  run: async (ctx, o) => {
+  run: async (out, o) => {
+    // With -o, the lines go to stderr and stdout gets the objects as one ObjectList (or their names).
+    const ctx = workContext(out, o.output);
     const { ingress, nodes, existingService, oldDeployment, notes } = o.observed!;
     // One change to a controller at a time: the lock of its DaemonSet (namespace/name), for real writes only.
     const what = `deploy${o.adopt ? ` --adopt ${o.adopt}` : ''}`;
@@ -168,9 +174,9 @@ export const deployCommand = defineCommand<Options>({
       if (pending || oldDeployment) {
         if (pending && o.dryRun === 'none')
           ctx.stderr.write(`continuing the interrupted '${pending.command}' from step ${pending.done + 1} of ${pending.steps.length}\n`);
-        const adopt = o.adopt;
+        const plan = planAdoption(objects, existingService, o.adopt, ingress.namespace);
         await locked(() =>
-          runAdoption(ctx, ingress, planAdoption(objects, existingService, adopt, ingress.namespace), existingService, {
+          runAdoption(ctx, ingress, plan, existingService, {
             dryRun: o.dryRun,
             timeoutMs: o.timeoutMs,
             ingressNodes,
@@ -178,7 +184,7 @@ export const deployCommand = defineCommand<Options>({
             resume: pending,
           }),
         );
-        return;
+        return printObjects(out, o.output, [...plan.controller, plan.service]);
       }
       if (found && o.dryRun === 'none') await removeJournal(ctx.kube(), ref); // finished, left behind when the API went away
     }
@@ -190,10 +196,11 @@ export const deployCommand = defineCommand<Options>({
         desired.map((object): Change => ({ action: 'apply', object })),
         'client',
       );
-      return;
+      return printObjects(out, o.output, desired);
     }
     const dryRun = o.dryRun;
-    await applyObjects(ctx, desired, dryRun, locked);
+    const applied = await applyObjects(ctx, desired, dryRun, locked);
     if (o.dryRun === 'none' && o.wait) await waitForController(ctx, ingress, ingressNodes, o.timeoutMs);
+    await printObjects(out, o.output, applied);
   },
 });

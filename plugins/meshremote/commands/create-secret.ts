@@ -5,18 +5,18 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { bool, defineCommand, str } from '../../../shared/cli/command.js';
-import { dryRunFlag, outputFlag, readDryRun, readOutput } from '../../../shared/cli/flags.js';
+import { dryRunFlag, readDryRun } from '../../../shared/cli/flags.js';
 import type { CommandContext } from '../../../shared/context.js';
 import { CliError, UsageError, ValidationError, errorText } from '../../../shared/errors.js';
 import type { DryRun } from '../../../shared/kube/client.js';
 import { executePlan } from '../../../shared/kube/plan.js';
 import { whoAmI } from '../../../shared/kube/tokens.js';
-import type { OutputFormat } from '../../../shared/output/format.js';
+import { changeOutputFlag, printObjects, readChangeOutput, workContext, type ChangeFormat } from '../../../shared/output/change.js';
 import { checkKubeconfig, remoteKubeconfig, type CheckedKubeconfig, type RemoteCredentials } from '../../../shared/istio/multicluster.js';
 import { istioNamespaceFlag, linkArg, readIstioNamespace, readWait, waitFlags } from '../flags.js';
 import { nameRefusal, observePrimary, planSecret } from '../primary.js';
 import { isLoopbackServer } from '../credentials.js';
-import { redactedSecret, printObject } from '../output.js';
+import { redactedSecret } from '../output.js';
 import { waitForIstiod } from '../sync.js';
 
 interface Options {
@@ -26,13 +26,11 @@ interface Options {
   fromContext?: string | undefined;
   overwrite: boolean;
   dryRun: DryRun;
-  output: OutputFormat;
+  output: ChangeFormat;
   wait: boolean;
   timeoutMs: number;
   credentials?: RemoteCredentials;
 }
-
-const FORMATS = ['table', 'json', 'yaml', 'name'] as const;
 
 /** Read and check the kubeconfig file: what goes into the secret, or a usage error saying why not. */
 export function credentialsFromFile(file: string, context: string | undefined, read: (p: string) => string): RemoteCredentials {
@@ -81,7 +79,7 @@ export const createSecretCommand = defineCommand<Options>({
     ],
   ],
   builder: (y) =>
-    waitFlags(dryRunFlag(outputFlag(istioNamespaceFlag(y), FORMATS)))
+    waitFlags(dryRunFlag(changeOutputFlag(istioNamespaceFlag(y))))
       .positional('name', { type: 'string', describe: 'The cluster name istiod will know the remote by' })
       .option('from-kubeconfig', { type: 'string', describe: 'The kubeconfig with the reader credentials (required)' })
       .option('from-context', { type: 'string', describe: 'The context of that kubeconfig to use (default: its current context)' })
@@ -96,13 +94,15 @@ export const createSecretCommand = defineCommand<Options>({
       fromContext: str(args, 'from-context') || undefined,
       overwrite: bool(args, 'overwrite'),
       dryRun: readDryRun(args),
-      output: readOutput(args, FORMATS),
+      output: readChangeOutput(args),
       ...readWait(args),
     };
   },
   // The file is read and checked before any request.
   complete: (_ctx, o) => Promise.resolve({ ...o, credentials: credentialsFromFile(o.file, o.fromContext, (p) => readFileSync(p, 'utf8')) }),
-  run: async (ctx, o) => {
+  run: async (out, o) => {
+    // With -o, the lines go to stderr and stdout gets the secret (token included: -o asks for it).
+    const ctx = workContext(out, o.output);
     const kube = ctx.kube();
     const primary = await observePrimary(kube, o.namespace);
     const refusal = nameRefusal(primary, o.link);
@@ -111,14 +111,14 @@ export const createSecretCommand = defineCommand<Options>({
     const kubeconfig = remoteKubeconfig(o.link, o.credentials!);
     const { changes, secret } = planSecret(primary, o.link, kubeconfig, {}, o.overwrite);
     if (o.dryRun === 'client') {
-      if (o.output !== 'table') return printObject(ctx, o.output, secret);
+      if (o.output !== 'table') return printObjects(out, o.output, [secret]);
       await executePlan(ctx, changes.length ? changes.map((c) => (c.action === 'apply' ? { ...c, object: redactedSecret(c.object) } : c)) : [], 'client');
       ctx.stderr.write(changes.length ? 'the token is shown redacted; -o yaml prints it\n' : `secret/${secret.metadata?.name} unchanged (dry run)\n`);
       return;
     }
     if (changes.length === 0) ctx.stdout.write(`secret/${secret.metadata?.name} unchanged\n`);
     const results = await executePlan(ctx, changes, o.dryRun);
-    if (o.output !== 'table') await printObject(ctx, o.output, results[0]?.object ?? secret);
+    await printObjects(out, o.output, [results[0]?.object ?? secret]);
     if (o.dryRun !== 'none') return;
     await checkAnswers(ctx, o.link, kubeconfig, o.credentials!.server);
     if (o.wait) {

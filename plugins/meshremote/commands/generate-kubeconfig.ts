@@ -8,9 +8,18 @@ import { resolve } from 'node:path';
 import { defineCommand, str } from '../../../shared/cli/command.js';
 import { dryRunFlag, readDryRun } from '../../../shared/cli/flags.js';
 import type { CommandContext } from '../../../shared/context.js';
-import { CliError } from '../../../shared/errors.js';
+import { CliError, UsageError } from '../../../shared/errors.js';
 import type { DryRun } from '../../../shared/kube/client.js';
 import { executePlan } from '../../../shared/kube/plan.js';
+import {
+  appliedObjects,
+  changeOutputFlag,
+  printChange,
+  readChangeOutput,
+  workContext,
+  type ChangeFormat,
+  type ObjectChange,
+} from '../../../shared/output/change.js';
 import { checkKubeconfig } from '../../../shared/istio/multicluster.js';
 import { tokenClaims, whoAmI } from '../../../shared/kube/tokens.js';
 import {
@@ -28,7 +37,7 @@ import {
 import { readerName, tokenSecretName } from '../names.js';
 import { minimalCostsText, type Reader } from '../reader.js';
 import { controlPlaneClusters, declaredNameRefusal, mintToken, observeRemote, planReader, type RemoteState } from '../remote.js';
-import { describeExpiry, kubeconfigCA, tryCredentials } from '../credentials.js';
+import { describeExpiry, kubeconfigCA, tokenExpiry, tryCredentials } from '../credentials.js';
 
 interface Options extends TokenChoice {
   link: string;
@@ -38,6 +47,7 @@ interface Options extends TokenChoice {
   tlsServerName?: string | undefined;
   outputFile: string;
   dryRun: DryRun;
+  output: ChangeFormat;
 }
 
 /** Where the reader account's kubeconfig goes; '-' is stdout. */
@@ -91,14 +101,20 @@ export const generateKubeconfigCommand = defineCommand<Options>({
     ['$0 generate-kubeconfig myremote1 --context remote1 --api-server https://203.0.113.5:6443', 'The address istiod in the primary reaches the API server at'],
     ['$0 generate-kubeconfig myremote1 --context remote1 --reader minimal', 'No Secrets: service discovery only (what it costs is printed)'],
     ['$0 generate-kubeconfig myremote1 --context remote1 --output-file - | wc -c', 'The kubeconfig on stdout (the only way it is ever printed)'],
+    ['$0 generate-kubeconfig myremote1 --context remote1 -o json', 'Where it was written and until when the token is valid (never the token)'],
   ],
   builder: (y) =>
-    dryRunFlag(apiServerFlags(tokenFlags(readerFlags(istioNamespaceFlag(y)))))
+    dryRunFlag(changeOutputFlag(apiServerFlags(tokenFlags(readerFlags(istioNamespaceFlag(y))))))
       .positional('name', { type: 'string', describe: 'The cluster name istiod will know the remote by (DNS-1123 label)' })
       .option('output-file', { alias: 'f', type: 'string', describe: "Where to write the kubeconfig (default ./<name>.kubeconfig; '-' prints it)" }),
   options: (args) => {
     const link = linkArg(args);
+    const output = readChangeOutput(args);
+    // Both would go to stdout: the kubeconfig is printed only when asked for alone.
+    if (output !== 'table' && str(args, 'output-file') === '-')
+      throw new UsageError('--output-file - prints the kubeconfig on stdout, so it cannot be combined with -o; write it to a file');
     return {
+      output,
       link,
       namespace: readIstioNamespace(args),
       ...readReader(args),
@@ -108,7 +124,9 @@ export const generateKubeconfigCommand = defineCommand<Options>({
       dryRun: readDryRun(args),
     };
   },
-  run: async (ctx, o) => {
+  run: async (out, o) => {
+    // With -o, the lines go to stderr and stdout gets a MeshRemoteKubeconfig (never the token).
+    const ctx = workContext(out, o.output);
     const kube = ctx.kube();
     const state = await observeRemote(kube, o.link, o.namespace);
     const refusal = declaredNameRefusal(state, o.link);
@@ -128,17 +146,29 @@ export const generateKubeconfigCommand = defineCommand<Options>({
       tokenSecretName(o.link),
     );
     const path = outputPath(o);
+    const fields = {
+      link: o.link,
+      namespace: o.namespace,
+      context: state.context,
+      reader: o.reader,
+      serviceAccount: `${o.namespace}/${readerName(o.link)}`,
+      server: o.apiServer ?? state.server,
+      outputFile: path,
+      written: false,
+      tokenExpires: null as string | null,
+    };
+    const report = (objects: ObjectChange[] = [], lines: string[] = []) =>
+      printChange(out, o.output, { kind: 'MeshRemoteKubeconfig', fields, dryRun: o.dryRun, objects, lines });
     if (path !== '-' && existsSync(path) && plan.changes.length === 0 && o.dryRun === 'none') {
       const valid = await upToDate(ctx, o, path, state);
       if (valid) {
-        ctx.stdout.write(`kubeconfig ${path} unchanged: its token is valid until ${valid}\n`);
-        return;
+        return report([], [`kubeconfig ${path} unchanged: its token is valid until ${valid}`]);
       }
     }
     const results = await executePlan(ctx, plan.changes, o.dryRun, { kube, where: '' });
     if (o.dryRun !== 'none') {
       ctx.stderr.write(`no token requested and no kubeconfig written (dry run)\n`);
-      return;
+      return report(appliedObjects(results));
     }
     const secret = plan.created ? (results.find((r) => r.object?.kind === 'Secret')?.object ?? plan.tokenSecret) : plan.tokenSecret;
     const minted = await mintToken(kube, o.link, secret, o.durationSeconds, ctx.clock);
@@ -159,7 +189,10 @@ export const generateKubeconfigCommand = defineCommand<Options>({
       return;
     }
     writeSecretFile(path, tried.kubeconfig);
-    ctx.stdout.write(`kubeconfig ${path} written (service account ${o.namespace}/${readerName(o.link)}, token valid until ${expiry})\n`);
-    ctx.stdout.write(`next, in the primary: kubectl meshremote create-secret ${o.link} --from-kubeconfig ${o.outputFile} --context <primary>\n`);
+    Object.assign(fields, { written: true, tokenExpires: tokenExpiry(minted.token) });
+    await report(appliedObjects(results), [
+      `kubeconfig ${path} written (service account ${o.namespace}/${readerName(o.link)}, token valid until ${expiry})`,
+      `next, in the primary: kubectl meshremote create-secret ${o.link} --from-kubeconfig ${o.outputFile} --context <primary>`,
+    ]);
   },
 });

@@ -8,8 +8,17 @@ import { dryRunFlag, readDryRun } from '../../../shared/cli/flags.js';
 import type { CommandContext } from '../../../shared/context.js';
 import { CliError, KubeApiError, errorText } from '../../../shared/errors.js';
 import type { DryRun, Kube, KubeObject } from '../../../shared/kube/client.js';
-import { executePlan, changeName } from '../../../shared/kube/plan.js';
-import { remoteKubeconfig } from '../../../shared/istio/multicluster.js';
+import { executePlan, changeName, type ApplyResult } from '../../../shared/kube/plan.js';
+import {
+  appliedObjects,
+  changeOutputFlag,
+  printChange,
+  readChangeOutput,
+  workContext,
+  type ChangeFormat,
+  type ObjectChange,
+} from '../../../shared/output/change.js';
+import { remoteKubeconfig, remoteSecretName } from '../../../shared/istio/multicluster.js';
 import {
   apiServerFlags,
   istioNamespaceFlag,
@@ -31,7 +40,7 @@ import { readerName, REMOTE_CONTEXT_ANNOTATION, REMOTE_UID_ANNOTATION, tokenSecr
 import { istiodEnv, nameRefusal, observePrimary, planSecret, storedKubeconfig, type PrimaryState } from '../primary.js';
 import { minimalCostsText, REMOTE_CREDENTIALS_ENV, type Reader } from '../reader.js';
 import { controlPlaneClusters, declaredNameRefusal, mintToken, observeRemote, planReader, type RemoteState } from '../remote.js';
-import { describeExpiry, kubeconfigCA, reusableToken, tryCredentials } from '../credentials.js';
+import { describeExpiry, kubeconfigCA, reusableToken, tokenExpiry, tryCredentials } from '../credentials.js';
 import { redactedSecret } from '../output.js';
 import { waitForIstiod } from '../sync.js';
 
@@ -47,6 +56,26 @@ export interface LinkOptions extends TokenChoice {
   wait: boolean;
   timeoutMs: number;
   primaryContext?: string;
+  output: ChangeFormat;
+}
+
+/** What -o json|yaml prints of a link (MeshRemoteLink), besides the objects written. */
+interface LinkFields {
+  link: string;
+  namespace: string;
+  primaryContext: string;
+  remoteContext: string;
+  reader: Reader;
+  /** namespace/name of the reader account in the remote. */
+  serviceAccount: string;
+  /** The remote API server istiod reads. */
+  server?: string;
+  /** When the token expires (RFC 3339), null for a legacy token that never does. */
+  tokenExpires?: string | null;
+  /** The stored token was still good and kept. */
+  tokenReused?: boolean;
+  /** istiod reported the remote synced (with --wait). */
+  synced?: boolean;
 }
 
 /** Refusals that need both clusters' state (pure). */
@@ -97,7 +126,9 @@ async function undo(kube: Kube, created: KubeObject[]): Promise<string[]> {
   return left;
 }
 
-export async function runLink(ctx: CommandContext, o: LinkOptions): Promise<void> {
+export async function runLink(out: CommandContext, o: LinkOptions): Promise<void> {
+  // With -o, the lines go to stderr and stdout gets a MeshRemoteLink (never the token or the kubeconfig).
+  const ctx = workContext(out, o.output);
   const primaryKube = ctx.kube();
   const remoteKube = ctx.kubeFor(o.remoteContext);
   const [primary, remote] = await Promise.all([observePrimary(primaryKube, o.namespace), observeRemote(remoteKube, o.link, o.namespace)]);
@@ -118,6 +149,17 @@ export async function runLink(ctx: CommandContext, o: LinkOptions): Promise<void
     }
   }
 
+  const objects: ObjectChange[] = [];
+  const wrote = (results: ApplyResult[], context: string) => objects.push(...appliedObjects(results, context));
+  const fields: LinkFields = {
+    link: o.link,
+    namespace: o.namespace,
+    primaryContext: primary.context,
+    remoteContext: remote.context,
+    reader: o.reader,
+    serviceAccount: `${o.namespace}/${readerName(o.link)}`,
+  };
+  const report = (lines: string[] = []) => printChange(out, o.output, { kind: 'MeshRemoteLink', fields, dryRun: o.dryRun, objects, lines });
   const here = ` (context ${remote.context})`;
   const there = ` (context ${primary.context})`;
   const annotations = { [REMOTE_UID_ANNOTATION]: remote.uid, [REMOTE_CONTEXT_ANNOTATION]: remote.context };
@@ -129,23 +171,27 @@ export async function runLink(ctx: CommandContext, o: LinkOptions): Promise<void
     tokenSecretName(o.link),
   );
   const server = o.apiServer ?? remote.server;
+  fields.server = server;
   const ca = remote.clusterCA ?? kubeconfigCA(remoteKube.config);
   if (!ca) throw new CliError(`no CA to trust the remote API server with: its kube-system has no kube-root-ca.crt and context "${remote.context}" names none`);
   // Refusals of the primary's secret (one istioctl made) come before anything is written.
   planSecret(primary, o.link, '', annotations, o.overwrite);
 
   if (o.dryRun === 'client') {
-    await executePlan(ctx, reader.changes, 'client', { kube: remoteKube, where: here });
+    wrote(await executePlan(ctx, reader.changes, 'client', { kube: remoteKube, where: here }), remote.context);
     const placeholder = remoteKubeconfig(o.link, { server, certificateAuthority: ca, token: 'REDACTED', tlsServerName: o.tlsServerName });
     const secret = planSecret(primary, o.link, placeholder, annotations, o.overwrite);
-    await executePlan(
-      ctx,
-      secret.changes.map((c) => (c.action === 'apply' ? { ...c, object: redactedSecret(c.object) } : c)),
-      'client',
-      { kube: primaryKube, where: there },
+    wrote(
+      await executePlan(
+        ctx,
+        secret.changes.map((c) => (c.action === 'apply' ? { ...c, object: redactedSecret(c.object) } : c)),
+        'client',
+        { kube: primaryKube, where: there },
+      ),
+      primary.context,
     );
     ctx.stderr.write('no token requested (dry run); the secret shows where it goes\n');
-    return;
+    return report();
   }
 
   const stored = storedKubeconfig(primary, o.link);
@@ -158,6 +204,7 @@ export async function runLink(ctx: CommandContext, o: LinkOptions): Promise<void
         )
       : undefined;
   const done = await executePlan(ctx, reader.changes, o.dryRun, { kube: remoteKube, where: here });
+  wrote(done, remote.context);
   const created = reader.fresh.map((f) => done.find((d) => d.object?.kind === f.kind && d.object?.metadata?.name === f.metadata?.name)?.object ?? f);
   const finishOrUndo = `finish with 'kubectl meshremote link ${o.link} --context ${primary.context} --remote-context ${remote.context}' or undo with 'kubectl meshremote unlink ${o.link} --context ${primary.context} --remote-context ${remote.context} --purge'`;
   const failed = async (err: unknown): Promise<never> => {
@@ -175,12 +222,13 @@ export async function runLink(ctx: CommandContext, o: LinkOptions): Promise<void
   if (o.dryRun === 'server') {
     try {
       const placeholder = remoteKubeconfig(o.link, { server, certificateAuthority: ca, token: 'dry-run', tlsServerName: o.tlsServerName });
-      await executePlan(ctx, planSecret(primary, o.link, placeholder, annotations, o.overwrite).changes, 'server', { kube: primaryKube, where: there });
+      const changes = planSecret(primary, o.link, placeholder, annotations, o.overwrite).changes;
+      wrote(await executePlan(ctx, changes, 'server', { kube: primaryKube, where: there }), primary.context);
     } catch (err) {
       throw new CliError(errorText(err), 1, { cause: err });
     }
     ctx.stderr.write('no token requested (dry run)\n');
-    return;
+    return report();
   }
 
   let kubeconfig: string;
@@ -197,10 +245,12 @@ export async function runLink(ctx: CommandContext, o: LinkOptions): Promise<void
     for (const w of tried.warnings) ctx.warn(w);
     kubeconfig = tried.kubeconfig;
     const plan = planSecret(primary, o.link, kubeconfig, annotations, o.overwrite);
+    fields.tokenExpires = tokenExpiry(token);
+    fields.tokenReused = kept !== undefined;
     if (plan.changes.length === 0 && reader.changes.length === 0)
       ctx.stdout.write(`link ${o.link} unchanged (token valid until ${describeExpiry(token, ctx.clock.now())})\n`);
     else {
-      await executePlan(ctx, plan.changes, 'none', { kube: primaryKube, where: there });
+      wrote(await executePlan(ctx, plan.changes, 'none', { kube: primaryKube, where: there }), primary.context);
       if (plan.changes.length)
         ctx.stdout.write(
           `link ${o.link}: istiod in context "${primary.context}" reads ${server} as service account ${o.namespace}/${sa} (token valid until ${describeExpiry(token, ctx.clock.now())})\n`,
@@ -213,7 +263,11 @@ export async function runLink(ctx: CommandContext, o: LinkOptions): Promise<void
   if (o.wait) {
     const line = await waitForIstiod(ctx, primaryKube, o.namespace, { cluster: o.link, want: 'synced', timeoutMs: o.timeoutMs, settleMs: 2000 });
     if (line) ctx.stdout.write(`${line}\n`);
+    fields.synced = true;
   }
+  if (!objects.some((x) => x.context === primary.context))
+    objects.push({ name: `secret/${remoteSecretName(o.link)}`, action: 'unchanged', context: primary.context });
+  await report();
 }
 
 export function readLinkOptions(args: Args): LinkOptions {
@@ -228,6 +282,7 @@ export function readLinkOptions(args: Args): LinkOptions {
     overwrite: bool(args, 'overwrite'),
     dryRun: readDryRun(args),
     ...readWait(args),
+    output: readChangeOutput(args),
   };
 }
 
@@ -244,7 +299,11 @@ export const linkCommand = defineCommand<LinkOptions>({
   ],
   builder: (y) =>
     waitFlags(
-      dryRunFlag(apiServerFlags(tokenFlags(readerFlags(remoteContextFlag(istioNamespaceFlag(y), 'The kubeconfig context of the remote cluster (required)'))))),
+      dryRunFlag(
+        changeOutputFlag(
+          apiServerFlags(tokenFlags(readerFlags(remoteContextFlag(istioNamespaceFlag(y), 'The kubeconfig context of the remote cluster (required)')))),
+        ),
+      ),
     )
       .positional('name', { type: 'string', describe: 'The cluster name istiod will know the remote by (DNS-1123 label)' })
       .option('overwrite', { type: 'boolean', default: false, describe: 'Replace a remote secret of that name not made by meshremote (e.g. by istioctl)' }),

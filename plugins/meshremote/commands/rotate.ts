@@ -7,7 +7,16 @@ import { defineCommand } from '../../../shared/cli/command.js';
 import { dryRunFlag, readDryRun } from '../../../shared/cli/flags.js';
 import { CliError, errorText, KubeApiError, UsageError } from '../../../shared/errors.js';
 import type { DryRun } from '../../../shared/kube/client.js';
-import { executePlan, type Change } from '../../../shared/kube/plan.js';
+import { executePlan, type ApplyResult, type Change } from '../../../shared/kube/plan.js';
+import {
+  appliedObjects,
+  changeOutputFlag,
+  printChange,
+  readChangeOutput,
+  workContext,
+  type ChangeFormat,
+  type ObjectChange,
+} from '../../../shared/output/change.js';
 import { formatDuration } from '../../../shared/kube/wait.js';
 import type { CommandContext } from '../../../shared/context.js';
 import { tokenClaims, whoAmI } from '../../../shared/kube/tokens.js';
@@ -29,7 +38,7 @@ import { readerName, REMOTE_CONTEXT_ANNOTATION, REMOTE_UID_ANNOTATION, tokenSecr
 import { findSecret, observePrimary, planSecret, storedKubeconfig } from '../primary.js';
 import { readerOf } from '../reader.js';
 import { mintToken, observeRemote, planReader } from '../remote.js';
-import { describeExpiry, kubeconfigCA, tryCredentials } from '../credentials.js';
+import { describeExpiry, kubeconfigCA, tokenExpiry, tryCredentials } from '../credentials.js';
 import { redactedSecret } from '../output.js';
 import { waitForIstiod } from '../sync.js';
 import { controlledByPrimary } from './link.js';
@@ -40,6 +49,7 @@ interface Options extends TokenChoice {
   remoteContext: string;
   dryRun: DryRun;
   timeoutMs: number;
+  output: ChangeFormat;
 }
 
 /** Milliseconds until the API server refused the old credentials (401), or undefined within `limitMs`. */
@@ -65,7 +75,9 @@ export const rotateCommand = defineCommand<Options>({
     ['$0 rotate remote1 --context primary --remote-context remote1 --token-duration 2160h', 'A 90-day token from now on'],
   ],
   builder: (y) =>
-    waitFlags(dryRunFlag(tokenFlags(remoteContextFlag(istioNamespaceFlag(y), 'The kubeconfig context of the remote cluster (required)')))).positional('name', {
+    waitFlags(
+      dryRunFlag(changeOutputFlag(tokenFlags(remoteContextFlag(istioNamespaceFlag(y), 'The kubeconfig context of the remote cluster (required)')))),
+    ).positional('name', {
       type: 'string',
       describe: 'The cluster name the remote was linked as',
     }),
@@ -78,13 +90,16 @@ export const rotateCommand = defineCommand<Options>({
       ...readTokenChoice(args),
       dryRun: readDryRun(args),
       ...readWait(args),
+      output: readChangeOutput(args),
     };
   },
   complete: (ctx, o) => {
     checkRemoteContext(ctx, o.remoteContext);
     return Promise.resolve(o);
   },
-  run: async (ctx, o) => {
+  run: async (out, o) => {
+    // With -o, the lines go to stderr and stdout gets a MeshRemoteRotation (never the token).
+    const ctx = workContext(out, o.output);
     const primaryKube = ctx.kube();
     const remoteKube = ctx.kubeFor(o.remoteContext);
     const [primary, remote] = await Promise.all([observePrimary(primaryKube, o.namespace), observeRemote(remoteKube, o.link, o.namespace)]);
@@ -126,25 +141,34 @@ export const rotateCommand = defineCommand<Options>({
     const annotations = { [REMOTE_UID_ANNOTATION]: remote.uid, [REMOTE_CONTEXT_ANNOTATION]: remote.context };
     const ca = remote.clusterCA ?? old.certificateAuthority ?? kubeconfigCA(remoteKube.config) ?? '';
     const older = remote.tokenSecrets;
+    const objects: ObjectChange[] = [];
+    const wrote = (results: ApplyResult[], context: string) => objects.push(...appliedObjects(results, context));
+    const base = { link: o.link, namespace: o.namespace, primaryContext: primary.context, remoteContext: remote.context, server: old.server };
+    const revokes = older.map((x) => x.metadata?.name ?? '');
     if (o.dryRun !== 'none') {
       const placeholder = remoteKubeconfig(o.link, { server: old.server, certificateAuthority: ca, token: 'REDACTED', tlsServerName: old.tlsServerName });
       const s = planSecret(primary, o.link, placeholder, annotations, false);
-      await executePlan(ctx, reader.changes, o.dryRun, { kube: remoteKube, where: here });
-      await executePlan(
-        ctx,
-        o.dryRun === 'client' ? s.changes.map((c) => (c.action === 'apply' ? { ...c, object: redactedSecret(c.object) } : c)) : s.changes,
-        o.dryRun,
-        { kube: primaryKube, where: there },
+      wrote(await executePlan(ctx, reader.changes, o.dryRun, { kube: remoteKube, where: here }), remote.context);
+      wrote(
+        await executePlan(
+          ctx,
+          o.dryRun === 'client' ? s.changes.map((c) => (c.action === 'apply' ? { ...c, object: redactedSecret(c.object) } : c)) : s.changes,
+          o.dryRun,
+          { kube: primaryKube, where: there },
+        ),
+        primary.context,
       );
       const revoke: Change[] = older.map((x) => ({
         action: 'delete',
         ref: { apiVersion: 'v1', kind: 'Secret', name: x.metadata?.name ?? '', namespace: o.namespace },
       }));
-      if (o.dryRun === 'client') await executePlan(ctx, revoke, 'client', { kube: remoteKube, where: here });
+      if (o.dryRun === 'client') wrote(await executePlan(ctx, revoke, 'client', { kube: remoteKube, where: here }), remote.context);
       ctx.stderr.write(`no token requested (dry run); once istiod had synced, ${older.length} older token Secret(s) would be deleted\n`);
-      return;
+      const fields = { ...base, tokenExpires: null, revokedTokenSecrets: revokes, previousTokenRefused: null, refusedAfterMs: null };
+      return printChange(out, o.output, { kind: 'MeshRemoteRotation', fields, dryRun: o.dryRun, objects });
     }
     const done = await executePlan(ctx, reader.changes, 'none', { kube: remoteKube, where: here });
+    wrote(done, remote.context);
     const bound = done.find((d) => d.object?.kind === 'Secret' && d.object.metadata?.name === reader.tokenSecret.metadata?.name)?.object ?? reader.tokenSecret;
     const minted = await mintToken(remoteKube, o.link, bound, durationSeconds, ctx.clock);
     const tried = await tryCredentials(
@@ -154,7 +178,10 @@ export const rotateCommand = defineCommand<Options>({
       { serverFromFlag: true, userCA: old.certificateAuthority, expectUser: `system:serviceaccount:${o.namespace}:${sa}` },
     );
     for (const w of tried.warnings) ctx.warn(w);
-    await executePlan(ctx, planSecret(primary, o.link, tried.kubeconfig, annotations, false).changes, 'none', { kube: primaryKube, where: there });
+    wrote(
+      await executePlan(ctx, planSecret(primary, o.link, tried.kubeconfig, annotations, false).changes, 'none', { kube: primaryKube, where: there }),
+      primary.context,
+    );
     let synced: string | undefined;
     try {
       synced = await waitForIstiod(ctx, primaryKube, o.namespace, { cluster: o.link, want: 'synced', timeoutMs: o.timeoutMs, settleMs: 5000 });
@@ -174,14 +201,20 @@ export const rotateCommand = defineCommand<Options>({
       action: 'delete',
       ref: { apiVersion: 'v1', kind: 'Secret', name: x.metadata?.name ?? '', namespace: o.namespace },
     }));
-    await executePlan(ctx, revoke, 'none', { kube: remoteKube, where: here });
+    wrote(await executePlan(ctx, revoke, 'none', { kube: remoteKube, where: here }), remote.context);
     // The old token must now be refused. The API server caches a token's successful authentication for
     // 10 s (TokenSuccessCacheTTL), so it is tried until refused, at most 15 s.
     const refusedAfter = await oldTokenRefused(ctx, stored, 15_000);
-    ctx.stdout.write(
-      `link ${o.link} rotated: new token valid until ${describeExpiry(minted.token, ctx.clock.now())}; ${older.length} older token Secret(s) deleted; the previous token ${refusedAfter === undefined ? 'is still accepted' : `is refused by the API server (after ${formatDuration(refusedAfter)})`}\n`,
-    );
+    const line = `link ${o.link} rotated: new token valid until ${describeExpiry(minted.token, ctx.clock.now())}; ${older.length} older token Secret(s) deleted; the previous token ${refusedAfter === undefined ? 'is still accepted' : `is refused by the API server (after ${formatDuration(refusedAfter)})`}`;
     if (refusedAfter === undefined)
       ctx.warn(`the previous token of ${o.link} is still accepted by ${old.server} after 15s; was it bound to a Secret of this link?`);
+    const fields = {
+      ...base,
+      tokenExpires: tokenExpiry(minted.token),
+      revokedTokenSecrets: revokes,
+      previousTokenRefused: refusedAfter !== undefined,
+      refusedAfterMs: refusedAfter ?? null,
+    };
+    await printChange(out, o.output, { kind: 'MeshRemoteRotation', fields, dryRun: o.dryRun, objects, lines: [line] });
   },
 });

@@ -7,6 +7,15 @@ import { dryRunFlag, readDryRun } from '../../../shared/cli/flags.js';
 import { CliError, UsageError } from '../../../shared/errors.js';
 import type { DryRun, KubeObject } from '../../../shared/kube/client.js';
 import { executePlan, type Change } from '../../../shared/kube/plan.js';
+import {
+  appliedObjects,
+  changeOutputFlag,
+  printChange,
+  readChangeOutput,
+  workContext,
+  type ChangeFormat,
+  type ObjectChange,
+} from '../../../shared/output/change.js';
 import { tokenClaims } from '../../../shared/kube/tokens.js';
 import { checkKubeconfig, registeredClusters, remoteSecretName } from '../../../shared/istio/multicluster.js';
 import { checkRemoteContext, istioNamespaceFlag, linkArg, readIstioNamespace, readRemoteContext, readWait, remoteContextFlag, waitFlags } from '../flags.js';
@@ -23,6 +32,7 @@ interface Options {
   dryRun: DryRun;
   wait: boolean;
   timeoutMs: number;
+  output: ChangeFormat;
 }
 
 const refOf = (o: KubeObject) => ({ apiVersion: o.apiVersion ?? 'v1', kind: o.kind ?? '', name: o.metadata?.name ?? '', namespace: o.metadata?.namespace });
@@ -41,7 +51,7 @@ export const unlinkCommand = defineCommand<Options>({
     ['$0 unlink remote1 --context primary --remote-context remote1 --purge', 'Also delete the reader account, its RBAC and tokens in remote1'],
   ],
   builder: (y) =>
-    waitFlags(dryRunFlag(remoteContextFlag(istioNamespaceFlag(y), 'The kubeconfig context of the remote cluster (for --purge)')))
+    waitFlags(dryRunFlag(changeOutputFlag(remoteContextFlag(istioNamespaceFlag(y), 'The kubeconfig context of the remote cluster (for --purge)'))))
       .positional('name', { type: 'string', describe: 'The cluster name the remote was linked as' })
       .option('purge', {
         type: 'boolean',
@@ -53,13 +63,23 @@ export const unlinkCommand = defineCommand<Options>({
     const remoteContext = readRemoteContext(args, false);
     if (purge && !remoteContext) throw new UsageError('--purge needs --remote-context: the kubeconfig context of the remote cluster');
     if (!purge && remoteContext) throw new UsageError('--remote-context is only used with --purge');
-    return { link: linkArg(args), namespace: readIstioNamespace(args), remoteContext, purge, dryRun: readDryRun(args), ...readWait(args) };
+    return {
+      link: linkArg(args),
+      namespace: readIstioNamespace(args),
+      remoteContext,
+      purge,
+      dryRun: readDryRun(args),
+      ...readWait(args),
+      output: readChangeOutput(args),
+    };
   },
   complete: (ctx, o) => {
     if (o.remoteContext) checkRemoteContext(ctx, o.remoteContext);
     return Promise.resolve(o);
   },
-  run: async (ctx, o) => {
+  run: async (out, o) => {
+    // With -o, the lines go to stderr and stdout gets a MeshRemoteUnlink.
+    const ctx = workContext(out, o.output);
     const primaryKube = ctx.kube();
     const remoteKube = o.remoteContext ? ctx.kubeFor(o.remoteContext) : undefined;
     const [primary, remote] = await Promise.all([
@@ -68,6 +88,9 @@ export const unlinkCommand = defineCommand<Options>({
     ]);
     const secret = findSecret(primary, o.link);
     const there = ` (context ${primary.context})`;
+    const objects: ObjectChange[] = [];
+    const fields = { link: o.link, namespace: o.namespace, primaryContext: primary.context, remoteContext: remote?.context ?? null, purge: o.purge };
+    const report = () => printChange(out, o.output, { kind: 'MeshRemoteUnlink', fields, dryRun: o.dryRun, objects });
     if (secret) {
       const others = registeredClusters(secret).filter((c) => c.id !== o.link);
       if (others.length) {
@@ -81,15 +104,17 @@ export const unlinkCommand = defineCommand<Options>({
           `context "${remote.context}" is not the cluster ${o.link} was linked from (kube-system UID ${remote.uid}, the link records ${uid}); name the right --remote-context`,
         );
       }
-      await executePlan(ctx, [{ action: 'delete', ref: refOf(secret) }], o.dryRun, { kube: primaryKube, where: there });
+      const deleted = await executePlan(ctx, [{ action: 'delete', ref: refOf(secret) }], o.dryRun, { kube: primaryKube, where: there });
+      objects.push(...appliedObjects(deleted, primary.context));
       if (o.dryRun === 'none' && o.wait) {
         const line = await waitForIstiod(ctx, primaryKube, o.namespace, { cluster: o.link, want: 'absent', timeoutMs: o.timeoutMs });
         if (line) ctx.stdout.write(`${line}\n`);
       }
     } else {
       ctx.stdout.write(`secret/${remoteSecretName(o.link)} already gone${there}\n`);
+      objects.push({ name: `secret/${remoteSecretName(o.link)}`, action: 'already gone', context: primary.context });
     }
-    if (!remote) return;
+    if (!remote) return report();
     // A token of an account meshremote did not make (istioctl's) is not ours to revoke.
     const stored = secret && registeredClusters(secret).find((c) => c.id === o.link)?.kubeconfig;
     const token = stored ? safeToken(stored) : undefined;
@@ -101,7 +126,8 @@ export const unlinkCommand = defineCommand<Options>({
     }
     const purge = planPurge(remote);
     if (purge.length === 0) ctx.stdout.write(`no reader account of ${o.link} in context ${remote.context}: nothing to purge\n`);
-    else await executePlan(ctx, purge, o.dryRun, { kube: remoteKube!, where: ` (context ${remote.context})` });
+    else objects.push(...appliedObjects(await executePlan(ctx, purge, o.dryRun, { kube: remoteKube!, where: ` (context ${remote.context})` }), remote.context));
+    await report();
   },
 });
 

@@ -3,17 +3,16 @@
 // samples/multicluster/expose-istiod.yaml` does, refused with the install command when there is no
 // east-west gateway to expose it on.
 import { defineCommand, str } from '../../../shared/cli/command.js';
-import { dryRunFlag, outputFlag, readDryRun, readOutput } from '../../../shared/cli/flags.js';
+import { dryRunFlag, readDryRun } from '../../../shared/cli/flags.js';
 import { CliError } from '../../../shared/errors.js';
 import type { DryRun } from '../../../shared/kube/client.js';
 import { executePlan } from '../../../shared/kube/plan.js';
 import { EASTWEST_INSTALL_HINT, externalAddress, findEastWestService, gatewaySelector } from '../../../shared/istio/eastwest.js';
 import { NETWORKING_V1 } from '../../../shared/istio/workload.js';
-import type { FormatName, OutputFormat } from '../../../shared/output/format.js';
+import { changeOutputFlag, printObjects, readChangeOutput, type ChangeFormat } from '../../../shared/output/change.js';
 import { dnsLabel } from '../../../shared/validate.js';
 import { findObject, ISTIO_NAMESPACE, readAll, requireNamespace } from '../cluster.js';
 import { ISTIOD_GATEWAY, ISTIOD_PORTS, planExpose, virtualServiceName } from '../expose-plan.js';
-import { printObjects } from '../output.js';
 import type { Service } from '../../../shared/kube/types.js';
 import type { Gateway, VirtualService } from '../../../shared/istio/types.js';
 
@@ -21,10 +20,8 @@ interface Options {
   revision?: string | undefined;
   istioNamespace: string;
   dryRun: DryRun;
-  output: OutputFormat;
+  output: ChangeFormat;
 }
-
-const OUTPUTS: readonly FormatName[] = ['table', 'name', 'json', 'yaml'];
 
 export const exposeIstiodCommand = defineCommand<Options>({
   command: 'expose-istiod',
@@ -35,7 +32,7 @@ export const exposeIstiodCommand = defineCommand<Options>({
     ['$0 expose-istiod --dry-run=client', 'Print them instead'],
   ],
   builder: (y) =>
-    outputFlag(dryRunFlag(y), OUTPUTS)
+    changeOutputFlag(dryRunFlag(y))
       .option('revision', { type: 'string', describe: 'The istiod revision to expose' })
       .option('istio-namespace', { type: 'string', default: ISTIO_NAMESPACE, describe: 'Where istiod and the east-west gateway run' }),
   options: (args) => {
@@ -44,7 +41,7 @@ export const exposeIstiodCommand = defineCommand<Options>({
       revision: revision === undefined || revision === 'default' ? undefined : dnsLabel(revision, '--revision'),
       istioNamespace: dnsLabel(str(args, 'istio-namespace') ?? ISTIO_NAMESPACE, '--istio-namespace'),
       dryRun: readDryRun(args),
-      output: readOutput(args, OUTPUTS),
+      output: readChangeOutput(args),
     };
   },
   run: async (ctx, o) => {

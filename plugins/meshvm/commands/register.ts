@@ -4,19 +4,18 @@
 // --mode serviceentry: a MESH_INTERNAL ServiceEntry selecting the entry instead; --mode legacy: the
 // pre-1.9 shape (a selector-less Service and an EndpointSlice). Reads five objects, writes at most two.
 import { defineCommand, requiredStr, str, strList } from '../../../shared/cli/command.js';
-import { dryRunFlag, outputFlag, readDryRun, readOutput } from '../../../shared/cli/flags.js';
+import { dryRunFlag, readDryRun } from '../../../shared/cli/flags.js';
 import { UsageError } from '../../../shared/errors.js';
 import { type DryRun, type Kube, type KubeObject } from '../../../shared/kube/client.js';
 import { executePlan } from '../../../shared/kube/plan.js';
 import { NETWORKING_V1, type ServiceEntry, type WorkloadEntry } from '../../../shared/istio/workload.js';
 import { objectName } from '../../../shared/output/names.js';
-import type { FormatName, OutputFormat } from '../../../shared/output/format.js';
+import { changeOutputFlag, printObjects, readChangeOutput, type ChangeFormat } from '../../../shared/output/change.js';
 import { dnsLabel, dnsSubdomain, serviceName, unicastAddress } from '../../../shared/validate.js';
 import { findObject, readAll, requireIstiod, requireNamespace } from '../cluster.js';
 import { readWorkloadFlags, workloadFlags, type WorkloadFlags } from '../flags.js';
 import { checkDistinct, parsePortArg, type PortArg } from '../ports.js';
 import { planRegister, REGISTER_MODES, vmObjectName, type RegisterMode, type RegisterObserved, type RegisterRequest } from '../register-plan.js';
-import { printObjects } from '../output.js';
 import type { EndpointSlice, Service } from '../../../shared/kube/types.js';
 
 interface Options extends WorkloadFlags {
@@ -27,10 +26,8 @@ interface Options extends WorkloadFlags {
   mode: RegisterMode;
   host?: string | undefined;
   dryRun: DryRun;
-  output: OutputFormat;
+  output: ChangeFormat;
 }
-
-const OUTPUTS: readonly FormatName[] = ['table', 'name', 'json', 'yaml'];
 
 export const registerCommand = defineCommand<Options>({
   command: 'register <service> <ip> <ports..>',
@@ -44,7 +41,7 @@ export const registerCommand = defineCommand<Options>({
     ['$0 -n bookinfo register details 192.168.3.202 http:9080 --dry-run=client', 'Print the objects instead of writing them'],
   ],
   builder: (y) =>
-    outputFlag(dryRunFlag(workloadFlags(y)), OUTPUTS)
+    changeOutputFlag(dryRunFlag(workloadFlags(y)))
       .positional('service', { type: 'string', describe: 'The service name clients use (a Kubernetes Service name)' })
       .positional('ip', { type: 'string', describe: "The VM's address (IPv4 or IPv6)" })
       .positional('ports', { type: 'string', array: true, describe: '[name:]port: a port the VM serves, with the Service port name (guessed when left out)' })
@@ -81,7 +78,7 @@ export const registerCommand = defineCommand<Options>({
       mode,
       host: host === undefined ? undefined : dnsSubdomain(host, '--host'),
       dryRun: readDryRun(args),
-      output: readOutput(args, OUTPUTS),
+      output: readChangeOutput(args),
     };
   },
   run: async (ctx, o) => {

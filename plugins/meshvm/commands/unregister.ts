@@ -5,6 +5,7 @@ import { defineCommand, requiredStr } from '../../../shared/cli/command.js';
 import { dryRunFlag, readDryRun } from '../../../shared/cli/flags.js';
 import type { DryRun, Kube, KubeObject } from '../../../shared/kube/client.js';
 import { executePlan } from '../../../shared/kube/plan.js';
+import { appliedObjects, changeOutputFlag, printChange, readChangeOutput, workContext, type ChangeFormat } from '../../../shared/output/change.js';
 import { NETWORKING_V1, type ServiceEntry, type WorkloadEntry } from '../../../shared/istio/workload.js';
 import { dnsLabel, serviceName, unicastAddress } from '../../../shared/validate.js';
 import { istioMissing, readAll, requireNamespace } from '../cluster.js';
@@ -17,6 +18,7 @@ interface Options {
   service: string;
   address: string;
   dryRun: DryRun;
+  output: ChangeFormat;
 }
 
 export const unregisterCommand = defineCommand<Options>({
@@ -25,27 +27,32 @@ export const unregisterCommand = defineCommand<Options>({
   examples: [
     ['$0 -n bookinfo unregister details 192.0.2.10', 'The VM no longer answers for details'],
     ['$0 -n bookinfo unregister details 192.0.2.10 --dry-run=client', 'What would be deleted'],
+    ['$0 -n bookinfo unregister details 192.0.2.10 -o name', 'The names of the objects deleted'],
   ],
   builder: (y) =>
-    dryRunFlag(y)
+    dryRunFlag(changeOutputFlag(y))
       .positional('service', { type: 'string', describe: 'The service the VM was registered under' })
       .positional('ip', { type: 'string', describe: "The VM's address" }),
   options: (args) => ({
     service: serviceName(requiredStr(args, 'service')),
     address: unicastAddress(requiredStr(args, 'ip'), 'VM address').address,
     dryRun: readDryRun(args),
+    output: readChangeOutput(args),
   }),
-  run: async (ctx, o) => {
+  run: async (out, o) => {
+    const ctx = workContext(out, o.output);
     const kube = ctx.kube();
     const namespace = dnsLabel(kube.namespace, 'namespace');
     const r = { ...o, namespace };
     const plan = planUnregister(r, await observe(kube, r));
+    const fields = { service: o.service, namespace, address: o.address };
     if (plan.changes.length === 0) {
-      ctx.stdout.write(`nothing to unregister: no VM at ${o.address} is registered for service ${o.service} in namespace ${namespace}\n`);
-      return;
+      const line = `nothing to unregister: no VM at ${o.address} is registered for service ${o.service} in namespace ${namespace}`;
+      return printChange(out, o.output, { kind: 'VMUnregistration', fields, dryRun: o.dryRun, objects: [], lines: [line] });
     }
-    await executePlan(ctx, plan.changes, o.dryRun);
+    const results = await executePlan(ctx, plan.changes, o.dryRun);
     for (const k of plan.kept) ctx.stderr.write(`${k}\n`);
+    await printChange(out, o.output, { kind: 'VMUnregistration', fields, dryRun: o.dryRun, objects: appliedObjects(results) });
   },
 });
 

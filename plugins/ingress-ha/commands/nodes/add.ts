@@ -2,6 +2,7 @@
 // chapter 3, step 1), with --exclusive also tainting them so ordinary workloads stay off.
 import { bool, defineCommand, strList } from '../../../../shared/cli/command.js';
 import { dryRunFlag, readDryRun } from '../../../../shared/cli/flags.js';
+import { changeOutputFlag, readChangeOutput } from '../../../../shared/output/change.js';
 import { NAMES } from '../../../../shared/commands/complete-names.js';
 import { UsageError } from '../../../../shared/errors.js';
 import { INGRESS_SELECTOR } from '../../options.js';
@@ -16,7 +17,7 @@ export const nodesAddCommand = defineCommand<ChangeOptions>({
     ['$0 nodes add node-a1 node-b1 --exclusive', 'Also taint them so only the controller runs there'],
   ],
   builder: (y) =>
-    dryRunFlag(y).positional('nodes', { type: 'string', array: true, describe: 'Node names' }).option('exclusive', {
+    dryRunFlag(changeOutputFlag(y)).positional('nodes', { type: 'string', array: true, describe: 'Node names' }).option('exclusive', {
       type: 'boolean',
       default: false,
       describe: 'Also taint node-role.kubernetes.io/ingress=true:NoSchedule (the controller tolerates it)',
@@ -24,7 +25,7 @@ export const nodesAddCommand = defineCommand<ChangeOptions>({
   options: (args) => {
     const nodes = nodeNames(strList(args, 'nodes'));
     if (nodes.length === 0) throw new UsageError('nodes add needs at least one node name');
-    return { action: 'add', nodes, exclusive: bool(args, 'exclusive'), force: false, dryRun: readDryRun(args) };
+    return { action: 'add', nodes, exclusive: bool(args, 'exclusive'), force: false, dryRun: readDryRun(args), output: readChangeOutput(args) };
   },
   run: (ctx, o) => change(ctx, o),
 });

@@ -4,10 +4,11 @@
 import type { CommandContext } from '../../../../shared/context.js';
 import { CliError } from '../../../../shared/errors.js';
 import { retryOnConflict, type DryRun } from '../../../../shared/kube/client.js';
-import { executePlan } from '../../../../shared/kube/plan.js';
+import { executePlan, type ApplyResult } from '../../../../shared/kube/plan.js';
+import { appliedObjects, printChange, workContext, type ChangeFormat } from '../../../../shared/output/change.js';
 import { dnsSubdomain } from '../../../../shared/validate.js';
 import { planAdd, planRemove } from '../../nodes.js';
-import { isIngressNode, nameOf } from '../../observed.js';
+import { hasIngressTaint, isIngressNode, nameOf } from '../../observed.js';
 import type { Node } from '../../../../shared/kube/types.js';
 
 export interface ChangeOptions {
@@ -16,7 +17,11 @@ export interface ChangeOptions {
   exclusive: boolean;
   force: boolean;
   dryRun: DryRun;
+  output: ChangeFormat;
 }
+
+/** A node in the document: an ingress node or not, exclusive (tainted) or not. */
+const nodeState = (n: Node) => ({ ingress: isIngressNode(n), exclusive: hasIngressTaint(n) });
 
 /** The node names given, valid and without repeats. */
 export function nodeNames(names: string[]): string[] {
@@ -33,8 +38,11 @@ async function readNodes(ctx: CommandContext, names: string[]): Promise<{ all: N
   return { all, named: names.map((n) => byName.get(n)!) };
 }
 
-export async function change(ctx: CommandContext, o: ChangeOptions): Promise<void> {
+export async function change(out: CommandContext, o: ChangeOptions): Promise<void> {
+  const ctx = workContext(out, o.output);
   let left = 0;
+  let nodes: { node: string; before: ReturnType<typeof nodeState>; after: ReturnType<typeof nodeState> }[] = [];
+  let applied: ApplyResult[] = [];
   await retryOnConflict(async () => {
     const { all, named } = await readNodes(ctx, o.nodes);
     const plan = o.action === 'add' ? planAdd(named, o.exclusive) : planRemove(named);
@@ -50,8 +58,20 @@ export async function change(ctx: CommandContext, o: ChangeOptions): Promise<voi
       );
     }
     for (const line of plan.unchanged) ctx.stdout.write(`${line}\n`);
-    if (plan.changes.length) await executePlan(ctx, plan.changes, o.dryRun);
+    applied = plan.changes.length ? await executePlan(ctx, plan.changes, o.dryRun) : [];
+    nodes = named.map((n) => {
+      const before = nodeState(n);
+      const after = o.action === 'add' ? { ingress: true, exclusive: before.exclusive || o.exclusive } : { ingress: false, exclusive: false };
+      return { node: nameOf(n), before, after };
+    });
   }, ctx);
+  const written = new Map(appliedObjects(applied).map((c) => [c.name, c.action]));
+  await printChange(out, o.output, {
+    kind: 'IngressNodeChange',
+    fields: { action: o.action, nodes, ingressNodes: left },
+    dryRun: o.dryRun,
+    objects: nodes.map(({ node }) => ({ name: `node/${node}`, action: written.get(`node/${node}`) ?? 'unchanged' })),
+  });
   if (left < 2) {
     ctx.warn(
       `${left === 0 ? 'no ingress node is' : 'only 1 ingress node is'} left: the ingress layer needs 2 or more (in different zones) to survive a node failure`,

@@ -4,21 +4,18 @@
 // -o yaml), with a readiness probe when asked.
 import { isDeepStrictEqual } from 'node:util';
 import { defineCommand, requiredStr, strList } from '../../../../shared/cli/command.js';
-import { dryRunFlag, outputFlag, readDryRun, readOutput } from '../../../../shared/cli/flags.js';
+import { dryRunFlag, readDryRun } from '../../../../shared/cli/flags.js';
 import { CliError, UsageError } from '../../../../shared/errors.js';
 import type { DryRun, Kube } from '../../../../shared/kube/client.js';
 import { isManagedBy, markManaged } from '../../../../shared/kube/ownership.js';
 import { executePlan, type Change } from '../../../../shared/kube/plan.js';
 import { NETWORKING_V1, type WorkloadGroup, type WorkloadProbe } from '../../../../shared/istio/workload.js';
-import type { FormatName, OutputFormat } from '../../../../shared/output/format.js';
+import { changeOutputFlag, printObjects, readChangeOutput, type ChangeFormat } from '../../../../shared/output/change.js';
 import { dnsLabel, dnsSubdomain, keyValue, port, qualifiedName } from '../../../../shared/validate.js';
 import { findObject, readAll, requireIstiod, requireNamespace } from '../../cluster.js';
 import { readWorkloadFlags, workloadFlags, type WorkloadFlags } from '../../flags.js';
-import { printObjects } from '../../output.js';
 import { probeFlags, readProbe } from '../../probe.js';
 import { PLUGIN } from '../../register-plan.js';
-
-const OUTPUTS: readonly FormatName[] = ['table', 'name', 'json', 'yaml'];
 
 interface Options extends WorkloadFlags {
   name: string;
@@ -26,7 +23,7 @@ interface Options extends WorkloadFlags {
   annotations: Record<string, string>;
   probe?: WorkloadProbe | undefined;
   dryRun: DryRun;
-  output: OutputFormat;
+  output: ChangeFormat;
 }
 
 export const groupCreateCommand = defineCommand<Options>({
@@ -41,7 +38,7 @@ export const groupCreateCommand = defineCommand<Options>({
     ['$0 -n bookinfo group create details --port http=9080 --dry-run=client -o yaml', 'Print it, as istioctl x workload group create does'],
   ],
   builder: (y) =>
-    outputFlag(dryRunFlag(probeFlags(workloadFlags(y))), OUTPUTS)
+    changeOutputFlag(dryRunFlag(probeFlags(workloadFlags(y))))
       .positional('name', { type: 'string', describe: 'The WorkloadGroup' })
       .option('port', { alias: 'p', type: 'string', array: true, describe: "A port the VMs serve, NAME=PORT (repeatable; the name as the Service port's)" })
       .option('annotations', { alias: 'a', type: 'string', array: true, describe: 'Annotation of the workloads, KEY=VALUE (repeatable)' }),
@@ -67,7 +64,7 @@ export const groupCreateCommand = defineCommand<Options>({
       annotations,
       probe: readProbe(args),
       dryRun: readDryRun(args),
-      output: readOutput(args, OUTPUTS),
+      output: readChangeOutput(args),
     };
   },
   run: async (ctx, o) => {
