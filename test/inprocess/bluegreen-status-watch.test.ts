@@ -55,6 +55,9 @@ describe('kubectl bluegreen status -w (in-process)', () => {
     assert.ok(r.stdout.text.endsWith(table(60, 0)), r.stdout.text);
     assert.match(r.stderr.text, /error: ingress\/echo: service "old-nginx" gets 60% of mini-echo\.io\/ but has no ready endpoints/);
 
+    // Three renders, one deprecation warning: a watch shows each warning once, as kubectl does.
+    assert.equal(r.stderr.text.split('annotations are deprecated').length - 1, 1, r.stderr.text);
+
     r.interrupt();
     const done = await finish(r, w);
     assert.equal(done.code, 130);
