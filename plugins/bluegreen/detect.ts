@@ -2,7 +2,7 @@
 // Ingress from the annotations in use (Alibaba weights, canary companions), then from the controller
 // its IngressClass names; --provider decides when given. Pure.
 import { UsageError } from '../../shared/errors.js';
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import { PROVIDERS, type IngressLike, type Provider, type ProviderName } from './model.js';
 import { ALIYUN_WEIGHT, SERVICE_WEIGHT, aliyunProvider } from './providers/aliyun.js';
 import { canaryIngressProvider, isCanary } from './providers/canary-ingress.js';

@@ -3,7 +3,7 @@
 // have a preview rule (requests with a header or cookie go to one Service). Providers read their
 // objects into slots and write desired slots back; the operations (set, switch, rollback, finalize,
 // preview) are computed here, once, on slots. Pure.
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import type { Change } from '../../shared/kube/plan.js';
 import { cookieFromRegex as sharedCookieFromRegex, cookieRegex as sharedCookieRegex } from '../../shared/http/cookie.js';
 import type { Service } from '../../shared/kube/types.js';

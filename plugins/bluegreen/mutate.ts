@@ -6,7 +6,8 @@
 // an interrupted one continues it, and rollback starts from the split recorded before it.
 import type { CommandContext } from '../../shared/context.js';
 import { CliError, KubeApiError } from '../../shared/errors.js';
-import { retryOnConflict, type DryRun } from '../../shared/kube/client.js';
+import { type DryRun } from '../../shared/kube/object.js';
+import { retryOnConflict } from '../../shared/kube/conflict.js';
 import { carryOut, needsJournal } from '../../shared/kube/carry-out.js';
 import { commandLock, lockTarget, withLock, type LockTarget } from '../../shared/kube/lock.js';
 import { commandLine, journalRef, pendingMessage, readJournal, removeJournal, sibling, type Journal } from '../../shared/kube/journal.js';

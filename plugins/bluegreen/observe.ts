@@ -2,7 +2,8 @@
 // or VirtualService, found by name or kind/name), the namespace's Ingresses (canary companions),
 // Services, EndpointSlices and the IngressClasses. One request per kind.
 import { CliError, KubeApiError, UsageError } from '../../shared/errors.js';
-import type { Kube, KubeObject } from '../../shared/kube/client.js';
+import type { Kube } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import { optionalList } from '../../shared/kube/api-errors.js';
 import { dnsSubdomain } from '../../shared/validate.js';
 import { KINDS, type IngressClassLike, type TargetKind } from './detect.js';

@@ -2,7 +2,7 @@
 // object, its provider, and per host/path the backends with their share and ready endpoints, the
 // preview, warnings, and errors (a backend given traffic without a ready endpoint). Pure.
 import { readState } from '../../shared/kube/ownership.js';
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import { detectProvider, type IngressClassLike } from './detect.js';
 import { slotKey, type IngressLike, type PreviewRule } from './model.js';
 import { readyCounts } from './observe.js';

@@ -1,7 +1,7 @@
 // What set, promote, abort and run print with -o json|yaml|name: the canary, its Service and mode, the
 // split before and after (replicas, or the default route's weights under Istio) and the objects written.
 // Pure: the change carried out (actions.ts) in, the fields of the document out.
-import type { DryRun } from '../../shared/kube/client.js';
+import type { DryRun } from '../../shared/kube/object.js';
 import type { ChangeResult, ObjectChange } from '../../shared/output/change.js';
 import { objectChange } from '../../shared/output/change.js';
 import type { Done } from './actions.js';

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { bool, requiredStr, str, type Args } from '../../shared/cli/command.js';
 import { dryRunFlag, readDryRun, readTimeout, timeoutFlag } from '../../shared/cli/flags.js';
-import type { DryRun } from '../../shared/kube/client.js';
+import type { DryRun } from '../../shared/kube/object.js';
 import { dnsSubdomain, serviceName } from '../../shared/validate.js';
 
 export function scaleFlags(y: Argv): Argv {

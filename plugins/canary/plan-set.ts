@@ -1,7 +1,7 @@
 // Planning replica changes for a canary (set, abort, promote): which Deployment to scale to what, in
 // which order, and the state kept for abort. Pure: the topology and targets in, ordered steps out.
 import { CliError } from '../../shared/errors.js';
-import type { ObjectRef } from '../../shared/kube/client.js';
+import type { ObjectRef } from '../../shared/kube/object.js';
 import { readState, stateAnnotations } from '../../shared/kube/ownership.js';
 import { solveReplicas, type ReplicaSolution } from './replicas.js';
 import type { Topology } from './topology.js';

@@ -6,7 +6,8 @@
 // interrupted change continues its recorded steps; abort plans from the recorded baseline.
 import type { CommandContext } from '../../shared/context.js';
 import { CliError } from '../../shared/errors.js';
-import { retryOnConflict, type DryRun, type KubeObject } from '../../shared/kube/client.js';
+import { type DryRun, type KubeObject } from '../../shared/kube/object.js';
+import { retryOnConflict } from '../../shared/kube/conflict.js';
 import { carryOut } from '../../shared/kube/carry-out.js';
 import { commandLine, journalRef, pendingMessage, readJournal, removeJournal, type Journal, type JournalStep } from '../../shared/kube/journal.js';
 import { commandLock, withLock, type LockTarget } from '../../shared/kube/lock.js';

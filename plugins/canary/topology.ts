@@ -2,7 +2,7 @@
 // selecting the canary's pods, and the other Deployment(s) that Service selects (the stable version).
 // Pure: observed objects in, the topology (or one clear error) out.
 import { CliError, UsageError } from '../../shared/errors.js';
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import { namesService } from '../../shared/istio/hosts.js';
 import type { DestinationRule, VirtualService } from '../../shared/istio/types.js';
 import type { Deployment, HorizontalPodAutoscaler, Service } from '../../shared/kube/types.js';

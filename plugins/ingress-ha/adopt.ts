@@ -12,7 +12,7 @@ import type { CommandContext } from '../../shared/context.js';
 import { CliError } from '../../shared/errors.js';
 import { carryOut } from '../../shared/kube/carry-out.js';
 import { journalRef, type Journal, type JournalRef, type JournalStep } from '../../shared/kube/journal.js';
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import { applyPlan, executePlan, type Change } from '../../shared/kube/plan.js';
 import { readState } from '../../shared/kube/ownership.js';
 import { waitFor } from '../../shared/kube/wait.js';

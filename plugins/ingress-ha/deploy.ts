@@ -3,7 +3,7 @@
 // and the wait for the DaemonSet to be ready on the ingress nodes.
 import type { CommandContext } from '../../shared/context.js';
 import { CliError } from '../../shared/errors.js';
-import type { KubeObject, ServerDryRun } from '../../shared/kube/client.js';
+import type { KubeObject, ServerDryRun } from '../../shared/kube/object.js';
 import { applyChangeReason, applyChanges } from '../../shared/kube/applied.js';
 import { readState, stateAnnotations } from '../../shared/kube/ownership.js';
 import { applyPlan, changeName, type ApplyResult, type Change } from '../../shared/kube/plan.js';

@@ -1,6 +1,6 @@
 // Every object a production ingress layer needs, from options alone (pure): what `deploy` applies
 // and what --dry-run=client prints.
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import { markManaged } from '../../shared/kube/ownership.js';
 import { podSelector, type IngressOptions } from './options.js';
 import { rbacObjects } from './rbac.js';

@@ -1,7 +1,7 @@
 // Reading the ingress layer from the cluster: one list per kind (no request per object), shared by
 // nodes list, check and status.
 import type { Kube } from '../../shared/kube/client.js';
-import { ALL_NAMESPACES } from '../../shared/kube/client.js';
+import { ALL_NAMESPACES } from '../../shared/kube/object.js';
 import { CliError, KubeApiError } from '../../shared/errors.js';
 import { MANAGED_BY, managerName } from '../../shared/kube/ownership.js';
 import { VIEW_METADATA, type Fields } from '../../shared/kube/lean.js';

@@ -1,5 +1,5 @@
 // The parts of observed objects the ingress-ha commands read, and small pure readers over them.
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import { CONTROL_PLANE_LABELS, INGRESS_LABEL, INGRESS_LABEL_VALUE, INGRESS_TAINT, ZONE_LABEL } from './options.js';
 import type { Node, Pod, Service } from '../../shared/kube/types.js';
 

@@ -1,7 +1,7 @@
 // The controller's identity and permissions, least privilege: what the controller reads and writes,
 // nothing more (the seed ran it as "admin"). Cluster-wide watches go in a ClusterRole; what only its
 // own namespace needs (its configuration, its leader-election Lease) in a Role there.
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import { clusterScopedName, controllerName, type IngressOptions } from './options.js';
 
 export interface PolicyRule {

@@ -1,7 +1,7 @@
 // The LoadBalancer Service in front of the controller: externalTrafficPolicy Local (client addresses
 // kept, no second hop through nodes without a controller), and the cloud's annotation that attaches
 // only the labelled nodes to the load balancer (seed 001 chapter 3, step 3).
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import { INGRESS_SELECTOR, podSelector, type Cloud, type IngressOptions } from './options.js';
 
 /** The annotation each cloud's load balancer controller reads to pick backend nodes by label. */

@@ -1,7 +1,7 @@
 // The controller itself: a DaemonSet pinned to the ingress nodes (seed 001 chapter 3), its
 // configuration, the IngressClass it serves and the PodDisruptionBudget that keeps drains from
 // taking all of it at once.
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import { INGRESS_LABEL, INGRESS_LABEL_VALUE, INGRESS_TAINT, ZONE_LABEL, controllerName, podSelector, type IngressOptions } from './options.js';
 import { electionId, nginxConfigMaps } from './rbac.js';
 

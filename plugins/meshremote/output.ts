@@ -1,6 +1,6 @@
 // Printing objects that hold credentials: the whole object only when -o asks for it; otherwise the
 // token in a remote secret's kubeconfig shows as REDACTED.
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 
 const TOKEN_LINE = /^(\s*token:\s*).+$/gm;
 

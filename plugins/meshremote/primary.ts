@@ -3,7 +3,8 @@
 // apply silently).
 import { isDeepStrictEqual } from 'node:util';
 import { CliError } from '../../shared/errors.js';
-import type { Kube, KubeObject } from '../../shared/kube/client.js';
+import type { Kube } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import type { ConfigMap, Deployment } from '../../shared/kube/types.js';
 import { isManagedBy } from '../../shared/kube/ownership.js';
 import type { Change } from '../../shared/kube/plan.js';

@@ -2,7 +2,7 @@
 // it. `istio` is Istio's own reader role; `minimal` is what istiod's service registry reads from a
 // remote (kube registry controller, EndpointSlices, network gateways, cross-cluster WorkloadEntries,
 // the CRD watcher) plus token reviews for the remote's proxies; what it leaves out is said in COSTS.
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import { EXTERNAL_CONTROL_PLANE_RULES, ISTIO_READER_RULES, type PolicyRule } from '../../shared/istio/reader-rbac.js';
 import { linkLabels, readerName, PURPOSE_ANNOTATION, READER_LABEL } from './names.js';
 

@@ -3,7 +3,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Clock } from '../../shared/context.js';
 import { CliError } from '../../shared/errors.js';
-import type { Kube, KubeObject, ServerDryRun } from '../../shared/kube/client.js';
+import type { Kube } from '../../shared/kube/client.js';
+import type { KubeObject, ServerDryRun } from '../../shared/kube/object.js';
 import type { ConfigMap } from '../../shared/kube/types.js';
 import { isManagedBy } from '../../shared/kube/ownership.js';
 import type { Change } from '../../shared/kube/plan.js';

@@ -2,7 +2,8 @@
 // CRDs are served, an istiod serves the namespace. Each is one read, and each absence is one line that
 // says what to do.
 import { CliError, KubeApiError } from '../../shared/errors.js';
-import type { Kube, KubeObject, ObjectRef } from '../../shared/kube/client.js';
+import type { Kube } from '../../shared/kube/client.js';
+import type { KubeObject, ObjectRef } from '../../shared/kube/object.js';
 import type { ConfigMap } from '../../shared/kube/types.js';
 
 export const ISTIO_NAMESPACE = 'istio-system';

@@ -3,7 +3,7 @@
 // 15012 (xDS and the CA) and 15017 (webhooks), TLS passed through to istiod. Pure.
 import { isDeepStrictEqual } from 'node:util';
 import { CliError } from '../../shared/errors.js';
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import { isManagedBy, markManaged } from '../../shared/kube/ownership.js';
 import type { Change } from '../../shared/kube/plan.js';
 import { NETWORKING_V1 } from '../../shared/istio/workload.js';

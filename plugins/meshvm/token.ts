@@ -1,7 +1,8 @@
 // Service account tokens for VMs: a TokenRequest with audience istio-ca (what istioctl asks for), and
 // reading a token's claims back (audience, subject, expiry) without trusting it.
 import { CliError } from '../../shared/errors.js';
-import type { DryRun, Kube } from '../../shared/kube/client.js';
+import type { Kube } from '../../shared/kube/client.js';
+import type { DryRun } from '../../shared/kube/object.js';
 
 export const ISTIO_CA_AUDIENCE = 'istio-ca';
 

@@ -3,7 +3,7 @@
 // `register` created it and nothing else is behind it: no other WorkloadEntry or pod it selects, no
 // other EndpointSlice of it. Objects that are not ours are never deleted. Pure.
 import { CliError } from '../../shared/errors.js';
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import { isManagedBy } from '../../shared/kube/ownership.js';
 import type { Change } from '../../shared/kube/plan.js';
 import { NETWORKING_V1, selectorMatches, type ServiceEntry, type WorkloadEntry } from '../../shared/istio/workload.js';

@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { dnsLabel, integer, waitDuration } from '../validate.js';
 import { describeFormats, OUTPUT_FORMATS, parseOutputFormat, type FormatName } from '../output/format.js';
 import type { OutputFormat } from '../output/format.js';
-import type { DryRun } from '../kube/client.js';
+import type { DryRun } from '../kube/object.js';
 import type { ConnectionFlags } from '../kube/kubeconfig.js';
 
 /** kubectl's connection flags (its ConfigFlags), accepted by every command and applied to the kubeconfig. */

@@ -2,7 +2,8 @@
 // each running istiod pod's monitoring port (the prometheus.io/port annotation, else 15014) reached by
 // port-forward through the API server, where istiod serves /debug/* to loopback callers and /version.
 import { KubeApiError } from '../errors.js';
-import type { Kube, KubeObject } from '../kube/client.js';
+import type { Kube } from '../kube/client.js';
+import type { KubeObject } from '../kube/object.js';
 import { podHttpGet } from '../kube/portforward.js';
 
 /** A cluster istiod reads, as /debug/clusterz lists it (pkg/cluster DebugInfo). */

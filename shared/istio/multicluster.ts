@@ -3,7 +3,7 @@
 // that tie clusters together. Sources: istioctl/pkg/multicluster/remote_secret.go,
 // pkg/kube/multicluster/secretcontroller.go, pkg/kube/util.go (sanitizeKubeConfig).
 import yaml from 'js-yaml';
-import type { KubeObject } from '../kube/client.js';
+import type { KubeObject } from '../kube/object.js';
 import { resolveKubeconfig } from '../kube/kubeconfig.js';
 
 export const DEFAULT_ISTIO_NAMESPACE = 'istio-system';

@@ -1,7 +1,7 @@
 // Istio's Telemetry resource (telemetry.istio.io/v1) and the rules istiod applies to it for tracing
 // (pilot/pkg/model/telemetry.go): which Telemetries apply to a workload, in what order, and how their
 // tracing settings merge over the mesh config's default provider. Pure.
-import type { KubeObject } from '../kube/client.js';
+import type { KubeObject } from '../kube/object.js';
 
 export const TELEMETRY_API_VERSION = 'telemetry.istio.io/v1';
 export const TELEMETRY_KIND = 'Telemetry';

@@ -1,7 +1,7 @@
 // Istio's routing objects as the plugins read and write them (networking.istio.io/v1), once: the
 // fields used, every one optional; `[k: string]: unknown` keeps what we do not model when an object
 // is rewritten. Hosts in them are resolved to Services by hosts.ts.
-import type { KubeObject } from '../kube/client.js';
+import type { KubeObject } from '../kube/object.js';
 
 export interface StringMatch {
   exact?: string;

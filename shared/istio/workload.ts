@@ -1,7 +1,7 @@
 // Istio's objects for workloads outside Kubernetes (networking.istio.io/v1 WorkloadEntry, WorkloadGroup,
 // ServiceEntry), the fields the plugins read and write, and the rules istiod applies to them: how a
 // Service selects a WorkloadEntry (labels, same namespace), how auto-registration names its entries.
-import type { KubeObject } from '../kube/client.js';
+import type { KubeObject } from '../kube/object.js';
 
 export const NETWORKING_V1 = 'networking.istio.io/v1';
 

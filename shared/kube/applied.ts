@@ -2,7 +2,7 @@
 // write at all. An apply changes nothing when the live object already holds every field we send, with
 // the same value, and our field manager owns no field we no longer send (the apply would remove it).
 // Pure; when unsure it says "changes" (the apply is then sent, which is always correct).
-import type { KubeObject } from './client.js';
+import type { KubeObject } from './object.js';
 
 type Json = unknown;
 

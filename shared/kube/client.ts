@@ -2,62 +2,24 @@
 // where @kubernetes/client-node's generated API costs ~0.7 s and 100 MB per run). Every call is mapped
 // to a person-readable error and counted, so tests can assert round trips. Connections, credentials,
 // proxies, retries and compression live in transport.ts.
-import type { V1ManagedFieldsEntry, V1ObjectMeta } from '@kubernetes/client-node';
 import type { ResolvedConfig } from './kubeconfig.js';
-import { systemClock, type Clock } from '../context.js';
-import { mapApiError, isConflict, type ApiOperation, type ApiTarget } from './api-errors.js';
-import type { ApiTransport, HttpRequest, StreamOptions, StreamResponse, TransportOptions } from './transport.js';
-import { KNOWN, fromDiscovery, resourcePath, type ResourceInfo } from './resources.js';
+import { mapApiError, type ApiOperation, type ApiTarget } from './api-errors.js';
+import type { ApiTransport, HttpRequest, StreamOptions, StreamResponse, TransportOptions } from './api-transport.js';
+import { KNOWN, fromDiscovery, resourceName, resourcePath, type ResourceInfo } from './resources.js';
 import { KubeApiError } from '../errors.js';
-import { handshakeKey, WebSocketConnection, type WebSocketHandlers } from './websocket.js';
-import { keepYoungGenerationSmall, ListReader, pick, slim, type Fields } from './lean.js';
-
-/** Object metadata as JSON carries it: client-node's model types timestamps as Date, the wire has strings. */
-export type ObjectMeta = Omit<V1ObjectMeta, 'creationTimestamp' | 'deletionTimestamp' | 'managedFields'> & {
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  managedFields?: (Omit<V1ManagedFieldsEntry, 'time'> & { time?: string })[];
-};
-
-/** Any Kubernetes object as the API returns it (JSON, timestamps as strings). */
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: ObjectMeta;
-  spec?: unknown;
-  status?: unknown;
-  [key: string]: unknown;
-}
-
-/** --dry-run as the user gives it. */
-export type DryRun = 'none' | 'client' | 'server';
-/** What the API can do: client dry runs never reach the client (plans print them instead). */
-export type ServerDryRun = 'none' | 'server';
-
-export interface ObjectRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace?: string | undefined;
-}
-
-/** One event of a watch: the object as it is now (for ERROR, a Status). */
-export interface WatchEvent<T extends KubeObject = KubeObject> {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-  object: T;
-}
-
-/** namespace value that lists across all namespaces (-A). */
-export const ALL_NAMESPACES = '*';
-
-/** The plural resource name kubectl prints for a kind (for messages; requests use the real mapping). */
-export function resourceName(apiVersion: string, kind: string): string {
-  const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
-  const known = KNOWN[`${apiVersion}/${kind}`]?.plural;
-  const lower = kind.toLowerCase();
-  const plural = known ?? (lower.endsWith('s') ? `${lower}es` : lower.endsWith('y') ? `${lower.slice(0, -1)}ies` : `${lower}s`);
-  return group ? `${plural}.${group}` : plural;
-}
+import { openWebSocket, type WebSocketConnection, type WebSocketHandlers } from './websocket.js';
+import { keepYoungGenerationSmall, pick, slim } from './lean.js';
+import { readListItems, readWatchLines } from './body-readers.js';
+import {
+  ALL_NAMESPACES,
+  type DryRun,
+  type KubeObject,
+  type ListOptions,
+  type ListSnapshot,
+  type ObjectRef,
+  type ServerDryRun,
+  type WatchEvent,
+} from './object.js';
 
 const PATCH_TYPES = {
   merge: 'application/merge-patch+json',
@@ -76,24 +38,6 @@ interface RequestSpec extends Omit<HttpRequest, 'body'> {
  */
 export type KubeOptions = Omit<TransportOptions, 'userAgent'> & { transport?: ApiTransport | undefined };
 
-/** Which objects of a kind a list (or a watch) reads. */
-export interface ListOptions {
-  namespace?: string | undefined;
-  labelSelector?: string | undefined;
-  fieldSelector?: string | undefined;
-  /** Slim each item as its page arrives (read-only views only, see lean.ts). */
-  lean?: boolean | undefined;
-  /** Keep only these fields of each item, as its page is read (read-only views only; implies lean, see lean.ts). */
-  fields?: Fields | undefined;
-}
-
-/** A list and the resourceVersion it was read at (where a watch starts from). */
-export interface ListSnapshot<T extends KubeObject = KubeObject> {
-  items: T[];
-  resourceVersion: string;
-}
-
-/** One watch event as the API server streams it (a JSON line). */
 /**
  * Where list() and get() read from instead of the server: a watch cache (status -w) serves every
  * render from objects kept current by watches, so a render sends no request.
@@ -155,34 +99,10 @@ export class Kube {
     }
   }
 
-  /** A GET of a list whose items go to `each` one by one as its text arrives (ListReader); resolves to the list's other fields. */
+  /** A GET of a list whose items go to `each` one by one as its text arrives; resolves to the list's other fields. */
   private async readList<T>(spec: HttpRequest, each: (item: unknown) => void): Promise<T> {
     const transport = await this.transport();
-    return transport.read(spec, (body) => {
-      const reader = new ListReader(each);
-      body.setEncoding('utf8');
-      return new Promise<T>((resolve, reject) => {
-        const fail = () => {
-          body.destroy();
-          reject(notJson(transport, spec, 200));
-        };
-        body.on('data', (chunk: string) => {
-          try {
-            reader.push(chunk);
-          } catch {
-            fail();
-          }
-        });
-        body.once('error', reject);
-        body.once('end', () => {
-          try {
-            resolve(reader.end() as T);
-          } catch {
-            fail();
-          }
-        });
-      });
-    });
+    return transport.read(spec, (body) => readListItems<T>(body, each, () => notJson(transport, spec, 200)));
   }
 
   /** Count one API call and map its failure to a KubeApiError. */
@@ -349,35 +269,7 @@ export class Kube {
       // A connection that went quiet well past the server's own timeout is dead (no FIN ever came).
       { ...(opts.signal ? { signal: opts.signal } : {}), idleTimeoutMs: (opts.timeoutSeconds + 30) * 1000 },
     );
-    await new Promise<void>((resolve, reject) => {
-      let rest = '';
-      const lines = (text: string) => {
-        const parts = (rest + text).split('\n');
-        rest = parts.pop() ?? '';
-        for (const line of parts) if (line.trim()) onEvent(JSON.parse(line) as WatchEvent<T>);
-      };
-      res.body.setEncoding('utf8');
-      res.body.on('data', (chunk: string) => {
-        try {
-          lines(chunk);
-        } catch (err) {
-          res.body.destroy();
-          reject(err instanceof Error ? err : new Error(String(err)));
-        }
-      });
-      res.body.once('error', reject);
-      // Destroyed on purpose (the signal) or ended by the server: the watch is over either way.
-      res.body.once('close', () => {
-        if (rest.trim() && !opts.signal?.aborted) {
-          try {
-            lines('\n');
-          } catch (err) {
-            return reject(err instanceof Error ? err : new Error(String(err)));
-          }
-        }
-        resolve();
-      });
-    });
+    await readWatchLines(res.body, onEvent, () => opts.signal?.aborted === true);
   }
 
   /** Server-side apply with this plugin's field manager. */
@@ -475,21 +367,7 @@ export class Kube {
    * credentials; counted as one request. Resolves once the server has switched protocols.
    */
   async websocket(op: ApiOperation, path: string, query: [string, string][], protocol: string, handlers: WebSocketHandlers): Promise<WebSocketConnection> {
-    return this.counted(op, async () => {
-      const { key, accept } = handshakeKey();
-      const transport = await this.transport();
-      if (!transport.upgrade) throw new KubeApiError(`the connection to ${transport.server()} cannot open WebSockets (${path})`);
-      const { res, socket, head } = await transport.upgrade({
-        path,
-        query,
-        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Protocol': protocol },
-      });
-      if (res.headers['sec-websocket-accept'] !== accept) {
-        socket.destroy();
-        throw new KubeApiError(`the server at ${this.config.server} answered the WebSocket upgrade of ${path} wrongly (a proxy in between?)`);
-      }
-      return new WebSocketConnection(socket, head, handlers);
-    });
+    return this.counted(op, async () => openWebSocket(await this.transport(), path, query, protocol, handlers));
   }
 
   /** The server's version (one GET /version); also the cheapest reachability check. */
@@ -519,52 +397,4 @@ function dryRunParam(d: DryRun | undefined): string | undefined {
   // A client dry run must never be sent as a real write.
   if (d === 'client') throw new Error('internal: a client dry run reached the API client');
   return d === 'server' ? 'All' : undefined;
-}
-
-/**
- * The pause before conflict retry `attempt` (1-based): exponential from 50 ms, capped at 2 s, with full
- * jitter (a random share of it), so writers that collided do not collide again in step.
- */
-export function conflictBackoffMs(attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(2000, 50 * 2 ** Math.min(attempt - 1, 10));
-  return Math.round(ceiling * (0.5 + random() / 2));
-}
-
-/** How retryOnConflict waits; a command passes its context (ctx), so back-offs sleep on ctx.clock. */
-export interface RetryOptions {
-  timeoutMs?: number;
-  /** The system clock by default. */
-  clock?: Clock;
-  random?: () => number;
-}
-
-/**
- * Re-read and re-plan on 409 Conflict: `attempt` must read what it needs afresh each time. Retries back
- * off with jitter for as long as timeoutMs allows (the command's --timeout); then the conflict is
- * rethrown with how many attempts were made.
- */
-export async function retryOnConflict<T>(attempt: () => Promise<T>, opts: RetryOptions = {}): Promise<T> {
-  const clock = opts.clock ?? systemClock;
-  const now = () => clock.now().getTime();
-  const sleep = (ms: number) => clock.sleep(ms);
-  const timeoutMs = opts.timeoutMs ?? 60_000;
-  const start = now();
-  for (let i = 1; ; i++) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (!isConflict(err)) throw err;
-      const pause = conflictBackoffMs(i, opts.random);
-      if (now() - start + pause > timeoutMs) {
-        const e = err as KubeApiError;
-        throw new KubeApiError(
-          `${e.message.replace(/; run the command again$/, '')} (gave up after ${i} attempts in ${Math.round((now() - start) / 1000)}s); run the command again`,
-          e.status,
-          e.reason,
-          { cause: e },
-        );
-      }
-      await sleep(pause);
-    }
-  }
 }

@@ -12,7 +12,8 @@
 import { CliError, KubeApiError } from '../errors.js';
 import { binaryName } from '../cli/command.js';
 import { connectionArgv } from '../cli/flags.js';
-import type { Kube, ObjectRef } from './client.js';
+import type { Kube } from './client.js';
+import type { ObjectRef } from './object.js';
 import { MANAGED_BY, managerName } from './ownership.js';
 import type { Change } from './plan.js';
 import type { ConfigMap } from './types.js';

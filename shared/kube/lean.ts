@@ -4,7 +4,7 @@
 // parsed, so 10,000 objects never sit in memory whole. Never used for objects that are written back (a
 // PUT of a slimmed object would drop its fields).
 import { setFlagsFromString } from 'node:v8';
-import type { KubeObject } from './client.js';
+import type { KubeObject } from './object.js';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CliError, KubeApiError } from '../errors.js';
 import type { Clock, CommandContext } from '../context.js';
-import type { Kube, KubeObject, WatchEvent } from './client.js';
+import type { Kube } from './client.js';
+import type { KubeObject, WatchEvent } from './object.js';
 import { MANAGED_BY } from './ownership.js';
 import { formatDuration } from './wait.js';
 

@@ -1,6 +1,6 @@
 // How our objects are marked: the managed-by label on what a plugin creates, and the one annotation
 // prefix under which a plugin keeps what it needs to undo a change (previous replicas, weights).
-import type { KubeObject } from './client.js';
+import type { KubeObject } from './object.js';
 import { binaryName } from '../cli/command.js';
 
 export const MANAGED_BY = 'app.kubernetes.io/managed-by';

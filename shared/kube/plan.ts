@@ -4,7 +4,8 @@
 // error says what was already changed and how to undo it, so nothing is left half-done silently.
 import { CliError, KubeApiError, errorText } from '../errors.js';
 import { objectName } from '../output/names.js';
-import type { DryRun, Kube, KubeObject, ObjectRef, ServerDryRun } from './client.js';
+import type { Kube } from './client.js';
+import type { DryRun, KubeObject, ObjectRef, ServerDryRun } from './object.js';
 import type { CommandContext } from '../context.js';
 
 export type Change =

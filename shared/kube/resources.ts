@@ -62,3 +62,12 @@ export function fromDiscovery(doc: { resources?: { name: string; kind: string; n
   const r = doc.resources?.find((x) => x.kind === kind && !x.name.includes('/'));
   return r ? { plural: r.name, namespaced: r.namespaced } : undefined;
 }
+
+/** The plural resource name kubectl prints for a kind (for messages; requests use the real mapping). */
+export function resourceName(apiVersion: string, kind: string): string {
+  const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+  const known = KNOWN[`${apiVersion}/${kind}`]?.plural;
+  const lower = kind.toLowerCase();
+  const plural = known ?? (lower.endsWith('s') ? `${lower}es` : lower.endsWith('y') ? `${lower.slice(0, -1)}ies` : `${lower}s`);
+  return group ? `${plural}.${group}` : plural;
+}

@@ -1,8 +1,9 @@
 // Service account tokens: TokenRequest (expiring, optionally bound to an object whose deletion revokes
 // them), what a token says about itself (its JWT claims, read without verifying: the API server is the
 // judge of validity), and asking the API server who a token is and what it may do.
-import type { Kube, KubeObject } from './client.js';
-import type { ServerDryRun } from './client.js';
+import type { Kube } from './client.js';
+import type { KubeObject } from './object.js';
+import type { ServerDryRun } from './object.js';
 
 export interface TokenRequestOptions {
   namespace: string;

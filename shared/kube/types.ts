@@ -2,7 +2,7 @@
 // them (JSON: timestamps are strings), every one optional unless the API always sends it.
 // test/unit/kube-types.test.ts checks each shape against @kubernetes/client-node's models, so a field
 // name that the API does not have fails to compile.
-import type { KubeObject } from './client.js';
+import type { KubeObject } from './object.js';
 
 export type Labels = Record<string, string>;
 

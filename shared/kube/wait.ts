@@ -2,7 +2,8 @@
 // condition on any object. Progress is reported as it changes; the timeout names what was awaited.
 import { CliError, TimeoutError } from '../errors.js';
 import type { Clock } from '../context.js';
-import type { Kube, KubeObject, ObjectRef } from './client.js';
+import type { Kube } from './client.js';
+import type { KubeObject, ObjectRef } from './object.js';
 import type { DaemonSet, Deployment } from './types.js';
 
 export interface WaitState {

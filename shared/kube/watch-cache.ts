@@ -5,7 +5,8 @@
 // read memory: the server sends only what changes.
 import { KubeApiError } from '../errors.js';
 import { systemClock, type Clock } from '../context.js';
-import type { Kube, KubeObject, ListOptions, ListSource, WatchEvent } from './client.js';
+import type { Kube, ListSource } from './client.js';
+import type { KubeObject, ListOptions, WatchEvent } from './object.js';
 
 /** Server-side length of one watch request, as client-go's minimum (a watch lives 5 minutes, then reconnects). */
 export const WATCH_TIMEOUT_SECONDS = 300;

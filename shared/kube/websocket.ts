@@ -3,6 +3,8 @@
 // pings answered, close either way. Enough for pods/portforward's channel protocol; no extensions.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import { KubeApiError } from '../errors.js';
+import type { ApiTransport } from './api-transport.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -15,6 +17,31 @@ export function handshakeKey(): { key: string; accept: string } {
       .update(key + GUID)
       .digest('base64'),
   };
+}
+
+/**
+ * Open a WebSocket on an API path (pods/portforward, exec) through the transport's server, TLS and
+ * credentials. Resolves once the server has switched protocols and answered the handshake rightly.
+ */
+export async function openWebSocket(
+  transport: ApiTransport,
+  path: string,
+  query: [string, string][],
+  protocol: string,
+  handlers: WebSocketHandlers,
+): Promise<WebSocketConnection> {
+  const { key, accept } = handshakeKey();
+  if (!transport.upgrade) throw new KubeApiError(`the connection to ${transport.server()} cannot open WebSockets (${path})`);
+  const { res, socket, head } = await transport.upgrade({
+    path,
+    query,
+    headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Protocol': protocol },
+  });
+  if (res.headers['sec-websocket-accept'] !== accept) {
+    socket.destroy();
+    throw new KubeApiError(`the server at ${transport.server()} answered the WebSocket upgrade of ${path} wrongly (a proxy in between?)`);
+  }
+  return new WebSocketConnection(socket, head, handlers);
 }
 
 const OP = { continuation: 0x0, text: 0x1, binary: 0x2, close: 0x8, ping: 0x9, pong: 0xa } as const;

@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import type { Args } from '../cli/command.js';
 import { outputFlag, readOutput } from '../cli/flags.js';
 import type { CommandContext } from '../context.js';
-import type { DryRun, KubeObject } from '../kube/client.js';
+import type { DryRun, KubeObject } from '../kube/object.js';
 import type { ApplyResult } from '../kube/plan.js';
 import { changeName } from '../kube/plan.js';
 import { objectList, outputDocument } from './api.js';

@@ -1,7 +1,8 @@
 // The in-memory API server answers our client (shared/kube/client.ts) as kube-apiserver does, for the
 // requests the client sends: what the in-process command tests rely on.
 import assert from 'node:assert/strict';
-import { Kube, type KubeObject, type WatchEvent } from '../../shared/kube/client.js';
+import { Kube } from '../../shared/kube/client.js';
+import { type KubeObject, type WatchEvent } from '../../shared/kube/object.js';
 import { optionalList } from '../../shared/kube/api-errors.js';
 import { KubeApiError } from '../../shared/errors.js';
 import { MemoryCluster } from '../support/memory-cluster.js';

@@ -18,8 +18,9 @@ import { startForwarder } from '../support/proxy.js';
 import type { Cluster } from '../harness/cluster.js';
 import { definePlugin } from '../../shared/cli/plugin.js';
 import { defineCommand } from '../../shared/cli/command.js';
-import { Kube, type KubeObject } from '../../shared/kube/client.js';
-import type { RequestEvent } from '../../shared/kube/transport.js';
+import { Kube } from '../../shared/kube/client.js';
+import { type KubeObject } from '../../shared/kube/object.js';
+import type { RequestEvent } from '../../shared/kube/api-transport.js';
 
 const NS = 'conn-flags';
 

@@ -7,7 +7,8 @@ import { execa } from 'execa';
 import { REPO_ROOT } from '../harness/binaries.js';
 import { startCluster, type Cluster } from '../harness/cluster.js';
 import { loadKubeconfig } from '../../shared/kube/kubeconfig.js';
-import { Kube, type KubeObject } from '../../shared/kube/client.js';
+import { Kube } from '../../shared/kube/client.js';
+import { type KubeObject } from '../../shared/kube/object.js';
 
 const OLD = 'nginx-ingress-controller';
 const LB = 'nginx-ingress-lb';

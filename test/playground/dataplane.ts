@@ -3,7 +3,8 @@
 // cluster refreshed every few hundred milliseconds. Replies with the chosen pod's version.
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { ALL_NAMESPACES, Kube, type KubeObject } from '../../shared/kube/client.js';
+import { Kube } from '../../shared/kube/client.js';
+import { ALL_NAMESPACES, type KubeObject } from '../../shared/kube/object.js';
 import { loadKubeconfig } from '../../shared/kube/kubeconfig.js';
 import { refusal } from '../harness/network/egress.js';
 import { route, type Snapshot, type StringMatch } from './routing.js';

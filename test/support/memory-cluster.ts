@@ -10,8 +10,8 @@
 // Every request is counted by verb and logged; tests seed and change objects directly (not counted),
 // plug reactors in (answer a request with an error, react to writes), and make Deployments "roll out".
 import { Readable } from 'node:stream';
-import { HttpError, type ApiTransport, type HttpRequest, type HttpResponse, type StreamOptions, type StreamResponse } from '../../shared/kube/transport.js';
-import type { KubeObject } from '../../shared/kube/client.js';
+import { HttpError, type ApiTransport, type HttpRequest, type HttpResponse, type StreamOptions, type StreamResponse } from '../../shared/kube/api-transport.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import type { Clock } from '../../shared/context.js';
 import { mergePatch } from './objects.js';
 import { selector, SelectorError } from './memory-selectors.js';

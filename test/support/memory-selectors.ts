@@ -1,7 +1,7 @@
 // Label and field selectors as the API server reads them from ?labelSelector= and ?fieldSelector=, for
 // the in-memory API server: equality (=, ==, !=), sets (in, notin) and existence (key, !key) on labels;
 // equality and inequality on dotted field paths (metadata.name, spec.nodeName, status.phase).
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 
 type Test = (o: KubeObject) => boolean;
 

@@ -2,7 +2,7 @@
 // and name, one resourceVersion counter, the change log watches read (memory-watch.ts), and what tests
 // do directly, not counted as requests: seed, read, change as a controller would, compact, bookmark.
 import { loadAll } from 'js-yaml';
-import type { KubeObject, ObjectRef } from '../../shared/kube/client.js';
+import type { KubeObject, ObjectRef } from '../../shared/kube/object.js';
 import type { Clock } from '../../shared/context.js';
 import { mergePatch } from './objects.js';
 import { ChangeLog, type ChangeType } from './memory-watch.js';

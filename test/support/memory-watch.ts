@@ -2,7 +2,7 @@
 // it from a version and then follow it (ADDED/MODIFIED/DELETED as the selector sees the object before
 // and after), bookmarks, and compaction (a version older than the log answers 410 Gone, as etcd's).
 import { PassThrough } from 'node:stream';
-import type { KubeObject, WatchEvent } from '../../shared/kube/client.js';
+import type { KubeObject, WatchEvent } from '../../shared/kube/object.js';
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 

@@ -1,7 +1,7 @@
 // Carrying out planned changes on objects in memory, as the API server would: merge patches (RFC 7386)
 // conditional on the resourceVersion they carry, creates that fail on existing names, deletes. For
 // round-trip tests of planners: plan, apply here, read back.
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import type { Change } from '../../shared/kube/plan.js';
 
 type Json = Record<string, unknown>;

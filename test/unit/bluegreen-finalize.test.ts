@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import { oldServices } from '../../plugins/bluegreen/commands/finalize.js';
 import type { IngressLike } from '../../plugins/bluegreen/model.js';
 import type { Cluster } from '../../plugins/bluegreen/observe.js';

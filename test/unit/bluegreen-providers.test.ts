@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import { CliError, UsageError } from '../../shared/errors.js';
 import { readState } from '../../shared/kube/ownership.js';
 import { cookieFromRegex, cookieRegex, toPercents, type IngressLike, type Observed, type Provider } from '../../plugins/bluegreen/model.js';

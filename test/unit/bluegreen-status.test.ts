@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import type { IngressLike } from '../../plugins/bluegreen/model.js';
 import { readyEndpoints } from '../../plugins/bluegreen/observe.js';
 import { blueGreenViews, type StatusInput } from '../../plugins/bluegreen/status.js';

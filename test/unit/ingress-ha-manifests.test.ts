@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../harness/binaries.js';
 import { renderYamlStream } from '../../shared/output/printers.js';
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import { buildManifests, NGINX_EOL_WARNING } from '../../plugins/ingress-ha/manifests.js';
 import { ingressOptions, type Cloud, type Controller } from '../../plugins/ingress-ha/options.js';
 

@@ -1,7 +1,7 @@
 // Pure planners behind the ingress-ha commands: node labelling, names and settings deploy derives
 // from what it observed, kubectl apply's words, and the adoption's three steps.
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../shared/kube/client.js';
+import type { KubeObject } from '../../shared/kube/object.js';
 import { CliError } from '../../shared/errors.js';
 import { planAdd, planRemove, suggestNodes, nodeRows } from '../../plugins/ingress-ha/nodes.js';
 import { minAvailableFor, needsToleration, noIngressNodesMessage, outcome, resolveService, withState } from '../../plugins/ingress-ha/deploy.js';

@@ -3,7 +3,7 @@ import { canaryLock, otherCanary } from '../../plugins/canary/target.js';
 import { decideMode } from '../../plugins/canary/decide.js';
 import type { Topology } from '../../plugins/canary/topology.js';
 import { KubeApiError } from '../../shared/errors.js';
-import { conflictBackoffMs, retryOnConflict } from '../../shared/kube/client.js';
+import { conflictBackoffMs, retryOnConflict } from '../../shared/kube/conflict.js';
 import { leaseExpired, lockTarget, takeoverAt, type Lease } from '../../shared/kube/lock.js';
 import { dnsSubdomain } from '../../shared/validate.js';
 import type { Deployment } from '../../shared/kube/types.js';

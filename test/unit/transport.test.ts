@@ -13,7 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { makeCA, signCert } from '../harness/certs.js';
 import { Kube } from '../../shared/kube/client.js';
 import { resolveKubeconfig } from '../../shared/kube/kubeconfig.js';
-import { MAX_RETRIES, type RequestEvent } from '../../shared/kube/transport.js';
+import { MAX_RETRIES } from '../../shared/kube/transport.js';
+import type { RequestEvent } from '../../shared/kube/api-transport.js';
 import { KubeApiError } from '../../shared/errors.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;

@@ -1,7 +1,8 @@
 // status -w's watch cache against a scripted server: list once, then watch from the list's version;
 // events update the store, bookmarks move the version, 410 re-lists, an ended watch reconnects.
 import assert from 'node:assert/strict';
-import type { Kube, KubeObject, ListOptions, ListSnapshot, ListSource, WatchEvent } from '../../shared/kube/client.js';
+import type { Kube, ListSource } from '../../shared/kube/client.js';
+import type { KubeObject, ListOptions, ListSnapshot, WatchEvent } from '../../shared/kube/object.js';
 import { WatchCache, WATCH_ATTEMPTS } from '../../shared/kube/watch-cache.js';
 import { KubeApiError } from '../../shared/errors.js';
 import { watchOutput } from '../../shared/cli/watch.js';

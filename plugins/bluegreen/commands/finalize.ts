@@ -5,7 +5,7 @@
 import { bool, defineCommand, str } from '../../../shared/cli/command.js';
 import { serviceName } from '../../../shared/validate.js';
 import type { Change } from '../../../shared/kube/plan.js';
-import type { KubeObject } from '../../../shared/kube/client.js';
+import type { KubeObject } from '../../../shared/kube/object.js';
 import { optionalList } from '../../../shared/kube/api-errors.js';
 import { KINDS } from '../detect.js';
 import type { IngressLike } from '../model.js';

@@ -8,7 +8,7 @@ import { watchOutput, watchTimeout } from '../../../shared/cli/watch.js';
 import type { CommandContext } from '../../../shared/context.js';
 import { allNamespacesFlag, outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { SilentExit } from '../../../shared/errors.js';
-import { ALL_NAMESPACES, type KubeObject } from '../../../shared/kube/client.js';
+import { ALL_NAMESPACES, type KubeObject } from '../../../shared/kube/object.js';
 import { TEMPLATE_FORMATS, type OutputFormat } from '../../../shared/output/format.js';
 import { outputApiVersion } from '../../../shared/output/api.js';
 import { print } from '../../../shared/output/print.js';

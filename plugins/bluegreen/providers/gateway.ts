@@ -4,7 +4,7 @@
 // --cookie), which Gateway API ranks above the plain rule. Other header rules are left as they are.
 import { isDeepStrictEqual } from 'node:util';
 import { stateAnnotations } from '../../../shared/kube/ownership.js';
-import type { KubeObject } from '../../../shared/kube/client.js';
+import type { KubeObject } from '../../../shared/kube/object.js';
 import type { Change } from '../../../shared/kube/plan.js';
 import {
   cookieFromRegex,

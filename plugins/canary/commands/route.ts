@@ -5,7 +5,8 @@ import { bool, defineCommand, requiredStr, str, strList } from '../../../shared/
 import { dryRunFlag, outputFlag, readDryRun, readOutput } from '../../../shared/cli/flags.js';
 import type { Args } from '../../../shared/cli/command.js';
 import { CliError, UsageError } from '../../../shared/errors.js';
-import { retryOnConflict, type DryRun } from '../../../shared/kube/client.js';
+import { type DryRun } from '../../../shared/kube/object.js';
+import { retryOnConflict } from '../../../shared/kube/conflict.js';
 import { markManaged } from '../../../shared/kube/ownership.js';
 import { applyPlan, executePlan, type Change } from '../../../shared/kube/plan.js';
 import type { OutputFormat } from '../../../shared/output/format.js';

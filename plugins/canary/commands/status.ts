@@ -6,7 +6,7 @@ import { bool, defineCommand, str } from '../../../shared/cli/command.js';
 import { allNamespacesFlag, outputFlag, readOutput } from '../../../shared/cli/flags.js';
 import { watchOutput, watchTimeout } from '../../../shared/cli/watch.js';
 import { SilentExit } from '../../../shared/errors.js';
-import { ALL_NAMESPACES } from '../../../shared/kube/client.js';
+import { ALL_NAMESPACES } from '../../../shared/kube/object.js';
 import { TEMPLATE_FORMATS, type OutputFormat } from '../../../shared/output/format.js';
 import { outputApiVersion } from '../../../shared/output/api.js';
 import { print } from '../../../shared/output/print.js';

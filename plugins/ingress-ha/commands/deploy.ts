@@ -4,7 +4,7 @@
 import { bool, defineCommand, str } from '../../../shared/cli/command.js';
 import { dryRunFlag, readDryRun, readTimeout, timeoutFlag } from '../../../shared/cli/flags.js';
 import { CliError, UsageError } from '../../../shared/errors.js';
-import type { DryRun, KubeObject } from '../../../shared/kube/client.js';
+import type { DryRun, KubeObject } from '../../../shared/kube/object.js';
 import { commandLine, pendingMessage, readJournal, removeJournal } from '../../../shared/kube/journal.js';
 import { commandLock, lockTarget, withLock } from '../../../shared/kube/lock.js';
 import { executePlan, type Change } from '../../../shared/kube/plan.js';

@@ -8,7 +8,7 @@ import { bool, defineCommand, str } from '../../../shared/cli/command.js';
 import { dryRunFlag, readDryRun } from '../../../shared/cli/flags.js';
 import type { CommandContext } from '../../../shared/context.js';
 import { CliError, UsageError, ValidationError, errorText } from '../../../shared/errors.js';
-import type { DryRun } from '../../../shared/kube/client.js';
+import type { DryRun } from '../../../shared/kube/object.js';
 import { executePlan } from '../../../shared/kube/plan.js';
 import { whoAmI } from '../../../shared/kube/tokens.js';
 import { changeOutputFlag, printObjects, readChangeOutput, workContext, type ChangeFormat } from '../../../shared/output/change.js';

@@ -9,7 +9,7 @@ import { defineCommand, str } from '../../../shared/cli/command.js';
 import { dryRunFlag, readDryRun } from '../../../shared/cli/flags.js';
 import type { CommandContext } from '../../../shared/context.js';
 import { CliError, UsageError } from '../../../shared/errors.js';
-import type { DryRun } from '../../../shared/kube/client.js';
+import type { DryRun } from '../../../shared/kube/object.js';
 import { executePlan } from '../../../shared/kube/plan.js';
 import {
   appliedObjects,

@@ -7,7 +7,8 @@ import { bool, defineCommand, type Args } from '../../../shared/cli/command.js';
 import { dryRunFlag, readDryRun } from '../../../shared/cli/flags.js';
 import type { CommandContext } from '../../../shared/context.js';
 import { CliError, KubeApiError, errorText } from '../../../shared/errors.js';
-import type { DryRun, Kube, KubeObject } from '../../../shared/kube/client.js';
+import type { Kube } from '../../../shared/kube/client.js';
+import type { DryRun, KubeObject } from '../../../shared/kube/object.js';
 import { executePlan, changeName, type ApplyResult } from '../../../shared/kube/plan.js';
 import {
   appliedObjects,

@@ -6,7 +6,7 @@
 import { defineCommand } from '../../../shared/cli/command.js';
 import { dryRunFlag, readDryRun } from '../../../shared/cli/flags.js';
 import { CliError, errorText, KubeApiError, UsageError } from '../../../shared/errors.js';
-import type { DryRun } from '../../../shared/kube/client.js';
+import type { DryRun } from '../../../shared/kube/object.js';
 import { executePlan, type ApplyResult, type Change } from '../../../shared/kube/plan.js';
 import {
   appliedObjects,

@@ -5,7 +5,7 @@
 import { bool, defineCommand } from '../../../shared/cli/command.js';
 import { dryRunFlag, readDryRun } from '../../../shared/cli/flags.js';
 import { CliError, UsageError } from '../../../shared/errors.js';
-import type { DryRun, KubeObject } from '../../../shared/kube/client.js';
+import type { DryRun, KubeObject } from '../../../shared/kube/object.js';
 import { executePlan, type Change } from '../../../shared/kube/plan.js';
 import {
   appliedObjects,

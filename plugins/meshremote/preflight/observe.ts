@@ -2,7 +2,8 @@
 // read that fails is kept as the reason its check cannot say more, never as an assumed value.
 import { X509Certificate } from 'node:crypto';
 import { errorText, KubeApiError } from '../../../shared/errors.js';
-import { ALL_NAMESPACES, type Kube, type KubeObject } from '../../../shared/kube/client.js';
+import { type Kube } from '../../../shared/kube/client.js';
+import { ALL_NAMESPACES, type KubeObject } from '../../../shared/kube/object.js';
 import type { ConfigMap, Node, Pod } from '../../../shared/kube/types.js';
 import { installValues, INJECTOR_CONFIGMAP, VALUES_CONFIGMAP, type InstallValues } from '../../../shared/istio/install-values.js';
 import { istiodVersion, runningIstiods } from '../../../shared/istio/istiod-debug.js';

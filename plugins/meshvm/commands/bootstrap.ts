@@ -7,7 +7,7 @@ import { bool, defineCommand, requiredStr, str, type Args } from '../../../share
 import { dryRunFlag, outputFlag, readDryRun, readOutput } from '../../../shared/cli/flags.js';
 import type { CommandContext } from '../../../shared/context.js';
 import { UsageError, ValidationError } from '../../../shared/errors.js';
-import type { DryRun } from '../../../shared/kube/client.js';
+import type { DryRun } from '../../../shared/kube/object.js';
 import type { FormatName, OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsLabel, dnsSubdomain, duration, ipAddress, unicastAddress } from '../../../shared/validate.js';

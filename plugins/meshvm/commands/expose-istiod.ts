@@ -5,7 +5,7 @@
 import { defineCommand, str } from '../../../shared/cli/command.js';
 import { dryRunFlag, readDryRun } from '../../../shared/cli/flags.js';
 import { CliError } from '../../../shared/errors.js';
-import type { DryRun } from '../../../shared/kube/client.js';
+import type { DryRun } from '../../../shared/kube/object.js';
 import { executePlan } from '../../../shared/kube/plan.js';
 import { EASTWEST_INSTALL_HINT, externalAddress, findEastWestService, gatewaySelector } from '../../../shared/istio/eastwest.js';
 import { NETWORKING_V1 } from '../../../shared/istio/workload.js';

@@ -3,7 +3,7 @@
 // Three paginated lists, whatever the number of VMs.
 import { bool, defineCommand } from '../../../shared/cli/command.js';
 import { allNamespacesFlag, outputFlag, readOutput } from '../../../shared/cli/flags.js';
-import { ALL_NAMESPACES } from '../../../shared/kube/client.js';
+import { ALL_NAMESPACES } from '../../../shared/kube/object.js';
 import { NETWORKING_V1, type ServiceEntry, type WorkloadEntry } from '../../../shared/istio/workload.js';
 import { isDocumentFormat, TEMPLATE_FORMATS, type FormatName, type OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';

@@ -6,7 +6,8 @@
 import { defineCommand, requiredStr, str, strList } from '../../../shared/cli/command.js';
 import { dryRunFlag, readDryRun } from '../../../shared/cli/flags.js';
 import { UsageError } from '../../../shared/errors.js';
-import { type DryRun, type Kube, type KubeObject } from '../../../shared/kube/client.js';
+import { type Kube } from '../../../shared/kube/client.js';
+import { type DryRun, type KubeObject } from '../../../shared/kube/object.js';
 import { executePlan } from '../../../shared/kube/plan.js';
 import { NETWORKING_V1, type ServiceEntry, type WorkloadEntry } from '../../../shared/istio/workload.js';
 import { objectName } from '../../../shared/output/names.js';

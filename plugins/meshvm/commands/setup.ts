@@ -11,7 +11,7 @@ import { bool, defineCommand, requiredStr, str } from '../../../shared/cli/comma
 import { dryRunFlag, outputFlag, readDryRun, readOutput } from '../../../shared/cli/flags.js';
 import type { CommandContext } from '../../../shared/context.js';
 import { CliError, UsageError } from '../../../shared/errors.js';
-import type { DryRun } from '../../../shared/kube/client.js';
+import type { DryRun } from '../../../shared/kube/object.js';
 import type { FormatName, OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { dnsLabel, dnsSubdomain, integer } from '../../../shared/validate.js';

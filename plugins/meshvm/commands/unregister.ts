@@ -3,7 +3,8 @@
 // behind it. A second run finds nothing to do and says so.
 import { defineCommand, requiredStr } from '../../../shared/cli/command.js';
 import { dryRunFlag, readDryRun } from '../../../shared/cli/flags.js';
-import type { DryRun, Kube, KubeObject } from '../../../shared/kube/client.js';
+import type { Kube } from '../../../shared/kube/client.js';
+import type { DryRun, KubeObject } from '../../../shared/kube/object.js';
 import { executePlan } from '../../../shared/kube/plan.js';
 import { appliedObjects, changeOutputFlag, printChange, readChangeOutput, workContext, type ChangeFormat } from '../../../shared/output/change.js';
 import { NETWORKING_V1, type ServiceEntry, type WorkloadEntry } from '../../../shared/istio/workload.js';

@@ -4,7 +4,8 @@
 // /jaeger) is found by the first request, without an extra round trip when the first guess is right.
 import type { CommandContext } from '../../../shared/context.js';
 import { KubeApiError } from '../../../shared/errors.js';
-import type { Kube, KubeObject } from '../../../shared/kube/client.js';
+import type { Kube } from '../../../shared/kube/client.js';
+import type { KubeObject } from '../../../shared/kube/object.js';
 import { BackendError, type Backend, type BackendType, type Fetch } from './backend.js';
 import { candidateFor, describeCandidate, detectCandidates, distinctBackends, type Candidate } from './detect.js';
 import { urlClient } from './http.js';

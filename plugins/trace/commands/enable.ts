@@ -5,7 +5,7 @@ import { bool, defineCommand, scalarText, str } from '../../../shared/cli/comman
 import { dryRunFlag, outputFlag, readDryRun, readOutput } from '../../../shared/cli/flags.js';
 import type { CommandContext } from '../../../shared/context.js';
 import { CliError, UsageError } from '../../../shared/errors.js';
-import { retryOnConflict } from '../../../shared/kube/client.js';
+import { retryOnConflict } from '../../../shared/kube/conflict.js';
 import { executePlan } from '../../../shared/kube/plan.js';
 import { meshConfigManager, type MeshConfig } from '../../../shared/istio/mesh-config.js';
 import type { FormatName } from '../../../shared/output/format.js';

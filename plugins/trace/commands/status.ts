@@ -2,7 +2,7 @@
 // sidecars report spans, to which provider, at what sampling, and where each value comes from.
 import { defineCommand, bool } from '../../../shared/cli/command.js';
 import { allNamespacesFlag, outputFlag, readOutput } from '../../../shared/cli/flags.js';
-import { ALL_NAMESPACES } from '../../../shared/kube/client.js';
+import { ALL_NAMESPACES } from '../../../shared/kube/object.js';
 import { isDocumentFormat, TEMPLATE_FORMATS, type FormatName, type OutputFormat } from '../../../shared/output/format.js';
 import { print } from '../../../shared/output/print.js';
 import { istioNamespaceFlag, readIstioNamespace } from '../flags.js';

@@ -2,7 +2,8 @@
 // config of each control-plane revision, istiod's PILOT_TRACE_SAMPLING, revision tags, Telemetries,
 // namespaces and the pod templates of workloads.
 import { KubeApiError } from '../../../shared/errors.js';
-import { ALL_NAMESPACES, type Kube } from '../../../shared/kube/client.js';
+import { type Kube } from '../../../shared/kube/client.js';
+import { ALL_NAMESPACES } from '../../../shared/kube/object.js';
 import { optionalList } from '../../../shared/kube/api-errors.js';
 import { MESH_CONFIG_KEY, parseMeshConfig, type ConfigMapMeta, type MeshConfig } from '../../../shared/istio/mesh-config.js';
 import { REVISION_LABEL, TELEMETRY_API_VERSION, TELEMETRY_KIND, type Telemetry } from '../../../shared/istio/telemetry.js';

@@ -4,7 +4,8 @@
 // (re-read and re-planned on a conflict), and print the outcome.
 import type { CommandContext } from '../../../shared/context.js';
 import { CliError } from '../../../shared/errors.js';
-import { retryOnConflict, type DryRun } from '../../../shared/kube/client.js';
+import { type DryRun } from '../../../shared/kube/object.js';
+import { retryOnConflict } from '../../../shared/kube/conflict.js';
 import { executePlan } from '../../../shared/kube/plan.js';
 import { MESH_DEFAULTS } from '../../../shared/istio/mesh-config.js';
 import { telemetryName } from '../../../shared/istio/telemetry.js';

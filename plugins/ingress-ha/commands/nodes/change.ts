@@ -3,7 +3,8 @@
 // without --force, and warn when fewer than two are left.
 import type { CommandContext } from '../../../../shared/context.js';
 import { CliError } from '../../../../shared/errors.js';
-import { retryOnConflict, type DryRun } from '../../../../shared/kube/client.js';
+import { type DryRun } from '../../../../shared/kube/object.js';
+import { retryOnConflict } from '../../../../shared/kube/conflict.js';
 import { executePlan, type ApplyResult } from '../../../../shared/kube/plan.js';
 import { appliedObjects, printChange, workContext, type ChangeFormat } from '../../../../shared/output/change.js';
 import { dnsSubdomain } from '../../../../shared/validate.js';
