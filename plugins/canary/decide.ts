@@ -18,6 +18,9 @@ export interface DecideOptions {
   force: boolean;
 }
 
+/** A decision to go ahead: how the change is made. */
+export type Decided = Exclude<Decision, { mode: 'refused' }>;
+
 const nameOf = (o: { metadata?: { name?: string } }) => o.metadata?.name ?? '';
 const refuse = (message: string, usage = false): Decision => ({ mode: 'refused', error: usage ? new UsageError(message) : new CliError(message) });
 

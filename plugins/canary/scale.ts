@@ -122,6 +122,8 @@ interface Prepared<P> {
   /** A finished change's journal left behind (removed with this change's first write). */
   stale: boolean;
   warnings: string[];
+  /** What the change is taken on: the decided VirtualService, or the Service. */
+  lock: LockTarget;
 }
 
 /** Observe, plan with `plan`, carry out; a Service routed by a VirtualService is changed through `o.istio` instead. */
@@ -139,18 +141,19 @@ export async function runChange<P extends ScalePlan>(
     const decision = decideMode(t, o);
     if (decision.mode === 'refused') throw decision.error;
     const warnings = [...decision.warnings];
+    const lock = canaryLock(t, decision);
     const ref = journalRef(ctx.plugin, t.namespace, 'Service', t.service.metadata?.name ?? '');
     const found = await readJournal<CanaryBaseline>(kube, ref);
     const stale = Boolean(found && found.done >= found.steps.length);
     const journal = stale ? undefined : found;
     if (journal && journal.intent === o.intent) {
       // The same change, interrupted: its recorded steps, not a plan from the half-changed state.
-      return { t, steps: journal.steps.slice(journal.done), journal, resume: true, stale, warnings };
+      return { t, steps: journal.steps.slice(journal.done), journal, resume: true, stale, warnings, lock };
     }
     if (journal && !o.supersede) {
       // Another change's journal: its run may still be going on (it holds the lock). Wait for the lock,
       // then judge: finished by then, or left half-done by a run that died.
-      if (!locked) return { t, steps: [], journal, resume: false, stale, warnings };
+      if (!locked) return { t, steps: [], journal, resume: false, stale, warnings, lock };
       throw new CliError(pendingMessage(journal, ref));
     }
     if (journal) t = withBaseline(t, journal.baseline);
@@ -158,10 +161,10 @@ export async function runChange<P extends ScalePlan>(
       // The one VirtualService decided on, as the baseline of a superseded change left it (withBaseline).
       const vs = t.virtualServices.find((v) => v.metadata?.name === decision.virtualService.metadata?.name) ?? decision.virtualService;
       const i = await o.istio(t, vs);
-      return { t, istio: i.plan, steps: i.steps, journal, resume: false, stale, warnings: [...warnings, ...i.warnings] };
+      return { t, istio: i.plan, steps: i.steps, journal, resume: false, stale, warnings: [...warnings, ...i.warnings], lock };
     }
     const p = plan(t);
-    return { t, plan: p, steps: scaleSteps(p.steps, false), journal, resume: false, stale, warnings };
+    return { t, plan: p, steps: scaleSteps(p.steps, false), journal, resume: false, stale, warnings, lock };
   };
   const warnOnce = (p: Prepared<P>) => {
     if (!warned) for (const w of p.warnings) ctx.warn(w);
@@ -180,13 +183,12 @@ export async function runChange<P extends ScalePlan>(
   let wrote = false;
   if (!idle(result)) {
     // Two changes to the same traffic at once would each scale one side: one runs at a time, per target.
-    const target = canaryLock(result.t, o.mode);
+    const target = result.lock;
     await withLock(kube, commandLock(ctx, target, o.what, o.timeoutMs), () =>
       retryOnConflict(async () => {
         const p = (result = await prepare(true)); // re-checked under the lock: another run may have done it
         warnOnce(p);
-        const now = canaryLock(p.t, o.mode);
-        if (now.name !== target.name) throw new TargetMoved(target, now);
+        if (p.lock.name !== target.name) throw new TargetMoved(target, p.lock);
         const ref = journalRef(ctx.plugin, p.t.namespace, 'Service', p.t.service.metadata?.name ?? '');
         const wait = (key: string) => {
           const [, name, to, why] = key.split(':');

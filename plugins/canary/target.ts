@@ -8,16 +8,16 @@ import { readPrevious } from './plan-set.js';
 import type { Topology } from './topology.js';
 import { namesService } from '../../shared/istio/hosts.js';
 import type { Deployment } from '../../shared/kube/types.js';
+import type { Decided } from './decide.js';
 
 const nameOf = (o: { metadata?: { name?: string } }) => o.metadata?.name ?? '';
 
 /**
- * The lock of a canary change: its Service's VirtualService when one routes it (and the mode is not
- * replicas), else the Service. Two canaries of one Service take the same lock whatever their names.
+ * The lock of a canary change, from how it is made (decideMode): the one VirtualService under Istio, else
+ * the Service. Two canaries of one Service take the same lock whatever their names.
  */
-export function canaryLock(t: Topology, mode?: 'auto' | 'replicas' | 'istio'): LockTarget {
-  const vs = mode === 'replicas' ? undefined : t.virtualServices.map(nameOf).sort()[0];
-  return vs ? lockTarget('VirtualService', t.namespace, vs) : lockTarget('Service', t.namespace, nameOf(t.service));
+export function canaryLock(t: Topology, d: Decided): LockTarget {
+  return d.mode === 'istio' ? lockTarget('VirtualService', t.namespace, nameOf(d.virtualService)) : lockTarget('Service', t.namespace, nameOf(t.service));
 }
 
 /** The default route splits traffic: two or more destinations of the Service with weight. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { canaryLock, otherCanary } from '../../plugins/canary/target.js';
-import { decideMode } from '../../plugins/canary/decide.js';
+import { decideMode, type Decided } from '../../plugins/canary/decide.js';
 import type { Topology } from '../../plugins/canary/topology.js';
 import { KubeApiError } from '../../shared/errors.js';
 import { conflictBackoffMs, retryOnConflict } from '../../shared/kube/conflict.js';
@@ -131,11 +131,14 @@ describe('canary traffic targets', () => {
   });
 
   it('locks the Service in replicas mode and the VirtualService under Istio, whichever Deployment is named', () => {
-    assert.equal(canaryLock(topo(dep('new-nginx', 1), dep('old-nginx', 1))).name, 'kubectl-traffic.service.nginx');
-    assert.equal(canaryLock(topo(dep('old-nginx', 1), dep('new-nginx', 1))).name, 'kubectl-traffic.service.nginx');
-    const routed = topo(dep('new-nginx', 1), dep('old-nginx', 1), [vs(undefined, [['v1', 100]])]);
-    assert.equal(canaryLock(routed).name, 'kubectl-traffic.virtualservice.nginx');
-    assert.equal(canaryLock(routed, 'replicas').name, 'kubectl-traffic.service.nginx');
+    const lockOf = (t: Topology) => {
+      const d = decideMode(t, { force: false });
+      assert.notEqual(d.mode, 'refused');
+      return canaryLock(t, d as Decided).name;
+    };
+    assert.equal(lockOf(topo(dep('new-nginx', 1), dep('old-nginx', 1))), 'kubectl-traffic.service.nginx');
+    assert.equal(lockOf(topo(dep('old-nginx', 1), dep('new-nginx', 1))), 'kubectl-traffic.service.nginx');
+    assert.equal(lockOf(topo(dep('new-nginx', 1), dep('old-nginx', 1), [vs(undefined, [['v1', 100]])])), 'kubectl-traffic.virtualservice.nginx');
   });
 
   it('refuses a second canary on a Service another canary is changing, with the commands that finish or undo it', () => {
