@@ -113,3 +113,25 @@ export function previewText(p: PreviewRule): string {
   if (p.cookie !== undefined) return `cookie ${p.cookie}=always`;
   return `header ${p.header!.name}${p.header!.value !== undefined ? `=${p.header!.value}` : `~${p.header!.pattern}`}`;
 }
+
+/** At most this many objects are named on one warning line; the rest are counted. */
+const NAMED = 3;
+
+/**
+ * Warnings as a person reads them: one line per text, naming the objects it concerns. A provider's
+ * notice is the same for each of its objects: 2,000 aliyun Ingresses make one line, not 2,000.
+ */
+export function warningLines(views: BlueGreenView[]): string[] {
+  const byText = new Map<string, string[]>();
+  for (const v of views)
+    for (const w of v.warnings) {
+      const names = byText.get(w);
+      const name = `${v.kind.toLowerCase()}/${v.name}`;
+      if (names) names.push(name);
+      else byText.set(w, [name]);
+    }
+  return [...byText].map(([w, names]) => {
+    const named = names.length > NAMED + 1 ? `${names.slice(0, NAMED).join(', ')} and ${names.length - NAMED} more` : names.join(', ');
+    return `${named}: ${w}`;
+  });
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '../../shared/kube/object.js';
 import type { IngressLike } from '../../plugins/bluegreen/model.js';
 import { readyEndpoints } from '../../plugins/bluegreen/observe.js';
-import { blueGreenViews, type StatusInput } from '../../plugins/bluegreen/status.js';
+import { blueGreenViews, warningLines, type StatusInput } from '../../plugins/bluegreen/status.js';
 import type { EndpointSlice, Service } from '../../shared/kube/types.js';
 
 const NS = 'shop';
@@ -98,5 +98,23 @@ describe('bluegreen status view', () => {
       [['echo', [80, 20]]],
     );
     assert.ok(reads <= 5, `the canary Ingress's rules were read ${reads} times for 51 other Ingresses`);
+  });
+
+  it('prints a warning the same for many objects once, naming three and counting the rest', () => {
+    const aliyun = (name: string) => ing(name, 'nginx', ['old-nginx', 'new-nginx'], { 'ingress.aliyun.weight/new-nginx': '30' }, `${name}.io`);
+    const slices = [slice('old-nginx', [true]), slice('new-nginx', [true])];
+    const many = blueGreenViews(input(['a', 'b', 'c', 'd', 'e', 'f'].map(aliyun), slices), false);
+    const notice = many[0].warnings[0];
+    assert.match(notice, /annotations are deprecated/);
+    assert.ok(
+      many.every((v) => v.warnings.includes(notice)),
+      'each view keeps its own warnings (-o json)',
+    );
+    assert.deepEqual(warningLines(many), [`ingress/a, ingress/b, ingress/c and 3 more: ${notice}`]);
+    // Four are named rather than "and 1 more"; different texts stay apart, in order of first appearance.
+    const four = blueGreenViews(input(['a', 'b', 'c', 'd'].map(aliyun), slices), false);
+    assert.deepEqual(warningLines(four), [`ingress/a, ingress/b, ingress/c, ingress/d: ${notice}`]);
+    const mixed = [...four.slice(0, 1), { ...four[1], warnings: ['its own trouble', notice] }];
+    assert.deepEqual(warningLines(mixed), [`ingress/a, ingress/b: ${notice}`, 'ingress/b: its own trouble']);
   });
 });

@@ -16,7 +16,7 @@ import { KINDS, type IngressClassLike } from '../detect.js';
 import { PROVIDERS, type IngressLike } from '../model.js';
 import { findTarget, parseTarget } from '../observe.js';
 import { optionalList } from '../../../shared/kube/api-errors.js';
-import { blueGreenViews, previewText, type BlueGreenView } from '../status.js';
+import { blueGreenViews, previewText, warningLines, type BlueGreenView } from '../status.js';
 import { NAMES } from '../../../shared/commands/complete-names.js';
 import { VIEW_METADATA, type Fields } from '../../../shared/kube/lean.js';
 import type { EndpointSlice, Service } from '../../../shared/kube/types.js';
@@ -134,7 +134,7 @@ async function showStatus(ctx: CommandContext, o: Options): Promise<void> {
       { header: 'Ready', value: (r: Row) => r.ready },
     ],
   });
-  for (const v of views) for (const w of v.warnings) ctx.warn(`${v.kind.toLowerCase()}/${v.name}: ${w}`);
+  for (const line of warningLines(views)) ctx.warn(line);
   const errors = views.flatMap((v) => v.errors.map((e) => `${v.kind.toLowerCase()}/${v.name}: ${e}`));
   for (const e of errors) ctx.stderr.write(`${ctx.paint('red', 'error:')} ${e}\n`);
   if (errors.length) throw new SilentExit(ExitCode.failure);
