@@ -301,6 +301,10 @@ export class Cluster {
     for (const p of chosen) {
       if (alive(p)) throw new Error(`${p.name} (pid ${p.pid}) is still running; stop it first`);
       if (!p.cmd || !p.args) throw new Error(`${p.name} was started by an older harness without its command line recorded; it cannot be restarted`);
+      // kwok takes a new identity each start and waits out the node Leases its predecessor held (40 s)
+      // before it serves any pod. Their holder is cleared first (the API server is up: it starts before),
+      // so the new kwok takes them at once; deleting them instead made nodes look dead to the controller-manager.
+      if (p.name === 'kwok') await this.releaseNodeLeases();
       const again = startProcess(p.name, p.cmd, p.args, p.log, { detached });
       const at = this.state.processes.indexOf(p);
       this.state.processes[at] = info(again);
@@ -320,6 +324,14 @@ export class Cluster {
     }
     if (chosen.length) writeFileSync(join(this.state.dir, 'state.json'), JSON.stringify(this.state, null, 2));
     return chosen.map((p) => p.name);
+  }
+
+  /** Clear the holder of every node Lease (kwok's), keeping its renew time: the next kwok may take them. */
+  private async releaseNodeLeases(): Promise<void> {
+    const names = (await this.kubectl(['-n', 'kube-node-lease', 'get', 'lease', '-o', 'name'], { reject: false })).stdout.split('\n').filter(Boolean);
+    await Promise.all(
+      names.map((n) => this.kubectl(['-n', 'kube-node-lease', 'patch', n, '--type=merge', '-p', '{"spec":{"holderIdentity":null}}'], { reject: false })),
+    );
   }
 
   async stop(opts: { keepDir?: boolean } = {}): Promise<void> {
