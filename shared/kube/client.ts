@@ -210,13 +210,8 @@ export class Kube {
     const lean = opts.lean || opts.fields !== undefined;
     if (lean) keepYoungGenerationSmall();
     // The list endpoint leaves apiVersion/kind off items; put them back so printers and patches can use them.
-    // In place (each item is a fresh parse): a spread copy gives every item a hidden class of its own in
-    // V8, 7 MB of them per 10,000 items.
-    const typed = (it: T): T => {
-      it.apiVersion ??= apiVersion;
-      it.kind ??= kind;
-      return it;
-    };
+    // In place (each item is a fresh parse): a copy by spread gives each item a V8 hidden class of its own.
+    const typed = (it: T): T => Object.assign(it, { apiVersion: it.apiVersion ?? apiVersion, kind: it.kind ?? kind });
     const keep = (it: T): T => slim(typed(opts.fields ? (pick(it, opts.fields) as T) : it));
     for (;;) {
       let page: { items?: T[]; metadata?: { continue?: string; resourceVersion?: string } };
