@@ -8,21 +8,28 @@ export interface Dispatch {
   args: string[];
 }
 
-/** The last path element, either separator (Windows passes backslashes), without a .exe suffix. */
+/**
+ * The last path element, either separator (Windows passes backslashes), without a .exe suffix. String
+ * methods, not patterns: every start runs this, and a regular expression compiles anew in each process
+ * (the startup snapshot keeps none compiled).
+ */
 export function commandName(invokedAs: string): string {
-  return (invokedAs.split(/[\\/]/).pop() ?? '').replace(/\.exe$/i, '');
+  const base = invokedAs.slice(Math.max(invokedAs.lastIndexOf('/'), invokedAs.lastIndexOf('\\')) + 1);
+  return base.toLowerCase().endsWith('.exe') ? base.slice(0, -4) : base;
 }
+
+const after = (name: string, prefix: string) => (name.startsWith(prefix) && name.length > prefix.length ? name.slice(prefix.length) : undefined);
 
 export function dispatch(invokedAs: string, args: string[], plugins: readonly string[]): Dispatch {
   const name = commandName(invokedAs);
-  const byBinary = (bin: string) => plugins.find((p) => p.replace(/-/g, '_') === bin);
-  const complete = /^kubectl_complete-(.+)$/.exec(name);
+  const byBinary = (bin: string) => plugins.find((p) => p.replaceAll('-', '_') === bin);
+  const complete = after(name, 'kubectl_complete-');
   if (complete) {
-    const p = byBinary(complete[1]);
+    const p = byBinary(complete);
     if (p) return { plugin: p, args: ['__complete', ...args] };
   }
-  const direct = /^kubectl-(.+)$/.exec(name);
-  const p = direct ? byBinary(direct[1]) : undefined;
+  const direct = after(name, 'kubectl-');
+  const p = direct ? byBinary(direct) : undefined;
   if (p) return { plugin: p, args };
   const first = args[0];
   if (first !== undefined && plugins.includes(first)) return { plugin: first, args: args.slice(1) };

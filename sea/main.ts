@@ -49,6 +49,8 @@ async function warm(): Promise<void> {
       if (seen.has(WIDE) && seen.get(WIDE) === seen.get(4 * WIDE)) fixedOutput.set(key(plugin.name, WIDE, arg), seen.get(WIDE)!);
     }
   }
+  // The start's own path, compiled here rather than in every process.
+  for (const plugin of ['canary', 'ingress_ha', 'traffic']) route(join(tmpdir(), `kubectl-${plugin}`), ['--help'], buffer(undefined));
   // One parser per plugin, built here (after the help runs, which leave theirs): a run started from
   // the snapshot only parses its argv.
   keepParsers([...PLUGINS.values(), multicall]);
@@ -97,18 +99,30 @@ function forgetBuildState(): void {
   /^$/.exec('');
 }
 
-function start(): void {
-  const self = invokedPath(process.argv0, process.env, process.cwd(), process.execPath);
-  const d = dispatch(self, process.argv.slice(2), [...PLUGINS.keys()]);
+interface Route {
+  plugin: PluginDefinition;
+  args: string[];
+  /** The path it was started as (helpers are found beside it). */
+  self: string;
+  /** The whole output, when it was fixed at build time. */
+  fixed: string | undefined;
+}
+
+/** What a start runs: the plugin, its arguments, and the output if it was fixed at build time. */
+function route(argv0: string, args: string[], out: Pick<Writer, 'isTTY' | 'columns'>): Route {
+  const self = invokedPath(argv0, process.env, process.cwd(), process.execPath);
+  const d = dispatch(self, args, [...PLUGINS.keys()]);
   const plugin: PluginDefinition = (d.plugin && PLUGINS.get(d.plugin)) || multicall;
-  const out = stdWriter(1);
   const columns = out.isTTY ? ((out.columns ?? 0) >= WIDE ? WIDE : -1) : undefined;
   const fixed = d.args.length === 1 ? fixedOutput.get(key(plugin.name, columns, d.args[0])) : undefined;
-  if (fixed !== undefined) {
-    out.write(fixed);
-    return;
-  }
-  void main(plugin, d.args, self);
+  return { plugin, args: d.args, self, fixed };
+}
+
+function start(): void {
+  const out = stdWriter(1);
+  const r = route(process.argv0, process.argv.slice(2), out);
+  if (r.fixed !== undefined) out.write(r.fixed);
+  else void main(r.plugin, r.args, r.self);
 }
 
 if (startupSnapshot.isBuildingSnapshot()) {

@@ -4,6 +4,7 @@
 // node:https become proxies that load the module on first use: Node's snapshot builder cannot hold
 // them (Node 20: `methods.toSorted is not a function`; Node 26: "global handle not serialized").
 import { build, type Plugin } from 'esbuild';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { REPO_ROOT } from './paths.js';
@@ -19,8 +20,9 @@ const EARLY: Record<string, string> = {
   notStrictEqual: (a, b, ...r) => (Object.is(a, b) ? load().notStrictEqual(a, b, ...r) : undefined),
 }`,
 };
-const builtinRequire = createRequire(import.meta.url);
 const DEFERRED = /^(node:)?(http|https)$/;
+/** yargs' getInternalMethods(), in its class body: the field goes before it, the object is kept. */
+const INTERNAL_METHODS = /^( +)getInternalMethods\(\) \{\n( +)return \{/m;
 /**
  * Built-in modules loaded on first use of one of their exports, not when the script starts: a module the
  * script loads at start is in the startup snapshot, with its source and all it loads in turn (crypto is
@@ -58,20 +60,25 @@ Object.defineProperty(Agent, Symbol.hasInstance, { value: (x) => x instanceof lo
     }));
     b.onResolve({ filter: LAZY_BUILTINS }, (args) => (args.namespace === 'lazy-builtin' ? undefined : { path: args.path, namespace: 'lazy-builtin' }));
     // A proxy over the module: its exports are read where they are used (esbuild keeps `mod.name`), so
-    // the module loads then. esbuild's ESM interop (__toESM) lists the names and their descriptors at
-    // import: those are answered from the names this Node has, without loading the module. An arrow
-    // function as target, so modules that are functions (assert) can be called.
+    // the module loads then. esbuild's ESM interop (__toESM) copies a module's own names into a new
+    // object for every importing module, with a getter closure per name (crypto has some 80 names,
+    // imported by nine modules: hundreds of closures in the startup snapshot). Before loading, the
+    // proxy has no own names: the copy holds only `default`, and reads through it reach the module by
+    // its prototype, the same proxy. An arrow function as target, so modules that are functions
+    // (assert) can be called.
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
       contents: `let m; const load = () => (m ??= require(${JSON.stringify(args.path)}));
-const names = ${JSON.stringify(Object.getOwnPropertyNames(builtinRequire(args.path)))};
 const early = ${EARLY[args.path.replace(/^node:/, '')] ?? '{}'};
+const read = (k) => (m ? m[k] : k === '__esModule' ? undefined : Object.hasOwn(early, k) ? early[k] : load()[k]);
+const through = new Proxy({}, { get: (_, k) => read(k) });
 module.exports = new Proxy(() => {}, {
-  get: (_, k) => (m ? m[k] : k === '__esModule' ? undefined : Object.hasOwn(early, k) ? early[k] : load()[k]),
+  get: (_, k) => read(k),
   has: (_, k) => k in load(),
-  ownKeys: () => (m ? Reflect.ownKeys(m) : names),
+  getPrototypeOf: () => (m ? Object.getPrototypeOf(m) : through),
+  ownKeys: () => (m ? Reflect.ownKeys(m) : []),
   getOwnPropertyDescriptor: (_, k) => {
-    if (!m && names.includes(k)) return { value: undefined, writable: true, enumerable: true, configurable: true };
-    const d = Reflect.getOwnPropertyDescriptor(load(), k);
+    if (!m) return undefined;
+    const d = Reflect.getOwnPropertyDescriptor(m, k);
     return d && { ...d, configurable: true };
   },
   apply: (_, self, a) => Reflect.apply(load(), self, a),
@@ -98,6 +105,14 @@ module.exports = (s) => (typeof s === 'string' && /^[\\x20-\\x7e]*$/.test(s) ? s
     // and patterns that start cold. Our calls are type-checked (and run checked by the Node bundles and
     // the tests); the executable skips the check.
     b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]argsert\.js$/ }, () => ({ contents: 'export function argsert() {}', loader: 'js' }));
+    // yargs hands its internals around as a fresh object of sixteen bound methods on each call of
+    // getInternalMethods(), some 40 calls a parse: the same object for the same instance, made once.
+    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const patched = source.replace(INTERNAL_METHODS, '$1#internalMethods;\n$1getInternalMethods() {\n$2return this.#internalMethods ??= {');
+      if (patched === source) throw new Error(`${args.path}: getInternalMethods() not found (yargs changed): update the SEA bundle's patch`);
+      return { contents: patched, loader: 'js' };
+    });
     b.onResolve({ filter: SEA_ASSET_IMPORTS }, (args) =>
       args.kind === 'dynamic-import' ? { path: `${SEA_ASSETS.find((a) => a.module === args.path)!.name}.cjs`, namespace: 'sea-asset' } : undefined,
     );
@@ -109,10 +124,13 @@ module.exports = (s) => (typeof s === 'string' && /^[\\x20-\\x7e]*$/.test(s) ? s
   },
 };
 
-/** Writes the executable's script to `out` and the licence notices of what it inlines beside it. */
-export async function bundleSea(out: string): Promise<void> {
+/**
+ * Writes the executable's script to `out` and the licence notices of what it inlines beside it. `entry`
+ * is sea/main.ts; the tests bundle their own entry the same way.
+ */
+export async function bundleSea(out: string, entry = join(REPO_ROOT, 'sea', 'main.ts')): Promise<void> {
   await build({
-    entryPoints: [join(REPO_ROOT, 'sea', 'main.ts')],
+    entryPoints: [entry],
     outfile: out,
     bundle: true,
     format: 'cjs',
