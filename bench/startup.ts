@@ -1,34 +1,60 @@
-// Start-up benchmark, side by side in one run (interleaved, so machine noise hits every command alike):
-// the single executable (build/release-test, linux-amd64, Node 26 with a warmed startup snapshot)
-// beside the runtime's floor (`node -e 0` of the same Node 26, and of the Node running this script),
-// the Node bundles in dist/ run by node, `kubectl <plugin> --help` through kubectl for both builds
-// beside `kubectl version --client`, and a command that reads the kubeconfig. Then the executables'
-// and krew archives' sizes per platform (from release/ after `npm run release`, else the test build).
+// Start-up benchmark, side by side in one run (interleaved in a shuffled order each round, so machine
+// noise hits every command alike): the single executable (build/release-test, linux-amd64, Node 26
+// with a warmed startup snapshot) beside the runtime's floor (`node -e 0` of the same Node 26, and of
+// the Node running this script) and the single-executable floor (the same Node with a startup snapshot
+// that runs nothing: what Node's SEA costs before any of our code), the Node bundles in dist/ run by
+// node, `kubectl <plugin> --help` through kubectl for both builds beside `kubectl version --client`,
+// and a command that reads the kubeconfig. Then the executables' and krew archives' sizes per platform
+// (from release/ after `npm run release`, else the test build).
 // With --kubeconfig FILE it also times `context` against that cluster (one GET /version).
 //   node build/bench/startup.js [--runs N] [--json] [--kubeconfig FILE]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { REPO_ROOT, binDir } from '../test/harness/binaries.js';
 import { nodeFiles } from '../scripts/release/node-binaries.js';
 import { TARGETS } from '../scripts/release/targets.js';
+import { buildSea } from '../scripts/release/sea-build.js';
 import type { ReleaseInfo } from '../scripts/release/release.js';
 
 const PLUGINS = ['canary', 'bluegreen', 'ingress-ha', 'meshvm', 'meshremote', 'trace'];
 const argv = process.argv.slice(2);
 const runs = Number(argv[argv.indexOf('--runs') + 1]) || 30;
-const kubectl = join(binDir(['kubectl']), 'kubectl');
-const SEA_BIN = join(REPO_ROOT, 'build', 'release-test', 'bin');
+const TEST_BUILD = join(REPO_ROOT, 'build', 'release-test', 'bin');
 const BUNDLE_BIN = join(REPO_ROOT, 'dist', 'bin');
-const node26 = nodeFiles(TARGETS[0].node).exe;
-for (const f of [join(SEA_BIN, 'kubectl-canary'), node26])
+for (const f of [join(TEST_BUILD, 'kubectl-canary'), nodeFiles(TARGETS[0].node).exe])
   if (!existsSync(f)) throw new Error(`${f} is missing: run 'node build/scripts/release/test-build.js' (npm run bench does)`);
-const bin = (dir: string, p: string) => join(dir, `kubectl-${p.replace(/-/g, '_')}`);
-const envWith = (dir: string) => ({ ...process.env, PATH: `${dir}:${process.env['PATH'] ?? ''}`, NO_COLOR: '1' });
 
 const work = mkdtempSync(join(tmpdir(), 'bench-'));
+/**
+ * Each executable compared, written anew here: how long a large executable takes to start depends on how
+ * its pages sit in the page cache (just written, or read back from disk), by a tenth of `node -e 0` and
+ * more on this machine; copies made together start alike.
+ */
+function fresh(src: string, name: string): string {
+  const dst = join(work, name);
+  mkdirSync(join(dst, '..'), { recursive: true });
+  copyFileSync(src, dst);
+  chmodSync(dst, 0o755);
+  return dst;
+}
+const node26 = fresh(nodeFiles(TARGETS[0].node).exe, 'node26/node');
+const kubectl = fresh(join(binDir(['kubectl']), 'kubectl'), 'kubectl/kubectl');
+const SEA_BIN = join(work, 'exe');
+const exe = fresh(realpathSync(join(TEST_BUILD, 'kubectl-canary')), 'exe/kubectl-traffic');
+const bin = (dir: string, p: string) => join(dir, `kubectl-${p.replace(/-/g, '_')}`);
+for (const p of PLUGINS) symlinkSync(exe, bin(SEA_BIN, p));
+// The floor of a single executable: the same Node, a startup snapshot whose main function does nothing.
+const floorScript = join(work, 'floor.cjs');
+writeFileSync(floorScript, "require('node:v8').startupSnapshot.setDeserializeMainFunction(() => {});\n");
+const floorExe = fresh(
+  await buildSea(TARGETS[0], { script: floorScript, assets: {} }, join(work, 'floor-out'), join(work, 'floor-work'), () => {}),
+  'floor/exe',
+);
+const envWith = (dir: string) => ({ ...process.env, PATH: `${dir}:${process.env['PATH'] ?? ''}`, NO_COLOR: '1' });
+
 const kubeconfigFile = join(work, 'config');
 writeFileSync(
   kubeconfigFile,
@@ -45,6 +71,7 @@ const offline = ['context', '--offline', '--kubeconfig', kubeconfigFile];
 const cases: Case[] = [
   { name: `node -e 0 (Node ${TARGETS[0].node.version}, the executable's)`, cmd: node26, args: ['-e', '0'] },
   { name: `node -e 0 (Node ${process.versions.node}, on PATH)`, cmd: process.execPath, args: ['-e', '0'] },
+  { name: 'exe floor: a snapshot that runs nothing', cmd: floorExe, args: [] },
   { name: 'kubectl version --client', cmd: kubectl, args: ['version', '--client'] },
   ...PLUGINS.map((p) => ({ name: `exe: kubectl-${p.replace(/-/g, '_')} --help`, cmd: bin(SEA_BIN, p), args: ['--help'] })),
   { name: 'exe: kubectl-canary --version', cmd: bin(SEA_BIN, 'canary'), args: ['--version'] },
@@ -67,8 +94,17 @@ if (kubeconfig) {
 const times = new Map<string, number[]>(cases.map((c) => [c.name, []]));
 const spawn = (c: Case) => spawnSync(c.cmd, c.args, { env: c.env ?? envWith(''), stdio: 'ignore' });
 for (const c of cases) spawn(c); // warm the page cache
+// A new order each round (a fixed seed, so two runs shuffle alike): whatever runs just before a
+// command (and what it leaves in caches) changes from round to round.
+let seed = 1;
+const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647; // Park and Miller
 for (let i = 0; i < runs; i++) {
-  for (const c of cases) {
+  const order = [...cases];
+  for (let j = order.length - 1; j > 0; j--) {
+    const k = Math.floor(random() * (j + 1));
+    [order[j], order[k]] = [order[k], order[j]];
+  }
+  for (const c of order) {
     const t = process.hrtime.bigint();
     const r = spawn(c);
     const ms = Number(process.hrtime.bigint() - t) / 1e6;
@@ -107,7 +143,9 @@ const sizes = info.platforms.map((p) => {
 if (argv.includes('--json')) {
   console.log(JSON.stringify({ runs, node: process.version, rows, sizes }, null, 2));
 } else {
-  console.log(`start-up, median of ${runs} interleaved runs; exe = ${SEA_BIN}/kubectl-* (one multi-call file)`);
+  console.log(
+    `start-up, median of ${runs} interleaved runs (shuffled each round); exe = ${TEST_BUILD}/kubectl-* (one multi-call file, copied afresh with node and kubectl)`,
+  );
   console.log(`NODE_EXTRA_CA_CERTS is ${process.env['NODE_EXTRA_CA_CERTS'] ? 'set (node reads extra CA certificates at start)' : 'not set'}`);
   const w = Math.max(...rows.map((r) => r.command.length)) + 2;
   console.log(`${'command'.padEnd(w)} ${'median'.padStart(9)} ${'x node -e 0'.padStart(12)} ${'x kubectl version'.padStart(18)}`);

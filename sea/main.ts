@@ -20,6 +20,12 @@ const FIXED = ['--help', '-h', '--version'];
 const WIDE = 110;
 const fixedOutput = new Map<string, string>();
 const key = (plugin: string, columns: number | undefined, arg: string) => `${plugin}\0${columns ?? '-'}\0${arg}`;
+/** Each text once: `--help` and `-h` print the same, and every string kept is deserialized at every start. */
+const texts = new Map<string, string>();
+function keep(k: string, text: string): void {
+  if (!texts.has(text)) texts.set(text, text);
+  fixedOutput.set(k, texts.get(text)!);
+}
 
 function buffer(columns: number | undefined): Writer & { text: string } {
   return {
@@ -44,9 +50,9 @@ async function warm(): Promise<void> {
         const code = await runCli(plugin, [arg], { stdout: out, stderr: err, env: {} });
         if (code === 0 && err.text === '') seen.set(columns, out.text);
       }
-      if (seen.has(undefined)) fixedOutput.set(key(plugin.name, undefined, arg), seen.get(undefined)!);
+      if (seen.has(undefined)) keep(key(plugin.name, undefined, arg), seen.get(undefined)!);
       // Kept for wide terminals only if the width no longer changes it.
-      if (seen.has(WIDE) && seen.get(WIDE) === seen.get(4 * WIDE)) fixedOutput.set(key(plugin.name, WIDE, arg), seen.get(WIDE)!);
+      if (seen.has(WIDE) && seen.get(WIDE) === seen.get(4 * WIDE)) keep(key(plugin.name, WIDE, arg), seen.get(WIDE)!);
     }
   }
   // The start's own path, compiled here rather than in every process.
@@ -79,6 +85,7 @@ async function warm(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  texts.clear();
   forgetBuildState();
 }
 
