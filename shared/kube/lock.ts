@@ -235,6 +235,17 @@ export async function withLock<T>(kube: Kube, o: LockOptions, work: () => Promis
   let ours: Lease | undefined;
   let waited = false;
   let noWatch = false;
+  /** When the current watch was opened (by our clock). */
+  let openedAt = 0;
+  /**
+   * A watch that ends (or reports an error) within a second of opening is opened again only after a
+   * pause: an API server just restarted ends them at once, and reading, creating and watching again
+   * straight away made 100 requests a second for as long as the holder's lease had to run.
+   */
+  const reopenPause = async (until: number) => {
+    const now = o.clock.now().getTime();
+    if (now - openedAt < 1000) await o.clock.sleep(Math.max(0, Math.min(openedAt + 1000, until) - now));
+  };
   try {
     acquire: for (;;) {
       try {
@@ -262,6 +273,7 @@ export async function withLock<T>(kube: Kube, o: LockOptions, work: () => Promis
             ),
           );
           watch = { events, stop };
+          openedAt = o.clock.now().getTime();
         }
       }
       // Watching already: the Lease that beat our create arrives as the next event, no read needed.
@@ -303,12 +315,14 @@ export async function withLock<T>(kube: Kube, o: LockOptions, work: () => Promis
         if (got === 'timeout') continue;
         if (got.done) {
           dropWatch(); // the server closed the watch: read again and watch anew
+          await reopenPause(Math.min(due, deadline));
           continue acquire;
         }
         const e = got.value;
         if (e.type === 'DELETED') continue acquire;
         if (e.type === 'ERROR') {
           dropWatch(); // e.g. 410 Gone: our version is too old to watch from
+          await reopenPause(Math.min(due, deadline));
           continue acquire;
         }
         if (e.type === 'ADDED' || e.type === 'MODIFIED') {

@@ -270,13 +270,16 @@ export class Cluster {
 
   /**
    * Start the API server again on the same etcd data, certificates and port; resolves once it is ready.
-   * kwok is started again with it: unlike a kubelet, it does not retry a pod status update the dead
-   * server refused, so pods created just before the crash would never become Ready. (The
-   * controller-manager and scheduler watch again by themselves, as they would in a real cluster.)
+   * Its clients are started again with it, as a control-plane node's restart would. kwok: unlike a
+   * kubelet, it does not retry a pod status update the dead server refused, so pods created just before
+   * the crash would never become Ready. The controller-manager and scheduler would watch again by
+   * themselves, but only after client-go's backoff, which grows with each restart: after a few, the
+   * ReplicaSet controller waited 30 s on a cache older than its own writes (Kubernetes 1.37 refuses to
+   * sync then), and every abort that scales a Deployment back up waited with it.
    */
   async restartApiServer(): Promise<void> {
     await this.restart(['kube-apiserver']);
-    const clients = ['kwok'];
+    const clients = ['kube-controller-manager', 'kube-scheduler', 'kwok'];
     for (const p of this.state.processes.filter((x) => clients.includes(x.name))) {
       const live = this.procs.find((x) => x.pid === p.pid);
       if (live) await stopProcess(live, 2000);

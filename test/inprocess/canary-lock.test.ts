@@ -2,6 +2,7 @@
 // holds the Lease while its scale-up rolls out), is woken by the Lease's deletion on its watch rather
 // than by time passing, then makes its own change; the holder renews its Lease on the command's clock.
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { plugin } from '../../plugins/canary/cli.js';
 import { scenario } from '../support/scenario.js';
 import { finish, start, until, world } from '../support/inprocess.js';
@@ -58,5 +59,47 @@ describe('the lock of a canary traffic target (in-process)', () => {
       [`create ${LEASE}`, `delete ${LEASE}`, `create ${LEASE}`, `delete ${LEASE}`],
     );
     assert.deepEqual(w.clock.sleeping(), [], 'no renewal or wait left behind');
+  });
+
+  it('a watch the server ends at once is opened again after a pause, not in a loop of requests', async () => {
+    // An API server just restarted ended every watch as it opened; the waiter read, created and
+    // watched again at once: 8,000 requests while a dead holder's Lease ran out (crash tests).
+    const w = world();
+    w.cluster.load(scenario('01-l4-canary.yaml'));
+    w.cluster.setStatus(deploy('old-nginx'), ready(1));
+    w.cluster.setStatus(deploy('new-nginx'), ready(1));
+    const now = w.clock.now().toISOString().replace('Z', '000Z');
+    w.cluster.add({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'kubectl-traffic.service.nginx', namespace: 'default' },
+      spec: { holderIdentity: 'a run that died', leaseDurationSeconds: 15, acquireTime: now, renewTime: now },
+    });
+    const transport = w.cluster.transport.bind(w.cluster);
+    w.cluster.transport = (server) => {
+      const t = transport(server);
+      return {
+        ...t,
+        // Answered on the next turn of the event loop, so a loop of requests cannot starve the test's timers.
+        stream: (req, opts) =>
+          req.path.includes('/leases')
+            ? new Promise((resolve) => setImmediate(() => resolve({ status: 200, headers: {}, body: Readable.from([]) })))
+            : t.stream(req, opts),
+      };
+    };
+    const leaseCalls = () => w.cluster.calls.filter((c) => c.resource === 'leases.coordination.k8s.io');
+
+    const set = start(plugin, ['set', 'new-nginx', '25', '--total', '4', '--wait=false'], w);
+    await until('the set to wait for the lock', () => set.stderr.text.includes('waiting for a run that died')).catch((e: unknown) => {
+      throw new Error(`${String(e)}: ${set.stderr.text} ${set.stdout.text} ${JSON.stringify(leaseCalls())}`);
+    });
+    for (let s = 0; s < 16; s++) await w.clock.advance(1000);
+    const r = await finish(set, w);
+    assert.equal(r.code, 0, r.stderr);
+    // Taken over once the holder's 15 s had run out; meanwhile a read and a create (and a watch) about
+    // twice a second: the pause ends with the next tick of the clock.
+    const calls = leaseCalls().map((c) => `${c.verb}${c.failed ? ' (refused)' : ''}`);
+    assert.deepEqual(calls.slice(-2), ['update', 'delete'], calls.join(', '));
+    assert.ok(calls.length <= 4 * 16 + 4, `${calls.length} Lease requests in 16 s: ${calls.join(', ')}`);
   });
 });
