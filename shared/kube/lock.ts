@@ -257,13 +257,18 @@ export async function withLock<T>(kube: Kube, o: LockOptions, work: () => Promis
       let held: Lease | undefined;
       let seen = o.clock.now().getTime();
       if (!watch) {
-        held = await kube.find<Lease>(ref);
+        // Read as a list of one: its resourceVersion is the server's current one. A watch from the Lease's
+        // own version fails (410) once that version is older than the server keeps watch history for: a
+        // holder that died a while ago, on a cluster whose node Leases renew many times a second, or
+        // right after an API server restart.
+        const read = await kube.listSnapshot<Lease>(ref.apiVersion, ref.kind, { namespace: o.namespace, fieldSelector: `metadata.name=${o.name}` });
+        held = read.items[0];
         if (!held) continue; // released between our create and our read
         // Watch this Lease from the version read: renewals, a new holder, or its deletion arrive as events.
         if (!noWatch) {
           const stop = new AbortController();
           const timeoutSeconds = Math.max(1, Math.ceil((deadline - seen) / 1000) + 1);
-          const from = held.metadata?.resourceVersion ?? '';
+          const from = read.resourceVersion;
           const events = new EventWait<WatchEvent<Lease>>(o.clock, (onEvent) =>
             kube.watch<Lease>(
               ref.apiVersion,

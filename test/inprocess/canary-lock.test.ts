@@ -29,7 +29,7 @@ describe('the lock of a canary traffic target (in-process)', () => {
     assert.equal(second.result, undefined);
     assert.deepEqual(
       w.cluster.calls.filter((c) => c.resource === 'leases.coordination.k8s.io').map((c) => `${c.verb}${c.failed ? ' (refused)' : ''}`),
-      ['create', 'create (refused)', 'get', 'watch'],
+      ['create', 'create (refused)', 'list', 'watch'],
       'the second one watches the Lease it could not create',
     );
 
