@@ -115,9 +115,8 @@ interface Route {
   fixed: string | undefined;
 }
 
-/** What a start runs: the plugin, its arguments, and the output if it was fixed at build time. */
-function route(argv0: string, args: string[], out: Pick<Writer, 'isTTY' | 'columns'>): Route {
-  const self = invokedPath(argv0, process.env, process.cwd(), process.execPath);
+/** What a start runs, started as `self`: the plugin, its arguments, and the output if it was fixed at build time. */
+function route(self: string, args: string[], out: Pick<Writer, 'isTTY' | 'columns'>): Route {
   const d = dispatch(self, args, [...PLUGINS.keys()]);
   const plugin: PluginDefinition = (d.plugin && PLUGINS.get(d.plugin)) || multicall;
   const columns = out.isTTY ? ((out.columns ?? 0) >= WIDE ? WIDE : -1) : undefined;
@@ -127,7 +126,9 @@ function route(argv0: string, args: string[], out: Pick<Writer, 'isTTY' | 'colum
 
 function start(): void {
   const out = stdWriter(1);
-  const r = route(process.argv0, process.argv.slice(2), out);
+  // Not at build time: Node keeps the first process.cwd() it reads, and the snapshot would keep the builder's.
+  const self = invokedPath(process.argv0, process.env, process.cwd(), process.execPath);
+  const r = route(self, process.argv.slice(2), out);
   if (r.fixed !== undefined) out.write(r.fixed);
   else void main(r.plugin, r.args, r.self);
 }
