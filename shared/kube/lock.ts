@@ -238,9 +238,9 @@ export async function withLock<T>(kube: Kube, o: LockOptions, work: () => Promis
   /** When the current watch was opened (by our clock). */
   let openedAt = 0;
   /**
-   * A watch that ends (or reports an error) within a second of opening is opened again only after a
-   * pause: an API server just restarted ends them at once, and reading, creating and watching again
-   * straight away made 100 requests a second for as long as the holder's lease had to run.
+   * A watch that ends or reports an error within a second of opening (a server that cannot serve it)
+   * is opened again only after a pause: reading, creating and watching again straight away made 100
+   * requests a second for as long as the holder's lease had to run.
    */
   const reopenPause = async (until: number) => {
     const now = o.clock.now().getTime();
