@@ -13,6 +13,16 @@ import { adhocSign, removeAuthenticode } from './signing.js';
 export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 export const MULTICALL = 'kubectl-traffic';
 
+/**
+ * V8 flags of an executable started from our snapshot. `--no-rehash-snapshot`: keep the hash seed the
+ * snapshot was built with (`--hash-seed=1` below) instead of drawing a new one and rehashing every
+ * hash table and the string table in each process. Drawing it (V8's rapidhash secret, primality tests
+ * included) and rehashing was the largest single cost of a start; `node` pays it too. What it gives
+ * up: a per-process seed, the defence against hash flooding (input crafted so that its keys collide).
+ * A short-lived command reading its own cluster's API is not where that attack pays; README says so.
+ */
+export const SNAPSHOT_EXEC_ARGV = ['--no-rehash-snapshot'];
+
 export interface SeaInputs {
   /** The bundled script (scripts/release/sea-bundle.ts). */
   script: string;
@@ -41,6 +51,7 @@ export async function buildSea(t: Target, inputs: SeaInputs, outDir: string, wor
     disableExperimentalSEAWarning: true,
     useSnapshot: runner !== undefined,
     useCodeCache: false,
+    execArgv: runner ? SNAPSHOT_EXEC_ARGV : [],
     assets: inputs.assets,
   };
   writeFileSync(join(dir, 'sea-config.json'), JSON.stringify(config, null, 2));

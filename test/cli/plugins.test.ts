@@ -1,10 +1,11 @@
 // The built binaries, spawned as a user (or kubectl) runs them.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { REPO_ROOT } from '../harness/binaries.js';
+import { SNAPSHOT_EXEC_ARGV } from '../../scripts/release/sea-build.js';
 import { closedPort } from '../support/http.js';
 import { kubectlWithPlugins, pluginPath, sharedCluster, tempKubeconfig } from '../support/fixture.js';
 import { pluginBinDir, pluginBinary, singleExecutable } from '../support/plugins.js';
@@ -26,6 +27,14 @@ describe('plugin binaries', function () {
 
   it('the plugin folder (dist/bin, or the executable linked under six names) holds exactly the six executables kubectl discovers', () => {
     assert.deepEqual(readdirSync(pluginBinDir()).sort(), PLUGINS.map((p) => `kubectl-${p.replace(/-/g, '_')}`).sort());
+  });
+
+  it('the single executable carries its V8 flags (no rehash of the startup snapshot) in its SEA blob', function () {
+    if (!singleExecutable()) this.skip();
+    // Node writes each execArgv entry of the blob as its length (8 bytes, little-endian) and its bytes.
+    const entry = (arg: string) => Buffer.concat([Buffer.from(new BigUint64Array([BigInt(arg.length)]).buffer), Buffer.from(arg)]);
+    const exe = readFileSync(realpathSync(binary('canary')));
+    for (const arg of SNAPSHOT_EXEC_ARGV) assert.ok(exe.includes(entry(arg)), `${arg} is not in the executable's SEA blob`);
   });
 
   for (const p of PLUGINS) {
