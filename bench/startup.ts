@@ -50,7 +50,7 @@ for (const p of PLUGINS) symlinkSync(exe, bin(SEA_BIN, p));
 const floorScript = join(work, 'floor.cjs');
 writeFileSync(floorScript, "require('node:v8').startupSnapshot.setDeserializeMainFunction(() => {});\n");
 const floorExe = fresh(
-  await buildSea(TARGETS[0], { script: floorScript, assets: {} }, join(work, 'floor-out'), join(work, 'floor-work'), () => {}),
+  await buildSea(TARGETS[0], { script: floorScript, assets: {} }, join(work, 'floor-out'), join(work, 'floor-work'), () => {}, { reproducible: false }),
   'floor/exe',
 );
 const envWith = (dir: string) => ({ ...process.env, PATH: `${dir}:${process.env['PATH'] ?? ''}`, NO_COLOR: '1' });
