@@ -49,7 +49,7 @@ const SNAPSHOT_ATTEMPTS = 6;
  * object holds the bit was not found. The blob kept is one that two builds wrote alike, the common
  * state, so two release builds almost always agree; not simply the first.
  */
-async function agreedSnapshot(blob: string, write: () => Promise<unknown>, log: (m: string) => void): Promise<void> {
+export async function agreedSnapshot(blob: string, write: () => Promise<unknown>, log: (m: string) => void): Promise<void> {
   const seen = new Map<string, string>();
   for (let i = 1; i <= SNAPSHOT_ATTEMPTS; i++) {
     await write();

@@ -1,7 +1,7 @@
 // The single executable's pure parts: which plugin a name runs, where it was started from, and what
 // the release build reads from headers and writes into manifests.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commandName, dispatch } from '../../sea/dispatch.js';
@@ -9,6 +9,7 @@ import { invokedPath } from '../../sea/invoked.js';
 import { positionalNames, typedWords } from '../../shared/commands/complete-names.js';
 import { plugin as canary } from '../../plugins/canary/cli.js';
 import { inspectExecutable } from '../../scripts/release/inspect.js';
+import { agreedSnapshot } from '../../scripts/release/sea-build.js';
 import { reportReproducibility } from '../../scripts/release/release.js';
 import { manifest, type PlatformRelease } from '../../krew/package.js';
 import { CATALOG } from '../../krew/catalog.js';
@@ -141,5 +142,39 @@ describe('krew manifests', () => {
     assert.match(m.spec.caveats, /On darwin\/arm64 it is a Node\.js script: it needs Node\.js 20\.19/);
     assert.match(m.spec.caveats, /libatomic/);
     assert.match(m.spec.caveats, /kubectl bluegreen completion --install-kubectl-helper/);
+  });
+});
+
+describe('release: a startup snapshot two builds agree on', () => {
+  // A builder whose blob is each time the next of the given contents.
+  async function keep(contents: string[]): Promise<{ kept: string; builds: number; log: string[] }> {
+    const dir = mkdtempSync(join(tmpdir(), 'agreed-'));
+    const blob = join(dir, 'sea.blob');
+    const log: string[] = [];
+    let builds = 0;
+    const write = async () => writeFileSync(blob, contents[builds++]);
+    try {
+      await agreedSnapshot(blob, write, (m) => log.push(m));
+      return { kept: readFileSync(blob, 'utf8'), builds, log };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('two alike at once: kept after two builds, nothing said', async () => {
+    assert.deepEqual(await keep(['a', 'a']), { kept: 'a', builds: 2, log: [] });
+  });
+
+  it('the odd build is not the one kept, whichever build it was', async () => {
+    const first = await keep(['odd', 'a', 'a']);
+    assert.deepEqual([first.kept, first.builds], ['a', 3]);
+    assert.match(first.log.join('\n'), /differed between builds; kept the one builds 2 and 3 agree on/);
+    const second = await keep(['a', 'odd', 'a']);
+    assert.deepEqual([second.kept, second.builds], ['a', 3]);
+    assert.match(second.log.join('\n'), /builds 1 and 3 agree on/);
+  });
+
+  it('no two alike in six builds: the build fails', async () => {
+    await assert.rejects(keep(['1', '2', '3', '4', '5', '6', '7']), /6 builds of the startup snapshot, no two alike/);
   });
 });
