@@ -99,8 +99,8 @@ export async function buildSea(
   const writer = runner ?? { cmd: await nodeBinary(BLOB_WRITERS[t.node.version], log), args: [] };
   log(`${targetId(t)}: SEA blob${runner ? ' with a startup snapshot' : ''} (node ${t.node.version}${t.snapshot === 'qemu' ? ', under qemu-user' : ''})`);
   // Fixed seeds and no warnings: otherwise the snapshot holds a random hash seed and the builder's PID
-  // (in the text of its ExperimentalWarning). What still differs between two builds is Node's own: a
-  // few bytes of build timing and the checksum over them.
+  // (in the text of its ExperimentalWarning). What still differs between two builds is V8's own (see
+  // agreedSnapshot).
   const flags = ['--hash-seed=1', '--random-seed=1', '--no-warnings'];
   const write = () => execa(writer.cmd, [...writer.args, ...flags, '--experimental-sea-config', join(dir, 'sea-config.json')], { cwd: dir, stdin: 'ignore' });
   if (runner && reproducible) await agreedSnapshot(blob, write, (m) => log(`${targetId(t)}: ${m}`));

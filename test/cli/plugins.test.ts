@@ -32,7 +32,11 @@ describe('plugin binaries', function () {
   it('the single executable carries its V8 flags (no rehash of the startup snapshot) in its SEA blob', function () {
     if (!singleExecutable()) this.skip();
     // Node writes each execArgv entry of the blob as its length (8 bytes, little-endian) and its bytes.
-    const entry = (arg: string) => Buffer.concat([Buffer.from(new BigUint64Array([BigInt(arg.length)]).buffer), Buffer.from(arg)]);
+    const entry = (arg: string) => {
+      const length = Buffer.alloc(8);
+      length.writeBigUInt64LE(BigInt(arg.length));
+      return Buffer.concat([length, Buffer.from(arg)]);
+    };
     const exe = readFileSync(realpathSync(binary('canary')));
     for (const arg of SNAPSHOT_EXEC_ARGV) assert.ok(exe.includes(entry(arg)), `${arg} is not in the executable's SEA blob`);
   });
